@@ -1,0 +1,136 @@
+package conn
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// firehose serves n 100-byte text messages to every client, then closes.
+func firehose(b testing.TB, n int) string {
+	b.Helper()
+	msg := []byte(`{"type":"tick","seq":12345,"symbol":"BTC-USD","price":"64123.55","ts":"2026-11-22T02:10:00Z"}`)
+	msg = append(msg, strings.Repeat(" ", 100-len(msg))...)
+	up := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		pm, _ := websocket.NewPreparedMessage(websocket.TextMessage, msg)
+		for range n {
+			if ws.WritePreparedMessage(pm) != nil {
+				return
+			}
+		}
+		ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""))
+		ws.ReadMessage()
+	}))
+	b.Cleanup(srv.Close)
+	return "ws" + strings.TrimPrefix(srv.URL, "http")
+}
+
+// BenchmarkBareGorillaRead is the baseline: a plain gorilla read loop.
+func BenchmarkBareGorillaRead(b *testing.B) {
+	u := firehose(b, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	ws, _, err := websocket.DefaultDialer.Dial(u, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ws.Close()
+	for n := 0; ; n++ {
+		if _, _, err := ws.ReadMessage(); err != nil {
+			if n != b.N {
+				b.Fatalf("read %d of %d: %v", n, b.N, err)
+			}
+			break
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkClientRead is the same firehose through the client: tap, frame
+// facts and events included.
+func BenchmarkClientRead(b *testing.B) {
+	u := firehose(b, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	c := Dial(context.Background(), Options{URL: u})
+	defer c.Shutdown()
+	n := 0
+	for ev := range c.Events() {
+		if ev.Type == EventMessage && ev.Dir == In {
+			n++
+		}
+	}
+	if n != b.N {
+		b.Fatalf("got %d of %d messages", n, b.N)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkTapParse measures what the tap costs per 100-byte frame.
+func BenchmarkTapParse(b *testing.B) {
+	p := newFrameParser(In)
+	p.Feed([]byte("HTTP/1.1 101 Switching Protocols\r\n\r\n"), time.Now())
+	frame := append([]byte{0x81, 100}, make([]byte, 100)...)
+	chunk := make([]byte, 0, 4096)
+	for len(chunk)+len(frame) <= cap(chunk) {
+		chunk = append(chunk, frame...)
+	}
+	perChunk := len(chunk) / len(frame)
+	var q frameQueue
+	p.onFrame = q.push
+	b.ReportAllocs()
+	b.SetBytes(int64(len(frame)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i += perChunk {
+		p.Feed(chunk, time.Now())
+		for range perChunk {
+			q.takeMessage()
+		}
+	}
+}
+
+// TestMemoryFlatOverLongRun reads 1,000,000 messages and checks the heap
+// does not grow with them.
+func TestMemoryFlatOverLongRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long run")
+	}
+	const total = 1_000_000
+	u := firehose(t, total)
+	c := Dial(context.Background(), Options{URL: u})
+	defer c.Shutdown()
+	var ms runtime.MemStats
+	var at100k uint64
+	n := 0
+	for ev := range c.Events() {
+		if ev.Type != EventMessage {
+			continue
+		}
+		n++
+		if n == 100_000 || n == total {
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			if n == 100_000 {
+				at100k = ms.HeapAlloc
+			}
+		}
+	}
+	if n != total {
+		t.Fatalf("got %d messages", n)
+	}
+	if ms.HeapAlloc > at100k+8<<20 {
+		t.Fatalf("heap grew from %d to %d bytes between 100k and 1M messages", at100k, ms.HeapAlloc)
+	}
+}

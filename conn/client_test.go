@@ -1,0 +1,107 @@
+package conn
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// echoServer starts an in-process gorilla echo server and returns its ws:// URL.
+func echoServer(t testing.TB, handle func(*websocket.Conn)) string {
+	t.Helper()
+	up := websocket.Upgrader{EnableCompression: true, Subprotocols: []string{"chat"}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		if handle != nil {
+			handle(ws)
+			return
+		}
+		for {
+			op, data, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			if err := ws.WriteMessage(op, data); err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return "ws" + strings.TrimPrefix(srv.URL, "http")
+}
+
+// next returns the next event of one of the wanted types, failing after a timeout.
+func next(t testing.TB, c *Client, types ...EventType) Event {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case ev, ok := <-c.Events():
+			if !ok {
+				t.Fatalf("events closed while waiting for %v", types)
+			}
+			for _, ty := range types {
+				if ev.Type == ty {
+					return ev
+				}
+			}
+		case <-deadline:
+			t.Fatalf("timed out waiting for %v", types)
+		}
+	}
+}
+
+func TestEchoRoundTrip(t *testing.T) {
+	u := echoServer(t, nil)
+	c := Dial(context.Background(), Options{URL: u, Subprotocols: []string{"chat"}})
+	defer c.Shutdown()
+	open := next(t, c, EventOpen)
+	if open.Subprotocol != "chat" || open.Status != 101 {
+		t.Fatalf("open = %+v", open)
+	}
+	c.Send(OpText, []byte("hello"))
+	out := next(t, c, EventMessage)
+	if out.Dir != Out || string(out.Payload) != "hello" || len(out.Frames) != 1 || !out.Frames[0].Masked {
+		t.Fatalf("out = %+v", out)
+	}
+	in := next(t, c, EventMessage)
+	if in.Dir != In || string(in.Payload) != "hello" || len(in.Frames) != 1 || in.Frames[0].Masked || !in.Frames[0].FIN {
+		t.Fatalf("in = %+v", in)
+	}
+	if in.Frames[0].Length != 5 || in.Frames[0].LenBytes != 0 {
+		t.Fatalf("frame = %+v", in.Frames[0])
+	}
+}
+
+func TestShutdownLeaksNoGoroutine(t *testing.T) {
+	u := echoServer(t, nil)
+	before := runtime.NumGoroutine()
+	for range 5 {
+		c := Dial(context.Background(), Options{URL: u})
+		next(t, c, EventOpen)
+		c.Send(OpText, []byte("x"))
+		c.Shutdown()
+		c.Shutdown() // idempotent
+		if err := c.Send(OpText, []byte("late")); err != ErrClosed {
+			t.Fatalf("send after shutdown: %v", err)
+		}
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before+2 {
+		buf := make([]byte, 1<<16)
+		t.Fatalf("goroutines: before %d, after %d\n%s", before, n, buf[:runtime.Stack(buf, true)])
+	}
+}

@@ -1,0 +1,59 @@
+package conn
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestParseCurlFromChrome(t *testing.T) {
+	// As Chrome's "Copy as cURL (bash)" writes a WebSocket request.
+	args := []string{"wss://api.example.com/socket?v=2",
+		"-H", "Upgrade: websocket",
+		"-H", "Origin: https://app.example.com",
+		"-H", "Cache-Control: no-cache",
+		"-H", "Accept-Language: en-GB,en;q=0.9",
+		"-H", "Pragma: no-cache",
+		"-H", "Cookie: session=abc123; theme=dark",
+		"-H", "Connection: Upgrade",
+		"-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+		"-H", "User-Agent: Mozilla/5.0",
+		"-H", "Sec-WebSocket-Version: 13",
+		"-H", "Sec-WebSocket-Protocol: graphql-transport-ws, graphql-ws",
+		"-H", "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits",
+		"--compressed",
+	}
+	o, ignored, err := ParseCurl(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.URL != "wss://api.example.com/socket?v=2" || o.Origin != "https://app.example.com" || !o.Compress {
+		t.Fatalf("options = %+v", o)
+	}
+	if !slices.Equal(o.Subprotocols, []string{"graphql-transport-ws", "graphql-ws"}) {
+		t.Fatalf("subprotocols = %v", o.Subprotocols)
+	}
+	if o.Header.Get("Cookie") != "session=abc123; theme=dark" || o.Header.Get("Sec-Websocket-Key") != "" || o.Header.Get("Upgrade") != "" {
+		t.Fatalf("header = %v", o.Header)
+	}
+	if !slices.Equal(ignored, []string{"--compressed"}) {
+		t.Fatalf("ignored = %v", ignored)
+	}
+}
+
+func TestParseCurlFirefoxHTTPScheme(t *testing.T) {
+	o, _, err := ParseCurl([]string{"https://example.com/ws", "-X", "GET", "-b", "a=1", "-k", "-L"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.URL != "wss://example.com/ws" || o.Header.Get("Cookie") != "a=1" || !o.Insecure || !o.FollowRedirects {
+		t.Fatalf("options = %+v", o)
+	}
+}
+
+func TestParseCurlErrors(t *testing.T) {
+	for _, args := range [][]string{{}, {"-H"}, {"-H", "no colon", "ws://x"}, {"ws://a", "ws://b"}} {
+		if _, _, err := ParseCurl(args); err == nil {
+			t.Errorf("ParseCurl(%q) succeeded", args)
+		}
+	}
+}

@@ -1,0 +1,144 @@
+package conn
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/wsdbg/wsdbg/decode"
+)
+
+// EventType says what an Event reports.
+type EventType uint8
+
+const (
+	EventOpen      EventType = iota + 1 // the upgrade succeeded
+	EventMessage                        // a whole data message, or a ping or pong, in either direction
+	EventFrame                          // a frame that belongs to no reported message (e.g. one gorilla rejected)
+	EventClose                          // a close frame, sent or received; or the end of the connection
+	EventError                          // a failure that ended (or prevented) the connection
+	EventWarning                        // something wrong that did not end the connection
+	EventReconnect                      // a reconnect is scheduled (Attempt, Delay)
+)
+
+func (t EventType) String() string {
+	switch t {
+	case EventOpen:
+		return "open"
+	case EventMessage:
+		return "message"
+	case EventFrame:
+		return "frame"
+	case EventClose:
+		return "close"
+	case EventError:
+		return "error"
+	case EventWarning:
+		return "warning"
+	case EventReconnect:
+		return "reconnect"
+	}
+	return "unknown"
+}
+
+// Direction of a message or frame.
+type Direction uint8
+
+const (
+	In  Direction = iota + 1 // server to client
+	Out                      // client to server
+)
+
+func (d Direction) String() string {
+	if d == Out {
+		return "out"
+	}
+	return "in"
+}
+
+// Opcode is a WebSocket frame opcode (RFC 6455 §5.2).
+type Opcode uint8
+
+const (
+	OpContinuation Opcode = 0x0
+	OpText         Opcode = 0x1
+	OpBinary       Opcode = 0x2
+	OpClose        Opcode = 0x8
+	OpPing         Opcode = 0x9
+	OpPong         Opcode = 0xA
+)
+
+func (o Opcode) String() string {
+	switch o {
+	case OpContinuation:
+		return "continuation"
+	case OpText:
+		return "text"
+	case OpBinary:
+		return "binary"
+	case OpClose:
+		return "close"
+	case OpPing:
+		return "ping"
+	case OpPong:
+		return "pong"
+	}
+	return "reserved"
+}
+
+// IsControl reports whether the opcode is a control opcode (0x8–0xF).
+func (o Opcode) IsControl() bool { return o&0x8 != 0 }
+
+// Frame is one frame as the tap saw it on the wire.
+type Frame struct {
+	Time      time.Time
+	Dir       Direction
+	FIN       bool
+	RSV       uint8 // RSV1<<2 | RSV2<<1 | RSV3
+	Opcode    Opcode
+	Masked    bool
+	MaskKey   [4]byte
+	Length    int64 // declared payload length
+	LenBytes  uint8 // how the length was encoded: 0 (7-bit), 2 (16-bit) or 8 (64-bit)
+	HeaderLen uint8 // bytes of header on the wire
+	// Payload holds the unmasked payload of control frames only (≤125 bytes
+	// when legal); data payloads come from the message.
+	Payload []byte
+}
+
+// Event is a plain value describing one thing that happened on a connection.
+// Which fields are set depends on Type.
+type Event struct {
+	Type EventType
+	Time time.Time // wall clock with a monotonic reading
+
+	// message, frame, close
+	Dir     Direction
+	Opcode  Opcode
+	Payload []byte
+	Frames  []Frame       // the frames a message was made of, as the tap saw them
+	RTT     time.Duration // pong: round-trip time of the ping it answers
+
+	// open
+	URL            string
+	Status         int
+	Subprotocol    string
+	Extensions     []string
+	RequestHeader  http.Header
+	ResponseHeader http.Header
+	Hops           []string // redirects followed before the upgrade, in order
+
+	// close
+	Code    int           // close code; 1005 when the close frame had none
+	Reason  string        // close reason
+	HasCode bool          // false when the close frame carried no payload
+	Final   bool          // close/error: the connection is over (no reconnect will follow)
+	Idle    time.Duration // close/error: time since the last frame, either direction
+	PingsOn bool
+
+	// error, warning
+	Failure *decode.Failure
+
+	// reconnect
+	Attempt int
+	Delay   time.Duration
+}

@@ -1,0 +1,369 @@
+package conn
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/wsdbg/wsdbg/decode"
+)
+
+// maxHandshakeHead bounds how much of an HTTP head the parser buffers before
+// giving up on finding frames in the stream.
+const maxHandshakeHead = 64 << 10
+
+// maxControlPayload is the largest control payload the parser keeps; anything
+// longer is a violation and only its length matters.
+const maxControlPayload = 125
+
+// Violation is a protocol violation found in the byte stream.
+type Violation struct {
+	Frame   Frame
+	Failure decode.Failure
+}
+
+type parserState uint8
+
+const (
+	stateHead    parserState = iota // reading the HTTP request or response head
+	stateHeader                     // reading a frame header
+	statePayload                    // skipping (or keeping) a frame's payload
+	stateDone                       // stream is not WebSocket frames; stop parsing
+)
+
+// frameParser parses one direction of a WebSocket byte stream, HTTP head
+// first, into frames. It is incremental: Feed takes whatever a Read or Write
+// moved, so frames may be split across calls. It keeps no payload bytes but
+// those of control frames.
+type frameParser struct {
+	dir   Direction
+	state parserState
+
+	head []byte // HTTP head accumulated so far
+
+	hdr     [14]byte
+	hdrLen  int
+	cur     Frame
+	remain  int64
+	ctl     []byte // control payload being collected
+	maskPos int
+
+	fragmented  bool // inside a fragmented data message
+	closeSeen   bool
+	deflate     bool // permessage-deflate was negotiated; RSV1 is allowed
+	violations  int
+	onHead      func(head []byte)
+	onFrame     func(Frame)
+	onViolation func(Violation)
+}
+
+// maxViolations stops a hostile stream from turning into a flood of reports.
+const maxViolations = 64
+
+func newFrameParser(dir Direction) *frameParser {
+	return &frameParser{dir: dir}
+}
+
+// Feed parses p, which arrived at now.
+func (p *frameParser) Feed(b []byte, now time.Time) {
+	for len(b) > 0 {
+		switch p.state {
+		case stateDone:
+			return
+		case stateHead:
+			b = p.feedHead(b)
+		case stateHeader:
+			b = p.feedHeader(b, now)
+		case statePayload:
+			b = p.feedPayload(b)
+		}
+	}
+}
+
+func (p *frameParser) feedHead(b []byte) []byte {
+	// The end marker may straddle two calls, so search the joined tail.
+	start := len(p.head) - 3
+	if start < 0 {
+		start = 0
+	}
+	p.head = append(p.head, b...)
+	i := bytes.Index(p.head[start:], []byte("\r\n\r\n"))
+	if i < 0 {
+		if len(p.head) > maxHandshakeHead {
+			p.state = stateDone
+			p.head = nil
+		}
+		return nil
+	}
+	end := start + i + 4
+	rest := p.head[end:]
+	head := p.head[:end]
+	p.head = nil
+	if p.onHead != nil {
+		p.onHead(head)
+	}
+	if p.dir == In && !isSwitchingProtocols(head) {
+		p.state = stateDone
+		return nil
+	}
+	if p.dir == In {
+		p.deflate = negotiatedDeflate(head)
+	}
+	p.state = stateHeader
+	// rest aliases the old buffer, which is no longer used.
+	return rest
+}
+
+func isSwitchingProtocols(head []byte) bool {
+	return bytes.HasPrefix(head, []byte("HTTP/1.1 101")) || bytes.HasPrefix(head, []byte("HTTP/1.0 101"))
+}
+
+func negotiatedDeflate(head []byte) bool {
+	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(head)), nil)
+	if err != nil {
+		return false
+	}
+	for _, v := range resp.Header.Values("Sec-Websocket-Extensions") {
+		if strings.Contains(strings.ToLower(v), "permessage-deflate") {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *frameParser) feedHeader(b []byte, now time.Time) []byte {
+	need := 2
+	if p.hdrLen >= 2 {
+		need = headerSize(p.hdr[0], p.hdr[1])
+	}
+	for p.hdrLen < need && len(b) > 0 {
+		n := copy(p.hdr[p.hdrLen:need], b)
+		p.hdrLen += n
+		b = b[n:]
+		if p.hdrLen == 2 {
+			need = headerSize(p.hdr[0], p.hdr[1])
+		}
+	}
+	if p.hdrLen < need {
+		return b
+	}
+	p.decodeHeader(now)
+	p.hdrLen = 0
+	p.checkHeader()
+	if p.cur.Opcode.IsControl() {
+		p.ctl = p.ctl[:0]
+		p.maskPos = 0
+	}
+	if p.remain == 0 {
+		p.finishFrame()
+		return b
+	}
+	p.state = statePayload
+	return b
+}
+
+func headerSize(b0, b1 byte) int {
+	n := 2
+	switch b1 & 0x7f {
+	case 126:
+		n += 2
+	case 127:
+		n += 8
+	}
+	if b1&0x80 != 0 {
+		n += 4
+	}
+	return n
+}
+
+func (p *frameParser) decodeHeader(now time.Time) {
+	h := p.hdr[:]
+	f := Frame{
+		Time:   now,
+		Dir:    p.dir,
+		FIN:    h[0]&0x80 != 0,
+		RSV:    (h[0] >> 4) & 0x7,
+		Opcode: Opcode(h[0] & 0x0f),
+		Masked: h[1]&0x80 != 0,
+	}
+	n := 2
+	length := int64(h[1] & 0x7f)
+	switch length {
+	case 126:
+		length = int64(binary.BigEndian.Uint16(h[2:4]))
+		f.LenBytes = 2
+		n = 4
+	case 127:
+		u := binary.BigEndian.Uint64(h[2:10])
+		f.LenBytes = 8
+		n = 10
+		if u > 1<<62 {
+			// Keeps arithmetic safe; the most significant bit is a violation anyway.
+			length = 1 << 62
+		} else {
+			length = int64(u)
+		}
+	}
+	if f.Masked {
+		copy(f.MaskKey[:], h[n:n+4])
+		n += 4
+	}
+	f.Length = length
+	f.HeaderLen = uint8(n)
+	p.cur = f
+	p.remain = length
+}
+
+// checkHeader names every violation visible in a frame header. Only frames
+// from the server are judged: the client's frames come from gorilla.
+func (p *frameParser) checkHeader() {
+	if p.dir != In {
+		p.trackFragments()
+		return
+	}
+	f := p.cur
+	h := p.hdr[:]
+	if p.closeSeen {
+		p.violate(decode.CauseDataAfterClose, 1002, "frame after the close frame")
+	}
+	rsv1 := f.RSV&0x4 != 0
+	switch {
+	case rsv1 && !p.deflate:
+		p.violate(decode.CauseRSVWithoutExtension, 1002, "RSV1 set without a negotiated extension")
+	case rsv1 && (f.Opcode.IsControl() || f.Opcode == OpContinuation):
+		p.violate(decode.CauseRSVWithoutExtension, 1002, "RSV1 set on a frame that is not the first of a message")
+	}
+	if f.RSV&0x3 != 0 {
+		p.violate(decode.CauseRSVWithoutExtension, 1002, "RSV2/RSV3 set without a negotiated extension")
+	}
+	if (f.Opcode >= 0x3 && f.Opcode <= 0x7) || f.Opcode >= 0xB {
+		p.violate(decode.CauseReservedOpcode, 1002, "reserved opcode 0x"+hexDigit(byte(f.Opcode)))
+	}
+	if f.Opcode.IsControl() {
+		if !f.FIN {
+			p.violate(decode.CauseFragmentedControl, 1002, "control frame without FIN")
+		}
+		if f.Length > maxControlPayload {
+			p.violate(decode.CauseOversizedControl, 1002, "control frame payload over 125 bytes")
+		}
+	}
+	if f.Masked {
+		p.violate(decode.CauseMaskedServerFrame, 1002, "server frame is masked")
+	}
+	switch {
+	case f.LenBytes == 2 && f.Length < 126:
+		p.violate(decode.CauseNonMinimalLength, 1002, "16-bit length used for a payload under 126 bytes")
+	case f.LenBytes == 8 && h[2]&0x80 != 0:
+		p.violate(decode.CauseNonMinimalLength, 1002, "64-bit length with the most significant bit set")
+	case f.LenBytes == 8 && f.Length <= 0xffff:
+		p.violate(decode.CauseNonMinimalLength, 1002, "64-bit length used for a payload under 65536 bytes")
+	}
+	switch f.Opcode {
+	case OpContinuation:
+		if !p.fragmented {
+			p.violate(decode.CauseUnexpectedContinue, 1002, "continuation frame without a message to continue")
+		}
+	case OpText, OpBinary:
+		if p.fragmented {
+			p.violate(decode.CauseDataInsideFragmented, 1002, "new data frame before the fragmented message finished")
+		}
+	}
+	p.trackFragments()
+}
+
+func (p *frameParser) trackFragments() {
+	switch p.cur.Opcode {
+	case OpText, OpBinary, OpContinuation:
+		p.fragmented = !p.cur.FIN
+	}
+}
+
+func hexDigit(b byte) string { return string("0123456789ABCDEF"[b&0xf]) }
+
+func (p *frameParser) feedPayload(b []byte) []byte {
+	n := int64(len(b))
+	if n > p.remain {
+		n = p.remain
+	}
+	if p.cur.Opcode.IsControl() && len(p.ctl) < maxControlPayload {
+		keep := b[:min(int(n), maxControlPayload-len(p.ctl))]
+		start := len(p.ctl)
+		p.ctl = append(p.ctl, keep...)
+		if p.cur.Masked {
+			for i := start; i < len(p.ctl); i++ {
+				p.ctl[i] ^= p.cur.MaskKey[p.maskPos&3]
+				p.maskPos++
+			}
+		}
+	}
+	p.remain -= n
+	b = b[n:]
+	if p.remain == 0 {
+		p.finishFrame()
+	}
+	return b
+}
+
+func (p *frameParser) finishFrame() {
+	f := p.cur
+	if f.Opcode.IsControl() {
+		f.Payload = append([]byte(nil), p.ctl...)
+	}
+	p.cur = f
+	if f.Opcode == OpClose {
+		if p.dir == In {
+			p.checkClose(f.Payload)
+		}
+		p.closeSeen = true
+	}
+	p.state = stateHeader
+	if p.onFrame != nil {
+		p.onFrame(f)
+	}
+}
+
+func (p *frameParser) checkClose(payload []byte) {
+	switch {
+	case len(payload) == 1:
+		p.violate(decode.CauseOneByteClose, 1002, "close frame with a 1-byte payload")
+	case len(payload) >= 2:
+		code := int(binary.BigEndian.Uint16(payload))
+		if !decode.ValidOnWire(code) {
+			p.violate(decode.CauseInvalidCloseCode, 1002, "close code "+strconv.Itoa(code)+" is not allowed on the wire")
+		}
+		if !utf8.Valid(payload[2:]) {
+			p.violate(decode.CauseInvalidUTF8Reason, 1007, "close reason is not valid UTF-8")
+		}
+	}
+}
+
+func (p *frameParser) violation(cause string, code int, msg string) Violation {
+	return Violation{
+		Frame: p.cur,
+		Failure: decode.Failure{
+			Kind:    decode.KindProtocol,
+			Cause:   cause,
+			Code:    code,
+			Message: msg,
+			Opcode:  int(p.cur.Opcode),
+			Length:  p.cur.Length,
+		},
+	}
+}
+
+func (p *frameParser) violate(cause string, code int, msg string) {
+	p.report(p.violation(cause, code, msg))
+}
+
+func (p *frameParser) report(v Violation) {
+	p.violations++
+	if p.violations > maxViolations || p.onViolation == nil {
+		return
+	}
+	p.onViolation(v)
+}

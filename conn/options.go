@@ -1,0 +1,32 @@
+package conn
+
+import (
+	"net/http"
+	"time"
+)
+
+// Defaults for Options fields left zero.
+const (
+	DefaultConnectTimeout = 10 * time.Second
+	DefaultMaxMessage     = 16 << 20
+)
+
+// Options configure a connection. The zero value of every field but URL is a
+// sensible default.
+type Options struct {
+	URL             string
+	Header          http.Header // extra request headers (Authorization, Cookie, ...)
+	Subprotocols    []string
+	Origin          string
+	Insecure        bool   // skip TLS verification
+	CACertFile      string // extra trusted roots, PEM
+	CertFile        string // client certificate, PEM
+	KeyFile         string
+	Proxy           string // http://, https:// or socks5:// proxy URL; "" uses none
+	Compress        bool   // offer permessage-deflate
+	ConnectTimeout  time.Duration
+	PingInterval    time.Duration // 0: no pings
+	MaxMessage      int64         // read limit in bytes
+	Reconnect       bool          // reconnect with backoff on abnormal or retryable closes
+	FollowRedirects bool          // follow 301/302/307/308 on the upgrade
+}

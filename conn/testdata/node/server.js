@@ -1,0 +1,79 @@
+'use strict';
+
+// A WebSocket echo peer built on the ws library, used to check that wsdbg
+// interoperates with a widely deployed implementation (permessage-deflate,
+// fragmentation, close codes, pings).
+//
+// It listens on 127.0.0.1 with a random port, prints "LISTENING <port>" and
+// runs until its standard input is closed.
+//
+// Text commands (anything else is echoed; binary messages are echoed):
+//   frag N TEXT        send TEXT as N fragments of one text message
+//   close CODE REASON  close the connection with CODE and REASON
+//   ping PAYLOAD       send a ping carrying PAYLOAD
+
+const { WebSocketServer } = require('ws');
+
+const wss = new WebSocketServer({
+  host: '127.0.0.1',
+  port: 0,
+  // threshold 0 compresses even the smallest message, so every echo
+  // exercises the inflate path of the client.
+  perMessageDeflate: { threshold: 0 },
+});
+
+wss.on('listening', () => {
+  process.stdout.write(`LISTENING ${wss.address().port}\n`);
+});
+
+wss.on('connection', (ws) => {
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) {
+      ws.send(data, { binary: true });
+      return;
+    }
+    const text = data.toString('utf8');
+    try {
+      if (!runCommand(ws, text)) {
+        ws.send(text);
+      }
+    } catch (err) {
+      ws.send(`error: ${err.message}`);
+    }
+  });
+  ws.on('error', () => {});
+});
+
+// runCommand carries out text if it is a command and reports whether it was.
+function runCommand(ws, text) {
+  let m = /^frag (\d+) ([\s\S]*)$/.exec(text);
+  if (m) {
+    sendFragments(ws, m[2], Number(m[1]));
+    return true;
+  }
+  m = /^close (\d+)(?: ([\s\S]*))?$/.exec(text);
+  if (m) {
+    ws.close(Number(m[1]), m[2] || '');
+    return true;
+  }
+  m = /^ping ([\s\S]*)$/.exec(text);
+  if (m) {
+    ws.ping(m[1]);
+    return true;
+  }
+  return false;
+}
+
+function sendFragments(ws, text, count) {
+  const buf = Buffer.from(text, 'utf8');
+  const n = Math.max(1, Math.min(count, buf.length || 1));
+  const size = Math.ceil(buf.length / n);
+  for (let i = 0; i < n; i++) {
+    const part = buf.subarray(i * size, (i + 1) * size);
+    ws.send(part, { binary: false, fin: i === n - 1 });
+  }
+}
+
+process.stdin.on('end', () => process.exit(0));
+process.stdin.on('error', () => process.exit(0));
+process.stdin.resume();

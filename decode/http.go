@@ -1,0 +1,161 @@
+package decode
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+func statusText(status int) string {
+	if t := http.StatusText(status); t != "" {
+		return t
+	}
+	return "(non-standard status)"
+}
+
+// explainHTTPStatus explains an upgrade answered with a status other than
+// 101, using the request's context: whether credentials and which Origin
+// were sent, Retry-After, and the body.
+func explainHTTPStatus(e *Explanation, f Failure) {
+	s := f.Status
+	e.Name = fmt.Sprintf("Upgrade refused: %d %s", s, statusText(s))
+	e.Reconnect = false
+	switch {
+	case s == 400:
+		e.Explanation = "The server found the upgrade request malformed. For a WebSocket that means a missing or bad Sec-WebSocket-Key (it must be 16 bytes, base64-encoded), a missing or wrong Sec-WebSocket-Version, Upgrade or Connection headers that a proxy stripped, no subprotocol the server requires (no_acceptable_subprotocol), or query parameters the application expects."
+		e.Hint = "Read the body for the reason; if a proxy is in front, make it pass Upgrade and Connection; if the service needs a subprotocol, offer it."
+		if eio, ok := engineIOError(f.Body); ok {
+			e.Explanation += " The body is an Engine.IO error: " + eio
+			e.Hint = "Use the Socket.IO path with ?EIO=4&transport=websocket (EIO=3 for Socket.IO 2), and do not reuse an old sid."
+		}
+	case s == 401:
+		e.Explanation = "The server wants authentication before it upgrades."
+		if f.SentAuth {
+			e.Explanation += " An Authorization header or cookie was sent, so it was refused: probably expired, for the wrong audience or environment, or in the wrong scheme."
+			e.Hint = "Get a fresh token and check its scheme (Bearer, Basic) and audience."
+		} else {
+			e.Explanation += " No Authorization header or cookie was sent."
+			e.Hint = "Send the credentials the service expects: an Authorization header, a cookie, or a token in the query string (browsers cannot set headers, so many services take it there)."
+		}
+		if v, ok := f.Header["Www-Authenticate"]; ok {
+			e.Explanation += fmt.Sprintf(" The server asks for: %s.", Sanitize(v))
+		}
+	case s == 403:
+		e.Explanation = "The server understood the request and refused it. For WebSockets this is most often the Origin check"
+		if f.Origin != "" {
+			e.Explanation += fmt.Sprintf(" (the Origin sent was %s)", quote(f.Origin))
+		} else {
+			e.Explanation += " (no Origin header was sent, and some servers require one)"
+		}
+		e.Explanation += ", otherwise missing permissions for the account, an IP allow-list, or a WAF rule."
+		e.Hint = "Send an Origin the server allows (the site's own, e.g. https://app.example.com); if the Origin is right, check the account's permissions."
+	case s == 404:
+		e.Explanation = "Nothing serves WebSockets at this path; the endpoint lives elsewhere (for example /ws, /graphql, or /socket.io/?EIO=4&transport=websocket)."
+		e.Hint = "Check the path and query against the service's documentation or a working client's network log."
+	case s == 405:
+		e.Explanation = "The server does not accept a GET upgrade at this path: it is an ordinary HTTP endpoint, or a proxy in front does not support WebSockets."
+		e.Hint = "Check the path; if a proxy is in front, enable WebSocket support on it."
+	case s == 407:
+		e.Explanation = "A proxy wants credentials."
+		e.Hint = "Put them in the proxy URL: http://user:password@proxy:port."
+	case s == 408:
+		e.Explanation = "The server gave up waiting for the request to arrive."
+		e.Hint = "Retry; if it persists, something between here and the server is slow."
+		e.Reconnect = true
+	case s == 410:
+		e.Explanation = "The endpoint is gone for good, usually an API version that was retired."
+		e.Hint = "Find the current endpoint in the service's documentation."
+	case s == 413 || s == 431:
+		e.Explanation = "The upgrade request was too large for the server, almost always its headers (the handshake_too_big case): big cookies or long tokens."
+		e.Hint = "Send fewer or smaller headers and cookies."
+	case s == 426:
+		e.Explanation = "The server wants another protocol version: it does not take Sec-WebSocket-Version 13, or it is a plain HTTP server asking for an upgrade the request did not carry (a proxy stripped the Upgrade header)."
+		if v, ok := f.Header["Sec-Websocket-Version"]; ok {
+			e.Explanation += fmt.Sprintf(" It supports Sec-WebSocket-Version: %s.", Sanitize(v))
+		}
+		e.Hint = "Version 13 is the only standard one; if a proxy is in front, make it pass Upgrade and Connection."
+	case s == 429:
+		e.Explanation = "The server is rate limiting: too many connections or requests from this client."
+		e.Hint = "Wait before reconnecting" + retryAfter(f) + ", and connect less often."
+		e.Reconnect = true
+	case s == 500:
+		e.Explanation = "The server failed while handling the upgrade: an exception in the handshake handler or its authentication code."
+		e.Hint = "Check the server's logs. Reconnect with backoff."
+		e.Reconnect = true
+	case s == 501:
+		e.Explanation = "The server does not implement what the request asked for: it cannot upgrade to WebSocket."
+		e.Hint = "Check that this is the WebSocket endpoint."
+	case s == 502:
+		e.Explanation = "A proxy or gateway got a bad answer from the server behind it: that server is down or restarting, does not speak WebSocket, or the proxy is not set up for upgrades (nginx needs proxy_http_version 1.1 and the Upgrade and Connection headers passed on)."
+		e.Hint = "Check the upstream service's health and the proxy's WebSocket configuration. Reconnect with backoff."
+		e.Reconnect = true
+	case s == 503:
+		e.Explanation = "The service is unavailable: overloaded, in maintenance, or with no healthy instance behind the load balancer."
+		e.Hint = "Reconnect later" + retryAfter(f) + " with backoff."
+		e.Reconnect = true
+	case s == 504:
+		e.Explanation = "A proxy or gateway did not get the server's answer to the upgrade in time."
+		e.Hint = "Check the upstream service's health. Reconnect with backoff."
+		e.Reconnect = true
+	case s >= 200 && s < 300:
+		e.Name = fmt.Sprintf("Upgrade ignored: %d %s", s, statusText(s))
+		e.Explanation = "The server answered as plain HTTP instead of switching protocols: this URL is not a WebSocket endpoint (a web page, an API, a single-page app's catch-all), or a proxy or CDN removed the Upgrade header on the way."
+		e.Hint = "Check the path; if a proxy is in front, make it pass Upgrade and Connection (nginx: proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection \"upgrade\")."
+	case s >= 300 && s < 400:
+		explainRedirect(e, f)
+	case s >= 400 && s < 500:
+		e.Explanation = "The server refused the upgrade request as a client error."
+	case s >= 500 && s < 600:
+		e.Explanation = "The server failed to handle the upgrade."
+		e.Hint = "Check the server's logs. Reconnect with backoff."
+		e.Reconnect = true
+	default:
+		e.Explanation = "The server answered with a status that is not a valid reply to an upgrade."
+	}
+	if body := strings.TrimSpace(f.Body); body != "" {
+		e.Explanation += ` The response body begins: "` + Sanitize(truncate(body, 200)) + `".`
+	}
+}
+
+func retryAfter(f Failure) string {
+	if f.RetryAfter == "" {
+		return ""
+	}
+	return " (the server asks for Retry-After: " + Sanitize(f.RetryAfter) + ")"
+}
+
+// engineIOErrors are the errors an Engine.IO server answers a bad
+// handshake with, as {"code": n, "message": "..."}.
+var engineIOErrors = map[int]string{
+	0: "Transport unknown",
+	1: "Session ID unknown",
+	2: "Bad handshake method",
+	3: "Bad request",
+	4: "Forbidden",
+	5: "Unsupported protocol version",
+}
+
+var engineIOMeanings = map[int]string{
+	0: "the transport query parameter is missing or names no transport the server enables.",
+	1: "the sid does not name a live session, often a reconnect with a stale sid or sticky sessions missing behind a load balancer.",
+	2: "the handshake was not a GET.",
+	3: "the request is malformed for Engine.IO.",
+	4: "the server's allowRequest hook refused the connection.",
+	5: "the EIO query parameter names a protocol version the server does not support (Socket.IO 2 clients use EIO=3, later ones EIO=4).",
+}
+
+// engineIOError recognises an Engine.IO error body and says what it means.
+func engineIOError(body string) (string, bool) {
+	var v struct {
+		Code    *int   `json:"code"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal([]byte(body), &v) != nil || v.Code == nil {
+		return "", false
+	}
+	if name, ok := engineIOErrors[*v.Code]; !ok || name != v.Message {
+		return "", false
+	}
+	return fmt.Sprintf("%s (%d): %s", v.Message, *v.Code, engineIOMeanings[*v.Code]), true
+}

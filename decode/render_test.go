@@ -1,0 +1,452 @@
+package decode
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/fxamacker/cbor/v2"
+	"github.com/vmihailenco/msgpack/v5"
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+func lineTexts(lines []Line) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = l.String()
+	}
+	return out
+}
+
+func checkLines(t *testing.T, got []Line, want ...string) {
+	t.Helper()
+	texts := lineTexts(got)
+	if strings.Join(texts, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("rendered:\n%s\nwant:\n%s", strings.Join(texts, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// checkSpansSafe fails if any span could carry an unsafe character.
+func checkSpansSafe(t testing.TB, lines []Line) {
+	t.Helper()
+	for i, l := range lines {
+		for _, s := range l {
+			checkSafe(t, "line "+strconv.Itoa(i), s.Text)
+		}
+	}
+}
+
+// kindOf returns the kind of the first span whose text is text.
+func kindOf(lines []Line, text string) (SpanKind, bool) {
+	for _, l := range lines {
+		for _, s := range l {
+			if s.Text == text {
+				return s.Kind, true
+			}
+		}
+	}
+	return 0, false
+}
+
+func TestRenderJSONPrettyPrintsInInputOrder(t *testing.T) {
+	in := `{"zeta":1,"alpha":[true,null,"x",{"n":-0.5e+10}],"empty":{},"none":[],"big":12345678901234567890123}`
+	lines, err := Render([]byte(in), FormatJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLines(t, lines,
+		`{`,
+		`  "zeta": 1,`,
+		`  "alpha": [`,
+		`    true,`,
+		`    null,`,
+		`    "x",`,
+		`    {`,
+		`      "n": -0.5e+10`,
+		`    }`,
+		`  ],`,
+		`  "empty": {},`,
+		`  "none": [],`,
+		`  "big": 12345678901234567890123`,
+		`}`,
+	)
+	for text, want := range map[string]SpanKind{
+		`"zeta"`: SpanKey, `1`: SpanNumber, `true`: SpanBool, `null`: SpanNull,
+		`"x"`: SpanString, `-0.5e+10`: SpanNumber, `{}`: SpanPunct, `: `: SpanPunct,
+		`12345678901234567890123`: SpanNumber,
+	} {
+		if got, ok := kindOf(lines, text); !ok || got != want {
+			t.Errorf("span %s: kind %v (found %v), want %v", text, got, ok, want)
+		}
+	}
+}
+
+func TestRenderJSONScalarsAndWhitespace(t *testing.T) {
+	for in, want := range map[string]string{
+		` 42 `:            `42`,
+		"\t\"s\"\r\n":     `"s"`,
+		`false`:           `false`,
+		`[ ]`:             `[]`,
+		`"a\"b\\c\u00e9"`: `"a\"b\\c\u00e9"`,
+	} {
+		lines, err := Render([]byte(in), FormatJSON)
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		checkLines(t, lines, want)
+	}
+}
+
+func TestRenderJSONRejectsInvalidInput(t *testing.T) {
+	for _, in := range []string{
+		``, ` `, `{`, `}`, `[1,]`, `{"a":1,}`, `{"a" 1}`, `{a:1}`, `[1 2]`, `01`, `-`, `1.`, `1e`, `.5`,
+		`+1`, `tru`, `nul`, `"abc`, `"\x"`, `"\u12"`, "\"a\x01b\"", `{"a":1}}`, `[1]x`, `NaN`, `'a'`,
+	} {
+		if _, err := Render([]byte(in), FormatJSON); err == nil {
+			t.Errorf("Render(%q) succeeded, want an error", in)
+		}
+		if json.Valid([]byte(in)) {
+			t.Errorf("test input %q is valid JSON", in)
+		}
+	}
+}
+
+func TestRenderJSONNestingLimitMatchesEncodingJSON(t *testing.T) {
+	ok := strings.Repeat("[", maxJSONDepth) + strings.Repeat("]", maxJSONDepth)
+	tooDeep := "[" + ok + "]"
+	if _, err := Render([]byte(ok), FormatJSON); err != nil || !json.Valid([]byte(ok)) {
+		t.Fatalf("depth %d: render error %v, json.Valid %v", maxJSONDepth, err, json.Valid([]byte(ok)))
+	}
+	if _, err := Render([]byte(tooDeep), FormatJSON); err == nil || json.Valid([]byte(tooDeep)) {
+		t.Fatalf("depth %d: render error %v, json.Valid %v", maxJSONDepth+1, err, json.Valid([]byte(tooDeep)))
+	}
+}
+
+func TestRenderJSONEscapesUnsafeCharactersInStrings(t *testing.T) {
+	in := "{\"n\u202eame\":\"bad\u202e\x7f\u0085 text\xff\",\"ok\":\"\\u001b\"}"
+	lines, err := Render([]byte(in), FormatJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSpansSafe(t, lines)
+	checkLines(t, lines,
+		`{`,
+		`  "n\u202eame": "bad\u202e\x7f\u0085 text\xff",`,
+		`  "ok": "\u001b"`,
+		`}`,
+	)
+	if k, _ := kindOf(lines, `\u202e`); k != SpanEscape {
+		t.Fatalf(`raw U+202E rendered as kind %v, want SpanEscape`, k)
+	}
+	if k, _ := kindOf(lines, `"\u001b"`); k != SpanString {
+		t.Fatalf(`a JSON \u escape must stay as written, got kind %v`, k)
+	}
+}
+
+func TestRenderText(t *testing.T) {
+	lines, err := Render([]byte("first\r\nsecond\twith tab\n\x1b[2Jthird\n"), FormatText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLines(t, lines, `first\r`, `second\twith tab`, `\x1b[2Jthird`)
+	checkSpansSafe(t, lines)
+	if k, _ := kindOf(lines, `\x1b`); k != SpanEscape {
+		t.Fatalf("ESC rendered as %v", k)
+	}
+	if lines, _ := Render(nil, FormatText); len(lines) != 0 {
+		t.Fatalf("empty payload gave %d lines", len(lines))
+	}
+}
+
+func TestRenderHex(t *testing.T) {
+	payload := append([]byte("Hello, WebSocket"), 0x00, 0x1b, 0x7f, 0xff, 'A')
+	lines, err := Render(payload, FormatHex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLines(t, lines,
+		`00000000  48 65 6c 6c 6f 2c 20 57  65 62 53 6f 63 6b 65 74  |Hello, WebSocket|`,
+		`00000010  00 1b 7f ff 41                                    |....A|`,
+	)
+	if k, _ := kindOf(lines, "00000010"); k != SpanOffset {
+		t.Fatalf("offset kind %v", k)
+	}
+	if k, _ := kindOf(lines, "...."); k != SpanDim {
+		t.Fatalf("non-printable dots kind %v", k)
+	}
+	if lines, _ := Render(nil, FormatHex); len(lines) != 0 {
+		t.Fatalf("empty payload gave %d lines", len(lines))
+	}
+}
+
+type orderedSample struct {
+	Name  string   `msgpack:"name" cbor:"name"`
+	Count int      `msgpack:"count" cbor:"count"`
+	Tags  []string `msgpack:"tags" cbor:"tags"`
+	Ratio float64  `msgpack:"ratio" cbor:"ratio"`
+	Blob  []byte   `msgpack:"blob" cbor:"blob"`
+	Gone  *int     `msgpack:"gone" cbor:"gone"`
+	Empty []int    `msgpack:"empty" cbor:"empty"`
+}
+
+var sample = orderedSample{Name: "ws\u202e", Count: -3, Tags: []string{"a", `q"b`}, Ratio: 1.5, Blob: []byte{0xde, 0xad}, Empty: []int{}}
+
+func TestRenderMsgPack(t *testing.T) {
+	payload, err := msgpack.Marshal(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := Render(payload, FormatMsgPack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLines(t, lines,
+		`{`,
+		`  "name": "ws\u202e",`,
+		`  "count": -3,`,
+		`  "tags": [`,
+		`    "a",`,
+		`    "q\"b"`,
+		`  ],`,
+		`  "ratio": 1.5,`,
+		`  "blob": h'dead',`,
+		`  "gone": null,`,
+		`  "empty": []`,
+		`}`,
+	)
+	checkSpansSafe(t, lines)
+	if GuessFormat(false, payload) != FormatMsgPack {
+		t.Fatalf("GuessFormat = %s, want msgpack", GuessFormat(false, payload))
+	}
+}
+
+func TestRenderMsgPackIntegerKeysAndTimestamp(t *testing.T) {
+	// {1: timestamp(1700000000), 2: uint64 max}
+	payload := []byte{0x82, 0x01, 0xd6, 0xff, 0x65, 0x53, 0xf1, 0x00, 0x02, 0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+	lines, err := Render(payload, FormatMsgPack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLines(t, lines, `{`, `  1: timestamp(2023-11-14T22:13:20Z),`, `  2: 18446744073709551615`, `}`)
+}
+
+func TestRenderCBOR(t *testing.T) {
+	payload, err := cbor.Marshal(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := Render(payload, FormatCBOR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLines(t, lines,
+		`{`,
+		`  "name": "ws\u202e",`,
+		`  "count": -3,`,
+		`  "tags": [`,
+		`    "a",`,
+		`    "q\"b"`,
+		`  ],`,
+		`  "ratio": 1.5,`,
+		`  "blob": h'dead',`,
+		`  "gone": null,`,
+		`  "empty": []`,
+		`}`,
+	)
+	checkSpansSafe(t, lines)
+	if GuessFormat(false, payload) != FormatCBOR {
+		t.Fatalf("GuessFormat = %s, want cbor", GuessFormat(false, payload))
+	}
+}
+
+func TestRenderCBORTagsAndStreamingForms(t *testing.T) {
+	// [1(1363896240), undefined, (_ h'01', h'02'), [_ 1, -2], simple(16), -18446744073709551616]
+	payload := []byte{0x86,
+		0xc1, 0x1a, 0x51, 0x4b, 0x67, 0xb0,
+		0xf7,
+		0x5f, 0x41, 0x01, 0x41, 0x02, 0xff,
+		0x9f, 0x01, 0x21, 0xff,
+		0xf0,
+		0x3b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	}
+	lines, err := Render(payload, FormatCBOR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLines(t, lines,
+		`[`,
+		`  1(1363896240),`,
+		`  undefined,`,
+		`  h'0102',`,
+		`  [`,
+		`    1,`,
+		`    -2`,
+		`  ],`,
+		`  simple(16),`,
+		`  -18446744073709551616`,
+		`]`,
+	)
+}
+
+func protoSample() []byte {
+	var nested []byte
+	nested = protowire.AppendTag(nested, 1, protowire.VarintType)
+	nested = protowire.AppendVarint(nested, 1)
+	var b []byte
+	b = protowire.AppendTag(b, 1, protowire.VarintType)
+	b = protowire.AppendVarint(b, 150)
+	b = protowire.AppendTag(b, 2, protowire.BytesType)
+	b = protowire.AppendString(b, "testing")
+	b = protowire.AppendTag(b, 3, protowire.BytesType)
+	b = protowire.AppendBytes(b, nested)
+	b = protowire.AppendTag(b, 4, protowire.Fixed64Type)
+	b = protowire.AppendFixed64(b, 0x400921fb54442d18)
+	b = protowire.AppendTag(b, 5, protowire.Fixed32Type)
+	b = protowire.AppendFixed32(b, 0x3fc00000)
+	b = protowire.AppendTag(b, 6, protowire.BytesType)
+	b = protowire.AppendBytes(b, []byte{0xff, 0x00, 0x1b})
+	return b
+}
+
+func TestRenderProtobuf(t *testing.T) {
+	payload := protoSample()
+	lines, err := Render(payload, FormatProtobuf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLines(t, lines,
+		`1: 150`,
+		`2: "testing"`,
+		`3 {`,
+		`  1: 1`,
+		`}`,
+		`4: 0x400921fb54442d18  (double 3.141592653589793)`,
+		`5: 0x3fc00000  (float 1.5)`,
+		`6: "\xff\x00\x1b"`,
+	)
+	checkSpansSafe(t, lines)
+	if GuessFormat(false, payload) != FormatProtobuf {
+		t.Fatalf("GuessFormat = %s, want protobuf", GuessFormat(false, payload))
+	}
+	if _, err := Render(payload[:len(payload)-1], FormatProtobuf); err == nil {
+		t.Fatal("a truncated message rendered without error")
+	}
+}
+
+func TestRenderProtobufGroups(t *testing.T) {
+	var b []byte
+	b = protowire.AppendTag(b, 7, protowire.StartGroupType)
+	b = protowire.AppendTag(b, 1, protowire.VarintType)
+	b = protowire.AppendVarint(b, 9)
+	b = protowire.AppendTag(b, 7, protowire.EndGroupType)
+	lines, err := Render(b, FormatProtobuf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLines(t, lines, `7 {`, `  1: 9`, `}`)
+}
+
+func TestGuessFormat(t *testing.T) {
+	tests := []struct {
+		name    string
+		text    bool
+		payload []byte
+		want    Format
+	}{
+		{"JSON text", true, []byte(` {"a": [1, 2]} `), FormatJSON},
+		{"JSON scalar text", true, []byte(`"hi"`), FormatJSON},
+		{"plain text", true, []byte("hello there"), FormatText},
+		{"broken JSON text", true, []byte(`{"a":`), FormatText},
+		{"JSON sent as binary", false, []byte(`{"a":1}`), FormatJSON},
+		{"single byte", false, []byte{0x05}, FormatHex},
+		{"empty binary", false, nil, FormatHex},
+		{"random bytes", false, []byte{0xc1, 0x00, 0xff, 0xfe, 0x13, 0x37}, FormatHex},
+		{"text bytes as binary", false, []byte("hello there"), FormatHex},
+		{"msgpack with trailing garbage", false, append(mustMsgpack(t, map[string]int{"a": 1}), 0xc1), FormatHex},
+		{"cbor with trailing garbage", false, append(mustCBOR(t, map[string]int{"a": 1}), 0xff), FormatHex},
+		{"msgpack map", false, mustMsgpack(t, map[string]any{"op": "sub", "ch": []int{1, 2}}), FormatMsgPack},
+		{"cbor map", false, mustCBOR(t, map[string]any{"op": "sub", "ch": []int{1, 2}}), FormatCBOR},
+		{"protobuf", false, protoSample(), FormatProtobuf},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := GuessFormat(tt.text, tt.payload)
+			if got != tt.want {
+				t.Fatalf("GuessFormat = %s, want %s", got, tt.want)
+			}
+			if _, err := Render(tt.payload, got); err != nil {
+				t.Fatalf("the guessed format does not render: %v", err)
+			}
+		})
+	}
+}
+
+func mustMsgpack(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := msgpack.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func mustCBOR(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := cbor.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestRenderRejectsWrongFormats(t *testing.T) {
+	for _, f := range []Format{FormatJSON, FormatMsgPack, FormatCBOR, FormatProtobuf, Format("yaml")} {
+		if _, err := Render([]byte{0xc1, 0xff, 0x00}, f); err == nil {
+			t.Errorf("%s: rendering garbage succeeded", f)
+		}
+	}
+}
+
+func TestRenderBinaryDepthIsBounded(t *testing.T) {
+	deepMsgpack := append(bytes.Repeat([]byte{0x91}, 100000), 0x01)
+	if _, err := Render(deepMsgpack, FormatMsgPack); err == nil {
+		t.Error("100000 nested msgpack arrays rendered without error")
+	}
+	deepCBOR := append(bytes.Repeat([]byte{0x81}, 100000), 0x01)
+	if _, err := Render(deepCBOR, FormatCBOR); err == nil {
+		t.Error("100000 nested CBOR arrays rendered without error")
+	}
+	var msg []byte
+	for range 200 {
+		var outer []byte
+		outer = protowire.AppendTag(outer, 1, protowire.BytesType)
+		msg = protowire.AppendBytes(outer, append([]byte{0x08, 0x01}, msg...))
+	}
+	if _, err := Render(msg, FormatProtobuf); err != nil {
+		t.Errorf("deep protobuf should fall back to bytes, got %v", err)
+	}
+}
+
+func TestRenderHugeDeclaredLengthsFailFast(t *testing.T) {
+	for name, payload := range map[string][]byte{
+		"msgpack str32":   {0xdb, 0xff, 0xff, 0xff, 0xff, 'a'},
+		"msgpack map32":   {0xdf, 0xff, 0xff, 0xff, 0xff, 0x01},
+		"msgpack ext32":   {0xc9, 0xff, 0xff, 0xff, 0xff, 0x01},
+		"cbor array":      {0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
+		"cbor bytes":      {0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
+		"protobuf length": {0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f},
+	} {
+		f := FormatMsgPack
+		switch {
+		case strings.HasPrefix(name, "cbor"):
+			f = FormatCBOR
+		case strings.HasPrefix(name, "protobuf"):
+			f = FormatProtobuf
+		}
+		if _, err := Render(payload, f); err == nil {
+			t.Errorf("%s: rendered without error", name)
+		}
+	}
+}

@@ -1,0 +1,146 @@
+// Package decode turns what was seen on a WebSocket connection into words:
+// close codes, error envelopes, handshake, transport and protocol failures,
+// and safe renderings of payloads. Everything here is a pure function of its
+// inputs: no I/O, no clocks, no UI.
+package decode
+
+// Explanation is what the debugger tells a person about a close, a failure or
+// an error envelope.
+type Explanation struct {
+	Name        string // short name, e.g. "Abnormal Closure", "Upgrade refused: 401 Unauthorized"
+	Category    string // e.g. "standard", "local-only", "registered", "private", "invalid", or a failure kind
+	Explanation string // what it means and the likely causes, one or two sentences
+	Hint        string // what to do about it
+	Reconnect   bool   // whether reconnecting is the right recovery
+	Source      string // who sends it, where that is meaningful ("either peer", "server", "local only")
+	Dialect     string // the protocol dialect that gave the meaning, "" for RFC 6455 / generic
+	Code        int    // the close code explained, or the one a failure maps to; 0 where none applies
+}
+
+// Failure kinds, as `tail --json` and recordings name them.
+const (
+	KindDNS       = "dns"
+	KindRefused   = "refused"
+	KindTimeout   = "timeout"
+	KindTLS       = "tls"
+	KindProxy     = "proxy"
+	KindHandshake = "handshake"
+	KindProtocol  = "protocol"
+	KindTransport = "transport"
+	KindLimit     = "limit"
+)
+
+// Failure causes: the precise thing that went wrong inside a kind. conn/
+// classifies raw errors into a Kind and a Cause; decode explains them.
+const (
+	// handshake
+	CauseHTTPStatus          = "http-status"           // upgrade answered with a non-101 status (Status set)
+	CauseRedirect            = "redirect"              // 3xx on the upgrade without -L (Location set)
+	CauseTooManyRedirects    = "too-many-redirects"    // -L gave up
+	CauseMissingUpgrade      = "missing-upgrade"       // 101 without Upgrade: websocket
+	CauseInvalidUpgrade      = "invalid-upgrade"       // Upgrade present but not websocket
+	CauseMissingConnection   = "missing-connection"    // 101 without Connection: upgrade
+	CauseInvalidConnection   = "invalid-connection"    // Connection present but not upgrade
+	CauseMissingAccept       = "missing-accept"        // 101 without Sec-WebSocket-Accept
+	CauseAcceptMismatch      = "accept-mismatch"       // Sec-WebSocket-Accept wrong
+	CauseUnofferedSubproto   = "unoffered-subprotocol" // server chose a subprotocol the client never offered
+	CauseUnofferedExtension  = "unoffered-extension"   // server chose an extension the client never offered
+	CauseBadCompressionParam = "bad-compression-params"
+	CauseBadResponse         = "malformed-response" // not HTTP at all, or garbled
+	CauseResponseTooBig      = "response-too-big"   // headers over the limit
+	CauseBadURL              = "bad-url"
+	CauseUnsupportedVersion  = "unsupported-version" // server wants another Sec-WebSocket-Version (426)
+	CauseRequestTooBig       = "request-too-big"     // the upgrade request's headers were over the server's limit
+	CauseH2ConnectDisabled   = "h2-connect-disabled" // HTTP/2 or HTTP/3 peer did not enable extended CONNECT
+	CauseH2BadConnect        = "h2-bad-connect"      // extended CONNECT rejected: wrong :method or :protocol, missing pseudo-header
+
+	// dns, refused, timeout, proxy, transport
+	CauseDNSNotFound      = "no-such-host"
+	CauseDNSTemporary     = "dns-temporary"
+	CauseConnRefused      = "connection-refused"
+	CauseHostUnreachable  = "host-unreachable"
+	CauseConnectTimeout   = "connect-timeout"   // TCP or TLS or upgrade did not finish in time
+	CauseHandshakeTimeout = "handshake-timeout" // connected, but no upgrade answer in time
+	CauseIdleTimeout      = "idle-timeout"      // no traffic (or no pong) for too long
+	CausePongTimeout      = "pong-timeout"
+	CauseProxyRefused     = "proxy-refused" // proxy answered CONNECT with non-200
+	CauseProxyAuth        = "proxy-auth"    // 407
+	CauseProxyUnreachable = "proxy-unreachable"
+	CauseProxyUnsupported = "proxy-unsupported-scheme"
+	CauseConnReset        = "connection-reset"
+	CauseEOFWithoutClose  = "eof-without-close" // TCP closed, no close frame: 1006
+	CauseBrokenPipe       = "broken-pipe"
+
+	// tls
+	CauseTLSUnknownAuthority = "unknown-authority"
+	CauseTLSNameMismatch     = "name-mismatch"
+	CauseTLSExpired          = "certificate-expired"
+	CauseTLSNotYetValid      = "certificate-not-yet-valid"
+	CauseTLSHandshake        = "tls-handshake" // alert, version or cipher mismatch, not TLS at all
+	CauseTLSClientCert       = "client-certificate"
+
+	// protocol (RFC 6455 violations by the server)
+	CauseRSVWithoutExtension  = "rsv-without-extension"
+	CauseReservedOpcode       = "reserved-opcode"
+	CauseFragmentedControl    = "fragmented-control-frame"
+	CauseOversizedControl     = "oversized-control-frame"
+	CauseMaskedServerFrame    = "masked-server-frame"
+	CauseUnexpectedContinue   = "continuation-without-start"
+	CauseDataInsideFragmented = "data-frame-inside-fragmented-message"
+	CauseNonMinimalLength     = "non-minimal-length"
+	CauseInvalidUTF8Text      = "invalid-utf8-text"
+	CauseInvalidUTF8Reason    = "invalid-utf8-close-reason"
+	CauseOneByteClose         = "one-byte-close-payload"
+	CauseInvalidCloseCode     = "invalid-close-code"
+	CauseDataAfterClose       = "data-after-close"
+	CauseBadDeflate           = "invalid-compressed-data"
+
+	// limit
+	CauseMessageTooBig = "message-too-big"
+	CauseInflateTooBig = "inflate-too-big"
+)
+
+// Failure is a classified failure as conn/ reports it. Fields beyond Kind and
+// Cause are filled where they apply.
+type Failure struct {
+	Kind    string // one of the Kind constants
+	Cause   string // one of the Cause constants
+	Code    int    // the RFC 6455 close code the failure maps to, 0 where none applies
+	Status  int    // HTTP status, for handshake failures
+	Message string // the raw error text
+
+	// Context that sharpens the explanation.
+	URL           string            // the URL being dialled
+	Location      string            // redirect target
+	RetryAfter    string            // Retry-After header value on 429/503
+	Header        map[string]string // selected response headers (canonical names)
+	Body          string            // the start of an error response body, sanitised by the caller
+	Origin        string            // the Origin sent, for 403
+	SentAuth      bool              // whether an Authorization header or cookie was sent
+	Offered       []string          // subprotocols or extensions the client offered
+	Chosen        string            // what the server chose
+	CertSubject   string            // TLS: the leaf certificate's subject
+	CertIssuer    string
+	CertNotAfter  string // RFC 3339
+	CertNotBefore string
+	CertDNSNames  []string
+	Opcode        int   // protocol: the frame's opcode
+	Length        int64 // protocol/limit: the declared length, or the limit's size
+	Limit         int64 // limit: the configured limit
+
+	// For connections that dropped (1006): seconds since the last frame in
+	// either direction, and whether the client was sending pings.
+	IdleSeconds float64
+	PingsOn     bool
+}
+
+// CloseContext is what is known around a close that can sharpen its
+// explanation.
+type CloseContext struct {
+	Subprotocol string    // negotiated subprotocol, picks the dialect for 4000-4999
+	Host        string    // host of the endpoint, picks host-specific dialects (e.g. Discord)
+	Remote      bool      // true when the server sent the close
+	IdleSeconds float64   // seconds since the last frame in either direction, for 1006
+	PingsOn     bool      // whether the client was sending pings
+	Dialects    *Dialects // user-supplied code tables, nil for built-ins only
+}

@@ -1,0 +1,253 @@
+package history
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/wsdbg/wsdbg/decode"
+)
+
+// LineOptions shape FormatLine's output.
+type LineOptions struct {
+	MaxPreview int            // payload preview length in characters; 0 means DefaultPreview
+	ASCII      bool           // plain ASCII arrows and dashes, for terminals without Unicode
+	Location   *time.Location // time zone of the clock column; nil means local time
+}
+
+// DefaultPreview is the payload preview length FormatLine uses by default.
+const DefaultPreview = 120
+
+// hintIndent lines continuation lines up under the text after the kind
+// column: "15:04:05.000 → close  ".
+const hintIndent = "                      "
+
+type glyphs struct{ out, in, fail, warn, reconnect, open, dash, dot, more string }
+
+var (
+	unicodeGlyphs = glyphs{"→", "←", "✕", "!", "↻", "✓", "—", "·", "…"}
+	asciiGlyphs   = glyphs{"->", "<-", "x", "!", "~", "+", "--", "|", "..."}
+)
+
+// FormatLine renders a record as the line `wsdbg tail` prints: the time,
+// a direction arrow (→ sent, ← received; ✕ error, ! warning, ↻ reconnect,
+// ✓ open), the kind, the size and a payload preview. Closes, failures and
+// error envelopes add their name and explanation on the same line after
+// "—", and the hint on an indented second line. Every byte that comes from
+// the peer is escaped with decode.Sanitize, so the result is safe to print.
+func FormatLine(r Record, opts LineOptions) string {
+	g := unicodeGlyphs
+	if opts.ASCII {
+		g = asciiGlyphs
+	}
+	loc := opts.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	preview := opts.MaxPreview
+	if preview <= 0 {
+		preview = DefaultPreview
+	}
+	var b strings.Builder
+	b.WriteString(r.Time.In(loc).Format("15:04:05.000"))
+	b.WriteByte(' ')
+	arrow := g.in
+	if r.Dir == "out" {
+		arrow = g.out
+	}
+	switch r.Type {
+	case "open":
+		arrow = g.open
+	case "error":
+		arrow = g.fail
+	case "warning":
+		arrow = g.warn
+	case "reconnect":
+		arrow = g.reconnect
+	}
+	fmt.Fprintf(&b, "%-2s ", arrow)
+
+	var hint string
+	switch r.Type {
+	case "message", "frame":
+		kind := decode.Sanitize(r.Opcode)
+		if r.Type == "frame" {
+			kind = "frame"
+		}
+		fmt.Fprintf(&b, "%-6s %9s", kind, HumanSize(int64(r.payloadSize())))
+		var parts []string
+		if r.Type == "frame" {
+			parts = append(parts, frameFlags(r))
+		}
+		if p := payloadPreview(r, preview, g.more); p != "" {
+			parts = append(parts, p)
+		}
+		if r.RTTMillis > 0 {
+			parts = append(parts, fmt.Sprintf("rtt %s", fromMillis(r.RTTMillis).Round(10*time.Microsecond)))
+		}
+		if len(parts) > 0 {
+			b.WriteString("  ")
+			b.WriteString(strings.Join(parts, " "+g.dot+" "))
+		}
+		if e := r.Envelope; e != nil {
+			b.WriteString("\n" + hintIndent)
+			b.WriteString("error envelope")
+			if len(e.Code) > 0 && string(e.Code) != "null" {
+				b.WriteString(" " + decode.Sanitize(string(e.Code)))
+			}
+			if e.Message != "" {
+				b.WriteString(": " + clip(decode.Sanitize(e.Message), preview, g.more))
+			}
+			writeExplained(&b, e.Name, e.Explanation, g)
+			hint = e.Hint
+		}
+	case "open":
+		fmt.Fprintf(&b, "%-6s %s", "open", decode.Sanitize(r.URL))
+		if r.Status != 0 {
+			fmt.Fprintf(&b, " %d", r.Status)
+		}
+		if r.Subprotocol != "" {
+			fmt.Fprintf(&b, " %s subprotocol %s", g.dot, decode.Sanitize(r.Subprotocol))
+		}
+		if len(r.Extensions) > 0 {
+			fmt.Fprintf(&b, " %s %s", g.dot, decode.Sanitize(strings.Join(r.Extensions, ", ")))
+		}
+	case "close":
+		fmt.Fprintf(&b, "%-6s %d", "close", r.Code)
+		if r.Name != "" {
+			b.WriteString(" " + decode.Sanitize(r.Name))
+		}
+		if r.Reason != "" {
+			b.WriteString(` "` + clip(decode.Sanitize(r.Reason), preview, g.more) + `"`)
+		}
+		writeExplained(&b, "", r.Explanation, g)
+		hint = r.Hint
+	case "error", "warning":
+		fmt.Fprintf(&b, "%-6s ", r.Type)
+		msg := clip(decode.Sanitize(r.Message), preview, g.more)
+		switch {
+		case r.Name != "":
+			b.WriteString(decode.Sanitize(r.Name))
+			writeExplained(&b, "", r.Explanation, g)
+			if msg != "" {
+				b.WriteString(" (" + msg + ")")
+			}
+		case r.Kind != "":
+			b.WriteString(decode.Sanitize(r.Kind) + ": " + msg)
+		default:
+			b.WriteString(msg)
+		}
+		hint = r.Hint
+	case "reconnect":
+		fmt.Fprintf(&b, "reconnect attempt %d in %s", r.Attempt, fromMillis(r.DelayMillis).Round(time.Millisecond))
+	default:
+		b.WriteString(decode.Sanitize(r.Type))
+	}
+	if hint != "" {
+		b.WriteString("\n" + hintIndent + "hint: " + decode.Sanitize(hint))
+	}
+	return b.String()
+}
+
+// writeExplained adds " — name: explanation". Explanations come from
+// decode's tables but may also come from a loaded file, so they are escaped
+// like everything else.
+func writeExplained(b *strings.Builder, name, explanation string, g glyphs) {
+	name, explanation = decode.Sanitize(name), decode.Sanitize(explanation)
+	switch {
+	case name != "" && explanation != "":
+		b.WriteString(" " + g.dash + " " + name + ": " + explanation)
+	case name != "":
+		b.WriteString(" " + g.dash + " " + name)
+	case explanation != "":
+		b.WriteString(" " + g.dash + " " + explanation)
+	}
+}
+
+func frameFlags(r Record) string {
+	flags := []string{"opcode " + decode.Sanitize(r.Opcode)}
+	if len(r.FrameInfo) == 1 {
+		f := r.FrameInfo[0]
+		if f.FIN {
+			flags = append(flags, "fin")
+		}
+		for bit, name := range []string{"rsv1", "rsv2", "rsv3"} {
+			if f.RSV&(4>>bit) != 0 {
+				flags = append(flags, name)
+			}
+		}
+		if f.Masked {
+			flags = append(flags, "masked")
+		}
+	}
+	return strings.Join(flags, " ")
+}
+
+// payloadPreview is the start of a payload on one line: text escaped,
+// binary as hex bytes.
+func payloadPreview(r Record, max int, more string) string {
+	if r.Base64 == "" {
+		return clip(decode.Sanitize(prefix(r.Text, max*4+16)), max, more)
+	}
+	n := min(max/3, 16)
+	raw, _ := base64.StdEncoding.DecodeString(prefix(r.Base64, (n/3+2)*4))
+	if len(raw) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for i, c := range raw[:min(n, len(raw))] {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%02x", c)
+	}
+	if r.payloadSize() > n {
+		b.WriteString(" " + more)
+	}
+	return b.String()
+}
+
+// prefix cuts s to at most n bytes on a character boundary, so that a long
+// payload is not escaped in full just to show its start.
+func prefix(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// clip cuts already-escaped text to max characters, marking the cut.
+func clip(s string, max int, more string) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	i, n := 0, 0
+	for i = range s {
+		if n == max {
+			break
+		}
+		n++
+	}
+	return s[:i] + more
+}
+
+// HumanSize formats a byte count the way the UI shows sizes: "42 B",
+// "1.2 KiB", "3.4 MiB".
+func HumanSize(n int64) string {
+	if n < 1024 {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, unit := float64(n)/1024, "KiB"
+	for _, u := range []string{"MiB", "GiB", "TiB"} {
+		if v < 1024 {
+			break
+		}
+		v, unit = v/1024, u
+	}
+	return fmt.Sprintf("%.1f %s", v, unit)
+}

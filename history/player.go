@@ -1,0 +1,242 @@
+package history
+
+import (
+	"time"
+
+	"github.com/wsdbg/wsdbg/conn"
+)
+
+// Clock makes timers. Player takes one so that tests can drive time.
+type Clock interface {
+	NewTimer(d time.Duration) Timer
+}
+
+// Timer is the part of *time.Timer a Player uses.
+type Timer interface {
+	C() <-chan time.Time
+	Stop() bool
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// NewTimer starts a real timer.
+func (SystemClock) NewTimer(d time.Duration) Timer { return systemTimer{time.NewTimer(d)} }
+
+type systemTimer struct{ t *time.Timer }
+
+func (t systemTimer) C() <-chan time.Time { return t.t.C }
+func (t systemTimer) Stop() bool          { return t.t.Stop() }
+
+// EventSource is what a Player plays: a *Recording, for one.
+type EventSource interface {
+	Len() int
+	Event(i int) (conn.Event, error)
+}
+
+// Playback is one step of a replay: the event at Index, or the error
+// reading it, or the end of the recording.
+type Playback struct {
+	Index int
+	Event conn.Event
+	Err   error
+	End   bool // the recording is over; Index is its length
+}
+
+// Speed limits and the longest pause in no-gaps mode.
+const (
+	MinSpeed  = 0.5
+	MaxSpeed  = 20
+	NoGapsMax = 250 * time.Millisecond
+)
+
+// Player plays a recording in time, delivering events on Events. It starts
+// paused at the first event. Its methods never block on the consumer: a
+// step that is due waits in the player until Events is read, and Pause,
+// Seek and Step take effect at once. The player stops when Close is called
+// (Events is closed then).
+type Player struct {
+	src    EventSource
+	clock  Clock
+	out    chan Playback
+	cmds   chan func(*playerState)
+	closed chan struct{}
+}
+
+type playerState struct {
+	next     int // index of the next event to deliver
+	playing  bool
+	speed    float64
+	noGaps   bool
+	prev     time.Time // time of the last delivered event; zero after a seek
+	upcoming *Playback // the next event, read ahead while its timer runs
+	due      *Playback // delivered as soon as the consumer reads
+	timer    Timer     // runs while playing and nothing is due
+	indexing <-chan struct{}
+}
+
+// NewPlayer makes a paused player over src; a nil clock is the system clock.
+func NewPlayer(src EventSource, clock Clock) *Player {
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	p := &Player{src: src, clock: clock, out: make(chan Playback),
+		cmds: make(chan func(*playerState)), closed: make(chan struct{})}
+	go p.run()
+	return p
+}
+
+// Events delivers the playback.
+func (p *Player) Events() <-chan Playback { return p.out }
+
+// Play starts or resumes playback at speed (clamped to 0.5–20). From the
+// end, it starts over.
+func (p *Player) Play(speed float64) {
+	p.do(func(s *playerState) {
+		s.speed = min(max(speed, MinSpeed), MaxSpeed)
+		if s.next >= p.src.Len() && s.indexing == nil {
+			s.next, s.prev = 0, time.Time{}
+		}
+		s.playing = true
+		s.upcoming = nil
+	})
+}
+
+// SetNoGaps shortens every pause between events to at most NoGapsMax.
+func (p *Player) SetNoGaps(on bool) {
+	p.do(func(s *playerState) {
+		s.noGaps = on
+		s.upcoming = nil
+	})
+}
+
+// Pause stops playback; an event that was due but not yet read is taken
+// back.
+func (p *Player) Pause() {
+	p.do(func(s *playerState) {
+		s.playing = false
+		s.due, s.upcoming = nil, nil
+	})
+}
+
+// Step pauses and delivers the next event at once.
+func (p *Player) Step() {
+	p.do(func(s *playerState) {
+		s.playing = false
+		s.upcoming = nil
+		if s.due == nil {
+			s.due = p.read(s.next)
+		}
+	})
+}
+
+// Seek pauses nothing but moves the position: the next event delivered is
+// i (clamped to the recording), without waiting for a gap before it.
+func (p *Player) Seek(i int) {
+	p.do(func(s *playerState) {
+		s.next = min(max(i, 0), p.src.Len())
+		s.prev = time.Time{}
+		s.due, s.upcoming = nil, nil
+	})
+}
+
+// Close stops the player and closes Events.
+func (p *Player) Close() {
+	select {
+	case <-p.closed:
+	default:
+		close(p.closed)
+	}
+}
+
+func (p *Player) do(cmd func(*playerState)) {
+	select {
+	case p.cmds <- cmd:
+	case <-p.closed:
+	}
+}
+
+func (p *Player) read(i int) *Playback {
+	if i >= p.src.Len() {
+		return &Playback{Index: i, End: true}
+	}
+	ev, err := p.src.Event(i)
+	return &Playback{Index: i, Event: ev, Err: err}
+}
+
+func (p *Player) run() {
+	defer close(p.out)
+	s := &playerState{speed: 1}
+	if src, ok := p.src.(interface{ Done() <-chan struct{} }); ok {
+		s.indexing = src.Done()
+	}
+	for {
+		p.arm(s)
+		var out chan Playback
+		var due Playback
+		if s.due != nil {
+			out, due = p.out, *s.due
+		}
+		var fire <-chan time.Time
+		if s.timer != nil {
+			fire = s.timer.C()
+		}
+		select {
+		case cmd := <-p.cmds:
+			p.disarm(s)
+			cmd(s)
+		case <-fire:
+			s.timer = nil
+			s.due, s.upcoming = s.upcoming, nil
+		case out <- due:
+			s.due = nil
+			if due.End {
+				s.playing = false
+				continue
+			}
+			s.next = due.Index + 1
+			if due.Err == nil {
+				s.prev = due.Event.Time
+			}
+		case <-s.indexing:
+			s.indexing = nil // the recording is complete: a wait for more ends
+		case <-p.closed:
+			p.disarm(s)
+			return
+		}
+	}
+}
+
+// arm makes sure that, while playing with nothing due, a timer runs for the
+// next event (or the end, once the recording is fully indexed).
+func (p *Player) arm(s *playerState) {
+	if !s.playing || s.due != nil || s.timer != nil {
+		return
+	}
+	if s.next >= p.src.Len() && s.indexing != nil {
+		return // more events may come; the indexing case wakes us
+	}
+	if s.upcoming == nil {
+		s.upcoming = p.read(s.next)
+	}
+	wait := time.Duration(0)
+	if !s.upcoming.End && s.upcoming.Err == nil && !s.prev.IsZero() {
+		wait = time.Duration(float64(s.upcoming.Event.Time.Sub(s.prev)) / s.speed)
+		wait = max(wait, 0)
+		if s.noGaps {
+			wait = min(wait, NoGapsMax)
+		}
+	}
+	if wait == 0 {
+		s.due, s.upcoming = s.upcoming, nil
+		return
+	}
+	s.timer = p.clock.NewTimer(wait)
+}
+
+func (p *Player) disarm(s *playerState) {
+	if s.timer != nil {
+		s.timer.Stop()
+		s.timer = nil
+	}
+}

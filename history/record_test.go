@@ -1,0 +1,180 @@
+package history
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/wsdbg/wsdbg/conn"
+)
+
+func TestRecordRoundTripEveryKind(t *testing.T) {
+	var ctx Context
+	for i, ev := range sampleEvents() {
+		ctx.Observe(ev)
+		line := FromEvent(ev, ctx).AppendJSON(nil)
+		if !json.Valid(line) {
+			t.Fatalf("event %d: invalid JSON: %s", i, line)
+		}
+		var rec Record
+		if err := json.Unmarshal(line, &rec); err != nil {
+			t.Fatalf("event %d: %v", i, err)
+		}
+		got, err := rec.Event()
+		if err != nil {
+			t.Fatalf("event %d: %v\n%s", i, err, line)
+		}
+		assertSameEvent(t, i, ev, got)
+	}
+}
+
+// keysOf decodes one record line into its top-level keys.
+func keysOf(t *testing.T, line []byte) map[string]json.RawMessage {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(line, &m); err != nil {
+		t.Fatalf("%v: %s", err, line)
+	}
+	return m
+}
+
+func TestRecordKeysScriptsRelyOn(t *testing.T) {
+	evs := sampleEvents()
+	var ctx Context
+	ctx.Observe(evs[0])
+	cases := []struct {
+		ev   conn.Event
+		keys []string
+		not  []string
+	}{
+		{evs[0], []string{"type", "time", "url", "status", "subprotocol", "extensions", "headers", "request_headers", "hops"}, nil},
+		{evs[1], []string{"dir", "opcode", "len", "text", "frame_info"}, []string{"base64", "frames", "rtt_ms"}},
+		{evs[2], []string{"frames", "frame_info", "text"}, []string{"base64"}},
+		{evs[3], []string{"base64", "len"}, []string{"text"}},
+		{evs[4], []string{"base64"}, []string{"text"}}, // text opcode, invalid UTF-8
+		{evs[6], []string{"rtt_ms"}, nil},
+		{evs[7], []string{"len", "text"}, nil}, // empty payload still has both
+		{evs[9], []string{"kind", "code", "status", "message", "name", "explanation", "hint", "cause"}, []string{"location"}},
+		{evs[10], []string{"dir", "code", "reason", "name", "explanation", "hint", "reconnect"}, nil},
+		{evs[11], []string{"attempt", "delay_ms"}, nil},
+		{evs[12], []string{"kind", "retry_after", "detail"}, nil},
+	}
+	for _, c := range cases {
+		rec := FromEvent(c.ev, ctx)
+		keys := keysOf(t, rec.AppendJSON(nil))
+		for _, k := range c.keys {
+			if _, ok := keys[k]; !ok {
+				t.Errorf("%s record lacks %q: %s", rec.Type, k, rec.AppendJSON(nil))
+			}
+		}
+		for _, k := range c.not {
+			if _, ok := keys[k]; ok {
+				t.Errorf("%s record has %q: %s", rec.Type, k, rec.AppendJSON(nil))
+			}
+		}
+	}
+	rec := FromEvent(evs[2], ctx)
+	if rec.Frames != 3 || len(rec.FrameInfo) != 3 || rec.FrameInfo[1].Opcode != "continuation" {
+		t.Errorf("frames = %d, frame_info = %+v", rec.Frames, rec.FrameInfo)
+	}
+	if stamp := string(keysOf(t, rec.AppendJSON(nil))["time"]); stamp != `"2026-11-22T02:10:00.153456789Z"` {
+		t.Errorf("time = %s, want RFC 3339 with nanoseconds", stamp)
+	}
+}
+
+func TestRecordExplainsCloseAndFailure(t *testing.T) {
+	evs := sampleEvents()
+	var ctx Context
+	ctx.Observe(evs[0])
+	closeRec := FromEvent(evs[10], ctx)
+	if closeRec.Name == "" || closeRec.Explanation == "" || closeRec.Hint == "" {
+		t.Errorf("close 1008 is not explained: %+v", closeRec)
+	}
+	abnormal := FromEvent(conn.Event{Type: conn.EventClose, Dir: conn.In, Code: 1006}, ctx)
+	if !abnormal.Reconnect {
+		t.Errorf("close 1006 should suggest reconnecting: %+v", abnormal)
+	}
+	failure := FromEvent(evs[12], ctx)
+	if failure.Name == "" || failure.Explanation == "" || failure.Hint == "" {
+		t.Errorf("401 is not explained: %+v", failure)
+	}
+	if failure.Kind != "handshake" || failure.Status != 401 || failure.RetryAfter != "30" {
+		t.Errorf("failure fields: %+v", failure)
+	}
+}
+
+func TestRecordDetectsErrorEnvelope(t *testing.T) {
+	ev := conn.Event{Type: conn.EventMessage, Time: t0, Dir: conn.In, Opcode: conn.OpText,
+		Payload: []byte(`{"type":"error","data":{"code":4003,"message":"Forbidden: missing scope"}}`)}
+	rec := FromEvent(ev, Context{})
+	if rec.Envelope == nil {
+		t.Fatalf("no envelope found in %s", ev.Payload)
+	}
+	if string(rec.Envelope.Code) != "4003" || rec.Envelope.Message != "Forbidden: missing scope" || rec.Envelope.Format == "" {
+		t.Errorf("envelope = %+v", rec.Envelope)
+	}
+	keys := keysOf(t, rec.AppendJSON(nil))
+	var env map[string]json.RawMessage
+	if err := json.Unmarshal(keys["error"], &env); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"code", "message", "format"} {
+		if _, ok := env[k]; !ok {
+			t.Errorf("error envelope lacks %q: %s", k, keys["error"])
+		}
+	}
+	plain := FromEvent(conn.Event{Type: conn.EventMessage, Dir: conn.In, Opcode: conn.OpText, Payload: []byte(`{"type":"data"}`)}, Context{})
+	if plain.Envelope != nil {
+		t.Errorf("ordinary message taken for an error: %+v", plain.Envelope)
+	}
+}
+
+func TestAppendStringMatchesEncodingJSON(t *testing.T) {
+	for _, s := range []string{"", "plain", `quote " back \ slash`, "ctl \x00\x01\x1b\x7f\n\r\t", "héllo ✓ 🎉",
+		"bad \xff utf8 \xc3", "\u2028 line sep", "<html>&amp;"} {
+		got := appendString(nil, s)
+		var back string
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Fatalf("%q → %s: %v", s, got, err)
+		}
+		want, _ := json.Marshal(s)
+		var wantBack string
+		json.Unmarshal(want, &wantBack)
+		if back != wantBack {
+			t.Errorf("%q decodes to %q, encoding/json gives %q", s, back, wantBack)
+		}
+	}
+}
+
+func TestRecordEventRejectsBadRecords(t *testing.T) {
+	for _, line := range []string{
+		`{"time":"2026-11-22T02:10:00Z"}`,
+		`{"type":"teleport","time":"2026-11-22T02:10:00Z"}`,
+		`{"type":"message","dir":"sideways","opcode":"text"}`,
+		`{"type":"message","dir":"in","opcode":"shout"}`,
+		`{"type":"message","dir":"in","opcode":"binary","base64":"!!!"}`,
+		`{"type":"message","dir":"in","opcode":"text","frame_info":[{"opcode":"nope"}]}`,
+	} {
+		var rec Record
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rec.Event(); err == nil {
+			t.Errorf("%s: accepted", line)
+		}
+	}
+}
+
+func TestMarshalJSONIsAppendJSON(t *testing.T) {
+	rec := FromEvent(sampleEvents()[1], Context{})
+	data, err := json.Marshal(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(data) != string(rec.AppendJSON(nil)) {
+		t.Errorf("json.Marshal = %s\nAppendJSON   = %s", data, rec.AppendJSON(nil))
+	}
+	if !strings.HasPrefix(string(data), `{"type":"message","time":`) {
+		t.Errorf("type and time must lead: %s", data)
+	}
+}

@@ -1,0 +1,307 @@
+package history
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wsdbg/wsdbg/conn"
+)
+
+// FormatVersion is the recording format this package writes
+// (the header's "wsdbg_recording").
+const FormatVersion = 1
+
+// FileSuffix ends the name of every recording.
+const FileSuffix = ".wsdbg.jsonl"
+
+// Header is the first line of a recording. It holds what is known before
+// connecting; the negotiated side (response headers, subprotocol,
+// extensions) lives in each open record, because a reconnect may negotiate
+// differently. The response fields are written only when the caller already
+// knows them, e.g. when converting an existing session.
+type Header struct {
+	Version         int         `json:"wsdbg_recording"`
+	ToolVersion     string      `json:"tool_version"`
+	URL             string      `json:"url"`
+	RequestHeaders  http.Header `json:"request_headers,omitempty"`
+	ResponseHeaders http.Header `json:"response_headers,omitempty"`
+	Subprotocol     string      `json:"subprotocol,omitempty"`
+	Extensions      []string    `json:"extensions,omitempty"`
+	Start           time.Time   `json:"start"`
+}
+
+// Defaults for RecordOptions fields left zero.
+const (
+	DefaultFlushInterval = 100 * time.Millisecond
+	DefaultFlushBytes    = 64 << 10
+)
+
+// RecordOptions configure a Recorder.
+type RecordOptions struct {
+	Redactor      Redactor
+	Context       Context       // dialects and ping state for the explanations written with each event
+	FlushInterval time.Duration // longest time an event waits in memory; 0 means DefaultFlushInterval
+	FlushBytes    int           // buffer size that forces a write; 0 means DefaultFlushBytes
+}
+
+// ErrClosed is returned by Append after Close.
+var ErrClosed = errors.New("recording is closed")
+
+// Recorder appends events to a recording file. Writes are buffered and
+// flushed at least every FlushInterval or FlushBytes, always as whole lines,
+// so a crash or kill -9 loses at most the last moment and never damages
+// what was written before. All methods are safe for concurrent use.
+type Recorder struct {
+	path       string
+	flushBytes int
+	redactor   Redactor
+
+	mu      sync.Mutex
+	f       *os.File
+	buf     []byte
+	ctx     Context
+	err     error // first write error; recording stops there
+	closing bool
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+// Create starts a recording at path: the file is created with mode 0600
+// (missing directories 0700) and must not exist yet. The header line is
+// written at once, with hdr.Version set and hdr.Start defaulting to now.
+func Create(path string, hdr Header, opts RecordOptions) (*Recorder, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create recording directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("create recording: %w", err)
+	}
+	hdr.Version = FormatVersion
+	if hdr.Start.IsZero() {
+		hdr.Start = time.Now()
+	}
+	hdr.URL = opts.Redactor.URL(hdr.URL)
+	hdr.RequestHeaders = opts.Redactor.Header(hdr.RequestHeaders)
+	hdr.ResponseHeaders = opts.Redactor.Header(hdr.ResponseHeaders)
+	line, err := json.Marshal(hdr)
+	if err == nil {
+		_, err = f.Write(append(line, '\n'))
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, fmt.Errorf("write recording header: %w", err)
+	}
+	interval := opts.FlushInterval
+	if interval <= 0 {
+		interval = DefaultFlushInterval
+	}
+	r := &Recorder{
+		path:       path,
+		flushBytes: opts.FlushBytes,
+		redactor:   opts.Redactor,
+		f:          f,
+		ctx:        opts.Context,
+		stop:       make(chan struct{}),
+		done:       make(chan struct{}),
+	}
+	if r.flushBytes <= 0 {
+		r.flushBytes = DefaultFlushBytes
+	}
+	r.buf = make([]byte, 0, r.flushBytes+r.flushBytes/4)
+	if r.ctx.Host == "" {
+		if u, err := url.Parse(hdr.URL); err == nil {
+			r.ctx.Host = u.Hostname()
+		}
+	}
+	go r.flushLoop(interval)
+	return r, nil
+}
+
+// Path is the file being written.
+func (r *Recorder) Path() string { return r.path }
+
+// Append records one event, explained with the recorder's context (which
+// follows open events) and redacted.
+func (r *Recorder) Append(ev conn.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ctx.Observe(ev)
+	return r.appendLocked(FromEvent(ev, r.ctx))
+}
+
+// AppendRecord records a record someone already made from an event, e.g.
+// `tail --json` printing and recording the same thing.
+func (r *Recorder) AppendRecord(rec Record) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.appendLocked(rec)
+}
+
+func (r *Recorder) appendLocked(rec Record) error {
+	if r.err != nil {
+		return r.err
+	}
+	r.buf = r.redactor.Record(rec).AppendJSON(r.buf)
+	r.buf = append(r.buf, '\n')
+	if len(r.buf) >= r.flushBytes {
+		return r.flushLocked()
+	}
+	return nil
+}
+
+// flushLocked writes the buffer in one call, so the file only ever gains
+// whole lines (short of the process dying inside the write itself).
+func (r *Recorder) flushLocked() error {
+	if len(r.buf) == 0 || r.err != nil {
+		return r.err
+	}
+	if _, err := r.f.Write(r.buf); err != nil {
+		r.err = fmt.Errorf("recording to %s stopped: %w", r.path, err)
+	}
+	if cap(r.buf) > 4*r.flushBytes {
+		r.buf = make([]byte, 0, r.flushBytes+r.flushBytes/4) // let a huge message's buffer go
+	} else {
+		r.buf = r.buf[:0]
+	}
+	return r.err
+}
+
+func (r *Recorder) flushLoop(interval time.Duration) {
+	defer close(r.done)
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			r.mu.Lock()
+			r.flushLocked()
+			r.mu.Unlock()
+		case <-r.stop:
+			return
+		}
+	}
+}
+
+// Flush writes buffered events to the file now.
+func (r *Recorder) Flush() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.flushLocked()
+}
+
+// Close flushes, syncs the file to disk and closes it. Appends after Close
+// return ErrClosed.
+func (r *Recorder) Close() error {
+	r.mu.Lock()
+	if r.closing {
+		r.mu.Unlock()
+		return nil
+	}
+	r.closing = true
+	close(r.stop)
+	r.mu.Unlock()
+	<-r.done
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	err := r.flushLocked()
+	if serr := r.f.Sync(); err == nil && serr != nil {
+		err = serr
+	}
+	if cerr := r.f.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if r.err == nil {
+		r.err = ErrClosed
+	}
+	return err
+}
+
+// DefaultDir is where recordings go unless the user says otherwise:
+// wsdbg/sessions under the user's state directory ($XDG_STATE_HOME or
+// ~/.local/state on Linux and BSDs, ~/Library/Application Support on macOS,
+// %LocalAppData% on Windows).
+func DefaultDir() (string, error) {
+	base, err := stateDir()
+	if err != nil {
+		return "", fmt.Errorf("no place for recordings: %w", err)
+	}
+	return filepath.Join(base, "wsdbg", "sessions"), nil
+}
+
+func stateDir() (string, error) {
+	switch runtime.GOOS {
+	case "windows":
+		if dir := os.Getenv("LocalAppData"); dir != "" {
+			return dir, nil
+		}
+		return "", errors.New("%LocalAppData% is not set")
+	case "darwin", "ios":
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(home, "Library", "Application Support"), nil
+	}
+	if dir := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(dir) {
+		return dir, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, ".local", "state"), nil
+}
+
+// DefaultPath names a new recording of a connection to rawURL started at
+// now, e.g. ~/.local/state/wsdbg/sessions/2026-11-22T02-10-00_api.example.com.wsdbg.jsonl.
+// When that name is taken, a counter is added (…_2.wsdbg.jsonl).
+func DefaultPath(now time.Time, rawURL string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", fmt.Errorf("name a recording for %q: %w", rawURL, err)
+	}
+	if u.Hostname() == "" {
+		return "", fmt.Errorf("name a recording for %q: the URL has no host", rawURL)
+	}
+	dir, err := DefaultDir()
+	if err != nil {
+		return "", err
+	}
+	name := now.Format("2006-01-02T15-04-05") + "_" + fileSafe(u.Hostname())
+	if port := u.Port(); port != "" {
+		name += "-" + port
+	}
+	path := filepath.Join(dir, name+FileSuffix)
+	for n := 2; fileExists(path); n++ {
+		path = filepath.Join(dir, fmt.Sprintf("%s_%d%s", name, n, FileSuffix))
+	}
+	return path, nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
+// fileSafe keeps letters, digits, dots and dashes, so that a host (even an
+// IPv6 literal) makes a portable file name.
+func fileSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
+			return r
+		}
+		return '_'
+	}, s)
+}

@@ -1,0 +1,474 @@
+package history
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/wsdbg/wsdbg/conn"
+)
+
+// Problem is something wrong with a recording file, with the line it is on
+// (0 when it concerns the whole file). Event and Record return one as their
+// error when a line cannot be read.
+type Problem struct {
+	Line int
+	Msg  string
+}
+
+func (p Problem) Error() string {
+	if p.Line > 0 {
+		return fmt.Sprintf("line %d: %s", p.Line, p.Msg)
+	}
+	return p.Msg
+}
+
+const (
+	indexChunk  = 1 << 20 // bytes read per indexing step
+	maxProblems = 100     // problems listed one by one; the rest are counted
+	firstRead   = 64 << 10
+)
+
+// Recording is a loaded recording: a wsdbg JSON Lines file, `tail --json`
+// output, an NDJSON export, or a HAR file.
+//
+// Opening is fast whatever the size: Open indexes the first megabyte of
+// lines before it returns and the rest in a background goroutine, keeping
+// 8 bytes per line; events are decoded only when asked for. Len grows until
+// Done is closed. All methods are safe for concurrent use, also while the
+// index grows. The file is never written to.
+type Recording struct {
+	path   string
+	header Header
+	file   *os.File // nil when everything is in records
+	// records holds the events of a HAR import, decoded up front.
+	records []Record
+
+	mu      sync.RWMutex
+	offsets []int64 // where each event's line starts
+	skipped []int   // for each line that is not an event: how many events came before it
+	scanned int64   // bytes indexed so far
+
+	problemMu    sync.Mutex
+	problems     []Problem
+	moreProblems int
+	reported     map[int]bool    // lines whose decoding problem is listed
+	unknownKeys  map[string]bool // unknown keys already reported
+
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+// Open loads a recording. A damaged or truncated line, an unknown key, or a
+// file that is not a recording at all is reported in Problems with its line,
+// and everything readable stays available; an error is returned only when
+// the file cannot be read. HAR files are recognised and read with OpenHAR.
+func Open(path string) (*Recording, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open recording: %w", err)
+	}
+	if st, err := f.Stat(); err != nil || st.IsDir() {
+		f.Close()
+		if err == nil {
+			err = errors.New("is a directory")
+		}
+		return nil, fmt.Errorf("open recording %s: %w", path, err)
+	}
+	buf := make([]byte, indexChunk)
+	n, err := f.ReadAt(buf, 0)
+	if err != nil && err != io.EOF {
+		f.Close()
+		return nil, fmt.Errorf("read recording: %w", err)
+	}
+	if looksLikeHAR(buf[:n]) {
+		f.Close()
+		return OpenHAR(path)
+	}
+	r := &Recording{path: path, file: f, stop: make(chan struct{}), done: make(chan struct{}),
+		reported: map[int]bool{}, unknownKeys: map[string]bool{}}
+	if n == 0 {
+		r.addProblem(0, "the file is empty: not a wsdbg recording")
+		close(r.done)
+		return r, nil
+	}
+
+	x := &indexer{lineNo: 1}
+	firstLine, _, complete := bytes.Cut(buf[:n], []byte{'\n'})
+	switch r.readHeader(firstLine, complete || n < len(buf)) {
+	case headerLine:
+		x.skipFirst = true
+	case recordLine:
+	case foreignLine:
+		x.skipFirst = true
+		r.addProblem(1, `not a wsdbg recording: the first line should be a {"wsdbg_recording":1,...} header or an event`)
+	}
+
+	r.scan(x, buf[:n])
+	if n < len(buf) {
+		r.finish(x)
+		r.settleForeign()
+		close(r.done)
+		return r, nil
+	}
+	if r.header.Version == 0 && len(r.offsets) == 0 && r.hasProblemOnLine(1) {
+		r.settleForeign() // a megabyte without one event: not a recording
+		close(r.done)
+		return r, nil
+	}
+	go r.indexRest(x, buf)
+	return r, nil
+}
+
+type firstLineKind int
+
+const (
+	headerLine firstLineKind = iota
+	recordLine
+	foreignLine
+)
+
+func (r *Recording) readHeader(line []byte, complete bool) firstLineKind {
+	if !complete {
+		return foreignLine
+	}
+	var probe struct {
+		Version int    `json:"wsdbg_recording"`
+		Type    string `json:"type"`
+	}
+	if json.Unmarshal(line, &probe) != nil {
+		return foreignLine
+	}
+	switch {
+	case probe.Version > 0:
+		if err := json.Unmarshal(line, &r.header); err != nil {
+			r.addProblem(1, "damaged header: "+err.Error())
+		}
+		if probe.Version > FormatVersion {
+			r.addProblem(1, fmt.Sprintf("recording format %d is newer than this wsdbg reads (%d); reading what it can",
+				probe.Version, FormatVersion))
+		}
+		return headerLine
+	case probe.Type != "":
+		return recordLine
+	}
+	return foreignLine
+}
+
+// settleForeign leaves a single, clear problem when the file turned out to
+// hold no events at all after a first line that was not ours.
+func (r *Recording) settleForeign() {
+	if r.header.Version != 0 || len(r.offsets) > 0 || !r.hasProblemOnLine(1) {
+		return
+	}
+	r.problemMu.Lock()
+	r.problems = []Problem{{Line: 1, Msg: "not a wsdbg recording: no line in it is a wsdbg event"}}
+	r.moreProblems = 0
+	r.problemMu.Unlock()
+}
+
+func looksLikeHAR(data []byte) bool {
+	rest, ok := bytes.CutPrefix(bytes.TrimLeft(data, " \t\r\n\ufeff"), []byte{'{'})
+	return ok && bytes.HasPrefix(bytes.TrimLeft(rest, " \t\r\n"), []byte(`"log"`))
+}
+
+// indexer is the state of the line scan between chunks.
+type indexer struct {
+	pos       int64 // file offset of the next byte to scan
+	lineStart int64
+	lineNo    int
+	filled    bool // the current line has a non-blank byte
+	first     byte // its first non-blank byte
+	last      byte // its last non-blank byte so far
+	skipFirst bool // line 1 is a header (or foreign): not an event
+}
+
+func (x *indexer) note(seg []byte) {
+	if !x.filled {
+		if t := bytes.TrimLeft(seg, " \t\r"); len(t) > 0 {
+			x.filled, x.first = true, t[0]
+		}
+	}
+	if t := bytes.TrimRight(seg, " \t\r"); len(t) > 0 {
+		x.last = t[len(t)-1]
+	}
+}
+
+func (r *Recording) indexRest(x *indexer, buf []byte) {
+	defer close(r.done)
+	for {
+		select {
+		case <-r.stop:
+			return
+		default:
+		}
+		n, err := r.file.ReadAt(buf, x.pos)
+		if n > 0 {
+			r.scan(x, buf[:n])
+		}
+		if err == io.EOF || n == 0 {
+			r.finish(x)
+			r.settleForeign()
+			return
+		}
+		if err != nil {
+			r.addProblem(x.lineNo, "reading stopped here: "+err.Error())
+			return
+		}
+	}
+}
+
+// scan indexes the lines in data, which starts at x.pos.
+func (r *Recording) scan(x *indexer, data []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	base := x.pos
+	for i := 0; i < len(data); {
+		j := bytes.IndexByte(data[i:], '\n')
+		if j < 0 {
+			x.note(data[i:])
+			break
+		}
+		x.note(data[i : i+j])
+		r.endLine(x, false)
+		i += j + 1
+		x.lineStart = base + int64(i)
+		x.lineNo++
+		x.filled = false
+	}
+	x.pos = base + int64(len(data))
+	r.scanned = x.pos
+}
+
+// finish deals with a last line that has no newline.
+func (r *Recording) finish(x *indexer) {
+	if !x.filled {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.endLine(x, true)
+}
+
+func (r *Recording) endLine(x *indexer, atEOF bool) {
+	switch {
+	case !x.filled || x.lineNo == 1 && x.skipFirst:
+		r.skipped = append(r.skipped, len(r.offsets))
+	case x.first == '{' && x.last == '}':
+		r.offsets = append(r.offsets, x.lineStart)
+	case atEOF:
+		r.skipped = append(r.skipped, len(r.offsets))
+		r.addProblem(x.lineNo, "cut off at the end of the file (the recording stopped while writing it); skipped")
+	default:
+		r.skipped = append(r.skipped, len(r.offsets))
+		r.addProblem(x.lineNo, "not a JSON object (a damaged line); skipped")
+	}
+}
+
+// lineOf is the file line of event i; r.mu must be held.
+func (r *Recording) lineOf(i int) int {
+	return i + 1 + sort.SearchInts(r.skipped, i+1)
+}
+
+// Path is the file the recording was loaded from.
+func (r *Recording) Path() string { return r.path }
+
+// Header is the recording's first line. Files without one (NDJSON exports,
+// `tail --json` output) give a zero Header; HAR files give one built from
+// their first WebSocket entry.
+func (r *Recording) Header() Header { return r.header }
+
+// Len is the number of events indexed so far.
+func (r *Recording) Len() int {
+	if r.file == nil {
+		return len(r.records)
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return len(r.offsets)
+}
+
+// Done is closed when the whole file is indexed.
+func (r *Recording) Done() <-chan struct{} { return r.done }
+
+// Wait blocks until the whole file is indexed.
+func (r *Recording) Wait() { <-r.done }
+
+// Line is the file line event i was read from (0 for HAR imports).
+func (r *Recording) Line(i int) int {
+	if r.file == nil {
+		return 0
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.lineOf(i)
+}
+
+// Record decodes event i as a record.
+func (r *Recording) Record(i int) (Record, error) {
+	if r.file == nil {
+		if i < 0 || i >= len(r.records) {
+			return Record{}, fmt.Errorf("no event %d (the recording has %d)", i, len(r.records))
+		}
+		return r.records[i], nil
+	}
+	r.mu.RLock()
+	if i < 0 || i >= len(r.offsets) {
+		n := len(r.offsets)
+		r.mu.RUnlock()
+		return Record{}, fmt.Errorf("no event %d (%d indexed)", i, n)
+	}
+	start, end := r.offsets[i], r.scanned
+	if i+1 < len(r.offsets) {
+		end = r.offsets[i+1]
+	}
+	line := r.lineOf(i)
+	r.mu.RUnlock()
+
+	data, err := r.readLine(start, end)
+	if err != nil {
+		return Record{}, Problem{Line: line, Msg: err.Error()}
+	}
+	return r.decodeLine(line, data)
+}
+
+// Event decodes event i.
+func (r *Recording) Event(i int) (conn.Event, error) {
+	rec, err := r.Record(i)
+	if err != nil {
+		return conn.Event{}, err
+	}
+	ev, err := rec.Event()
+	if err != nil {
+		line := r.Line(i)
+		r.reportLine(line, err.Error())
+		return conn.Event{}, Problem{Line: line, Msg: err.Error()}
+	}
+	return ev, nil
+}
+
+// readLine reads the line starting at start; end bounds it (the next
+// event's start, which may lie past skipped lines).
+func (r *Recording) readLine(start, end int64) ([]byte, error) {
+	size := min(end-start, firstRead)
+	buf := make([]byte, size)
+	n, err := r.file.ReadAt(buf, start)
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	buf = buf[:n]
+	if nl := bytes.IndexByte(buf, '\n'); nl >= 0 {
+		return buf[:nl], nil
+	}
+	if int64(n) < size || start+size >= end {
+		return buf, nil
+	}
+	rest := make([]byte, end-start-size)
+	m, err := r.file.ReadAt(rest, start+size)
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	buf = append(buf, rest[:m]...)
+	if nl := bytes.IndexByte(buf, '\n'); nl >= 0 {
+		buf = buf[:nl]
+	}
+	return buf, nil
+}
+
+// decodeLine decodes one line, noting keys this version does not know
+// (a newer wsdbg wrote them) once per key.
+func (r *Recording) decodeLine(line int, data []byte) (Record, error) {
+	var rec Record
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(&rec)
+	if err != nil {
+		if key, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			r.noteUnknownKey(line, key)
+			rec = Record{}
+			err = json.Unmarshal(data, &rec)
+		}
+	}
+	if err != nil {
+		msg := "not valid JSON: " + err.Error()
+		r.reportLine(line, msg)
+		return Record{}, Problem{Line: line, Msg: msg}
+	}
+	return rec, nil
+}
+
+func (r *Recording) noteUnknownKey(line int, key string) {
+	r.problemMu.Lock()
+	seen := r.unknownKeys[key]
+	r.unknownKeys[key] = true
+	r.problemMu.Unlock()
+	if !seen {
+		r.addProblem(line, "unknown key "+key+" (written by a newer wsdbg?); ignored")
+	}
+}
+
+// reportLine lists a decoding problem once per line.
+func (r *Recording) reportLine(line int, msg string) {
+	r.problemMu.Lock()
+	seen := r.reported[line]
+	r.reported[line] = true
+	r.problemMu.Unlock()
+	if !seen {
+		r.addProblem(line, msg)
+	}
+}
+
+func (r *Recording) addProblem(line int, msg string) {
+	r.problemMu.Lock()
+	defer r.problemMu.Unlock()
+	if len(r.problems) < maxProblems {
+		r.problems = append(r.problems, Problem{Line: line, Msg: msg})
+	} else {
+		r.moreProblems++
+	}
+}
+
+func (r *Recording) hasProblemOnLine(line int) bool {
+	r.problemMu.Lock()
+	defer r.problemMu.Unlock()
+	for _, p := range r.problems {
+		if p.Line == line {
+			return true
+		}
+	}
+	return false
+}
+
+// Problems lists what is wrong with the file, by line: what indexing found
+// so far, and what decoding the events asked for so far found.
+func (r *Recording) Problems() []Problem {
+	r.problemMu.Lock()
+	defer r.problemMu.Unlock()
+	out := append([]Problem(nil), r.problems...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
+	if r.moreProblems > 0 {
+		out = append(out, Problem{Msg: fmt.Sprintf("%d more problems not listed", r.moreProblems)})
+	}
+	return out
+}
+
+// Close stops indexing and closes the file.
+func (r *Recording) Close() error {
+	if r.file == nil {
+		return nil
+	}
+	var err error
+	r.closeOnce.Do(func() {
+		close(r.stop)
+		<-r.done
+		err = r.file.Close()
+	})
+	return err
+}

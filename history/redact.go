@@ -1,0 +1,399 @@
+package history
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Redactor hides credentials before anything reaches a file, an export or a
+// bug report. The zero value redacts:
+//
+//   - the values of Authorization, Proxy-Authorization, Cookie, Set-Cookie,
+//     Sec-WebSocket-Key, Sec-WebSocket-Accept, X-Api-Key, X-Auth-Token,
+//     X-Access-Token and Api-Key, plus ExtraHeaders;
+//   - URL query and fragment parameters whose names look like credentials
+//     (token, access_token, auth, key, apikey, api_key, password, secret,
+//     signature, sig, jwt, session, ... in any case);
+//   - the password of URL userinfo;
+//   - in Markdown exports and bug reports, string values of JSON payload
+//     keys that look like credentials.
+//
+// A redacted value keeps what helps debugging: the credential's scheme
+// ("Bearer [redacted:36]"), cookie names, and the value's length.
+type Redactor struct {
+	Disabled     bool
+	ExtraHeaders []string // more header names whose values are secret (any case)
+}
+
+var secretHeaders = map[string]bool{
+	"Authorization":        true,
+	"Proxy-Authorization":  true,
+	"Cookie":               true,
+	"Set-Cookie":           true,
+	"Sec-Websocket-Key":    true,
+	"Sec-Websocket-Accept": true,
+	"X-Api-Key":            true,
+	"X-Auth-Token":         true,
+	"X-Access-Token":       true,
+	"Api-Key":              true,
+}
+
+// IsSecretHeader reports whether the value of header name is redacted.
+func (r Redactor) IsSecretHeader(name string) bool {
+	if r.Disabled {
+		return false
+	}
+	if secretHeaders[http.CanonicalHeaderKey(name)] {
+		return true
+	}
+	for _, extra := range r.ExtraHeaders {
+		if strings.EqualFold(extra, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// HeaderValue redacts one header value.
+func (r Redactor) HeaderValue(name, value string) string {
+	if !r.IsSecretHeader(name) || value == "" {
+		return value
+	}
+	switch http.CanonicalHeaderKey(name) {
+	case "Cookie":
+		return maskCookies(value)
+	case "Set-Cookie":
+		pair, attrs, hasAttrs := strings.Cut(value, ";")
+		pair = maskCookies(pair)
+		if hasAttrs {
+			return pair + ";" + attrs
+		}
+		return pair
+	}
+	return maskCredential(value)
+}
+
+// Header returns a redacted copy of h (h itself is left alone).
+func (r Redactor) Header(h http.Header) http.Header {
+	if r.Disabled || h == nil {
+		return h
+	}
+	out := make(http.Header, len(h))
+	for name, values := range h {
+		if !r.IsSecretHeader(name) {
+			out[name] = values
+			continue
+		}
+		masked := make([]string, len(values))
+		for i, v := range values {
+			masked[i] = r.HeaderValue(name, v)
+		}
+		out[name] = masked
+	}
+	return out
+}
+
+// URL redacts credential-like query and fragment parameters and the
+// userinfo password. It works on the text, so it also copes with URLs that
+// do not parse.
+func (r Redactor) URL(s string) string {
+	if r.Disabled || s == "" {
+		return s
+	}
+	rest, fragment, hasFragment := strings.Cut(s, "#")
+	base, query, hasQuery := strings.Cut(rest, "?")
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(maskUserinfo(base))
+	if hasQuery {
+		b.WriteByte('?')
+		b.WriteString(maskParams(query))
+	}
+	if hasFragment {
+		b.WriteByte('#')
+		b.WriteString(maskParams(fragment))
+	}
+	return b.String()
+}
+
+// Text redacts every URL inside free text such as an error message
+// (`dial "wss://host/?token=..." failed`).
+func (r Redactor) Text(s string) string {
+	if r.Disabled {
+		return s
+	}
+	var b strings.Builder
+	for {
+		start := indexURL(s)
+		if start < 0 {
+			if b.Len() == 0 {
+				return s
+			}
+			b.WriteString(s)
+			return b.String()
+		}
+		end := start + strings.IndexAny(s[start:]+" ", " \t\r\n\"'<>`")
+		b.WriteString(s[:start])
+		b.WriteString(r.URL(s[start:end]))
+		s = s[end:]
+	}
+}
+
+func indexURL(s string) int {
+	best := -1
+	for _, scheme := range []string{"ws://", "wss://", "http://", "https://"} {
+		if i := strings.Index(s, scheme); i >= 0 && (best < 0 || i < best) {
+			best = i
+		}
+	}
+	return best
+}
+
+// Record returns a redacted copy of rec. Only open, error and warning
+// records carry anything secret; others are returned as they are.
+func (r Redactor) Record(rec Record) Record {
+	if r.Disabled {
+		return rec
+	}
+	switch rec.Type {
+	case "open":
+		rec.URL = r.URL(rec.URL)
+		rec.Headers = r.Header(rec.Headers)
+		rec.RequestHeaders = r.Header(rec.RequestHeaders)
+		if len(rec.Hops) > 0 {
+			hops := make([]string, len(rec.Hops))
+			for i, h := range rec.Hops {
+				hops[i] = r.URL(h)
+			}
+			rec.Hops = hops
+		}
+	case "error", "warning":
+		rec.Message = r.Text(rec.Message)
+		rec.Location = r.URL(rec.Location)
+		if d := rec.Detail; d != nil {
+			c := *d
+			c.URL = r.URL(c.URL)
+			c.Body = r.Text(c.Body)
+			if len(c.Header) > 0 {
+				c.Header = make(map[string]string, len(d.Header))
+				for name, v := range d.Header {
+					c.Header[name] = r.HeaderValue(name, v)
+				}
+			}
+			rec.Detail = &c
+		}
+	}
+	return rec
+}
+
+// Payload redacts string values of JSON object keys that look like
+// credentials ({"token": "..."}, {"Authorization": "Bearer ..."}), keeping
+// the payload's own formatting. Anything that is not JSON is returned as
+// it is.
+func (r Redactor) Payload(s string) string {
+	if r.Disabled || !strings.ContainsAny(s, "{") {
+		return s
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	type level struct {
+		object    bool
+		expectKey bool
+	}
+	var (
+		stack  []level
+		key    string
+		b      strings.Builder
+		copied int64
+	)
+	for {
+		before := dec.InputOffset()
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return s
+		}
+		top := len(stack) - 1
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, level{object: true, expectKey: true})
+			case '[':
+				stack = append(stack, level{})
+			default:
+				stack = stack[:top]
+				if top > 0 && stack[top-1].object {
+					stack[top-1].expectKey = true
+				}
+			}
+			continue
+		case string:
+			if top >= 0 && stack[top].object && stack[top].expectKey {
+				key = t
+				stack[top].expectKey = false
+				continue
+			}
+			if top >= 0 && stack[top].object && isSecretKey(key) && t != "" && !isMasked(t) {
+				end := dec.InputOffset()
+				quote := before + int64(strings.IndexByte(s[before:end], '"'))
+				b.WriteString(s[copied:quote])
+				b.WriteString(strconv.Quote(r.HeaderValue("Authorization", t)))
+				copied = end
+			}
+		}
+		if top >= 0 && stack[top].object {
+			stack[top].expectKey = true
+		}
+	}
+	if copied == 0 {
+		return s
+	}
+	b.WriteString(s[copied:])
+	return b.String()
+}
+
+func isSecretKey(name string) bool {
+	return isSecretName(name) || secretHeaders[http.CanonicalHeaderKey(name)]
+}
+
+// isSecretName reports whether a query parameter or JSON key name looks
+// like it holds a credential.
+func isSecretName(name string) bool {
+	n := strings.ToLower(name)
+	switch n {
+	case "auth", "authorization", "key", "sig", "jwt", "pwd", "pass", "sid", "code_verifier":
+		return true
+	}
+	for _, part := range []string{"token", "secret", "passw", "signature", "session", "sessid", "apikey", "api_key", "api-key", "credential"} {
+		if strings.Contains(n, part) {
+			return true
+		}
+	}
+	return strings.HasSuffix(n, "_key") || strings.HasSuffix(n, "-key")
+}
+
+// mask replaces a secret by a marker with its length.
+func mask(secret string) string {
+	return "[redacted:" + strconv.Itoa(utf8.RuneCountInString(secret)) + "]"
+}
+
+// isMasked reports whether v is already a mask, so that redacting twice
+// changes nothing.
+func isMasked(v string) bool {
+	n, ok := strings.CutPrefix(v, "[redacted:")
+	if !ok {
+		return false
+	}
+	n, ok = strings.CutSuffix(n, "]")
+	if !ok {
+		return false
+	}
+	_, err := strconv.Atoi(n)
+	return err == nil
+}
+
+// maskCredential keeps an auth scheme ("Bearer", "Basic", "AWS4-HMAC-SHA256")
+// and masks what follows it.
+func maskCredential(v string) string {
+	if isMasked(v) {
+		return v
+	}
+	if scheme, rest, ok := strings.Cut(v, " "); ok && isAuthScheme(scheme) {
+		rest = strings.TrimSpace(rest)
+		if rest == "" || isMasked(rest) {
+			return v
+		}
+		return scheme + " " + mask(rest)
+	}
+	return mask(v)
+}
+
+// authSchemes are the HTTP authentication schemes kept visible; an unknown
+// first word may be part of the secret and is masked with it.
+var authSchemes = []string{"Basic", "Bearer", "Digest", "Negotiate", "NTLM", "Token", "OAuth",
+	"AWS4-HMAC-SHA256", "HOBA", "Mutual", "SCRAM-SHA-1", "SCRAM-SHA-256", "vapid", "JWT", "ApiKey", "Key"}
+
+func isAuthScheme(s string) bool {
+	for _, scheme := range authSchemes {
+		if strings.EqualFold(s, scheme) {
+			return true
+		}
+	}
+	return false
+}
+
+// maskCookies masks the values of "name=value; name2=value2", keeping names.
+func maskCookies(v string) string {
+	parts := strings.Split(v, ";")
+	for i, p := range parts {
+		lead := p[:len(p)-len(strings.TrimLeft(p, " "))]
+		name, value, ok := strings.Cut(strings.TrimLeft(p, " "), "=")
+		switch {
+		case !ok && strings.TrimSpace(name) == "":
+			continue
+		case !ok:
+			parts[i] = lead + maskCredential(name)
+		case value != "" && !isMasked(value):
+			parts[i] = lead + name + "=" + mask(value)
+		}
+	}
+	return strings.Join(parts, ";")
+}
+
+func maskParams(query string) string {
+	parts := strings.Split(query, "&")
+	changed := false
+	for i, p := range parts {
+		name, value, ok := strings.Cut(p, "=")
+		if !ok || value == "" || isMasked(value) {
+			continue
+		}
+		if n, err := url.QueryUnescape(name); err == nil {
+			name = n
+		}
+		if !isSecretName(name) {
+			continue
+		}
+		if v, err := url.QueryUnescape(value); err == nil {
+			value = v
+		}
+		parts[i] = p[:strings.IndexByte(p, '=')+1] + mask(value)
+		changed = true
+	}
+	if !changed {
+		return query
+	}
+	return strings.Join(parts, "&")
+}
+
+// maskUserinfo masks the password in scheme://user:password@host.
+func maskUserinfo(base string) string {
+	i := strings.Index(base, "://")
+	if i < 0 {
+		return base
+	}
+	authority := base[i+3:]
+	if slash := strings.IndexByte(authority, '/'); slash >= 0 {
+		authority = authority[:slash]
+	}
+	at := strings.LastIndexByte(authority, '@')
+	if at < 0 {
+		return base
+	}
+	user, password, ok := strings.Cut(authority[:at], ":")
+	if !ok || password == "" || isMasked(password) {
+		return base
+	}
+	if p, err := url.PathUnescape(password); err == nil {
+		password = p
+	}
+	return base[:i+3] + user + ":" + mask(password) + base[i+3+at:]
+}

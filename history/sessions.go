@@ -1,0 +1,263 @@
+package history
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// SessionInfo summarises one recording for a list of past sessions.
+type SessionInfo struct {
+	Path      string
+	Size      int64
+	Start     time.Time
+	URL       string
+	Duration  time.Duration // from the start to the last event
+	In, Out   int           // messages received and sent
+	CloseCode int           // the close that ended the session, 0 if none did
+	CloseName string
+	ErrorKind string // the failure that ended the session, "" if none did
+	Problem   string // why the file could not be summarised, "" when it could
+}
+
+// Ending says how the session ended: "1000 Normal Closure", "error: dns",
+// or "unfinished" when the recording stops without a close or an error
+// (still running, or the program was killed).
+func (s SessionInfo) Ending() string {
+	switch {
+	case s.ErrorKind != "":
+		return "error: " + s.ErrorKind
+	case s.CloseCode != 0:
+		return strings.TrimSpace(fmt.Sprintf("%d %s", s.CloseCode, s.CloseName))
+	}
+	return "unfinished"
+}
+
+// List summarises the recordings (*.wsdbg.jsonl) in dir, newest first. It
+// reads each file once without decoding message lines: the writer's fixed
+// key order lets it count messages from each line's first bytes. A missing
+// dir is an empty list.
+func List(dir string) ([]SessionInfo, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list recordings: %w", err)
+	}
+	var out []SessionInfo
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), FileSuffix) {
+			continue
+		}
+		out = append(out, summarise(filepath.Join(dir, e.Name())))
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.After(out[j].Start) })
+	return out, nil
+}
+
+var (
+	messagePrefix = []byte(`{"type":"message",`)
+	dirIn         = []byte(`,"dir":"in"`)
+	openPrefix    = []byte(`{"type":"open",`)
+	closePrefix   = []byte(`{"type":"close",`)
+	errorPrefix   = []byte(`{"type":"error",`)
+	timeKey       = []byte(`"time":"`)
+)
+
+// summarise scans one recording. Lines this package did not write (other
+// key orders) are decoded instead, which is slower but gives the same
+// answer.
+func summarise(path string) SessionInfo {
+	info := SessionInfo{Path: path}
+	f, err := os.Open(path)
+	if err != nil {
+		info.Problem = err.Error()
+		return info
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil {
+		info.Size = st.Size()
+	}
+	br := bufio.NewReaderSize(f, 1<<20)
+	first, err := readWholeLine(br)
+	if err != nil && len(first) == 0 {
+		info.Problem = "empty file"
+		return info
+	}
+	var hdr Header
+	if json.Unmarshal(first, &hdr) != nil || hdr.Version == 0 {
+		info.Problem = "not a wsdbg recording"
+		return info
+	}
+	info.Start, info.URL = hdr.Start, hdr.URL
+
+	var last, ending []byte
+	continuation := false // the rest of a line longer than the buffer
+	for {
+		line, err := br.ReadSlice('\n')
+		if len(line) > 0 && !continuation {
+			head := line[:min(len(line), 256)]
+			t := countLine(head, &info)
+			switch t {
+			case "close", "error":
+				ending = append(ending[:0], line...)
+				if err == bufio.ErrBufferFull {
+					ending = nil // cut short: not one of ours
+				}
+			case "open":
+				ending = nil
+			}
+			if t != "" {
+				last = append(last[:0], head...)
+			}
+		}
+		continuation = err == bufio.ErrBufferFull
+		if err != nil && !continuation {
+			break
+		}
+	}
+	if t := lineTime(last); !t.IsZero() && !info.Start.IsZero() {
+		info.Duration = t.Sub(info.Start)
+	}
+	var end Record
+	if len(ending) > 0 && json.Unmarshal(ending, &end) == nil {
+		switch end.Type {
+		case "close":
+			info.CloseCode, info.CloseName = end.Code, end.Name
+		case "error":
+			info.ErrorKind = end.Kind
+		}
+	}
+	return info
+}
+
+// countLine counts a message line and returns the line's type ("" when it
+// is not an event); head is the start of the line.
+func countLine(head []byte, info *SessionInfo) string {
+	switch {
+	case bytes.HasPrefix(head, messagePrefix):
+		if bytes.Contains(head, dirIn) {
+			info.In++
+		} else {
+			info.Out++
+		}
+		return "message"
+	case bytes.HasPrefix(head, openPrefix):
+		return "open"
+	case bytes.HasPrefix(head, closePrefix):
+		return "close"
+	case bytes.HasPrefix(head, errorPrefix):
+		return "error"
+	case !bytes.HasPrefix(bytes.TrimSpace(head), []byte{'{'}):
+		return ""
+	}
+	var probe struct {
+		Type string `json:"type"`
+		Dir  string `json:"dir"`
+	}
+	if json.Unmarshal(head, &probe) != nil {
+		return ""
+	}
+	if probe.Type == "message" {
+		if probe.Dir == "in" {
+			info.In++
+		} else {
+			info.Out++
+		}
+	}
+	return probe.Type
+}
+
+func lineTime(head []byte) time.Time {
+	_, rest, ok := bytes.Cut(head, timeKey)
+	if !ok {
+		return time.Time{}
+	}
+	value, _, ok := bytes.Cut(rest, []byte{'"'})
+	if !ok {
+		return time.Time{}
+	}
+	t, _ := time.Parse(time.RFC3339Nano, string(value))
+	return t
+}
+
+// readWholeLine reads one line of any length (the header).
+func readWholeLine(br *bufio.Reader) ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		line = append(line, chunk...)
+		if err != bufio.ErrBufferFull {
+			if err == io.EOF && len(line) > 0 {
+				err = nil
+			}
+			return bytes.TrimSpace(line), err
+		}
+	}
+}
+
+// activeWindow protects recordings that another wsdbg may still be writing
+// from Prune.
+const activeWindow = time.Minute
+
+// Prune deletes recordings in dir older than maxAge, then the oldest ones
+// until the rest take at most maxTotalBytes. Zero disables either limit.
+// Recordings modified within the last minute are kept: another wsdbg may be
+// writing them. Only *.wsdbg.jsonl files are touched.
+func Prune(dir string, maxAge time.Duration, maxTotalBytes int64) (removed []string, err error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("prune recordings: %w", err)
+	}
+	type file struct {
+		path string
+		mod  time.Time
+		size int64
+	}
+	var files []file
+	var total int64
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), FileSuffix) {
+			continue
+		}
+		st, err := e.Info()
+		if err != nil {
+			continue
+		}
+		files = append(files, file{filepath.Join(dir, e.Name()), st.ModTime(), st.Size()})
+		total += st.Size()
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].mod.Before(files[j].mod) })
+	now := time.Now()
+	var errs []error
+	for _, f := range files {
+		if now.Sub(f.mod) < activeWindow {
+			break // sorted by age: the rest are newer still
+		}
+		tooOld := maxAge > 0 && now.Sub(f.mod) > maxAge
+		tooBig := maxTotalBytes > 0 && total > maxTotalBytes
+		if !tooOld && !tooBig {
+			continue
+		}
+		if err := os.Remove(f.path); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		removed = append(removed, f.path)
+		total -= f.size
+	}
+	return removed, errors.Join(errs...)
+}

@@ -1,0 +1,533 @@
+// Command wsdbg is a terminal WebSocket debugger.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/conn/demo"
+	"github.com/wsdbg/wsdbg/history"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// errUsage marks errors that are the user's input, which exit with status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd := ""
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	var err error
+	switch cmd {
+	case "", "help", "-h", "--help":
+		if len(args) > 1 {
+			return run([]string{args[1], "--help"}, stdin, stdout, stderr)
+		}
+		fmt.Fprint(stdout, mainHelp)
+		return exitOK
+	case "--version", "-version", "version":
+		fmt.Fprintln(stdout, "wsdbg", version)
+		return exitOK
+	case "tail":
+		var code int
+		code, err = runTail(args[1:], stdin, stdout, stderr)
+		if err == nil {
+			return code
+		}
+	case "demo":
+		err = runDemo(args[1:], stdin, stdout, stderr)
+	case "curl":
+		err = runTUI(args, stdout, stderr)
+	default:
+		if strings.HasPrefix(cmd, "-") || strings.Contains(cmd, "://") {
+			err = runTUI(args, stdout, stderr)
+		} else {
+			err = usagef("unknown command %q (see wsdbg help)", cmd)
+		}
+	}
+	return report(err, stdout, stderr)
+}
+
+func report(err error, stdout, stderr io.Writer) int {
+	var ue usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, "wsdbg:", ue.msg)
+		return exitUsage
+	default:
+		fmt.Fprintln(stderr, "wsdbg:", err)
+		return exitFailure
+	}
+}
+
+const mainHelp = `wsdbg — a terminal WebSocket debugger
+
+Usage:
+  wsdbg URL [flags]              open the debugger on ws:// or wss:// URL
+  wsdbg curl 'URL' -H ... ...    the same, from a browser's "Copy as cURL"
+  wsdbg tail [flags] URL         headless: one line per event on stdout,
+                                 stdin lines are sent as text messages
+  wsdbg demo [--serve-only]      a local server that shows every kind of failure
+  wsdbg help COMMAND             help on a command
+  wsdbg --version
+
+Examples:
+  wsdbg wss://api.example.com/ws -H 'Authorization: Bearer TOKEN'
+  wsdbg tail --json wss://echo.example.com/ | jq .
+  echo '{"op":"subscribe"}' | wsdbg tail ws://localhost:8080/ws
+  wsdbg demo
+
+Run 'wsdbg tail --help' for the connection flags.
+`
+
+// connFlags are the flags shared by every command that connects.
+type connFlags struct {
+	headers      headerList
+	subprotocols stringList
+	origin       string
+	insecure     bool
+	cacert       string
+	cert, key    string
+	proxy        string
+	compress     bool
+	timeout      time.Duration
+	ping         time.Duration
+	maxMessage   int64
+	reconnect    bool
+	location     bool
+}
+
+func (cf *connFlags) register(fs *flag.FlagSet) {
+	fs.Var(&cf.headers, "H", "request header `'Name: value'` (repeatable)")
+	fs.Var(&cf.headers, "header", "request header `'Name: value'` (repeatable)")
+	fs.Var(&cf.subprotocols, "subprotocol", "offer subprotocol `P` (repeatable)")
+	fs.StringVar(&cf.origin, "origin", "", "send `URL` as the Origin header")
+	fs.BoolVar(&cf.insecure, "insecure", false, "skip TLS certificate verification")
+	fs.StringVar(&cf.cacert, "cacert", "", "trust the CA certificates in `FILE` (PEM)")
+	fs.StringVar(&cf.cert, "cert", "", "client certificate `FILE` (PEM)")
+	fs.StringVar(&cf.key, "key", "", "client private key `FILE` (PEM)")
+	fs.StringVar(&cf.proxy, "proxy", "", "proxy `URL` (http://, https://, socks5://)")
+	fs.BoolVar(&cf.compress, "compress", false, "offer permessage-deflate compression")
+	fs.DurationVar(&cf.timeout, "connect-timeout", conn.DefaultConnectTimeout, "give up connecting after `D`")
+	fs.DurationVar(&cf.ping, "ping", 0, "send a ping every `D` and show the round trip (0: off)")
+	fs.Int64Var(&cf.maxMessage, "max-message", conn.DefaultMaxMessage, "largest message to accept, in `BYTES`")
+	fs.BoolVar(&cf.reconnect, "reconnect", false, "reconnect with backoff after an abnormal or retryable close")
+	fs.BoolVar(&cf.location, "L", false, "follow redirects on the upgrade")
+	fs.BoolVar(&cf.location, "location", false, "follow redirects on the upgrade")
+}
+
+// options validates the flags and the URL into connection options.
+func (cf *connFlags) options(url string) (conn.Options, error) {
+	o := conn.Options{
+		URL: url, Header: http.Header{}, Subprotocols: cf.subprotocols, Origin: cf.origin,
+		Insecure: cf.insecure, CACertFile: cf.cacert, CertFile: cf.cert, KeyFile: cf.key,
+		Proxy: cf.proxy, Compress: cf.compress, ConnectTimeout: cf.timeout, PingInterval: cf.ping,
+		MaxMessage: cf.maxMessage, Reconnect: cf.reconnect, FollowRedirects: cf.location,
+	}
+	return o, cf.validate(&o)
+}
+
+// merge lays the flags over options that came from a curl command.
+func (cf *connFlags) merge(o *conn.Options) error {
+	o.Subprotocols = append(o.Subprotocols, cf.subprotocols...)
+	if cf.origin != "" {
+		o.Origin = cf.origin
+	}
+	o.Insecure = o.Insecure || cf.insecure
+	o.CACertFile, o.CertFile, o.KeyFile = cf.cacert, cf.cert, cf.key
+	if cf.proxy != "" {
+		o.Proxy = cf.proxy
+	}
+	o.Compress = o.Compress || cf.compress
+	o.ConnectTimeout, o.PingInterval, o.MaxMessage = cf.timeout, cf.ping, cf.maxMessage
+	o.Reconnect = cf.reconnect
+	o.FollowRedirects = o.FollowRedirects || cf.location
+	return cf.validate(o)
+}
+
+func (cf *connFlags) validate(o *conn.Options) error {
+	for k, v := range cf.headers.h {
+		o.Header[k] = v
+	}
+	if _, err := conn.ValidateURL(o.URL); err != nil {
+		return usageError{err.Error()}
+	}
+	if o.Proxy != "" {
+		if _, err := conn.ValidateProxy(o.Proxy); err != nil {
+			return usageError{err.Error()}
+		}
+	}
+	if _, err := conn.TLSConfig(*o); err != nil {
+		return usageError{err.Error()}
+	}
+	switch {
+	case o.ConnectTimeout <= 0:
+		return usagef("--connect-timeout must be positive")
+	case o.PingInterval < 0:
+		return usagef("--ping must not be negative")
+	case o.MaxMessage <= 0:
+		return usagef("--max-message must be positive")
+	}
+	return nil
+}
+
+type headerList struct{ h http.Header }
+
+func (l *headerList) String() string { return "" }
+func (l *headerList) Set(v string) error {
+	name, value, err := conn.ParseHeader(v)
+	if err != nil {
+		return err
+	}
+	if l.h == nil {
+		l.h = http.Header{}
+	}
+	l.h.Add(name, value)
+	return nil
+}
+
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// parseArgs parses flags wherever they appear among the positional
+// arguments, as users expect from modern CLIs.
+func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(stdout)
+				fs.Usage()
+				return nil, err
+			}
+			return nil, usagef("%s: %v (see wsdbg %s --help)", fs.Name(), err, fs.Name())
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		if args[0] == "--" {
+			return append(positional, args[1:]...), nil
+		}
+		if args[0] == "curl" && len(positional) == 0 {
+			// A pasted curl command keeps its own options.
+			return args, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+func newFlagSet(name, help string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), help, "\nFlags:\n")
+		printFlags(fs)
+	}
+	return fs
+}
+
+// shortAliases pairs one-letter flags with their long names, for help.
+var shortAliases = map[string]string{"header": "H", "location": "L"}
+
+// printFlags lists flags GNU-style: "-H, --header 'Name: value'".
+func printFlags(fs *flag.FlagSet) {
+	w := fs.Output()
+	fs.VisitAll(func(f *flag.Flag) {
+		if len(f.Name) == 1 {
+			return // shown with its long name
+		}
+		arg, usage := flag.UnquoteUsage(f)
+		name := "--" + f.Name
+		if short, ok := shortAliases[f.Name]; ok {
+			name = "-" + short + ", " + name
+		}
+		if arg != "" && arg != "value" {
+			name += " " + arg
+		} else if _, isBool := f.Value.(interface{ IsBoolFlag() bool }); !isBool {
+			name += " VALUE"
+		}
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
+			usage += " (default " + f.DefValue + ")"
+		}
+		fmt.Fprintf(w, "  %-28s %s\n", name, usage)
+	})
+}
+
+// connectArgs turns positional arguments into options: a URL, or a pasted
+// curl command.
+func connectArgs(cf *connFlags, positional []string, stderr io.Writer) (conn.Options, error) {
+	if len(positional) > 0 && positional[0] == "curl" {
+		o, ignored, err := conn.ParseCurl(positional[1:])
+		if err != nil {
+			return o, usageError{err.Error()}
+		}
+		if len(ignored) > 0 {
+			fmt.Fprintf(stderr, "wsdbg: ignoring curl options that do not apply to WebSocket: %s\n", strings.Join(ignored, " "))
+		}
+		return o, cf.merge(&o)
+	}
+	switch len(positional) {
+	case 0:
+		return conn.Options{}, usagef("missing URL (ws:// or wss://)")
+	case 1:
+		return cf.options(positional[0])
+	}
+	return conn.Options{}, usagef("too many arguments: %s", strings.Join(positional[1:], " "))
+}
+
+const tailHelp = `Usage: wsdbg tail [flags] URL
+       wsdbg tail [flags] curl 'URL' -H ...     (a browser's "Copy as cURL")
+       wsdbg tail [--json] FILE                 (print a recording)
+
+Connects and prints one line per event: time, direction, opcode, size and
+payload; closes and failures come with their meaning and what to do.
+Each line read from stdin is sent as a text message; at the end of stdin the
+connection is closed cleanly (unless --keep-open).
+
+Exit status: 0 after a normal closure (1000) or a clean close after stdin
+ends, 1 after any other ending, 2 for usage errors.
+
+Examples:
+  wsdbg tail wss://echo.example.com/ws
+  wsdbg tail --json --ping 20s wss://api.example.com/ws | jq 'select(.type=="close")'
+  printf '%s\n' '{"op":"ping"}' | wsdbg tail ws://localhost:8080/ws
+`
+
+func runTail(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	fs := newFlagSet("tail", tailHelp)
+	var cf connFlags
+	cf.register(fs)
+	asJSON := fs.Bool("json", false, "print one JSON object per line")
+	keepOpen := fs.Bool("keep-open", false, "stay connected after stdin ends")
+	positional, err := parseArgs(fs, args, stdout)
+	if err != nil {
+		return 0, err
+	}
+	if len(positional) == 1 && !strings.Contains(positional[0], "://") {
+		if _, err := os.Stat(positional[0]); err == nil {
+			return tailFile(positional[0], *asJSON, stdout, stderr)
+		}
+	}
+	opts, err := connectArgs(&cf, positional, stderr)
+	if err != nil {
+		return 0, err
+	}
+	return tailLive(opts, *asJSON, *keepOpen, stdin, stdout), nil
+}
+
+// tailLive streams a live connection's events to stdout.
+func tailLive(opts conn.Options, asJSON, keepOpen bool, stdin io.Reader, stdout io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	c := conn.Dial(context.Background(), opts)
+	defer c.Shutdown()
+
+	stdinDone := make(chan struct{})
+	go func() {
+		defer close(stdinDone)
+		sc := bufio.NewScanner(stdin)
+		sc.Buffer(make([]byte, 64<<10), int(opts.MaxMessage))
+		for sc.Scan() {
+			if c.Send(conn.OpText, append([]byte(nil), sc.Bytes()...)) != nil {
+				return
+			}
+		}
+	}()
+
+	w := bufio.NewWriterSize(stdout, 64<<10)
+	defer w.Flush()
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	var sub, host string
+	var endedClean, failed, closeSent bool
+	stdinEnded := stdinDone
+	interrupted := ctx.Done()
+	for {
+		select {
+		case <-stdinEnded:
+			stdinEnded = nil
+			if !keepOpen {
+				closeSent = true
+				c.Close(1000, "")
+			}
+		case <-interrupted:
+			interrupted = nil
+			closeSent = true
+			c.Close(1000, "")
+		case ev, ok := <-c.Events():
+			if !ok {
+				if failed || !endedClean {
+					return exitFailure
+				}
+				return exitOK
+			}
+			switch ev.Type {
+			case conn.EventOpen:
+				sub, host = ev.Subprotocol, hostOf(ev.URL)
+				failed, endedClean = false, false
+			case conn.EventClose:
+				// A normal closure, or the server's answer to our own close
+				// once stdin has ended, is a clean ending.
+				endedClean = ev.Code == 1000 || (closeSent && ev.Dir == conn.In)
+				failed = false
+			case conn.EventError:
+				failed = true
+			}
+			rec := history.FromEvent(ev, history.Context{Subprotocol: sub, Host: host, PingsOn: opts.PingInterval > 0})
+			if asJSON {
+				enc.Encode(rec)
+			} else {
+				fmt.Fprintln(w, history.FormatLine(rec, history.LineOptions{}))
+			}
+			if len(c.Events()) == 0 {
+				w.Flush()
+			}
+		}
+	}
+}
+
+func hostOf(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		u = u[i+3:]
+	}
+	if i := strings.IndexAny(u, "/?#"); i >= 0 {
+		u = u[:i]
+	}
+	return u
+}
+
+// tailFile prints a recording's events as tail would have.
+func tailFile(path string, asJSON bool, stdout, stderr io.Writer) (int, error) {
+	rec, err := history.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer rec.Close()
+	rec.Wait()
+	w := bufio.NewWriter(stdout)
+	defer w.Flush()
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for i := 0; i < rec.Len(); i++ {
+		r, err := rec.Record(i)
+		if err != nil {
+			continue
+		}
+		if asJSON {
+			enc.Encode(r)
+		} else {
+			fmt.Fprintln(w, history.FormatLine(r, history.LineOptions{}))
+		}
+	}
+	for _, p := range rec.Problems() {
+		fmt.Fprintf(stderr, "wsdbg: %s: line %d: %s\n", path, p.Line, p.Msg)
+	}
+	return exitOK, nil
+}
+
+const demoHelp = `Usage: wsdbg demo [--serve-only | --tail]
+
+Starts a WebSocket server on 127.0.0.1 that streams a realistic feed and
+answers commands, so every kind of failure can be seen without an endpoint,
+then opens the debugger against it. Send "help" to list the commands.
+
+  --serve-only   print the URL and serve until interrupted (for other clients)
+  --tail         run tail against it instead of the debugger
+`
+
+func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("demo", demoHelp)
+	serveOnly := fs.Bool("serve-only", false, "print the URL and serve until interrupted")
+	tail := fs.Bool("tail", false, "run tail against the demo server")
+	addr := fs.String("addr", "", "listen on `ADDR` (default 127.0.0.1, random port)")
+	positional, err := parseArgs(fs, args, stdout)
+	if err != nil {
+		return err
+	}
+	if len(positional) > 0 {
+		return usagef("demo takes no arguments")
+	}
+	srv, err := demo.Start(*addr)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	switch {
+	case *serveOnly:
+		fmt.Fprintln(stdout, srv.URL())
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		<-ctx.Done()
+		return nil
+	case *tail:
+		if code := tailLive(conn.Options{URL: srv.URL(), ConnectTimeout: conn.DefaultConnectTimeout}, false, true, stdin, stdout); code != exitOK {
+			return errors.New("connection ended abnormally")
+		}
+		return nil
+	}
+	return openTUI(conn.Options{URL: srv.URL(), ConnectTimeout: conn.DefaultConnectTimeout, Subprotocols: []string{"wsdbg-demo"}}, stdout, stderr)
+}
+
+const tuiHelp = `Usage: wsdbg [flags] URL
+       wsdbg [flags] curl 'URL' -H ...     (a browser's "Copy as cURL")
+
+Opens the debugger on a ws:// or wss:// endpoint.
+`
+
+func runTUI(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("wsdbg", tuiHelp)
+	var cf connFlags
+	cf.register(fs)
+	positional, err := parseArgs(fs, args, stdout)
+	if err != nil {
+		return err
+	}
+	opts, err := connectArgs(&cf, positional, stderr)
+	if err != nil {
+		return err
+	}
+	return openTUI(opts, stdout, stderr)
+}
+
+func openTUI(opts conn.Options, stdout, stderr io.Writer) error {
+	_ = opts
+	return usagef("the terminal UI is not built yet; use 'wsdbg tail'")
+}

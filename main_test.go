@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/wsdbg/wsdbg/conn/demo"
+)
+
+func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestUsageErrorsExit2WithOneLine(t *testing.T) {
+	for _, args := range [][]string{
+		{"tail"},
+		{"tail", "http://example.com"},
+		{"tail", "--bogus", "ws://x"},
+		{"tail", "--ping", "soon", "ws://x"},
+		{"tail", "-H", "no-colon", "ws://x"},
+		{"tail", "--proxy", "ftp://p", "ws://x"},
+		{"tail", "--cert", "c.pem", "ws://x"},
+		{"tail", "ws://a", "ws://b"},
+		{"frobnicate"},
+		{"demo", "extra"},
+	} {
+		code, _, stderr := runCLI(t, "", args...)
+		if code != exitUsage {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+		if lines := strings.Count(stderr, "\n"); lines != 1 || !strings.HasPrefix(stderr, "wsdbg: ") {
+			t.Errorf("%q: stderr %q, want one line", args, stderr)
+		}
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	if code, out, _ := runCLI(t, "", "--version"); code != 0 || !strings.HasPrefix(out, "wsdbg ") {
+		t.Fatalf("version: %d %q", code, out)
+	}
+	for _, args := range [][]string{{"help"}, {"tail", "--help"}, {"help", "tail"}, {"demo", "-h"}} {
+		code, out, _ := runCLI(t, "", args...)
+		if code != 0 || !strings.Contains(out, "Usage") {
+			t.Errorf("%q: %d %q", args, code, out)
+		}
+	}
+	if _, out, _ := runCLI(t, "", "tail", "--help"); !strings.Contains(out, "Examples") || !strings.Contains(out, "--connect-timeout") {
+		t.Errorf("tail help lacks examples or flags: %s", out)
+	}
+}
+
+func startDemo(t *testing.T) string {
+	t.Helper()
+	srv, err := demo.Start("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv.URL()
+}
+
+// jsonLines decodes tail --json output.
+func jsonLines(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	var objs []map[string]any
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("not JSON: %q: %v", sc.Text(), err)
+		}
+		if m["type"] == nil || m["time"] == nil {
+			t.Fatalf("line lacks type or time: %q", sc.Text())
+		}
+		objs = append(objs, m)
+	}
+	return objs
+}
+
+func find(objs []map[string]any, typ string, pred func(map[string]any) bool) map[string]any {
+	for _, o := range objs {
+		if o["type"] == typ && (pred == nil || pred(o)) {
+			return o
+		}
+	}
+	return nil
+}
+
+func TestTailCleanCloseAfterStdinExits0(t *testing.T) {
+	u := startDemo(t)
+	code, out, stderr := runCLI(t, "echo hello\n", "tail", "--json", u)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q\n%s", code, stderr, out)
+	}
+	objs := jsonLines(t, out)
+	open := find(objs, "open", nil)
+	if open == nil || open["status"] != float64(101) || open["url"] != u {
+		t.Fatalf("open = %v", open)
+	}
+	echo := find(objs, "message", func(m map[string]any) bool { return m["dir"] == "in" && m["text"] == "hello" })
+	if echo == nil || echo["opcode"] != "text" || echo["len"] != float64(5) {
+		t.Fatalf("no echo in %v", objs)
+	}
+}
+
+func TestTailServerCloseCodeExits1WithExplanation(t *testing.T) {
+	u := startDemo(t)
+	code, out, _ := runCLI(t, "close 4403 forbidden here\n", "tail", "--json", "--keep-open", u)
+	if code != exitFailure {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	cl := find(jsonLines(t, out), "close", func(m map[string]any) bool { return m["dir"] == "in" })
+	if cl == nil || cl["code"] != float64(4403) || cl["reason"] != "forbidden here" || cl["name"] == "" || cl["hint"] == "" {
+		t.Fatalf("close = %v", cl)
+	}
+	if _, ok := cl["reconnect"].(bool); !ok {
+		t.Fatalf("close lacks reconnect: %v", cl)
+	}
+}
+
+func TestTailNormalClosureExits0(t *testing.T) {
+	u := startDemo(t)
+	if code, out, _ := runCLI(t, "close 1000 done\n", "tail", "--keep-open", u); code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+}
+
+func TestTailDropIsAbnormal(t *testing.T) {
+	u := startDemo(t)
+	code, out, _ := runCLI(t, "drop\n", "tail", "--json", "--keep-open", u)
+	if code != exitFailure {
+		t.Fatalf("exit %d", code)
+	}
+	e := find(jsonLines(t, out), "error", nil)
+	if e == nil || e["kind"] != "transport" || e["code"] != float64(1006) || e["explanation"] == "" {
+		t.Fatalf("error = %v", e)
+	}
+}
+
+func TestTailErrorEnvelope(t *testing.T) {
+	u := startDemo(t)
+	_, out, _ := runCLI(t, "error 4001 token expired\n", "tail", "--json", u)
+	m := find(jsonLines(t, out), "message", func(m map[string]any) bool { return m["error"] != nil })
+	if m == nil {
+		t.Fatalf("no envelope in %s", out)
+	}
+	env := m["error"].(map[string]any)
+	if env["code"] != float64(4001) || env["message"] != "token expired" || env["format"] == "" {
+		t.Fatalf("envelope = %v", env)
+	}
+}
+
+func TestTailTextEscapesControlCharacters(t *testing.T) {
+	u := startDemo(t)
+	_, out, _ := runCLI(t, "escape\n", "tail", u)
+	if strings.ContainsAny(out, "\x1b\x07\u202e\u009b") {
+		t.Fatalf("raw control characters reached the output: %q", out)
+	}
+	if !strings.Contains(out, `\x1b`) && !strings.Contains(out, `\e`) {
+		t.Fatalf("escape sequences not shown escaped: %q", out)
+	}
+}
+
+func TestTailRefusedHandshake(t *testing.T) {
+	u := startDemo(t)
+	code, out, _ := runCLI(t, "", "tail", "--json", strings.Replace(u, "/ws", "/auth", 1))
+	if code != exitFailure {
+		t.Fatalf("exit %d", code)
+	}
+	e := find(jsonLines(t, out), "error", nil)
+	if e == nil || e["kind"] != "handshake" || e["status"] != float64(401) || e["hint"] == "" {
+		t.Fatalf("error = %v", e)
+	}
+}
+
+func TestTailCurl(t *testing.T) {
+	u := startDemo(t)
+	httpURL := "http" + strings.TrimPrefix(u, "ws")
+	code, out, stderr := runCLI(t, "echo via curl\n", "tail", "curl", httpURL, "-H", "Origin: http://localhost", "--compressed")
+	if code != 0 || !strings.Contains(out, "via curl") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	if !strings.Contains(stderr, "--compressed") {
+		t.Fatalf("ignored curl options not reported: %q", stderr)
+	}
+}

@@ -1,0 +1,257 @@
+package tui
+
+import (
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/decode"
+)
+
+// connState is what the header says about the connection.
+type connState uint8
+
+const (
+	stateConnecting connState = iota
+	stateOpen
+	stateClosing
+	stateClosed
+	stateReconnecting
+)
+
+// session is the running summary the header shows.
+type session struct {
+	state       connState
+	url         string
+	host        string
+	subprotocol string
+	extensions  []string
+	openedAt    time.Time // the latest open
+	firstOpen   time.Time // the first open: "relative to connect" counts from here
+	firstEvent  time.Time // until the first open
+	attempt     int
+	retryAt     time.Time
+	closeCode   int
+	rtt         time.Duration
+	msgs        [2]int64 // by direction: [0] in, [1] out
+	bytes       [2]int64
+	rate        [2]float64 // messages per second, refreshed every tick
+	countAtTick [2]int64
+	lastTick    time.Time
+	pingsOn     bool
+	ended       bool // the source has no more events
+}
+
+func dirIndex(d conn.Direction) int {
+	if d == conn.Out {
+		return 1
+	}
+	return 0
+}
+
+// origin is the time relative timestamps count from.
+func (s *session) origin() time.Time {
+	if !s.firstOpen.IsZero() {
+		return s.firstOpen
+	}
+	return s.firstEvent
+}
+
+// linker pairs sent requests with their replies by message id.
+type linker struct {
+	pending map[string]int32 // id → row of the request
+	order   []string         // ids in the order they were sent, to bound pending
+}
+
+const maxPendingRequests = 4096
+
+func (l *linker) request(id string, rowIdx int32) {
+	if l.pending == nil {
+		l.pending = make(map[string]int32)
+	}
+	if _, seen := l.pending[id]; !seen {
+		l.order = append(l.order, id)
+	}
+	l.pending[id] = rowIdx
+	if len(l.order) > maxPendingRequests {
+		delete(l.pending, l.order[0])
+		l.order = l.order[1:]
+	}
+}
+
+func (l *linker) reply(id string) (int32, bool) {
+	idx, ok := l.pending[id]
+	return idx, ok
+}
+
+// ingest appends one event to the log and updates the session summary.
+func (m *Model) ingest(ev conn.Event) {
+	s := &m.sess
+	if s.firstEvent.IsZero() {
+		s.firstEvent = ev.Time
+	}
+	r := row{at: ev.Time.UnixNano(), typ: ev.Type, dir: ev.Dir, op: ev.Opcode, extra: -1, link: -1}
+	idx := int32(m.store.len())
+
+	keepEvent := func() {
+		slim := ev
+		slim.Payload, slim.Frames = nil, nil
+		r.extra = m.store.addExtra(rowExtra{event: &slim})
+	}
+
+	switch ev.Type {
+	case conn.EventOpen:
+		keepEvent()
+		s.state, s.url, s.subprotocol, s.extensions = stateOpen, ev.URL, ev.Subprotocol, ev.Extensions
+		s.host = hostOf(ev.URL)
+		s.openedAt, s.attempt = ev.Time, 0
+		if s.firstOpen.IsZero() {
+			s.firstOpen = ev.Time
+		}
+		m.envCtx.Subprotocol, m.envCtx.Host = ev.Subprotocol, s.host
+	case conn.EventMessage, conn.EventFrame:
+		r.payload = m.store.bytes.add(ev.Payload)
+		m.classifyMessage(&r, idx, ev)
+	case conn.EventClose:
+		keepEvent()
+		r.payload = m.store.bytes.add(ev.Payload)
+		r.code = int32(ev.Code)
+		if ev.HasCode {
+			r.flags |= flagHasCode
+		}
+		s.closeCode = ev.Code
+		switch {
+		case ev.Final:
+			r.flags |= flagFinal
+			s.state = stateClosed
+		case ev.Opcode == conn.OpClose:
+			s.state = stateClosing
+		default:
+			s.state = stateClosed
+		}
+	case conn.EventError:
+		keepEvent()
+		if ev.Final {
+			r.flags |= flagFinal
+		}
+		if ev.Failure != nil {
+			r.code = int32(ev.Failure.Code)
+			if ev.Failure.Kind == decode.KindProtocol {
+				r.flags |= flagViolation
+			}
+		}
+		s.state = stateClosed
+	case conn.EventWarning:
+		keepEvent()
+		if ev.Failure != nil && ev.Failure.Kind == decode.KindProtocol {
+			r.flags |= flagViolation
+		}
+	case conn.EventReconnect:
+		keepEvent()
+		s.state, s.attempt, s.retryAt = stateReconnecting, ev.Attempt, ev.Time.Add(ev.Delay)
+	default:
+		keepEvent()
+	}
+	if ev.PingsOn {
+		s.pingsOn = true
+	}
+
+	if n := len(ev.Frames); n > 0 {
+		r.frame = uint32(m.store.frames.len())
+		r.nframes = uint32(n)
+		for _, f := range ev.Frames {
+			m.store.frames.push(packFrame(f, ev.Time))
+		}
+	}
+	m.store.rows.push(r)
+}
+
+// classifyMessage sets a message row's badges, detects error envelopes and
+// links requests with replies.
+func (m *Model) classifyMessage(r *row, idx int32, ev conn.Event) {
+	s := &m.sess
+	if ev.Type == conn.EventMessage {
+		switch ev.Opcode {
+		case conn.OpText, conn.OpBinary:
+			d := dirIndex(ev.Dir)
+			s.msgs[d]++
+			s.bytes[d] += int64(len(ev.Payload))
+		case conn.OpPong:
+			if ev.RTT > 0 {
+				s.rtt = ev.RTT
+				r.extra = m.store.addExtra(rowExtra{event: &conn.Event{RTT: ev.RTT}})
+			}
+		}
+	}
+	if ev.Opcode != conn.OpText || !looksLikeJSON(ev.Payload) || !json.Valid(ev.Payload) {
+		return
+	}
+	r.flags |= flagJSON
+	if ev.Dir == conn.In {
+		if env, ok := decode.DetectEnvelope(ev.Payload, m.envCtx); ok {
+			r.flags |= flagEnvelope
+			r.code = envelopeCode(env.Code)
+			r.extra = m.store.addExtra(rowExtra{envelope: &env})
+		}
+	}
+	id, ok := messageID(ev.Payload, m.idPaths)
+	if !ok {
+		return
+	}
+	if ev.Dir == conn.Out {
+		m.links.request(id, idx)
+		return
+	}
+	req, ok := m.links.reply(id)
+	if !ok {
+		return
+	}
+	r.link = req
+	r.flags |= flagReply
+	if q := m.store.row(int(req)); q.link < 0 {
+		q.link = idx
+		q.flags |= flagRequest
+	}
+}
+
+// looksLikeJSON is a cheap test before the full validation: JSON documents
+// worth badging are objects or arrays.
+func looksLikeJSON(p []byte) bool {
+	for _, c := range p {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{', '[':
+			return true
+		}
+		return false
+	}
+	return false
+}
+
+// envelopeCode turns an envelope's code into a number when it is one.
+func envelopeCode(raw json.RawMessage) int32 {
+	var n json.Number
+	if json.Unmarshal(raw, &n) != nil {
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return 0
+		}
+		n = json.Number(s)
+	}
+	v, err := strconv.ParseInt(n.String(), 10, 32)
+	if err != nil {
+		return 0
+	}
+	return int32(v)
+}
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
+}

@@ -1,0 +1,402 @@
+// Package tui is wsdbg's terminal interface: a header with the connection's
+// state, the frame log, an inspector that explains the selected row, and a
+// composer to talk back. It is a Bubble Tea program fed by a conn.Client or
+// by a recording.
+package tui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/textarea"
+	"charm.land/bubbles/v2/textinput"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/themes"
+)
+
+// Copier puts text on the clipboard and says how (e.g. "OSC 52", "xclip").
+type Copier interface {
+	Copy(text string) (method string, err error)
+}
+
+// Options configure the interface.
+type Options struct {
+	Title     string       // shown before the URL; "wsdbg" when empty
+	URL       string       // shown until the connection reports its own
+	Conn      conn.Options // what the connection was dialled with: header, repro commands
+	Source    Source       // a *conn.Client, or a recording being replayed
+	Theme     string       // a themes name; "" or "auto" follows the terminal's background
+	NoColor   bool         // no colours at all (Run sets it when NO_COLOR is set)
+	Copier    Copier       // the clipboard; copying is unavailable when nil
+	Recording string       // where the session is being recorded; "" when it is not
+	Dialects  *decode.Dialects
+	IDPaths   []string // extra dotted paths to request ids, tried before id, request_id, ref, nonce
+
+	// OnEvent sees every event, in order, from the goroutine that drains the
+	// source, before the screen does. It must not block for long.
+	OnEvent func(conn.Event)
+
+	HistoryFile  string // sent lines are kept here across sessions; "" keeps them in memory
+	SnippetsFile string // named payloads for /snip and ctrl+o
+
+	// BugReport and Repro produce what Y and c copy. events is the whole
+	// session; selected is the index of the selected row, -1 when none.
+	BugReport func(o conn.Options, events []conn.Event, selected int) string
+	Repro     func(o conn.Options, events []conn.Event) string
+}
+
+type focusPane uint8
+
+const (
+	focusLog focusPane = iota
+	focusInspector
+	focusComposer
+)
+
+// Model is the Bubble Tea model of the interface.
+type Model struct {
+	opts  Options
+	keys  KeyMap
+	theme themes.Theme
+	dark  bool
+	now   func() time.Time
+
+	width, height int
+
+	store    *store
+	sess     session
+	rowCache rowTextCache
+	links    linker
+	idPaths  [][]string
+	envCtx   decode.EnvelopeContext
+
+	// The log: sel is the selected display position, top the first one on
+	// screen.
+	sel, top int
+	follow   bool // follow new rows while the selection is on the last row
+	unseen   int  // rows that arrived while not following
+	relTime  bool
+
+	filter    filter
+	shown     []int32 // rows passing the filter, when it hides any
+	scanned   int     // rows the filter has looked at
+	scanGen   int
+	anchor    int // row to reselect once a scan is done, -1 for none
+	filterBar textinput.Model
+	editing   bool // the filter bar has focus
+
+	focus         focusPane
+	inspectorOpen bool // compact layout: the inspector covers the log
+	insp          inspector
+	comp          composer
+
+	help     help.Model
+	showHelp bool
+	helpView viewport.Model
+
+	notice noticeState
+
+	pump       *pump
+	live       Live
+	sourceDone bool
+}
+
+type noticeState struct {
+	text  string
+	isErr bool
+	seq   int
+}
+
+// noticeExpiredMsg clears a notice unless a newer one replaced it.
+type noticeExpiredMsg struct{ seq int }
+
+// tickMsg refreshes rates and countdowns.
+type tickMsg time.Time
+
+const noticeDuration = 5 * time.Second
+
+// NewModel builds the model. Problems with the history or snippets files are
+// shown as notices, not returned: the debugger works without them.
+func NewModel(opts Options) *Model {
+	m := &Model{
+		opts:      opts,
+		keys:      DefaultKeyMap(),
+		now:       time.Now,
+		width:     80,
+		height:    24,
+		store:     newStore(),
+		follow:    true,
+		anchor:    -1,
+		insp:      newInspector(),
+		comp:      newComposer(),
+		help:      help.New(),
+		helpView:  viewport.New(),
+		dark:      true,
+		filterBar: textinput.New(),
+	}
+	m.sess.url = opts.URL
+	m.sess.host = hostOf(opts.URL)
+	if opts.Conn.URL != "" && m.sess.url == "" {
+		m.sess.url = opts.Conn.URL
+	}
+	m.sess.pingsOn = opts.Conn.PingInterval > 0
+	m.envCtx = decode.EnvelopeContext{Host: m.sess.host, Dialects: opts.Dialects}
+	for _, p := range opts.IDPaths {
+		if path := parseIDPath(p); len(path) > 0 {
+			m.idPaths = append(m.idPaths, path)
+		}
+	}
+	for _, f := range defaultIDFields {
+		m.idPaths = append(m.idPaths, []string{f})
+	}
+	if l, ok := opts.Source.(Live); ok {
+		m.live = l
+	}
+	m.filterBar.Prompt = "/"
+	m.filterBar.Placeholder = "text, or re:regexp"
+	m.filterBar.SetVirtualCursor(false)
+	m.helpView.KeyMap = viewport.KeyMap{}
+	m.applyTheme()
+
+	var problems []string
+	m.comp.historyFile = opts.HistoryFile
+	if opts.HistoryFile != "" {
+		h, err := loadHistory(opts.HistoryFile)
+		if err != nil {
+			problems = append(problems, "history: "+err.Error())
+		}
+		m.comp.history = h
+		if len(h) == maxHistory {
+			// The file may hold more than is kept; keep it from growing.
+			_ = compactHistory(opts.HistoryFile, h)
+		}
+	}
+	m.comp.histPos = len(m.comp.history)
+	if opts.SnippetsFile != "" {
+		s, err := loadSnippets(opts.SnippetsFile)
+		if err != nil {
+			problems = append(problems, err.Error())
+		}
+		m.comp.snippets = s
+	}
+	if len(problems) > 0 {
+		m.notice = noticeState{text: decode.Sanitize(strings.Join(problems, "; ")), isErr: true}
+	}
+	return m
+}
+
+// applyTheme picks the theme for the current background and styles the
+// bubbles with it.
+func (m *Model) applyTheme() {
+	name := m.opts.Theme
+	if m.opts.NoColor {
+		name = themes.Mono
+	}
+	th, err := themes.Get(name, m.dark)
+	if err != nil {
+		th, _ = themes.Get(themes.Auto, m.dark)
+	}
+	m.theme = th
+
+	hs := help.Styles{
+		ShortKey: th.HelpKey, ShortDesc: th.HelpDesc, ShortSeparator: th.HelpSep,
+		FullKey: th.HelpKey, FullDesc: th.HelpDesc, FullSeparator: th.HelpSep, Ellipsis: th.HelpSep,
+	}
+	m.help.Styles = hs
+
+	ts := m.comp.ta.Styles()
+	for _, st := range []*textarea.StyleState{&ts.Focused, &ts.Blurred} {
+		st.Base, st.Text, st.CursorLine = th.Input, th.Input, th.Input
+		st.Placeholder, st.EndOfBuffer = th.Placeholder, th.Placeholder
+		st.LineNumber, st.CursorLineNumber = th.Placeholder, th.Placeholder
+		st.Prompt = th.Prompt
+	}
+	ts.Cursor.Color = th.Cursor
+	m.comp.ta.SetStyles(ts)
+
+	fs := m.filterBar.Styles()
+	for _, st := range []*textinput.StyleState{&fs.Focused, &fs.Blurred} {
+		st.Text, st.Placeholder, st.Prompt = th.Input, th.Placeholder, th.FilterPrompt
+	}
+	fs.Cursor.Color = th.Cursor
+	m.filterBar.SetStyles(fs)
+
+	m.rowCache.reset()
+	m.invalidateInspector()
+}
+
+// Init starts draining the source and the clock.
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{m.tick()}
+	if m.opts.Theme == "" || m.opts.Theme == themes.Auto {
+		cmds = append(cmds, tea.RequestBackgroundColor)
+	}
+	if m.opts.Source != nil && m.pump == nil {
+		m.pump = startPump(context.Background(), m.opts.Source, m.opts.OnEvent)
+	}
+	if m.pump != nil {
+		cmds = append(cmds, m.pump.next())
+	}
+	if m.notice.text != "" {
+		cmds = append(cmds, m.expireNotice())
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) tick() tea.Cmd {
+	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+// Update handles one message.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var cmd tea.Cmd
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.ensureVisible()
+	case tea.BackgroundColorMsg:
+		if m.dark != msg.IsDark() {
+			m.dark = msg.IsDark()
+			m.applyTheme()
+		}
+	case eventBatchMsg:
+		cmd = m.ingestBatch(msg)
+	case filterStepMsg:
+		if msg.gen == m.scanGen {
+			cmd = m.scanStep()
+		}
+	case tickMsg:
+		m.onTick(time.Time(msg))
+		cmd = m.tick()
+	case noticeExpiredMsg:
+		if msg.seq == m.notice.seq {
+			m.notice = noticeState{seq: m.notice.seq}
+		}
+	case copiedMsg:
+		cmd = m.onCopied(msg)
+	case tea.KeyPressMsg:
+		cmd = m.handleKey(msg)
+	case tea.MouseClickMsg:
+		cmd = m.handleClick(msg.Mouse())
+	case tea.MouseWheelMsg:
+		m.handleWheel(msg.Mouse())
+	case tea.PasteMsg:
+		cmd = m.handlePaste(msg)
+	default:
+		// Cursor blinks and other bubble-internal messages.
+		if m.focus == focusComposer {
+			m.comp.ta, cmd = m.comp.ta.Update(msg)
+		}
+	}
+	m.syncPanes()
+	return m, cmd
+}
+
+// ingestBatch takes in a batch of events and asks for the next one.
+func (m *Model) ingestBatch(b eventBatchMsg) tea.Cmd {
+	before := m.store.len()
+	for _, ev := range b.events {
+		m.ingest(ev)
+	}
+	added := m.store.len() - before
+	var cmds []tea.Cmd
+	if m.filter.hides() {
+		cmds = append(cmds, m.scanStep())
+	} else {
+		m.onRowsShown(added)
+	}
+	if b.done {
+		m.sourceDone = true
+		m.sess.ended = true
+		if m.sess.state != stateClosed {
+			m.sess.state = stateClosed
+		}
+	} else if m.pump != nil {
+		cmds = append(cmds, m.pump.next())
+	}
+	return tea.Batch(cmds...)
+}
+
+// onRowsShown keeps the selection on the newest row while following, and
+// counts what arrived otherwise.
+func (m *Model) onRowsShown(n int) {
+	if n <= 0 {
+		return
+	}
+	total := m.displayLen()
+	if m.follow && m.unseen == 0 && m.sel >= total-n-1 {
+		m.sel = total - 1
+		m.ensureVisible()
+		return
+	}
+	m.unseen += n
+}
+
+// following reports whether the log is tracking new rows.
+func (m *Model) following() bool {
+	return m.follow && m.unseen == 0 && m.sel >= m.displayLen()-1
+}
+
+func (m *Model) onTick(now time.Time) {
+	s := &m.sess
+	if !s.lastTick.IsZero() {
+		dt := now.Sub(s.lastTick).Seconds()
+		if dt > 0 {
+			for d := range s.rate {
+				s.rate[d] = float64(s.msgs[d]-s.countAtTick[d]) / dt
+			}
+		}
+	}
+	s.countAtTick = s.msgs
+	s.lastTick = now
+}
+
+func (m *Model) setNotice(text string, isErr bool) tea.Cmd {
+	m.notice = noticeState{text: decode.Sanitize(text), isErr: isErr, seq: m.notice.seq + 1}
+	return m.expireNotice()
+}
+
+func (m *Model) expireNotice() tea.Cmd {
+	seq := m.notice.seq
+	return tea.Tick(noticeDuration, func(time.Time) tea.Msg { return noticeExpiredMsg{seq: seq} })
+}
+
+// quit stops draining the source and ends the program.
+func (m *Model) quit() tea.Cmd {
+	if m.pump != nil {
+		m.pump.stop()
+	}
+	return tea.Quit
+}
+
+// Run shows the interface until the user quits or ctx is cancelled. It does
+// not close the source: the caller owns it.
+func Run(ctx context.Context, opts Options) error {
+	if opts.Source == nil {
+		return fmt.Errorf("tui: no source of events")
+	}
+	if opts.Theme != "" && !opts.NoColor {
+		if _, err := themes.Get(opts.Theme, true); err != nil {
+			return err
+		}
+	}
+	if os.Getenv("NO_COLOR") != "" {
+		opts.NoColor = true
+	}
+	m := NewModel(opts)
+	m.pump = startPump(ctx, opts.Source, opts.OnEvent)
+	defer m.pump.stop()
+	_, err := tea.NewProgram(m, tea.WithContext(ctx)).Run()
+	if err != nil && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,670 @@
+package tui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/wsdbg/wsdbg/conn"
+)
+
+func TestRowsArriveAndSelectionFollows(t *testing.T) {
+	m, _ := newTestModel(t, 80, 24, Options{})
+	feed(m, sampleSession()...)
+	if got, want := m.store.len(), len(sampleSession()); got != want {
+		t.Fatalf("rows = %d, want %d", got, want)
+	}
+	if m.sel != m.displayLen()-1 {
+		t.Fatalf("selection %d is not on the newest row %d while following", m.sel, m.displayLen()-1)
+	}
+	out := plainScreen(m)
+	for _, want := range []string{"FRAMES", "11 rows", "following", "welcome to the demo server", "CLOSE 4001"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("screen lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestScrollingUpPausesFollowAndCountsNewRows(t *testing.T) {
+	m, _ := newTestModel(t, 80, 24, Options{})
+	for k := range 50 {
+		feed(m, textIn(time.Duration(k)*time.Millisecond, fmt.Sprintf("message %d", k)))
+	}
+	press(m, "k", "k")
+	if m.following() {
+		t.Fatal("still following after moving up")
+	}
+	sel := m.sel
+	feed(m, textIn(time.Second, "late 1"), textIn(time.Second, "late 2"), textIn(time.Second, "late 3"))
+	if m.sel != sel {
+		t.Errorf("selection moved from %d to %d while paused", sel, m.sel)
+	}
+	if !strings.Contains(plainScreen(m), "3 new, G to follow") {
+		t.Errorf("no new-rows indicator:\n%s", plainScreen(m))
+	}
+	press(m, "G")
+	if !m.following() || m.unseen != 0 || m.sel != 52 {
+		t.Errorf("G: following=%v unseen=%d sel=%d", m.following(), m.unseen, m.sel)
+	}
+	press(m, "f")
+	feed(m, textIn(2*time.Second, "after follow off"))
+	if m.sel != 52 {
+		t.Errorf("follow off, but the selection moved to %d", m.sel)
+	}
+}
+
+func TestTypingIsNotDisturbedByIncomingFrames(t *testing.T) {
+	m, src := newTestModel(t, 80, 24, Options{})
+	feed(m, openEvent(0))
+	press(m, "tab")
+	if m.focus != focusComposer {
+		t.Fatalf("tab did not focus the composer (focus %d)", m.focus)
+	}
+	typeText(m, "echo hel")
+	for k := range 20 {
+		feed(m, textIn(time.Duration(k)*time.Millisecond, "noise"))
+	}
+	typeText(m, "lo")
+	if got := m.comp.value(); got != "echo hello" {
+		t.Fatalf("composer holds %q", got)
+	}
+	press(m, "enter")
+	if f := src.frames(); len(f) != 1 || f[0].payload != "echo hello" || f[0].op != conn.OpText {
+		t.Fatalf("sent %+v", f)
+	}
+	if m.comp.value() != "" {
+		t.Errorf("composer not cleared after sending: %q", m.comp.value())
+	}
+}
+
+func TestComposerCommands(t *testing.T) {
+	m, src := newTestModel(t, 80, 24, Options{})
+	press(m, "i")
+	for _, line := range []string{"/hex 01 02 ff", "/b64 AQL/", "/ping hb", "/close 4000 bye now", "/reconnect", "//slash", "plain"} {
+		typeText(m, line)
+		press(m, "enter")
+	}
+	want := []sentFrame{
+		{op: conn.OpBinary, payload: "\x01\x02\xff"},
+		{op: conn.OpBinary, payload: "\x01\x02\xff"},
+		{op: conn.OpPing, payload: "hb"},
+		{op: conn.OpClose, payload: "bye now", code: 4000},
+		{op: conn.OpText, payload: "/slash"},
+		{op: conn.OpText, payload: "plain"},
+	}
+	got := src.frames()
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("sent\n%v\nwant\n%v", got, want)
+	}
+	if src.reconnect != 1 {
+		t.Errorf("reconnect called %d times", src.reconnect)
+	}
+
+	typeText(m, "/close 1006")
+	press(m, "enter")
+	if !m.notice.isErr || !strings.Contains(m.notice.text, "1006") {
+		t.Errorf("sending close 1006 gave notice %+v", m.notice)
+	}
+	if m.comp.value() != "/close 1006" {
+		t.Errorf("a rejected command should stay in the composer, got %q", m.comp.value())
+	}
+	m.comp.set("/bogus")
+	press(m, "enter")
+	if !m.notice.isErr || !strings.Contains(m.notice.text, "unknown command /bogus") {
+		t.Errorf("unknown command notice: %+v", m.notice)
+	}
+}
+
+func TestSendModeToggleSendsBinaryFromHex(t *testing.T) {
+	m, src := newTestModel(t, 80, 24, Options{})
+	press(m, "i", "ctrl+t")
+	if !strings.Contains(plainScreen(m), "send as hex") {
+		t.Fatalf("mode not shown:\n%s", plainScreen(m))
+	}
+	typeText(m, "de ad be ef")
+	press(m, "enter")
+	if f := src.frames(); len(f) != 1 || f[0].op != conn.OpBinary || f[0].payload != "\xde\xad\xbe\xef" {
+		t.Fatalf("sent %+v", f)
+	}
+}
+
+func TestMultiLineComposer(t *testing.T) {
+	m, src := newTestModel(t, 80, 24, Options{})
+	press(m, "i")
+	typeText(m, `{"a":1,`)
+	press(m, "alt+enter")
+	typeText(m, `"b":2}`)
+	press(m, "ctrl+j")
+	typeText(m, "x")
+	if got := m.comp.value(); got != "{\"a\":1,\n\"b\":2}\nx" {
+		t.Fatalf("composer holds %q", got)
+	}
+	if m.comp.lines() != 3 {
+		t.Errorf("composer is %d lines tall, want 3", m.comp.lines())
+	}
+	if n := strings.Count(plainScreen(m), "\n") + 1; n != 24 {
+		t.Errorf("screen is %d lines, want 24", n)
+	}
+	press(m, "enter")
+	if f := src.frames(); len(f) != 1 || f[0].payload != "{\"a\":1,\n\"b\":2}\nx" {
+		t.Fatalf("sent %+v", f)
+	}
+}
+
+func TestHistoryPersistsAndIsSearchable(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state", "history")
+	m, _ := newTestModel(t, 80, 24, Options{HistoryFile: file})
+	press(m, "i")
+	for _, line := range []string{"echo one", "close 4403 forbidden", "echo three\nsecond line"} {
+		m.comp.set(line)
+		press(m, "enter")
+	}
+
+	m2, _ := newTestModel(t, 80, 24, Options{HistoryFile: file})
+	if got := len(m2.comp.history); got != 3 {
+		t.Fatalf("reloaded %d history lines, want 3", got)
+	}
+	press(m2, "i")
+	typeText(m2, "draft")
+	press(m2, "up")
+	if got := m2.comp.value(); got != "echo three\nsecond line" {
+		t.Fatalf("up recalled %q", got)
+	}
+	// On the second line of a multi-line entry, up moves within it first.
+	press(m2, "up")
+	if got := m2.comp.value(); got != "echo three\nsecond line" {
+		t.Fatalf("up from the last line should move the cursor, recalled %q", got)
+	}
+	press(m2, "up")
+	if got := m2.comp.value(); got != "close 4403 forbidden" {
+		t.Fatalf("second up recalled %q", got)
+	}
+	press(m2, "down", "down")
+	if got := m2.comp.value(); got != "draft" {
+		t.Fatalf("down past the newest restored %q, want the draft", got)
+	}
+
+	m2.comp.set("")
+	press(m2, "ctrl+r")
+	typeText(m2, "one")
+	if !strings.Contains(plainScreen(m2), "(history search) one: echo one") {
+		t.Fatalf("search line missing:\n%s", plainScreen(m2))
+	}
+	press(m2, "enter")
+	if got := m2.comp.value(); got != "echo one" {
+		t.Fatalf("search chose %q", got)
+	}
+	press(m2, "ctrl+r")
+	typeText(m2, "zzz")
+	press(m2, "esc")
+	if got := m2.comp.value(); got != "echo one" {
+		t.Fatalf("cancelled search left %q", got)
+	}
+}
+
+func TestSnippetsByCommandAndPicker(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "snippets")
+	content := "# test snippets\n[subscribe]\n{\"op\":\"subscribe\",\n \"channel\":\"ticker\"}\n\n[bye]\nclose 1000 done\n"
+	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, src := newTestModel(t, 80, 24, Options{SnippetsFile: file})
+	press(m, "i")
+	typeText(m, "/snip bye")
+	press(m, "enter")
+	if got := m.comp.value(); got != "close 1000 done" {
+		t.Fatalf("/snip put %q in the composer", got)
+	}
+	m.comp.set("")
+	press(m, "ctrl+o")
+	typeText(m, "sub")
+	if !strings.Contains(plainScreen(m), "snippet: sub") {
+		t.Fatalf("picker not shown:\n%s", plainScreen(m))
+	}
+	press(m, "enter", "enter")
+	if f := src.frames(); len(f) != 1 || f[0].payload != "{\"op\":\"subscribe\",\n \"channel\":\"ticker\"}" {
+		t.Fatalf("sent %+v", f)
+	}
+}
+
+func TestReplayIsReadOnly(t *testing.T) {
+	m, _ := newTestModel(t, 80, 24, Options{Source: replaySource{events: make(chan conn.Event)}})
+	feed(m, sampleSession()...)
+	press(m, "i")
+	if m.focus == focusComposer {
+		t.Fatal("composer focused in a replay")
+	}
+	out := plainScreen(m)
+	for _, want := range []string{"REPLAY", "REPLAY (read-only)", "nothing can be sent"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("screen lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestFilterTextRegexAndToggles(t *testing.T) {
+	m, _ := newTestModel(t, 80, 24, Options{})
+	feed(m, sampleSession()...)
+	press(m, "/")
+	typeText(m, "Tick")
+	if got := m.displayLen(); got != 0 {
+		t.Fatalf("a query with a capital is case-sensitive, but Tick matched %d rows", got)
+	}
+	m.filterBar.SetValue("")
+	m.filter.query = ""
+	runFilterSteps(m, m.refilter())
+	typeText(m, "tick")
+	if got := m.displayLen(); got != 2 {
+		t.Fatalf("tick matched %d rows, want 2 (subscribe to ticker, and the tick)", got)
+	}
+	if !strings.Contains(plainScreen(m), "2 of 11") {
+		t.Errorf("footer lacks the count:\n%s", plainScreen(m))
+	}
+	press(m, "enter")
+	if m.editing {
+		t.Fatal("enter did not leave the filter bar")
+	}
+	if !strings.Contains(plainScreen(m), "2 of 11") {
+		t.Errorf("log title lacks the count:\n%s", plainScreen(m))
+	}
+
+	// Rows that arrive later are filtered as they come.
+	feed(m, textIn(8*time.Second, "another tick"), textIn(8*time.Second, "unrelated"))
+	if got := m.displayLen(); got != 3 {
+		t.Errorf("after new rows, %d shown, want 3", got)
+	}
+
+	press(m, "esc")
+	if m.filter.hides() || m.displayLen() != 13 {
+		t.Fatalf("esc did not clear the filter: %d shown", m.displayLen())
+	}
+
+	press(m, "/")
+	typeText(m, `re:"id":\d+`)
+	press(m, "enter")
+	if got := m.displayLen(); got != 2 {
+		t.Errorf("regexp matched %d rows, want 2", got)
+	}
+	press(m, "/", "ctrl+u")
+	typeText(m, "re:(")
+	if m.filter.err == "" || !strings.Contains(plainScreen(m), "bad regexp") {
+		t.Errorf("bad regexp not reported:\n%s", plainScreen(m))
+	}
+	press(m, "esc")
+
+	press(m, "d")
+	if got := m.displayLen(); got != 10 {
+		t.Errorf("incoming only: %d rows, want 10", got)
+	}
+	press(m, "d")
+	if got := m.displayLen(); got != 2 {
+		t.Errorf("outgoing only: %d rows, want 2", got)
+	}
+	press(m, "d", "x")
+	if got := m.displayLen(); got != 2 {
+		t.Errorf("errors only: %d rows, want 2 (envelope and close 4001)", got)
+	}
+	press(m, "x", "o")
+	if got := m.displayLen(); got != 8 {
+		t.Errorf("text only: %d rows, want 8", got)
+	}
+	press(m, "o")
+	if got := m.displayLen(); got != 1 {
+		t.Errorf("binary only: %d rows, want 1", got)
+	}
+	press(m, "o")
+	if got := m.displayLen(); got != 3 {
+		t.Errorf("control only: %d rows, want 3 (ping, pong, close)", got)
+	}
+}
+
+func TestFindModeKeepsRowsAndJumps(t *testing.T) {
+	m, _ := newTestModel(t, 80, 24, Options{})
+	feed(m, sampleSession()...)
+	press(m, "/")
+	typeText(m, `"id"`)
+	press(m, "ctrl+t", "enter")
+	if m.displayLen() != 11 {
+		t.Fatalf("find mode hid rows: %d shown", m.displayLen())
+	}
+	press(m, "g", "n")
+	if m.sel != 2 {
+		t.Fatalf("n went to %d, want 2", m.sel)
+	}
+	press(m, "n")
+	if m.sel != 3 {
+		t.Fatalf("second n went to %d, want 3", m.sel)
+	}
+	press(m, "n")
+	if m.sel != 3 || !strings.Contains(m.notice.text, "no more matches") {
+		t.Fatalf("n past the last match: sel %d, notice %q", m.sel, m.notice.text)
+	}
+	press(m, "N")
+	if m.sel != 2 {
+		t.Fatalf("N went to %d, want 2", m.sel)
+	}
+}
+
+func TestRequestAndReplyAreLinked(t *testing.T) {
+	m, _ := newTestModel(t, 80, 24, Options{IDPaths: []string{"meta.corr"}})
+	feed(m,
+		textOut(0, `{"id":"a1","op":"get"}`),
+		textOut(10*time.Millisecond, `{"meta":{"corr":9},"op":"get"}`),
+		textIn(20*time.Millisecond, `{"event":"noise","id":"zz"}`),
+		textIn(52*time.Millisecond, `{"id":"a1","result":42}`),
+		textIn(60*time.Millisecond, `{"meta":{"corr":9},"ok":true}`),
+	)
+	reply := m.store.row(3)
+	if !reply.has(flagReply) || reply.link != 0 {
+		t.Fatalf("reply not linked: %+v", *reply)
+	}
+	if m.store.row(2).link >= 0 {
+		t.Error("a message with an unknown id was linked")
+	}
+	if got := m.store.row(4).link; got != 1 {
+		t.Errorf("configured path: reply linked to %d, want 1", got)
+	}
+	out := plainScreen(m)
+	if !strings.Contains(out, "reply 52ms") || !strings.Contains(out, "reply 50ms") {
+		t.Errorf("latency badges missing:\n%s", out)
+	}
+	m.sel = 3
+	press(m, "%")
+	if m.sel != 0 {
+		t.Fatalf("%% from the reply went to %d, want 0", m.sel)
+	}
+	press(m, "r")
+	if m.sel != 3 {
+		t.Fatalf("r from the request went to %d, want 3", m.sel)
+	}
+}
+
+func TestInspectorExplainsCloseAndEnvelope(t *testing.T) {
+	m, _ := newTestModel(t, 80, 24, Options{})
+	feed(m, sampleSession()...)
+	press(m, "e")
+	if !m.inspectorOpen || m.focus != focusInspector {
+		t.Fatal("e did not open the inspector in the compact layout")
+	}
+	out := plainScreen(m)
+	for _, want := range []string{"#11 received close", "EXPLANATION", "Close 4001", "Reason: token expired", "Reconnect:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("close inspector lacks %q:\n%s", want, out)
+		}
+	}
+	press(m, "esc")
+	if m.inspectorOpen || m.focus != focusLog {
+		t.Fatal("esc did not return to the log")
+	}
+	press(m, "k", "k", "enter")
+	out = plainScreen(m)
+	for _, want := range []string{"#9 received text", "Error reply 4001", "token expired", "PAYLOAD json"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("envelope inspector lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestInspectorFramesFormatsAndWrap(t *testing.T) {
+	m, _ := newTestModel(t, 120, 40, Options{})
+	long := `{"items":[` + strings.Repeat(`"abcdefghij",`, 30) + `"end"]}`
+	feed(m, openEvent(0), textOut(time.Second, long))
+	out := plainScreen(m)
+	for _, want := range []string{"FRAMES (1)", "a1b2c3d4", "7-bit", "PAYLOAD json (auto)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("inspector lacks %q:\n%s", want, out)
+		}
+	}
+	press(m, "v")
+	if !strings.Contains(plainScreen(m), "PAYLOAD text (fixed)") {
+		t.Errorf("v did not switch to text:\n%s", plainScreen(m))
+	}
+	press(m, "v", "v")
+	if !strings.Contains(plainScreen(m), "PAYLOAD hex (fixed)") {
+		t.Errorf("v v did not switch to hex:\n%s", plainScreen(m))
+	}
+	press(m, "w")
+	if !m.insp.wrap || !m.insp.vp.SoftWrap {
+		t.Error("w did not turn wrapping on")
+	}
+	press(m, "tab")
+	if m.focus != focusInspector {
+		t.Fatalf("tab from the log focused %d, want the inspector", m.focus)
+	}
+	before := m.insp.vp.YOffset()
+	press(m, "j", "j")
+	if m.insp.vp.YOffset() != before+2 {
+		t.Errorf("j in the inspector scrolled from %d to %d", before, m.insp.vp.YOffset())
+	}
+}
+
+func TestCopyPayloadReportAndErrors(t *testing.T) {
+	cp := &recordingCopier{}
+	var reportSelected = -2
+	m, _ := newTestModel(t, 80, 24, Options{
+		Copier: cp,
+		BugReport: func(o conn.Options, evs []conn.Event, selected int) string {
+			reportSelected = selected
+			return fmt.Sprintf("# report\n%d events", len(evs))
+		},
+	})
+	feed(m, sampleSession()...)
+	m.sel = 3
+	press(m, "y")
+	if cp.text != "{\n  \"id\": 7,\n  \"ok\": true\n}" {
+		t.Fatalf("y copied %q", cp.text)
+	}
+	if !strings.Contains(m.notice.text, "copied payload as pretty JSON (27B) via test clipboard") {
+		t.Errorf("notice: %q", m.notice.text)
+	}
+	m.sel = 5
+	press(m, "y")
+	if cp.text != "00 01 02 ff 20 62 69 6e 61 72 79" {
+		t.Errorf("binary copied as %q", cp.text)
+	}
+	press(m, "Y")
+	if cp.text != "# report\n11 events" || reportSelected != 5 {
+		t.Errorf("Y copied %q with selected %d", cp.text, reportSelected)
+	}
+	press(m, "c")
+	if !m.notice.isErr || !strings.Contains(m.notice.text, "repro commands are unavailable") {
+		t.Errorf("c without a repro function: %+v", m.notice)
+	}
+	cp.err = errCopy
+	press(m, "y")
+	if !m.notice.isErr || !strings.Contains(m.notice.text, "could not copy") || !strings.Contains(plainScreen(m), "no clipboard helper found") {
+		t.Errorf("copy failure not shown: %+v", m.notice)
+	}
+}
+
+func TestHelpListsEveryBinding(t *testing.T) {
+	m, _ := newTestModel(t, 100, 60, Options{})
+	press(m, "?")
+	if !m.showHelp {
+		t.Fatal("? did not open help")
+	}
+	text := ansi.Strip(strings.Join(m.helpLines(), "\n"))
+	for _, b := range m.keys.All() {
+		if !strings.Contains(text, b.Help().Desc) {
+			t.Errorf("help lacks %q (%s)", b.Help().Desc, b.Help().Key)
+		}
+	}
+	for _, c := range composerCommands {
+		if !strings.Contains(text, c.usage) {
+			t.Errorf("help lacks command %q", c.usage)
+		}
+	}
+	press(m, "esc")
+	if m.showHelp {
+		t.Error("esc did not close help")
+	}
+}
+
+func TestMouseWheelAndClick(t *testing.T) {
+	m, _ := newTestModel(t, 80, 24, Options{})
+	for k := range 40 {
+		feed(m, textIn(time.Duration(k)*time.Millisecond, fmt.Sprintf("row %d", k)))
+	}
+	m.Update(tea.MouseWheelMsg{X: 10, Y: 5, Button: tea.MouseWheelUp})
+	if m.sel != 36 || m.following() {
+		t.Fatalf("wheel up: sel %d, following %v", m.sel, m.following())
+	}
+	lay := m.layout()
+	m.Update(tea.MouseClickMsg{X: 10, Y: lay.log.y + 1, Button: tea.MouseLeft})
+	if m.sel != m.top {
+		t.Fatalf("click on the first row selected %d, top is %d", m.sel, m.top)
+	}
+	m.Update(tea.MouseClickMsg{X: 5, Y: lay.composerY, Button: tea.MouseLeft})
+	if m.focus != focusComposer {
+		t.Fatalf("click on the composer focused %d", m.focus)
+	}
+}
+
+func TestBackgroundColourPicksLightTheme(t *testing.T) {
+	m, _ := newTestModel(t, 80, 24, Options{Theme: "auto"})
+	if m.theme.Name != "dark" {
+		t.Fatalf("before the terminal answers, theme is %q", m.theme.Name)
+	}
+	m.Update(tea.BackgroundColorMsg{Color: lightGrey{}})
+	if m.theme.Name != "light" {
+		t.Fatalf("on a light background, theme is %q", m.theme.Name)
+	}
+}
+
+type lightGrey struct{}
+
+func (lightGrey) RGBA() (r, g, b, a uint32) { return 0xeeee, 0xeeee, 0xeeee, 0xffff }
+
+func TestRelativeTimeToggle(t *testing.T) {
+	m, _ := newTestModel(t, 80, 24, Options{})
+	feed(m, sampleSession()...)
+	if !strings.Contains(plainScreen(m), "09:26:54.234") {
+		t.Fatalf("absolute time missing:\n%s", plainScreen(m))
+	}
+	press(m, "t")
+	if !strings.Contains(plainScreen(m), "+0:01.234") {
+		t.Fatalf("relative time missing:\n%s", plainScreen(m))
+	}
+}
+
+func TestHeaderShowsStateRatesAndRecording(t *testing.T) {
+	m, _ := newTestModel(t, 120, 40, Options{Recording: "/tmp/x.jsonl"})
+	feed(m, sampleSession()[:9]...)
+	m.Update(tickMsg(t0))
+	m.sess.msgs[0] += 5
+	m.Update(tickMsg(t0.Add(time.Second)))
+	head := strings.Join(m.headerLines(), "\n")
+	head = ansi.Strip(head)
+	for _, want := range []string{"ws://127.0.0.1:8080/ws", "open 1m30s", "REC", "out 1 msg", "in 10 msg 5.0/s", "rtt", "proto chat.v1", "ext permessage-deflate"} {
+		if !strings.Contains(head, want) {
+			t.Errorf("header lacks %q:\n%s", want, head)
+		}
+	}
+	feed(m, conn.Event{Type: conn.EventReconnect, Time: t0.Add(89 * time.Second), Attempt: 3, Delay: 3 * time.Second})
+	if head := ansi.Strip(m.headerLines()[0]); !strings.Contains(head, "reconnecting #3 in 2s") {
+		t.Errorf("reconnect countdown missing: %s", head)
+	}
+	feed(m, closeIn(91*time.Second, 1006, ""))
+	feed(m, conn.Event{Type: conn.EventClose, Time: t0.Add(92 * time.Second), Code: 1006, Final: true})
+	if head := ansi.Strip(m.headerLines()[0]); !strings.Contains(head, "closed 1006") {
+		t.Errorf("closed state missing: %s", head)
+	}
+}
+
+var sgr = regexp.MustCompile("\x1b\\[[0-9;:]*m")
+
+func TestHostilePayloadsNeverReachTheTerminal(t *testing.T) {
+	hostile := []string{
+		"\x1b]0;pwned\x07title",
+		"\x1b[2J\x1b[Hclear",
+		"\x9b31mC1 CSI",
+		"bidi \u202egnirts desrever\u202c end",
+		"\x1bP+q544e\x1b\\ DCS",
+		"bell\x07 and \x08backspace \r carriage",
+		string([]byte{0xff, 0xfe, 0x1b, '[', '6', 'n'}),
+		`{"type":"error","data":{"code":"\u001b[31m","message":"\u001b]52;c;aGk=\u0007"}}`,
+	}
+	for _, size := range [][2]int{{80, 24}, {120, 40}, {60, 15}} {
+		m, _ := newTestModel(t, size[0], size[1], Options{})
+		feed(m, openEvent(0))
+		for k, p := range hostile {
+			feed(m, textIn(time.Duration(k)*time.Millisecond, p))
+			feed(m, msgEvent(time.Duration(k)*time.Millisecond, conn.In, conn.OpBinary, p))
+		}
+		feed(m, closeIn(time.Second, 4000, "\x1b[31mred\u202e"))
+		feed(m, conn.Event{Type: conn.EventOpen, Time: t0, URL: "ws://x/\x1b[1m", Subprotocol: "\x1b]8;;", Extensions: []string{"\u202e"}})
+		for pos := 0; pos < m.displayLen(); pos++ {
+			m.sel = pos
+			m.ensureVisible()
+			for _, open := range []bool{false, true} {
+				if open {
+					press(m, "enter")
+				}
+				out := sgr.ReplaceAllString(m.View().Content, "")
+				if i := strings.IndexFunc(out, unsafeRune); i >= 0 {
+					t.Fatalf("%dx%d row %d: unsafe %q at %d in\n%q", size[0], size[1], pos, out[i:i+4], i, out)
+				}
+				if open {
+					press(m, "esc")
+					m.focus = focusLog
+				}
+			}
+		}
+	}
+}
+
+// unsafeRune reports characters that must never be written raw: ESC and
+// other C0 controls (newline aside), DEL, C1 controls and bidi overrides.
+func unsafeRune(r rune) bool {
+	switch {
+	case r == '\n':
+		return false
+	case r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f:
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+		return true
+	}
+	return false
+}
+
+func TestEveryLineFitsAtEverySize(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 40}, {60, 15}, {200, 60}, {30, 8}} {
+		m, _ := newTestModel(t, size[0], size[1], Options{})
+		feed(m, sampleSession()...)
+		for _, keys := range [][]string{nil, {"k", "k", "enter"}, {"esc", "?"}} {
+			press(m, keys...)
+			lines := strings.Split(m.View().Content, "\n")
+			if len(lines) != size[1] {
+				t.Errorf("%v after %v: %d lines, want %d", size, keys, len(lines), size[1])
+			}
+			for k, l := range lines {
+				if w := ansi.StringWidth(l); w != size[0] {
+					t.Errorf("%v after %v: line %d is %d wide, want %d: %q", size, keys, k, w, size[0], ansi.Strip(l))
+				}
+			}
+		}
+	}
+}
+
+func TestNoColorKeepsSelectionVisible(t *testing.T) {
+	m, _ := newTestModel(t, 80, 24, Options{NoColor: true})
+	feed(m, sampleSession()...)
+	out := m.View().Content
+	for _, seq := range sgr.FindAllString(out, -1) {
+		for _, p := range strings.Split(strings.Trim(seq, "\x1b[m"), ";") {
+			if strings.HasPrefix(p, "38") || strings.HasPrefix(p, "48") || len(p) == 2 && (p[0] == '3' || p[0] == '4') && p[1] != '8' {
+				t.Fatalf("colour %q in a NO_COLOR screen", seq)
+			}
+		}
+	}
+	if !strings.Contains(out, "\x1b[1;7m") && !strings.Contains(out, "\x1b[7;1m") && !strings.Contains(out, ";7m") {
+		t.Errorf("selection is not in reverse video: %q", out)
+	}
+}

@@ -1,0 +1,531 @@
+package tui
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"charm.land/lipgloss/v2"
+
+	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/decode"
+)
+
+// How much of a payload a one-line preview looks at.
+const (
+	previewBytes       = 512
+	previewHexBytes    = 48
+	compactBeforeLimit = 64 << 10 // JSON up to this size is compacted for its preview
+)
+
+// badgeKind picks a badge's style.
+type badgeKind uint8
+
+const (
+	badgeJSON badgeKind = iota
+	badgeError
+	badgeClose
+	badgeViolation
+	badgeFragments
+	badgeLatency
+)
+
+type badge struct {
+	kind badgeKind
+	text string
+}
+
+// rowText is the part of a row's rendering that depends only on the row:
+// computed once, when the row first becomes visible, and cached.
+type rowText struct {
+	preview string // sanitised, one line
+	tone    previewTone
+	badges  []badge
+}
+
+type previewTone uint8
+
+const (
+	tonePlain previewTone = iota
+	toneControl
+	toneError
+	toneClose
+	toneWarning
+	toneEvent
+)
+
+// rowTextCache keeps the rendering of recently visible rows. It is bounded:
+// when it fills up it starts over, which only costs recomputing what is on
+// screen.
+type rowTextCache struct {
+	entries map[int32]rowText
+}
+
+const rowTextCacheSize = 4096
+
+func (c *rowTextCache) get(i int32) (rowText, bool) {
+	t, ok := c.entries[i]
+	return t, ok
+}
+
+func (c *rowTextCache) put(i int32, t rowText) {
+	if c.entries == nil || len(c.entries) >= rowTextCacheSize {
+		c.entries = make(map[int32]rowText, 256)
+	}
+	c.entries[i] = t
+}
+
+func (c *rowTextCache) reset() { c.entries = nil }
+
+// rowTextOf returns the cached preview and badges of row i.
+func (m *Model) rowTextOf(i int) rowText {
+	if t, ok := m.rowCache.get(int32(i)); ok {
+		return t
+	}
+	t := m.computeRowText(i)
+	m.rowCache.put(int32(i), t)
+	return t
+}
+
+func (m *Model) computeRowText(i int) rowText {
+	r := m.store.row(i)
+	p := m.store.payload(i)
+	x := m.store.extra(i)
+	var t rowText
+	switch r.typ {
+	case conn.EventMessage, conn.EventFrame:
+		t.preview = payloadPreview(p, r.op, r.has(flagJSON))
+		switch {
+		case r.op.IsControl():
+			t.tone = toneControl
+			if x.event != nil && x.event.RTT > 0 {
+				t.preview = strings.TrimSpace("rtt " + humanDuration(x.event.RTT) + " " + t.preview)
+			}
+		case r.has(flagEnvelope):
+			t.tone = toneError
+		}
+	case conn.EventClose:
+		t.tone = toneClose
+		t.preview = m.closeSummary(i)
+	case conn.EventOpen:
+		t.tone = toneEvent
+		t.preview = openSummary(x.event)
+	case conn.EventError, conn.EventWarning:
+		t.tone = toneWarning
+		if r.typ == conn.EventError {
+			t.tone = toneError
+		}
+		t.preview = failureSummary(x.event)
+	case conn.EventReconnect:
+		t.tone = toneEvent
+		if ev := x.event; ev != nil {
+			t.preview = fmt.Sprintf("reconnecting: attempt %d in %s", ev.Attempt, humanDuration(ev.Delay))
+		}
+	}
+	t.badges = m.badgesOf(i)
+	return t
+}
+
+func (m *Model) badgesOf(i int) []badge {
+	r := m.store.row(i)
+	x := m.store.extra(i)
+	var out []badge
+	if r.has(flagReply) {
+		q := m.store.row(int(r.link))
+		out = append(out, badge{badgeLatency, "reply " + humanDuration(time.Duration(r.at-q.at))})
+	}
+	if r.has(flagRequest) {
+		out = append(out, badge{badgeLatency, "req"})
+	}
+	if r.nframes > 1 {
+		out = append(out, badge{badgeFragments, fmt.Sprintf("%d frames", r.nframes)})
+	}
+	if r.has(flagJSON) && !r.has(flagEnvelope) {
+		out = append(out, badge{badgeJSON, "JSON"})
+	}
+	if r.has(flagEnvelope) && x.envelope != nil {
+		out = append(out, badge{badgeError, strings.TrimSpace("ERROR " + x.envelope.CodeText())})
+	}
+	if r.typ == conn.EventClose {
+		out = append(out, badge{badgeClose, m.closeBadge(i)})
+	}
+	if r.typ == conn.EventError && x.event != nil && x.event.Failure != nil && !r.has(flagViolation) {
+		out = append(out, badge{badgeError, "ERROR " + decode.Sanitize(x.event.Failure.Kind)})
+	}
+	if r.has(flagViolation) {
+		out = append(out, badge{badgeViolation, "VIOLATION"})
+	}
+	return out
+}
+
+// payloadPreview is a one-line, sanitised look at a payload.
+func payloadPreview(p []byte, op conn.Opcode, isJSON bool) string {
+	if len(p) == 0 {
+		return ""
+	}
+	if op == conn.OpBinary || op == conn.OpContinuation && !utf8.Valid(p[:min(len(p), previewBytes)]) {
+		return hexPreview(p)
+	}
+	if isJSON && len(p) <= compactBeforeLimit {
+		var buf bytes.Buffer
+		if json.Compact(&buf, p) == nil {
+			p = buf.Bytes()
+		}
+	}
+	return decode.Sanitize(string(cutUTF8(p, previewBytes)))
+}
+
+func hexPreview(p []byte) string {
+	n := min(len(p), previewHexBytes)
+	var b strings.Builder
+	for k, c := range p[:n] {
+		if k > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(strconv.FormatUint(uint64(c)>>4, 16))
+		b.WriteString(strconv.FormatUint(uint64(c)&0xf, 16))
+	}
+	if n < len(p) {
+		b.WriteString(" …")
+	}
+	return b.String()
+}
+
+// cutUTF8 shortens p to at most n bytes without splitting a character.
+func cutUTF8(p []byte, n int) []byte {
+	if len(p) <= n {
+		return p
+	}
+	cut := n
+	for cut > 0 && cut > n-utf8.UTFMax && !utf8.RuneStart(p[cut]) {
+		cut--
+	}
+	return p[:cut]
+}
+
+// closeContext is what decode needs to explain close row i.
+func (m *Model) closeContext(i int) decode.CloseContext {
+	r := m.store.row(i)
+	ctx := decode.CloseContext{
+		Subprotocol: m.sess.subprotocol,
+		Host:        m.sess.host,
+		Remote:      r.dir == conn.In,
+		PingsOn:     m.sess.pingsOn,
+		Dialects:    m.opts.Dialects,
+	}
+	if x := m.store.extra(i); x.event != nil {
+		ctx.IdleSeconds = x.event.Idle.Seconds()
+		ctx.PingsOn = ctx.PingsOn || x.event.PingsOn
+	}
+	return ctx
+}
+
+func (m *Model) closeExplanation(i int) decode.Explanation {
+	r := m.store.row(i)
+	reason := ""
+	if x := m.store.extra(i); x.event != nil {
+		reason = x.event.Reason
+	}
+	return decode.ExplainClose(int(r.code), reason, m.closeContext(i))
+}
+
+func (m *Model) closeSummary(i int) string {
+	r := m.store.row(i)
+	reason := "(no reason)"
+	if x := m.store.extra(i); x.event != nil && x.event.Reason != "" {
+		reason = decode.Sanitize(x.event.Reason)
+	}
+	who := "server: "
+	if r.dir == conn.Out {
+		who = "client: "
+	}
+	switch {
+	case r.op != conn.OpClose:
+		return "connection ended without a close frame"
+	case !r.has(flagHasCode):
+		return who + "close without a code"
+	}
+	return who + reason
+}
+
+func (m *Model) closeBadge(i int) string {
+	r := m.store.row(i)
+	name := m.closeExplanation(i).Name
+	return strings.TrimSpace(fmt.Sprintf("CLOSE %d %s", r.code, decode.Sanitize(name)))
+}
+
+func openSummary(ev *conn.Event) string {
+	if ev == nil {
+		return "open"
+	}
+	parts := []string{fmt.Sprintf("open %d", ev.Status)}
+	if ev.Subprotocol != "" {
+		parts = append(parts, "subprotocol "+ev.Subprotocol)
+	}
+	if len(ev.Extensions) > 0 {
+		parts = append(parts, strings.Join(ev.Extensions, ", "))
+	}
+	if ev.URL != "" {
+		parts = append(parts, ev.URL)
+	}
+	return decode.Sanitize(strings.Join(parts, " · "))
+}
+
+func failureSummary(ev *conn.Event) string {
+	if ev == nil || ev.Failure == nil {
+		return "failure"
+	}
+	ex := decode.ExplainFailure(*ev.Failure)
+	msg := ex.Name
+	if ev.Failure.Message != "" {
+		msg += ": " + ev.Failure.Message
+	}
+	return decode.Sanitize(msg)
+}
+
+// opcodeLabel is the log's short name for a row's kind.
+func opcodeLabel(r *row) string {
+	switch r.typ {
+	case conn.EventMessage, conn.EventFrame:
+		switch r.op {
+		case conn.OpText:
+			return "text"
+		case conn.OpBinary:
+			return "binary"
+		case conn.OpContinuation:
+			return "cont"
+		case conn.OpPing:
+			return "ping"
+		case conn.OpPong:
+			return "pong"
+		case conn.OpClose:
+			return "close"
+		}
+		return fmt.Sprintf("op%X", uint8(r.op))
+	case conn.EventOpen:
+		return "open"
+	case conn.EventClose:
+		return "close"
+	case conn.EventError:
+		return "error"
+	case conn.EventWarning:
+		return "warn"
+	case conn.EventReconnect:
+		return "retry"
+	}
+	return "event"
+}
+
+func dirLabel(r *row) string {
+	if !r.isMessage() && r.typ != conn.EventClose {
+		return "--"
+	}
+	if r.dir == conn.Out {
+		return "->"
+	}
+	return "<-"
+}
+
+// Column widths of the log.
+const (
+	gutterWidth = 2
+	dirWidth    = 2
+	opWidth     = 6
+	sizeWidth   = 5
+)
+
+// narrowLog reports whether the log drops milliseconds to save room.
+func narrowLog(width int) bool { return width < 64 }
+
+func timeWidth(width int) int {
+	if narrowLog(width) {
+		return 8
+	}
+	return 12
+}
+
+// previewStart is the column where the preview begins.
+func previewStart(width int) int {
+	return gutterWidth + timeWidth(width) + 1 + dirWidth + 1 + opWidth + 1 + sizeWidth + 1
+}
+
+// renderRow renders row i as exactly width cells.
+func (m *Model) renderRow(i, width int, selected bool) string {
+	th := &m.theme
+	r := m.store.row(i)
+	t := m.rowTextOf(i)
+	narrow := narrowLog(width)
+
+	var sel lipgloss.Style
+	styled := func(s lipgloss.Style, text string) string {
+		if selected {
+			s = s.Inherit(sel)
+		}
+		return s.Render(text)
+	}
+	if selected {
+		sel = th.SelectedBlurred
+		if m.focus == focusLog {
+			sel = th.Selected
+		}
+	}
+	space := func(n int) string {
+		if n <= 0 {
+			return ""
+		}
+		if selected {
+			return sel.Render(strings.Repeat(" ", n))
+		}
+		return strings.Repeat(" ", n)
+	}
+
+	var b strings.Builder
+	gutter := "  "
+	if selected {
+		gutter = "> "
+	}
+	b.WriteString(styled(th.Time, gutter))
+	var ts string
+	if m.relTime {
+		ts = sinceStart(r.time().Sub(m.sess.origin()), narrow)
+	} else {
+		ts = clockTime(r.time(), narrow)
+	}
+	b.WriteString(styled(th.Time, ts))
+	b.WriteString(space(1))
+	dirStyle := th.DirIn
+	if r.dir == conn.Out {
+		dirStyle = th.DirOut
+	}
+	if !r.isMessage() && r.typ != conn.EventClose {
+		dirStyle = th.Time
+	}
+	b.WriteString(styled(dirStyle, dirLabel(r)))
+	b.WriteString(space(1))
+	b.WriteString(styled(th.Opcode, padRight(opcodeLabel(r), opWidth)))
+	b.WriteString(space(1))
+	size := ""
+	if r.payload.n > 0 || r.isMessage() {
+		size = humanBytes(int64(r.payload.n))
+	}
+	b.WriteString(styled(th.Size, padLeft(size, sizeWidth)))
+	b.WriteString(space(1))
+
+	rest := width - previewStart(width)
+	if rest <= 0 {
+		return fit(b.String(), width)
+	}
+	badges, badgesWidth := m.renderBadges(t.badges, rest/2, selected, sel)
+	previewWidth := rest - badgesWidth
+	if badgesWidth > 0 {
+		previewWidth--
+	}
+	b.WriteString(m.renderPreview(t, previewWidth, selected, sel))
+	if badgesWidth > 0 {
+		b.WriteString(space(1))
+		b.WriteString(badges)
+	}
+	return b.String()
+}
+
+func (m *Model) previewStyle(tone previewTone) lipgloss.Style {
+	th := &m.theme
+	switch tone {
+	case toneControl:
+		return th.ControlPreview
+	case toneError:
+		return th.ErrorPreview
+	case toneClose:
+		return th.ClosePreview
+	case toneWarning:
+		return th.WarningPreview
+	case toneEvent:
+		return th.EventPreview
+	}
+	return th.Preview
+}
+
+// renderPreview renders the preview in exactly width cells, highlighting
+// search matches.
+func (m *Model) renderPreview(t rowText, width int, selected bool, sel lipgloss.Style) string {
+	if width <= 0 {
+		return ""
+	}
+	text := padRight(t.preview, width)
+	base := m.previewStyle(t.tone)
+	if selected {
+		base = base.Inherit(sel)
+	}
+	spans := m.filter.highlight(text)
+	if len(spans) == 0 {
+		return base.Render(text)
+	}
+	match := m.theme.Match
+	if selected {
+		match = match.Inherit(sel)
+	}
+	var b strings.Builder
+	last := 0
+	for _, sp := range spans {
+		b.WriteString(base.Render(text[last:sp[0]]))
+		b.WriteString(match.Render(text[sp[0]:sp[1]]))
+		last = sp[1]
+	}
+	b.WriteString(base.Render(text[last:]))
+	return b.String()
+}
+
+// renderBadges renders as many badges as fit in limit cells.
+func (m *Model) renderBadges(badges []badge, limit int, selected bool, sel lipgloss.Style) (string, int) {
+	th := &m.theme
+	var parts []string
+	used := 0
+	for _, bd := range badges {
+		var s lipgloss.Style
+		switch bd.kind {
+		case badgeJSON:
+			s = th.BadgeJSON
+		case badgeError:
+			s = th.BadgeError
+		case badgeClose:
+			s = th.BadgeClose
+		case badgeViolation:
+			s = th.BadgeViolation
+		case badgeFragments:
+			s = th.BadgeFragments
+		case badgeLatency:
+			s = th.BadgeLatency
+		}
+		text := bd.text
+		w := lipgloss.Width(text)
+		room := limit - used
+		if len(parts) > 0 {
+			room--
+		}
+		if w > room {
+			if room < 6 {
+				break
+			}
+			text = padRight(text, room)
+			w = room
+		}
+		if selected {
+			s = s.Inherit(sel)
+		}
+		if len(parts) > 0 {
+			sep := " "
+			if selected {
+				sep = sel.Render(sep)
+			}
+			parts = append(parts, sep)
+			used++
+		}
+		parts = append(parts, s.Render(text))
+		used += w
+	}
+	return strings.Join(parts, ""), used
+}

@@ -219,6 +219,8 @@ func (s *session) do(cmd command) {
 func (s *session) closeWith(code int, reason string) job {
 	return func() error {
 		payload := append([]byte{byte(code >> 8), byte(code)}, reason...)
+		// Mark first: the client's answer can arrive before the write returns.
+		s.closeSent.Store(true)
 		var err error
 		if len(payload) <= 125 {
 			err = s.ws.WriteControl(websocket.CloseMessage, payload, time.Time{})
@@ -228,7 +230,6 @@ func (s *session) closeWith(code int, reason string) job {
 		if err != nil {
 			return err
 		}
-		s.closeSent.Store(true)
 		// The reader ends on the client's close frame or on this deadline.
 		return s.raw.SetReadDeadline(time.Now().Add(s.pace.closeGrace))
 	}

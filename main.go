@@ -4,7 +4,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -374,8 +373,7 @@ func tailLive(opts conn.Options, asJSON, keepOpen bool, stdin io.Reader, stdout 
 
 	w := bufio.NewWriterSize(stdout, 64<<10)
 	defer w.Flush()
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
+	var line []byte
 	var sub, host string
 	var endedClean, failed, closeSent bool
 	stdinEnded := stdinDone
@@ -413,7 +411,8 @@ func tailLive(opts conn.Options, asJSON, keepOpen bool, stdin io.Reader, stdout 
 			}
 			rec := history.FromEvent(ev, history.Context{Subprotocol: sub, Host: host, PingsOn: opts.PingInterval > 0})
 			if asJSON {
-				enc.Encode(rec)
+				line = append(rec.AppendJSON(line[:0]), '\n')
+				w.Write(line)
 			} else {
 				fmt.Fprintln(w, history.FormatLine(rec, history.LineOptions{}))
 			}
@@ -444,15 +443,15 @@ func tailFile(path string, asJSON bool, stdout, stderr io.Writer) (int, error) {
 	rec.Wait()
 	w := bufio.NewWriter(stdout)
 	defer w.Flush()
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
+	var line []byte
 	for i := 0; i < rec.Len(); i++ {
 		r, err := rec.Record(i)
 		if err != nil {
 			continue
 		}
 		if asJSON {
-			enc.Encode(r)
+			line = append(r.AppendJSON(line[:0]), '\n')
+			w.Write(line)
 		} else {
 			fmt.Fprintln(w, history.FormatLine(r, history.LineOptions{}))
 		}

@@ -445,7 +445,8 @@ func (s *session) readDeadline() time.Time {
 	if s.c.opts.PingInterval <= 0 {
 		return time.Time{}
 	}
-	return time.Now().Add(2*s.c.opts.PingInterval + 5*time.Second)
+	p := s.c.opts.PingInterval
+	return time.Now().Add(2*p + min(p, 5*time.Second))
 }
 
 func (s *session) readLoop(violations <-chan Violation) {

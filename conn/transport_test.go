@@ -333,3 +333,18 @@ func TestHTTPProxy(t *testing.T) {
 		t.Fatalf("refusing proxy: %+v", ev.Failure)
 	}
 }
+
+func TestPongTimeout(t *testing.T) {
+	url := wirepeer.Start(t, func(p *wirepeer.Peer) {
+		for { // reads pings, never answers
+			if _, err := p.ReadFrame(); err != nil {
+				return
+			}
+		}
+	})
+	ev, _ := failureFor(t, url, Options{PingInterval: 50 * time.Millisecond})
+	f := ev.Failure
+	if ev.Type != EventError || f.Kind != decode.KindTimeout || f.Cause != decode.CausePongTimeout || f.Code != 1006 || !f.PingsOn || f.IdleSeconds <= 0 {
+		t.Fatalf("got %v %+v", ev.Type, f)
+	}
+}

@@ -7,16 +7,21 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"encoding/json"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/conn/demo"
+	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/history"
 )
 
@@ -67,6 +72,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runDemo(args[1:], stdin, stdout, stderr)
 	case "curl":
 		err = runTUI(args, stdout, stderr)
+	case "explain":
+		err = runExplain(args[1:], stdin, stdout)
+	case "sessions":
+		err = runSessions(args[1:], stdout)
+	case "export":
+		err = runExport(args[1:], stdout)
 	default:
 		if strings.HasPrefix(cmd, "-") || strings.Contains(cmd, "://") {
 			err = runTUI(args, stdout, stderr)
@@ -101,6 +112,9 @@ Usage:
   wsdbg tail [flags] URL         headless: one line per event on stdout,
                                  stdin lines are sent as text messages
   wsdbg demo [--serve-only]      a local server that shows every kind of failure
+  wsdbg explain CODE|CAUSE|-     what a close code, failure or error reply means
+  wsdbg sessions [--prune]       list (or prune) recorded sessions
+  wsdbg export FILE --format F   a recording as HAR, a Markdown report or NDJSON
   wsdbg help COMMAND             help on a command
   wsdbg --version
 
@@ -334,6 +348,8 @@ func runTail(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, err
 	fs := newFlagSet("tail", tailHelp)
 	var cf connFlags
 	cf.register(fs)
+	var rf recordFlags
+	rf.register(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
 	keepOpen := fs.Bool("keep-open", false, "stay connected after stdin ends")
 	positional, err := parseArgs(fs, args, stdout)
@@ -349,11 +365,18 @@ func runTail(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, err
 	if err != nil {
 		return 0, err
 	}
-	return tailLive(opts, *asJSON, *keepOpen, stdin, stdout), nil
+	rec, err := rf.start(opts)
+	if err != nil {
+		return 0, err
+	}
+	if rec != nil {
+		defer rec.Close()
+	}
+	return tailLive(opts, *asJSON, *keepOpen, rec, stdin, stdout), nil
 }
 
 // tailLive streams a live connection's events to stdout.
-func tailLive(opts conn.Options, asJSON, keepOpen bool, stdin io.Reader, stdout io.Writer) int {
+func tailLive(opts conn.Options, asJSON, keepOpen bool, rec *history.Recorder, stdin io.Reader, stdout io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	c := conn.Dial(context.Background(), opts)
@@ -409,12 +432,15 @@ func tailLive(opts conn.Options, asJSON, keepOpen bool, stdin io.Reader, stdout 
 			case conn.EventError:
 				failed = true
 			}
-			rec := history.FromEvent(ev, history.Context{Subprotocol: sub, Host: host, PingsOn: opts.PingInterval > 0})
+			r := history.FromEvent(ev, history.Context{Subprotocol: sub, Host: host, PingsOn: opts.PingInterval > 0})
+			if rec != nil {
+				rec.AppendRecord(r)
+			}
 			if asJSON {
-				line = append(rec.AppendJSON(line[:0]), '\n')
+				line = append(r.AppendJSON(line[:0]), '\n')
 				w.Write(line)
 			} else {
-				fmt.Fprintln(w, history.FormatLine(rec, history.LineOptions{}))
+				fmt.Fprintln(w, history.FormatLine(r, history.LineOptions{}))
 			}
 			if len(c.Events()) == 0 {
 				w.Flush()
@@ -457,7 +483,7 @@ func tailFile(path string, asJSON bool, stdout, stderr io.Writer) (int, error) {
 		}
 	}
 	for _, p := range rec.Problems() {
-		fmt.Fprintf(stderr, "wsdbg: %s: line %d: %s\n", path, p.Line, p.Msg)
+		fmt.Fprintf(stderr, "wsdbg: %s: %v\n", path, p)
 	}
 	return exitOK, nil
 }
@@ -497,7 +523,7 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		<-ctx.Done()
 		return nil
 	case *tail:
-		if code := tailLive(conn.Options{URL: srv.URL(), ConnectTimeout: conn.DefaultConnectTimeout}, false, true, stdin, stdout); code != exitOK {
+		if code := tailLive(conn.Options{URL: srv.URL(), ConnectTimeout: conn.DefaultConnectTimeout}, false, true, nil, stdin, stdout); code != exitOK {
 			return errors.New("connection ended abnormally")
 		}
 		return nil
@@ -529,4 +555,257 @@ func runTUI(args []string, stdout, stderr io.Writer) error {
 func openTUI(opts conn.Options, stdout, stderr io.Writer) error {
 	_ = opts
 	return usagef("the terminal UI is not built yet; use 'wsdbg tail'")
+}
+
+// recordFlags choose where (and whether) a session is recorded.
+type recordFlags struct {
+	file          string
+	off           bool
+	noRedact      bool
+	redactHeaders stringList
+}
+
+func (rf *recordFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&rf.file, "record", "", "record the session to `FILE` (default: a new file in the state directory)")
+	fs.BoolVar(&rf.off, "no-record", false, "do not record the session")
+	fs.BoolVar(&rf.noRedact, "no-redact", false, "keep secrets (Authorization, cookies, tokens) in recordings and exports")
+	fs.Var(&rf.redactHeaders, "redact-header", "also redact header `NAME` (repeatable)")
+}
+
+func (rf *recordFlags) redactor() history.Redactor {
+	return history.Redactor{Disabled: rf.noRedact, ExtraHeaders: rf.redactHeaders}
+}
+
+// start opens the recording for a session, or returns nil when off.
+func (rf *recordFlags) start(opts conn.Options) (*history.Recorder, error) {
+	if rf.off {
+		return nil, nil
+	}
+	path := rf.file
+	if path == "" {
+		var err error
+		if path, err = history.DefaultPath(time.Now(), opts.URL); err != nil {
+			return nil, err
+		}
+	}
+	hdr := history.Header{ToolVersion: version, URL: opts.URL, RequestHeaders: opts.Header}
+	return history.Create(path, hdr, history.RecordOptions{
+		Redactor: rf.redactor(),
+		Context:  history.Context{PingsOn: opts.PingInterval > 0},
+	})
+}
+
+const explainHelp = `Usage: wsdbg explain CODE | 'http STATUS' | CAUSE | MESSAGE | -
+       wsdbg explain --list [--category C]
+
+Says what a close code, an HTTP status on the upgrade, a failure cause or an
+error reply means, and what to do about it. "-" reads a message from stdin.
+
+Examples:
+  wsdbg explain 1006
+  wsdbg explain 4401 --subprotocol graphql-transport-ws
+  wsdbg explain 'http 403'
+  wsdbg explain accept-mismatch
+  echo '{"type":"error","data":{"code":4003,"message":"nope"}}' | wsdbg explain -
+  wsdbg explain --list --category private
+`
+
+func runExplain(args []string, stdin io.Reader, stdout io.Writer) error {
+	fs := newFlagSet("explain", explainHelp)
+	sub := fs.String("subprotocol", "", "read private codes and messages in the dialect of subprotocol `P`")
+	host := fs.String("host", "", "read private codes as the service at `HOST` defines them")
+	list := fs.Bool("list", false, "print the whole close-code table")
+	causes := fs.Bool("causes", false, "print every failure cause wsdbg names")
+	category := fs.String("category", "", "with --list: only codes of category `C` (standard, local-only, registered, private, invalid)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	positional, err := parseArgs(fs, args, stdout)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	switch {
+	case *list:
+		var codes []decode.CodeInfo
+		for _, c := range decode.Codes() {
+			if *category == "" || strings.EqualFold(c.Category, *category) {
+				codes = append(codes, c)
+			}
+		}
+		if len(codes) == 0 {
+			return usagef("no close codes in category %q", *category)
+		}
+		if *asJSON {
+			return enc.Encode(codes)
+		}
+		_, err := io.WriteString(stdout, decode.FormatCodeTable(codes))
+		return err
+	case *causes:
+		if *asJSON {
+			return enc.Encode(decode.Causes())
+		}
+		_, err := io.WriteString(stdout, decode.FormatCauseTable(decode.Causes()))
+		return err
+	case len(positional) == 0:
+		return usagef("explain needs a code, a cause or a message (see wsdbg explain --help)")
+	}
+	term := strings.Join(positional, " ")
+	if term == "-" {
+		b, err := io.ReadAll(io.LimitReader(stdin, 16<<20))
+		if err != nil {
+			return err
+		}
+		term = string(b)
+	}
+	dialects, err := loadDialects()
+	if err != nil {
+		return err
+	}
+	e, err := decode.Lookup(term, decode.CloseContext{Subprotocol: *sub, Host: *host, Dialects: dialects})
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if *asJSON {
+		return enc.Encode(e)
+	}
+	_, err = io.WriteString(stdout, decode.FormatExplanation(e))
+	return err
+}
+
+// loadDialects reads the user's dialect file, if there is one.
+func loadDialects() (*decode.Dialects, error) {
+	path, err := dialectsPath()
+	if err != nil {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	d, err := decode.ParseDialects(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	return d, nil
+}
+
+// dialectsPath is the dialect file: $WSDBG_DIALECTS, or dialects.json in
+// the user's config directory.
+func dialectsPath() (string, error) {
+	if p := os.Getenv("WSDBG_DIALECTS"); p != "" {
+		return p, nil
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "wsdbg", "dialects.json"), nil
+}
+
+const sessionsHelp = `Usage: wsdbg sessions [--dir DIR]
+       wsdbg sessions --prune [--max-age D] [--max-size BYTES]
+
+Lists recorded sessions: start time, URL, duration, messages received and
+sent, and how each ended. --prune deletes the oldest recordings beyond an
+age or a total size.
+
+Examples:
+  wsdbg sessions
+  wsdbg sessions --prune --max-age 720h --max-size 1000000000
+`
+
+func runSessions(args []string, stdout io.Writer) error {
+	fs := newFlagSet("sessions", sessionsHelp)
+	dir := fs.String("dir", "", "recordings `DIR` (default: the state directory)")
+	prune := fs.Bool("prune", false, "delete old recordings")
+	maxAge := fs.Duration("max-age", 30*24*time.Hour, "with --prune: delete recordings older than `D`")
+	maxSize := fs.Int64("max-size", 1<<30, "with --prune: keep at most `BYTES` of recordings, newest first")
+	positional, err := parseArgs(fs, args, stdout)
+	if err != nil {
+		return err
+	}
+	if len(positional) > 0 {
+		return usagef("sessions takes no arguments")
+	}
+	if *dir == "" {
+		if *dir, err = history.DefaultDir(); err != nil {
+			return err
+		}
+	}
+	if *prune {
+		removed, err := history.Prune(*dir, *maxAge, *maxSize)
+		for _, p := range removed {
+			fmt.Fprintln(stdout, "removed", p)
+		}
+		return err
+	}
+	list, err := history.List(*dir)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(stdout, "no recordings in", *dir)
+		return nil
+	}
+	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "STARTED\tDURATION\tIN\tOUT\tENDING\tURL\tFILE")
+	for _, si := range list {
+		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%s\t%s\t%s\n", si.Start.Local().Format("2006-01-02 15:04:05"),
+			si.Duration.Round(time.Second), si.In, si.Out, decode.Sanitize(si.Ending()), decode.Sanitize(si.URL), filepath.Base(si.Path))
+	}
+	return w.Flush()
+}
+
+const exportHelp = `Usage: wsdbg export FILE --format har|md|ndjson [-o OUT]
+
+Writes a recording (or a HAR file) as HAR for Chrome DevTools, a Markdown
+bug report, or the plain event records. Secrets are redacted unless
+--no-redact.
+
+Examples:
+  wsdbg export session.wsdbg.jsonl --format md -o report.md
+  wsdbg export session.wsdbg.jsonl --format har > session.har
+`
+
+func runExport(args []string, stdout io.Writer) error {
+	fs := newFlagSet("export", exportHelp)
+	format := fs.String("format", "md", "`F`: har, md or ndjson")
+	out := fs.String("o", "", "write to `FILE` instead of stdout")
+	var rf recordFlags
+	fs.BoolVar(&rf.noRedact, "no-redact", false, "keep secrets")
+	fs.Var(&rf.redactHeaders, "redact-header", "also redact header `NAME` (repeatable)")
+	positional, err := parseArgs(fs, args, stdout)
+	if err != nil {
+		return err
+	}
+	if len(positional) != 1 {
+		return usagef("export needs one recording file")
+	}
+	switch *format {
+	case "har", "md", "markdown", "ndjson":
+	default:
+		return usagef("unknown format %q: use har, md or ndjson", *format)
+	}
+	rec, err := history.Open(positional[0])
+	if err != nil {
+		return err
+	}
+	defer rec.Close()
+	w := stdout
+	if *out != "" {
+		f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	bw := bufio.NewWriter(w)
+	if err := history.Export(bw, rec, *format, rf.redactor()); err != nil {
+		return err
+	}
+	return bw.Flush()
 }

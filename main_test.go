@@ -4,10 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/wsdbg/wsdbg/conn/demo"
+	"github.com/wsdbg/wsdbg/history"
 )
 
 func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
@@ -189,5 +193,118 @@ func TestTailCurl(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "--compressed") {
 		t.Fatalf("ignored curl options not reported: %q", stderr)
+	}
+}
+
+func TestMain(m *testing.M) {
+	// Recordings made by the tests go to a scratch state directory.
+	dir, err := os.MkdirTemp("", "wsdbg-state")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_STATE_HOME", dir)
+	os.Setenv("WSDBG_DIALECTS", filepath.Join(dir, "none.json"))
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func TestRecordThenTailExportAndList(t *testing.T) {
+	u := startDemo(t)
+	file := filepath.Join(t.TempDir(), "s.wsdbg.jsonl")
+	code, live, _ := runCLI(t, "echo recorded\nerror 4003 no scope\n", "tail", "--json", "--record", file,
+		"-H", "Authorization: Bearer s3cr3t-token-value", u+"?token=abcdef123456")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "s3cr3t") || strings.Contains(string(raw), "abcdef123456") {
+		t.Fatalf("secret reached the recording:\n%s", raw)
+	}
+	info, _ := os.Stat(file)
+	if info.Mode().Perm() != 0o600 {
+		t.Fatalf("recording mode %v", info.Mode().Perm())
+	}
+	code, replayed, stderr := runCLI(t, "", "tail", "--json", file)
+	if code != 0 || stderr != "" {
+		t.Fatalf("tail FILE: exit %d, %q", code, stderr)
+	}
+	// Every live message is in the recording, in order.
+	var liveMsgs, recMsgs []string
+	for _, o := range jsonLines(t, live) {
+		if o["type"] == "message" {
+			liveMsgs = append(liveMsgs, fmt.Sprint(o["dir"], o["text"]))
+		}
+	}
+	for _, o := range jsonLines(t, replayed) {
+		if o["type"] == "message" {
+			recMsgs = append(recMsgs, fmt.Sprint(o["dir"], o["text"]))
+		}
+	}
+	if strings.Join(liveMsgs, "\n") != strings.Join(recMsgs, "\n") {
+		t.Fatalf("recording differs from what tail printed:\n%v\n%v", liveMsgs, recMsgs)
+	}
+	code, md, _ := runCLI(t, "", "export", file, "--format", "md")
+	if code != 0 || !strings.Contains(md, "4003") || strings.Contains(md, "s3cr3t") {
+		t.Fatalf("export md: exit %d\n%s", code, md)
+	}
+	code, har, _ := runCLI(t, "", "export", file, "--format", "har")
+	var h map[string]any
+	if code != 0 || json.Unmarshal([]byte(har), &h) != nil || h["log"] == nil {
+		t.Fatalf("export har: exit %d\n%.300s", code, har)
+	}
+	if code, _, _ := runCLI(t, "", "export", file, "--format", "pdf"); code != exitUsage {
+		t.Fatalf("bad format: exit %d", code)
+	}
+	code, list, _ := runCLI(t, "", "sessions", "--dir", filepath.Dir(file))
+	if code != 0 || !strings.Contains(list, "s.wsdbg.jsonl") || !strings.Contains(list, "1000") {
+		t.Fatalf("sessions: exit %d\n%s", code, list)
+	}
+}
+
+func TestTailRecordsByDefault(t *testing.T) {
+	u := startDemo(t)
+	if code, _, _ := runCLI(t, "echo x\n", "tail", u); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	dir, err := history.DefaultDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) == 0 {
+		t.Fatalf("no recording in %s", dir)
+	}
+	if code, _, _ := runCLI(t, "echo y\n", "tail", "--no-record", u); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if after, _ := os.ReadDir(dir); len(after) != len(entries) {
+		t.Fatalf("--no-record still recorded")
+	}
+}
+
+func TestExplain(t *testing.T) {
+	code, out, _ := runCLI(t, "", "explain", "1006")
+	if code != 0 || !strings.Contains(out, "Abnormal") {
+		t.Fatalf("explain 1006: %d %s", code, out)
+	}
+	code, out, _ = runCLI(t, "", "explain", "4401", "--subprotocol", "graphql-transport-ws")
+	if code != 0 || !strings.Contains(out, "graphql") {
+		t.Fatalf("explain 4401: %d %s", code, out)
+	}
+	code, out, _ = runCLI(t, `{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"Method not found"}}`, "explain", "-")
+	if code != 0 || !strings.Contains(out, "-32601") {
+		t.Fatalf("explain -: %d %s", code, out)
+	}
+	code, out, _ = runCLI(t, "", "explain", "--list", "--json")
+	var codes []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &codes) != nil || len(codes) < 16 {
+		t.Fatalf("explain --list --json: %d %.200s", code, out)
+	}
+	if code, _, _ := runCLI(t, "", "explain", "banana"); code != exitUsage {
+		t.Fatalf("explain banana: exit %d", code)
 	}
 }

@@ -11,21 +11,21 @@ import (
 type idleTimeout struct {
 	who     string
 	seconds float64
-	knob    string // where to raise it
+	knob    string // how to raise it, or that it cannot be
 }
 
 // knownIdleTimeouts are defaults that cut quiet WebSocket connections,
 // the usual reason for a 1006 after a fixed quiet period.
 var knownIdleTimeouts = []idleTimeout{
-	{"the Heroku router", 55, "Heroku's limit is fixed; only traffic keeps the connection alive"},
-	{"nginx (proxy_read_timeout)", 60, "nginx: proxy_read_timeout and proxy_send_timeout"},
-	{"an AWS Application Load Balancer", 60, "AWS ALB: the idle_timeout.timeout_seconds attribute"},
-	{"an AWS Classic Load Balancer", 60, "AWS Classic ELB: the connection idle timeout"},
-	{"Cloudflare", 100, "Cloudflare: only traffic (or an Enterprise plan's setting) keeps it open"},
-	{"an Azure Load Balancer", 240, "Azure Load Balancer: the TCP idle timeout of the rule"},
-	{"Envoy or Istio (stream_idle_timeout)", 300, "Envoy: stream_idle_timeout"},
-	{"an AWS Network Load Balancer", 350, "AWS NLB: the TCP idle timeout of the listener"},
-	{"AWS API Gateway", 600, "API Gateway's 10-minute idle limit is fixed; only traffic keeps it open"},
+	{"the Heroku router", 55, "the Heroku router's limit is fixed"},
+	{"nginx (proxy_read_timeout)", 60, "nginx: raise proxy_read_timeout and proxy_send_timeout"},
+	{"an AWS Application Load Balancer", 60, "AWS ALB: raise the idle_timeout.timeout_seconds attribute"},
+	{"an AWS Classic Load Balancer", 60, "AWS Classic ELB: raise the connection idle timeout"},
+	{"Cloudflare", 100, "Cloudflare's limit changes only on Enterprise plans"},
+	{"an Azure Load Balancer", 240, "Azure Load Balancer: raise the rule's TCP idle timeout"},
+	{"Envoy or Istio (stream_idle_timeout)", 300, "Envoy: raise stream_idle_timeout"},
+	{"an AWS Network Load Balancer", 350, "AWS NLB: raise the listener's TCP idle timeout"},
+	{"AWS API Gateway", 600, "API Gateway's limit is fixed"},
 }
 
 // matchIdleTimeouts returns the known timeouts an idle time lines up with:
@@ -60,7 +60,7 @@ func diagnoseAbnormal(e *Explanation, ctx CloseContext) {
 		}
 		e.Explanation += fmt.Sprintf(" The connection had been quiet for %s with no pings, which matches the idle timeout of %s: a proxy most likely cut it.",
 			quiet, strings.Join(whos, ", or "))
-		e.Hint = fmt.Sprintf("Turn on pings shorter than that timeout (`--ping 20s`) so the proxy sees traffic, or raise the timeout (%s). Then reconnect.",
+		e.Hint = fmt.Sprintf("Turn on pings shorter than that timeout (`--ping 20s`) so the proxy sees traffic, then reconnect. Otherwise %s.",
 			strings.Join(knobs, "; "))
 	case len(hits) > 0:
 		e.Explanation += fmt.Sprintf(" The quiet period (%s) matches the idle timeout of %s, but pings were on, so the proxy should have seen traffic.",

@@ -82,7 +82,7 @@ var standardCodes = []CodeInfo{
 	{First: 1009, Name: "Message Too Big", Category: CategoryStandard, Source: SourceEither, OnWire: true,
 		Meaning: "A message (or a single frame) was larger than the endpoint will process.",
 		Causes:  "a payload over the receiver's configured size limit.",
-		Hint:    "Send smaller messages (split or paginate) or raise the receiver's limit. Reconnecting does not help: the same message is too big again."},
+		Hint:    "Send smaller messages (split or paginate) or raise the receiver's limit (wsdbg's own is `--max-message`). Reconnecting does not help: the same message is too big again."},
 	{First: 1010, Name: "Mandatory Extension", Category: CategoryStandard, Source: SourceClient, OnWire: true,
 		Meaning: "The client closed because the server did not agree to an extension the client requires.",
 		Causes:  "a client insisting on an extension such as permessage-deflate that the server (or a proxy) does not negotiate.",
@@ -224,7 +224,7 @@ func ExplainClose(code int, reason string, ctx CloseContext) Explanation {
 		e.Name = info.Name + " (" + strconv.Itoa(info.First) + "–" + strconv.Itoa(info.Last) + ")"
 	}
 
-	d := selectDialect(ctx.Subprotocol, ctx.Host, ctx.Dialects)
+	d := selectDialect(ctx.Subprotocol, normalizeHost(ctx.Host), ctx.Dialects)
 	switch {
 	case d != nil && applyDialect(&e, d, code):
 	case code >= 4000 && code <= 4999:

@@ -183,7 +183,7 @@ type envelopeShape struct {
 	when    []condition
 	code    []string // path, nil when the shape has no code
 	message []string
-	needle  string // a byte string every match contains, for the pre-check
+	needle  []byte // bytes every match contains, for the pre-check; nil for none
 }
 
 type condition struct {
@@ -227,7 +227,7 @@ func (e envelopeConfig) shape() (envelopeShape, error) {
 		primary = s.message
 	}
 	if last := primary[len(primary)-1]; !isIndex(last) && isPlainASCII(last) && !strings.ContainsAny(last, `"\\`) {
-		s.needle = `"` + last + `"`
+		s.needle = []byte(last + `"`)
 	}
 	return s, nil
 }

@@ -74,14 +74,24 @@ func (d *dialect) matchesSubprotocol(sp string) bool {
 	return sp != "" && slices.Contains(d.subprotocols, sp)
 }
 
+// matchesHost reports whether a normalised host matches one of d's
+// patterns: an exact name, "*.suffix" for any subdomain, or a glob.
 func (d *dialect) matchesHost(host string) bool {
-	host = normalizeHost(host)
 	if host == "" {
 		return false
 	}
 	for _, pattern := range d.hosts {
-		if ok, _ := path.Match(pattern, host); ok {
+		switch {
+		case pattern == host:
 			return true
+		case strings.HasPrefix(pattern, "*.") && !strings.ContainsAny(pattern[2:], "*?["):
+			if strings.HasSuffix(host, pattern[1:]) {
+				return true
+			}
+		default:
+			if ok, _ := path.Match(pattern, host); ok {
+				return true
+			}
 		}
 	}
 	return false
@@ -90,16 +100,24 @@ func (d *dialect) matchesHost(host string) bool {
 // normalizeHost lower-cases a host and drops any port, brackets and
 // trailing dot.
 func normalizeHost(host string) string {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
+	if strings.LastIndexByte(host, ':') > strings.LastIndexByte(host, ']') {
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
 	}
 	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
-	return strings.ToLower(host)
+	for i := 0; i < len(host); i++ {
+		if c := host[i]; c >= 'A' && c <= 'Z' {
+			return strings.ToLower(host)
+		}
+	}
+	return host
 }
 
 // selectDialect picks the dialect for a connection: the user's by
 // subprotocol, then by host, then the built-ins the same way, and last a
 // user dialect with no match rules, which applies to every connection.
+// host must be normalised.
 func selectDialect(subprotocol, host string, user *Dialects) *dialect {
 	var userList []*dialect
 	if user != nil {
@@ -358,20 +376,20 @@ var binanceDialect = &dialect{
 	about: "Binance reports errors in {\"code\": …, \"msg\": …} replies and uses no private close codes.",
 	hosts: []string{"binance.com", "*.binance.com", "binance.us", "*.binance.us"},
 	errorCodes: map[string]codeEntry{
-		"-1000": {Name: "Unknown", Meaning: "an unknown error occurred while processing the request."},
+		"-1000": {Name: "Unknown", Meaning: "an unknown error occurred while processing the request.", Hint: "Retry; if it persists, contact Binance with the request."},
 		"-1001": {Name: "Disconnected", Meaning: "an internal error; the request could not be processed.", Hint: "Retry."},
-		"-1002": {Name: "Unauthorized", Meaning: "the request needs an API key, or the key is not allowed to do this."},
+		"-1002": {Name: "Unauthorized", Meaning: "the request needs an API key, or the key is not allowed to do this.", Hint: "Send an API key with the needed permission."},
 		"-1003": {Name: "Too Many Requests", Meaning: "the request weight limit or the connection rate limit was exceeded.", Hint: "Back off; keep watching the rate limit headers or fields."},
 		"-1021": {Name: "Invalid Timestamp", Meaning: "the request's timestamp is outside the receive window or ahead of the server's time.", Hint: "Sync the clock or widen recvWindow."},
 		"-1022": {Name: "Invalid Signature", Meaning: "the request's signature is not valid.", Hint: "Check the signing key and the exact string that was signed."},
-		"-1100": {Name: "Illegal Characters", Meaning: "a parameter contains characters it may not."},
-		"-1102": {Name: "Mandatory Parameter Missing", Meaning: "a required parameter was not sent, was empty or was malformed."},
+		"-1100": {Name: "Illegal Characters", Meaning: "a parameter contains characters it may not.", Hint: "Remove the offending characters; the message names the parameter."},
+		"-1102": {Name: "Mandatory Parameter Missing", Meaning: "a required parameter was not sent, was empty or was malformed.", Hint: "Send the parameter the message names."},
 		"-1121": {Name: "Invalid Symbol", Meaning: "the symbol is not a valid trading pair.", Hint: "Check the symbol's spelling and case."},
-		"-2010": {Name: "New Order Rejected", Meaning: "the order was rejected; the message says why."},
-		"-2011": {Name: "Cancel Rejected", Meaning: "the cancel was rejected; the message says why."},
-		"-2013": {Name: "No Such Order", Meaning: "the order does not exist."},
-		"-2014": {Name: "Bad API Key Format", Meaning: "the API key's format is invalid."},
-		"-2015": {Name: "Rejected API Key", Meaning: "the API key, the calling IP or the key's permissions are not valid for this action."},
+		"-2010": {Name: "New Order Rejected", Meaning: "the order was rejected; the message says why.", Hint: "Read the message: insufficient balance, a filter failure or a duplicate order are common."},
+		"-2011": {Name: "Cancel Rejected", Meaning: "the cancel was rejected; the message says why.", Hint: "Check the order id and whether the order is still open."},
+		"-2013": {Name: "No Such Order", Meaning: "the order does not exist.", Hint: "Check the order id and symbol."},
+		"-2014": {Name: "Bad API Key Format", Meaning: "the API key's format is invalid.", Hint: "Send the API key exactly as issued."},
+		"-2015": {Name: "Rejected API Key", Meaning: "the API key, the calling IP or the key's permissions are not valid for this action.", Hint: "Check the key, the IP allow-list and the key's permissions."},
 	},
 }
 
@@ -381,15 +399,15 @@ var bitfinexDialect = &dialect{
 	about: "Bitfinex reports errors in {\"event\":\"error\", …} replies and uses no private close codes.",
 	hosts: []string{"bitfinex.com", "*.bitfinex.com"},
 	errorCodes: map[string]codeEntry{
-		"10000": {Name: "Unknown Event", Meaning: "the event field names no known event."},
-		"10001": {Name: "Unknown Pair", Meaning: "the symbol is not a known pair."},
-		"10100": {Name: "Authentication Failed", Meaning: "authentication failed; the message says which part."},
-		"10300": {Name: "Subscription Failed", Meaning: "the subscription failed for a reason the message gives."},
-		"10301": {Name: "Already Subscribed", Meaning: "this connection is already subscribed to that channel."},
-		"10302": {Name: "Unknown Channel", Meaning: "the channel field names no known channel."},
+		"10000": {Name: "Unknown Event", Meaning: "the event field names no known event.", Hint: "Check the event name in the request."},
+		"10001": {Name: "Unknown Pair", Meaning: "the symbol is not a known pair.", Hint: "Check the symbol; Bitfinex trading pairs start with t, funding currencies with f."},
+		"10100": {Name: "Authentication Failed", Meaning: "authentication failed; the message says which part.", Hint: "Check the API key, the signature and the nonce."},
+		"10300": {Name: "Subscription Failed", Meaning: "the subscription failed for a reason the message gives.", Hint: "Read the message for the reason."},
+		"10301": {Name: "Already Subscribed", Meaning: "this connection is already subscribed to that channel.", Hint: "Nothing to do; the existing subscription stays."},
+		"10302": {Name: "Unknown Channel", Meaning: "the channel field names no known channel.", Hint: "Check the channel name in the request."},
 		"10305": {Name: "Channel Limit Reached", Meaning: "the connection has as many open channels as allowed.", Hint: "Unsubscribe from some channels or open another connection."},
-		"10400": {Name: "Unsubscription Failed", Meaning: "the unsubscribe failed for a reason the message gives."},
-		"10401": {Name: "Not Subscribed", Meaning: "the connection is not subscribed to that channel."},
+		"10400": {Name: "Unsubscription Failed", Meaning: "the unsubscribe failed for a reason the message gives.", Hint: "Read the message for the reason."},
+		"10401": {Name: "Not Subscribed", Meaning: "the connection is not subscribed to that channel.", Hint: "Check the channel id being unsubscribed."},
 	},
 }
 

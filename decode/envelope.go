@@ -52,14 +52,16 @@ const (
 )
 
 // preCheckNeedles: every built-in JSON shape contains at least one of
-// these, so a message with none of them is not parsed at all.
+// these, so a message with none of them is not parsed at all. A needle
+// that starts with a quote would make the search stop at every quote in
+// the message, so keys are matched by their end.
 var preCheckNeedles = [][]byte{
 	[]byte("rror"), // error, errors, Error, errorMessage, phx_error, connection_error
-	[]byte("reject_subscription"),
-	[]byte(`"disconnect"`),
+	[]byte("reject_sub"),
+	[]byte(`disconnect"`),
 	[]byte("connectionId"),
-	[]byte(`"msg"`),
-	[]byte(`"success"`),
+	[]byte(`msg"`),
+	[]byte(`success"`),
 }
 
 // DetectEnvelope reports whether payload is an error reply and pulls it
@@ -69,8 +71,8 @@ func DetectEnvelope(payload []byte, ctx EnvelopeContext) (Envelope, bool) {
 	if len(payload) == 0 {
 		return Envelope{}, false
 	}
-	d := selectDialect(ctx.Subprotocol, ctx.Host, ctx.Dialects)
 	host := normalizeHost(ctx.Host)
+	d := selectDialect(ctx.Subprotocol, host, ctx.Dialects)
 	switch {
 	case d.is(mqttDialect):
 		return detectMQTT(payload)
@@ -120,7 +122,7 @@ func mayBeError(payload []byte, shapes []envelopeShape) bool {
 		}
 	}
 	for _, s := range shapes {
-		if s.needle == "" || bytes.Contains(payload, []byte(s.needle)) {
+		if s.needle == nil || bytes.Contains(payload, s.needle) {
 			return true
 		}
 	}
@@ -682,7 +684,7 @@ func explainErrorCode(d *dialect, code json.RawMessage, fallback *dialect, host 
 			return entryExplanation(e, owner)
 		}
 	}
-	if fallback != nil && (host == "" || d == nil || d.is(fallback)) {
+	if fallback != nil && (host == "" || d.is(fallback)) {
 		if e, ok := fallback.errorCodes[key]; ok {
 			return entryExplanation(e, fallback)
 		}

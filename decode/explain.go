@@ -80,24 +80,26 @@ func envelopeSummary(env Envelope) Explanation {
 // wrapped to 78 columns. Every field is sanitised.
 func FormatExplanation(e Explanation) string {
 	var b strings.Builder
+	closeCode := isCloseCategory(e.Category)
 	title := Sanitize(e.Name)
-	if e.Code != 0 {
+	if closeCode && e.Code != 0 {
 		title = strconv.Itoa(e.Code) + " " + title
 	}
 	b.WriteString(title + "\n")
 	field := func(name, value string) {
 		if value != "" {
-			b.WriteString(fmt.Sprintf("  %-10s %s\n", name+":", Sanitize(value)))
+			fmt.Fprintf(&b, "  %-11s %s\n", name+":", Sanitize(value))
 		}
 	}
 	field("Category", e.Category)
 	field("Sent by", e.Source)
-	if e.Dialect != "" {
-		field("Dialect", e.Dialect)
-	}
+	field("Dialect", e.Dialect)
 	field("Reconnect", map[bool]string{true: "yes", false: "no"}[e.Reconnect])
-	if e.Code != 0 {
+	switch {
+	case closeCode && e.Code != 0:
 		field("On wire", onWireText(e.Code))
+	case e.Code != 0:
+		field("Close code", strconv.Itoa(e.Code))
 	}
 	if e.Explanation != "" {
 		b.WriteString("\n")
@@ -108,6 +110,14 @@ func FormatExplanation(e Explanation) string {
 		b.WriteString(wrap("What to do: "+Sanitize(e.Hint), 78, "  "))
 	}
 	return b.String()
+}
+
+func isCloseCategory(c string) bool {
+	switch c {
+	case CategoryStandard, CategoryLocalOnly, CategoryReserved, CategoryRegistered, CategoryPrivate, CategoryInvalid:
+		return true
+	}
+	return false
 }
 
 func onWireText(code int) string {
@@ -148,11 +158,12 @@ func FormatCauseTable(causes []CauseInfo) string {
 }
 
 // wrap breaks text into lines of at most width columns (counting runes),
-// each starting with indent, and ends with a newline.
+// each starting with indent, and ends with a newline. A `code span` is
+// never split, so commands stay copyable.
 func wrap(text string, width int, indent string) string {
 	var b strings.Builder
 	line := indent
-	for _, word := range strings.Fields(text) {
+	for _, word := range wrapUnits(text) {
 		if utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > width && line != indent {
 			b.WriteString(line + "\n")
 			line = indent
@@ -166,4 +177,21 @@ func wrap(text string, width int, indent string) string {
 		b.WriteString(line + "\n")
 	}
 	return b.String()
+}
+
+// wrapUnits splits text at spaces, except inside backquotes.
+func wrapUnits(text string) []string {
+	var units []string
+	open := false
+	for _, f := range strings.Fields(text) {
+		if open {
+			units[len(units)-1] += " " + f
+		} else {
+			units = append(units, f)
+		}
+		if strings.Count(f, "`")%2 == 1 {
+			open = !open
+		}
+	}
+	return units
 }

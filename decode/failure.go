@@ -66,13 +66,13 @@ var failureTable = []failureInfo{
 		hint:        "Connect to the server directly, bypassing proxies and caches; if it still fails, the server's handshake code is broken.", source: SourceServer},
 	{kind: KindHandshake, cause: CauseUnofferedSubproto, name: "Server chose a subprotocol that was not offered",
 		explanation: "The server selected a subprotocol the client never offered, which RFC 6455 forbids; the client must fail the connection.",
-		hint:        "If you meant to use it, offer it when connecting; otherwise the server is at fault.", source: SourceServer},
+		hint:        "If you meant to use it, offer it with `--subprotocol`; otherwise the server is at fault.", source: SourceServer},
 	{kind: KindHandshake, cause: CauseUnofferedExtension, name: "Server chose an extension that was not offered",
 		explanation: "The server enabled an extension the client never offered. Frames would arrive in a form the client cannot read (for permessage-deflate, compressed with RSV1 set).",
-		hint:        "Offer the extension if you want it (for permessage-deflate, turn compression on); otherwise the server or a proxy is at fault.", source: SourceServer},
+		hint:        "Offer the extension if you want it (for permessage-deflate, `--compress`); otherwise the server or a proxy is at fault.", source: SourceServer},
 	{kind: KindHandshake, cause: CauseBadCompressionParam, name: "Bad permessage-deflate parameters",
 		explanation: "The server's permessage-deflate answer has parameters RFC 7692 does not allow: an unknown or repeated parameter, a window size outside 8–15, or client_max_window_bits the client did not offer.",
-		hint:        "Connect without compression to get going; the server's deflate setup needs fixing.", source: SourceServer},
+		hint:        "Connect without `--compress` to get going; the server's deflate setup needs fixing.", source: SourceServer},
 	{kind: KindHandshake, cause: CauseBadResponse, name: "Not an HTTP response",
 		explanation: "What came back is not an HTTP response. The port speaks another protocol, or TLS and plain text are mixed up: ws:// to a TLS port, or a proxy sending garbage.",
 		hint:        "Check the scheme and the port: wss:// for TLS (usually 443), ws:// for plain text.", source: SourceServer},
@@ -131,7 +131,7 @@ var failureTable = []failureInfo{
 		hint:        "Try port 443 with wss://, or ask for the host to be allowed.", source: sourceProxy},
 	{kind: KindProxy, cause: CauseProxyAuth, name: "Proxy authentication required",
 		explanation: "The proxy answered 407: it wants credentials.",
-		hint:        "Put them in the proxy URL: http://user:password@proxy:port.", source: sourceProxy},
+		hint:        "Put them in the proxy URL: `--proxy http://user:password@proxy:port`.", source: sourceProxy},
 	{kind: KindProxy, cause: CauseProxyUnreachable, name: "Proxy unreachable",
 		explanation: "The proxy itself could not be reached: wrong host or port, or it is down.",
 		hint:        "Check the proxy address; connect without it to compare.", reconnect: true, source: sourceProxy},
@@ -168,7 +168,7 @@ var failureTable = []failureInfo{
 		hint:        "Check that the port serves TLS (try ws:// if it does not) and the server's TLS versions.", code: 1015, source: SourceServer},
 	{kind: KindTLS, cause: CauseTLSClientCert, name: "Client certificate required or refused",
 		explanation: "The server wants a client certificate (mutual TLS) and got none, or refused the one sent.",
-		hint:        "Pass a client certificate and its key that the server trusts.", code: 1015, source: SourceServer},
+		hint:        "Pass a client certificate the server trusts with `--cert` and `--key`.", code: 1015, source: SourceServer},
 
 	// protocol: RFC 6455 violations by the server
 	{kind: KindProtocol, cause: CauseRSVWithoutExtension, name: "Reserved bits set",
@@ -212,15 +212,15 @@ var failureTable = []failureInfo{
 		hint:        "The server keeps writing after closing: its shutdown order is wrong.", code: 1002, source: SourceServer},
 	{kind: KindProtocol, cause: CauseBadDeflate, name: "Invalid compressed data",
 		explanation: "A compressed message did not inflate: the permessage-deflate stream is corrupt, or the two sides disagree about context takeover or window size.",
-		hint:        "Connect without compression to get going; then check both sides' permessage-deflate parameters.", code: 1007, source: SourceServer},
+		hint:        "Connect without `--compress` to get going; then check both sides' permessage-deflate parameters.", code: 1007, source: SourceServer},
 
 	// limit
 	{kind: KindLimit, cause: CauseMessageTooBig, name: "Message too big",
 		explanation: "A message (or one frame, or its fragments together) was larger than the read limit (the message_too_big case).",
-		hint:        "Raise the read limit if the size is expected; otherwise the server sends more than it should.", code: 1009, source: SourceServer},
+		hint:        "Raise the limit with `--max-message` if the size is expected; otherwise the server sends more than it should.", code: 1009, source: SourceServer},
 	{kind: KindLimit, cause: CauseInflateTooBig, name: "Decompressed message too big",
 		explanation: "A compressed message inflated past the size cap (the inflate_too_big case); small compressed data can expand enormously.",
-		hint:        "Raise the read limit if the size is expected; otherwise treat it as a possible compression bomb.", code: 1009, source: SourceServer},
+		hint:        "Raise the limit with `--max-message` if the size is expected; otherwise treat it as a possible compression bomb.", code: 1009, source: SourceServer},
 }
 
 // Causes lists every failure cause ExplainFailure knows, grouped by kind.

@@ -24,7 +24,7 @@ func explainHTTPStatus(e *Explanation, f Failure) {
 	switch {
 	case s == 400:
 		e.Explanation = "The server found the upgrade request malformed. For a WebSocket that means a missing or bad Sec-WebSocket-Key (it must be 16 bytes, base64-encoded), a missing or wrong Sec-WebSocket-Version, Upgrade or Connection headers that a proxy stripped, no subprotocol the server requires (no_acceptable_subprotocol), or query parameters the application expects."
-		e.Hint = "Read the body for the reason; if a proxy is in front, make it pass Upgrade and Connection; if the service needs a subprotocol, offer it."
+		e.Hint = "Read the body for the reason; if a proxy is in front, make it pass Upgrade and Connection; if the service needs a subprotocol, offer it with `--subprotocol`."
 		if eio, ok := engineIOError(f.Body); ok {
 			e.Explanation += " The body is an Engine.IO error: " + eio
 			e.Hint = "Use the Socket.IO path with ?EIO=4&transport=websocket (EIO=3 for Socket.IO 2), and do not reuse an old sid."
@@ -36,7 +36,7 @@ func explainHTTPStatus(e *Explanation, f Failure) {
 			e.Hint = "Get a fresh token and check its scheme (Bearer, Basic) and audience."
 		} else {
 			e.Explanation += " No Authorization header or cookie was sent."
-			e.Hint = "Send the credentials the service expects: an Authorization header, a cookie, or a token in the query string (browsers cannot set headers, so many services take it there)."
+			e.Hint = "Send the credentials the service expects: a header (`-H 'Authorization: Bearer …'`), a cookie (`-H 'Cookie: …'`), or a token in the query string, where many services take it because browsers cannot set headers."
 		}
 		if v, ok := f.Header["Www-Authenticate"]; ok {
 			e.Explanation += fmt.Sprintf(" The server asks for: %s.", Sanitize(v))
@@ -49,7 +49,7 @@ func explainHTTPStatus(e *Explanation, f Failure) {
 			e.Explanation += " (no Origin header was sent, and some servers require one)"
 		}
 		e.Explanation += ", otherwise missing permissions for the account, an IP allow-list, or a WAF rule."
-		e.Hint = "Send an Origin the server allows (the site's own, e.g. https://app.example.com); if the Origin is right, check the account's permissions."
+		e.Hint = "Send an Origin the server allows, usually the site's own (`--origin https://app.example.com`); if the Origin is right, check the account's permissions."
 	case s == 404:
 		e.Explanation = "Nothing serves WebSockets at this path; the endpoint lives elsewhere (for example /ws, /graphql, or /socket.io/?EIO=4&transport=websocket)."
 		e.Hint = "Check the path and query against the service's documentation or a working client's network log."
@@ -58,7 +58,7 @@ func explainHTTPStatus(e *Explanation, f Failure) {
 		e.Hint = "Check the path; if a proxy is in front, enable WebSocket support on it."
 	case s == 407:
 		e.Explanation = "A proxy wants credentials."
-		e.Hint = "Put them in the proxy URL: http://user:password@proxy:port."
+		e.Hint = "Put them in the proxy URL: `--proxy http://user:password@proxy:port`."
 	case s == 408:
 		e.Explanation = "The server gave up waiting for the request to arrive."
 		e.Hint = "Retry; if it persists, something between here and the server is slow."

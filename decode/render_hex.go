@@ -1,72 +1,103 @@
 package decode
 
+// hexLineWidth is the length of a full dump line: offset, two spaces,
+// 16 hex bytes in two groups, two spaces and the |ASCII| column.
+const hexLineWidth = 8 + 2 + 16*3 + 1 + 1 + 18
+
 // renderHex renders a dump like `hexdump -C`: an offset, 16 bytes in two
 // groups of eight, and the printable ASCII with dots for everything else.
 //
 //	00000000  48 65 6c 6c 6f 0a 00 01  02 03 04 05 06 07 08 09  |Hello...........|
+//
+// The whole dump is written into one buffer and the spans are cut from it,
+// so a large payload costs a few allocations rather than several per line.
 func renderHex(payload []byte) []Line {
-	var out lineBuilder
-	out.spans = make([]Span, 0, (len(payload)/16+1)*8)
+	rows := (len(payload) + 15) / 16
+	buf := make([]byte, 0, rows*(hexLineWidth+8))
+	type cut struct {
+		kind       SpanKind
+		start, end int
+	}
+	cuts := make([]cut, 0, rows*8)
+	lineEnds := make([]int, 0, rows) // index in cuts where each line ends
+	mark := func(kind SpanKind, start int) {
+		if start < len(buf) {
+			cuts = append(cuts, cut{kind, start, len(buf)})
+		}
+	}
 	for off := 0; off < len(payload); off += 16 {
 		row := payload[off:min(off+16, len(payload))]
-		out.add(SpanOffset, hexOffset(off))
-		out.add(SpanPlain, "  "+hexBytes(row))
-		out.add(SpanDim, "  |")
-		asciiColumn(&out, row)
-		out.add(SpanDim, "|")
-		out.newline()
+
+		start := len(buf)
+		buf = appendHexOffset(buf, off)
+		mark(SpanOffset, start)
+
+		start = len(buf)
+		buf = append(buf, ' ')
+		for i := range 16 {
+			if i == 8 {
+				buf = append(buf, ' ')
+			}
+			if i < len(row) {
+				buf = append(buf, ' ', hexDigits[row[i]>>4], hexDigits[row[i]&0xf])
+			} else {
+				buf = append(buf, ' ', ' ', ' ')
+			}
+		}
+		mark(SpanPlain, start)
+
+		start = len(buf)
+		buf = append(buf, ' ', ' ', '|')
+		mark(SpanDim, start)
+
+		// Runs of printable ASCII show as themselves, every other byte as
+		// a dim dot.
+		for i := 0; i < len(row); {
+			printable := isPrintableASCII(row[i])
+			start = len(buf)
+			for ; i < len(row) && isPrintableASCII(row[i]) == printable; i++ {
+				if printable {
+					buf = append(buf, row[i])
+				} else {
+					buf = append(buf, '.')
+				}
+			}
+			if printable {
+				mark(SpanPlain, start)
+			} else {
+				mark(SpanDim, start)
+			}
+		}
+		start = len(buf)
+		buf = append(buf, '|')
+		mark(SpanDim, start)
+		lineEnds = append(lineEnds, len(cuts))
 	}
-	return out.finish()
+
+	text := string(buf)
+	spans := make([]Span, len(cuts))
+	for i, c := range cuts {
+		spans[i] = Span{Kind: c.kind, Text: text[c.start:c.end]}
+	}
+	lines := make([]Line, len(lineEnds))
+	prev := 0
+	for i, end := range lineEnds {
+		lines[i] = Line(spans[prev:end:end])
+		prev = end
+	}
+	return lines
 }
 
-func hexOffset(off int) string {
+// appendHexOffset writes an offset as eight hex digits, more if needed.
+func appendHexOffset(buf []byte, off int) []byte {
 	width := 8
 	for off>>(4*width) > 0 {
 		width++
 	}
-	b := make([]byte, width)
 	for i := width - 1; i >= 0; i-- {
-		b[i] = hexDigits[off&0xf]
-		off >>= 4
+		buf = append(buf, hexDigits[(off>>(4*i))&0xf])
 	}
-	return string(b)
+	return buf
 }
-
-// hexBytes formats up to 16 bytes, padded so the ASCII column lines up.
-func hexBytes(row []byte) string {
-	b := make([]byte, 0, 16*3+1)
-	for i := range 16 {
-		if i == 8 {
-			b = append(b, ' ')
-		}
-		if i < len(row) {
-			b = append(b, hexDigits[row[i]>>4], hexDigits[row[i]&0xf], ' ')
-		} else {
-			b = append(b, ' ', ' ', ' ')
-		}
-	}
-	return string(b[:len(b)-1])
-}
-
-// asciiColumn shows printable ASCII as itself and every other byte as a dim
-// dot, grouping runs so a row is a few spans.
-func asciiColumn(out *lineBuilder, row []byte) {
-	start := 0
-	for start < len(row) {
-		printable := isPrintableASCII(row[start])
-		end := start + 1
-		for end < len(row) && isPrintableASCII(row[end]) == printable {
-			end++
-		}
-		if printable {
-			out.add(SpanPlain, string(row[start:end]))
-		} else {
-			out.add(SpanDim, dots[:end-start])
-		}
-		start = end
-	}
-}
-
-const dots = "................"
 
 func isPrintableASCII(c byte) bool { return c >= 0x20 && c < 0x7f }

@@ -1,6 +1,9 @@
 package decode
 
-import "fmt"
+import (
+	"bytes"
+	"fmt"
+)
 
 // maxJSONDepth matches encoding/json, so that GuessFormat (which asks
 // json.Valid) and Render agree on what is JSON.
@@ -18,8 +21,8 @@ type jsonRenderer struct {
 
 func renderJSON(payload []byte) ([]Line, error) {
 	r := jsonRenderer{src: string(payload)}
-	// A rough guess of one span per four bytes saves most regrowth.
-	r.out.spans = make([]Span, 0, len(payload)/4+4)
+	spans, lines := estimateJSONLayout(payload)
+	r.out.spans, r.out.lines = make([]Span, 0, spans), make([]Line, 0, lines)
 	r.skipSpace()
 	if err := r.value(); err != nil {
 		return nil, err
@@ -29,6 +32,20 @@ func renderJSON(payload []byte) ([]Line, error) {
 		return nil, r.fail("unexpected data after the JSON value")
 	}
 	return r.out.finish(), nil
+}
+
+// estimateJSONLayout bounds the spans and lines a rendering needs from the
+// punctuation in the payload, so that the big slices are allocated once:
+// regrowing them dominates the cost on large payloads. Punctuation inside
+// strings only makes the bound looser.
+func estimateJSONLayout(payload []byte) (spans, lines int) {
+	commas := bytes.Count(payload, []byte{','})
+	colons := bytes.Count(payload, []byte{':'})
+	opens := bytes.Count(payload, []byte{'{'}) + bytes.Count(payload, []byte{'['})
+	// An object member is indent, key, ": ", value and ","; the last
+	// member of a container has no comma; a closing line is indent and
+	// bracket.
+	return 3*commas + 2*colons + 6*opens + 1, commas + 2*opens + 1
 }
 
 func (r *jsonRenderer) fail(what string) error {
@@ -74,12 +91,15 @@ func (r *jsonRenderer) container(closer byte) error {
 	if r.depth >= maxJSONDepth {
 		return r.fail("nesting too deep")
 	}
-	open := r.src[r.pos : r.pos+1]
+	open, closeText, empty := "[", "]", "[]"
+	if closer == '}' {
+		open, closeText, empty = "{", "}", "{}"
+	}
 	r.pos++
 	r.skipSpace()
 	if r.pos < len(r.src) && r.src[r.pos] == closer {
 		r.pos++
-		r.out.add(SpanPunct, open+string(closer))
+		r.out.add(SpanPunct, empty)
 		return nil
 	}
 	r.depth++
@@ -120,7 +140,7 @@ func (r *jsonRenderer) container(closer byte) error {
 			r.out.newline()
 			r.depth--
 			r.out.indent(r.depth)
-			r.out.add(SpanPunct, string(closer))
+			r.out.add(SpanPunct, closeText)
 			return nil
 		default:
 			return r.fail(fmt.Sprintf("expected ',' or '%c'", closer))

@@ -115,17 +115,17 @@ func (m *msgpackRenderer) value(depth int, isKey bool) error {
 		m.w.out.add(SpanNumber, strconv.FormatFloat(v, 'g', -1, 64))
 		return err
 	case msgpcode.IsString(c):
-		s, err := m.dec.DecodeString()
+		b, err := m.readBytes()
 		if err != nil {
 			return err
 		}
-		if m.strict && !utf8.ValidString(s) {
+		if m.strict && !utf8.Valid(b) {
 			return errors.New("string is not UTF-8")
 		}
-		m.w.out.quoted(kind, s)
+		m.w.out.quoted(kind, string(b))
 		return nil
 	case msgpcode.IsBin(c):
-		b, err := m.dec.DecodeBytes()
+		b, err := m.readBytes()
 		m.w.out.add(SpanString, hexBytesLiteral(b))
 		return err
 	case msgpcode.IsExt(c) || msgpcode.IsFixedExt(c):
@@ -143,7 +143,24 @@ func isMsgpackInt(c byte) bool {
 		c == msgpcode.Uint8 || c == msgpcode.Uint16 || c == msgpcode.Uint32 || c == msgpcode.Uint64
 }
 
+// readBytes reads a string or binary value. The declared length is checked
+// against what is left first: the decoder would allocate it up front.
+func (m *msgpackRenderer) readBytes() ([]byte, error) {
+	n, err := m.dec.DecodeBytesLen()
+	if err != nil {
+		return nil, err
+	}
+	if n > m.src.Len() {
+		return nil, errors.New("length beyond the end of the payload")
+	}
+	b := make([]byte, max(n, 0))
+	return b, m.dec.ReadFull(b)
+}
+
 func (m *msgpackRenderer) container(depth, n int, isMap bool) error {
+	if n > m.src.Len() {
+		return errors.New("more elements than bytes left")
+	}
 	openP, closeP := "[", "]"
 	if isMap {
 		openP, closeP = "{", "}"

@@ -420,7 +420,7 @@ func ReproCommands(opts conn.Options, red Redactor) (wsdbg, websocat, wscat stri
 		c.add("-o", opts.Origin)
 	}
 	if opts.Insecure {
-		a.add("-k")
+		a.add("--insecure")
 		b.add("-k")
 		c.add("-n")
 	}

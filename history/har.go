@@ -291,7 +291,7 @@ func writeHAR(w io.Writer, src Source, red Redactor) error {
 
 func harEntryFor(open Record, red Redactor) harEntry {
 	u := red.URL(open.URL)
-	e := harEntry{
+	return harEntry{
 		StartedDateTime: open.Time.UTC().Format(time.RFC3339Nano),
 		ResourceType:    "websocket",
 		Messages:        []harMessage{},
@@ -303,7 +303,6 @@ func harEntryFor(open Record, red Redactor) harEntry {
 			Content: harContent{Size: 0, MimeType: "x-unknown"}, HeadersSize: -1, BodySize: 0},
 		Timings: harTimings{Blocked: -1, DNS: -1, Connect: -1, SSL: -1},
 	}
-	return e
 }
 
 func harPairs(h http.Header) []harPair {

@@ -21,8 +21,8 @@ type LineOptions struct {
 const DefaultPreview = 120
 
 // hintIndent lines continuation lines up under the text after the kind
-// column: "15:04:05.000 → close  ".
-const hintIndent = "                      "
+// column: "15:04:05.000 →  close   ".
+const hintIndent = "                        "
 
 type glyphs struct{ out, in, fail, warn, reconnect, open, dash, dot, more string }
 
@@ -76,7 +76,7 @@ func FormatLine(r Record, opts LineOptions) string {
 		if r.Type == "frame" {
 			kind = "frame"
 		}
-		fmt.Fprintf(&b, "%-6s %9s", kind, HumanSize(int64(r.payloadSize())))
+		fmt.Fprintf(&b, "%-7s %9s", kind, HumanSize(int64(r.payloadSize())))
 		var parts []string
 		if r.Type == "frame" {
 			parts = append(parts, frameFlags(r))
@@ -104,7 +104,7 @@ func FormatLine(r Record, opts LineOptions) string {
 			hint = e.Hint
 		}
 	case "open":
-		fmt.Fprintf(&b, "%-6s %s", "open", decode.Sanitize(r.URL))
+		fmt.Fprintf(&b, "%-7s %s", "open", decode.Sanitize(r.URL))
 		if r.Status != 0 {
 			fmt.Fprintf(&b, " %d", r.Status)
 		}
@@ -115,7 +115,7 @@ func FormatLine(r Record, opts LineOptions) string {
 			fmt.Fprintf(&b, " %s %s", g.dot, decode.Sanitize(strings.Join(r.Extensions, ", ")))
 		}
 	case "close":
-		fmt.Fprintf(&b, "%-6s %d", "close", r.Code)
+		fmt.Fprintf(&b, "%-7s %d", "close", r.Code)
 		if r.Name != "" {
 			b.WriteString(" " + decode.Sanitize(r.Name))
 		}
@@ -125,7 +125,7 @@ func FormatLine(r Record, opts LineOptions) string {
 		writeExplained(&b, "", r.Explanation, g)
 		hint = r.Hint
 	case "error", "warning":
-		fmt.Fprintf(&b, "%-6s ", r.Type)
+		fmt.Fprintf(&b, "%-7s ", r.Type)
 		msg := clip(decode.Sanitize(r.Message), preview, g.more)
 		switch {
 		case r.Name != "":

@@ -130,8 +130,8 @@ func (p *Player) Step() {
 	})
 }
 
-// Seek pauses nothing but moves the position: the next event delivered is
-// i (clamped to the recording), without waiting for a gap before it.
+// Seek moves to event i (clamped to the recording). Playing or paused
+// stays as it was; event i comes without a wait before it.
 func (p *Player) Seek(i int) {
 	p.do(func(s *playerState) {
 		s.next = min(max(i, 0), p.src.Len())

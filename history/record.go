@@ -2,10 +2,12 @@ package history
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -222,10 +224,7 @@ func failureDetail(f *decode.Failure) *FailureDetail {
 		Offered: f.Offered, Chosen: f.Chosen, CertSubject: f.CertSubject, CertIssuer: f.CertIssuer,
 		CertNotAfter: f.CertNotAfter, CertNotBefore: f.CertNotBefore, CertDNSNames: f.CertDNSNames,
 		Opcode: f.Opcode, Length: f.Length, Limit: f.Limit}
-	if d.URL == "" && len(d.Header) == 0 && d.Body == "" && d.Origin == "" && !d.SentAuth &&
-		len(d.Offered) == 0 && d.Chosen == "" && d.CertSubject == "" && d.CertIssuer == "" &&
-		d.CertNotAfter == "" && d.CertNotBefore == "" && len(d.CertDNSNames) == 0 &&
-		d.Opcode == 0 && d.Length == 0 && d.Limit == 0 {
+	if reflect.ValueOf(d).IsZero() {
 		return nil
 	}
 	return &d
@@ -577,18 +576,36 @@ var plainJSON = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
+// plainWord reports whether 8 bytes are all plain JSON string bytes:
+// ASCII, not a control character, not '"' and not '\\'. It tests all eight at
+// once, which makes payload text (the bulk of a recording) cheap to write.
+func plainWord(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	control := (x - ones*0x20) & ^x & highs // some byte < 0x20
+	quote := x ^ (ones * '"')
+	slash := x ^ (ones * '\\')
+	hasQuote := (quote - ones) & ^quote & highs
+	hasSlash := (slash - ones) & ^slash & highs
+	return (x&highs)|control|hasQuote|hasSlash == 0
+}
+
 // appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD,
 // as encoding/json does.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if plainJSON[c] {
-				i++
-				continue
-			}
+		if i+8 <= len(s) && plainWord(binary.LittleEndian.Uint64([]byte(s[i:i+8]))) {
+			i += 8
+			continue
+		}
+		for i < len(s) && s[i] < utf8.RuneSelf && plainJSON[s[i]] {
+			i++
+		}
+		if i == len(s) {
+			break
+		}
+		if c := s[i]; c < utf8.RuneSelf {
 			b = append(b, s[start:i]...)
 			switch c {
 			case '"', '\\':
@@ -610,9 +627,7 @@ func appendString(b []byte, s string) []byte {
 		if r == utf8.RuneError && size == 1 {
 			b = append(b, s[start:i]...)
 			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
+			start = i + size
 		}
 		i += size
 	}

@@ -178,3 +178,22 @@ func TestMarshalJSONIsAppendJSON(t *testing.T) {
 		t.Errorf("type and time must lead: %s", data)
 	}
 }
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "12345678\"12345678", "abcdefgh\\ijklmnop", "0123456\x1f89", "ünïcödé text here", "\xff\xfe12345678"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := appendString(nil, s)
+		var back string
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Fatalf("%q → invalid JSON %s: %v", s, got, err)
+		}
+		want, _ := json.Marshal(s)
+		var wantBack string
+		json.Unmarshal(want, &wantBack)
+		if back != wantBack {
+			t.Fatalf("%q decodes to %q, encoding/json gives %q", s, back, wantBack)
+		}
+	})
+}

@@ -120,6 +120,13 @@ func TestRecorderFlushesWhenBufferFills(t *testing.T) {
 	if !bytes.HasSuffix(data, []byte{'\n'}) {
 		t.Error("a write ended inside a line")
 	}
+	r.Append(ev)
+	if err := r.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(path); bytes.Count(data, []byte{'\n'}) != 6 {
+		t.Errorf("Flush left events in memory: %d lines on disk", bytes.Count(data, []byte{'\n'}))
+	}
 }
 
 const killChildEnv = "WSDBG_TEST_RECORD_UNTIL_KILLED"

@@ -30,9 +30,9 @@ func (p Problem) Error() string {
 }
 
 const (
-	indexChunk  = 1 << 20 // bytes read per indexing step
-	maxProblems = 100     // problems listed one by one; the rest are counted
-	firstRead   = 64 << 10
+	indexChunk  = 1 << 20  // bytes read per indexing step
+	maxProblems = 100      // problems listed one by one; the rest are counted
+	linePeek    = 64 << 10 // first read of a line; longer lines take a second
 )
 
 // Recording is a loaded recording: a wsdbg JSON Lines file, `tail --json`
@@ -75,14 +75,16 @@ func Open(path string) (*Recording, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open recording: %w", err)
 	}
-	if st, err := f.Stat(); err != nil || st.IsDir() {
+	st, err := f.Stat()
+	if err == nil && st.IsDir() {
+		err = errors.New("is a directory")
+	}
+	if err != nil {
 		f.Close()
-		if err == nil {
-			err = errors.New("is a directory")
-		}
 		return nil, fmt.Errorf("open recording %s: %w", path, err)
 	}
-	buf := make([]byte, indexChunk)
+	// One byte more than the file holds tells a small file's end at once.
+	buf := make([]byte, min(indexChunk, st.Size()+1))
 	n, err := f.ReadAt(buf, 0)
 	if err != nil && err != io.EOF {
 		f.Close()
@@ -203,6 +205,9 @@ func (x *indexer) note(seg []byte) {
 
 func (r *Recording) indexRest(x *indexer, buf []byte) {
 	defer close(r.done)
+	if len(buf) < indexChunk { // the file grew since Open looked
+		buf = make([]byte, indexChunk)
+	}
 	for {
 		select {
 		case <-r.stop:
@@ -357,7 +362,7 @@ func (r *Recording) Event(i int) (conn.Event, error) {
 // readLine reads the line starting at start; end bounds it (the next
 // event's start, which may lie past skipped lines).
 func (r *Recording) readLine(start, end int64) ([]byte, error) {
-	size := min(end-start, firstRead)
+	size := min(end-start, linePeek)
 	buf := make([]byte, size)
 	n, err := r.file.ReadAt(buf, start)
 	if err != nil && err != io.EOF {

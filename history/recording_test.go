@@ -278,8 +278,8 @@ func FuzzOpen(f *testing.F) {
 	f.Add([]byte("{\"type\":\"error\",\"detail\":{\"header\":{\"a\":\"b\"}}}\n{}\n\n{\"type\":\"frame\",\"opcode\":\"0xb\",\"dir\":\"out\",\"base64\":\"AA==\"}"))
 	f.Add([]byte("{\n\"log\":{\"entries\":[{\"_resourceType\":\"websocket\",\"_webSocketMessages\":[{\"type\":\"send\",\"time\":1.5,\"opcode\":2,\"data\":\"AA==\"}]}]}}"))
 	f.Add([]byte("\x00\xff{}\n}{\n"))
+	path := filepath.Join(f.TempDir(), "f") // inputs run one at a time per process
 	f.Fuzz(func(t *testing.T, data []byte) {
-		path := filepath.Join(t.TempDir(), "f")
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}

@@ -196,7 +196,7 @@ func (r Redactor) Record(rec Record) Record {
 // the payload's own formatting. Anything that is not JSON is returned as
 // it is.
 func (r Redactor) Payload(s string) string {
-	if r.Disabled || !strings.ContainsAny(s, "{") {
+	if r.Disabled || !strings.Contains(s, "{") {
 		return s
 	}
 	dec := json.NewDecoder(strings.NewReader(s))

@@ -269,6 +269,9 @@ func parseSnippets(data []byte) ([]snippet, error) {
 		}
 		out := make([]snippet, 0, len(obj))
 		for name, raw := range obj {
+			if name == "" {
+				return nil, errors.New("snippets file: a snippet without a name")
+			}
 			var s string
 			if json.Unmarshal(raw, &s) != nil {
 				var buf bytes.Buffer
@@ -297,6 +300,9 @@ func parseSnippets(data []byte) ([]snippet, error) {
 		if len(t) > 2 && t[0] == '[' && t[len(t)-1] == ']' {
 			flush()
 			cur = &snippet{name: strings.TrimSpace(t[1 : len(t)-1])}
+			if cur.name == "" {
+				return nil, errors.New("snippets file: a [section] without a name")
+			}
 			continue
 		}
 		if cur == nil {

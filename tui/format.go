@@ -46,6 +46,14 @@ func humanDuration(d time.Duration) string {
 	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 }
 
+// uptime formats how long something has lasted, in whole seconds.
+func uptime(d time.Duration) string {
+	if d < time.Second {
+		return "0s"
+	}
+	return humanDuration(d.Truncate(time.Second))
+}
+
 // clockTime formats a wall-clock time for the log's time column. Narrow
 // layouts drop the milliseconds.
 func clockTime(t time.Time, narrow bool) string {

@@ -415,12 +415,14 @@ func (m *Model) submit() tea.Cmd {
 
 // cycleFocus moves to the next (or previous) pane that is on screen.
 func (m *Model) cycleFocus(delta int) tea.Cmd {
+	// The composer comes right after the log: going back and forth between
+	// reading and typing is the common case.
 	panes := []focusPane{focusLog}
-	if lay := m.layout(); lay.showInsp && lay.mode != layoutCompact {
-		panes = append(panes, focusInspector)
-	}
 	if m.live != nil {
 		panes = append(panes, focusComposer)
+	}
+	if lay := m.layout(); lay.showInsp && lay.mode != layoutCompact {
+		panes = append(panes, focusInspector)
 	}
 	cur := 0
 	for k, p := range panes {

@@ -97,20 +97,25 @@ func (p *pump) next() tea.Cmd {
 		case <-p.ctx.Done():
 			return nil
 		}
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		n := min(len(p.queue), maxBatch)
-		batch := eventBatchMsg{events: p.queue[:n:n]}
-		if n == len(p.queue) {
-			p.queue = nil
-		} else {
-			p.queue = p.queue[n:]
-			p.signal()
-		}
-		batch.done = p.done && len(p.queue) == 0
-		if p.done && !batch.done {
-			p.signal()
-		}
-		return batch
+		return p.take()
 	}
+}
+
+// take returns what has piled up, at most maxBatch events, without waiting.
+func (p *pump) take() eventBatchMsg {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := min(len(p.queue), maxBatch)
+	batch := eventBatchMsg{events: p.queue[:n:n]}
+	if n == len(p.queue) {
+		p.queue = nil
+	} else {
+		p.queue = p.queue[n:]
+		p.signal()
+	}
+	batch.done = p.done && len(p.queue) == 0
+	if p.done && !batch.done {
+		p.signal()
+	}
+	return batch
 }

@@ -494,7 +494,7 @@ func (m *Model) headerLines() []string {
 	case stateConnecting:
 		state = th.StateConnecting.Render("connecting…")
 	case stateOpen:
-		state = th.StateOpen.Render("open " + humanDuration(now.Sub(s.openedAt).Truncate(1e9)))
+		state = th.StateOpen.Render("open " + uptime(now.Sub(s.openedAt)))
 	case stateClosing:
 		state = th.StateClosing.Render("closing")
 	case stateClosed:

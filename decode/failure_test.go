@@ -1,0 +1,233 @@
+package decode
+
+import (
+	"strings"
+	"testing"
+)
+
+// allCauses lists every Cause constant with its kind, as conn/ reports them.
+var allCauses = map[string]string{
+	CauseHTTPStatus: KindHandshake, CauseRedirect: KindHandshake, CauseTooManyRedirects: KindHandshake,
+	CauseMissingUpgrade: KindHandshake, CauseInvalidUpgrade: KindHandshake, CauseMissingConnection: KindHandshake,
+	CauseInvalidConnection: KindHandshake, CauseMissingAccept: KindHandshake, CauseAcceptMismatch: KindHandshake,
+	CauseUnofferedSubproto: KindHandshake, CauseUnofferedExtension: KindHandshake, CauseBadCompressionParam: KindHandshake,
+	CauseBadResponse: KindHandshake, CauseResponseTooBig: KindHandshake, CauseBadURL: KindHandshake,
+	CauseUnsupportedVersion: KindHandshake, CauseRequestTooBig: KindHandshake, CauseH2ConnectDisabled: KindHandshake,
+	CauseH2BadConnect: KindHandshake,
+	CauseDNSNotFound:  KindDNS, CauseDNSTemporary: KindDNS,
+	CauseConnRefused: KindRefused, CauseHostUnreachable: KindRefused,
+	CauseConnectTimeout: KindTimeout, CauseHandshakeTimeout: KindTimeout, CauseIdleTimeout: KindTimeout, CausePongTimeout: KindTimeout,
+	CauseProxyRefused: KindProxy, CauseProxyAuth: KindProxy, CauseProxyUnreachable: KindProxy, CauseProxyUnsupported: KindProxy,
+	CauseConnReset: KindTransport, CauseEOFWithoutClose: KindTransport, CauseBrokenPipe: KindTransport,
+	CauseTLSUnknownAuthority: KindTLS, CauseTLSNameMismatch: KindTLS, CauseTLSExpired: KindTLS,
+	CauseTLSNotYetValid: KindTLS, CauseTLSHandshake: KindTLS, CauseTLSClientCert: KindTLS,
+	CauseRSVWithoutExtension: KindProtocol, CauseReservedOpcode: KindProtocol, CauseFragmentedControl: KindProtocol,
+	CauseOversizedControl: KindProtocol, CauseMaskedServerFrame: KindProtocol, CauseUnexpectedContinue: KindProtocol,
+	CauseDataInsideFragmented: KindProtocol, CauseNonMinimalLength: KindProtocol, CauseInvalidUTF8Text: KindProtocol,
+	CauseInvalidUTF8Reason: KindProtocol, CauseOneByteClose: KindProtocol, CauseInvalidCloseCode: KindProtocol,
+	CauseDataAfterClose: KindProtocol, CauseBadDeflate: KindProtocol,
+	CauseMessageTooBig: KindLimit, CauseInflateTooBig: KindLimit,
+}
+
+func TestEveryCauseIsExplained(t *testing.T) {
+	listed := map[string]bool{}
+	for _, c := range Causes() {
+		if listed[c.Cause] {
+			t.Errorf("%s listed twice", c.Cause)
+		}
+		listed[c.Cause] = true
+		if allCauses[c.Cause] != c.Kind {
+			t.Errorf("%s: listed under %q, want %q", c.Cause, c.Kind, allCauses[c.Cause])
+		}
+	}
+	for cause, kind := range allCauses {
+		if !listed[cause] {
+			t.Errorf("%s is not listed by Causes", cause)
+		}
+		e := ExplainFailure(Failure{Kind: kind, Cause: cause})
+		if e.Name == "" || e.Explanation == "" || e.Hint == "" || e.Source == "" {
+			t.Errorf("%s: incomplete explanation %+v", cause, e)
+		}
+		if e.Category != kind {
+			t.Errorf("%s: category %q, want the kind %q", cause, e.Category, kind)
+		}
+	}
+}
+
+// The reference failure catalogue, row by row: each reason maps to a cause
+// (and where it applies, the close code and the words that explain it).
+func TestReferenceCatalogueRows(t *testing.T) {
+	tests := []struct {
+		row   string
+		f     Failure
+		code  int
+		words string
+	}{
+		// parser errors
+		{"protocol_error: RSV bits", Failure{Kind: KindProtocol, Cause: CauseRSVWithoutExtension}, 1002, "RSV1"},
+		{"protocol_error: bad opcode", Failure{Kind: KindProtocol, Cause: CauseReservedOpcode, Opcode: 0xB}, 1002, "0xB"},
+		{"protocol_error: non-minimal length", Failure{Kind: KindProtocol, Cause: CauseNonMinimalLength}, 1002, "more bytes than needed"},
+		{"protocol_error: control frame > 125", Failure{Kind: KindProtocol, Cause: CauseOversizedControl, Length: 300}, 1002, "declared 300 bytes"},
+		{"protocol_error: fragmented control", Failure{Kind: KindProtocol, Cause: CauseFragmentedControl}, 1002, "without FIN"},
+		{"protocol_error: mask bit wrong", Failure{Kind: KindProtocol, Cause: CauseMaskedServerFrame}, 1002, "only clients mask"},
+		{"protocol_error: continuation without start", Failure{Kind: KindProtocol, Cause: CauseUnexpectedContinue}, 1002, "no fragmented message"},
+		{"protocol_error: data inside fragmented", Failure{Kind: KindProtocol, Cause: CauseDataInsideFragmented}, 1002, "still open"},
+		{"protocol_error: one-byte close", Failure{Kind: KindProtocol, Cause: CauseOneByteClose}, 1002, "exactly one byte"},
+		{"protocol_error: data after close", Failure{Kind: KindProtocol, Cause: CauseDataAfterClose}, 1002, "after the server's close"},
+		{"invalid_utf8 in text", Failure{Kind: KindProtocol, Cause: CauseInvalidUTF8Text}, 1007, "UTF-8"},
+		{"invalid_utf8 in close reason", Failure{Kind: KindProtocol, Cause: CauseInvalidUTF8Reason}, 1007, "reason"},
+		{"message_too_big", Failure{Kind: KindLimit, Cause: CauseMessageTooBig, Length: 32 << 20, Limit: 16 << 20}, 1009, "It was 32 MiB; the limit is 16 MiB"},
+		{"bad_close_code", Failure{Kind: KindProtocol, Cause: CauseInvalidCloseCode}, 1002, "1016–2999"},
+		{"invalid compressed data", Failure{Kind: KindProtocol, Cause: CauseBadDeflate}, 1007, "did not inflate"},
+		// HTTP/1.1 handshake, request side (seen by a client as a refusal)
+		{"missing_upgrade_header (request)", Failure{Kind: KindHandshake, Cause: CauseHTTPStatus, Status: 400}, 0, "Upgrade or Connection headers that a proxy stripped"},
+		{"missing_sec_websocket_key", Failure{Kind: KindHandshake, Cause: CauseHTTPStatus, Status: 400}, 0, "Sec-WebSocket-Key"},
+		{"bad_sec_websocket_key", Failure{Kind: KindHandshake, Cause: CauseHTTPStatus, Status: 400}, 0, "16 bytes"},
+		{"no_acceptable_subprotocol", Failure{Kind: KindHandshake, Cause: CauseHTTPStatus, Status: 400}, 0, "no_acceptable_subprotocol"},
+		{"unsupported_version", Failure{Kind: KindHandshake, Cause: CauseUnsupportedVersion}, 0, "426"},
+		// HTTP/1.1 handshake, response side
+		{"unexpected_status", Failure{Kind: KindHandshake, Cause: CauseHTTPStatus, Status: 404}, 0, "path"},
+		{"missing_upgrade_header (response)", Failure{Kind: KindHandshake, Cause: CauseMissingUpgrade}, 0, "Upgrade: websocket"},
+		{"invalid_upgrade", Failure{Kind: KindHandshake, Cause: CauseInvalidUpgrade, Header: map[string]string{"Upgrade": "h2c"}}, 0, `Upgrade: "h2c"`},
+		{"missing_connection_header", Failure{Kind: KindHandshake, Cause: CauseMissingConnection}, 0, "Connection: Upgrade"},
+		{"invalid_connection", Failure{Kind: KindHandshake, Cause: CauseInvalidConnection, Header: map[string]string{"Connection": "close"}}, 0, `Connection: "close"`},
+		{"missing_sec_websocket_accept", Failure{Kind: KindHandshake, Cause: CauseMissingAccept}, 0, "Sec-WebSocket-Accept"},
+		{"sec_websocket_accept_mismatch", Failure{Kind: KindHandshake, Cause: CauseAcceptMismatch}, 0, "proxy"},
+		// HTTP/2 and HTTP/3
+		{"wrong_method", Failure{Kind: KindHandshake, Cause: CauseH2BadConnect}, 0, "wrong_method"},
+		{"wrong_protocol", Failure{Kind: KindHandshake, Cause: CauseH2BadConnect}, 0, "wrong_protocol"},
+		{"missing_scheme/authority/path", Failure{Kind: KindHandshake, Cause: CauseH2BadConnect}, 0, "missing_authority"},
+		{"peer_does_not_allow_connect_protocol", Failure{Kind: KindHandshake, Cause: CauseH2ConnectDisabled}, 0, "SETTINGS_ENABLE_CONNECT_PROTOCOL"},
+		// transport
+		{"closed", Failure{Kind: KindTransport, Cause: CauseEOFWithoutClose}, 1006, "without a WebSocket close frame"},
+		{"timeout during the client handshake", Failure{Kind: KindTimeout, Cause: CauseHandshakeTimeout}, 0, "no answer to the upgrade"},
+		{"tls_alert", Failure{Kind: KindTLS, Cause: CauseTLSHandshake}, 1015, "alert"},
+		// size limits
+		{"handshake_too_big", Failure{Kind: KindHandshake, Cause: CauseRequestTooBig}, 0, "handshake_too_big"},
+		{"handshake_response_too_big", Failure{Kind: KindHandshake, Cause: CauseResponseTooBig}, 0, "handshake_response_too_big"},
+		{"inflate_too_big", Failure{Kind: KindLimit, Cause: CauseInflateTooBig, Limit: 1 << 20}, 1009, "1 MiB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.row, func(t *testing.T) {
+			e := ExplainFailure(tt.f)
+			if e.Code != tt.code {
+				t.Errorf("code %d, want %d", e.Code, tt.code)
+			}
+			if !strings.Contains(e.Explanation, tt.words) {
+				t.Errorf("explanation lacks %q: %q", tt.words, e.Explanation)
+			}
+		})
+	}
+}
+
+func TestHTTPStatusOnUpgrade(t *testing.T) {
+	tests := []struct {
+		name      string
+		f         Failure
+		title     string
+		explains  string
+		hint      string
+		reconnect bool
+	}{
+		{"400 with Engine.IO body", Failure{Status: 400, Body: `{"code":5,"message":"Unsupported protocol version"}`},
+			"Upgrade refused: 400 Bad Request", "EIO=3", "EIO=4", false},
+		{"401 without credentials", Failure{Status: 401}, "Upgrade refused: 401 Unauthorized", "No Authorization header or cookie was sent", "Send the credentials", false},
+		{"401 with credentials", Failure{Status: 401, SentAuth: true, Header: map[string]string{"Www-Authenticate": `Bearer error="invalid_token"`}},
+			"Upgrade refused: 401 Unauthorized", "probably expired", "fresh token", false},
+		{"403 with an Origin", Failure{Status: 403, Origin: "http://localhost:3000"}, "Upgrade refused: 403 Forbidden", `the Origin sent was "http://localhost:3000"`, "Origin the server allows", false},
+		{"403 without an Origin", Failure{Status: 403}, "Upgrade refused: 403 Forbidden", "no Origin header was sent", "Origin", false},
+		{"404", Failure{Status: 404}, "Upgrade refused: 404 Not Found", "at this path", "path", false},
+		{"405", Failure{Status: 405}, "Upgrade refused: 405 Method Not Allowed", "GET upgrade", "proxy", false},
+		{"426", Failure{Status: 426, Header: map[string]string{"Sec-Websocket-Version": "8, 7"}}, "Upgrade refused: 426 Upgrade Required", `Sec-WebSocket-Version: 8, 7`, "Version 13", false},
+		{"429 with Retry-After", Failure{Status: 429, RetryAfter: "30"}, "Upgrade refused: 429 Too Many Requests", "rate limiting", "Retry-After: 30", true},
+		{"431", Failure{Status: 431}, "Upgrade refused: 431 Request Header Fields Too Large", "cookies", "smaller", false},
+		{"500", Failure{Status: 500}, "Upgrade refused: 500 Internal Server Error", "exception", "logs", true},
+		{"502", Failure{Status: 502}, "Upgrade refused: 502 Bad Gateway", "proxy_http_version 1.1", "upstream", true},
+		{"503 with Retry-After", Failure{Status: 503, RetryAfter: "Wed, 21 Oct 2026 07:28:00 GMT"}, "Upgrade refused: 503 Service Unavailable", "maintenance", "Retry-After: Wed, 21 Oct 2026 07:28:00 GMT", true},
+		{"504", Failure{Status: 504}, "Upgrade refused: 504 Gateway Timeout", "in time", "upstream", true},
+		{"200", Failure{Status: 200, Body: "<!doctype html><title>App</title>"}, "Upgrade ignored: 200 OK", "not a WebSocket endpoint", "proxy_set_header Upgrade", false},
+		{"302 without -L", Failure{Status: 302, Location: "https://example.com/login?next=/ws", URL: "wss://example.com/ws"}, "Upgrade redirected: 302 Found", "https://example.com/login", "-L", false},
+		{"418", Failure{Status: 418}, "Upgrade refused: 418 I'm a teapot", "client error", "status", false},
+		{"599", Failure{Status: 599}, "Upgrade refused: 599 (non-standard status)", "failed to handle", "logs", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.f.Kind, tt.f.Cause = KindHandshake, CauseHTTPStatus
+			e := ExplainFailure(tt.f)
+			if e.Name != tt.title {
+				t.Errorf("name %q, want %q", e.Name, tt.title)
+			}
+			if !strings.Contains(e.Explanation, tt.explains) {
+				t.Errorf("explanation lacks %q: %q", tt.explains, e.Explanation)
+			}
+			if !strings.Contains(e.Hint, tt.hint) {
+				t.Errorf("hint lacks %q: %q", tt.hint, e.Hint)
+			}
+			if e.Reconnect != tt.reconnect {
+				t.Errorf("reconnect %v", e.Reconnect)
+			}
+		})
+	}
+}
+
+func TestRedirectSuggestsFollowingIt(t *testing.T) {
+	e := ExplainFailure(Failure{Kind: KindHandshake, Cause: CauseRedirect, Status: 301, Location: "https://new.example.com/socket"})
+	if e.Name != "Upgrade redirected: 301 Moved Permanently" || !strings.Contains(e.Explanation, "https://new.example.com/socket") {
+		t.Fatalf("redirect: %+v", e)
+	}
+	if !strings.Contains(e.Hint, "`-L`") || !strings.Contains(e.Hint, "wss://new.example.com/socket") {
+		t.Fatalf("hint: %q", e.Hint)
+	}
+	e = ExplainFailure(Failure{Kind: KindHandshake, Cause: CauseRedirect, Status: 302, Location: "http://example.com/signin"})
+	if !strings.Contains(e.Hint, "ws://example.com/signin") || !strings.Contains(e.Hint, "login page") {
+		t.Fatalf("hint: %q", e.Hint)
+	}
+}
+
+func TestFailureContextSharpensTheExplanation(t *testing.T) {
+	tests := []struct {
+		f     Failure
+		words []string
+	}{
+		{Failure{Kind: KindTLS, Cause: CauseTLSUnknownAuthority, CertIssuer: "CN=Corp Proxy CA"}, []string{`"CN=Corp Proxy CA"`, "`--cacert ca.pem`", "`--insecure`"}},
+		{Failure{Kind: KindTLS, Cause: CauseTLSNameMismatch, CertDNSNames: []string{"api.example.com", "*.example.net"}}, []string{"It covers: api.example.com, *.example.net."}},
+		{Failure{Kind: KindTLS, Cause: CauseTLSNameMismatch, CertSubject: "CN=localhost"}, []string{`"CN=localhost"`, "no DNS names"}},
+		{Failure{Kind: KindTLS, Cause: CauseTLSExpired, CertNotAfter: "2024-01-31T23:59:59Z"}, []string{"It expired at 2024-01-31T23:59:59Z."}},
+		{Failure{Kind: KindTLS, Cause: CauseTLSNotYetValid, CertNotBefore: "2030-01-01T00:00:00Z"}, []string{"valid from 2030-01-01T00:00:00Z"}},
+		{Failure{Kind: KindHandshake, Cause: CauseUnofferedSubproto, Chosen: "graphql-ws", Offered: []string{"graphql-transport-ws"}}, []string{`It chose "graphql-ws"; the client offered "graphql-transport-ws".`}},
+		{Failure{Kind: KindHandshake, Cause: CauseUnofferedExtension, Chosen: "permessage-deflate"}, []string{`"permessage-deflate"; the client offered none`, "RSV1"}},
+		{Failure{Kind: KindHandshake, Cause: CauseBadCompressionParam, Header: map[string]string{"Sec-Websocket-Extensions": "permessage-deflate; server_max_window_bits=20"}}, []string{"server_max_window_bits=20"}},
+		{Failure{Kind: KindHandshake, Cause: CauseBadURL, URL: "ftp://x"}, []string{`"ftp://x"`}},
+		{Failure{Kind: KindProxy, Cause: CauseProxyRefused, Status: 403}, []string{"It answered 403 Forbidden."}},
+	}
+	for _, tt := range tests {
+		e := ExplainFailure(tt.f)
+		for _, w := range tt.words {
+			if !strings.Contains(e.Explanation+" "+e.Hint, w) {
+				t.Errorf("%s: lacks %q: %q / %q", tt.f.Cause, w, e.Explanation, e.Hint)
+			}
+		}
+	}
+}
+
+func TestFailureCodeFromConnWins(t *testing.T) {
+	if e := ExplainFailure(Failure{Kind: KindProtocol, Cause: CauseBadDeflate, Code: 1002}); e.Code != 1002 {
+		t.Fatalf("Code = %d, want the 1002 conn reported", e.Code)
+	}
+}
+
+func TestUnknownCauseFallsBackToTheKind(t *testing.T) {
+	e := ExplainFailure(Failure{Kind: KindTransport, Cause: "something-new", Message: "read: \x1b[31mboom"})
+	if e.Category != KindTransport || !e.Reconnect || !strings.Contains(e.Explanation, "transport") {
+		t.Fatalf("fallback: %+v", e)
+	}
+	checkSafe(t, "fallback", e.Explanation)
+}
+
+func TestFailureTextIsSanitised(t *testing.T) {
+	e := ExplainFailure(Failure{Kind: KindHandshake, Cause: CauseHTTPStatus, Status: 403,
+		Origin: "x\u202e", Body: "denied\x1b[2J\nnext line", Header: map[string]string{"Www-Authenticate": "\u0085"}})
+	checkSafe(t, "explanation", e.Explanation)
+	e = ExplainFailure(Failure{Kind: KindTLS, Cause: CauseTLSNameMismatch, CertDNSNames: []string{"a\x00b"}})
+	checkSafe(t, "explanation", e.Explanation)
+}

@@ -1,0 +1,192 @@
+package history
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/atotto/clipboard"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestOSC52Bytes(t *testing.T) {
+	// "hi" is aGk= in base64.
+	cases := []struct {
+		name string
+		vars map[string]string
+		want string
+	}{
+		{"plain", map[string]string{"TERM": "xterm-256color"}, "\x1b]52;c;aGk=\a"},
+		{"tmux", map[string]string{"TMUX": "/tmp/tmux-1000/default,123,0", "TERM": "screen-256color"},
+			"\x1bPtmux;\x1b\x1b]52;c;aGk=\a\x1b\\"},
+		{"screen", map[string]string{"TERM": "screen.xterm-256color"}, "\x1bP\x1b]52;c;aGk=\a\x1b\\"},
+	}
+	for _, c := range cases {
+		var term bytes.Buffer
+		m, err := Clipboard{Terminal: &term, PreferOSC52: true, Getenv: env(c.vars)}.Copy("hi")
+		if err != nil || m != CopyOSC52 {
+			t.Fatalf("%s: %v, %v", c.name, m, err)
+		}
+		if term.String() != c.want {
+			t.Errorf("%s: wrote %q, want %q", c.name, term.String(), c.want)
+		}
+	}
+}
+
+func TestOSC52ScreenChunks(t *testing.T) {
+	text := strings.Repeat("x", 300)
+	seq := string(OSC52(text, false, "screen"))
+	chunks := strings.Split(strings.TrimSuffix(seq, "\x1b\\"), "\x1b\\")
+	var joined strings.Builder
+	for _, c := range chunks {
+		body, ok := strings.CutPrefix(c, "\x1bP")
+		if !ok || len(body) > 76 {
+			t.Fatalf("chunk %q is not a DCS of at most 76 bytes", c)
+		}
+		joined.WriteString(body)
+	}
+	if joined.String() != string(OSC52(text, false, "xterm")) {
+		t.Errorf("the chunks do not add up to the sequence")
+	}
+}
+
+func TestCopyPrefersOSC52OverSSH(t *testing.T) {
+	var term bytes.Buffer
+	m, err := Clipboard{Terminal: &term, Getenv: env(map[string]string{"SSH_TTY": "/dev/pts/3"})}.Copy("remote")
+	if err != nil || m != CopyOSC52 || term.Len() == 0 {
+		t.Errorf("over SSH: %v, %v, %q", m, err, term.String())
+	}
+}
+
+func TestCopyFallsBackToOSC52AndThenFails(t *testing.T) {
+	was := clipboard.Unsupported
+	clipboard.Unsupported = true // as on a machine without xclip, xsel or wl-copy
+	defer func() { clipboard.Unsupported = was }()
+
+	var term bytes.Buffer
+	m, err := Clipboard{Terminal: &term, Getenv: env(nil)}.Copy("hi")
+	if err != nil || m != CopyOSC52 || term.String() != "\x1b]52;c;aGk=\a" {
+		t.Errorf("fallback: %v, %v, %q", m, err, term.String())
+	}
+	_, err = Clipboard{Getenv: env(nil)}.Copy("hi")
+	if !errors.Is(err, ErrNoClipboard) || !strings.Contains(err.Error(), "file") {
+		t.Errorf("no clipboard at all: %v", err)
+	}
+	term.Reset()
+	_, err = Clipboard{Terminal: &term, PreferOSC52: true}.Copy(strings.Repeat("x", MaxOSC52+1))
+	if err == nil || term.Len() != 0 || !strings.Contains(err.Error(), "file") {
+		t.Errorf("too large for OSC 52: %v (wrote %d bytes)", err, term.Len())
+	}
+}
+
+func TestConfirmation(t *testing.T) {
+	if got := Confirmation(1229, CopyOSC52); got != "copied 1.2 KiB to the clipboard (OSC 52)" {
+		t.Errorf("got %q", got)
+	}
+	if got := Confirmation(12, CopySystem); got != "copied 12 B to the system clipboard" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestWriteToFile(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "copies")
+	path, err := WriteToFile(dir, "payload")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	st, _ := os.Stat(path)
+	if string(data) != "payload" || st.Mode().Perm() != 0o600 || filepath.Dir(path) != dir {
+		t.Errorf("%s: %q, mode %v", path, data, st.Mode().Perm())
+	}
+}
+
+// TestCopyToX11Clipboard copies through the system clipboard of a
+// private Xvfb server and reads it back with xclip.
+func TestCopyToX11Clipboard(t *testing.T) {
+	xvfb, err1 := exec.LookPath("Xvfb")
+	xclip, err2 := exec.LookPath("xclip")
+	if err1 != nil || err2 != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI needs Xvfb and xclip on PATH for the clipboard test")
+		}
+		t.Skip("needs Xvfb and xclip on PATH (apt-get install xvfb xclip)")
+	}
+	if clipboard.Unsupported {
+		t.Fatal("xclip is on PATH but atotto/clipboard found no tool")
+	}
+	display := startXvfb(t, xvfb)
+	t.Setenv("DISPLAY", display)
+	t.Setenv("WAYLAND_DISPLAY", "")
+
+	text := "copied by wsdbg ✓ " + time.Now().Format(time.RFC3339Nano)
+	var term bytes.Buffer
+	m, err := Clipboard{Terminal: &term, Getenv: env(map[string]string{"DISPLAY": display})}.Copy(text)
+	if err != nil || m != CopySystem {
+		t.Fatalf("Copy = %v, %v", m, err)
+	}
+	if term.Len() != 0 {
+		t.Errorf("OSC 52 was written too: %q", term.String())
+	}
+	out, err := exec.Command(xclip, "-o", "-selection", "clipboard").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != text {
+		t.Errorf("clipboard holds %q, want %q", out, text)
+	}
+}
+
+// startXvfb starts Xvfb on a free display and stops it when the test ends.
+func startXvfb(t *testing.T, xvfb string) string {
+	for n := 90; n < 200; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
+			continue
+		}
+		if display, ok := tryXvfb(t, xvfb, n); ok {
+			return display
+		}
+	}
+	t.Fatal("no free X display between :90 and :199")
+	return ""
+}
+
+// tryXvfb starts Xvfb on display n and waits for its socket; it reports
+// false when the server exits at once (the display was taken meanwhile).
+func tryXvfb(t *testing.T, xvfb string, n int) (string, bool) {
+	display := fmt.Sprintf(":%d", n)
+	cmd := exec.Command(xvfb, display, "-nolisten", "tcp", "-screen", "0", "640x480x24")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	socket := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		select {
+		case <-exited:
+			return "", false
+		default:
+		}
+		if _, err := os.Stat(socket); err == nil {
+			t.Cleanup(func() {
+				cmd.Process.Kill()
+				<-exited
+			})
+			return display, true
+		}
+	}
+	cmd.Process.Kill()
+	<-exited
+	t.Fatalf("Xvfb %s did not come up", display)
+	return "", false
+}

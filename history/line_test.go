@@ -1,0 +1,103 @@
+package history
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"flag"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (run with -update to accept):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+// lineRecords are records as FormatLine sees them, explanations included,
+// so the golden output does not depend on decode's wording.
+func lineRecords() []Record {
+	return []Record{
+		{Type: "open", Time: at(0), URL: "wss://api.example.com/graphql", Status: 101, Subprotocol: "graphql-transport-ws",
+			Extensions: []string{"permessage-deflate; client_max_window_bits"}, Headers: http.Header{"Upgrade": {"websocket"}}},
+		{Type: "message", Time: at(12), Dir: "out", Opcode: "text", Len: 29, Text: `{"type":"subscribe","id":"1"}`},
+		{Type: "message", Time: at(40), Dir: "in", Opcode: "text", Len: 2200, Text: `{"data":` + strings.Repeat(`"long",`, 300) + `}`},
+		{Type: "message", Time: at(41), Dir: "in", Opcode: "text", Len: 31, Text: "evil \x1b]0;pwned\a title \u202e reversed\nnext"},
+		{Type: "message", Time: at(42), Dir: "in", Opcode: "binary", Len: 20, Base64: base64.StdEncoding.EncodeToString([]byte("\x82\xa3op\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10"))},
+		{Type: "message", Time: at(50), Dir: "out", Opcode: "ping", Len: 0},
+		{Type: "message", Time: at(62), Dir: "in", Opcode: "pong", Len: 0, RTTMillis: 12.345},
+		{Type: "message", Time: at(70), Dir: "in", Opcode: "text", Len: 63, Text: `{"type":"error","data":{"code":4003,"message":"Forbidden: scope"}}`,
+			Envelope: &EnvelopeInfo{Code: json.RawMessage("4003"), Message: "Forbidden: scope", Format: "envelope",
+				Name: "Forbidden", Explanation: "The token lacks a permission the request needs.", Hint: "Ask for a token with the missing scope."}},
+		{Type: "frame", Time: at(80), Dir: "in", Opcode: "0xb", Len: 2, Base64: "AQI=",
+			FrameInfo: []FrameInfo{{FIN: true, RSV: 4, Opcode: "0xb", Len: 2}}},
+		{Type: "warning", Time: at(85), Kind: "protocol", Cause: "non-minimal-length", Message: "length 5 in 2 bytes",
+			Name: "Non-minimal length", Explanation: "The server encoded a frame length in more bytes than needed.", Hint: "Report it to the server's authors."},
+		{Type: "close", Time: at(90), Dir: "in", Code: 1008, Reason: "token expired\x07", HasCode: true, Name: "Policy Violation",
+			Explanation: "The server refused something this connection did.", Hint: "Refresh the token and reconnect."},
+		{Type: "reconnect", Time: at(100), Attempt: 2, DelayMillis: 1500},
+		{Type: "error", Time: at(110), Kind: "handshake", Cause: "http-status", Status: 401, Message: "websocket: bad handshake",
+			Name: "Upgrade refused: 401 Unauthorized", Explanation: "The server wants credentials it did not get.", Hint: "Send an Authorization header (-H)."},
+		{Type: "error", Time: at(120), Kind: "dns", Message: "lookup nowhere.invalid: no such host"},
+		{Type: "close", Time: at(130), Dir: "out", Code: 1000, HasCode: true, Name: "Normal Closure"},
+	}
+}
+
+func TestFormatLineGolden(t *testing.T) {
+	var unicode, ascii []string
+	for _, r := range lineRecords() {
+		unicode = append(unicode, FormatLine(r, LineOptions{Location: time.UTC, MaxPreview: 60}))
+		ascii = append(ascii, FormatLine(r, LineOptions{Location: time.UTC, MaxPreview: 60, ASCII: true}))
+	}
+	golden(t, "lines.golden", strings.Join(unicode, "\n")+"\n")
+	golden(t, "lines-ascii.golden", strings.Join(ascii, "\n")+"\n")
+}
+
+func TestFormatLineNeverPrintsControlBytes(t *testing.T) {
+	hostile := "\x1b[2J\x1b]52;c;AAAA\a\x9b31m\u202e\u2066\x00\xff"
+	records := []Record{
+		{Type: "message", Dir: "in", Opcode: "text", Text: hostile},
+		{Type: "close", Dir: "in", Code: 4000, Reason: hostile, Name: hostile, Explanation: hostile, Hint: hostile},
+		{Type: "error", Kind: hostile, Message: hostile},
+		{Type: "error", Name: hostile, Message: hostile, Hint: hostile},
+		{Type: "open", URL: hostile, Subprotocol: hostile, Extensions: []string{hostile}},
+		{Type: "message", Dir: "in", Opcode: hostile, Text: "x"},
+		{Type: "message", Dir: "in", Opcode: "text", Envelope: &EnvelopeInfo{Code: json.RawMessage(`"` + hostile + `"`), Message: hostile, Name: hostile, Hint: hostile}},
+		{Type: hostile},
+	}
+	for _, r := range records {
+		line := FormatLine(r, LineOptions{})
+		for _, c := range line {
+			if c < 0x20 && c != '\n' || c == 0x7f || c >= 0x80 && c < 0xa0 || c == '\u202e' || c == '\u2066' || c == '\ufffd' {
+				t.Fatalf("%s record printed %U raw: %q", r.Type, c, line)
+			}
+		}
+	}
+}
+
+func TestHumanSize(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 1229: "1.2 KiB", 5 << 20: "5.0 MiB", 3 << 30: "3.0 GiB"} {
+		if got := HumanSize(n); got != want {
+			t.Errorf("HumanSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -1,0 +1,212 @@
+package tui
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/wsdbg/wsdbg/conn"
+)
+
+const (
+	benchRows    = 1_000_000
+	benchPayload = 200
+)
+
+// benchEvents calls fn with batches of n synthetic 200-byte JSON messages,
+// alternating direction, reusing one batch slice so the caller's memory is
+// what the model keeps.
+func benchEvents(n int, fn func([]conn.Event)) {
+	const chunk = 4096
+	frames := []conn.Frame{{FIN: true, Opcode: conn.OpText, Length: benchPayload, HeaderLen: 2}}
+	batch := make([]conn.Event, 0, chunk)
+	for i := 0; i < n; i++ {
+		dir := conn.In
+		if i%4 == 0 {
+			dir = conn.Out
+		}
+		p := fmt.Appendf(make([]byte, 0, benchPayload), `{"id":%d,"type":"tick","symbol":"ABC","price":101.25,"seq":%d,"pad":"`, i, i)
+		for len(p) < benchPayload-2 {
+			p = append(p, 'x')
+		}
+		p = append(p, '"', '}')
+		batch = append(batch, conn.Event{
+			Type: conn.EventMessage, Time: t0.Add(time.Duration(i) * time.Millisecond),
+			Dir: dir, Opcode: conn.OpText, Payload: p, Frames: frames,
+		})
+		if len(batch) == chunk {
+			fn(batch)
+			batch = batch[:0]
+		}
+	}
+	if len(batch) > 0 {
+		fn(batch)
+	}
+}
+
+// bigModel is a 120×40 model holding a million rows.
+func bigModel(b *testing.B) *Model {
+	b.Helper()
+	m, _ := newTestModel(b, 120, 40, Options{})
+	benchEvents(benchRows, func(evs []conn.Event) {
+		for _, ev := range evs {
+			m.ingest(ev)
+		}
+	})
+	m.sel = m.displayLen() - 1
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	return m
+}
+
+// BenchmarkKeyPressMillionRows measures one key press (Update) and the
+// redraw (View) with a million rows in the log. Target: under 5 ms.
+func BenchmarkKeyPressMillionRows(b *testing.B) {
+	m := bigModel(b)
+	up, down := keyMsg("k"), keyMsg("j")
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		k := up
+		if i%2 == 1 {
+			k = down
+		}
+		i++
+		m.Update(k)
+		_ = m.View()
+	}
+}
+
+// BenchmarkBatchMillionRows measures taking in a batch of 256 events and
+// redrawing, with a million rows already in the log. Target: under 5 ms.
+func BenchmarkBatchMillionRows(b *testing.B) {
+	m := bigModel(b)
+	var batches [][]conn.Event
+	benchEvents(256*64, func(evs []conn.Event) {
+		for k := 0; k+256 <= len(evs); k += 256 {
+			batches = append(batches, slices.Clone(evs[k:k+256]))
+		}
+	})
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		m.Update(eventBatchMsg{events: batches[i%len(batches)]})
+		_ = m.View()
+		i++
+	}
+}
+
+// BenchmarkFilterKeyMillionRows measures typing one character into the
+// filter bar with a million rows: the first slice of the rescan runs in the
+// update, the rest in later ones.
+func BenchmarkFilterKeyMillionRows(b *testing.B) {
+	m := bigModel(b)
+	press(m, "/")
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		k := keyMsg("a")
+		if i%2 == 1 {
+			k = keyMsg("backspace")
+		}
+		i++
+		m.Update(k)
+		_ = m.View()
+	}
+}
+
+// BenchmarkMemoryMillionRows reports the heap a million 200-byte frames
+// take in the log. Target: under 300 MB.
+func BenchmarkMemoryMillionRows(b *testing.B) {
+	for b.Loop() {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		m := NewModel(Options{Source: newScriptedSource(), Theme: "dark"})
+		benchEvents(benchRows, func(evs []conn.Event) {
+			for _, ev := range evs {
+				m.ingest(ev)
+			}
+		})
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		heap := float64(after.HeapAlloc) - float64(before.HeapAlloc)
+		b.ReportMetric(heap/benchRows, "bytes/frame")
+		b.ReportMetric(heap/(1<<20), "heap-MiB")
+		runtime.KeepAlive(m)
+	}
+}
+
+// BenchmarkFloodKeyLatency feeds one second of a 50,000 msg/s flood, in the
+// batches the pump would deliver every 20 ms, with a key press between
+// batches, and reports the slowest update a key press had to wait behind
+// (a batch) and the slowest key press itself.
+func BenchmarkFloodKeyLatency(b *testing.B) {
+	const perSecond, tick = 50_000, 20 * time.Millisecond
+	perBatch := int(perSecond * tick / time.Second)
+	var batches [][]conn.Event
+	benchEvents(perSecond, func(evs []conn.Event) {
+		for k := 0; k+perBatch <= len(evs); k += perBatch {
+			batches = append(batches, slices.Clone(evs[k:k+perBatch]))
+		}
+	})
+	keys := []tea.KeyPressMsg{keyMsg("k"), keyMsg("j"), keyMsg("k"), keyMsg("G")}
+	var worstBatch, worstKey time.Duration
+	for b.Loop() {
+		m, _ := newTestModel(b, 120, 40, Options{})
+		for i, batch := range batches {
+			start := time.Now()
+			m.Update(eventBatchMsg{events: batch})
+			_ = m.View()
+			worstBatch = max(worstBatch, time.Since(start))
+
+			start = time.Now()
+			m.Update(keys[i%len(keys)])
+			_ = m.View()
+			worstKey = max(worstKey, time.Since(start))
+		}
+	}
+	b.ReportMetric(float64(worstBatch.Microseconds())/1000, "max-batch-ms")
+	b.ReportMetric(float64(worstKey.Microseconds())/1000, "max-key-ms")
+}
+
+// The pump hands over at most maxBatch events per update, however many are
+// waiting, so one update's cost is bounded during a flood.
+func TestFloodIsSplitIntoBoundedBatches(t *testing.T) {
+	src := newScriptedSource()
+	var seen int
+	p := startPump(t.Context(), src, func(conn.Event) { seen++ })
+	defer p.stop()
+	const total = 3*maxBatch + 17
+	go func() {
+		for i := range total {
+			src.events <- textIn(time.Duration(i), "x")
+		}
+		close(src.events)
+	}()
+	m, _ := newTestModel(t, 80, 24, Options{})
+	got, batches := 0, 0
+	for got < total {
+		msg := p.next()()
+		b := msg.(eventBatchMsg)
+		if len(b.events) > maxBatch {
+			t.Fatalf("batch of %d events", len(b.events))
+		}
+		got += len(b.events)
+		batches++
+		m.Update(b)
+		m.Update(keyMsg("k"))
+	}
+	if got != total || m.store.len() != total {
+		t.Fatalf("received %d events, log has %d, want %d", got, m.store.len(), total)
+	}
+	if seen != total {
+		t.Errorf("OnEvent saw %d events, want %d", seen, total)
+	}
+	if last := p.next()().(eventBatchMsg); !last.done || len(last.events) != 0 {
+		t.Errorf("after the source closed: %+v", last)
+	}
+}

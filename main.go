@@ -4,10 +4,10 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"encoding/json"
 	"io"
 	"io/fs"
 	"net/http"

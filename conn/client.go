@@ -369,6 +369,9 @@ type session struct {
 	pingSent map[string]time.Time
 	pingSeq  int
 	lastOut  atomic.Int64 // UnixNano of the last frame sent
+	// writeStarted is when the writer began a write it has not reported
+	// yet, as UnixNano; 0 when there is none.
+	writeStarted atomic.Int64
 }
 
 func (c *Client) serve(ws *websocket.Conn, resp *http.Response, a *attempt, u *url.URL, hops []string) outcome {
@@ -493,13 +496,15 @@ func (s *session) readLoop(violations <-chan Violation) {
 }
 
 // awaitWriter keeps the log in wire order: a reply can arrive before the
-// writer has reported the message it answers, so when frames went out
-// before the reply arrived and are unreported, give the writer a moment to
-// report them first. A write still in progress cannot have been answered,
-// so this never waits on the network.
+// writer has reported the message it answers. When a write began before
+// the reply arrived and is not reported yet, give the writer a moment.
 func (s *session) awaitWriter(arrived time.Time) {
 	deadline := time.Now().Add(50 * time.Millisecond)
-	for s.tap.outPendingBefore(arrived) && time.Now().Before(deadline) {
+	for {
+		started := s.writeStarted.Load()
+		if started == 0 || started > arrived.UnixNano() || time.Now().After(deadline) {
+			return
+		}
 		time.Sleep(20 * time.Microsecond)
 	}
 }
@@ -712,6 +717,8 @@ func (s *session) writeLoop() {
 
 // write sends one queued item; false means the connection is unusable.
 func (s *session) write(o outgoing) bool {
+	s.writeStarted.Store(time.Now().UnixNano())
+	defer s.writeStarted.Store(0)
 	if s.localClose.Load() {
 		return true // nothing may follow a close frame; drop silently
 	}

@@ -96,17 +96,9 @@ func (t *tap) drain(d Direction) []Frame {
 	mu, q := t.queue(d)
 	mu.Lock()
 	defer mu.Unlock()
-	fs := q.frames
-	q.frames = nil
+	fs := q.pending()
+	q.frames, q.head = nil, 0
 	return fs
-}
-
-// outPendingBefore reports whether frames went out before when that the
-// writer has not reported yet.
-func (t *tap) outPendingBefore(when time.Time) bool {
-	t.outMu.Lock()
-	defer t.outMu.Unlock()
-	return len(t.outQ.frames) > 0 && t.outQ.frames[0].Time.Before(when)
 }
 
 func (t *tap) lastReadTime() time.Time {
@@ -123,20 +115,40 @@ func (t *tap) queue(d Direction) (*sync.Mutex, *frameQueue) {
 }
 
 // frameQueue holds frames in arrival order until a message claims them.
+// The tap reads ahead of gorilla, so the queue can hold hundreds of frames;
+// the common case, a whole message in one frame at the front, is taken by
+// moving head rather than shifting the rest.
 type frameQueue struct {
 	frames []Frame
+	head   int
 }
 
+func (q *frameQueue) pending() []Frame { return q.frames[q.head:] }
+
 func (q *frameQueue) push(f Frame) {
-	if len(q.frames) >= maxPendingFrames {
-		q.frames = append(q.frames[:0], q.frames[1:]...)
+	if q.head > 0 && (q.head >= len(q.frames)/2 || len(q.frames) == cap(q.frames)) {
+		n := copy(q.frames, q.frames[q.head:])
+		clear(q.frames[n:])
+		q.frames = q.frames[:n]
+		q.head = 0
+	}
+	if len(q.frames)-q.head >= maxPendingFrames {
+		q.frames[q.head] = Frame{}
+		q.head++
 	}
 	q.frames = append(q.frames, f)
 }
 
 func (q *frameQueue) takeMessage() []Frame {
+	p := q.pending()
+	if len(p) > 0 && p[0].FIN && !p[0].Opcode.IsControl() {
+		msg := []Frame{p[0]}
+		q.frames[q.head] = Frame{}
+		q.head++
+		return msg
+	}
 	end := -1
-	for i, f := range q.frames {
+	for i, f := range p {
 		if !f.Opcode.IsControl() && f.FIN {
 			end = i
 			break
@@ -146,24 +158,30 @@ func (q *frameQueue) takeMessage() []Frame {
 		return nil
 	}
 	var msg []Frame
-	rest := q.frames[:0]
-	for i, f := range q.frames {
+	rest := p[:0]
+	for i, f := range p {
 		if i <= end && !f.Opcode.IsControl() {
 			msg = append(msg, f)
 		} else {
 			rest = append(rest, f)
 		}
 	}
-	clear(q.frames[len(rest):])
-	q.frames = rest
+	clear(p[len(rest):])
+	q.frames = q.frames[:q.head+len(rest)]
 	return msg
 }
 
 func (q *frameQueue) takeControl(op Opcode) (Frame, bool) {
-	for i, f := range q.frames {
+	p := q.pending()
+	for i, f := range p {
 		if f.Opcode == op {
-			copy(q.frames[i:], q.frames[i+1:])
-			q.frames[len(q.frames)-1] = Frame{}
+			if i == 0 {
+				q.frames[q.head] = Frame{}
+				q.head++
+				return f, true
+			}
+			copy(p[i:], p[i+1:])
+			p[len(p)-1] = Frame{}
 			q.frames = q.frames[:len(q.frames)-1]
 			return f, true
 		}

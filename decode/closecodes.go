@@ -224,7 +224,7 @@ func ExplainClose(code int, reason string, ctx CloseContext) Explanation {
 		e.Name = info.Name + " (" + strconv.Itoa(info.First) + "–" + strconv.Itoa(info.Last) + ")"
 	}
 
-	d := selectDialect(ctx.Subprotocol, normalizeHost(ctx.Host), ctx.Dialects)
+	d, _ := connectionDialect(ctx.Subprotocol, ctx.Host, ctx.Dialects)
 	switch {
 	case d != nil && applyDialect(&e, d, code):
 	case code >= 4000 && code <= 4999:

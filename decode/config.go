@@ -82,7 +82,8 @@ func ParseDialects(data []byte) (*Dialects, error) {
 }
 
 func buildDialect(cfg dialectConfig, seen map[string]*dialect) (*dialect, error) {
-	name := strings.TrimSpace(cfg.Name)
+	// Names are shown in explanations, so they are kept sanitised.
+	name := Sanitize(strings.TrimSpace(cfg.Name))
 	if name == "" {
 		return nil, errors.New(`"name" is required`)
 	}
@@ -90,13 +91,13 @@ func buildDialect(cfg dialectConfig, seen map[string]*dialect) (*dialect, error)
 		return nil, fmt.Errorf("dialect %s is defined twice", quote(name))
 	}
 	d := &dialect{
-		name:         Sanitize(name),
-		title:        Sanitize(name),
+		name:         name,
+		title:        name,
 		subprotocols: cfg.Subprotocols,
 		closeCodes:   map[int]codeEntry{},
 		errorCodes:   map[string]codeEntry{},
 	}
-	extends := cfg.Extends
+	extends := Sanitize(cfg.Extends)
 	if extends == "" && builtinDialect(name) != nil {
 		extends = name
 	}

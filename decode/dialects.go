@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // codeEntry is what a dialect says about one close code or error code.
@@ -112,6 +113,29 @@ func normalizeHost(host string) string {
 		}
 	}
 	return host
+}
+
+// lastSelection memoises selectDialect for the connection being decoded:
+// every message of a connection asks with the same arguments, and host
+// patterns cost far more than the envelope check that follows.
+var lastSelection atomic.Pointer[dialectSelection]
+
+type dialectSelection struct {
+	subprotocol, rawHost, host string
+	user                       *Dialects
+	dialect                    *dialect
+}
+
+// connectionDialect normalises rawHost and selects the dialect, reusing the
+// previous answer when the arguments are the same.
+func connectionDialect(subprotocol, rawHost string, user *Dialects) (*dialect, string) {
+	if m := lastSelection.Load(); m != nil && m.subprotocol == subprotocol && m.rawHost == rawHost && m.user == user {
+		return m.dialect, m.host
+	}
+	host := normalizeHost(rawHost)
+	d := selectDialect(subprotocol, host, user)
+	lastSelection.Store(&dialectSelection{subprotocol: subprotocol, rawHost: rawHost, host: host, user: user, dialect: d})
+	return d, host
 }
 
 // selectDialect picks the dialect for a connection: the user's by

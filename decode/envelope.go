@@ -71,8 +71,7 @@ func DetectEnvelope(payload []byte, ctx EnvelopeContext) (Envelope, bool) {
 	if len(payload) == 0 {
 		return Envelope{}, false
 	}
-	host := normalizeHost(ctx.Host)
-	d := selectDialect(ctx.Subprotocol, host, ctx.Dialects)
+	d, host := connectionDialect(ctx.Subprotocol, ctx.Host, ctx.Dialects)
 	switch {
 	case d.is(mqttDialect):
 		return detectMQTT(payload)

@@ -2,6 +2,7 @@ package decode
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 )
 
@@ -349,7 +350,14 @@ func explainRedirect(e *Explanation, f Failure) {
 	if f.Location == "" {
 		return
 	}
-	loc := Sanitize(f.Location)
+	loc := f.Location
+	// A relative Location is resolved against the URL that was dialled.
+	if base, err := url.Parse(f.URL); err == nil && f.URL != "" {
+		if ref, err := url.Parse(loc); err == nil {
+			loc = base.ResolveReference(ref).String()
+		}
+	}
+	loc = Sanitize(loc)
 	e.Explanation += fmt.Sprintf(" It points to %s.", loc)
 	target := loc
 	if rest, ok := strings.CutPrefix(loc, "https://"); ok {

@@ -178,6 +178,10 @@ func TestRedirectSuggestsFollowingIt(t *testing.T) {
 	if !strings.Contains(e.Hint, "`-L`") || !strings.Contains(e.Hint, "wss://new.example.com/socket") {
 		t.Fatalf("hint: %q", e.Hint)
 	}
+	e = ExplainFailure(Failure{Kind: KindHandshake, Cause: CauseRedirect, Status: 308, Location: "/v2/socket", URL: "wss://api.example.com/socket"})
+	if !strings.Contains(e.Hint, "wss://api.example.com/v2/socket") {
+		t.Fatalf("relative Location not resolved: %q", e.Hint)
+	}
 	e = ExplainFailure(Failure{Kind: KindHandshake, Cause: CauseRedirect, Status: 302, Location: "http://example.com/signin"})
 	if !strings.Contains(e.Hint, "ws://example.com/signin") || !strings.Contains(e.Hint, "login page") {
 		t.Fatalf("hint: %q", e.Hint)

@@ -62,7 +62,7 @@ func BenchmarkFirehoseTailJSON(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	opts := conn.Options{URL: u, ConnectTimeout: 5 * time.Second}
-	if code := tailLive(opts, true, true, nil, strings.NewReader(""), io.Discard); code != exitOK {
+	if code := tailLive(opts, nil, true, true, nil, strings.NewReader(""), io.Discard); code != exitOK {
 		b.Fatalf("tail exited %d", code)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")

@@ -350,6 +350,7 @@ func runTail(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, err
 	cf.register(fs)
 	var rf recordFlags
 	rf.register(fs)
+	dialectsFile := fs.String("dialects", "", "read your services' codes and error shapes from `FILE`")
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
 	keepOpen := fs.Bool("keep-open", false, "stay connected after stdin ends")
 	positional, err := parseArgs(fs, args, stdout)
@@ -365,18 +366,22 @@ func runTail(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, err
 	if err != nil {
 		return 0, err
 	}
-	rec, err := rf.start(opts)
+	dialects, err := loadDialects(*dialectsFile)
+	if err != nil {
+		return 0, usageError{err.Error()}
+	}
+	rec, err := rf.start(opts, dialects)
 	if err != nil {
 		return 0, err
 	}
 	if rec != nil {
 		defer rec.Close()
 	}
-	return tailLive(opts, *asJSON, *keepOpen, rec, stdin, stdout), nil
+	return tailLive(opts, dialects, *asJSON, *keepOpen, rec, stdin, stdout), nil
 }
 
 // tailLive streams a live connection's events to stdout.
-func tailLive(opts conn.Options, asJSON, keepOpen bool, rec *history.Recorder, stdin io.Reader, stdout io.Writer) int {
+func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen bool, rec *history.Recorder, stdin io.Reader, stdout io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	c := conn.Dial(context.Background(), opts)
@@ -432,7 +437,7 @@ func tailLive(opts conn.Options, asJSON, keepOpen bool, rec *history.Recorder, s
 			case conn.EventError:
 				failed = true
 			}
-			r := history.FromEvent(ev, history.Context{Subprotocol: sub, Host: host, PingsOn: opts.PingInterval > 0})
+			r := history.FromEvent(ev, history.Context{Subprotocol: sub, Host: host, PingsOn: opts.PingInterval > 0, Dialects: dialects})
 			if rec != nil {
 				rec.AppendRecord(r)
 			}
@@ -523,7 +528,7 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		<-ctx.Done()
 		return nil
 	case *tail:
-		if code := tailLive(conn.Options{URL: srv.URL(), ConnectTimeout: conn.DefaultConnectTimeout}, false, true, nil, stdin, stdout); code != exitOK {
+		if code := tailLive(conn.Options{URL: srv.URL(), ConnectTimeout: conn.DefaultConnectTimeout}, nil, false, true, nil, stdin, stdout); code != exitOK {
 			return errors.New("connection ended abnormally")
 		}
 		return nil
@@ -577,7 +582,7 @@ func (rf *recordFlags) redactor() history.Redactor {
 }
 
 // start opens the recording for a session, or returns nil when off.
-func (rf *recordFlags) start(opts conn.Options) (*history.Recorder, error) {
+func (rf *recordFlags) start(opts conn.Options, dialects *decode.Dialects) (*history.Recorder, error) {
 	if rf.off {
 		return nil, nil
 	}
@@ -591,7 +596,7 @@ func (rf *recordFlags) start(opts conn.Options) (*history.Recorder, error) {
 	hdr := history.Header{ToolVersion: version, URL: opts.URL, RequestHeaders: opts.Header}
 	return history.Create(path, hdr, history.RecordOptions{
 		Redactor: rf.redactor(),
-		Context:  history.Context{PingsOn: opts.PingInterval > 0},
+		Context:  history.Context{PingsOn: opts.PingInterval > 0, Dialects: dialects},
 	})
 }
 
@@ -614,6 +619,7 @@ func runExplain(args []string, stdin io.Reader, stdout io.Writer) error {
 	fs := newFlagSet("explain", explainHelp)
 	sub := fs.String("subprotocol", "", "read private codes and messages in the dialect of subprotocol `P`")
 	host := fs.String("host", "", "read private codes as the service at `HOST` defines them")
+	dialectsFile := fs.String("dialects", "", "read your services' codes and error shapes from `FILE`")
 	list := fs.Bool("list", false, "print the whole close-code table")
 	causes := fs.Bool("causes", false, "print every failure cause wsdbg names")
 	category := fs.String("category", "", "with --list: only codes of category `C` (standard, local-only, registered, private, invalid)")
@@ -657,7 +663,7 @@ func runExplain(args []string, stdin io.Reader, stdout io.Writer) error {
 		}
 		term = string(b)
 	}
-	dialects, err := loadDialects()
+	dialects, err := loadDialects(*dialectsFile)
 	if err != nil {
 		return err
 	}
@@ -672,14 +678,18 @@ func runExplain(args []string, stdin io.Reader, stdout io.Writer) error {
 	return err
 }
 
-// loadDialects reads the user's dialect file, if there is one.
-func loadDialects() (*decode.Dialects, error) {
-	path, err := dialectsPath()
-	if err != nil {
-		return nil, nil
+// loadDialects reads the dialect file named on the command line, or else
+// the default one if it exists.
+func loadDialects(named string) (*decode.Dialects, error) {
+	path := named
+	if path == "" {
+		var err error
+		if path, err = dialectsPath(); err != nil {
+			return nil, nil
+		}
 	}
 	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) && named == "" {
 		return nil, nil
 	}
 	if err != nil {

@@ -23,6 +23,8 @@ import (
 	"github.com/wsdbg/wsdbg/conn/demo"
 	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/history"
+	"github.com/wsdbg/wsdbg/themes"
+	"github.com/wsdbg/wsdbg/tui"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -78,6 +80,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runSessions(args[1:], stdout)
 	case "export":
 		err = runExport(args[1:], stdout)
+	case "replay":
+		err = runReplay(args[1:], stdout, stderr)
 	default:
 		if strings.HasPrefix(cmd, "-") || strings.Contains(cmd, "://") {
 			err = runTUI(args, stdout, stderr)
@@ -114,6 +118,7 @@ Usage:
   wsdbg demo [--serve-only]      a local server that shows every kind of failure
   wsdbg explain CODE|CAUSE|-     what a close code, failure or error reply means
   wsdbg sessions [--prune]       list (or prune) recorded sessions
+  wsdbg replay FILE [--to URL]   browse a recording (or a HAR), or send it again
   wsdbg export FILE --format F   a recording as HAR, a Markdown report or NDJSON
   wsdbg help COMMAND             help on a command
   wsdbg --version
@@ -508,6 +513,8 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	serveOnly := fs.Bool("serve-only", false, "print the URL and serve until interrupted")
 	tail := fs.Bool("tail", false, "run tail against the demo server")
 	addr := fs.String("addr", "", "listen on `ADDR` (default 127.0.0.1, random port)")
+	var uf uiFlags
+	uf.register(fs)
 	positional, err := parseArgs(fs, args, stdout)
 	if err != nil {
 		return err
@@ -533,19 +540,54 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		return nil
 	}
-	return openTUI(conn.Options{URL: srv.URL(), ConnectTimeout: conn.DefaultConnectTimeout, Subprotocols: []string{"wsdbg-demo"}}, stdout, stderr)
+	if err := uf.validate(); err != nil {
+		return err
+	}
+	return openTUI(conn.Options{URL: srv.URL(), ConnectTimeout: conn.DefaultConnectTimeout, Subprotocols: []string{"wsdbg-demo"}}, &uf, stderr)
 }
 
 const tuiHelp = `Usage: wsdbg [flags] URL
        wsdbg [flags] curl 'URL' -H ...     (a browser's "Copy as cURL")
 
-Opens the debugger on a ws:// or wss:// endpoint.
+Opens the debugger on a ws:// or wss:// endpoint: every frame in a
+scrollable, filterable log, payloads decoded, and closes, error replies and
+failures explained. Press ? inside for the keys.
+
+Examples:
+  wsdbg wss://api.example.com/ws -H 'Authorization: Bearer TOKEN'
+  wsdbg --subprotocol graphql-transport-ws --ping 20s wss://api.example.com/graphql
+  wsdbg --theme light --no-record ws://localhost:8080/ws
 `
+
+// uiFlags are the flags of the commands that open the debugger.
+type uiFlags struct {
+	record   recordFlags
+	theme    string
+	dialects string
+}
+
+func (uf *uiFlags) register(fs *flag.FlagSet) {
+	uf.record.register(fs)
+	fs.StringVar(&uf.theme, "theme", "auto", "colour theme `NAME`: auto, "+strings.Join(themes.Names(), ", "))
+	fs.StringVar(&uf.dialects, "dialects", "", "read your services' codes and error shapes from `FILE`")
+}
+
+func (uf *uiFlags) validate() error {
+	if uf.theme == "auto" || uf.theme == "" {
+		return nil
+	}
+	if _, err := themes.Get(uf.theme, true); err != nil {
+		return usagef("--theme: unknown theme %q (one of %s)", uf.theme, strings.Join(themes.Names(), ", "))
+	}
+	return nil
+}
 
 func runTUI(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("wsdbg", tuiHelp)
 	var cf connFlags
 	cf.register(fs)
+	var uf uiFlags
+	uf.register(fs)
 	positional, err := parseArgs(fs, args, stdout)
 	if err != nil {
 		return err
@@ -554,12 +596,65 @@ func runTUI(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return openTUI(opts, stdout, stderr)
+	if err := uf.validate(); err != nil {
+		return err
+	}
+	return openTUI(opts, &uf, stderr)
 }
 
-func openTUI(opts conn.Options, stdout, stderr io.Writer) error {
-	_ = opts
-	return usagef("the terminal UI is not built yet; use 'wsdbg tail'")
+// openTUI connects and runs the debugger until the user quits.
+func openTUI(opts conn.Options, uf *uiFlags, stderr io.Writer) error {
+	if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {
+		return usagef("the debugger needs a terminal; use 'wsdbg tail' in scripts and pipes")
+	}
+	dialects, err := loadDialects(uf.dialects)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	rec, err := uf.record.start(opts, dialects)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	c := conn.Dial(ctx, opts)
+	defer c.Shutdown()
+	to := tuiOptions(opts, uf, dialects)
+	to.Source = c
+	if rec != nil {
+		defer func() {
+			rec.Close()
+			fmt.Fprintln(stderr, "wsdbg: session recorded to", rec.Path())
+		}()
+		to.Recording = rec.Path()
+		to.OnEvent = func(ev conn.Event) { rec.Append(ev) }
+	}
+	return tui.Run(ctx, to)
+}
+
+// tuiOptions are the debugger's options shared by live sessions and replays.
+func tuiOptions(opts conn.Options, uf *uiFlags, dialects *decode.Dialects) tui.Options {
+	to := tui.Options{
+		URL:      opts.URL,
+		Conn:     opts,
+		Theme:    uf.theme,
+		Dialects: dialects,
+		Redact:   uf.record.redactor(),
+	}
+	if to.Theme == "auto" {
+		to.Theme = ""
+	}
+	if dir, err := history.DefaultDir(); err == nil {
+		to.HistoryFile = filepath.Join(filepath.Dir(dir), "sent_history")
+	}
+	if dir, err := os.UserConfigDir(); err == nil {
+		to.SnippetsFile = filepath.Join(dir, "wsdbg", "snippets.json")
+	}
+	return to
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // recordFlags choose where (and whether) a session is recorded.
@@ -818,4 +913,158 @@ func runExport(args []string, stdout io.Writer) error {
 		return err
 	}
 	return bw.Flush()
+}
+
+const replayHelp = `Usage: wsdbg replay FILE [--play [--speed X] [--no-gaps]]
+       wsdbg replay FILE --to URL [connection flags] [--speed X] [--no-gaps]
+
+Opens a recording (or a HAR file exported from Chrome DevTools) in the
+debugger, offline: the whole session at once, or with --play in time.
+
+With --to, sends the recording's outgoing messages to a live endpoint with
+their original spacing, records the new session, prints it as tail does,
+and says where the replies differ from the recorded ones. Credentials come
+from the flags (-H ...), never from the recording.
+
+Exit status with --to: 0 when every reply matched, 1 when some differ or
+the connection failed.
+
+Examples:
+  wsdbg replay ~/.local/state/wsdbg/sessions/2026-11-22T02-10-00_api.example.com.wsdbg.jsonl
+  wsdbg replay session.har --play --speed 4
+  wsdbg replay bug.wsdbg.jsonl --to ws://localhost:8080/ws -H 'Authorization: Bearer TOKEN'
+`
+
+func runReplay(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("replay", replayHelp)
+	var cf connFlags
+	cf.register(fs)
+	var uf uiFlags
+	uf.register(fs)
+	to := fs.String("to", "", "send the recording's messages to `URL`")
+	play := fs.Bool("play", false, "play the recording in time instead of showing it at once")
+	speed := fs.Float64("speed", 1, "playback speed `X`, 0.5 to 20")
+	noGaps := fs.Bool("no-gaps", false, "shorten every pause to at most a quarter second")
+	positional, err := parseArgs(fs, args, stdout)
+	if err != nil {
+		return err
+	}
+	if len(positional) != 1 {
+		return usagef("replay needs one recording file")
+	}
+	if *speed < history.MinSpeed || *speed > history.MaxSpeed {
+		return usagef("--speed must be between %g and %d", history.MinSpeed, history.MaxSpeed)
+	}
+	if err := uf.validate(); err != nil {
+		return err
+	}
+	rec, err := history.Open(positional[0])
+	if err != nil {
+		return err
+	}
+	defer rec.Close()
+	for _, p := range rec.Problems() {
+		fmt.Fprintf(stderr, "wsdbg: %s: %v\n", positional[0], p)
+	}
+	dialects, err := loadDialects(uf.dialects)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if *to != "" {
+		opts, err := cf.options(*to)
+		if err != nil {
+			return err
+		}
+		return resend(rec, opts, &uf, dialects, *speed, *noGaps, stdout)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {
+		return usagef("the debugger needs a terminal; use 'wsdbg tail FILE' to print a recording")
+	}
+	hdr := rec.Header()
+	o := tuiOptions(conn.Options{URL: hdr.URL, Header: hdr.RequestHeaders}, &uf, dialects)
+	o.Title = "wsdbg replay"
+	o.Source = tui.Replay(ctx, rec)
+	if *play {
+		o.Source = playback(ctx, rec, *speed, *noGaps)
+	}
+	return tui.Run(ctx, o)
+}
+
+// playback plays a recording in time as a source of events.
+func playback(ctx context.Context, rec *history.Recording, speed float64, noGaps bool) tui.Source {
+	p := history.NewPlayer(rec, nil)
+	p.SetNoGaps(noGaps)
+	p.Play(speed)
+	ch := make(chan conn.Event, 64)
+	go func() {
+		defer close(ch)
+		defer p.Close()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case pb, ok := <-p.Events():
+				if !ok || pb.End {
+					return
+				}
+				ev := pb.Event
+				if pb.Err != nil {
+					ev = conn.Event{Type: conn.EventWarning, Failure: &decode.Failure{Message: "recording: " + pb.Err.Error()}}
+				}
+				select {
+				case ch <- ev:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return eventSource(ch)
+}
+
+type eventSource <-chan conn.Event
+
+func (s eventSource) Events() <-chan conn.Event { return s }
+
+// resend sends a recording to a live endpoint and compares the replies.
+func resend(rec *history.Recording, opts conn.Options, uf *uiFlags, dialects *decode.Dialects, speed float64, noGaps bool, stdout io.Writer) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	replayed, err := history.ResendTo(ctx, rec, opts, speed, noGaps)
+	w := bufio.NewWriter(stdout)
+	defer w.Flush()
+	out, rerr := uf.record.start(opts, dialects)
+	if rerr != nil {
+		return rerr
+	}
+	for _, r := range replayed {
+		if out != nil {
+			out.AppendRecord(r)
+		}
+		fmt.Fprintln(w, history.FormatLine(r, history.LineOptions{}))
+	}
+	if out != nil {
+		out.Close()
+		fmt.Fprintln(w, "recorded to", out.Path())
+	}
+	var recorded history.Records
+	for i := 0; i < rec.Len(); i++ {
+		if r, err := rec.Record(i); err == nil {
+			recorded = append(recorded, r)
+		}
+	}
+	diffs := history.Diff(recorded, replayed)
+	if len(diffs) == 0 && err == nil {
+		fmt.Fprintln(w, "every reply matched the recording")
+		return nil
+	}
+	for _, d := range diffs {
+		fmt.Fprintln(w, "differs:", d.Summary)
+	}
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("%d replies differ from the recording", len(diffs))
 }

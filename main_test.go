@@ -308,3 +308,24 @@ func TestExplain(t *testing.T) {
 		t.Fatalf("explain banana: exit %d", code)
 	}
 }
+
+func TestReplayToLiveEndpoint(t *testing.T) {
+	u := startDemo(t)
+	file := filepath.Join(t.TempDir(), "r.wsdbg.jsonl")
+	if code, _, _ := runCLI(t, "echo one\necho two\n", "tail", "--record", file, u); code != 0 {
+		t.Fatalf("recording exit %d", code)
+	}
+	again := filepath.Join(t.TempDir(), "again.wsdbg.jsonl")
+	code, out, stderr := runCLI(t, "", "replay", file, "--to", u, "--no-gaps", "--record", again)
+	// The demo's ticks differ between runs, so the replies need not all
+	// match; the echoes must have come back and the new session recorded.
+	if !strings.Contains(out, "one") || !strings.Contains(out, "two") || !strings.Contains(out, again) {
+		t.Fatalf("exit %d, stderr %q\n%s", code, stderr, out)
+	}
+	if _, err := os.Stat(again); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := runCLI(t, "", "replay", file, "--speed", "100"); code != exitUsage {
+		t.Fatalf("bad speed: exit %d", code)
+	}
+}

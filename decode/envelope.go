@@ -683,7 +683,9 @@ func explainErrorCode(d *dialect, code json.RawMessage, fallback *dialect, host 
 			return entryExplanation(e, owner)
 		}
 	}
-	if fallback != nil && (host == "" || d.is(fallback)) {
+	// Shape-implied tables apply anywhere; tables of host-specific
+	// services (exchanges) only when the host is unknown or theirs.
+	if fallback != nil && (len(fallback.hosts) == 0 || host == "" || d.is(fallback)) {
 		if e, ok := fallback.errorCodes[key]; ok {
 			return entryExplanation(e, fallback)
 		}

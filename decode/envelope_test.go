@@ -317,3 +317,13 @@ func TestBinaryMQTTTrafficIsNotAnError(t *testing.T) {
 		}
 	}
 }
+
+func TestEnvelopeConventionAppliesOnAnyHost(t *testing.T) {
+	p := []byte(`{"type":"error","data":{"code":4001,"message":"token expired"},"meta":{"request_id":"r"}}`)
+	for _, ctx := range []EnvelopeContext{{}, {Host: "127.0.0.1:8080"}, {Subprotocol: "chat", Host: "api.example.com"}} {
+		env, ok := DetectEnvelope(p, ctx)
+		if !ok || env.Explanation.Name == "" {
+			t.Errorf("%+v: detected %v, explanation %q", ctx, ok, env.Explanation.Name)
+		}
+	}
+}

@@ -254,6 +254,9 @@ func compactHistory(path string, lines []string) error {
 
 func loadSnippets(path string) ([]snippet, error) {
 	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // no snippets file is the usual case
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -9,33 +9,45 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/history"
 )
+
+// Copier puts text on the clipboard and says how. history.Clipboard is one.
+type Copier interface {
+	Copy(text string) (history.CopyMethod, error)
+}
 
 // copiedMsg reports how copying went.
 type copiedMsg struct {
 	what   string
 	size   int
-	method string
+	method history.CopyMethod
+	osc52  string // the OSC 52 sequence to print, when that is how it is copied
 	err    error
 }
 
-// Bug reports carry the end of the session; a reproduction needs what was
-// sent, not everything.
+// How much a bug report and the repro commands take in.
 const (
-	reportRows = 500
-	reproRows  = 200
+	reportBefore = 30 // events listed before the selected one
+	reproSent    = 20 // sent messages listed after the commands
 )
 
 // copyText copies text in the background: clipboard helpers may take a
-// moment and the screen must not wait for them.
+// moment and the screen must not wait for them. Without a Copier, the
+// system clipboard is tried, then OSC 52 through the program's own output,
+// so the sequence cannot land in the middle of a frame.
 func (m *Model) copyText(what, text string) tea.Cmd {
-	if m.opts.Copier == nil {
-		return m.setNotice("copy unavailable: no clipboard", true)
-	}
 	c := m.opts.Copier
 	return func() tea.Msg {
-		method, err := c.Copy(text)
-		return copiedMsg{what: what, size: len(text), method: method, err: err}
+		msg := copiedMsg{what: what, size: len(text)}
+		if c != nil {
+			msg.method, msg.err = c.Copy(text)
+			return msg
+		}
+		var osc bytes.Buffer
+		msg.method, msg.err = history.Clipboard{Terminal: &osc}.Copy(text)
+		msg.osc52 = osc.String()
+		return msg
 	}
 }
 
@@ -43,11 +55,18 @@ func (m *Model) onCopied(msg copiedMsg) tea.Cmd {
 	if msg.err != nil {
 		return m.setNotice(fmt.Sprintf("could not copy %s: %v", msg.what, msg.err), true)
 	}
-	how := ""
-	if msg.method != "" {
-		how = " via " + msg.method
+	note := m.setNotice(fmt.Sprintf("copied %s (%s) to the %s", msg.what, humanBytes(int64(msg.size)), clipboardName(msg.method)), false)
+	if msg.osc52 != "" {
+		return tea.Batch(tea.Raw(msg.osc52), note)
 	}
-	return m.setNotice(fmt.Sprintf("copied %s (%s)%s", msg.what, humanBytes(int64(msg.size)), how), false)
+	return note
+}
+
+func clipboardName(m history.CopyMethod) string {
+	if m == history.CopyOSC52 {
+		return "clipboard via OSC 52"
+	}
+	return string(m)
 }
 
 // copySelected copies the selected row's payload: pretty JSON when it is
@@ -69,12 +88,13 @@ func (m *Model) copySelected() tea.Cmd {
 			return m.copyText("payload as pretty JSON", buf.String())
 		}
 	case r.op == conn.OpBinary:
-		return m.copyText("binary payload as hex", hexPreviewAll(p))
+		return m.copyText("binary payload as hex", hexLines(p))
 	}
 	return m.copyText("payload", string(p))
 }
 
-func hexPreviewAll(p []byte) string {
+// hexLines writes bytes as hex, 16 to a line: the form /hex reads back.
+func hexLines(p []byte) string {
 	var b strings.Builder
 	b.Grow(len(p) * 3)
 	for k, c := range p {
@@ -90,46 +110,70 @@ func hexPreviewAll(p []byte) string {
 	return b.String()
 }
 
-// copyReport copies a Markdown bug report around the selected row.
+// copyReport copies a Markdown bug report about the selected row: the
+// handshake it belongs to and the events leading to it.
 func (m *Model) copyReport() tea.Cmd {
-	if m.opts.BugReport == nil {
-		return m.setNotice("bug reports are unavailable here", true)
+	if m.displayLen() == 0 {
+		return m.setNotice("nothing selected", true)
 	}
-	n := m.store.len()
-	start := max(0, n-reportRows)
-	selected := -1
-	if m.displayLen() > 0 {
-		sel := m.rowAt(m.sel)
-		if sel < start {
-			start = max(0, sel-reportRows/10)
+	sel := m.rowAt(m.sel)
+	first := max(0, sel-reportBefore)
+	var rows []int
+	for i := sel; i >= 0; i-- {
+		if m.store.row(i).typ == conn.EventOpen {
+			if i < first {
+				rows = append(rows, i)
+			}
+			break
 		}
-		selected = sel - start
 	}
-	end := min(n, start+4*reportRows)
-	events := make([]conn.Event, 0, end-start)
-	for i := start; i < end; i++ {
-		events = append(events, m.store.event(i))
+	for i := first; i <= sel; i++ {
+		rows = append(rows, i)
 	}
-	if selected >= len(events) {
-		selected = -1
+	ctx := history.Context{PingsOn: m.sess.pingsOn, Dialects: m.opts.Dialects}
+	recs := make(history.Records, 0, len(rows))
+	for _, i := range rows {
+		ev := m.store.event(i)
+		ctx.Observe(ev)
+		recs = append(recs, history.FromEvent(ev, ctx))
 	}
-	return m.copyText("bug report", m.opts.BugReport(m.opts.Conn, events, selected))
+	report := history.BugReport(recs, len(recs)-1, len(recs)-1, m.opts.Redact)
+	return m.copyText("bug report", report)
 }
 
-// copyRepro copies commands that reproduce what was sent.
+// copyRepro copies commands that open the same connection, followed by the
+// last messages sent in this session.
 func (m *Model) copyRepro() tea.Cmd {
-	if m.opts.Repro == nil {
-		return m.setNotice("repro commands are unavailable here", true)
+	o := m.opts.Conn
+	if o.URL == "" {
+		o.URL = m.sess.url
 	}
-	var sent []conn.Event
-	for i := m.store.len() - 1; i >= 0 && len(sent) < reproRows; i-- {
+	if o.URL == "" {
+		return m.setNotice("no URL to reproduce", true)
+	}
+	wsdbg, websocat, wscat := history.ReproCommands(o, m.opts.Redact)
+	var b strings.Builder
+	fmt.Fprintf(&b, "# wsdbg\n%s\n# websocat\n%s\n# wscat\n%s\n", wsdbg, websocat, wscat)
+
+	var sent []string
+	for i := m.store.len() - 1; i >= 0 && len(sent) < reproSent; i-- {
 		r := m.store.row(i)
-		if r.typ == conn.EventMessage && r.dir == conn.Out && !r.op.IsControl() {
-			sent = append(sent, m.store.event(i))
+		if r.typ != conn.EventMessage || r.dir != conn.Out || r.op.IsControl() {
+			continue
+		}
+		p := m.store.payload(i)
+		if r.op == conn.OpBinary {
+			sent = append(sent, "/hex "+strings.ReplaceAll(hexLines(p), "\n", " "))
+		} else {
+			sent = append(sent, m.opts.Redact.Payload(string(p)))
 		}
 	}
-	for a, b := 0, len(sent)-1; a < b; a, b = a+1, b-1 {
-		sent[a], sent[b] = sent[b], sent[a]
+	if len(sent) > 0 {
+		b.WriteString("\n# then send, in order (binary as wsdbg's /hex):\n")
+		for k := len(sent) - 1; k >= 0; k-- {
+			b.WriteString(sent[k])
+			b.WriteByte('\n')
+		}
 	}
-	return m.copyText("repro commands", m.opts.Repro(m.opts.Conn, sent))
+	return m.copyText("repro commands", b.String())
 }

@@ -94,8 +94,12 @@ func padRight(s string, width int) string {
 	if width <= 0 {
 		return ""
 	}
-	w := ansi.StringWidth(s)
+	w := textWidth(s)
 	if w > width {
+		if printableASCII(s) {
+			// One byte per cell.
+			return s[:width-1] + "…"
+		}
 		s = ansi.Truncate(s, width, "…")
 		w = ansi.StringWidth(s)
 	}
@@ -104,7 +108,7 @@ func padRight(s string, width int) string {
 
 // padLeft right-aligns s in width cells.
 func padLeft(s string, width int) string {
-	w := ansi.StringWidth(s)
+	w := textWidth(s)
 	if w >= width {
 		return s
 	}

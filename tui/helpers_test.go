@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/history"
 )
 
 // t0 is the fixed start of every scripted session.
@@ -84,7 +85,7 @@ type recordingCopier struct {
 	err  error
 }
 
-func (c *recordingCopier) Copy(text string) (string, error) {
+func (c *recordingCopier) Copy(text string) (history.CopyMethod, error) {
 	if c.err != nil {
 		return "", c.err
 	}

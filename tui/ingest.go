@@ -213,6 +213,7 @@ func (m *Model) classifyMessage(r *row, idx int32, ev conn.Event) {
 	if q := m.store.row(int(req)); q.link < 0 {
 		q.link = idx
 		q.flags |= flagRequest
+		m.rowCache.forget(req) // its badges change
 	}
 }
 

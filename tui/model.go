@@ -19,13 +19,9 @@ import (
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/history"
 	"github.com/wsdbg/wsdbg/themes"
 )
-
-// Copier puts text on the clipboard and says how (e.g. "OSC 52", "xclip").
-type Copier interface {
-	Copy(text string) (method string, err error)
-}
 
 // Options configure the interface.
 type Options struct {
@@ -35,7 +31,7 @@ type Options struct {
 	Source    Source       // a *conn.Client, or a recording being replayed
 	Theme     string       // a themes name; "" or "auto" follows the terminal's background
 	NoColor   bool         // no colours at all (Run sets it when NO_COLOR is set)
-	Copier    Copier       // the clipboard; copying is unavailable when nil
+	Copier    Copier       // nil: the system clipboard, else OSC 52 through the terminal
 	Recording string       // where the session is being recorded; "" when it is not
 	Dialects  *decode.Dialects
 	IDPaths   []string // extra dotted paths to request ids, tried before id, request_id, ref, nonce
@@ -47,10 +43,8 @@ type Options struct {
 	HistoryFile  string // sent lines are kept here across sessions; "" keeps them in memory
 	SnippetsFile string // named payloads for /snip and ctrl+o
 
-	// BugReport and Repro produce what Y and c copy. events is the whole
-	// session; selected is the index of the selected row, -1 when none.
-	BugReport func(o conn.Options, events []conn.Event, selected int) string
-	Repro     func(o conn.Options, events []conn.Event) string
+	// Redact says what bug reports and repro commands hide.
+	Redact history.Redactor
 }
 
 type focusPane uint8
@@ -72,6 +66,7 @@ type Model struct {
 	width, height int
 
 	store    *store
+	paints   [3]rowPaints // log rows: plain, selected, selected while unfocused
 	sess     session
 	rowCache rowTextCache
 	links    linker
@@ -104,9 +99,8 @@ type Model struct {
 
 	notice noticeState
 
-	pump       *pump
-	live       Live
-	sourceDone bool
+	pump *pump
+	live Live
 }
 
 type noticeState struct {
@@ -229,6 +223,7 @@ func (m *Model) applyTheme() {
 	fs.Cursor.Color = th.Cursor
 	m.filterBar.SetStyles(fs)
 
+	m.paints = [3]rowPaints{newRowPaints(m, nil), newRowPaints(m, &th.Selected), newRowPaints(m, &th.SelectedBlurred)}
 	m.rowCache.reset()
 	m.invalidateInspector()
 }
@@ -314,11 +309,8 @@ func (m *Model) ingestBatch(b eventBatchMsg) tea.Cmd {
 		m.onRowsShown(added)
 	}
 	if b.done {
-		m.sourceDone = true
 		m.sess.ended = true
-		if m.sess.state != stateClosed {
-			m.sess.state = stateClosed
-		}
+		m.sess.state = stateClosed
 	} else if m.pump != nil {
 		cmds = append(cmds, m.pump.next())
 	}
@@ -380,12 +372,27 @@ func (m *Model) quit() tea.Cmd {
 // Run shows the interface until the user quits or ctx is cancelled. It does
 // not close the source: the caller owns it.
 func Run(ctx context.Context, opts Options) error {
-	if opts.Source == nil {
-		return fmt.Errorf("tui: no source of events")
+	p, stop, err := newProgram(ctx, opts)
+	if err != nil {
+		return err
 	}
-	if opts.Theme != "" && !opts.NoColor {
+	defer stop()
+	_, err = p.Run()
+	if err != nil && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// newProgram builds the program Run runs; extra options let tests bind it to
+// a pseudo-terminal. stop ends the draining of the source.
+func newProgram(ctx context.Context, opts Options, extra ...tea.ProgramOption) (*tea.Program, func(), error) {
+	if opts.Source == nil {
+		return nil, nil, fmt.Errorf("tui: no source of events")
+	}
+	if opts.Theme != "" {
 		if _, err := themes.Get(opts.Theme, true); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
 	if os.Getenv("NO_COLOR") != "" {
@@ -393,10 +400,6 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	m := NewModel(opts)
 	m.pump = startPump(ctx, opts.Source, opts.OnEvent)
-	defer m.pump.stop()
-	_, err := tea.NewProgram(m, tea.WithContext(ctx)).Run()
-	if err != nil && ctx.Err() != nil {
-		return nil
-	}
-	return err
+	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx)}, extra...)...)
+	return p, m.pump.stop, nil
 }

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -358,6 +359,9 @@ func TestRequestAndReplyAreLinked(t *testing.T) {
 		textOut(0, `{"id":"a1","op":"get"}`),
 		textOut(10*time.Millisecond, `{"meta":{"corr":9},"op":"get"}`),
 		textIn(20*time.Millisecond, `{"event":"noise","id":"zz"}`),
+	)
+	_ = plainScreen(m) // the requests are drawn before their replies arrive
+	feed(m,
 		textIn(52*time.Millisecond, `{"id":"a1","result":42}`),
 		textIn(60*time.Millisecond, `{"meta":{"corr":9},"ok":true}`),
 	)
@@ -372,8 +376,8 @@ func TestRequestAndReplyAreLinked(t *testing.T) {
 		t.Errorf("configured path: reply linked to %d, want 1", got)
 	}
 	out := plainScreen(m)
-	if !strings.Contains(out, "reply 52ms") || !strings.Contains(out, "reply 50ms") {
-		t.Errorf("latency badges missing:\n%s", out)
+	if !strings.Contains(out, "reply 52ms") || !strings.Contains(out, "reply 50ms") || strings.Count(out, " req ") != 2 {
+		t.Errorf("latency or request badges missing:\n%s", out)
 	}
 	m.sel = 3
 	press(m, "%")
@@ -434,9 +438,9 @@ func TestInspectorFramesFormatsAndWrap(t *testing.T) {
 	if !m.insp.wrap || !m.insp.vp.SoftWrap {
 		t.Error("w did not turn wrapping on")
 	}
-	press(m, "tab")
+	press(m, "tab", "tab")
 	if m.focus != focusInspector {
-		t.Fatalf("tab from the log focused %d, want the inspector", m.focus)
+		t.Fatalf("tab, tab from the log focused %d, want the inspector", m.focus)
 	}
 	before := m.insp.vp.YOffset()
 	press(m, "j", "j")
@@ -445,23 +449,20 @@ func TestInspectorFramesFormatsAndWrap(t *testing.T) {
 	}
 }
 
-func TestCopyPayloadReportAndErrors(t *testing.T) {
+func TestCopyPayloadReportReproAndErrors(t *testing.T) {
 	cp := &recordingCopier{}
-	var reportSelected = -2
 	m, _ := newTestModel(t, 80, 24, Options{
 		Copier: cp,
-		BugReport: func(o conn.Options, evs []conn.Event, selected int) string {
-			reportSelected = selected
-			return fmt.Sprintf("# report\n%d events", len(evs))
-		},
+		Conn:   conn.Options{URL: "wss://example.com/ws?token=s3cret", Header: http.Header{"Authorization": {"Bearer abc.def.ghi"}}},
 	})
 	feed(m, sampleSession()...)
+	feed(m, textOut(8*time.Second, `{"op":"login","token":"hunter2"}`))
 	m.sel = 3
 	press(m, "y")
 	if cp.text != "{\n  \"id\": 7,\n  \"ok\": true\n}" {
 		t.Fatalf("y copied %q", cp.text)
 	}
-	if !strings.Contains(m.notice.text, "copied payload as pretty JSON (27B) via test clipboard") {
+	if !strings.Contains(m.notice.text, "copied payload as pretty JSON (27B) to the test clipboard") {
 		t.Errorf("notice: %q", m.notice.text)
 	}
 	m.sel = 5
@@ -469,14 +470,30 @@ func TestCopyPayloadReportAndErrors(t *testing.T) {
 	if cp.text != "00 01 02 ff 20 62 69 6e 61 72 79" {
 		t.Errorf("binary copied as %q", cp.text)
 	}
+
+	m.sel = 8
 	press(m, "Y")
-	if cp.text != "# report\n11 events" || reportSelected != 5 {
-		t.Errorf("Y copied %q with selected %d", cp.text, reportSelected)
+	for _, want := range []string{"## WebSocket bug report", "token expired", "4001", "chat.v1"} {
+		if !strings.Contains(cp.text, want) {
+			t.Errorf("bug report lacks %q:\n%s", want, cp.text)
+		}
 	}
+	if !strings.Contains(m.notice.text, "copied bug report") {
+		t.Errorf("notice after Y: %q", m.notice.text)
+	}
+
 	press(m, "c")
-	if !m.notice.isErr || !strings.Contains(m.notice.text, "repro commands are unavailable") {
-		t.Errorf("c without a repro function: %+v", m.notice)
+	for _, want := range []string{"wsdbg ", "websocat ", "wscat ", `{"id":7,"op":"subscribe","channel":"ticker"}`, `"op":"login"`} {
+		if !strings.Contains(cp.text, want) {
+			t.Errorf("repro lacks %q:\n%s", want, cp.text)
+		}
 	}
+	for _, secret := range []string{"s3cret", "abc.def.ghi", "hunter2"} {
+		if strings.Contains(cp.text, secret) {
+			t.Errorf("repro leaks %q:\n%s", secret, cp.text)
+		}
+	}
+
 	cp.err = errCopy
 	press(m, "y")
 	if !m.notice.isErr || !strings.Contains(m.notice.text, "could not copy") || !strings.Contains(plainScreen(m), "no clipboard helper found") {

@@ -32,6 +32,7 @@ const (
 	badgeViolation
 	badgeFragments
 	badgeLatency
+	badgeKindCount
 )
 
 type badge struct {
@@ -56,6 +57,7 @@ const (
 	toneClose
 	toneWarning
 	toneEvent
+	toneCount
 )
 
 // rowTextCache keeps the rendering of recently visible rows. It is bounded:
@@ -78,6 +80,8 @@ func (c *rowTextCache) put(i int32, t rowText) {
 	}
 	c.entries[i] = t
 }
+
+func (c *rowTextCache) forget(i int32) { delete(c.entries, i) }
 
 func (c *rowTextCache) reset() { c.entries = nil }
 
@@ -279,12 +283,14 @@ func failureSummary(ev *conn.Event) string {
 	if ev == nil || ev.Failure == nil {
 		return "failure"
 	}
-	ex := decode.ExplainFailure(*ev.Failure)
-	msg := ex.Name
-	if ev.Failure.Message != "" {
-		msg += ": " + ev.Failure.Message
+	var parts []string
+	if f := ev.Failure; f.Kind != "" || f.Cause != "" {
+		parts = append(parts, decode.ExplainFailure(*f).Name)
 	}
-	return decode.Sanitize(msg)
+	if ev.Failure.Message != "" {
+		parts = append(parts, ev.Failure.Message)
+	}
+	return decode.Sanitize(strings.Join(parts, ": "))
 }
 
 // opcodeLabel is the log's short name for a row's kind.
@@ -355,78 +361,60 @@ func previewStart(width int) int {
 
 // renderRow renders row i as exactly width cells.
 func (m *Model) renderRow(i, width int, selected bool) string {
-	th := &m.theme
 	r := m.store.row(i)
 	t := m.rowTextOf(i)
 	narrow := narrowLog(width)
-
-	var sel lipgloss.Style
-	styled := func(s lipgloss.Style, text string) string {
-		if selected {
-			s = s.Inherit(sel)
-		}
-		return s.Render(text)
-	}
-	if selected {
-		sel = th.SelectedBlurred
-		if m.focus == focusLog {
-			sel = th.Selected
-		}
-	}
-	space := func(n int) string {
-		if n <= 0 {
-			return ""
-		}
-		if selected {
-			return sel.Render(strings.Repeat(" ", n))
-		}
-		return strings.Repeat(" ", n)
-	}
-
-	var b strings.Builder
+	p := &m.paints[0]
 	gutter := "  "
 	if selected {
 		gutter = "> "
+		p = &m.paints[2]
+		if m.focus == focusLog {
+			p = &m.paints[1]
+		}
 	}
-	b.WriteString(styled(th.Time, gutter))
+
+	var b strings.Builder
+	b.Grow(width * 3)
+	b.WriteString(p.time.render(gutter))
 	var ts string
 	if m.relTime {
 		ts = sinceStart(r.time().Sub(m.sess.origin()), narrow)
 	} else {
 		ts = clockTime(r.time(), narrow)
 	}
-	b.WriteString(styled(th.Time, ts))
-	b.WriteString(space(1))
-	dirStyle := th.DirIn
-	if r.dir == conn.Out {
-		dirStyle = th.DirOut
+	b.WriteString(p.time.render(ts))
+	b.WriteString(p.gap.render(" "))
+	dir := p.dirIn
+	switch {
+	case !r.isMessage() && r.typ != conn.EventClose:
+		dir = p.event
+	case r.dir == conn.Out:
+		dir = p.dirOut
 	}
-	if !r.isMessage() && r.typ != conn.EventClose {
-		dirStyle = th.Time
-	}
-	b.WriteString(styled(dirStyle, dirLabel(r)))
-	b.WriteString(space(1))
-	b.WriteString(styled(th.Opcode, padRight(opcodeLabel(r), opWidth)))
-	b.WriteString(space(1))
+	b.WriteString(dir.render(dirLabel(r)))
+	b.WriteString(p.gap.render(" "))
+	b.WriteString(p.opcode.render(padRight(opcodeLabel(r), opWidth)))
+	b.WriteString(p.gap.render(" "))
 	size := ""
 	if r.payload.n > 0 || r.isMessage() {
 		size = humanBytes(int64(r.payload.n))
 	}
-	b.WriteString(styled(th.Size, padLeft(size, sizeWidth)))
-	b.WriteString(space(1))
+	b.WriteString(p.size.render(padLeft(size, sizeWidth)))
+	b.WriteString(p.gap.render(" "))
 
 	rest := width - previewStart(width)
 	if rest <= 0 {
 		return fit(b.String(), width)
 	}
-	badges, badgesWidth := m.renderBadges(t.badges, rest/2, selected, sel)
+	badges, badgesWidth := renderBadges(t.badges, rest/2, p)
 	previewWidth := rest - badgesWidth
 	if badgesWidth > 0 {
 		previewWidth--
 	}
-	b.WriteString(m.renderPreview(t, previewWidth, selected, sel))
+	b.WriteString(m.renderPreview(t, previewWidth, p))
 	if badgesWidth > 0 {
-		b.WriteString(space(1))
+		b.WriteString(p.gap.render(" "))
 		b.WriteString(badges)
 	}
 	return b.String()
@@ -449,61 +437,55 @@ func (m *Model) previewStyle(tone previewTone) lipgloss.Style {
 	return th.Preview
 }
 
+func (m *Model) badgeStyle(kind badgeKind) lipgloss.Style {
+	th := &m.theme
+	switch kind {
+	case badgeError:
+		return th.BadgeError
+	case badgeClose:
+		return th.BadgeClose
+	case badgeViolation:
+		return th.BadgeViolation
+	case badgeFragments:
+		return th.BadgeFragments
+	case badgeLatency:
+		return th.BadgeLatency
+	}
+	return th.BadgeJSON
+}
+
 // renderPreview renders the preview in exactly width cells, highlighting
 // search matches.
-func (m *Model) renderPreview(t rowText, width int, selected bool, sel lipgloss.Style) string {
+func (m *Model) renderPreview(t rowText, width int, p *rowPaints) string {
 	if width <= 0 {
 		return ""
 	}
 	text := padRight(t.preview, width)
-	base := m.previewStyle(t.tone)
-	if selected {
-		base = base.Inherit(sel)
-	}
+	base := p.tones[t.tone]
 	spans := m.filter.highlight(text)
 	if len(spans) == 0 {
-		return base.Render(text)
-	}
-	match := m.theme.Match
-	if selected {
-		match = match.Inherit(sel)
+		return base.render(text)
 	}
 	var b strings.Builder
 	last := 0
 	for _, sp := range spans {
-		b.WriteString(base.Render(text[last:sp[0]]))
-		b.WriteString(match.Render(text[sp[0]:sp[1]]))
+		b.WriteString(base.render(text[last:sp[0]]))
+		b.WriteString(p.match.render(text[sp[0]:sp[1]]))
 		last = sp[1]
 	}
-	b.WriteString(base.Render(text[last:]))
+	b.WriteString(base.render(text[last:]))
 	return b.String()
 }
 
 // renderBadges renders as many badges as fit in limit cells.
-func (m *Model) renderBadges(badges []badge, limit int, selected bool, sel lipgloss.Style) (string, int) {
-	th := &m.theme
-	var parts []string
+func renderBadges(badges []badge, limit int, p *rowPaints) (string, int) {
+	var b strings.Builder
 	used := 0
-	for _, bd := range badges {
-		var s lipgloss.Style
-		switch bd.kind {
-		case badgeJSON:
-			s = th.BadgeJSON
-		case badgeError:
-			s = th.BadgeError
-		case badgeClose:
-			s = th.BadgeClose
-		case badgeViolation:
-			s = th.BadgeViolation
-		case badgeFragments:
-			s = th.BadgeFragments
-		case badgeLatency:
-			s = th.BadgeLatency
-		}
+	for k, bd := range badges {
 		text := bd.text
-		w := lipgloss.Width(text)
+		w := textWidth(text)
 		room := limit - used
-		if len(parts) > 0 {
+		if k > 0 {
 			room--
 		}
 		if w > room {
@@ -513,19 +495,12 @@ func (m *Model) renderBadges(badges []badge, limit int, selected bool, sel lipgl
 			text = padRight(text, room)
 			w = room
 		}
-		if selected {
-			s = s.Inherit(sel)
-		}
-		if len(parts) > 0 {
-			sep := " "
-			if selected {
-				sep = sel.Render(sep)
-			}
-			parts = append(parts, sep)
+		if k > 0 {
+			b.WriteString(p.gap.render(" "))
 			used++
 		}
-		parts = append(parts, s.Render(text))
+		b.WriteString(p.badges[bd.kind].render(text))
 		used += w
 	}
-	return strings.Join(parts, ""), used
+	return b.String(), used
 }

@@ -26,7 +26,7 @@ type Live interface {
 
 // maxBatch bounds how many events one update takes in, so that a flood is
 // spread over several updates and key presses get their turn in between.
-const maxBatch = 2048
+const maxBatch = 1024
 
 // eventBatchMsg carries events the pump collected since the last batch.
 type eventBatchMsg struct {
@@ -114,7 +114,8 @@ func (p *pump) take() eventBatchMsg {
 		p.signal()
 	}
 	batch.done = p.done && len(p.queue) == 0
-	if p.done && !batch.done {
+	if p.done {
+		// Whoever asks next must not wait for a source that is gone.
 		p.signal()
 	}
 	return batch

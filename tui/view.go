@@ -38,15 +38,14 @@ const (
 // layout is where everything goes for the current size. Update and View
 // both use it, so clicks land where things are drawn.
 type layout struct {
-	mode               layoutMode
-	log, insp          rect // each includes its title line
-	showLog, showInsp  bool
-	composerY          int // first line of the composer's text; its rule is above
-	composerH          int
-	footerY            int
-	bodyY, bodyH       int
-	tooSmall           bool
-	inspectorSeparator int // column of the vertical rule in the side layout
+	mode              layoutMode
+	log, insp         rect // each includes its title line
+	showLog, showInsp bool
+	composerY         int // first line of the composer's text; its rule is above
+	composerH         int
+	footerY           int
+	bodyY, bodyH      int
+	tooSmall          bool
 }
 
 func (m *Model) layout() layout {
@@ -68,7 +67,6 @@ func (m *Model) layout() layout {
 		l.mode = layoutSide
 		lw := w * 11 / 20
 		l.log = rect{0, body.y, lw, body.h}
-		l.inspectorSeparator = lw
 		l.insp = rect{lw + 1, body.y, w - lw - 1, body.h}
 		l.showLog, l.showInsp = true, true
 	case h >= stackedHeight:
@@ -96,7 +94,7 @@ func (m *Model) syncPanes() {
 	m.filterBar.SetWidth(max(1, m.width-30))
 	m.help.SetWidth(m.width)
 	if lay.showInsp {
-		m.syncInspector(lay.insp.w, max(1, lay.insp.h-1))
+		m.syncInspector(max(1, lay.insp.w-1), max(1, lay.insp.h-1))
 	}
 	if m.focus == focusInspector && !lay.showInsp {
 		m.focus = focusLog
@@ -202,7 +200,8 @@ func (m *Model) logLines(r rect) []string {
 			out = append(out, strings.Repeat(" ", r.w))
 			continue
 		}
-		out = append(out, fit(m.renderRow(m.rowAt(pos), r.w, pos == m.sel), r.w))
+		// renderRow lays out exactly r.w cells; no need to measure again.
+		out = append(out, m.renderRow(m.rowAt(pos), r.w, pos == m.sel))
 	}
 	if n == 0 && r.h > 2 {
 		msg := "Waiting for frames…"
@@ -298,7 +297,10 @@ func (m *Model) inspectorPaneLines(r rect) []string {
 	}
 	head := joinEnds(" "+title.Render(label), hint, r.w)
 	out := []string{head}
-	return append(out, splitExact(m.insp.vp.View(), r.h-1, r.w)...)
+	for _, l := range splitExact(m.insp.vp.View(), r.h-1, r.w-1) {
+		out = append(out, " "+l)
+	}
+	return out
 }
 
 func (m *Model) composerRule() string {

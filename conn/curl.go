@@ -11,7 +11,7 @@ import (
 var curlIgnoredWithValue = map[string]bool{
 	"--data": true, "--data-raw": true, "--data-binary": true, "-d": true,
 	"--request": true, "-X": true, "--max-time": true, "-m": true,
-	"--output": true, "-o": true, "--user-agent-file": true, "--retry": true,
+	"--output": true, "-o": true, "--retry": true,
 	"--write-out": true, "-w": true,
 }
 

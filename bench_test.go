@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/history"
 )
 
 // firehose serves n 100-byte text messages, then a normal closure.
@@ -65,6 +67,24 @@ func BenchmarkFirehoseTailJSON(b *testing.B) {
 	b.ResetTimer()
 	opts := conn.Options{URL: u, ConnectTimeout: 5 * time.Second}
 	if code := tailLive(opts, nil, true, true, nil, strings.NewReader(""), io.Discard); code != exitOK {
+		b.Fatalf("tail exited %d", code)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkFirehoseTailJSONRecorded is BenchmarkFirehoseTailJSON with the
+// session recorded, as tail does by default.
+func BenchmarkFirehoseTailJSONRecorded(b *testing.B) {
+	u := firehose(b, b.N)
+	opts := conn.Options{URL: u, ConnectTimeout: 5 * time.Second}
+	rec, err := history.Create(filepath.Join(b.TempDir(), "bench.wsdbg.jsonl"), history.Header{URL: u}, history.RecordOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rec.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	if code := tailLive(opts, nil, true, true, rec, strings.NewReader(""), io.Discard); code != exitOK {
 		b.Fatalf("tail exited %d", code)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")

@@ -443,13 +443,16 @@ func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen boo
 				failed = true
 			}
 			r := history.FromEvent(ev, history.Context{Subprotocol: sub, Host: host, PingsOn: opts.PingInterval > 0, Dialects: dialects})
-			if rec != nil {
-				rec.AppendRecord(r)
-			}
 			if asJSON {
 				line = append(r.AppendJSON(line[:0]), '\n')
 				w.Write(line)
+				if rec != nil {
+					rec.AppendEncoded(r, line)
+				}
 			} else {
+				if rec != nil {
+					rec.AppendRecord(r)
+				}
 				fmt.Fprintln(w, history.FormatLine(r, history.LineOptions{}))
 			}
 			if len(c.Events()) == 0 {

@@ -1,6 +1,7 @@
 package history
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -146,6 +147,37 @@ func (r *Recorder) AppendRecord(rec Record) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.appendLocked(rec)
+}
+
+// AppendEncoded records rec whose JSON line, as rec.AppendJSON wrote it,
+// is at hand (tail --json has just printed it): when redaction leaves the
+// record as it is, which is so for messages, closes and reconnects, the
+// line is copied instead of encoded again.
+func (r *Recorder) AppendEncoded(rec Record, line []byte) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.redactor.Disabled && redactionMayChange(rec.Type) {
+		return r.appendLocked(rec)
+	}
+	if r.err != nil {
+		return r.err
+	}
+	line = bytes.TrimSuffix(line, []byte("\n"))
+	r.buf = append(append(r.buf, line...), '\n')
+	if len(r.buf) >= r.flushBytes {
+		return r.flushLocked()
+	}
+	return nil
+}
+
+// redactionMayChange reports whether Redactor.Record can alter a record of
+// this type.
+func redactionMayChange(typ string) bool {
+	switch typ {
+	case "open", "error", "warning":
+		return true
+	}
+	return false
 }
 
 func (r *Recorder) appendLocked(rec Record) error {

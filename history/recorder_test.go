@@ -288,3 +288,38 @@ func benchMessage() conn.Event {
 	return conn.Event{Type: conn.EventMessage, Time: time.Now(), Dir: conn.In, Opcode: conn.OpText, Payload: payload,
 		Frames: []conn.Frame{{Time: time.Now(), Dir: conn.In, FIN: true, Opcode: conn.OpText, Length: 100, HeaderLen: 2}}}
 }
+
+// AppendEncoded must write exactly what AppendRecord would, secrets
+// redacted, whether it copies the line or encodes the record again.
+func TestAppendEncodedMatchesAppendRecord(t *testing.T) {
+	dir := t.TempDir()
+	opts := RecordOptions{Redactor: Redactor{}}
+	hdr := Header{URL: "wss://h/", Start: time.Unix(1e9, 0)}
+	a, err := Create(filepath.Join(dir, "a"+FileSuffix), hdr, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Create(filepath.Join(dir, "b"+FileSuffix), hdr, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := sampleEvents()
+	events[0].RequestHeader = http.Header{"Authorization": {"Bearer SECRET"}}
+	var ctx Context
+	for _, ev := range events {
+		ctx.Observe(ev)
+		rec := FromEvent(ev, ctx)
+		a.AppendRecord(rec)
+		b.AppendEncoded(rec, append(rec.AppendJSON(nil), '\n'))
+	}
+	a.Close()
+	b.Close()
+	da, _ := os.ReadFile(filepath.Join(dir, "a"+FileSuffix))
+	db, _ := os.ReadFile(filepath.Join(dir, "b"+FileSuffix))
+	if !bytes.Equal(da, db) {
+		t.Fatalf("files differ:\n%s\n---\n%s", da, db)
+	}
+	if bytes.Contains(db, []byte("SECRET")) {
+		t.Fatal("a secret reached the disk")
+	}
+}

@@ -155,7 +155,8 @@ func indexURL(s string) int {
 }
 
 // Record returns a redacted copy of rec. Only open, error and warning
-// records carry anything secret; others are returned as they are.
+// records carry anything secret; others are returned as they are (keep
+// redactionMayChange in step when that changes).
 func (r Redactor) Record(rec Record) Record {
 	if r.Disabled {
 		return rec

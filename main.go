@@ -533,6 +533,12 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	switch {
 	case *serveOnly:
 		fmt.Fprintln(stdout, srv.URL())
+		for _, e := range srv.Endpoints() {
+			if e.URL != srv.URL() {
+				fmt.Fprintf(stderr, "  %-40s %s\n", e.URL, e.What)
+			}
+		}
+		fmt.Fprintln(stderr, "send \"help\" for the commands; ctrl+c stops the server")
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		<-ctx.Done()

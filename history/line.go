@@ -114,6 +114,9 @@ func FormatLine(r Record, opts LineOptions) string {
 		if len(r.Extensions) > 0 {
 			fmt.Fprintf(&b, " %s %s", g.dot, decode.Sanitize(strings.Join(r.Extensions, ", ")))
 		}
+		for _, hop := range r.Hops {
+			fmt.Fprintf(&b, " %s redirected %s", g.dot, decode.Sanitize(hop))
+		}
 	case "close":
 		fmt.Fprintf(&b, "%-7s %d", "close", r.Code)
 		if r.Name != "" {
@@ -122,8 +125,11 @@ func FormatLine(r Record, opts LineOptions) string {
 		if r.Reason != "" {
 			b.WriteString(` "` + clip(decode.Sanitize(r.Reason), preview, g.more) + `"`)
 		}
-		writeExplained(&b, "", r.Explanation, g)
-		hint = r.Hint
+		// A close we send needs no explaining; the server's does.
+		if r.Dir != "out" {
+			writeExplained(&b, "", r.Explanation, g)
+			hint = r.Hint
+		}
 	case "error", "warning":
 		fmt.Fprintf(&b, "%-7s ", r.Type)
 		msg := clip(decode.Sanitize(r.Message), preview, g.more)

@@ -101,3 +101,14 @@ func TestHumanSize(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatLineShowsRedirectsAndKeepsOwnClosesShort(t *testing.T) {
+	open := Record{Type: "open", Time: time.Unix(0, 0), URL: "ws://h/ws", Status: 101, Hops: []string{"301 ws://h/old → ws://h/ws"}}
+	if got := FormatLine(open, LineOptions{Location: time.UTC}); !strings.Contains(got, "redirected 301 ws://h/old → ws://h/ws") {
+		t.Errorf("open line lacks the hop: %q", got)
+	}
+	ours := Record{Type: "close", Time: time.Unix(0, 0), Dir: "out", Code: 1000, Name: "Normal Closure", Explanation: "The peer closed on purpose.", Hint: "Nothing is wrong."}
+	if got := FormatLine(ours, LineOptions{Location: time.UTC}); strings.Contains(got, "on purpose") || strings.Contains(got, "hint") {
+		t.Errorf("own close explained: %q", got)
+	}
+}

@@ -625,6 +625,8 @@ func openTUI(opts conn.Options, uf *uiFlags, stderr io.Writer) error {
 		return err
 	}
 	ctx := context.Background()
+	// In the debugger the user decides when to dial again (/reconnect).
+	opts.RedialOnRequest = true
 	c := conn.Dial(ctx, opts)
 	defer c.Shutdown()
 	to := tuiOptions(opts, uf, dialects)

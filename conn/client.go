@@ -237,7 +237,17 @@ func (c *Client) run() {
 			continue
 		}
 		if !c.opts.Reconnect || !outcome.retryable || c.closedByUser() {
-			return
+			if !c.opts.RedialOnRequest {
+				return
+			}
+			c.setState(StateClosed)
+			select {
+			case <-c.reconnect:
+				attempt = 0
+				continue
+			case <-c.ctx.Done():
+				return
+			}
 		}
 		attempt++
 		delay := backoff(attempt)

@@ -105,3 +105,23 @@ func TestShutdownLeaksNoGoroutine(t *testing.T) {
 		t.Fatalf("goroutines: before %d, after %d\n%s", before, n, buf[:runtime.Stack(buf, true)])
 	}
 }
+
+func TestRedialOnRequestAfterTheEnd(t *testing.T) {
+	u := echoServer(t, func(ws *websocket.Conn) {
+		ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4403, "go away"))
+		ws.ReadMessage()
+	})
+	c := Dial(context.Background(), Options{URL: u, RedialOnRequest: true})
+	defer c.Shutdown()
+	next(t, c, EventOpen)
+	next(t, c, EventClose)
+	c.Reconnect()
+	next(t, c, EventOpen)
+	next(t, c, EventClose)
+	c.Shutdown()
+	select {
+	case <-c.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("client still running after Shutdown")
+	}
+}

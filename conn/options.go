@@ -29,4 +29,8 @@ type Options struct {
 	MaxMessage      int64         // read limit in bytes
 	Reconnect       bool          // reconnect with backoff on abnormal or retryable closes
 	FollowRedirects bool          // follow 301/302/307/308 on the upgrade
+	// RedialOnRequest keeps the client alive after its connection ends for
+	// good, waiting for Reconnect (or Shutdown): for interactive use, where
+	// the user decides when to dial again.
+	RedialOnRequest bool
 }

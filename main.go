@@ -931,6 +931,8 @@ const replayHelp = `Usage: wsdbg replay FILE [--play [--speed X] [--no-gaps]]
 
 Opens a recording (or a HAR file exported from Chrome DevTools) in the
 debugger, offline: the whole session at once, or with --play in time.
+While replaying: p play/pause (from the selected row), . step, -/+ speed,
+z no gaps, [ ] seek back/forward, 0 restart.
 
 With --to, sends the recording's outgoing messages to a live endpoint with
 their original spacing, records the new session, prints it as tail does,
@@ -998,46 +1000,10 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	o.Title = "wsdbg replay"
 	o.Source = tui.Replay(ctx, rec)
 	if *play {
-		o.Source = playback(ctx, rec, *speed, *noGaps)
+		o.Source = tui.Playback(ctx, rec, *speed, *noGaps)
 	}
 	return tui.Run(ctx, o)
 }
-
-// playback plays a recording in time as a source of events.
-func playback(ctx context.Context, rec *history.Recording, speed float64, noGaps bool) tui.Source {
-	p := history.NewPlayer(rec, nil)
-	p.SetNoGaps(noGaps)
-	p.Play(speed)
-	ch := make(chan conn.Event, 64)
-	go func() {
-		defer close(ch)
-		defer p.Close()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case pb, ok := <-p.Events():
-				if !ok || pb.End {
-					return
-				}
-				ev := pb.Event
-				if pb.Err != nil {
-					ev = conn.Event{Type: conn.EventWarning, Failure: &decode.Failure{Message: "recording: " + pb.Err.Error()}}
-				}
-				select {
-				case ch <- ev:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
-	}()
-	return eventSource(ch)
-}
-
-type eventSource <-chan conn.Event
-
-func (s eventSource) Events() <-chan conn.Event { return s }
 
 // resend sends a recording to a live endpoint and compares the replies.
 func resend(rec *history.Recording, opts conn.Options, uf *uiFlags, dialects *decode.Dialects, speed float64, noGaps bool, stdout io.Writer) error {

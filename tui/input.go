@@ -38,6 +38,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 // paneKey handles the keys shared by the log and the inspector. It reports
 // whether the key was one of them.
 func (m *Model) paneKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	if cmd, ok := m.replayKey(msg); ok {
+		return cmd, true
+	}
 	g, l := m.keys.Global, m.keys.Log
 	switch {
 	case key.Matches(msg, g.Quit):

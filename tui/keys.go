@@ -12,6 +12,7 @@ type KeyMap struct {
 	Composer  ComposerKeys
 	Filter    FilterKeys
 	Picker    PickerKeys
+	Replay    ReplayKeys // only while a recording is replayed
 }
 
 // GlobalKeys work in every pane.
@@ -88,6 +89,19 @@ type PickerKeys struct {
 	Older    key.Binding // history search: the next older match
 	Choose   key.Binding
 	Cancel   key.Binding
+}
+
+// ReplayKeys control a replayed recording from the log or the inspector.
+// Until the recording plays in time, PlayPause is the only one that works:
+// it starts playing from the selected row.
+type ReplayKeys struct {
+	PlayPause     key.Binding
+	Step          key.Binding
+	Slower        key.Binding
+	Faster        key.Binding
+	NoGaps        key.Binding
+	Back, Forward key.Binding
+	Restart       key.Binding
 }
 
 // DefaultKeyMap returns the standard bindings.
@@ -170,10 +184,21 @@ func DefaultKeyMap() KeyMap {
 			Choose: b(k("enter", "tab"), "enter", "choose"),
 			Cancel: b(k("esc", "ctrl+c", "ctrl+g"), "esc", "cancel"),
 		},
+		Replay: ReplayKeys{
+			PlayPause: b(k("p"), "p", "play in time from the selected row / pause"),
+			Step:      b(k("."), ".", "one event, paused"),
+			Slower:    b(k("-"), "-", "slower"),
+			Faster:    b(k("+", "="), "+", "faster"),
+			NoGaps:    b(k("z"), "z", "shorten long pauses"),
+			Back:      b(k("["), "[", "back a tenth; the log starts there"),
+			Forward:   b(k("]"), "]", "skip a tenth ahead"),
+			Restart:   b(k("0"), "0", "from the start"),
+		},
 	}
 }
 
-// All returns every binding, for checks that a key is known.
+// All returns every binding of a live session, for checks that a key is
+// known; the replay keys are apart.
 func (km KeyMap) All() []key.Binding {
 	var all []key.Binding
 	for _, group := range [][][]key.Binding{
@@ -240,6 +265,16 @@ func (f FilterKeys) ShortHelp() []key.Binding {
 // FullHelp implements help.KeyMap.
 func (f FilterKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{f.Apply, f.Cancel, f.Regex, f.Hide}}
+}
+
+// ShortHelp implements help.KeyMap.
+func (r ReplayKeys) ShortHelp() []key.Binding {
+	return []key.Binding{withHelp(r.PlayPause, "p", "play/pause"), withHelp(r.Faster, "-/+", "speed"), withHelp(r.Back, "[/]", "seek")}
+}
+
+// FullHelp implements help.KeyMap.
+func (r ReplayKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{r.PlayPause, r.Step, r.Slower, r.Faster, r.NoGaps, r.Back, r.Forward, r.Restart}}
 }
 
 // ShortHelp implements help.KeyMap.

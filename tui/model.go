@@ -37,7 +37,8 @@ type Options struct {
 	IDPaths   []string // extra dotted paths to request ids, tried before id, request_id, ref, nonce
 
 	// OnEvent sees every event, in order, from the goroutine that drains the
-	// source, before the screen does. It must not block for long.
+	// source, before the screen does. It must not block for long. A replay
+	// played in time does not call it.
 	OnEvent func(conn.Event)
 
 	HistoryFile  string // sent lines are kept here across sessions; "" keeps them in memory
@@ -99,8 +100,10 @@ type Model struct {
 
 	notice noticeState
 
-	pump *pump
-	live Live
+	pump  *pump
+	play  *playback     // a replay being played in time; it replaces the pump
+	clock history.Clock // the player's; nil is the system clock
+	live  Live
 }
 
 type noticeState struct {
@@ -234,11 +237,11 @@ func (m *Model) Init() tea.Cmd {
 	if m.opts.Theme == "" || m.opts.Theme == themes.Auto {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
-	if m.opts.Source != nil && m.pump == nil {
-		m.pump = startPump(context.Background(), m.opts.Source, m.opts.OnEvent)
+	if m.opts.Source != nil && m.pump == nil && m.play == nil {
+		m.startSource(context.Background())
 	}
-	if m.pump != nil {
-		cmds = append(cmds, m.pump.next())
+	if cmd := m.nextFromSource(); cmd != nil {
+		cmds = append(cmds, cmd)
 	}
 	if m.notice.text != "" {
 		cmds = append(cmds, m.expireNotice())
@@ -263,7 +266,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.applyTheme()
 		}
 	case eventBatchMsg:
-		cmd = m.ingestBatch(msg)
+		if m.play == nil { // else it is from a pump stopped for a playback
+			cmd = m.ingestBatch(msg)
+		}
+	case playedMsg:
+		cmd = m.takePlayed(msg)
 	case filterStepMsg:
 		if msg.gen == m.scanGen {
 			cmd = m.scanStep()
@@ -301,13 +308,7 @@ func (m *Model) ingestBatch(b eventBatchMsg) tea.Cmd {
 	for _, ev := range b.events {
 		m.ingest(ev)
 	}
-	added := m.store.len() - before
-	var cmds []tea.Cmd
-	if m.filter.hides() {
-		cmds = append(cmds, m.scanStep())
-	} else {
-		m.onRowsShown(added)
-	}
+	cmds := []tea.Cmd{m.showIngested(before)}
 	if b.done {
 		m.sess.ended = true
 		m.sess.state = stateClosed
@@ -315,6 +316,16 @@ func (m *Model) ingestBatch(b eventBatchMsg) tea.Cmd {
 		cmds = append(cmds, m.pump.next())
 	}
 	return tea.Batch(cmds...)
+}
+
+// showIngested puts the rows from before on into view, through the filter
+// when it hides rows.
+func (m *Model) showIngested(before int) tea.Cmd {
+	if m.filter.hides() {
+		return m.scanStep()
+	}
+	m.onRowsShown(m.store.len() - before)
+	return nil
 }
 
 // onRowsShown keeps the selection on the newest row while following, and
@@ -361,11 +372,9 @@ func (m *Model) expireNotice() tea.Cmd {
 	return tea.Tick(noticeDuration, func(time.Time) tea.Msg { return noticeExpiredMsg{seq: seq} })
 }
 
-// quit stops draining the source and ends the program.
+// quit stops taking events from the source and ends the program.
 func (m *Model) quit() tea.Cmd {
-	if m.pump != nil {
-		m.pump.stop()
-	}
+	m.stopSource()
 	return tea.Quit
 }
 
@@ -399,7 +408,7 @@ func newProgram(ctx context.Context, opts Options, extra ...tea.ProgramOption) (
 		opts.NoColor = true
 	}
 	m := NewModel(opts)
-	m.pump = startPump(ctx, opts.Source, opts.OnEvent)
+	m.startSource(ctx)
 	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx)}, extra...)...)
-	return p, m.pump.stop, nil
+	return p, m.stopSource, nil
 }

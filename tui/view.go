@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -410,6 +411,9 @@ func (m *Model) footerLine() string {
 		bindings = append(m.keys.Composer.ShortHelp(), m.keys.Global.NextPane)
 	case m.focus == focusInspector:
 		bindings = append(m.keys.Inspector.ShortHelp(), m.keys.Global.Help, m.keys.Global.Quit)
+	case m.replaying():
+		l := m.keys.Log
+		bindings = append(m.keys.Replay.ShortHelp(), l.Inspect, l.Filter, m.keys.Global.Help)
 	default:
 		bindings = append(m.keys.Log.ShortHelp(), m.keys.Global.Help, m.keys.Global.Quit)
 	}
@@ -452,16 +456,20 @@ func (m *Model) overlayPicker(body []string) []string {
 // commands.
 func (m *Model) helpLines() []string {
 	th := &m.theme
-	groups := []struct {
+	type group struct {
 		title string
 		keys  [][]key.Binding
-	}{
+	}
+	groups := []group{
 		{"EVERYWHERE", m.keys.Global.FullHelp()},
 		{"FRAME LOG", m.keys.Log.FullHelp()},
 		{"INSPECTOR", m.keys.Inspector.FullHelp()},
 		{"COMPOSER", m.keys.Composer.FullHelp()},
 		{"FILTER BAR", m.keys.Filter.FullHelp()},
 		{"HISTORY SEARCH AND SNIPPETS", m.keys.Picker.FullHelp()},
+	}
+	if m.replaying() {
+		groups = slices.Insert(groups, 2, group{"REPLAY (FRAME LOG AND INSPECTOR)", m.keys.Replay.FullHelp()})
 	}
 	var out []string
 	for _, g := range groups {
@@ -485,7 +493,7 @@ func (m *Model) helpLines() []string {
 func (m *Model) headerLines() []string {
 	th := &m.theme
 	s := &m.sess
-	now := m.now()
+	now := m.headerNow()
 	app := m.opts.Title
 	if app == "" {
 		app = "wsdbg"
@@ -521,7 +529,7 @@ func (m *Model) headerLines() []string {
 	case m.opts.Recording != "":
 		right = th.Recording.Render(" REC ")
 	case m.live == nil:
-		right = th.Recording.Render(" REPLAY ")
+		right = th.Recording.Render(m.replayBadge())
 	}
 	sep := th.Label.Render(" · ")
 	label := func(name, value string) string { return th.HeaderLabel.Render(name+" ") + th.HeaderText.Render(value) }

@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -656,6 +657,7 @@ func tuiOptions(opts conn.Options, uf *uiFlags, dialects *decode.Dialects) tui.O
 	}
 	if dir, err := history.DefaultDir(); err == nil {
 		to.HistoryFile = filepath.Join(filepath.Dir(dir), "sent_history")
+		to.SaveDir = filepath.Join(filepath.Dir(dir), "copies")
 	}
 	if dir, err := os.UserConfigDir(); err == nil {
 		to.SnippetsFile = filepath.Join(dir, "wsdbg", "snippets.json")
@@ -927,25 +929,29 @@ func runExport(args []string, stdout io.Writer) error {
 }
 
 const replayHelp = `Usage: wsdbg replay FILE [--play [--speed X] [--no-gaps]]
-       wsdbg replay FILE --to URL [connection flags] [--speed X] [--no-gaps]
+       wsdbg replay FILE --to URL [connection flags] [--speed X] [--no-gaps] [--tail]
 
 Opens a recording (or a HAR file exported from Chrome DevTools) in the
 debugger, offline: the whole session at once, or with --play in time.
 While replaying: p play/pause (from the selected row), . step, -/+ speed,
 z no gaps, [ ] seek back/forward, 0 restart.
 
-With --to, sends the recording's outgoing messages to a live endpoint with
-their original spacing, records the new session, prints it as tail does,
-and says where the replies differ from the recorded ones. Credentials come
-from the flags (-H ...), never from the recording.
+With --to, connects to a live endpoint and sends it the recording's
+outgoing messages with their original spacing, in the debugger: the new
+session is recorded, every reply that differs from the recorded one is
+marked DIFF, and the inspector shows both side by side with the JSON paths
+that changed. With --tail, prints the new session as tail does instead and
+lists where the replies differ. Credentials come from the flags (-H ...),
+never from the recording.
 
-Exit status with --to: 0 when every reply matched, 1 when some differ or
-the connection failed.
+Exit status with --to --tail: 0 when every reply matched, 1 when some
+differ or the connection failed.
 
 Examples:
   wsdbg replay ~/.local/state/wsdbg/sessions/2026-11-22T02-10-00_api.example.com.wsdbg.jsonl
   wsdbg replay session.har --play --speed 4
   wsdbg replay bug.wsdbg.jsonl --to ws://localhost:8080/ws -H 'Authorization: Bearer TOKEN'
+  wsdbg replay bug.wsdbg.jsonl --to ws://localhost:8080/ws --no-gaps --tail
 `
 
 func runReplay(args []string, stdout, stderr io.Writer) error {
@@ -955,6 +961,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	var uf uiFlags
 	uf.register(fs)
 	to := fs.String("to", "", "send the recording's messages to `URL`")
+	headless := fs.Bool("tail", false, "with --to: print the new session and the differences instead of opening the debugger")
 	play := fs.Bool("play", false, "play the recording in time instead of showing it at once")
 	speed := fs.Float64("speed", 1, "playback speed `X`, 0.5 to 20")
 	noGaps := fs.Bool("no-gaps", false, "shorten every pause to at most a quarter second")
@@ -962,14 +969,24 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if len(positional) != 1 {
+	switch {
+	case len(positional) != 1:
 		return usagef("replay needs one recording file")
-	}
-	if *speed < history.MinSpeed || *speed > history.MaxSpeed {
+	case *speed < history.MinSpeed || *speed > history.MaxSpeed:
 		return usagef("--speed must be between %g and %d", history.MinSpeed, history.MaxSpeed)
+	case *headless && *to == "":
+		return usagef("--tail goes with --to URL")
+	case *play && *to != "":
+		return usagef("--play replays offline; with --to the messages are sent in time anyway")
 	}
 	if err := uf.validate(); err != nil {
 		return err
+	}
+	if !*headless && (!isTerminal(os.Stdout) || !isTerminal(os.Stdin)) {
+		if *to != "" {
+			return usagef("the debugger needs a terminal; add --tail to print the replay instead")
+		}
+		return usagef("the debugger needs a terminal; use 'wsdbg tail FILE' to print a recording")
 	}
 	rec, err := history.Open(positional[0])
 	if err != nil {
@@ -988,13 +1005,10 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		return resend(rec, opts, &uf, dialects, *speed, *noGaps, stdout)
+		return resend(rec, opts, &uf, dialects, *speed, *noGaps, *headless, stdout, stderr)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {
-		return usagef("the debugger needs a terminal; use 'wsdbg tail FILE' to print a recording")
-	}
 	hdr := rec.Header()
 	o := tuiOptions(conn.Options{URL: hdr.URL, Header: hdr.RequestHeaders}, &uf, dialects)
 	o.Title = "wsdbg replay"
@@ -1005,8 +1019,21 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	return tui.Run(ctx, o)
 }
 
-// resend sends a recording to a live endpoint and compares the replies.
-func resend(rec *history.Recording, opts conn.Options, uf *uiFlags, dialects *decode.Dialects, speed float64, noGaps bool, stdout io.Writer) error {
+// resend sends a recording's outgoing messages to a live endpoint and
+// compares the replies with the recorded ones: in the debugger, which marks
+// each reply that differs as it arrives, or headless, printing the session
+// and then the differences.
+func resend(rec *history.Recording, opts conn.Options, uf *uiFlags, dialects *decode.Dialects, speed float64, noGaps, headless bool, stdout, stderr io.Writer) error {
+	rec.Wait()
+	var recorded history.Records
+	for i := 0; i < rec.Len(); i++ {
+		if r, err := rec.Record(i); err == nil {
+			recorded = append(recorded, r)
+		}
+	}
+	if !headless {
+		return resendInDebugger(recorded, opts, uf, dialects, speed, noGaps, stderr)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	replayed, err := history.ResendTo(ctx, rec, opts, speed, noGaps)
@@ -1026,12 +1053,6 @@ func resend(rec *history.Recording, opts conn.Options, uf *uiFlags, dialects *de
 		out.Close()
 		fmt.Fprintln(w, "recorded to", out.Path())
 	}
-	var recorded history.Records
-	for i := 0; i < rec.Len(); i++ {
-		if r, err := rec.Record(i); err == nil {
-			recorded = append(recorded, r)
-		}
-	}
 	diffs := history.Diff(recorded, replayed)
 	if len(diffs) == 0 && err == nil {
 		fmt.Fprintln(w, "every reply matched the recording")
@@ -1044,4 +1065,109 @@ func resend(rec *history.Recording, opts conn.Options, uf *uiFlags, dialects *de
 		return err
 	}
 	return fmt.Errorf("%d replies differ from the recording", len(diffs))
+}
+
+// resendInDebugger opens the debugger on a live connection and, once it is
+// open, sends the recorded outgoing messages with their recorded spacing
+// (divided by speed, pauses capped with noGaps). Sending stops when the
+// connection ends: what a reconnect brings is the user's own session. The
+// session is recorded like any other.
+func resendInDebugger(recorded history.Records, opts conn.Options, uf *uiFlags, dialects *decode.Dialects, speed float64, noGaps bool, stderr io.Writer) error {
+	type step struct {
+		wait    time.Duration // after the previous message, or the open
+		op      conn.Opcode
+		payload []byte
+	}
+	var plan []step
+	var prev time.Time
+	for _, r := range recorded {
+		switch {
+		case r.Type == "open" && prev.IsZero():
+			prev = r.Time
+		case r.Type == "message" && r.Dir == "out" && (r.Opcode == "text" || r.Opcode == "binary"):
+			payload, err := r.Payload()
+			if err != nil {
+				return fmt.Errorf("the recording has an unreadable outgoing message: %w", err)
+			}
+			if prev.IsZero() {
+				prev = r.Time
+			}
+			wait := max(time.Duration(float64(r.Time.Sub(prev))/speed), 0)
+			if noGaps {
+				wait = min(wait, history.NoGapsMax)
+			}
+			op := conn.OpText
+			if r.Opcode == "binary" {
+				op = conn.OpBinary
+			}
+			plan = append(plan, step{wait: wait, op: op, payload: payload})
+			prev = r.Time
+		}
+	}
+
+	out, err := uf.record.start(opts, dialects)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opts.RedialOnRequest = true
+	c := conn.Dial(ctx, opts)
+	defer c.Shutdown()
+
+	opened, ended := make(chan struct{}), make(chan struct{})
+	var openOnce, endOnce sync.Once
+	to := tuiOptions(opts, uf, dialects)
+	to.Title = "wsdbg replay"
+	to.Source = c
+	to.Expected = recorded
+	to.OnEvent = func(ev conn.Event) {
+		if out != nil {
+			out.Append(ev)
+		}
+		switch ev.Type {
+		case conn.EventOpen:
+			openOnce.Do(func() { close(opened) })
+		case conn.EventClose, conn.EventError:
+			endOnce.Do(func() { close(ended) })
+		}
+	}
+	if out != nil {
+		defer func() {
+			out.Close()
+			fmt.Fprintln(stderr, "wsdbg: session recorded to", out.Path())
+		}()
+		to.Recording = out.Path()
+	}
+
+	sending := make(chan struct{})
+	go func() {
+		defer close(sending)
+		select {
+		case <-opened:
+		case <-ended:
+			return
+		case <-ctx.Done():
+			return
+		}
+		for _, s := range plan {
+			gap := time.NewTimer(s.wait)
+			select {
+			case <-gap.C:
+			case <-ended:
+				gap.Stop()
+				return
+			case <-ctx.Done():
+				gap.Stop()
+				return
+			}
+			if c.Send(s.op, s.payload) != nil {
+				return
+			}
+		}
+	}()
+	err = tui.Run(ctx, to)
+	cancel()
+	<-sending
+	return err
 }

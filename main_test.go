@@ -5,10 +5,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/wsdbg/wsdbg/conn/demo"
 	"github.com/wsdbg/wsdbg/history"
@@ -316,7 +320,7 @@ func TestReplayToLiveEndpoint(t *testing.T) {
 		t.Fatalf("recording exit %d", code)
 	}
 	again := filepath.Join(t.TempDir(), "again.wsdbg.jsonl")
-	code, out, stderr := runCLI(t, "", "replay", file, "--to", u, "--no-gaps", "--record", again)
+	code, out, stderr := runCLI(t, "", "replay", file, "--to", u, "--no-gaps", "--tail", "--record", again)
 	// The demo's ticks differ between runs, so the replies need not all
 	// match; the echoes must have come back and the new session recorded.
 	if !strings.Contains(out, "one") || !strings.Contains(out, "two") || !strings.Contains(out, again) {
@@ -327,5 +331,70 @@ func TestReplayToLiveEndpoint(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "", "replay", file, "--speed", "100"); code != exitUsage {
 		t.Fatalf("bad speed: exit %d", code)
+	}
+	// Without --tail the replay opens the debugger, which needs a terminal.
+	if code, _, stderr := runCLI(t, "", "replay", file, "--to", u); code != exitUsage || !strings.Contains(stderr, "--tail") {
+		t.Fatalf("--to without a terminal: exit %d, %q", code, stderr)
+	}
+	if code, _, _ := runCLI(t, "", "replay", file, "--tail"); code != exitUsage {
+		t.Fatalf("--tail without --to: exit %d", code)
+	}
+}
+
+// startEcho serves a WebSocket endpoint that sends back every message and
+// nothing else, so that a replay against it is predictable.
+func startEcho(t *testing.T) string {
+	t.Helper()
+	var up websocket.Upgrader
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		for {
+			op, p, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			if c.WriteMessage(op, p) != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws"
+}
+
+// A replay whose replies all match exits 0; one whose replies differ
+// exits 1 and names the difference.
+func TestReplayToLiveEndpointExitStatus(t *testing.T) {
+	u := startEcho(t)
+	file := filepath.Join(t.TempDir(), "r.wsdbg.jsonl")
+	if code, _, _ := runCLI(t, "same\n", "tail", "--record", file, u); code != 0 {
+		t.Fatalf("recording exit %d", code)
+	}
+	code, out, stderr := runCLI(t, "", "replay", file, "--to", u, "--no-gaps", "--tail", "--no-record")
+	if code != 0 || !strings.Contains(out, "every reply matched the recording") {
+		t.Fatalf("same replies: exit %d, stderr %q\n%s", code, stderr, out)
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The recorded echo, the last "same", changed: the live one no longer
+	// matches it.
+	echo := strings.LastIndex(string(raw), `"text":"same"`)
+	if echo < 0 {
+		t.Fatalf("no echo in the recording:\n%s", raw)
+	}
+	edited := string(raw[:echo]) + `"text":"other"` + string(raw[echo+len(`"text":"same"`):])
+	changed := filepath.Join(t.TempDir(), "changed.wsdbg.jsonl")
+	if err := os.WriteFile(changed, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCLI(t, "", "replay", changed, "--to", u, "--no-gaps", "--tail", "--no-record")
+	if code != exitFailure || !strings.Contains(out, "differs: reply 1: payload differs") {
+		t.Fatalf("different replies: exit %d\n%s", code, out)
 	}
 }

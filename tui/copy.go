@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -24,7 +25,28 @@ type copiedMsg struct {
 	method history.CopyMethod
 	osc52  string // the OSC 52 sequence to print, when that is how it is copied
 	err    error
+	text   string // kept when copying failed, so that it can be saved instead
 }
+
+// unsavedCopy is text that could not be copied. The save key writes it to
+// a file while the notice offering that is on screen; any other key drops
+// it.
+type unsavedCopy struct {
+	what, text string
+	notice     int // the seq of the notice that offers the save
+}
+
+// savedMsg reports how saving text that could not be copied went.
+type savedMsg struct {
+	what string
+	size int
+	path string
+	err  error
+}
+
+// offerDuration is how long the offer to save stays up: longer than a
+// plain notice, since it asks for a decision.
+const offerDuration = 15 * time.Second
 
 // How much a bug report and the repro commands take in.
 const (
@@ -42,24 +64,62 @@ func (m *Model) copyText(what, text string) tea.Cmd {
 		msg := copiedMsg{what: what, size: len(text)}
 		if c != nil {
 			msg.method, msg.err = c.Copy(text)
-			return msg
+		} else {
+			var osc bytes.Buffer
+			msg.method, msg.err = history.Clipboard{Terminal: &osc}.Copy(text)
+			msg.osc52 = osc.String()
 		}
-		var osc bytes.Buffer
-		msg.method, msg.err = history.Clipboard{Terminal: &osc}.Copy(text)
-		msg.osc52 = osc.String()
+		if msg.err != nil {
+			msg.text = text
+		}
 		return msg
 	}
 }
 
+// onCopied confirms a copy, or offers to save the text to a file when no
+// clipboard took it. The offer comes before the reason, which may be long,
+// so that a narrow status line still shows what to press.
 func (m *Model) onCopied(msg copiedMsg) tea.Cmd {
 	if msg.err != nil {
-		return m.setNotice(fmt.Sprintf("could not copy %s: %v", msg.what, msg.err), true)
+		text := fmt.Sprintf("could not copy %s; press %s to save it to a file (%v)",
+			msg.what, m.keys.Log.SaveCopy.Help().Key, msg.err)
+		cmd := m.setNoticeFor(text, true, offerDuration)
+		m.unsaved = &unsavedCopy{what: msg.what, text: msg.text, notice: m.notice.seq}
+		return cmd
 	}
 	note := m.setNotice(fmt.Sprintf("copied %s (%s) to the %s", msg.what, humanBytes(int64(msg.size)), clipboardName(msg.method)), false)
 	if msg.osc52 != "" {
 		return tea.Batch(tea.Raw(msg.osc52), note)
 	}
 	return note
+}
+
+// takeUnsaved returns the text waiting to be saved, if its offer is still
+// on screen, and forgets it either way.
+func (m *Model) takeUnsaved() (unsavedCopy, bool) {
+	u := m.unsaved
+	m.unsaved = nil
+	if u == nil || m.notice.text == "" || m.notice.seq != u.notice {
+		return unsavedCopy{}, false
+	}
+	return *u, true
+}
+
+// saveUnsaved writes text that could not be copied to a new file in the
+// save directory, in the background.
+func (m *Model) saveUnsaved(u unsavedCopy) tea.Cmd {
+	dir := m.opts.SaveDir
+	return func() tea.Msg {
+		path, err := history.WriteToFile(dir, u.text)
+		return savedMsg{what: u.what, size: len(u.text), path: path, err: err}
+	}
+}
+
+func (m *Model) onSaved(msg savedMsg) tea.Cmd {
+	if msg.err != nil {
+		return m.setNotice(fmt.Sprintf("could not save %s: %v", msg.what, msg.err), true)
+	}
+	return m.setNotice(fmt.Sprintf("saved %s (%s) to %s", msg.what, humanBytes(int64(msg.size)), msg.path), false)
 }
 
 func clipboardName(m history.CopyMethod) string {

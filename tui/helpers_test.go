@@ -204,7 +204,7 @@ func press(m *Model, names ...string) []tea.Msg {
 		msgs := drain(cmd)
 		for _, msg := range msgs {
 			switch msg := msg.(type) {
-			case filterStepMsg, copiedMsg:
+			case filterStepMsg, copiedMsg, savedMsg:
 				_, next := m.Update(msg)
 				runFilterSteps(m, next)
 			}

@@ -114,6 +114,9 @@ func (m *Model) ingest(ev conn.Event) {
 	case conn.EventMessage, conn.EventFrame:
 		r.payload = m.store.bytes.add(ev.Payload)
 		m.classifyMessage(&r, idx, ev)
+		if m.cmp != nil && isReplyEvent(ev) && m.cmp.observe(idx, ev) {
+			r.flags |= flagDiff
+		}
 	case conn.EventClose:
 		keepEvent()
 		r.payload = m.store.bytes.add(ev.Payload)

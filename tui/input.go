@@ -16,6 +16,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, m.keys.Global.ForceQuit) {
 		return m.quit()
 	}
+	if u, ok := m.takeUnsaved(); ok && key.Matches(msg, m.keys.Log.SaveCopy) && !m.typing() {
+		return m.saveUnsaved(u)
+	}
 	switch {
 	case m.showHelp:
 		return m.helpKey(msg)
@@ -33,6 +36,11 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.inspectorKey(msg)
 	}
 	return m.logKey(msg)
+}
+
+// typing reports whether keys go to a text input.
+func (m *Model) typing() bool {
+	return m.editing || m.comp.picker != nil || m.comp.search != nil || m.focus == focusComposer
 }
 
 // paneKey handles the keys shared by the log and the inspector. It reports

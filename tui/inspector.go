@@ -129,6 +129,7 @@ func (m *Model) inspectorLines(i, width int) []string {
 
 	// The explanation comes first: it is what e and enter are for.
 	m.explanationLines(i, section, field, para)
+	recorded := m.comparisonLines(i, section, field, para)
 
 	if r.link >= 0 {
 		section("REQUEST / REPLY")
@@ -165,9 +166,50 @@ func (m *Model) inspectorLines(i, width int) []string {
 	}
 
 	if p := m.store.payload(i); len(p) > 0 && r.typ != conn.EventClose {
-		m.payloadLines(p, r, section, add)
+		m.payloadLines("PAYLOAD", p, r.op != conn.OpBinary, true, section, add)
+	}
+	// The recorded reply comes right after the new one, to read them
+	// together.
+	if recorded >= 0 {
+		rec := m.cmp.expected[recorded]
+		title := fmt.Sprintf("RECORDED REPLY %d", recorded+1)
+		if p, err := rec.Payload(); err != nil {
+			section(title)
+			add(th.NoticeError.Render(decode.Sanitize("unreadable: " + err.Error())))
+		} else {
+			m.payloadLines(title, p, rec.Opcode != "binary", false, section, add)
+		}
 	}
 	return out
+}
+
+// comparisonLines says whether row i, when it is a reply, matches the
+// recording being replayed. When it differs, it returns which recorded
+// reply to show with it; -1 otherwise.
+func (m *Model) comparisonLines(i int, section func(string), field func(string, string), para func(lipgloss.Style, int, string)) int {
+	if m.cmp == nil {
+		return -1
+	}
+	k, ok := m.cmp.replyOf(i)
+	if !ok {
+		return -1
+	}
+	th := &m.theme
+	section("COMPARED WITH THE RECORDING")
+	d, differs := m.cmp.diffs[int32(i)]
+	if !differs {
+		para(th.ExplainText, 0, fmt.Sprintf("Same as recorded reply %d (times and ids aside).", k+1))
+		return -1
+	}
+	para(th.ExplainName, 0, d.summary)
+	for _, p := range d.paths {
+		field("Changed", decode.Sanitize(p))
+	}
+	if k >= len(m.cmp.expected) {
+		return -1
+	}
+	para(th.Label, 0, fmt.Sprintf("Recorded reply %d is shown after this one's payload.", k+1))
+	return k
 }
 
 func dirWord(r *row) string {
@@ -357,12 +399,13 @@ func (m *Model) openLines(ev *conn.Event, section func(string), field func(strin
 	headers("RESPONSE HEADERS", ev.ResponseHeader)
 }
 
-// payloadLines renders the payload in the chosen format.
-func (m *Model) payloadLines(p []byte, r *row, section func(string), add func(...string)) {
+// payloadLines renders a payload under title in the chosen format. The
+// selected row's own payload is the one y copies, and says so.
+func (m *Model) payloadLines(title string, p []byte, isText, own bool, section func(string), add func(...string)) {
 	th := &m.theme
 	format := m.insp.format
 	if format == formatAuto {
-		format = decode.GuessFormat(r.op != conn.OpBinary, p)
+		format = decode.GuessFormat(isText, p)
 	}
 	shown := p
 	if len(shown) > renderLimit {
@@ -376,8 +419,10 @@ func (m *Model) payloadLines(p []byte, r *row, section func(string), add func(..
 	if m.insp.wrap {
 		wrap = "on"
 	}
-	section(fmt.Sprintf("PAYLOAD %s (%s) · %s", format, mode, humanBytes(int64(len(p)))))
-	add(th.Label.Render(fmt.Sprintf("v: format · w: wrap %s · y: copy", wrap)))
+	section(fmt.Sprintf("%s %s (%s) · %s", title, format, mode, humanBytes(int64(len(p)))))
+	if own {
+		add(th.Label.Render(fmt.Sprintf("v: format · w: wrap %s · y: copy", wrap)))
+	}
 	lines, err := decode.Render(shown, format)
 	if err != nil {
 		add(th.NoticeError.Render(decode.Sanitize("not "+string(format)+": "+err.Error())), th.Label.Render("Showing hex instead."))
@@ -387,7 +432,11 @@ func (m *Model) payloadLines(p []byte, r *row, section func(string), add func(..
 		add(m.renderLine(l))
 	}
 	if len(shown) < len(p) {
-		add(th.Label.Render(fmt.Sprintf("… showing the first %s of %s; y copies all of it.", humanBytes(int64(len(shown))), humanBytes(int64(len(p))))))
+		more := fmt.Sprintf("… showing the first %s of %s", humanBytes(int64(len(shown))), humanBytes(int64(len(p))))
+		if own {
+			more += "; y copies all of it"
+		}
+		add(th.Label.Render(more + "."))
 	}
 }
 

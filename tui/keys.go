@@ -45,6 +45,7 @@ type LogKeys struct {
 	CopyPayload         key.Binding
 	CopyReport          key.Binding
 	CopyRepro           key.Binding
+	SaveCopy            key.Binding // right after a copy failed: save the text to a file
 	InspectorFormat     key.Binding
 	InspectorWrap       key.Binding
 	InspectorScrollUp   key.Binding
@@ -143,6 +144,7 @@ func DefaultKeyMap() KeyMap {
 			CopyPayload:         b(k("y"), "y", "copy payload"),
 			CopyReport:          b(k("Y"), "Y", "copy bug report"),
 			CopyRepro:           b(k("c"), "c", "copy repro commands"),
+			SaveCopy:            b(k("s"), "s", "save what could not be copied to a file"),
 			InspectorFormat:     b(k("v"), "v", "payload format"),
 			InspectorWrap:       b(k("w"), "w", "wrap payload"),
 			InspectorScrollUp:   b(k("K", "shift+up"), "K", "scroll inspector up"),
@@ -233,7 +235,7 @@ func (l LogKeys) FullHelp() [][]key.Binding {
 		{l.Up, l.Down, l.Top, l.Bottom, l.PageUp, l.PageDown, l.HalfUp, l.HalfDown, l.Follow},
 		{l.Inspect, l.Explain, l.Close, l.JumpLink, l.TimeMode, l.InspectorFormat, l.InspectorWrap, l.InspectorScrollUp, l.InspectorScrollDown},
 		{l.Filter, l.NextMatch, l.PrevMatch, l.Direction, l.Opcode, l.ErrorsOnly},
-		{l.Compose, l.CopyPayload, l.CopyReport, l.CopyRepro},
+		{l.Compose, l.CopyPayload, l.CopyReport, l.CopyRepro, l.SaveCopy},
 	}
 }
 

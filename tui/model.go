@@ -32,6 +32,7 @@ type Options struct {
 	Theme     string       // a themes name; "" or "auto" follows the terminal's background
 	NoColor   bool         // no colours at all (Run sets it when NO_COLOR is set)
 	Copier    Copier       // nil: the system clipboard, else OSC 52 through the terminal
+	SaveDir   string       // where text no clipboard took is saved on request; "" is the temporary directory
 	Recording string       // where the session is being recorded; "" when it is not
 	Dialects  *decode.Dialects
 	IDPaths   []string // extra dotted paths to request ids, tried before id, request_id, ref, nonce
@@ -46,6 +47,12 @@ type Options struct {
 
 	// Redact says what bug reports and repro commands hide.
 	Redact history.Redactor
+
+	// Expected is a recorded session that this one replays. Its incoming
+	// text and binary messages are paired in order with the ones that
+	// arrive; a reply that differs from its recorded counterpart is marked
+	// DIFF, and the inspector shows both. Nil compares nothing.
+	Expected []history.Record
 }
 
 type focusPane uint8
@@ -98,7 +105,10 @@ type Model struct {
 	showHelp bool
 	helpView viewport.Model
 
-	notice noticeState
+	notice  noticeState
+	unsaved *unsavedCopy // text no clipboard took, offered for saving
+
+	cmp *comparison // nil unless Options.Expected is set
 
 	pump  *pump
 	play  *playback     // a replay being played in time; it replaces the pump
@@ -156,6 +166,9 @@ func NewModel(opts Options) *Model {
 	}
 	if l, ok := opts.Source.(Live); ok {
 		m.live = l
+	}
+	if opts.Expected != nil {
+		m.cmp = newComparison(opts.Expected)
 	}
 	m.filterBar.Prompt = "/"
 	m.filterBar.Placeholder = "text, or re:regexp"
@@ -244,7 +257,7 @@ func (m *Model) Init() tea.Cmd {
 		cmds = append(cmds, cmd)
 	}
 	if m.notice.text != "" {
-		cmds = append(cmds, m.expireNotice())
+		cmds = append(cmds, m.expireNotice(noticeDuration))
 	}
 	return tea.Batch(cmds...)
 }
@@ -281,9 +294,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case noticeExpiredMsg:
 		if msg.seq == m.notice.seq {
 			m.notice = noticeState{seq: m.notice.seq}
+			m.unsaved = nil // its offer is gone from the screen
 		}
 	case copiedMsg:
 		cmd = m.onCopied(msg)
+	case savedMsg:
+		cmd = m.onSaved(msg)
 	case tea.KeyPressMsg:
 		cmd = m.handleKey(msg)
 	case tea.MouseClickMsg:
@@ -363,13 +379,19 @@ func (m *Model) onTick(now time.Time) {
 }
 
 func (m *Model) setNotice(text string, isErr bool) tea.Cmd {
-	m.notice = noticeState{text: decode.Sanitize(text), isErr: isErr, seq: m.notice.seq + 1}
-	return m.expireNotice()
+	return m.setNoticeFor(text, isErr, noticeDuration)
 }
 
-func (m *Model) expireNotice() tea.Cmd {
+// setNoticeFor shows a notice for d.
+func (m *Model) setNoticeFor(text string, isErr bool, d time.Duration) tea.Cmd {
+	m.notice = noticeState{text: decode.Sanitize(text), isErr: isErr, seq: m.notice.seq + 1}
+	return m.expireNotice(d)
+}
+
+// expireNotice clears the current notice after d.
+func (m *Model) expireNotice(d time.Duration) tea.Cmd {
 	seq := m.notice.seq
-	return tea.Tick(noticeDuration, func(time.Time) tea.Msg { return noticeExpiredMsg{seq: seq} })
+	return tea.Tick(d, func(time.Time) tea.Msg { return noticeExpiredMsg{seq: seq} })
 }
 
 // quit stops taking events from the source and ends the program.

@@ -496,8 +496,12 @@ func TestCopyPayloadReportReproAndErrors(t *testing.T) {
 
 	cp.err = errCopy
 	press(m, "y")
-	if !m.notice.isErr || !strings.Contains(m.notice.text, "could not copy") || !strings.Contains(plainScreen(m), "no clipboard helper found") {
+	if !m.notice.isErr || !strings.Contains(m.notice.text, "could not copy") || !strings.Contains(m.notice.text, "no clipboard helper found") {
 		t.Errorf("copy failure not shown: %+v", m.notice)
+	}
+	// The way out is on screen even when the reason is cut off.
+	if !strings.Contains(plainScreen(m), "press s to save it to a file") {
+		t.Errorf("the offer to save is not on an 80-column screen:\n%s", plainScreen(m))
 	}
 }
 

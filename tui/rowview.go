@@ -32,6 +32,7 @@ const (
 	badgeViolation
 	badgeFragments
 	badgeLatency
+	badgeDiff
 	badgeKindCount
 )
 
@@ -138,6 +139,9 @@ func (m *Model) badgesOf(i int) []badge {
 	r := m.store.row(i)
 	x := m.store.extra(i)
 	var out []badge
+	if r.has(flagDiff) { // first: it is what a replay against a live endpoint is for
+		out = append(out, badge{badgeDiff, "DIFF"})
+	}
 	if r.has(flagReply) {
 		q := m.store.row(int(r.link))
 		out = append(out, badge{badgeLatency, "reply " + humanDuration(time.Duration(r.at-q.at))})
@@ -444,7 +448,7 @@ func (m *Model) badgeStyle(kind badgeKind) lipgloss.Style {
 		return th.BadgeError
 	case badgeClose:
 		return th.BadgeClose
-	case badgeViolation:
+	case badgeViolation, badgeDiff:
 		return th.BadgeViolation
 	case badgeFragments:
 		return th.BadgeFragments

@@ -88,6 +88,7 @@ const (
 	flagHasCode                        // close frame carried a code
 	flagReply                          // answers an earlier request (link points at it)
 	flagRequest                        // was answered (link points at the first reply)
+	flagDiff                           // a reply that differs from the recording being replayed
 )
 
 // row is one line of the frame log.
@@ -113,10 +114,11 @@ func (r *row) time() time.Time { return time.Unix(0, r.at) }
 // opposed to a connection event.
 func (r *row) isMessage() bool { return r.typ == conn.EventMessage || r.typ == conn.EventFrame }
 
-// isError reports whether the row belongs in the "errors only" view.
+// isError reports whether the row belongs in the "errors only" view, which
+// also gathers the replies that differ from a replayed recording.
 func (r *row) isError() bool {
 	switch {
-	case r.typ == conn.EventError, r.has(flagEnvelope), r.has(flagViolation):
+	case r.typ == conn.EventError, r.has(flagEnvelope), r.has(flagViolation), r.has(flagDiff):
 		return true
 	case r.typ == conn.EventClose:
 		return r.code != 1000 && r.code != 1001 && r.code != 1005

@@ -551,6 +551,11 @@ func (m *Model) headerLines() []string {
 		return label(name, fmt.Sprintf("%d msg %.1f/s %s", s.msgs[d], s.rate[d], humanBytes(s.bytes[d])))
 	}
 	facts := []string{dir("out", 1), dir("in", 0)}
+	if m.cmp != nil { // before the rtt: a narrow header cuts from the end
+		// No message follows a close frame.
+		ended := s.state == stateClosing || s.state == stateClosed
+		facts = append(facts, label("vs recording", m.cmp.summary(ended)))
+	}
 	if s.rtt > 0 {
 		facts = append(facts, label("rtt", humanDuration(s.rtt)))
 	}

@@ -28,7 +28,7 @@ func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
 func TestUsageErrorsExit2WithOneLine(t *testing.T) {
 	for _, args := range [][]string{
 		{"tail"},
-		{"tail", "http://example.com"},
+		{"tail", "ftp://example.com"},
 		{"tail", "--bogus", "ws://x"},
 		{"tail", "--ping", "soon", "ws://x"},
 		{"tail", "-H", "no-colon", "ws://x"},

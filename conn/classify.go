@@ -40,6 +40,16 @@ func classifyDialError(err error, resp *http.Response, a *attempt, u string) dec
 	case resp != nil && errors.Is(err, websocket.ErrBadHandshake):
 		classifyHandshake(&f, resp, a)
 		return f
+	case resp != nil && strings.Contains(err.Error(), "compression negotiation"):
+		// gorilla needs both no_context_takeover parameters in the answer.
+		f.Kind, f.Cause, f.Status = decode.KindHandshake, decode.CauseBadCompressionParam, resp.StatusCode
+		f.Header = map[string]string{"Sec-Websocket-Extensions": strings.Join(resp.Header.Values("Sec-Websocket-Extensions"), ", ")}
+		return f
+	case a.tap != nil && a.tap.responseHeadTooBig():
+		// The error gorilla returns is whatever the cut made of the head.
+		f.Kind, f.Cause, f.Limit = decode.KindHandshake, decode.CauseResponseTooBig, maxHandshakeHead
+		f.Message = errResponseTooBig.Error()
+		return f
 	case isDial && de.stage == stageProxy:
 		f.Kind, f.Cause = decode.KindProxy, decode.CauseProxyUnreachable
 		switch {

@@ -3,9 +3,11 @@ package conn
 import (
 	"context"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,30 +20,17 @@ import (
 	"github.com/wsdbg/wsdbg/decode"
 )
 
-// State is where a Client is in its life.
-type State int32
-
 const (
-	StateConnecting State = iota
-	StateOpen
-	StateClosing
-	StateClosed
-	StateReconnecting
-)
-
-func (s State) String() string {
-	return [...]string{"connecting", "open", "closing", "closed", "reconnecting"}[s]
-}
-
-// Timing constants for the closing handshake and writes.
-const (
-	closeWait     = 3 * time.Second
-	writeWait     = 10 * time.Second
+	closeWait     = 3 * time.Second  // how long the peer has to answer our close frame
+	writeWait     = 10 * time.Second // how long one write may take
 	maxRedirects  = 10
 	backoffBase   = 500 * time.Millisecond
 	backoffCap    = 30 * time.Second
 	eventBuffer   = 1024
 	violationsCap = 64
+	// maxWriterWait bounds how long a read waits for the writer to report
+	// a message that went out before the read's frame arrived.
+	maxWriterWait = 50 * time.Millisecond
 )
 
 // Client is a live connection (and its reconnects). All methods are safe for
@@ -57,12 +46,14 @@ type Client struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	state     atomic.Int32
-	reconnect chan struct{}
+	// reconnect and closeRequest carry Reconnect and Close to run, which
+	// may be waiting between connections; each holds one pending request.
+	reconnect    chan struct{}
+	closeRequest chan struct{}
 
 	mu    sync.Mutex
 	queue []outgoing
-	wake  chan struct{}
+	wake  chan struct{} // tells the writer the queue has something
 	// userClosed is set when the user asked to close: no reconnect follows.
 	userClosed bool
 }
@@ -87,13 +78,14 @@ func Dial(ctx context.Context, opts Options) *Client {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	c := &Client{
-		opts:      opts,
-		events:    make(chan Event, eventBuffer),
-		ctx:       ctx,
-		cancel:    cancel,
-		done:      make(chan struct{}),
-		reconnect: make(chan struct{}, 1),
-		wake:      make(chan struct{}, 1),
+		opts:         opts,
+		events:       make(chan Event, eventBuffer),
+		ctx:          ctx,
+		cancel:       cancel,
+		done:         make(chan struct{}),
+		reconnect:    make(chan struct{}, 1),
+		closeRequest: make(chan struct{}, 1),
+		wake:         make(chan struct{}, 1),
 	}
 	go c.run()
 	return c
@@ -106,21 +98,15 @@ func (c *Client) Events() <-chan Event { return c.events }
 // Done is closed when the client has finished and every goroutine is gone.
 func (c *Client) Done() <-chan struct{} { return c.done }
 
-// State reports the current state.
-func (c *Client) State() State { return State(c.state.Load()) }
-
-// Options returns the options the client was started with.
-func (c *Client) Options() Options { return c.opts }
-
 // Send queues a text or binary message (or a ping or pong).
 func (c *Client) Send(op Opcode, payload []byte) error {
 	switch op {
 	case OpText, OpBinary, OpPing, OpPong:
 	default:
-		return errors.New("send: opcode must be text, binary, ping or pong")
+		return errors.New("only text, binary, ping and pong messages can be sent")
 	}
 	if op.IsControl() && len(payload) > maxControlPayload {
-		return errors.New("send: control frame payload over 125 bytes")
+		return errors.New("a ping or pong carries at most 125 bytes")
 	}
 	return c.enqueue(outgoing{op: op, payload: payload})
 }
@@ -129,44 +115,52 @@ func (c *Client) Send(op Opcode, payload []byte) error {
 func (c *Client) Ping(payload []byte) error { return c.Send(OpPing, payload) }
 
 // Close queues a close frame with code and reason and ends the connection
-// after the closing handshake. No reconnect follows.
+// after the closing handshake. No reconnect follows: called while waiting
+// to reconnect, it ends the wait with a final close event instead.
 func (c *Client) Close(code int, reason string) error {
 	if len(reason) > maxControlPayload-2 {
-		return errors.New("close: reason over 123 bytes")
+		return errors.New("a close reason carries at most 123 bytes")
 	}
 	c.mu.Lock()
 	c.userClosed = true
 	c.mu.Unlock()
-	return c.enqueue(outgoing{op: OpClose, payload: []byte(reason), code: code})
+	err := c.enqueue(outgoing{op: OpClose, payload: []byte(reason), code: code})
+	signal(c.closeRequest)
+	return err
 }
 
 // Reconnect drops the current connection (if any) and dials again at once.
+// A close asked for earlier and not sent yet is forgotten.
 func (c *Client) Reconnect() {
 	c.mu.Lock()
 	c.userClosed = false
-	c.mu.Unlock()
+	c.takeQueuedClose()
 	select {
-	case c.reconnect <- struct{}{}:
+	case <-c.closeRequest:
+	default:
+	}
+	c.mu.Unlock()
+	signal(c.reconnect)
+}
+
+// signal leaves a notification on ch, a channel of capacity one, unless
+// one is pending already.
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
 	default:
 	}
 }
 
 // Shutdown tears everything down without a closing handshake and waits for
-// every goroutine to end. It is idempotent.
+// every goroutine to end; events not read by then are dropped. It is
+// idempotent.
 func (c *Client) Shutdown() {
 	c.cancel()
 	// The consumer may have stopped reading: drain so emitters unblock.
-	for {
-		select {
-		case <-c.done:
-			return
-		case _, ok := <-c.events:
-			if !ok {
-				<-c.done
-				return
-			}
-		}
+	for range c.events {
 	}
+	<-c.done
 }
 
 func (c *Client) enqueue(o outgoing) error {
@@ -178,10 +172,7 @@ func (c *Client) enqueue(o outgoing) error {
 	c.mu.Lock()
 	c.queue = append(c.queue, o)
 	c.mu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
+	signal(c.wake)
 	return nil
 }
 
@@ -193,10 +184,30 @@ func (c *Client) takeQueue() []outgoing {
 	return q
 }
 
+// takeQueuedClose removes every close waiting in the queue and returns the
+// last; c.mu must be held.
+func (c *Client) takeQueuedClose() (outgoing, bool) {
+	var last outgoing
+	found := false
+	c.queue = slices.DeleteFunc(c.queue, func(o outgoing) bool {
+		if o.op == OpClose {
+			last, found = o, true
+		}
+		return o.op == OpClose
+	})
+	return last, found
+}
+
 func (c *Client) closedByUser() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.userClosed
+}
+
+// willReconnect reports whether the client dials again by itself after a
+// connection that ended retryable (or not).
+func (c *Client) willReconnect(retryable bool) bool {
+	return c.opts.Reconnect && retryable && !c.closedByUser()
 }
 
 // emit delivers ev unless the client is being shut down.
@@ -212,62 +223,84 @@ func (c *Client) emit(ev Event) bool {
 	}
 }
 
-func (c *Client) setState(s State) { c.state.Store(int32(s)) }
-
 // run dials, serves and reconnects until done.
 func (c *Client) run() {
 	defer close(c.done)
 	defer close(c.events)
-	defer c.setState(StateClosed)
 
 	attempt := 0
 	for {
-		c.setState(StateConnecting)
-		if attempt > 0 {
-			c.setState(StateReconnecting)
-		}
-		outcome := c.connectOnce()
+		o := c.connectOnce()
 		if c.ctx.Err() != nil {
 			return
 		}
-		if outcome.opened {
+		if o.opened {
 			attempt = 0
 		}
-		if outcome.redial {
+		if o.redial {
 			continue
 		}
-		if !c.opts.Reconnect || !outcome.retryable || c.closedByUser() {
-			if !c.opts.RedialOnRequest {
-				return
-			}
-			c.setState(StateClosed)
-			select {
-			case <-c.reconnect:
-				attempt = 0
+		if c.willReconnect(o.retryable) {
+			attempt++
+			if c.waitToRedial(attempt) {
 				continue
-			case <-c.ctx.Done():
+			}
+			if c.ctx.Err() != nil {
 				return
 			}
+			// Close came during the wait: finished, as after any close.
 		}
-		attempt++
-		delay := backoff(attempt)
-		c.setState(StateReconnecting)
-		if !c.emit(Event{Type: EventReconnect, Attempt: attempt, Delay: delay, URL: c.opts.URL}) {
+		if !c.opts.RedialOnRequest {
 			return
 		}
-		t := time.NewTimer(delay)
 		select {
-		case <-t.C:
 		case <-c.reconnect:
-			t.Stop()
+			attempt = 0
 		case <-c.ctx.Done():
-			t.Stop()
 			return
 		}
 	}
 }
 
-// backoff is exponential with full jitter, capped.
+// waitToRedial announces reconnect attempt number attempt and waits out
+// its backoff, which Reconnect cuts short. It reports false when Close or
+// Shutdown ended the wait instead.
+func (c *Client) waitToRedial(attempt int) bool {
+	delay := backoff(attempt)
+	if !c.emit(Event{Type: EventReconnect, Attempt: attempt, Delay: delay, URL: c.opts.URL}) {
+		return false
+	}
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			return true
+		case <-c.reconnect:
+			return true
+		case <-c.closeRequest:
+			c.mu.Lock()
+			o, queued := c.takeQueuedClose()
+			closed := c.userClosed
+			c.mu.Unlock()
+			if !closed {
+				continue // a Reconnect came after the Close
+			}
+			// No frame goes out: there is no connection to carry it.
+			ev := Event{Type: EventClose, Dir: Out, Code: websocket.CloseNoStatusReceived, Final: true, URL: c.opts.URL}
+			if queued && o.code != websocket.CloseNoStatusReceived {
+				ev.Code, ev.Reason, ev.HasCode = o.code, string(o.payload), true
+			}
+			c.emit(ev)
+			return false
+		case <-c.ctx.Done():
+			return false
+		}
+	}
+}
+
+// backoff doubles with each attempt up to backoffCap, and half of it is
+// random, so that clients dropped together do not return together.
 func backoff(attempt int) time.Duration {
 	d := backoffBase << min(attempt-1, 10)
 	if d > backoffCap || d <= 0 {
@@ -287,23 +320,23 @@ type outcome struct {
 func (c *Client) connectOnce() outcome {
 	u, err := ValidateURL(c.opts.URL)
 	if err != nil {
-		c.emit(Event{Type: EventError, URL: c.opts.URL, Failure: &decode.Failure{
+		c.emit(Event{Type: EventError, URL: c.opts.URL, Final: true, Failure: &decode.Failure{
 			Kind: decode.KindHandshake, Cause: decode.CauseBadURL, Message: err.Error(), URL: c.opts.URL}})
 		return outcome{}
 	}
 	tlsCfg, err := TLSConfig(c.opts)
 	if err != nil {
-		c.emit(Event{Type: EventError, URL: c.opts.URL, Failure: &decode.Failure{
+		c.emit(Event{Type: EventError, URL: c.opts.URL, Final: true, Failure: &decode.Failure{
 			Kind: decode.KindTLS, Cause: decode.CauseTLSClientCert, Message: err.Error(), URL: c.opts.URL}})
 		return outcome{}
 	}
 
 	var hops []string
 	for {
-		a := &attempt{opts: c.opts, violations: make(chan Violation, violationsCap)}
+		a := &attempt{opts: c.opts, violations: make(chan protocolViolation, violationsCap)}
 		ctx, cancel := context.WithTimeout(c.ctx, c.opts.ConnectTimeout)
-		header := c.requestHeader()
-		ws, resp, err := a.dialer(tlsCfg).DialContext(ctx, u.String(), header)
+		ws, resp, err := a.dialer(tlsCfg).DialContext(ctx, u.String(), c.requestHeader())
+		a.release()
 		cancel()
 		if c.ctx.Err() != nil {
 			if ws != nil {
@@ -313,26 +346,28 @@ func (c *Client) connectOnce() outcome {
 		}
 		if err != nil {
 			f := classifyDialError(err, resp, a, u.String())
-			if f.Cause == "" && strings.Contains(err.Error(), "compression negotiation") {
-				f.Kind, f.Cause = decode.KindHandshake, decode.CauseBadCompressionParam
-			}
 			if f.Cause == decode.CauseRedirect && c.opts.FollowRedirects {
 				next, perr := redirectTarget(u, f.Location)
-				if perr == nil && len(hops) < maxRedirects {
+				switch {
+				case perr != nil:
+					f.Message = perr.Error()
+				case len(hops) >= maxRedirects:
+					f.Cause = decode.CauseTooManyRedirects
+				default:
 					hops = append(hops, strconv.Itoa(f.Status)+" "+u.String()+" → "+next.String())
 					u = next
 					continue
 				}
-				f.Cause = decode.CauseTooManyRedirects
 			}
+			retryable := decode.ExplainFailure(f).Reconnect
 			c.emit(Event{Type: EventError, URL: u.String(), Status: f.Status, Hops: hops, Failure: &f,
-				ResponseHeader: responseHeader(resp)})
-			return outcome{retryable: decode.ExplainFailure(f).Reconnect}
+				ResponseHeader: responseHeader(resp), Final: !c.willReconnect(retryable)})
+			return outcome{retryable: retryable}
 		}
 		if f, bad := checkNegotiation(resp, c.opts); bad {
 			f.URL = u.String()
 			c.emit(Event{Type: EventError, URL: u.String(), Status: resp.StatusCode, Failure: &f,
-				ResponseHeader: resp.Header})
+				ResponseHeader: resp.Header, Final: true})
 			ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseProtocolError, ""), time.Now().Add(time.Second))
 			ws.Close()
 			return outcome{}
@@ -370,28 +405,37 @@ type session struct {
 	closeOnce   sync.Once
 	ended       chan struct{} // closed when the connection must stop
 	readerDone  chan struct{}
+	redialing   atomic.Bool // Reconnect is ending this connection to dial again
 	localClose  atomic.Bool // we sent a close frame
 	remoteClose atomic.Bool // we received a close frame
 	remoteCode  atomic.Int32
 	failed      atomic.Bool // an error event was emitted
 
-	pingMu   sync.Mutex
-	pingSent map[string]time.Time
-	pingSeq  int
-	lastOut  atomic.Int64 // UnixNano of the last frame sent
+	pings   pingLog
+	lastOut atomic.Int64 // UnixNano of the last frame sent
 	// writeStarted is when the writer began a write it has not reported
 	// yet, as UnixNano; 0 when there is none.
 	writeStarted atomic.Int64
+	// writeAwaited is the write the reader last waited for in vain, so
+	// that a write stuck on a slow peer delays one read, not all of them.
+	// Only the reader goroutine uses it.
+	writeAwaited int64
 }
 
 func (c *Client) serve(ws *websocket.Conn, resp *http.Response, a *attempt, u *url.URL, hops []string) outcome {
 	s := &session{
 		c: c, ws: ws, tap: a.tap, host: u.Hostname(), sub: ws.Subprotocol(),
 		ended: make(chan struct{}), readerDone: make(chan struct{}),
-		pingSent: map[string]time.Time{},
+	}
+	// A Reconnect asked for before this connection opened is answered by it.
+	select {
+	case <-c.reconnect:
+	default:
 	}
 	ws.SetReadLimit(c.opts.MaxMessage)
-	c.setState(StateOpen)
+	if p := c.opts.PingInterval; p > 0 {
+		s.tap.expectTrafficWithin(livenessWindow(p))
+	}
 	reqHeader := http.Header{}
 	if resp.Request != nil {
 		reqHeader = resp.Request.Header.Clone()
@@ -411,35 +455,51 @@ func (c *Client) serve(ws *websocket.Conn, resp *http.Response, a *attempt, u *u
 	go func() { defer wg.Done(); s.readLoop(a.violations) }()
 	go func() { defer wg.Done(); s.writeLoop() }()
 
-	redial := false
 	select {
 	case <-s.readerDone:
 	case <-c.ctx.Done():
 	case <-c.reconnect:
-		redial = true
+		s.redialing.Store(true)
 		s.sendClose(websocket.CloseGoingAway, "reconnecting")
-		select {
+		select { // sendClose bounds the wait
 		case <-s.readerDone:
-		case <-time.After(closeWait):
+		case <-c.ctx.Done():
 		}
 	}
 	s.stop()
 	ws.Close()
 	wg.Wait()
-	c.setState(StateClosed)
 
-	o := outcome{opened: true, redial: redial}
+	o := outcome{opened: true, redial: s.redialing.Load()}
 	switch {
 	case s.failed.Load():
 		o.retryable = true
 	case s.remoteClose.Load():
-		code := int(s.remoteCode.Load())
-		o.retryable = decode.ExplainClose(code, "", decode.CloseContext{Subprotocol: s.sub, Host: s.host, Remote: true}).Reconnect
+		o.retryable = s.closeRetryable(int(s.remoteCode.Load()))
 	}
 	return o
 }
 
+// livenessWindow is how long the reader waits for any traffic when pings
+// go out every p: two missed pongs and a margin mean the peer or the path
+// is gone.
+func livenessWindow(p time.Duration) time.Duration {
+	return 2*p + min(p, 5*time.Second)
+}
+
 func (s *session) stop() { s.closeOnce.Do(func() { close(s.ended) }) }
+
+// closeRetryable reports whether a close with this code from the peer calls
+// for a reconnect.
+func (s *session) closeRetryable(code int) bool {
+	return decode.ExplainClose(code, "", decode.CloseContext{Subprotocol: s.sub, Host: s.host, Remote: true}).Reconnect
+}
+
+// ending reports whether an event that ends the connection is its last
+// word: nothing will dial again by itself.
+func (s *session) ending(retryable bool) bool {
+	return !s.redialing.Load() && !s.c.willReconnect(retryable)
+}
 
 func (s *session) idle() time.Duration {
 	last := s.tap.lastReadTime()
@@ -452,27 +512,16 @@ func (s *session) idle() time.Duration {
 	return time.Since(last)
 }
 
-// readDeadline is how long the reader waits for any frame when pings are on:
-// two missed pongs and a margin mean the peer or the path is gone.
-func (s *session) readDeadline() time.Time {
-	if s.c.opts.PingInterval <= 0 {
-		return time.Time{}
-	}
-	p := s.c.opts.PingInterval
-	return time.Now().Add(2*p + min(p, 5*time.Second))
-}
-
-func (s *session) readLoop(violations <-chan Violation) {
+func (s *session) readLoop(violations <-chan protocolViolation) {
 	defer close(s.readerDone)
-	var fatal *Violation
+	var fatal *protocolViolation
 	flushViolations := func() {
 		for {
 			select {
 			case v := <-violations:
 				if gorillaRejects(v.Failure.Cause) {
 					if fatal == nil {
-						vv := v
-						fatal = &vv
+						fatal = &v
 					}
 					continue
 				}
@@ -484,7 +533,6 @@ func (s *session) readLoop(violations <-chan Violation) {
 		}
 	}
 	for {
-		s.ws.SetReadDeadline(s.readDeadline())
 		op, data, err := s.ws.ReadMessage()
 		flushViolations()
 		if err != nil {
@@ -507,16 +555,21 @@ func (s *session) readLoop(violations <-chan Violation) {
 
 // awaitWriter keeps the log in wire order: a reply can arrive before the
 // writer has reported the message it answers. When a write began before
-// the reply arrived and is not reported yet, give the writer a moment.
+// the reply arrived and is not reported yet, give the writer a moment,
+// once per write.
 func (s *session) awaitWriter(arrived time.Time) {
-	deadline := time.Now().Add(50 * time.Millisecond)
-	for {
-		started := s.writeStarted.Load()
-		if started == 0 || started > arrived.UnixNano() || time.Now().After(deadline) {
+	started := s.writeStarted.Load()
+	if started == 0 || started > arrived.UnixNano() || started == s.writeAwaited {
+		return
+	}
+	deadline := time.Now().Add(maxWriterWait)
+	for time.Now().Before(deadline) {
+		time.Sleep(20 * time.Microsecond)
+		if s.writeStarted.Load() != started {
 			return
 		}
-		time.Sleep(20 * time.Microsecond)
 	}
+	s.writeAwaited = started
 }
 
 // gorillaRejects reports whether gorilla itself fails the connection on a
@@ -529,7 +582,7 @@ func gorillaRejects(cause string) bool {
 	return true
 }
 
-func (s *session) readFailed(err error, fatal *Violation) {
+func (s *session) readFailed(err error, fatal *protocolViolation) {
 	select {
 	case <-s.ended:
 		return // we are tearing down; the error is our own doing
@@ -572,7 +625,8 @@ func (s *session) readFailed(err error, fatal *Violation) {
 	}
 	s.failed.Store(true)
 	frames = append(frames, s.tap.drain(In)...)
-	s.c.emit(Event{Type: EventError, Dir: In, Failure: &f, Frames: frames, Code: f.Code, Idle: idle, PingsOn: f.PingsOn})
+	s.c.emit(Event{Type: EventError, Dir: In, Failure: &f, Frames: frames, Code: f.Code, Idle: idle, PingsOn: f.PingsOn,
+		Final: s.ending(true)})
 }
 
 // causeFromGorilla names a violation from gorilla's message, for the rare
@@ -601,7 +655,7 @@ func causeFromGorilla(msg string) string {
 func unwrapClose(err error) error {
 	var ce *websocket.CloseError
 	if errors.As(err, &ce) && ce.Code == websocket.CloseAbnormalClosure {
-		return errors.New("unexpected EOF")
+		return io.ErrUnexpectedEOF
 	}
 	return err
 }
@@ -615,24 +669,20 @@ func (s *session) onPing(payload string) error {
 		of, _ := s.tap.takeControl(Out, OpPong)
 		s.c.emit(Event{Type: EventMessage, Dir: Out, Opcode: OpPong, Payload: []byte(payload), Frames: []Frame{of}})
 	}
-	s.ws.SetReadDeadline(s.readDeadline())
 	return nil
 }
 
 func (s *session) onPong(payload string) error {
 	f, _ := s.tap.takeControl(In, OpPong)
 	ev := Event{Type: EventMessage, Dir: In, Opcode: OpPong, Payload: []byte(payload), Frames: []Frame{f}}
-	s.pingMu.Lock()
-	if sent, ok := s.pingSent[payload]; ok {
-		ev.RTT = f.Time.Sub(sent)
-		if f.Time.IsZero() {
-			ev.RTT = time.Since(sent)
+	if sent, ok := s.pings.answered(payload); ok {
+		at := f.Time
+		if at.IsZero() {
+			at = time.Now()
 		}
-		delete(s.pingSent, payload)
+		ev.RTT = at.Sub(sent)
 	}
-	s.pingMu.Unlock()
 	s.c.emit(ev)
-	s.ws.SetReadDeadline(s.readDeadline())
 	return nil
 }
 
@@ -641,24 +691,25 @@ func (s *session) onClose(code int, text string) error {
 	s.awaitWriter(f.Time)
 	s.remoteClose.Store(true)
 	s.remoteCode.Store(int32(code))
+	answer := s.localClose.Load() // the peer answers our close
 	s.c.emit(Event{Type: EventClose, Dir: In, Opcode: OpClose, Code: code, Reason: text,
 		HasCode: len(f.Payload) >= 2 || f.Time.IsZero(), Frames: []Frame{f}, Payload: f.Payload,
-		Idle: s.idle(), PingsOn: s.c.opts.PingInterval > 0})
-	if s.localClose.Load() {
-		return nil // this is the answer to our close
+		Idle: s.idle(), PingsOn: s.c.opts.PingInterval > 0, Final: answer && s.ending(s.closeRetryable(code))})
+	if answer {
+		return nil
 	}
-	s.c.setState(StateClosing)
 	// Echo the code, as RFC 6455 §5.5.1 asks; 1005 means there was none.
 	reply := websocket.FormatCloseMessage(code, "")
 	if code == websocket.CloseNoStatusReceived {
 		reply = []byte{}
 	}
-	s.writeClose(reply)
+	s.writeClose(reply, s.ending(s.closeRetryable(code)))
 	return nil
 }
 
-// writeClose sends a close frame once and reports it.
-func (s *session) writeClose(payload []byte) {
+// writeClose sends a close frame once and reports it; final marks the
+// report as the connection's last word.
+func (s *session) writeClose(payload []byte, final bool) {
 	if s.localClose.Swap(true) {
 		return
 	}
@@ -667,7 +718,8 @@ func (s *session) writeClose(payload []byte) {
 	}
 	s.lastOut.Store(time.Now().UnixNano())
 	f, _ := s.tap.takeControl(Out, OpClose)
-	ev := Event{Type: EventClose, Dir: Out, Opcode: OpClose, Code: websocket.CloseNoStatusReceived, Frames: []Frame{f}, Payload: payload}
+	ev := Event{Type: EventClose, Dir: Out, Opcode: OpClose, Code: websocket.CloseNoStatusReceived, Frames: []Frame{f},
+		Payload: payload, Final: final}
 	if len(payload) >= 2 {
 		ev.Code, ev.Reason, ev.HasCode = int(payload[0])<<8|int(payload[1]), string(payload[2:]), true
 	}
@@ -677,26 +729,27 @@ func (s *session) writeClose(payload []byte) {
 // sendClose starts the closing handshake and bounds how long the server
 // has to answer.
 func (s *session) sendClose(code int, reason string) {
-	s.c.setState(StateClosing)
 	var payload []byte
 	if code != websocket.CloseNoStatusReceived {
 		payload = websocket.FormatCloseMessage(code, reason)
 	}
-	s.writeClose(payload)
+	s.writeClose(payload, false)
 	go func() {
+		t := time.NewTimer(closeWait)
+		defer t.Stop()
 		select {
 		case <-s.readerDone:
-		case <-time.After(closeWait):
+		case <-t.C:
 			s.ws.NetConn().Close()
 		}
 	}()
 }
 
 func (s *session) writeLoop() {
-	var ticker *time.Ticker
 	var tick <-chan time.Time
-	if p := s.c.opts.PingInterval; p > 0 {
-		ticker = time.NewTicker(p)
+	p := s.c.opts.PingInterval
+	if p > 0 {
+		ticker := time.NewTicker(p)
 		defer ticker.Stop()
 		tick = ticker.C
 	}
@@ -713,12 +766,7 @@ func (s *session) writeLoop() {
 			return
 		case <-s.c.wake:
 		case <-tick:
-			s.pingMu.Lock()
-			s.pingSeq++
-			p := "wsdbg-" + strconv.Itoa(s.pingSeq)
-			s.pingSent[p] = time.Now()
-			s.pingMu.Unlock()
-			if !s.write(outgoing{op: OpPing, payload: []byte(p)}) {
+			if !s.write(outgoing{op: OpPing, payload: []byte(s.pings.newPayload())}) {
 				return
 			}
 		}
@@ -736,6 +784,9 @@ func (s *session) write(o outgoing) bool {
 		s.sendClose(o.code, string(o.payload))
 		return true
 	}
+	if o.op == OpPing {
+		s.pings.sent(string(o.payload), time.Now(), s.pingMemory())
+	}
 	var err error
 	if o.op.IsControl() {
 		err = s.ws.WriteControl(int(o.op), o.payload, time.Now().Add(writeWait))
@@ -750,7 +801,7 @@ func (s *session) write(o outgoing) bool {
 			f := decode.Failure{Message: err.Error(), URL: s.c.opts.URL}
 			classifyTransport(&f, err)
 			if !s.failed.Swap(true) {
-				s.c.emit(Event{Type: EventError, Dir: Out, Failure: &f, Code: f.Code, Idle: s.idle()})
+				s.c.emit(Event{Type: EventError, Dir: Out, Failure: &f, Code: f.Code, Idle: s.idle(), Final: s.ending(true)})
 			}
 			s.ws.NetConn().Close()
 		}
@@ -768,4 +819,56 @@ func (s *session) write(o outgoing) bool {
 	}
 	s.c.emit(Event{Type: EventMessage, Dir: Out, Opcode: o.op, Payload: o.payload, Frames: frames})
 	return true
+}
+
+// pingMemory is how long a ping waits for its pong before it is forgotten:
+// the liveness window when pings are on, since a connection silent for that
+// long fails anyway.
+func (s *session) pingMemory() time.Duration {
+	if p := s.c.opts.PingInterval; p > 0 {
+		return livenessWindow(p)
+	}
+	return time.Minute
+}
+
+// pingLog remembers when each of our pings went out, so that its pong's
+// round trip can be measured. Old pings are forgotten: a peer that never
+// answers must not make the log grow.
+type pingLog struct {
+	mu   sync.Mutex
+	seq  int
+	when map[string]time.Time // by payload
+}
+
+// newPayload names a ping of our own.
+func (l *pingLog) newPayload() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.seq++
+	return "wsdbg-" + strconv.Itoa(l.seq)
+}
+
+// sent notes a ping going out at now and forgets those older than keep.
+func (l *pingLog) sent(payload string, now time.Time, keep time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for p, at := range l.when {
+		if now.Sub(at) > keep {
+			delete(l.when, p)
+		}
+	}
+	if l.when == nil {
+		l.when = map[string]time.Time{}
+	}
+	l.when[payload] = now
+}
+
+// answered returns when the ping with this payload went out, if it is one
+// of ours, and forgets it.
+func (l *pingLog) answered(payload string) (time.Time, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	at, ok := l.when[payload]
+	delete(l.when, payload)
+	return at, ok
 }

@@ -125,3 +125,29 @@ func TestRedialOnRequestAfterTheEnd(t *testing.T) {
 		t.Fatal("client still running after Shutdown")
 	}
 }
+
+func TestHTTPURLsAreReadAsWebSocketURLs(t *testing.T) {
+	u := echoServer(t, nil)
+	c := Dial(context.Background(), Options{URL: "http" + strings.TrimPrefix(u, "ws")})
+	defer c.Shutdown()
+	if open := next(t, c, EventOpen); !strings.HasPrefix(open.URL, "ws://") {
+		t.Fatalf("opened %s", open.URL)
+	}
+	if got, err := ValidateURL("https://example.com/socket"); err != nil || got.String() != "wss://example.com/socket" {
+		t.Fatalf("ValidateURL(https) = %v, %v", got, err)
+	}
+}
+
+func TestValidateURLSaysWhatIsWrongInPlainWords(t *testing.T) {
+	for raw, want := range map[string]string{
+		"ws://exa\x7fmple.com/": "invalid control character in URL",
+		"example.com/ws":        "it needs a scheme",
+		"ftp://example.com/":    "must be ws or wss, not ftp",
+		"ws:///path":            "names no host",
+	} {
+		_, err := ValidateURL(raw)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "net/url") {
+			t.Errorf("ValidateURL(%q) = %v, want it to say %q", raw, err, want)
+		}
+	}
+}

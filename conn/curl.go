@@ -7,6 +7,30 @@ import (
 	"strings"
 )
 
+// curlValueOptions are the curl options that take a value and carry
+// meaning for a WebSocket client.
+var curlValueOptions = map[string]func(o *Options, v string) error{
+	"-H": applyCurlHeader, "--header": applyCurlHeader,
+	"-b": addCookie, "--cookie": addCookie,
+	"-A": setUserAgent, "--user-agent": setUserAgent,
+	"-e": setReferer, "--referer": setReferer,
+	"-x": setProxy, "--proxy": setProxy,
+	"--url": setURL,
+}
+
+func addCookie(o *Options, v string) error    { o.Header.Add("Cookie", v); return nil }
+func setUserAgent(o *Options, v string) error { o.Header.Set("User-Agent", v); return nil }
+func setReferer(o *Options, v string) error   { o.Header.Set("Referer", v); return nil }
+func setProxy(o *Options, v string) error     { o.Proxy = v; return nil }
+
+func setURL(o *Options, v string) error {
+	if o.URL != "" {
+		return fmt.Errorf("the curl command has two URLs: %q and %q", o.URL, v)
+	}
+	o.URL = v
+	return nil
+}
+
 // curl options that take a value but mean nothing to a WebSocket client.
 var curlIgnoredWithValue = map[string]bool{
 	"--data": true, "--data-raw": true, "--data-binary": true, "-d": true,
@@ -15,91 +39,42 @@ var curlIgnoredWithValue = map[string]bool{
 	"--write-out": true, "-w": true,
 }
 
-// curl options without a value that mean nothing to a WebSocket client.
-var curlIgnoredFlags = map[string]bool{
-	"--compressed": true, "-s": true, "--silent": true, "-v": true, "--verbose": true,
-	"-i": true, "--include": true, "-N": true, "--no-buffer": true,
-	"--http1.1": true, "--http2": true, "-S": true, "--show-error": true, "-f": true,
-	"--fail": true, "-g": true, "--globoff": true,
-}
-
 // ParseCurl reads the arguments of a "Copy as cURL" command (without the
 // leading "curl") as browsers produce it for a WebSocket request, and returns
 // the options it implies and the curl options it ignored.
 func ParseCurl(args []string) (Options, []string, error) {
-	var o Options
+	o := Options{Header: http.Header{}}
 	var ignored []string
-	o.Header = http.Header{}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		val := func() (string, error) {
+		apply, takesValue := curlValueOptions[a]
+		if takesValue || curlIgnoredWithValue[a] {
 			if i+1 >= len(args) {
-				return "", fmt.Errorf("curl option %s needs a value", a)
+				return o, nil, fmt.Errorf("the curl option %s needs a value", a)
 			}
 			i++
-			return args[i], nil
+			if !takesValue {
+				ignored = append(ignored, a)
+			} else if err := apply(&o, args[i]); err != nil {
+				return o, nil, err
+			}
+			continue
 		}
 		switch {
-		case a == "-H" || a == "--header":
-			v, err := val()
-			if err != nil {
-				return o, nil, err
-			}
-			if err := applyCurlHeader(&o, v); err != nil {
-				return o, nil, err
-			}
-		case a == "-b" || a == "--cookie":
-			v, err := val()
-			if err != nil {
-				return o, nil, err
-			}
-			o.Header.Add("Cookie", v)
-		case a == "-A" || a == "--user-agent":
-			v, err := val()
-			if err != nil {
-				return o, nil, err
-			}
-			o.Header.Set("User-Agent", v)
-		case a == "-e" || a == "--referer":
-			v, err := val()
-			if err != nil {
-				return o, nil, err
-			}
-			o.Header.Set("Referer", v)
 		case a == "-k" || a == "--insecure":
 			o.Insecure = true
 		case a == "-L" || a == "--location":
 			o.FollowRedirects = true
-		case a == "-x" || a == "--proxy":
-			v, err := val()
-			if err != nil {
-				return o, nil, err
-			}
-			o.Proxy = v
-		case a == "--url":
-			v, err := val()
-			if err != nil {
-				return o, nil, err
-			}
-			o.URL = v
-		case curlIgnoredWithValue[a]:
-			if _, err := val(); err != nil {
-				return o, nil, err
-			}
-			ignored = append(ignored, a)
-		case curlIgnoredFlags[a]:
-			ignored = append(ignored, a)
 		case strings.HasPrefix(a, "-") && a != "-":
 			ignored = append(ignored, a)
 		default:
-			if o.URL != "" {
-				return o, nil, fmt.Errorf("curl command has two URLs: %q and %q", o.URL, a)
+			if err := setURL(&o, a); err != nil {
+				return o, nil, err
 			}
-			o.URL = a
 		}
 	}
 	if o.URL == "" {
-		return o, nil, errors.New("curl command has no URL")
+		return o, nil, errors.New("the curl command has no URL")
 	}
 	// Browsers copy the URL with http(s) for a WebSocket request.
 	switch {

@@ -2,6 +2,7 @@ package conn
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -56,4 +57,34 @@ func TestParseCurlErrors(t *testing.T) {
 			t.Errorf("ParseCurl(%q) succeeded", args)
 		}
 	}
+}
+
+// FuzzParseCurl feeds arbitrary argument lists: ParseCurl must never panic,
+// and what it accepts has a URL and a header map.
+func FuzzParseCurl(f *testing.F) {
+	f.Add("wss://h/x\x00-H\x00Origin: https://a\x00--compressed")
+	f.Add("-H\x00Sec-WebSocket-Protocol: a, b\x00https://h\x00-x\x00socks5://p")
+	f.Add("--url\x00ws://a\x00ws://b")
+	f.Fuzz(func(t *testing.T, joined string) {
+		o, _, err := ParseCurl(strings.Split(joined, "\x00"))
+		if err == nil && (o.URL == "" || o.Header == nil) {
+			t.Fatalf("accepted without a URL or header map: %+v", o)
+		}
+	})
+}
+
+// FuzzValidateURL: whatever ValidateURL accepts is ws or wss with a host.
+func FuzzValidateURL(f *testing.F) {
+	for _, s := range []string{"ws://a/b?c#d", "https://h:1/", "example.com", "ws://[::1]:80/", "ws://\x7f"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		u, err := ValidateURL(raw)
+		if err != nil {
+			return
+		}
+		if (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
+			t.Fatalf("accepted %q as %v", raw, u)
+		}
+	})
 }

@@ -47,24 +47,55 @@ type attempt struct {
 	opts       Options
 	stage      stage
 	tap        *tap
-	violations chan Violation
+	violations chan protocolViolation
+	// unwatch stops closing the connection when the dial is cancelled;
+	// nil until there is a connection.
+	unwatch func() bool
 }
 
-// ValidateURL checks that raw is a ws:// or wss:// URL with a host.
+// watch closes c if ctx is cancelled before release: the CONNECT exchange
+// and gorilla's upgrade heed only deadlines, and Shutdown must not wait
+// for the connect timeout.
+func (a *attempt) watch(ctx context.Context, c net.Conn) {
+	a.unwatch = context.AfterFunc(ctx, func() {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			c.Close()
+		}
+	})
+}
+
+// release ends the watch once the dial has returned.
+func (a *attempt) release() {
+	if a.unwatch != nil {
+		a.unwatch()
+	}
+}
+
+// ValidateURL checks that raw is a ws:// or wss:// URL with a host. Browsers
+// copy WebSocket URLs as http:// and https://; those are read as ws:// and
+// wss://.
 func ValidateURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("bad URL %q: %v", raw, err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("bad URL %q: %s", raw, strings.TrimPrefix(err.Error(), "net/url: "))
 	}
 	switch u.Scheme {
 	case "ws", "wss":
+	case "http":
+		u.Scheme = "ws"
+	case "https":
+		u.Scheme = "wss"
 	case "":
-		return nil, fmt.Errorf("bad URL %q: no scheme; use ws:// or wss://", raw)
+		return nil, fmt.Errorf("bad URL %q: it needs a scheme, ws:// or wss://", raw)
 	default:
-		return nil, fmt.Errorf("bad URL %q: scheme %q is not ws or wss", raw, u.Scheme)
+		return nil, fmt.Errorf("bad URL %q: the scheme must be ws or wss, not %s", raw, u.Scheme)
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("bad URL %q: no host", raw)
+		return nil, fmt.Errorf("bad URL %q: it names no host", raw)
 	}
 	return u, nil
 }
@@ -103,13 +134,13 @@ func TLSConfig(o Options) (*tls.Config, error) {
 func ValidateProxy(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("bad proxy URL %q", raw)
+		return nil, fmt.Errorf("bad proxy URL %q: write it as scheme://host:port, e.g. http://proxy:3128", raw)
 	}
 	switch u.Scheme {
 	case "http", "https", "socks5", "socks5h":
 		return u, nil
 	}
-	return nil, fmt.Errorf("bad proxy URL %q: scheme must be http, https or socks5", raw)
+	return nil, fmt.Errorf("bad proxy URL %q: the scheme must be http, https or socks5", raw)
 }
 
 // dialer returns a gorilla dialer whose network dial goes through a, so
@@ -172,7 +203,7 @@ func (a *attempt) dialTransport(ctx context.Context, network, addr string) (net.
 			pw, _ := pu.User.Password()
 			auth = &proxy.Auth{User: pu.User.Username(), Password: pw}
 		}
-		sd, err := proxy.SOCKS5("tcp", pu.Host, auth, nd)
+		sd, err := proxy.SOCKS5("tcp", hostPort(pu, "1080"), auth, nd)
 		if err != nil {
 			return nil, &dialError{stage: stageProxy, err: err}
 		}
@@ -181,10 +212,19 @@ func (a *attempt) dialTransport(ctx context.Context, network, addr string) (net.
 		if err != nil {
 			return nil, &dialError{stage: stageProxy, err: err}
 		}
+		a.watch(ctx, c)
 		return c, nil
 	default:
 		return a.dialHTTPProxy(ctx, nd, pu, addr)
 	}
+}
+
+// hostPort is u's host with its port, or with defaultPort when it has none.
+func hostPort(u *url.URL, defaultPort string) string {
+	if u.Port() != "" {
+		return u.Host
+	}
+	return net.JoinHostPort(u.Hostname(), defaultPort)
 }
 
 func (a *attempt) dialDirect(ctx context.Context, nd *net.Dialer, network, addr string) (net.Conn, error) {
@@ -198,10 +238,11 @@ func (a *attempt) dialDirect(ctx context.Context, nd *net.Dialer, network, addr 
 		return nil, &dialError{stage: stageDNS, err: err}
 	}
 	a.stage = stageTCP
-	var last error
+	last := error(&net.DNSError{Err: "no address", Name: host, IsNotFound: true})
 	for _, ip := range ips {
 		c, err := nd.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
 		if err == nil {
+			a.watch(ctx, c)
 			return c, nil
 		}
 		last = err
@@ -215,18 +256,15 @@ func (a *attempt) dialDirect(ctx context.Context, nd *net.Dialer, network, addr 
 // dialHTTPProxy opens a tunnel with CONNECT through an http:// or https://
 // proxy.
 func (a *attempt) dialHTTPProxy(ctx context.Context, nd *net.Dialer, pu *url.URL, addr string) (net.Conn, error) {
-	proxyAddr := pu.Host
-	if pu.Port() == "" {
-		if pu.Scheme == "https" {
-			proxyAddr = net.JoinHostPort(pu.Hostname(), "443")
-		} else {
-			proxyAddr = net.JoinHostPort(pu.Hostname(), "80")
-		}
+	defaultPort := "80"
+	if pu.Scheme == "https" {
+		defaultPort = "443"
 	}
-	c, err := nd.DialContext(ctx, "tcp", proxyAddr)
+	c, err := nd.DialContext(ctx, "tcp", hostPort(pu, defaultPort))
 	if err != nil {
 		return nil, &dialError{stage: stageProxy, err: err}
 	}
+	a.watch(ctx, c)
 	a.stage = stageProxy
 	if pu.Scheme == "https" {
 		tc := tls.Client(c, &tls.Config{ServerName: pu.Hostname(), InsecureSkipVerify: a.opts.Insecure})
@@ -278,15 +316,9 @@ func (a *attempt) dialHTTPProxy(ctx context.Context, nd *net.Dialer, pu *url.URL
 func redirectTarget(base *url.URL, loc string) (*url.URL, error) {
 	u, err := base.Parse(loc)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("the redirect's Location %q is not a URL", loc)
 	}
-	switch u.Scheme {
-	case "http":
-		u.Scheme = "ws"
-	case "https":
-		u.Scheme = "wss"
-	}
-	return u, nil
+	return ValidateURL(u.String())
 }
 
 // sentAuth reports whether the request carried credentials.

@@ -13,8 +13,8 @@ type EventType uint8
 const (
 	EventOpen      EventType = iota + 1 // the upgrade succeeded
 	EventMessage                        // a whole data message, or a ping or pong, in either direction
-	EventFrame                          // a frame that belongs to no reported message (e.g. one gorilla rejected)
-	EventClose                          // a close frame, sent or received; or the end of the connection
+	EventFrame                          // a frame outside any message; from recordings only, as Client attaches such frames to the warning or error they cause
+	EventClose                          // a close frame, sent or received; with no Frames when Close came while no connection was open
 	EventError                          // a failure that ended (or prevented) the connection
 	EventWarning                        // something wrong that did not end the connection
 	EventReconnect                      // a reconnect is scheduled (Attempt, Delay)
@@ -131,7 +131,7 @@ type Event struct {
 	Code    int           // close code; 1005 when the close frame had none
 	Reason  string        // close reason
 	HasCode bool          // false when the close frame carried no payload
-	Final   bool          // close/error: the connection is over (no reconnect will follow)
+	Final   bool          // close/error: it ends the connection and no automatic reconnect follows
 	Idle    time.Duration // close/error: time since the last frame, either direction
 	PingsOn bool
 

@@ -13,16 +13,16 @@ import (
 	"github.com/wsdbg/wsdbg/decode"
 )
 
-// maxHandshakeHead bounds how much of an HTTP head the parser buffers before
-// giving up on finding frames in the stream.
-const maxHandshakeHead = 64 << 10
+// maxHandshakeHead bounds the HTTP head the parser buffers: a response head
+// that does not end within it fails the dial (see errResponseTooBig).
+const maxHandshakeHead = 1 << 20
 
 // maxControlPayload is the largest control payload the parser keeps; anything
 // longer is a violation and only its length matters.
 const maxControlPayload = 125
 
-// Violation is a protocol violation found in the byte stream.
-type Violation struct {
+// protocolViolation is a protocol violation found in the byte stream.
+type protocolViolation struct {
 	Frame   Frame
 	Failure decode.Failure
 }
@@ -56,10 +56,10 @@ type frameParser struct {
 	fragmented  bool // inside a fragmented data message
 	closeSeen   bool
 	deflate     bool // permessage-deflate was negotiated; RSV1 is allowed
+	headTooBig  bool // the head passed maxHandshakeHead without ending
 	violations  int
-	onHead      func(head []byte)
 	onFrame     func(Frame)
-	onViolation func(Violation)
+	onViolation func(protocolViolation)
 }
 
 // maxViolations stops a hostile stream from turning into a flood of reports.
@@ -95,8 +95,7 @@ func (p *frameParser) feedHead(b []byte) []byte {
 	i := bytes.Index(p.head[start:], []byte("\r\n\r\n"))
 	if i < 0 {
 		if len(p.head) > maxHandshakeHead {
-			p.state = stateDone
-			p.head = nil
+			p.state, p.head, p.headTooBig = stateDone, nil, true
 		}
 		return nil
 	}
@@ -104,9 +103,6 @@ func (p *frameParser) feedHead(b []byte) []byte {
 	rest := p.head[end:]
 	head := p.head[:end]
 	p.head = nil
-	if p.onHead != nil {
-		p.onHead(head)
-	}
 	if p.dir == In && !isSwitchingProtocols(head) {
 		p.state = stateDone
 		return nil
@@ -342,8 +338,12 @@ func (p *frameParser) checkClose(payload []byte) {
 	}
 }
 
-func (p *frameParser) violation(cause string, code int, msg string) Violation {
-	return Violation{
+func (p *frameParser) violate(cause string, code int, msg string) {
+	p.violations++
+	if p.violations > maxViolations || p.onViolation == nil {
+		return
+	}
+	p.onViolation(protocolViolation{
 		Frame: p.cur,
 		Failure: decode.Failure{
 			Kind:    decode.KindProtocol,
@@ -353,17 +353,5 @@ func (p *frameParser) violation(cause string, code int, msg string) Violation {
 			Opcode:  int(p.cur.Opcode),
 			Length:  p.cur.Length,
 		},
-	}
-}
-
-func (p *frameParser) violate(cause string, code int, msg string) {
-	p.report(p.violation(cause, code, msg))
-}
-
-func (p *frameParser) report(v Violation) {
-	p.violations++
-	if p.violations > maxViolations || p.onViolation == nil {
-		return
-	}
-	p.onViolation(v)
+	})
 }

@@ -27,7 +27,7 @@ func FuzzFrameParser(f *testing.F) {
 			var frames []Frame
 			violations := 0
 			p.onFrame = func(fr Frame) { frames = append(frames, fr) }
-			p.onViolation = func(Violation) { violations++ }
+			p.onViolation = func(protocolViolation) { violations++ }
 			now := time.Unix(0, 0)
 			p.Feed(head, now)
 			for _, c := range chunks {

@@ -1,8 +1,11 @@
 package conn
 
 import (
+	"errors"
 	"net"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -10,8 +13,14 @@ import (
 // stream of frames nobody claims cannot grow memory without limit.
 const maxPendingFrames = 4096
 
-// tap wraps the raw connection (below TLS) and parses both directions into
-// frames, so frame-level facts that gorilla hides can be reported.
+// errResponseTooBig ends a dial whose response head passed
+// maxHandshakeHead: gorilla would buffer an endless head without limit.
+// It reaches gorilla as a read error.
+var errResponseTooBig = errors.New("the server's response head passed " + strconv.Itoa(maxHandshakeHead>>20) + " MiB without ending")
+
+// tap wraps the connection on the plaintext side of TLS and parses both
+// directions into frames, so frame-level facts that gorilla hides can be
+// reported.
 type tap struct {
 	net.Conn
 
@@ -22,26 +31,33 @@ type tap struct {
 	out   *frameParser
 	outQ  frameQueue
 
-	// lastRead is the time of the last bytes read, as UnixNano, guarded by inMu.
-	lastRead time.Time
+	lastRead time.Time // when bytes last arrived; guarded by inMu
 
-	violations                chan<- Violation
-	requestHead, responseHead []byte
+	// trafficWindow, when not 0, is how long a read may wait for bytes
+	// before it fails: every arrival moves the deadline on, so that any
+	// traffic, even one slow message, counts as a sign of life.
+	trafficWindow atomic.Int64
+
+	violations chan<- protocolViolation
 }
 
-func newTap(c net.Conn, violations chan<- Violation) *tap {
+func newTap(c net.Conn, violations chan<- protocolViolation) *tap {
 	t := &tap{Conn: c, violations: violations}
 	t.in = newFrameParser(In)
 	t.out = newFrameParser(Out)
 	t.in.onFrame = t.inQ.push
 	t.out.onFrame = t.outQ.push
 	t.in.onViolation = t.violation
-	t.in.onHead = func(h []byte) { t.responseHead = append([]byte(nil), h...) }
-	t.out.onHead = func(h []byte) { t.requestHead = append([]byte(nil), h...) }
 	return t
 }
 
-func (t *tap) violation(v Violation) {
+// expectTrafficWithin makes reads fail when nothing arrives for d.
+func (t *tap) expectTrafficWithin(d time.Duration) {
+	t.trafficWindow.Store(int64(d))
+	t.Conn.SetReadDeadline(time.Now().Add(d))
+}
+
+func (t *tap) violation(v protocolViolation) {
 	// Never block the reader on a slow consumer: violations past the
 	// buffer are dropped, the parser already caps how many it reports.
 	select {
@@ -54,10 +70,17 @@ func (t *tap) Read(p []byte) (int, error) {
 	n, err := t.Conn.Read(p)
 	if n > 0 {
 		now := time.Now()
+		if w := t.trafficWindow.Load(); w > 0 {
+			t.Conn.SetReadDeadline(now.Add(time.Duration(w)))
+		}
 		t.inMu.Lock()
 		t.lastRead = now
 		t.in.Feed(p[:n], now)
+		headTooBig := t.in.headTooBig
 		t.inMu.Unlock()
+		if headTooBig && err == nil {
+			err = errResponseTooBig
+		}
 	}
 	return n, err
 }
@@ -99,6 +122,14 @@ func (t *tap) drain(d Direction) []Frame {
 	fs := q.pending()
 	q.frames, q.head = nil, 0
 	return fs
+}
+
+// responseHeadTooBig reports whether the response head passed
+// maxHandshakeHead without ending.
+func (t *tap) responseHeadTooBig() bool {
+	t.inMu.Lock()
+	defer t.inMu.Unlock()
+	return t.in.headTooBig
 }
 
 func (t *tap) lastReadTime() time.Time {

@@ -285,55 +285,6 @@ func TestTLS(t *testing.T) {
 	}
 }
 
-// connectProxy is an HTTP CONNECT proxy; with refuse set it answers 407.
-func connectProxy(t *testing.T, refuse bool, used *atomic.Int32) string {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodConnect {
-			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
-			return
-		}
-		if refuse {
-			w.Header().Set("Proxy-Authenticate", `Basic realm="proxy"`)
-			w.WriteHeader(http.StatusProxyAuthRequired)
-			return
-		}
-		up, err := net.Dial("tcp", r.Host)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		used.Add(1)
-		down, _, err := w.(http.Hijacker).Hijack()
-		if err != nil {
-			up.Close()
-			return
-		}
-		io.WriteString(down, "HTTP/1.1 200 Connection established\r\n\r\n")
-		go func() { io.Copy(up, down); up.Close() }()
-		io.Copy(down, up)
-		down.Close()
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
-func TestHTTPProxy(t *testing.T) {
-	var used atomic.Int32
-	u := echoServer(t, nil)
-	c := Dial(context.Background(), Options{URL: u, Proxy: connectProxy(t, false, &used)})
-	defer c.Shutdown()
-	next(t, c, EventOpen)
-	c.Send(OpText, []byte("via proxy"))
-	next(t, c, EventMessage)
-	if in := next(t, c, EventMessage); string(in.Payload) != "via proxy" || used.Load() != 1 {
-		t.Fatalf("in = %q, proxy used %d", in.Payload, used.Load())
-	}
-	ev, _ := failureFor(t, u, Options{Proxy: connectProxy(t, true, &used)})
-	if ev.Failure.Kind != decode.KindProxy || ev.Failure.Cause != decode.CauseProxyAuth || ev.Failure.Status != 407 {
-		t.Fatalf("refusing proxy: %+v", ev.Failure)
-	}
-}
-
 func TestPongTimeout(t *testing.T) {
 	url := wirepeer.Start(t, func(p *wirepeer.Peer) {
 		for { // reads pings, never answers
@@ -346,5 +297,16 @@ func TestPongTimeout(t *testing.T) {
 	f := ev.Failure
 	if ev.Type != EventError || f.Kind != decode.KindTimeout || f.Cause != decode.CausePongTimeout || f.Code != 1006 || !f.PingsOn || f.IdleSeconds <= 0 {
 		t.Fatalf("got %v %+v", ev.Type, f)
+	}
+}
+
+func TestRedirectToANonWebSocketURLIsNotCalledALoop(t *testing.T) {
+	url := wirepeer.StartWith(t, wirepeer.Options{ManualHandshake: true}, func(p *wirepeer.Peer) {
+		p.WriteStatus(302, http.Header{"Location": {"ftp://files.example.com/"}}, "")
+	})
+	ev, _ := failureFor(t, url, Options{FollowRedirects: true})
+	f := ev.Failure
+	if f.Cause != decode.CauseRedirect || f.Location != "ftp://files.example.com/" || !strings.Contains(f.Message, "ftp") {
+		t.Fatalf("got %s (%s)", f.Cause, f.Message)
 	}
 }

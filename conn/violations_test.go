@@ -116,6 +116,11 @@ func TestHandshakeFailures(t *testing.T) {
 			p.ReadFrame()
 		}, Options{}, decode.CauseUnofferedExtension, 101},
 		{"not http", func(p *wirepeer.Peer) { p.WriteRaw([]byte("SSH-2.0-OpenSSH_9.6\r\n\r\n")) }, Options{}, decode.CauseBadResponse, 0},
+		{"endless response head", func(p *wirepeer.Peer) { p.WriteEndlessHeader() }, Options{}, decode.CauseResponseTooBig, 0},
+		{"deflate without no_context_takeover", func(p *wirepeer.Peer) {
+			p.Accept(http.Header{"Sec-Websocket-Extensions": {"permessage-deflate"}})
+			p.ReadFrame()
+		}, Options{Compress: true}, decode.CauseBadCompressionParam, 101},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -16,9 +16,9 @@ type Dialects struct {
 	list []*dialect
 }
 
-// BuiltinDialects lists the names of the dialects wsdbg knows, the values
+// builtinDialectNames lists the names of the dialects wsdbg knows, the values
 // a config file's "extends" may take.
-func BuiltinDialects() []string {
+func builtinDialectNames() []string {
 	names := make([]string, len(builtinDialects))
 	for i, d := range builtinDialects {
 		names[i] = d.name
@@ -63,7 +63,7 @@ func ParseDialects(data []byte) (*Dialects, error) {
 	dec.DisallowUnknownFields()
 	var file dialectsFile
 	if err := dec.Decode(&file); err != nil {
-		return nil, fmt.Errorf("dialects: %s", Sanitize(err.Error()))
+		return nil, fmt.Errorf("dialects: %s", DescribeJSONError(err))
 	}
 	if dec.More() {
 		return nil, errors.New("dialects: unexpected data after the JSON object")
@@ -108,7 +108,7 @@ func buildDialect(cfg dialectConfig, seen map[string]*dialect) (*dialect, error)
 		}
 		if base == nil {
 			return nil, fmt.Errorf("\"extends\": no dialect named %s (built-ins: %s)",
-				quote(extends), strings.Join(BuiltinDialects(), ", "))
+				quote(extends), strings.Join(builtinDialectNames(), ", "))
 		}
 		d.base = base
 		d.about = base.about
@@ -207,7 +207,7 @@ func (e envelopeConfig) shape() (envelopeShape, error) {
 	for p, raw := range e.When {
 		var v any
 		if err := json.Unmarshal(raw, &v); err != nil {
-			return s, fmt.Errorf("when[%s]: %s", quote(p), Sanitize(err.Error()))
+			return s, fmt.Errorf("when[%s]: %s", quote(p), DescribeJSONError(err))
 		}
 		switch v.(type) {
 		case string, float64, bool, nil:

@@ -72,8 +72,8 @@ var failureTable = []failureInfo{
 		explanation: "The server enabled an extension the client never offered. Frames would arrive in a form the client cannot read (for permessage-deflate, compressed with RSV1 set).",
 		hint:        "Offer the extension if you want it (for permessage-deflate, `--compress`); otherwise the server or a proxy is at fault.", source: SourceServer},
 	{kind: KindHandshake, cause: CauseBadCompressionParam, name: "Bad permessage-deflate parameters",
-		explanation: "The server's permessage-deflate answer has parameters RFC 7692 does not allow: an unknown or repeated parameter, a window size outside 8–15, or client_max_window_bits the client did not offer.",
-		hint:        "Connect without `--compress` to get going; the server's deflate setup needs fixing.", source: SourceServer},
+		explanation: "The server's permessage-deflate answer cannot be used: it has parameters RFC 7692 does not allow (an unknown or repeated parameter, a window size outside 8–15, client_max_window_bits the client did not offer), or it leaves out server_no_context_takeover or client_no_context_takeover, which wsdbg asks for and needs.",
+		hint:        "Connect without `--compress` to get going; the server's deflate setup needs fixing or must accept no_context_takeover.", source: SourceServer},
 	{kind: KindHandshake, cause: CauseBadResponse, name: "Not an HTTP response",
 		explanation: "What came back is not an HTTP response. The port speaks another protocol, or TLS and plain text are mixed up: ws:// to a TLS port, or a proxy sending garbage.",
 		hint:        "Check the scheme and the port: wss:// for TLS (usually 443), ws:// for plain text.", source: SourceServer},
@@ -299,7 +299,7 @@ func ExplainFailure(f Failure) Explanation {
 		if f.Length > 0 {
 			e.Explanation += fmt.Sprintf(" This one declared %d bytes.", f.Length)
 		}
-	case CauseMessageTooBig, CauseInflateTooBig:
+	case CauseMessageTooBig, CauseInflateTooBig, CauseResponseTooBig:
 		explainLimit(&e, f)
 	}
 	return e

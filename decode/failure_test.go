@@ -201,6 +201,8 @@ func TestFailureContextSharpensTheExplanation(t *testing.T) {
 		{Failure{Kind: KindHandshake, Cause: CauseUnofferedSubproto, Chosen: "graphql-ws", Offered: []string{"graphql-transport-ws"}}, []string{`It chose "graphql-ws"; the client offered "graphql-transport-ws".`}},
 		{Failure{Kind: KindHandshake, Cause: CauseUnofferedExtension, Chosen: "permessage-deflate"}, []string{`"permessage-deflate"; the client offered none`, "RSV1"}},
 		{Failure{Kind: KindHandshake, Cause: CauseBadCompressionParam, Header: map[string]string{"Sec-Websocket-Extensions": "permessage-deflate; server_max_window_bits=20"}}, []string{"server_max_window_bits=20"}},
+		{Failure{Kind: KindHandshake, Cause: CauseBadCompressionParam, Header: map[string]string{"Sec-Websocket-Extensions": "permessage-deflate"}}, []string{"no_context_takeover", `"permessage-deflate"`}},
+		{Failure{Kind: KindHandshake, Cause: CauseResponseTooBig, Limit: 1 << 20}, []string{"The limit is 1 MiB."}},
 		{Failure{Kind: KindHandshake, Cause: CauseBadURL, URL: "ftp://x"}, []string{`"ftp://x"`}},
 		{Failure{Kind: KindProxy, Cause: CauseProxyRefused, Status: 403}, []string{"It answered 403 Forbidden."}},
 	}

@@ -19,9 +19,9 @@ const (
 	CopyOSC52  CopyMethod = "OSC 52"           // an escape sequence asking the terminal to do it
 )
 
-// MaxOSC52 is the most text Copy sends through OSC 52; terminals drop
+// maxOSC52 is the most text Copy sends through OSC 52; terminals drop
 // longer sequences (about 100,000 bytes once base64-encoded).
-const MaxOSC52 = 74 << 10
+const maxOSC52 = 74 << 10
 
 // ErrNoClipboard means neither a system clipboard nor a terminal was there
 // to copy to. WriteToFile is the way out.
@@ -60,23 +60,23 @@ func (c Clipboard) Copy(text string) (CopyMethod, error) {
 }
 
 func (c Clipboard) osc52(text string, getenv func(string) string) error {
-	if len(text) > MaxOSC52 {
+	if len(text) > maxOSC52 {
 		return fmt.Errorf("%s is too much for OSC 52 (terminals take about %s); save it to a file instead",
-			HumanSize(int64(len(text))), HumanSize(MaxOSC52))
+			HumanSize(int64(len(text))), HumanSize(maxOSC52))
 	}
-	_, err := c.Terminal.Write(OSC52(text, getenv("TMUX") != "", getenv("TERM")))
+	_, err := c.Terminal.Write(osc52Sequence(text, getenv("TMUX") != "", getenv("TERM")))
 	if err != nil {
 		return fmt.Errorf("write OSC 52 to the terminal: %w", err)
 	}
 	return nil
 }
 
-// OSC52 is the escape sequence that sets the clipboard to text:
+// osc52Sequence returns the escape sequence that sets the clipboard to text:
 // ESC ] 52 ; c ; base64 BEL. Inside tmux it is wrapped in a DCS
 // passthrough (ESC P tmux; … ESC \, with every ESC inside doubled); under
 // GNU screen (TERM=screen*) in DCS strings of at most 76 bytes each, since
 // screen limits their length.
-func OSC52(text string, inTmux bool, term string) []byte {
+func osc52Sequence(text string, inTmux bool, term string) []byte {
 	seq := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(text)) + "\a"
 	switch {
 	case inTmux:
@@ -91,15 +91,6 @@ func OSC52(text string, inTmux bool, term string) []byte {
 		return []byte(b.String())
 	}
 	return []byte(seq)
-}
-
-// Confirmation is what the UI says after a copy, e.g. "copied 1.2 KiB to
-// the clipboard (OSC 52)".
-func Confirmation(size int, m CopyMethod) string {
-	if m == CopySystem {
-		return fmt.Sprintf("copied %s to the system clipboard", HumanSize(int64(size)))
-	}
-	return fmt.Sprintf("copied %s to the clipboard (%s)", HumanSize(int64(size)), m)
 }
 
 // WriteToFile saves text to a new file in dir (created 0700 if missing;

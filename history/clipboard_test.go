@@ -44,7 +44,7 @@ func TestOSC52Bytes(t *testing.T) {
 
 func TestOSC52ScreenChunks(t *testing.T) {
 	text := strings.Repeat("x", 300)
-	seq := string(OSC52(text, false, "screen"))
+	seq := string(osc52Sequence(text, false, "screen"))
 	chunks := strings.Split(strings.TrimSuffix(seq, "\x1b\\"), "\x1b\\")
 	var joined strings.Builder
 	for _, c := range chunks {
@@ -54,7 +54,7 @@ func TestOSC52ScreenChunks(t *testing.T) {
 		}
 		joined.WriteString(body)
 	}
-	if joined.String() != string(OSC52(text, false, "xterm")) {
+	if joined.String() != string(osc52Sequence(text, false, "xterm")) {
 		t.Errorf("the chunks do not add up to the sequence")
 	}
 }
@@ -82,18 +82,9 @@ func TestCopyFallsBackToOSC52AndThenFails(t *testing.T) {
 		t.Errorf("no clipboard at all: %v", err)
 	}
 	term.Reset()
-	_, err = Clipboard{Terminal: &term, PreferOSC52: true}.Copy(strings.Repeat("x", MaxOSC52+1))
+	_, err = Clipboard{Terminal: &term, PreferOSC52: true}.Copy(strings.Repeat("x", maxOSC52+1))
 	if err == nil || term.Len() != 0 || !strings.Contains(err.Error(), "file") {
 		t.Errorf("too large for OSC 52: %v (wrote %d bytes)", err, term.Len())
-	}
-}
-
-func TestConfirmation(t *testing.T) {
-	if got := Confirmation(1229, CopyOSC52); got != "copied 1.2 KiB to the clipboard (OSC 52)" {
-		t.Errorf("got %q", got)
-	}
-	if got := Confirmation(12, CopySystem); got != "copied 12 B to the system clipboard" {
-		t.Errorf("got %q", got)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
 	"strings"
 	"time"
 
@@ -34,10 +33,10 @@ func (rs Records) Record(i int) (Record, error) {
 	return rs[i], nil
 }
 
-// Export formats. HAR carries the handshake and the data messages in
-// Chrome DevTools' form; Markdown is a readable report of the whole
-// session; NDJSON is one Record per line.
-var ExportFormats = []string{"har", "md", "ndjson"}
+// exportFormats are the formats Export writes. HAR carries the handshake
+// and the data messages in Chrome DevTools' form; Markdown is a readable
+// report of the whole session; NDJSON is one Record per line.
+var exportFormats = []string{"har", "md", "ndjson"}
 
 // Export writes src in format ("har", "md" or "ndjson"), redacted by red.
 // A *Recording still being indexed is waited for; events that cannot be
@@ -54,7 +53,7 @@ func Export(w io.Writer, src Source, format string, red Redactor) error {
 	case "ndjson", "jsonl":
 		return writeNDJSON(w, src, red)
 	}
-	return fmt.Errorf("unknown export format %q (use %s)", format, strings.Join(ExportFormats, ", "))
+	return fmt.Errorf("unknown export format %q (use %s)", format, strings.Join(exportFormats, ", "))
 }
 
 // eachRecord calls fn for every readable record and returns how many
@@ -211,16 +210,9 @@ func writeConnectionFacts(b *strings.Builder, h Header, red Redactor) {
 }
 
 func headerList(h http.Header) string {
-	names := make([]string, 0, len(h))
-	for name := range h {
-		names = append(names, name)
-	}
-	sort.Strings(names)
 	var parts []string
-	for _, name := range names {
-		for _, v := range h[name] {
-			parts = append(parts, inlineCode(name+": "+v))
-		}
+	for _, p := range headerPairs(h) {
+		parts = append(parts, inlineCode(p.Name+": "+p.Value))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -367,27 +359,16 @@ func payloadBlock(rec Record, red Redactor) string {
 		return decode.Sanitize(err.Error())
 	}
 	shown := raw[:min(len(raw), reportPayloadLimit)]
-	var b strings.Builder
-	for off := 0; off < len(shown); off += 16 {
-		row := shown[off:min(off+16, len(shown))]
-		fmt.Fprintf(&b, "%08x ", off)
-		for _, c := range row {
-			fmt.Fprintf(&b, " %02x", c)
-		}
-		b.WriteString(strings.Repeat("   ", 16-len(row)) + "  ")
-		for _, c := range row {
-			if c >= 0x20 && c < 0x7f {
-				b.WriteByte(c)
-			} else {
-				b.WriteByte('.')
-			}
-		}
-		b.WriteByte('\n')
+	lines, _ := decode.Render(shown, decode.FormatHex) // a hex dump never fails
+	rows := make([]string, len(lines))
+	for i, l := range lines {
+		rows[i] = l.String()
 	}
+	out := strings.Join(rows, "\n")
 	if len(shown) < len(raw) {
-		fmt.Fprintf(&b, "… (%s more)\n", HumanSize(int64(len(raw)-len(shown))))
+		out += fmt.Sprintf("\n… (%s more)", HumanSize(int64(len(raw)-len(shown))))
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	return out
 }
 
 // ReproCommands returns commands that open the same connection with wsdbg,
@@ -469,16 +450,9 @@ func ReproCommands(opts conn.Options, red Redactor) (wsdbg, websocat, wscat stri
 }
 
 func sortedHeaders(h http.Header, red Redactor) []string {
-	names := make([]string, 0, len(h))
-	for name := range h {
-		names = append(names, name)
-	}
-	sort.Strings(names)
 	var out []string
-	for _, name := range names {
-		for _, v := range h[name] {
-			out = append(out, name+": "+red.HeaderValue(name, v))
-		}
+	for _, p := range headerPairs(red.Header(h)) {
+		out = append(out, p.Name+": "+p.Value)
 	}
 	return out
 }

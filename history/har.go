@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/decode"
 )
 
 // The HAR 1.2 subset that carries WebSocket traffic, in the form Chrome
@@ -102,12 +103,12 @@ type harMessage struct {
 	Data   string  `json:"data"` // text, or base64 for binary
 }
 
-// OpenHAR loads the WebSocket connections of a HAR file (as Chrome DevTools
+// openHAR loads the WebSocket connections of a HAR file (as Chrome DevTools
 // exports it) as a recording: per connection an open event, then its
 // messages in time order. Connections follow each other by start time.
 // Binary messages are base64 in HAR. Problems with the file are reported in
 // Problems; an error is returned only when the file cannot be read.
-func OpenHAR(path string) (*Recording, error) {
+func openHAR(path string) (*Recording, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("open HAR: %w", err)
@@ -116,7 +117,7 @@ func OpenHAR(path string) (*Recording, error) {
 	close(r.done)
 	var har harFile
 	if err := json.Unmarshal(data, &har); err != nil {
-		r.addProblem(lineAt(data, err), "not a HAR file: "+err.Error())
+		r.addProblem(lineAt(data, err), "not a HAR file: "+decode.DescribeJSONError(err))
 		return r, nil
 	}
 	var sockets []harEntry
@@ -296,16 +297,17 @@ func harEntryFor(open Record, red Redactor) harEntry {
 		ResourceType:    "websocket",
 		Messages:        []harMessage{},
 		Request: harRequest{Method: "GET", URL: u, HTTPVersion: "HTTP/1.1", Cookies: []harCookie{},
-			Headers: harPairs(red.Header(open.RequestHeaders)), QueryString: harQuery(u),
+			Headers: headerPairs(red.Header(open.RequestHeaders)), QueryString: harQuery(u),
 			HeadersSize: -1, BodySize: 0},
 		Response: harResponse{Status: open.Status, StatusText: http.StatusText(open.Status), HTTPVersion: "HTTP/1.1",
-			Cookies: []harCookie{}, Headers: harPairs(red.Header(open.Headers)),
+			Cookies: []harCookie{}, Headers: headerPairs(red.Header(open.Headers)),
 			Content: harContent{Size: 0, MimeType: "x-unknown"}, HeadersSize: -1, BodySize: 0},
 		Timings: harTimings{Blocked: -1, DNS: -1, Connect: -1, SSL: -1},
 	}
 }
 
-func harPairs(h http.Header) []harPair {
+// headerPairs lists h's fields sorted by name, one pair per value.
+func headerPairs(h http.Header) []harPair {
 	pairs := []harPair{}
 	names := make([]string, 0, len(h))
 	for name := range h {

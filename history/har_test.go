@@ -13,7 +13,7 @@ import (
 )
 
 func TestOpenHARFromDevTools(t *testing.T) {
-	for _, open := range []func(string) (*Recording, error){OpenHAR, Open} {
+	for _, open := range []func(string) (*Recording, error){openHAR, Open} {
 		rec, err := open(filepath.Join("testdata", "devtools.har"))
 		if err != nil {
 			t.Fatal(err)
@@ -58,7 +58,7 @@ func TestOpenHARProblems(t *testing.T) {
 			"entry 1, message 1: binary data is not base64"},
 	}
 	for _, c := range cases {
-		rec, err := OpenHAR(writeFile(t, "x.har", []byte(c.data)))
+		rec, err := openHAR(writeFile(t, "x.har", []byte(c.data)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -139,7 +139,7 @@ func TestExportHARIsValidAndReimports(t *testing.T) {
 
 	path := filepath.Join(t.TempDir(), "export.har")
 	os.WriteFile(path, buf.Bytes(), 0o600)
-	back, err := OpenHAR(path)
+	back, err := openHAR(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func FuzzOpenHAR(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		rec, err := OpenHAR(path)
+		rec, err := openHAR(path)
 		if err != nil {
 			t.Fatal(err)
 		}

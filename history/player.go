@@ -1,6 +1,7 @@
 package history
 
 import (
+	"sync"
 	"time"
 
 	"github.com/wsdbg/wsdbg/conn"
@@ -17,11 +18,10 @@ type Timer interface {
 	Stop() bool
 }
 
-// SystemClock is the real clock.
-type SystemClock struct{}
+// systemClock is the real clock.
+type systemClock struct{}
 
-// NewTimer starts a real timer.
-func (SystemClock) NewTimer(d time.Duration) Timer { return systemTimer{time.NewTimer(d)} }
+func (systemClock) NewTimer(d time.Duration) Timer { return systemTimer{time.NewTimer(d)} }
 
 type systemTimer struct{ t *time.Timer }
 
@@ -56,11 +56,12 @@ const (
 // Seek and Step take effect at once. The player stops when Close is called
 // (Events is closed then).
 type Player struct {
-	src    EventSource
-	clock  Clock
-	out    chan Playback
-	cmds   chan func(*playerState)
-	closed chan struct{}
+	src       EventSource
+	clock     Clock
+	out       chan Playback
+	cmds      chan func(*playerState)
+	closed    chan struct{}
+	closeOnce sync.Once
 }
 
 type playerState struct {
@@ -78,7 +79,7 @@ type playerState struct {
 // NewPlayer makes a paused player over src; a nil clock is the system clock.
 func NewPlayer(src EventSource, clock Clock) *Player {
 	if clock == nil {
-		clock = SystemClock{}
+		clock = systemClock{}
 	}
 	p := &Player{src: src, clock: clock, out: make(chan Playback),
 		cmds: make(chan func(*playerState)), closed: make(chan struct{})}
@@ -140,14 +141,9 @@ func (p *Player) Seek(i int) {
 	})
 }
 
-// Close stops the player and closes Events.
-func (p *Player) Close() {
-	select {
-	case <-p.closed:
-	default:
-		close(p.closed)
-	}
-}
+// Close stops the player and closes Events. It may be called more than
+// once, from any goroutine.
+func (p *Player) Close() { p.closeOnce.Do(func() { close(p.closed) }) }
 
 func (p *Player) do(cmd func(*playerState)) {
 	select {

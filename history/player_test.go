@@ -252,3 +252,23 @@ func TestPlayerPlaysARecordingFile(t *testing.T) {
 		t.Error("Events stays open after Close")
 	}
 }
+
+func TestPlayerCloseFromManyGoroutines(t *testing.T) {
+	for range 200 {
+		p := NewPlayer(events{}, newFakeClock())
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				p.Close()
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for range p.Events() {
+		}
+	}
+}

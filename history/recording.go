@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/decode"
 )
 
 // Problem is something wrong with a recording file, with the line it is on
@@ -69,7 +70,8 @@ type Recording struct {
 // Open loads a recording. A damaged or truncated line, an unknown key, or a
 // file that is not a recording at all is reported in Problems with its line,
 // and everything readable stays available; an error is returned only when
-// the file cannot be read. HAR files are recognised and read with OpenHAR.
+// the file cannot be read. HAR files exported by browsers are recognised
+// and loaded too.
 func Open(path string) (*Recording, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -92,7 +94,7 @@ func Open(path string) (*Recording, error) {
 	}
 	if looksLikeHAR(buf[:n]) {
 		f.Close()
-		return OpenHAR(path)
+		return openHAR(path)
 	}
 	r := &Recording{path: path, file: f, stop: make(chan struct{}), done: make(chan struct{}),
 		reported: map[int]bool{}, unknownKeys: map[string]bool{}}
@@ -151,7 +153,7 @@ func (r *Recording) readHeader(line []byte, complete bool) firstLineKind {
 	switch {
 	case probe.Version > 0:
 		if err := json.Unmarshal(line, &r.header); err != nil {
-			r.addProblem(1, "damaged header: "+err.Error())
+			r.addProblem(1, "damaged header: "+decode.DescribeJSONError(err))
 		}
 		if probe.Version > FormatVersion {
 			r.addProblem(1, fmt.Sprintf("recording format %d is newer than this wsdbg reads (%d); reading what it can",
@@ -360,31 +362,28 @@ func (r *Recording) Event(i int) (conn.Event, error) {
 }
 
 // readLine reads the line starting at start; end bounds it (the next
-// event's start, which may lie past skipped lines).
+// event's start, which may lie past skipped lines). It reads in growing
+// chunks, so that skipped lines after a long event are not read with it.
 func (r *Recording) readLine(start, end int64) ([]byte, error) {
-	size := min(end-start, linePeek)
-	buf := make([]byte, size)
-	n, err := r.file.ReadAt(buf, start)
-	if err != nil && err != io.EOF {
-		return nil, err
+	var line []byte
+	off, size := start, int64(linePeek)
+	for off < end {
+		chunk := make([]byte, min(end-off, size))
+		n, err := r.file.ReadAt(chunk, off)
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
+		if nl := bytes.IndexByte(chunk[:n], '\n'); nl >= 0 {
+			return append(line, chunk[:nl]...), nil
+		}
+		line = append(line, chunk[:n]...)
+		if n < len(chunk) {
+			break
+		}
+		off += int64(n)
+		size *= 2
 	}
-	buf = buf[:n]
-	if nl := bytes.IndexByte(buf, '\n'); nl >= 0 {
-		return buf[:nl], nil
-	}
-	if int64(n) < size || start+size >= end {
-		return buf, nil
-	}
-	rest := make([]byte, end-start-size)
-	m, err := r.file.ReadAt(rest, start+size)
-	if err != nil && err != io.EOF {
-		return nil, err
-	}
-	buf = append(buf, rest[:m]...)
-	if nl := bytes.IndexByte(buf, '\n'); nl >= 0 {
-		buf = buf[:nl]
-	}
-	return buf, nil
+	return line, nil
 }
 
 // decodeLine decodes one line, noting keys this version does not know
@@ -402,7 +401,7 @@ func (r *Recording) decodeLine(line int, data []byte) (Record, error) {
 		}
 	}
 	if err != nil {
-		msg := "not valid JSON: " + err.Error()
+		msg := decode.DescribeJSONError(err)
 		r.reportLine(line, msg)
 		return Record{}, Problem{Line: line, Msg: msg}
 	}
@@ -410,24 +409,27 @@ func (r *Recording) decodeLine(line int, data []byte) (Record, error) {
 }
 
 func (r *Recording) noteUnknownKey(line int, key string) {
-	r.problemMu.Lock()
-	seen := r.unknownKeys[key]
-	r.unknownKeys[key] = true
-	r.problemMu.Unlock()
-	if !seen {
-		r.addProblem(line, "unknown key "+key+" (written by a newer wsdbg?); ignored")
+	if firstTime(&r.problemMu, r.unknownKeys, key) {
+		r.addProblem(line, "unknown key "+decode.Sanitize(key)+" (written by a newer wsdbg?); ignored")
 	}
 }
 
 // reportLine lists a decoding problem once per line.
 func (r *Recording) reportLine(line int, msg string) {
-	r.problemMu.Lock()
-	seen := r.reported[line]
-	r.reported[line] = true
-	r.problemMu.Unlock()
-	if !seen {
+	if firstTime(&r.problemMu, r.reported, line) {
 		r.addProblem(line, msg)
 	}
+}
+
+// firstTime marks key as seen and reports whether it was not before.
+func firstTime[K comparable](mu *sync.Mutex, seen map[K]bool, key K) bool {
+	mu.Lock()
+	defer mu.Unlock()
+	if seen[key] {
+		return false
+	}
+	seen[key] = true
+	return true
 }
 
 func (r *Recording) addProblem(line int, msg string) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -124,6 +125,24 @@ func TestOpenCorruptedMiddleLines(t *testing.T) {
 	rec.Event(1) // asking again does not list it again
 	if len(rec.Problems()) != 2 {
 		t.Errorf("problem listed twice: %v", rec.Problems())
+	}
+}
+
+func TestOpenProblemsAreInPlainWords(t *testing.T) {
+	data := `{"wsdbg_recording":1,"url":"wss://h.example.com/","start":5}` + "\n" +
+		`{"type":"message","time":"2026-11-22T02:10:00Z","dir":"in","opcode":"text","len":"five","text":"hi"}` + "\n"
+	rec := openT(t, writeFile(t, "types"+FileSuffix, []byte(data)))
+	rec.Wait()
+	rec.Event(0)
+	p := rec.Problems()
+	want := []string{`a time is not written as RFC 3339`, `"len" should be a whole number, not a string`}
+	if len(p) != 2 {
+		t.Fatalf("problems = %v", p)
+	}
+	for i, w := range want {
+		if !strings.Contains(p[i].Msg, w) || strings.Contains(p[i].Msg, "Go ") || strings.Contains(p[i].Msg, "json:") {
+			t.Errorf("problem %d = %q, want it to say %q", i, p[i].Msg, w)
+		}
 	}
 }
 
@@ -364,4 +383,27 @@ func millionEventFile(b *testing.B) string {
 		}
 	})
 	return millionPath
+}
+
+func TestReadingALongEventSkipsTheJunkAfterIt(t *testing.T) {
+	lines := recordingLines(t)
+	long := strings.Replace(lines[1], `"time":`, `"pad":"`+strings.Repeat("p", 200<<10)+`","time":`, 1)
+	junk := strings.Repeat(strings.Repeat("#", 1023)+"\n", 48<<10) // 48 MiB of damaged lines
+	data := lines[0] + "\n" + long + "\n" + junk + lines[2] + "\n"
+	rec := openT(t, writeFile(t, "junk"+FileSuffix, []byte(data)))
+	rec.Wait()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := rec.Record(0)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 {
+		t.Fatalf("reading a 200 KiB event allocated %d MiB", grew>>20)
+	}
+	if ev, err := rec.Event(1); err != nil || ev.Type == 0 {
+		t.Fatalf("the event after the junk: %v", err)
+	}
 }

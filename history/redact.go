@@ -43,8 +43,8 @@ var secretHeaders = map[string]bool{
 	"Api-Key":              true,
 }
 
-// IsSecretHeader reports whether the value of header name is redacted.
-func (r Redactor) IsSecretHeader(name string) bool {
+// isSecretHeader reports whether the value of header name is redacted.
+func (r Redactor) isSecretHeader(name string) bool {
 	if r.Disabled {
 		return false
 	}
@@ -59,9 +59,9 @@ func (r Redactor) IsSecretHeader(name string) bool {
 	return false
 }
 
-// HeaderValue redacts one header value.
-func (r Redactor) HeaderValue(name, value string) string {
-	if !r.IsSecretHeader(name) || value == "" {
+// headerValue redacts one header value.
+func (r Redactor) headerValue(name, value string) string {
+	if !r.isSecretHeader(name) || value == "" {
 		return value
 	}
 	switch http.CanonicalHeaderKey(name) {
@@ -85,13 +85,13 @@ func (r Redactor) Header(h http.Header) http.Header {
 	}
 	out := make(http.Header, len(h))
 	for name, values := range h {
-		if !r.IsSecretHeader(name) {
+		if !r.isSecretHeader(name) {
 			out[name] = values
 			continue
 		}
 		masked := make([]string, len(values))
 		for i, v := range values {
-			masked[i] = r.HeaderValue(name, v)
+			masked[i] = r.headerValue(name, v)
 		}
 		out[name] = masked
 	}
@@ -183,7 +183,7 @@ func (r Redactor) Record(rec Record) Record {
 			if len(c.Header) > 0 {
 				c.Header = make(map[string]string, len(d.Header))
 				for name, v := range d.Header {
-					c.Header[name] = r.HeaderValue(name, v)
+					c.Header[name] = r.headerValue(name, v)
 				}
 			}
 			rec.Detail = &c
@@ -246,7 +246,7 @@ func (r Redactor) Payload(s string) string {
 				end := dec.InputOffset()
 				quote := before + int64(strings.IndexByte(s[before:end], '"'))
 				b.WriteString(s[copied:quote])
-				b.WriteString(strconv.Quote(r.HeaderValue("Authorization", t)))
+				b.WriteString(strconv.Quote(r.headerValue("Authorization", t)))
 				copied = end
 			}
 		}

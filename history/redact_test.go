@@ -25,10 +25,10 @@ func TestRedactHeaders(t *testing.T) {
 		{"Origin", "https://app.example.com", "https://app.example.com"},
 	}
 	for _, c := range cases {
-		if got := red.HeaderValue(c.name, c.value); got != c.want {
+		if got := red.headerValue(c.name, c.value); got != c.want {
 			t.Errorf("%s: %q → %q, want %q", c.name, c.value, got, c.want)
 		}
-		if again := red.HeaderValue(c.name, c.want); again != c.want {
+		if again := red.headerValue(c.name, c.want); again != c.want {
 			t.Errorf("%s: redacting twice gives %q", c.name, again)
 		}
 	}
@@ -40,7 +40,7 @@ func TestRedactHeaders(t *testing.T) {
 	if h.Get("Authorization") != "Bearer abc" {
 		t.Error("Header changed its argument")
 	}
-	if got := (Redactor{Disabled: true}).HeaderValue("Authorization", "Bearer abc"); got != "Bearer abc" {
+	if got := (Redactor{Disabled: true}).headerValue("Authorization", "Bearer abc"); got != "Bearer abc" {
 		t.Errorf("disabled redactor changed %q", got)
 	}
 }

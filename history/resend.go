@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -275,11 +276,13 @@ func compareMessages(d *Difference) bool {
 	}
 	var vx, vy any
 	if x.Opcode == "text" && decodeJSON(px, &vx) && decodeJSON(py, &vy) {
-		var changes []string
-		walkDiff("$", vx, vy, &d.Paths, &changes)
-		if len(d.Paths) == 0 {
+		var w diffWalk
+		w.walk(vx, vy)
+		if len(w.paths) == 0 {
 			return false
 		}
+		d.Paths = w.paths
+		changes := w.changes
 		shown := changes[:min(3, len(changes))]
 		d.Summary = fmt.Sprintf("reply %d: %s", n, strings.Join(shown, "; "))
 		if len(changes) > len(shown) {
@@ -305,10 +308,18 @@ func decodeJSON(data []byte, v *any) bool {
 	return err != nil // nothing after the value
 }
 
-// walkDiff records the paths where x and y differ, skipping what
-// naturally changes between runs.
-func walkDiff(path string, x, y any, paths, changes *[]string) {
-	if len(*paths) >= maxDiffPaths {
+// diffWalk collects the paths where two decoded JSON values differ,
+// skipping what naturally changes between runs. The current path is kept
+// as a stack of segments, so deep nesting costs memory in proportion to
+// its depth, not its square.
+type diffWalk struct {
+	path    []string // ".key" and "[i]" segments below "$"
+	paths   []string
+	changes []string
+}
+
+func (w *diffWalk) walk(x, y any) {
+	if len(w.paths) >= maxDiffPaths {
 		return
 	}
 	switch xv := x.(type) {
@@ -328,10 +339,9 @@ func walkDiff(path string, x, y any, paths, changes *[]string) {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			if volatileKey(k) {
-				continue
+			if !volatileKey(k) {
+				w.descend("."+k, xv[k], yv[k])
 			}
-			walkDiff(path+"."+k, xv[k], yv[k], paths, changes)
 		}
 		return
 	case []any:
@@ -339,7 +349,7 @@ func walkDiff(path string, x, y any, paths, changes *[]string) {
 		if !ok {
 			break
 		}
-		for i := 0; i < max(len(xv), len(yv)); i++ {
+		for i := range max(len(xv), len(yv)) {
 			var xe, ye any
 			if i < len(xv) {
 				xe = xv[i]
@@ -347,7 +357,7 @@ func walkDiff(path string, x, y any, paths, changes *[]string) {
 			if i < len(yv) {
 				ye = yv[i]
 			}
-			walkDiff(fmt.Sprintf("%s[%d]", path, i), xe, ye, paths, changes)
+			w.descend("["+strconv.Itoa(i)+"]", xe, ye)
 		}
 		return
 	case string:
@@ -355,12 +365,30 @@ func walkDiff(path string, x, y any, paths, changes *[]string) {
 			return
 		}
 	default:
-		if fmt.Sprint(x) == fmt.Sprint(y) && fmt.Sprintf("%T", x) == fmt.Sprintf("%T", y) {
+		// json.Number, bool or nil: comparable, so == cannot panic.
+		if x == y {
 			return
 		}
 	}
-	*paths = append(*paths, path)
-	*changes = append(*changes, fmt.Sprintf("%s: %s → %s", decode.Sanitize(path), shortJSON(x), shortJSON(y)))
+	path := "$" + strings.Join(w.path, "")
+	w.paths = append(w.paths, path)
+	w.changes = append(w.changes, fmt.Sprintf("%s: %s → %s", shortPath(path), shortJSON(x), shortJSON(y)))
+}
+
+func (w *diffWalk) descend(segment string, x, y any) {
+	w.path = append(w.path, segment)
+	w.walk(x, y)
+	w.path = w.path[:len(w.path)-1]
+}
+
+// shortPath keeps the end of a long path, the part that says most.
+func shortPath(path string) string {
+	const keep = 60
+	p := []rune(decode.Sanitize(path))
+	if len(p) <= keep {
+		return string(p)
+	}
+	return "…" + string(p[len(p)-keep+1:])
 }
 
 func shortJSON(v any) string {

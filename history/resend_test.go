@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -195,5 +196,28 @@ func TestDiff(t *testing.T) {
 	}
 	if data, _ := json.Marshal(many[0].Paths[:2]); string(data) != `["$.k00","$.k01"]` {
 		t.Errorf("paths are not in key order: %s", data)
+	}
+}
+
+func TestDiffOfDeeplyNestedRepliesStaysSmall(t *testing.T) {
+	const depth = 9000 // encoding/json allows 10000
+	nested := func(leaf string) Record {
+		text := strings.Repeat("[", depth) + leaf + strings.Repeat("]", depth)
+		return Record{Type: "message", Dir: "in", Opcode: "text", Text: text}
+	}
+	recorded, replayed := []Record{nested("1")}, []Record{nested("2")}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	diffs := Diff(recorded, replayed)
+	runtime.ReadMemStats(&after)
+	if len(diffs) != 1 || len(diffs[0].Paths) != 1 || len(diffs[0].Paths[0]) != 1+3*depth {
+		t.Fatalf("diffs = %d", len(diffs))
+	}
+	if !strings.Contains(diffs[0].Summary, "[0][0]: 1 → 2") || len(diffs[0].Summary) > 200 {
+		t.Fatalf("summary = %.300q", diffs[0].Summary)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 32<<20 {
+		t.Fatalf("diffing two %d-deep replies allocated %d MiB", depth, grew>>20)
 	}
 }

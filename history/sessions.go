@@ -89,8 +89,12 @@ func summarise(path string) SessionInfo {
 		info.Size = st.Size()
 	}
 	br := bufio.NewReaderSize(f, 1<<20)
-	first, err := readWholeLine(br)
-	if err != nil && len(first) == 0 {
+	first, err := readHeaderLine(br)
+	switch {
+	case errors.Is(err, errHeaderTooLong):
+		info.Problem = "not a wsdbg recording"
+		return info
+	case err != nil && len(first) == 0:
 		info.Problem = "empty file"
 		return info
 	}
@@ -191,11 +195,18 @@ func lineTime(head []byte) time.Time {
 	return t
 }
 
-// readWholeLine reads one line of any length (the header).
-func readWholeLine(br *bufio.Reader) ([]byte, error) {
+// errHeaderTooLong: a first line longer than Open reads of one is no
+// recording header.
+var errHeaderTooLong = errors.New("the first line is too long for a recording header")
+
+// readHeaderLine reads the first line, up to indexChunk bytes.
+func readHeaderLine(br *bufio.Reader) ([]byte, error) {
 	var line []byte
 	for {
 		chunk, err := br.ReadSlice('\n')
+		if len(line)+len(chunk) > indexChunk {
+			return nil, errHeaderTooLong
+		}
 		line = append(line, chunk...)
 		if err != bufio.ErrBufferFull {
 			if err == io.EOF && len(line) > 0 {

@@ -1,8 +1,10 @@
 package history
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -96,6 +98,25 @@ func TestListHandlesHugeLines(t *testing.T) {
 	}
 	if s := list[0]; s.In != 1 || s.Out != 1 || s.CloseCode != 1001 || s.Duration != 30*time.Millisecond {
 		t.Errorf("summary = %+v", s)
+	}
+}
+
+func TestListReadsABoundedFirstLine(t *testing.T) {
+	dir := t.TempDir()
+	endless := bytes.Repeat([]byte("a"), 32<<20) // one line, no newline, no JSON
+	if err := os.WriteFile(filepath.Join(dir, "junk"+FileSuffix), endless, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	list, err := List(dir)
+	runtime.ReadMemStats(&after)
+	if err != nil || len(list) != 1 || list[0].Problem != "not a wsdbg recording" {
+		t.Fatalf("List = %+v, %v", list, err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 {
+		t.Fatalf("summarising a 32 MiB line allocated %d MiB", grew>>20)
 	}
 }
 

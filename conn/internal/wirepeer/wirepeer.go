@@ -16,6 +16,7 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -237,6 +238,14 @@ func (p *Peer) WriteFrame(spec FrameSpec) error {
 
 // ReadFrame reads one frame from the client and unmasks it.
 func (p *Peer) ReadFrame() (Frame, error) { return readFrame(p.br) }
+
+// ReadRaw reads exactly n bytes from the client as they are, for a script
+// that must see a frame start without taking in the rest of it.
+func (p *Peer) ReadRaw(n int) ([]byte, error) {
+	b := make([]byte, n)
+	_, err := io.ReadFull(p.br, b)
+	return b, err
+}
 
 // Close closes the connection gracefully (a TCP FIN).
 func (p *Peer) Close() error { return p.conn.Close() }

@@ -309,6 +309,46 @@ func TestReadFrameUnmasksClientFrames(t *testing.T) {
 	}
 }
 
+func TestReadRawTakesOnlyWhatIsAskedFor(t *testing.T) {
+	got := make(chan []byte, 3)
+	url := Start(t, func(p *Peer) {
+		for _, n := range []int{2, 4} { // an empty masked frame: its head, then its mask key
+			b, err := p.ReadRaw(n)
+			if err != nil {
+				t.Errorf("ReadRaw(%d): %v", n, err)
+				return
+			}
+			got <- b
+		}
+		f, err := p.ReadFrame()
+		if err != nil {
+			t.Errorf("ReadFrame: %v", err)
+			return
+		}
+		got <- f.Payload
+	})
+	c, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.WriteMessage(websocket.TextMessage, nil)
+	c.WriteMessage(websocket.TextMessage, []byte("second"))
+	timeout := time.After(5 * time.Second)
+	var reads [][]byte
+	for len(reads) < 3 {
+		select {
+		case b := <-got:
+			reads = append(reads, b)
+		case <-timeout:
+			t.Fatalf("script read %d of 3 pieces", len(reads))
+		}
+	}
+	if !bytes.Equal(reads[0], []byte{0x81, 0x80}) || len(reads[1]) != 4 || string(reads[2]) != "second" {
+		t.Fatalf("reads = % x", reads)
+	}
+}
+
 func TestReadFrameLongLengths(t *testing.T) {
 	for _, n := range []int{126, 0x10000} {
 		payload := bytes.Repeat([]byte{'z'}, n)

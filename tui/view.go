@@ -222,6 +222,9 @@ func (m *Model) logTitle(width int) string {
 	}
 	n, total := m.displayLen(), m.store.len()
 	count := fmt.Sprintf("%d rows", total)
+	if total == 1 {
+		count = "1 row"
+	}
 	if m.filter.hides() {
 		count = fmt.Sprintf("%d of %d", n, total)
 		if m.scanning() {

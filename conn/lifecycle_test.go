@@ -106,11 +106,17 @@ func TestFinalMarksTheEventThatEndsTheClient(t *testing.T) {
 
 func TestReconnectRequestsDuringBackoffDialOnce(t *testing.T) {
 	var conns atomic.Int32
-	url := wirepeer.Start(t, func(p *wirepeer.Peer) {
+	// The second upgrade is held until both requests are in, so the test
+	// does not depend on how fast the redial runs.
+	release := make(chan struct{})
+	url := wirepeer.StartWith(t, wirepeer.Options{ManualHandshake: true}, func(p *wirepeer.Peer) {
 		if conns.Add(1) == 1 {
+			p.Accept(nil)
 			p.Close()
 			return
 		}
+		<-release
+		p.Accept(nil)
 		for {
 			if _, err := p.ReadFrame(); err != nil {
 				return
@@ -122,6 +128,7 @@ func TestReconnectRequestsDuringBackoffDialOnce(t *testing.T) {
 	next(t, c, EventReconnect)
 	c.Reconnect()
 	c.Reconnect()
+	close(release)
 	next(t, c, EventOpen)
 	expectQuiet(t, c, 300*time.Millisecond, EventClose, EventOpen)
 	if n := conns.Load(); n != 2 {

@@ -436,9 +436,11 @@ func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen boo
 				sub, host = ev.Subprotocol, hostOf(ev.URL)
 				failed, endedClean = false, false
 			case conn.EventClose:
-				// A normal closure, or the server's answer to our own close
-				// once stdin has ended, is a clean ending.
-				endedClean = ev.Code == 1000 || (closeSent && ev.Dir == conn.In)
+				// A normal closure, or the server's plain answer to our own
+				// close once stdin has ended, is a clean ending; a server
+				// that answers with an error code did not end cleanly.
+				endedClean = ev.Code == 1000 ||
+					(closeSent && ev.Dir == conn.In && (ev.Code == 1001 || ev.Code == 1005))
 				failed = false
 			case conn.EventError:
 				failed = true

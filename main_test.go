@@ -398,3 +398,30 @@ func TestReplayToLiveEndpointExitStatus(t *testing.T) {
 		t.Fatalf("different replies: exit %d\n%s", code, out)
 	}
 }
+
+// A server that answers the close after stdin ends with an error code has
+// not ended cleanly.
+func TestTailCloseAnsweredWithAnErrorExits1(t *testing.T) {
+	up := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		ws.SetCloseHandler(func(int, string) error {
+			return ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(1011, "crashed"))
+		})
+		for {
+			if _, _, err := ws.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	u := "ws" + strings.TrimPrefix(srv.URL, "http")
+	code, out, _ := runCLI(t, "bye\n", "tail", "--no-record", u)
+	if code != exitFailure || !strings.Contains(out, "1011") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+}

@@ -408,7 +408,7 @@ func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen boo
 	w := bufio.NewWriterSize(stdout, 64<<10)
 	defer w.Flush()
 	var line []byte
-	var sub, host string
+	rctx := history.Context{PingsOn: opts.PingInterval > 0, Dialects: dialects}
 	var endedClean, failed, closeSent bool
 	stdinEnded := stdinDone
 	interrupted := ctx.Done()
@@ -431,9 +431,9 @@ func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen boo
 				}
 				return exitOK
 			}
+			rctx.Observe(ev)
 			switch ev.Type {
 			case conn.EventOpen:
-				sub, host = ev.Subprotocol, hostOf(ev.URL)
 				failed, endedClean = false, false
 			case conn.EventClose:
 				// A normal closure, or the server's plain answer to our own
@@ -445,7 +445,7 @@ func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen boo
 			case conn.EventError:
 				failed = true
 			}
-			r := history.FromEvent(ev, history.Context{Subprotocol: sub, Host: host, PingsOn: opts.PingInterval > 0, Dialects: dialects})
+			r := history.FromEvent(ev, rctx)
 			if asJSON {
 				line = append(r.AppendJSON(line[:0]), '\n')
 				w.Write(line)
@@ -463,16 +463,6 @@ func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen boo
 			}
 		}
 	}
-}
-
-func hostOf(u string) string {
-	if i := strings.Index(u, "://"); i >= 0 {
-		u = u[i+3:]
-	}
-	if i := strings.IndexAny(u, "/?#"); i >= 0 {
-		u = u[:i]
-	}
-	return u
 }
 
 // tailFile prints a recording's events as tail would have.
@@ -1075,36 +1065,9 @@ func resend(rec *history.Recording, opts conn.Options, uf *uiFlags, dialects *de
 // connection ends: what a reconnect brings is the user's own session. The
 // session is recorded like any other.
 func resendInDebugger(recorded history.Records, opts conn.Options, uf *uiFlags, dialects *decode.Dialects, speed float64, noGaps bool, stderr io.Writer) error {
-	type step struct {
-		wait    time.Duration // after the previous message, or the open
-		op      conn.Opcode
-		payload []byte
-	}
-	var plan []step
-	var prev time.Time
-	for _, r := range recorded {
-		switch {
-		case r.Type == "open" && prev.IsZero():
-			prev = r.Time
-		case r.Type == "message" && r.Dir == "out" && (r.Opcode == "text" || r.Opcode == "binary"):
-			payload, err := r.Payload()
-			if err != nil {
-				return fmt.Errorf("the recording has an unreadable outgoing message: %w", err)
-			}
-			if prev.IsZero() {
-				prev = r.Time
-			}
-			wait := max(time.Duration(float64(r.Time.Sub(prev))/speed), 0)
-			if noGaps {
-				wait = min(wait, history.NoGapsMax)
-			}
-			op := conn.OpText
-			if r.Opcode == "binary" {
-				op = conn.OpBinary
-			}
-			plan = append(plan, step{wait: wait, op: op, payload: payload})
-			prev = r.Time
-		}
+	plan, err := history.PlanResend(recorded, speed, noGaps)
+	if err != nil {
+		return err
 	}
 
 	out, err := uf.record.start(opts, dialects)
@@ -1153,7 +1116,7 @@ func resendInDebugger(recorded history.Records, opts conn.Options, uf *uiFlags, 
 			return
 		}
 		for _, s := range plan {
-			gap := time.NewTimer(s.wait)
+			gap := time.NewTimer(s.Wait)
 			select {
 			case <-gap.C:
 			case <-ended:
@@ -1163,7 +1126,7 @@ func resendInDebugger(recorded history.Records, opts conn.Options, uf *uiFlags, 
 				gap.Stop()
 				return
 			}
-			if c.Send(s.op, s.payload) != nil {
+			if c.Send(s.Op, s.Payload) != nil {
 				return
 			}
 		}

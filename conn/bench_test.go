@@ -2,60 +2,20 @@ package conn
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
+	"github.com/wsdbg/wsdbg/conn/conntest"
 )
-
-// firehose serves n 100-byte text messages to every client, then closes.
-func firehose(b testing.TB, n int) string {
-	b.Helper()
-	msg := []byte(`{"type":"tick","seq":12345,"symbol":"BTC-USD","price":"64123.55","ts":"2026-11-22T02:10:00Z"}`)
-	msg = append(msg, strings.Repeat(" ", 100-len(msg))...)
-	up := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer ws.Close()
-		pm, _ := websocket.NewPreparedMessage(websocket.TextMessage, msg)
-		for range n {
-			if ws.WritePreparedMessage(pm) != nil {
-				return
-			}
-		}
-		ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""))
-		ws.ReadMessage()
-	}))
-	b.Cleanup(srv.Close)
-	return "ws" + strings.TrimPrefix(srv.URL, "http")
-}
 
 // BenchmarkBareGorillaRead is the baseline: a plain gorilla read loop.
 func BenchmarkBareGorillaRead(b *testing.B) {
-	u := firehose(b, b.N)
+	u := conntest.Firehose(b, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
-	// The same read buffer as the client's, so only the work differs.
-	d := websocket.Dialer{ReadBufferSize: 32 << 10}
-	ws, _, err := d.Dial(u, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ws.Close()
-	for n := 0; ; n++ {
-		if _, _, err := ws.ReadMessage(); err != nil {
-			if n != b.N {
-				b.Fatalf("read %d of %d: %v", n, b.N, err)
-			}
-			break
-		}
+	if n := conntest.BareRead(b, u); n != b.N {
+		b.Fatalf("read %d of %d", n, b.N)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
@@ -63,7 +23,7 @@ func BenchmarkBareGorillaRead(b *testing.B) {
 // BenchmarkClientRead is the same firehose through the client: tap, frame
 // facts and events included.
 func BenchmarkClientRead(b *testing.B) {
-	u := firehose(b, b.N)
+	u := conntest.Firehose(b, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
 	c := Dial(context.Background(), Options{URL: u})
@@ -110,7 +70,7 @@ func TestMemoryFlatOverLongRun(t *testing.T) {
 		t.Skip("long run")
 	}
 	const total = 1_000_000
-	u := firehose(t, total)
+	u := conntest.Firehose(t, total)
 	c := Dial(context.Background(), Options{URL: u})
 	defer c.Shutdown()
 	var ms runtime.MemStats

@@ -610,7 +610,7 @@ func (s *session) readFailed(err error, fatal *protocolViolation) {
 		if s.c.opts.PingInterval > 0 {
 			f.Cause = decode.CausePongTimeout
 		}
-	case strings.HasPrefix(err.Error(), "websocket: ") && !errors.As(err, &ce):
+	case !errors.As(err, &ce) && causeFromGorilla(err.Error()) != "":
 		f.Kind, f.Code = decode.KindProtocol, 1002
 		f.Cause = causeFromGorilla(err.Error())
 		if f.Cause == decode.CauseInvalidUTF8Reason {
@@ -630,7 +630,7 @@ func (s *session) readFailed(err error, fatal *protocolViolation) {
 }
 
 // causeFromGorilla names a violation from gorilla's message, for the rare
-// case where the tap did not see it first.
+// case where the tap did not see it first; "" when the message names none.
 func causeFromGorilla(msg string) string {
 	for _, m := range []struct{ text, cause string }{
 		{"RSV", decode.CauseRSVWithoutExtension},
@@ -643,11 +643,11 @@ func causeFromGorilla(msg string) string {
 		{"bad close code", decode.CauseInvalidCloseCode},
 		{"invalid utf8", decode.CauseInvalidUTF8Reason},
 	} {
-		if strings.Contains(msg, m.text) {
+		if strings.HasPrefix(msg, "websocket: ") && strings.Contains(msg, m.text) {
 			return m.cause
 		}
 	}
-	return decode.CauseReservedOpcode
+	return ""
 }
 
 // unwrapClose maps gorilla's synthetic 1006 CloseError (for an EOF) back to

@@ -154,11 +154,11 @@ func indexURL(s string) int {
 	return best
 }
 
-// Record returns a redacted copy of rec. Only open, error and warning
-// records carry anything secret; others are returned as they are (keep
-// redactionMayChange in step when that changes).
+// Record returns a redacted copy of rec. Only the record types
+// redactionMayChange names carry anything secret; others are returned as
+// they are.
 func (r Redactor) Record(rec Record) Record {
-	if r.Disabled {
+	if r.Disabled || !redactionMayChange(rec.Type) {
 		return rec
 	}
 	switch rec.Type {

@@ -24,23 +24,30 @@ const (
 	closeGrace = 3 * time.Second
 )
 
-type resendStep struct {
-	wait    time.Duration // after the previous send (or the open)
-	op      conn.Opcode
-	payload []byte
+// ResendStep is one recorded outgoing message to send again, and how long
+// to wait for it after the previous one (or after the open).
+type ResendStep struct {
+	Wait    time.Duration
+	Op      conn.Opcode
+	Payload []byte
 }
 
-// ResendTo sends the recording's outgoing text and binary messages to a
-// live endpoint through conn.Dial, spaced as they were recorded (divided by
-// speed, and with pauses capped at NoGapsMax when noGaps is set), listens
-// for the replies, closes with 1000, and returns everything that happened
-// as records, ready for Diff. Credentials come from opts, never from the
-// recording (its headers are redacted). Reconnecting is turned off.
-//
-// The returned error says why the replay did not run to the end: the
-// connection failed or ended early, or ctx was cancelled. The records
-// gathered so far are returned with it.
-func ResendTo(ctx context.Context, src Source, opts conn.Options, speed float64, noGaps bool) ([]Record, error) {
+// resendPlan is what sending a recording again needs to know of it.
+type resendPlan struct {
+	steps   []ResendStep
+	replies int           // incoming data messages in the recording
+	tail    time.Duration // from the last send to the end of the recording
+}
+
+// PlanResend lists the recording's outgoing text and binary messages,
+// spaced as they were recorded (divided by speed, and with pauses capped at
+// NoGapsMax when noGaps is set).
+func PlanResend(src Source, speed float64, noGaps bool) ([]ResendStep, error) {
+	p, err := planResend(src, speed, noGaps)
+	return p.steps, err
+}
+
+func planResend(src Source, speed float64, noGaps bool) (resendPlan, error) {
 	if rec, ok := src.(interface{ Wait() }); ok {
 		rec.Wait()
 	}
@@ -53,9 +60,8 @@ func ResendTo(ctx context.Context, src Source, opts conn.Options, speed float64,
 		return d
 	}
 	var (
-		plan              []resendStep
+		p                 resendPlan
 		prev, last        time.Time
-		expectIn          int
 		unreadablePayload error
 	)
 	eachRecord(src, func(rec Record) {
@@ -64,7 +70,7 @@ func ResendTo(ctx context.Context, src Source, opts conn.Options, speed float64,
 		case rec.Type == "open" && prev.IsZero():
 			prev = rec.Time
 		case isData(rec) && rec.Dir == "in":
-			expectIn++
+			p.replies++
 		case isData(rec) && rec.Dir == "out":
 			payload, err := rec.Payload()
 			if err != nil {
@@ -78,14 +84,33 @@ func ResendTo(ctx context.Context, src Source, opts conn.Options, speed float64,
 			if prev.IsZero() {
 				prev = rec.Time
 			}
-			plan = append(plan, resendStep{wait: scale(rec.Time.Sub(prev)), op: op, payload: payload})
+			p.steps = append(p.steps, ResendStep{Wait: scale(rec.Time.Sub(prev)), Op: op, Payload: payload})
 			prev = rec.Time
 		}
 	})
 	if unreadablePayload != nil {
-		return nil, fmt.Errorf("the recording has an unreadable outgoing message: %w", unreadablePayload)
+		return resendPlan{}, fmt.Errorf("the recording has an unreadable outgoing message: %w", unreadablePayload)
 	}
-	linger := min(max(scale(last.Sub(prev)), minLinger), maxLinger)
+	p.tail = scale(last.Sub(prev))
+	return p, nil
+}
+
+// ResendTo sends the recording's outgoing text and binary messages to a
+// live endpoint through conn.Dial, spaced as PlanResend says, listens for
+// the replies, closes with 1000, and returns everything that happened as
+// records, ready for Diff. Credentials come from opts, never from the
+// recording (its headers are redacted). Reconnecting is turned off.
+//
+// The returned error says why the replay did not run to the end: the
+// connection failed or ended early, or ctx was cancelled. The records
+// gathered so far are returned with it.
+func ResendTo(ctx context.Context, src Source, opts conn.Options, speed float64, noGaps bool) ([]Record, error) {
+	p, err := planResend(src, speed, noGaps)
+	if err != nil {
+		return nil, err
+	}
+	plan, expectIn := p.steps, p.replies
+	linger := min(max(p.tail, minLinger), maxLinger)
 
 	opts.Reconnect = false
 	c := conn.Dial(ctx, opts)
@@ -124,7 +149,7 @@ func ResendTo(ctx context.Context, src Source, opts conn.Options, speed float64,
 	sent := 0
 	timer := time.NewTimer(linger)
 	if len(plan) > 0 {
-		timer.Reset(plan[0].wait)
+		timer.Reset(plan[0].Wait)
 	}
 	defer timer.Stop()
 	ended := false
@@ -144,13 +169,13 @@ listen:
 			if sent == len(plan) {
 				break listen
 			}
-			if err := c.Send(plan[sent].op, plan[sent].payload); err != nil {
+			if err := c.Send(plan[sent].Op, plan[sent].Payload); err != nil {
 				ended = true
 				break listen
 			}
 			sent++
 			if sent < len(plan) {
-				timer.Reset(plan[sent].wait)
+				timer.Reset(plan[sent].Wait)
 			} else {
 				timer.Reset(linger)
 			}

@@ -372,22 +372,21 @@ func runTail(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, err
 	if err != nil {
 		return 0, err
 	}
-	dialects, err := loadDialects(*dialectsFile)
-	if err != nil {
+	if opts.Dialects, err = loadDialects(*dialectsFile); err != nil {
 		return 0, usageError{err.Error()}
 	}
-	rec, err := rf.start(opts, dialects)
+	rec, err := rf.start(opts)
 	if err != nil {
 		return 0, err
 	}
 	if rec != nil {
 		defer rec.Close()
 	}
-	return tailLive(opts, dialects, *asJSON, *keepOpen, rec, stdin, stdout), nil
+	return tailLive(opts, *asJSON, *keepOpen, rec, stdin, stdout), nil
 }
 
 // tailLive streams a live connection's events to stdout.
-func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen bool, rec *history.Recorder, stdin io.Reader, stdout io.Writer) int {
+func tailLive(opts conn.Options, asJSON, keepOpen bool, rec *history.Recorder, stdin io.Reader, stdout io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	c := conn.Dial(context.Background(), opts)
@@ -408,7 +407,6 @@ func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen boo
 	w := bufio.NewWriterSize(stdout, 64<<10)
 	defer w.Flush()
 	var line []byte
-	rctx := history.Context{PingsOn: opts.PingInterval > 0, Dialects: dialects}
 	var endedClean, failed, closeSent bool
 	stdinEnded := stdinDone
 	interrupted := ctx.Done()
@@ -431,7 +429,6 @@ func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen boo
 				}
 				return exitOK
 			}
-			rctx.Observe(ev)
 			switch ev.Type {
 			case conn.EventOpen:
 				failed, endedClean = false, false
@@ -445,7 +442,7 @@ func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen boo
 			case conn.EventError:
 				failed = true
 			}
-			r := history.FromEvent(ev, rctx)
+			r := history.FromEvent(ev)
 			if asJSON {
 				line = append(r.AppendJSON(line[:0]), '\n')
 				w.Write(line)
@@ -537,7 +534,7 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		<-ctx.Done()
 		return nil
 	case *tail:
-		if code := tailLive(conn.Options{URL: srv.URL(), ConnectTimeout: conn.DefaultConnectTimeout}, nil, false, true, nil, stdin, stdout); code != exitOK {
+		if code := tailLive(conn.Options{URL: srv.URL(), ConnectTimeout: conn.DefaultConnectTimeout}, false, true, nil, stdin, stdout); code != exitOK {
 			return errors.New("connection ended abnormally")
 		}
 		return nil
@@ -613,7 +610,8 @@ func openTUI(opts conn.Options, uf *uiFlags, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	rec, err := uf.record.start(opts, dialects)
+	opts.Dialects = dialects
+	rec, err := uf.record.start(opts)
 	if err != nil {
 		return err
 	}
@@ -682,7 +680,7 @@ func (rf *recordFlags) redactor() history.Redactor {
 }
 
 // start opens the recording for a session, or returns nil when off.
-func (rf *recordFlags) start(opts conn.Options, dialects *decode.Dialects) (*history.Recorder, error) {
+func (rf *recordFlags) start(opts conn.Options) (*history.Recorder, error) {
 	if rf.off {
 		return nil, nil
 	}
@@ -694,10 +692,7 @@ func (rf *recordFlags) start(opts conn.Options, dialects *decode.Dialects) (*his
 		}
 	}
 	hdr := history.Header{ToolVersion: version, URL: opts.URL, RequestHeaders: opts.Header}
-	return history.Create(path, hdr, history.RecordOptions{
-		Redactor: rf.redactor(),
-		Context:  history.Context{PingsOn: opts.PingInterval > 0, Dialects: dialects},
-	})
+	return history.Create(path, hdr, history.RecordOptions{Redactor: rf.redactor()})
 }
 
 const explainHelp = `Usage: wsdbg explain CODE | 'http STATUS' | CAUSE | MESSAGE | -
@@ -1016,6 +1011,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 // each reply that differs as it arrives, or headless, printing the session
 // and then the differences.
 func resend(rec *history.Recording, opts conn.Options, uf *uiFlags, dialects *decode.Dialects, speed float64, noGaps, headless bool, stdout, stderr io.Writer) error {
+	opts.Dialects = dialects
 	rec.Wait()
 	var recorded history.Records
 	for i := 0; i < rec.Len(); i++ {
@@ -1031,7 +1027,7 @@ func resend(rec *history.Recording, opts conn.Options, uf *uiFlags, dialects *de
 	replayed, err := history.ResendTo(ctx, rec, opts, speed, noGaps)
 	w := bufio.NewWriter(stdout)
 	defer w.Flush()
-	out, rerr := uf.record.start(opts, dialects)
+	out, rerr := uf.record.start(opts)
 	if rerr != nil {
 		return rerr
 	}
@@ -1070,7 +1066,7 @@ func resendInDebugger(recorded history.Records, opts conn.Options, uf *uiFlags, 
 		return err
 	}
 
-	out, err := uf.record.start(opts, dialects)
+	out, err := uf.record.start(opts)
 	if err != nil {
 		return err
 	}

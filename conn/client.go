@@ -41,6 +41,7 @@ const (
 //	c.Send(conn.OpText, []byte("hi"))  // queued; the writer goroutine sends it
 type Client struct {
 	opts   Options
+	notes  *Annotator
 	events chan Event
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -79,6 +80,7 @@ func Dial(ctx context.Context, opts Options) *Client {
 	ctx, cancel := context.WithCancel(ctx)
 	c := &Client{
 		opts:         opts,
+		notes:        NewAnnotator(opts.Dialects, opts.PingInterval > 0),
 		events:       make(chan Event, eventBuffer),
 		ctx:          ctx,
 		cancel:       cancel,
@@ -215,6 +217,7 @@ func (c *Client) emit(ev Event) bool {
 	if ev.Time.IsZero() {
 		ev.Time = time.Now()
 	}
+	c.notes.Annotate(&ev)
 	select {
 	case c.events <- ev:
 		return true
@@ -492,7 +495,7 @@ func (s *session) stop() { s.closeOnce.Do(func() { close(s.ended) }) }
 // closeRetryable reports whether a close with this code from the peer calls
 // for a reconnect.
 func (s *session) closeRetryable(code int) bool {
-	return decode.ExplainClose(code, "", decode.CloseContext{Subprotocol: s.sub, Host: s.host, Remote: true}).Reconnect
+	return decode.ExplainClose(code, "", decode.CloseContext{Subprotocol: s.sub, Host: s.host, Remote: true, Dialects: s.c.opts.Dialects}).Reconnect
 }
 
 // ending reports whether an event that ends the connection is its last

@@ -141,4 +141,8 @@ type Event struct {
 	// reconnect
 	Attempt int
 	Delay   time.Duration
+
+	// Note is the event's annotation (see Annotator); nil when there is
+	// nothing to explain.
+	Note *Note
 }

@@ -3,6 +3,8 @@ package conn
 import (
 	"net/http"
 	"time"
+
+	"github.com/wsdbg/wsdbg/decode"
 )
 
 // Defaults for Options fields left zero.
@@ -33,4 +35,7 @@ type Options struct {
 	// good, waiting for Reconnect (or Shutdown): for interactive use, where
 	// the user decides when to dial again.
 	RedialOnRequest bool
+	// Dialects are the user's close-code and error-reply tables, used to
+	// annotate events; nil uses the built-in ones.
+	Dialects *decode.Dialects
 }

@@ -87,10 +87,9 @@ func TestExportMarkdown(t *testing.T) {
 
 func TestBugReport(t *testing.T) {
 	var recs Records
-	var ctx Context
+	ctx := conn.NewAnnotator(nil, false)
 	for _, ev := range secretSession() {
-		ctx.Observe(ev)
-		recs = append(recs, FromEvent(ev, ctx))
+		recs = append(recs, annotated(ctx, ev))
 	}
 	report := BugReport(recs, 10, 3, Redactor{})
 	for _, want := range []string{

@@ -144,7 +144,7 @@ func openHAR(path string) (*Recording, error) {
 	}
 	r.header.Subprotocol, r.header.Extensions = negotiated(r.header.ResponseHeaders)
 
-	var ctx Context
+	notes := conn.NewAnnotator(nil, false)
 	for n, e := range sockets {
 		open := conn.Event{
 			Type:           conn.EventOpen,
@@ -155,8 +155,8 @@ func openHAR(path string) (*Recording, error) {
 			ResponseHeader: harHeader(e.Response.Headers),
 		}
 		open.Subprotocol, open.Extensions = negotiated(open.ResponseHeader)
-		ctx.Observe(open)
-		r.records = append(r.records, FromEvent(open, ctx))
+		notes.Annotate(&open)
+		r.records = append(r.records, FromEvent(open))
 		msgs := append([]harMessage(nil), e.Messages...)
 		sort.SliceStable(msgs, func(i, j int) bool { return msgs[i].Time < msgs[j].Time })
 		for k, m := range msgs {
@@ -165,7 +165,8 @@ func openHAR(path string) (*Recording, error) {
 				r.addProblem(0, fmt.Sprintf("entry %d, message %d: %v; skipped", n+1, k+1, err))
 				continue
 			}
-			r.records = append(r.records, FromEvent(ev, ctx))
+			notes.Annotate(&ev)
+			r.records = append(r.records, FromEvent(ev))
 		}
 	}
 	return r, nil

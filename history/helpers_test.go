@@ -38,7 +38,7 @@ func frame(ms int, dir conn.Direction, fin bool, op conn.Opcode, n int64) conn.F
 
 // sampleEvents has one event of every kind and shape a recording must keep.
 func sampleEvents() []conn.Event {
-	return []conn.Event{
+	evs := []conn.Event{
 		{Type: conn.EventOpen, Time: at(0), URL: "wss://api.example.com/ws?room=1", Status: 101,
 			Subprotocol: "graphql-ws", Extensions: []string{"permessage-deflate"},
 			RequestHeader:  http.Header{"Origin": {"https://app.example.com"}, "Sec-Websocket-Version": {"13"}},
@@ -59,9 +59,11 @@ func sampleEvents() []conn.Event {
 		{Type: conn.EventFrame, Time: at(70), Dir: conn.In, Opcode: 0xB, Payload: []byte{1, 2},
 			Frames: []conn.Frame{{Time: at(70), Dir: conn.In, FIN: true, RSV: 4, Opcode: 0xB, Length: 2, HeaderLen: 2}}},
 		{Type: conn.EventWarning, Time: at(80), Failure: &decode.Failure{Kind: decode.KindProtocol,
-			Cause: decode.CauseNonMinimalLength, Message: "length 5 encoded in 2 bytes", Opcode: 1, Length: 5}},
-		{Type: conn.EventClose, Time: at(90), Dir: conn.In, Code: 1008, Reason: "token expired", HasCode: true,
-			Final: false, Idle: 1500 * time.Millisecond, PingsOn: true},
+			Cause: decode.CauseNonMinimalLength, Code: 1002, Message: "length 5 encoded in 2 bytes", Opcode: 1, Length: 5}},
+		{Type: conn.EventClose, Time: at(90), Dir: conn.In, Opcode: conn.OpClose, Code: 1008, Reason: "token expired",
+			HasCode: true, Payload: append([]byte{0x03, 0xf0}, "token expired"...), Final: false,
+			Idle: 1500 * time.Millisecond, PingsOn: true,
+			Frames: []conn.Frame{frame(90, conn.In, true, conn.OpClose, 15)}},
 		{Type: conn.EventReconnect, Time: at(100), Attempt: 2, Delay: 1500 * time.Millisecond},
 		{Type: conn.EventError, Time: at(110), Final: true, Failure: &decode.Failure{Kind: decode.KindHandshake,
 			Cause: decode.CauseHTTPStatus, Status: 401, Message: "websocket: bad handshake",
@@ -69,6 +71,12 @@ func sampleEvents() []conn.Event {
 			Body: "token expired", SentAuth: true, RetryAfter: "30"}},
 		{Type: conn.EventClose, Time: at(120), Dir: conn.Out, Code: 1005, Final: true},
 	}
+	// As a live session hands them over: annotated.
+	notes := conn.NewAnnotator(nil, false)
+	for i := range evs {
+		notes.Annotate(&evs[i])
+	}
+	return evs
 }
 
 // normalized makes equal what JSON cannot tell apart: nil and empty.
@@ -103,6 +111,9 @@ func assertSameEvent(t *testing.T, i int, want, got conn.Event) {
 			want.Frames[k].Time, got.Frames[k].Time = time.Time{}, time.Time{}
 		}
 	}
+	if !reflect.DeepEqual(want.Note, got.Note) {
+		t.Errorf("event %d (%s): note changed on the way:\n got  %+v\n want %+v", i, want.Type, got.Note, want.Note)
+	}
 	if !reflect.DeepEqual(want, got) {
 		t.Errorf("event %d (%s) changed on the way:\n got  %+v\n want %+v", i, want.Type, got, want)
 	}
@@ -127,4 +138,14 @@ func openT(t testing.TB, path string) *Recording {
 	}
 	t.Cleanup(func() { rec.Close() })
 	return rec
+}
+
+// annotated makes the record of ev as a live session does: annotated by
+// notes (a fresh annotator when nil), then recorded.
+func annotated(notes *conn.Annotator, ev conn.Event) Record {
+	if notes == nil {
+		notes = conn.NewAnnotator(nil, false)
+	}
+	notes.Annotate(&ev)
+	return FromEvent(ev)
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -66,6 +65,9 @@ type Record struct {
 	Reason      string  `json:"reason,omitempty"`
 	HasCode     bool    `json:"has_code,omitempty"`
 	Name        string  `json:"name,omitempty"`
+	Category    string  `json:"category,omitempty"`
+	Dialect     string  `json:"dialect,omitempty"`
+	Source      string  `json:"source,omitempty"` // who sends such a close
 	Explanation string  `json:"explanation,omitempty"`
 	Hint        string  `json:"hint,omitempty"`
 	Reconnect   bool    `json:"reconnect,omitempty"`
@@ -103,8 +105,11 @@ type EnvelopeInfo struct {
 	Message     string          `json:"message"`
 	Format      string          `json:"format"`
 	Name        string          `json:"name,omitempty"`
+	Category    string          `json:"category,omitempty"`
+	Dialect     string          `json:"dialect,omitempty"`
 	Explanation string          `json:"explanation,omitempty"`
 	Hint        string          `json:"hint,omitempty"`
+	Reconnect   bool            `json:"reconnect,omitempty"`
 }
 
 // FailureDetail keeps the rest of a decode.Failure so that a loaded
@@ -127,29 +132,9 @@ type FailureDetail struct {
 	Limit         int64             `json:"limit,omitempty"`
 }
 
-// Context is what explanations need beyond the event itself.
-type Context struct {
-	Subprotocol string // negotiated subprotocol: picks the dialect of 4000–4999 codes and envelopes
-	Host        string // endpoint host: picks host-specific dialects
-	PingsOn     bool   // the client sends pings (sharpens the explanation of 1006)
-	Dialects    *decode.Dialects
-}
-
-// Observe updates the context from an event: an open event sets the
-// negotiated subprotocol and the host.
-func (c *Context) Observe(ev conn.Event) {
-	if ev.Type != conn.EventOpen {
-		return
-	}
-	c.Subprotocol = ev.Subprotocol
-	if u, err := url.Parse(ev.URL); err == nil && u.Hostname() != "" {
-		c.Host = u.Hostname()
-	}
-}
-
-// FromEvent turns an event into a record, adding the explanations decode
-// gives for closes, failures and error envelopes.
-func FromEvent(ev conn.Event, ctx Context) Record {
+// FromEvent turns an event into a record. The explanations come from the
+// event's annotation (conn.Event.Note), never from explaining it again.
+func FromEvent(ev conn.Event) Record {
 	r := Record{Type: ev.Type.String(), Time: ev.Time}
 	switch ev.Type {
 	case conn.EventOpen:
@@ -172,22 +157,12 @@ func FromEvent(ev conn.Event, ctx Context) Record {
 		if len(ev.Frames) > 1 {
 			r.Frames = len(ev.Frames)
 		}
-		if len(ev.Frames) > 0 {
-			r.FrameInfo = make([]FrameInfo, len(ev.Frames))
-			for i, f := range ev.Frames {
-				r.FrameInfo[i] = FrameInfo{FIN: f.FIN, RSV: f.RSV, Opcode: opcodeName(f.Opcode),
-					Masked: f.Masked, Len: f.Length, LenBytes: f.LenBytes, Time: f.Time}
-			}
-		}
+		r.FrameInfo = frameInfo(ev.Frames)
 		if ev.Opcode == conn.OpPong && ev.RTT > 0 {
 			r.RTTMillis = millis(ev.RTT)
 		}
-		if ev.Type == conn.EventMessage && (ev.Opcode == conn.OpText || ev.Opcode == conn.OpBinary) {
-			ectx := decode.EnvelopeContext{Subprotocol: ctx.Subprotocol, Host: ctx.Host, Dialects: ctx.Dialects}
-			if env, ok := decode.DetectEnvelope(ev.Payload, ectx); ok {
-				r.Envelope = &EnvelopeInfo{Code: env.Code, Message: env.Message, Format: env.Format,
-					Name: env.Explanation.Name, Explanation: env.Explanation.Explanation, Hint: env.Explanation.Hint}
-			}
+		if n := ev.Note; n != nil && n.Envelope != nil {
+			r.Envelope = envelopeInfo(n.Envelope)
 		}
 	case conn.EventClose:
 		r.Dir = ev.Dir.String()
@@ -196,27 +171,72 @@ func FromEvent(ev conn.Event, ctx Context) Record {
 		r.HasCode = ev.HasCode
 		r.Final = ev.Final
 		r.IdleMillis = millis(ev.Idle)
-		r.PingsOn = ev.PingsOn || ctx.PingsOn
-		ex := decode.ExplainClose(ev.Code, ev.Reason, decode.CloseContext{
-			Subprotocol: ctx.Subprotocol, Host: ctx.Host, Remote: ev.Dir == conn.In,
-			IdleSeconds: ev.Idle.Seconds(), PingsOn: r.PingsOn, Dialects: ctx.Dialects,
-		})
-		r.Name, r.Explanation, r.Hint, r.Reconnect = ex.Name, ex.Explanation, ex.Hint, ex.Reconnect
+		r.PingsOn = ev.PingsOn
+		if ev.Opcode == conn.OpClose {
+			// A close frame was on the wire, not only a connection that ended.
+			r.Opcode = opcodeName(conn.OpClose)
+			r.FrameInfo = frameInfo(ev.Frames)
+		}
+		r.setExplanation(ev.Note)
 	case conn.EventError, conn.EventWarning:
 		r.Final = ev.Final
 		r.IdleMillis = millis(ev.Idle)
 		if f := ev.Failure; f != nil {
 			r.Kind, r.Cause, r.Code, r.Status, r.Message = f.Kind, f.Cause, f.Code, f.Status, f.Message
 			r.Location, r.RetryAfter = f.Location, f.RetryAfter
-			ex := decode.ExplainFailure(*f)
-			r.Name, r.Explanation, r.Hint = ex.Name, ex.Explanation, ex.Hint
 			r.Detail = failureDetail(f)
 		}
+		r.setExplanation(ev.Note)
 	case conn.EventReconnect:
 		r.Attempt = ev.Attempt
 		r.DelayMillis = millis(ev.Delay)
 	}
 	return r
+}
+
+func frameInfo(frames []conn.Frame) []FrameInfo {
+	if len(frames) == 0 {
+		return nil
+	}
+	info := make([]FrameInfo, len(frames))
+	for i, f := range frames {
+		info[i] = FrameInfo{FIN: f.FIN, RSV: f.RSV, Opcode: opcodeName(f.Opcode),
+			Masked: f.Masked, Len: f.Length, LenBytes: f.LenBytes, Time: f.Time}
+	}
+	return info
+}
+
+// setExplanation copies a close's or failure's annotation into the record.
+func (r *Record) setExplanation(n *conn.Note) {
+	if n == nil {
+		return
+	}
+	ex := n.Explanation
+	r.Name, r.Category, r.Dialect, r.Source = ex.Name, ex.Category, ex.Dialect, ex.Source
+	r.Explanation, r.Hint, r.Reconnect = ex.Explanation, ex.Hint, ex.Reconnect
+}
+
+// explanation is the annotation a record carries, as decode describes it.
+func (r Record) explanation() decode.Explanation {
+	return decode.Explanation{Name: r.Name, Category: r.Category, Dialect: r.Dialect, Source: r.Source,
+		Explanation: r.Explanation, Hint: r.Hint, Reconnect: r.Reconnect, Code: r.Code}
+}
+
+func envelopeInfo(env *decode.Envelope) *EnvelopeInfo {
+	ex := env.Explanation
+	return &EnvelopeInfo{Code: env.Code, Message: env.Message, Format: env.Format,
+		Name: ex.Name, Category: ex.Category, Dialect: ex.Dialect, Explanation: ex.Explanation,
+		Hint: ex.Hint, Reconnect: ex.Reconnect}
+}
+
+func (e *EnvelopeInfo) envelope() *decode.Envelope {
+	code := 0
+	if n, err := strconv.Atoi(strings.Trim(string(e.Code), `"`)); err == nil {
+		code = n
+	}
+	return &decode.Envelope{Code: e.Code, Message: e.Message, Format: e.Format,
+		Explanation: decode.Explanation{Name: e.Name, Category: e.Category, Dialect: e.Dialect,
+			Explanation: e.Explanation, Hint: e.Hint, Reconnect: e.Reconnect, Code: code}}
 }
 
 func failureDetail(f *decode.Failure) *FailureDetail {
@@ -255,19 +275,13 @@ func (r Record) Event() (conn.Event, error) {
 		if ev.Payload, err = r.Payload(); err != nil {
 			return conn.Event{}, err
 		}
-		for _, fi := range r.FrameInfo {
-			op, err := parseOpcode(fi.Opcode)
-			if err != nil {
-				return conn.Event{}, fmt.Errorf("frame_info: %w", err)
-			}
-			hdr := 2 + fi.LenBytes
-			if fi.Masked {
-				hdr += 4
-			}
-			ev.Frames = append(ev.Frames, conn.Frame{Time: fi.Time, Dir: ev.Dir, FIN: fi.FIN, RSV: fi.RSV,
-				Opcode: op, Masked: fi.Masked, Length: fi.Len, LenBytes: fi.LenBytes, HeaderLen: hdr})
+		if ev.Frames, err = r.frames(ev.Dir); err != nil {
+			return conn.Event{}, err
 		}
 		ev.RTT = fromMillis(r.RTTMillis)
+		if r.Envelope != nil {
+			ev.Note = &conn.Note{Envelope: r.Envelope.envelope()}
+		}
 	case "close":
 		ev.Type = conn.EventClose
 		var err error
@@ -276,6 +290,18 @@ func (r Record) Event() (conn.Event, error) {
 		}
 		ev.Code, ev.Reason, ev.HasCode, ev.Final = r.Code, r.Reason, r.HasCode, r.Final
 		ev.Idle, ev.PingsOn = fromMillis(r.IdleMillis), r.PingsOn
+		// Recordings before "opcode" was written on closes: a code or a
+		// reason can only have come in a close frame.
+		if r.Opcode == "close" || r.HasCode || r.Reason != "" {
+			ev.Opcode = conn.OpClose
+			if ev.Frames, err = r.frames(ev.Dir); err != nil {
+				return conn.Event{}, err
+			}
+			if r.HasCode {
+				ev.Payload = append(binary.BigEndian.AppendUint16(nil, uint16(r.Code)), r.Reason...)
+			}
+		}
+		ev.Note = r.note()
 	case "error", "warning":
 		ev.Type = conn.EventError
 		if r.Type == "warning" {
@@ -291,6 +317,7 @@ func (r Record) Event() (conn.Event, error) {
 			f.Opcode, f.Length, f.Limit = d.Opcode, d.Length, d.Limit
 		}
 		ev.Failure = f
+		ev.Note = r.note()
 	case "reconnect":
 		ev.Type = conn.EventReconnect
 		ev.Attempt, ev.Delay = r.Attempt, fromMillis(r.DelayMillis)
@@ -300,6 +327,34 @@ func (r Record) Event() (conn.Event, error) {
 		return conn.Event{}, fmt.Errorf("unknown event type %q (written by a newer wsdbg?)", r.Type)
 	}
 	return ev, nil
+}
+
+// frames rebuilds the frames the tap saw from frame_info.
+func (r Record) frames(dir conn.Direction) ([]conn.Frame, error) {
+	var frames []conn.Frame
+	for _, fi := range r.FrameInfo {
+		op, err := parseOpcode(fi.Opcode)
+		if err != nil {
+			return nil, fmt.Errorf("frame_info: %w", err)
+		}
+		hdr := 2 + fi.LenBytes
+		if fi.Masked {
+			hdr += 4
+		}
+		frames = append(frames, conn.Frame{Time: fi.Time, Dir: dir, FIN: fi.FIN, RSV: fi.RSV,
+			Opcode: op, Masked: fi.Masked, Length: fi.Len, LenBytes: fi.LenBytes, HeaderLen: hdr})
+	}
+	return frames, nil
+}
+
+// note is the annotation the record was written with; nil for records
+// without one (written by hand), which are then shown unexplained rather
+// than explained with a context the recording does not hold.
+func (r Record) note() *conn.Note {
+	if r.Name == "" && r.Explanation == "" {
+		return nil
+	}
+	return &conn.Note{Explanation: r.explanation()}
 }
 
 // Payload returns the message or frame payload the record carries.
@@ -430,10 +485,16 @@ func (r Record) AppendJSON(b []byte) []byte {
 		b = appendString(b, r.Reason)
 		b = appendKey(b, "has_code")
 		b = strconv.AppendBool(b, r.HasCode)
-		b = appendExplanation(b, r.Name, r.Explanation, r.Hint)
-		b = appendKey(b, "reconnect")
-		b = strconv.AppendBool(b, r.Reconnect)
+		if r.Opcode != "" {
+			b = appendKey(b, "opcode")
+			b = appendString(b, r.Opcode)
+		}
+		b = appendExplanation(b, r.explanation())
 		b = appendEnding(b, r)
+		if len(r.FrameInfo) > 0 {
+			b = appendKey(b, "frame_info")
+			b = appendFrameInfo(b, r.FrameInfo)
+		}
 	case "error", "warning":
 		b = appendKey(b, "kind")
 		b = appendString(b, r.Kind)
@@ -445,7 +506,7 @@ func (r Record) AppendJSON(b []byte) []byte {
 		b = strconv.AppendInt(b, int64(r.Status), 10)
 		b = appendKey(b, "message")
 		b = appendString(b, r.Message)
-		b = appendExplanation(b, r.Name, r.Explanation, r.Hint)
+		b = appendExplanation(b, r.explanation())
 		if r.Location != "" {
 			b = appendKey(b, "location")
 			b = appendString(b, r.Location)
@@ -474,13 +535,25 @@ func appendKey(b []byte, key string) []byte {
 	return append(b, '"', ':')
 }
 
-func appendExplanation(b []byte, name, explanation, hint string) []byte {
+// appendExplanation writes an annotation: name, explanation, hint and
+// reconnect always, the rest when known.
+func appendExplanation(b []byte, ex decode.Explanation) []byte {
 	b = appendKey(b, "name")
-	b = appendString(b, name)
+	b = appendString(b, ex.Name)
+	for _, kv := range [...]struct{ key, value string }{
+		{"category", ex.Category}, {"dialect", ex.Dialect}, {"source", ex.Source},
+	} {
+		if kv.value != "" {
+			b = appendKey(b, kv.key)
+			b = appendString(b, kv.value)
+		}
+	}
 	b = appendKey(b, "explanation")
-	b = appendString(b, explanation)
+	b = appendString(b, ex.Explanation)
 	b = appendKey(b, "hint")
-	return appendString(b, hint)
+	b = appendString(b, ex.Hint)
+	b = appendKey(b, "reconnect")
+	return strconv.AppendBool(b, ex.Reconnect)
 }
 
 // appendEnding writes the keys closes and failures share.
@@ -534,7 +607,7 @@ func appendEnvelope(b []byte, e *EnvelopeInfo) []byte {
 	b = appendString(b, e.Message)
 	b = appendKey(b, "format")
 	b = appendString(b, e.Format)
-	b = appendExplanation(b, e.Name, e.Explanation, e.Hint)
+	b = appendExplanation(b, e.envelope().Explanation)
 	return append(b, '}')
 }
 

@@ -9,10 +9,9 @@ import (
 )
 
 func TestRecordRoundTripEveryKind(t *testing.T) {
-	var ctx Context
+	ctx := conn.NewAnnotator(nil, false)
 	for i, ev := range sampleEvents() {
-		ctx.Observe(ev)
-		line := FromEvent(ev, ctx).AppendJSON(nil)
+		line := annotated(ctx, ev).AppendJSON(nil)
 		if !json.Valid(line) {
 			t.Fatalf("event %d: invalid JSON: %s", i, line)
 		}
@@ -40,8 +39,7 @@ func keysOf(t *testing.T, line []byte) map[string]json.RawMessage {
 
 func TestRecordKeysScriptsRelyOn(t *testing.T) {
 	evs := sampleEvents()
-	var ctx Context
-	ctx.Observe(evs[0])
+	ctx := conn.NewAnnotator(nil, false)
 	cases := []struct {
 		ev   conn.Event
 		keys []string
@@ -60,7 +58,7 @@ func TestRecordKeysScriptsRelyOn(t *testing.T) {
 		{evs[12], []string{"kind", "retry_after", "detail"}, nil},
 	}
 	for _, c := range cases {
-		rec := FromEvent(c.ev, ctx)
+		rec := annotated(ctx, c.ev)
 		keys := keysOf(t, rec.AppendJSON(nil))
 		for _, k := range c.keys {
 			if _, ok := keys[k]; !ok {
@@ -73,7 +71,7 @@ func TestRecordKeysScriptsRelyOn(t *testing.T) {
 			}
 		}
 	}
-	rec := FromEvent(evs[2], ctx)
+	rec := annotated(ctx, evs[2])
 	if rec.Frames != 3 || len(rec.FrameInfo) != 3 || rec.FrameInfo[1].Opcode != "continuation" {
 		t.Errorf("frames = %d, frame_info = %+v", rec.Frames, rec.FrameInfo)
 	}
@@ -84,17 +82,16 @@ func TestRecordKeysScriptsRelyOn(t *testing.T) {
 
 func TestRecordExplainsCloseAndFailure(t *testing.T) {
 	evs := sampleEvents()
-	var ctx Context
-	ctx.Observe(evs[0])
-	closeRec := FromEvent(evs[10], ctx)
+	ctx := conn.NewAnnotator(nil, false)
+	closeRec := annotated(ctx, evs[10])
 	if closeRec.Name == "" || closeRec.Explanation == "" || closeRec.Hint == "" {
 		t.Errorf("close 1008 is not explained: %+v", closeRec)
 	}
-	abnormal := FromEvent(conn.Event{Type: conn.EventClose, Dir: conn.In, Code: 1006}, ctx)
+	abnormal := annotated(ctx, conn.Event{Type: conn.EventClose, Dir: conn.In, Code: 1006})
 	if !abnormal.Reconnect {
 		t.Errorf("close 1006 should suggest reconnecting: %+v", abnormal)
 	}
-	failure := FromEvent(evs[12], ctx)
+	failure := annotated(ctx, evs[12])
 	if failure.Name == "" || failure.Explanation == "" || failure.Hint == "" {
 		t.Errorf("401 is not explained: %+v", failure)
 	}
@@ -106,7 +103,7 @@ func TestRecordExplainsCloseAndFailure(t *testing.T) {
 func TestRecordDetectsErrorEnvelope(t *testing.T) {
 	ev := conn.Event{Type: conn.EventMessage, Time: t0, Dir: conn.In, Opcode: conn.OpText,
 		Payload: []byte(`{"type":"error","data":{"code":4003,"message":"Forbidden: missing scope"}}`)}
-	rec := FromEvent(ev, Context{})
+	rec := annotated(nil, ev)
 	if rec.Envelope == nil {
 		t.Fatalf("no envelope found in %s", ev.Payload)
 	}
@@ -123,7 +120,7 @@ func TestRecordDetectsErrorEnvelope(t *testing.T) {
 			t.Errorf("error envelope lacks %q: %s", k, keys["error"])
 		}
 	}
-	plain := FromEvent(conn.Event{Type: conn.EventMessage, Dir: conn.In, Opcode: conn.OpText, Payload: []byte(`{"type":"data"}`)}, Context{})
+	plain := annotated(nil, conn.Event{Type: conn.EventMessage, Dir: conn.In, Opcode: conn.OpText, Payload: []byte(`{"type":"data"}`)})
 	if plain.Envelope != nil {
 		t.Errorf("ordinary message taken for an error: %+v", plain.Envelope)
 	}
@@ -166,7 +163,7 @@ func TestRecordEventRejectsBadRecords(t *testing.T) {
 }
 
 func TestMarshalJSONIsAppendJSON(t *testing.T) {
-	rec := FromEvent(sampleEvents()[1], Context{})
+	rec := annotated(nil, sampleEvents()[1])
 	data, err := json.Marshal(rec)
 	if err != nil {
 		t.Fatal(err)

@@ -49,7 +49,6 @@ const (
 // RecordOptions configure a Recorder.
 type RecordOptions struct {
 	Redactor      Redactor
-	Context       Context       // dialects and ping state for the explanations written with each event
 	FlushInterval time.Duration // longest time an event waits in memory; 0 means DefaultFlushInterval
 	FlushBytes    int           // buffer size that forces a write; 0 means DefaultFlushBytes
 }
@@ -69,7 +68,6 @@ type Recorder struct {
 	mu      sync.Mutex
 	f       *os.File
 	buf     []byte
-	ctx     Context
 	err     error // first write error; recording stops there
 	closing bool
 	stop    chan struct{}
@@ -112,7 +110,6 @@ func Create(path string, hdr Header, opts RecordOptions) (*Recorder, error) {
 		flushBytes: opts.FlushBytes,
 		redactor:   opts.Redactor,
 		f:          f,
-		ctx:        opts.Context,
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
 	}
@@ -120,11 +117,6 @@ func Create(path string, hdr Header, opts RecordOptions) (*Recorder, error) {
 		r.flushBytes = DefaultFlushBytes
 	}
 	r.buf = make([]byte, 0, r.flushBytes+r.flushBytes/4)
-	if r.ctx.Host == "" {
-		if u, err := url.Parse(hdr.URL); err == nil {
-			r.ctx.Host = u.Hostname()
-		}
-	}
 	go r.flushLoop(interval)
 	return r, nil
 }
@@ -132,13 +124,11 @@ func Create(path string, hdr Header, opts RecordOptions) (*Recorder, error) {
 // Path is the file being written.
 func (r *Recorder) Path() string { return r.path }
 
-// Append records one event, explained with the recorder's context (which
-// follows open events) and redacted.
+// Append records one event, with its annotation, redacted.
 func (r *Recorder) Append(ev conn.Event) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.ctx.Observe(ev)
-	return r.appendLocked(FromEvent(ev, r.ctx))
+	return r.appendLocked(FromEvent(ev))
 }
 
 // AppendRecord records a record someone already made from an event, e.g.

@@ -263,7 +263,7 @@ func BenchmarkRecorderAppendRecord(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer r.Close()
-	rec := FromEvent(benchMessage(), Context{})
+	rec := annotated(nil, benchMessage())
 	b.ReportAllocs()
 	b.SetBytes(int64(rec.Len))
 	for b.Loop() {
@@ -277,7 +277,7 @@ func BenchmarkTailLine(b *testing.B) {
 	ev := benchMessage()
 	b.ReportAllocs()
 	for b.Loop() {
-		FormatLine(FromEvent(ev, Context{}), LineOptions{})
+		FormatLine(annotated(nil, ev), LineOptions{})
 	}
 }
 
@@ -305,10 +305,9 @@ func TestAppendEncodedMatchesAppendRecord(t *testing.T) {
 	}
 	events := sampleEvents()
 	events[0].RequestHeader = http.Header{"Authorization": {"Bearer SECRET"}}
-	var ctx Context
+	ctx := conn.NewAnnotator(nil, false)
 	for _, ev := range events {
-		ctx.Observe(ev)
-		rec := FromEvent(ev, ctx)
+		rec := annotated(ctx, ev)
 		a.AppendRecord(rec)
 		b.AppendEncoded(rec, append(rec.AppendJSON(nil), '\n'))
 	}

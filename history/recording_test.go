@@ -207,7 +207,7 @@ func TestOpenNotARecording(t *testing.T) {
 func TestOpenHeaderlessRecords(t *testing.T) {
 	var buf bytes.Buffer
 	for _, ev := range sampleEvents()[1:4] {
-		buf.Write(FromEvent(ev, Context{}).AppendJSON(nil))
+		buf.Write(annotated(nil, ev).AppendJSON(nil))
 		buf.WriteByte('\n')
 	}
 	rec := openT(t, writeFile(t, "tail.jsonl", buf.Bytes()))

@@ -124,7 +124,7 @@ func TestRedactRecord(t *testing.T) {
 func TestRedactEventFailureDetail(t *testing.T) {
 	ev := sampleEvents()[12]
 	ev.Failure = &decode.Failure{Kind: "handshake", URL: "wss://h/?token=zzz"}
-	rec := Redactor{}.Record(FromEvent(ev, Context{}))
+	rec := Redactor{}.Record(annotated(nil, ev))
 	if rec.Detail == nil || rec.Detail.URL != "wss://h/?token=[redacted:3]" {
 		t.Errorf("detail = %+v", rec.Detail)
 	}

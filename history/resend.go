@@ -117,10 +117,8 @@ func ResendTo(ctx context.Context, src Source, opts conn.Options, speed float64,
 	defer c.Shutdown()
 	var got []Record
 	received := 0
-	rctx := Context{PingsOn: opts.PingInterval > 0}
 	note := func(ev conn.Event) Record {
-		rctx.Observe(ev)
-		rec := FromEvent(ev, rctx)
+		rec := FromEvent(ev)
 		got = append(got, rec)
 		if isData(rec) && rec.Dir == "in" {
 			received++

@@ -69,7 +69,7 @@ func echoWithNoise(n int, msg string) string {
 // and the replies the server gave then.
 func chatRecording() Records {
 	var recs Records
-	add := func(ev conn.Event) { recs = append(recs, FromEvent(ev, Context{})) }
+	add := func(ev conn.Event) { recs = append(recs, annotated(nil, ev)) }
 	add(conn.Event{Type: conn.EventOpen, Time: at(0), URL: "ws://recorded.example.com/chat", Status: 101})
 	for i, m := range []string{"hello", "how are you", "bye"} {
 		add(conn.Event{Type: conn.EventMessage, Time: at(200 * i), Dir: conn.Out, Opcode: conn.OpText, Payload: []byte(m)})

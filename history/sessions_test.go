@@ -22,7 +22,9 @@ func recordIn(t *testing.T, dir, name string, start time.Time, events []conn.Eve
 	if err != nil {
 		t.Fatal(err)
 	}
+	notes := conn.NewAnnotator(nil, false)
 	for _, ev := range events {
+		notes.Annotate(&ev)
 		r.Append(ev)
 	}
 	if err := r.Close(); err != nil {

@@ -48,7 +48,7 @@ func (c *comparison) observe(row int32, ev conn.Event) bool {
 		c.diffs[row] = replyDiff{summary: fmt.Sprintf("reply %d is new: the recording has %d", k+1, len(c.expected))}
 		return true
 	}
-	got := history.FromEvent(ev, history.Context{})
+	got := history.FromEvent(ev)
 	diffs := history.Diff(c.expected[k:k+1], []history.Record{got})
 	if len(diffs) == 0 {
 		c.matched++

@@ -14,6 +14,7 @@ import (
 // recordedRun is the recording a live session is compared with.
 func recordedRun() []history.Record {
 	var out []history.Record
+	notes := conn.NewAnnotator(nil, false)
 	for _, ev := range []conn.Event{
 		openEvent(0),
 		textOut(100*time.Millisecond, `{"id":1,"op":"subscribe"}`),
@@ -23,7 +24,8 @@ func recordedRun() []history.Record {
 		textIn(400*time.Millisecond, "bye"),
 		closeIn(500*time.Millisecond, 1000, ""),
 	} {
-		out = append(out, history.FromEvent(ev, history.Context{}))
+		notes.Annotate(&ev)
+		out = append(out, history.FromEvent(ev))
 	}
 	return out
 }
@@ -119,7 +121,7 @@ func TestMissingRepliesAreCountedWhenTheConnectionEnds(t *testing.T) {
 }
 
 func TestDifferencesInHostileKeysAreSanitised(t *testing.T) {
-	rec := history.FromEvent(textIn(0, `{"k\u001b]52;c;aGk=\u0007":1}`), history.Context{})
+	rec := history.FromEvent(textIn(0, `{"k\u001b]52;c;aGk=\u0007":1}`))
 	m, _ := newTestModel(t, 120, 40, Options{Expected: []history.Record{rec}})
 	feed(m, textIn(time.Second, `{"k\u001b]52;c;aGk=\u0007":2}`))
 	for _, l := range m.inspectorLines(0, 100) {

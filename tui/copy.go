@@ -190,12 +190,9 @@ func (m *Model) copyReport() tea.Cmd {
 	for i := first; i <= sel; i++ {
 		rows = append(rows, i)
 	}
-	ctx := history.Context{PingsOn: m.sess.pingsOn, Dialects: m.opts.Dialects}
 	recs := make(history.Records, 0, len(rows))
 	for _, i := range rows {
-		ev := m.store.event(i)
-		ctx.Observe(ev)
-		recs = append(recs, history.FromEvent(ev, ctx))
+		recs = append(recs, history.FromEvent(m.store.event(i)))
 	}
 	report := history.BugReport(recs, len(recs)-1, len(recs)-1, m.opts.Redact)
 	return m.copyText("bug report", report)

@@ -113,9 +113,18 @@ func newTestModel(t testing.TB, w, h int, opts Options) (*Model, *scriptedSource
 	return m, src
 }
 
-// feed delivers events to the model as one batch and runs what it returns
-// that is synchronous (filter scans).
+// annotators keeps one annotator per model under test, so that fed events
+// are annotated in order as a live connection annotates them.
+var annotators sync.Map // *Model → *conn.Annotator
+
+// feed delivers events to the model as one batch, annotated as a live
+// connection delivers them, and runs what it returns that is synchronous
+// (filter scans).
 func feed(m *Model, events ...conn.Event) {
+	a, _ := annotators.LoadOrStore(m, conn.NewAnnotator(m.opts.Dialects, false))
+	for i := range events {
+		a.(*conn.Annotator).Annotate(&events[i])
+	}
 	_, cmd := m.Update(eventBatchMsg{events: events})
 	runFilterSteps(m, cmd)
 }

@@ -110,7 +110,6 @@ func (m *Model) ingest(ev conn.Event) {
 		if s.firstOpen.IsZero() {
 			s.firstOpen = ev.Time
 		}
-		m.envCtx.Subprotocol, m.envCtx.Host = ev.Subprotocol, s.host
 	case conn.EventMessage, conn.EventFrame:
 		r.payload = m.store.bytes.add(ev.Payload)
 		m.classifyMessage(&r, idx, ev)
@@ -188,17 +187,15 @@ func (m *Model) classifyMessage(r *row, idx int32, ev conn.Event) {
 			}
 		}
 	}
+	if n := ev.Note; n != nil && n.Envelope != nil {
+		r.flags |= flagEnvelope
+		r.code = envelopeCode(n.Envelope.Code)
+		r.extra = m.store.addExtra(rowExtra{envelope: n.Envelope})
+	}
 	if ev.Opcode != conn.OpText || !looksLikeJSON(ev.Payload) || !json.Valid(ev.Payload) {
 		return
 	}
 	r.flags |= flagJSON
-	if ev.Dir == conn.In {
-		if env, ok := decode.DetectEnvelope(ev.Payload, m.envCtx); ok {
-			r.flags |= flagEnvelope
-			r.code = envelopeCode(env.Code)
-			r.extra = m.store.addExtra(rowExtra{envelope: &env})
-		}
-	}
 	id, ok := messageID(ev.Payload, m.idPaths)
 	if !ok {
 		return

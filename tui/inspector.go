@@ -282,7 +282,9 @@ func (m *Model) explanationLines(i int, section func(string), field func(string,
 		para(th.ExplainName, 0, decode.Sanitize(ex.Name))
 	case (r.typ == conn.EventError || r.typ == conn.EventWarning) && x.event != nil && x.event.Failure != nil:
 		f := x.event.Failure
-		ex = decode.ExplainFailure(*f)
+		if x.event.Note != nil {
+			ex = x.event.Note.Explanation
+		}
 		section("EXPLANATION")
 		para(th.ExplainName, 0, decode.Sanitize(ex.Name))
 		failureFields(f, field)

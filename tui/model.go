@@ -79,7 +79,6 @@ type Model struct {
 	rowCache rowTextCache
 	links    linker
 	idPaths  [][]string
-	envCtx   decode.EnvelopeContext
 
 	// The log: sel is the selected display position, top the first one on
 	// screen.
@@ -155,7 +154,6 @@ func NewModel(opts Options) *Model {
 		m.sess.url = opts.Conn.URL
 	}
 	m.sess.pingsOn = opts.Conn.PingInterval > 0
-	m.envCtx = decode.EnvelopeContext{Host: m.sess.host, Dialects: opts.Dialects}
 	for _, p := range opts.IDPaths {
 		if path := parseIDPath(p); len(path) > 0 {
 			m.idPaths = append(m.idPaths, path)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/history"
 )
 
@@ -18,7 +19,9 @@ func TestReplayOfARecording(t *testing.T) {
 		t.Fatal(err)
 	}
 	events := sampleSession()
+	notes := conn.NewAnnotator(nil, false)
 	for _, ev := range events {
+		notes.Annotate(&ev)
 		if err := w.Append(ev); err != nil {
 			t.Fatal(err)
 		}

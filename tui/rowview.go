@@ -215,30 +215,13 @@ func cutUTF8(p []byte, n int) []byte {
 	return p[:cut]
 }
 
-// closeContext is what decode needs to explain close row i.
-func (m *Model) closeContext(i int) decode.CloseContext {
-	r := m.store.row(i)
-	ctx := decode.CloseContext{
-		Subprotocol: m.sess.subprotocol,
-		Host:        m.sess.host,
-		Remote:      r.dir == conn.In,
-		PingsOn:     m.sess.pingsOn,
-		Dialects:    m.opts.Dialects,
-	}
-	if x := m.store.extra(i); x.event != nil {
-		ctx.IdleSeconds = x.event.Idle.Seconds()
-		ctx.PingsOn = ctx.PingsOn || x.event.PingsOn
-	}
-	return ctx
-}
-
+// closeExplanation is the annotation of close row i; zero for a close
+// nobody explained (a recording written by hand).
 func (m *Model) closeExplanation(i int) decode.Explanation {
-	r := m.store.row(i)
-	reason := ""
-	if x := m.store.extra(i); x.event != nil {
-		reason = x.event.Reason
+	if x := m.store.extra(i); x.event != nil && x.event.Note != nil {
+		return x.event.Note.Explanation
 	}
-	return decode.ExplainClose(int(r.code), reason, m.closeContext(i))
+	return decode.Explanation{}
 }
 
 func (m *Model) closeSummary(i int) string {
@@ -288,8 +271,8 @@ func failureSummary(ev *conn.Event) string {
 		return "failure"
 	}
 	var parts []string
-	if f := ev.Failure; f.Kind != "" || f.Cause != "" {
-		parts = append(parts, decode.ExplainFailure(*f).Name)
+	if ev.Note != nil && ev.Note.Name != "" {
+		parts = append(parts, ev.Note.Name)
 	}
 	if ev.Failure.Message != "" {
 		parts = append(parts, ev.Failure.Message)

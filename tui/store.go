@@ -209,6 +209,8 @@ func (s *store) event(i int) conn.Event {
 	var ev conn.Event
 	if x := s.extra(i); x.event != nil {
 		ev = *x.event
+	} else if x.envelope != nil {
+		ev.Note = &conn.Note{Envelope: x.envelope}
 	}
 	ev.Type, ev.Time, ev.Dir, ev.Opcode = r.typ, r.time(), r.dir, r.op
 	ev.Payload = append([]byte(nil), s.payload(i)...)

@@ -93,6 +93,18 @@ func escapeRune(r rune, size int, first byte) string {
 	return ""
 }
 
+// IsUnsafeRune reports whether r must not reach a terminal as it is: a C0
+// or C1 control (but newline and tab), DEL, a line or paragraph separator,
+// or a format character such as a bidi control or a zero-width space.
+// Writers of other escaped forms (JSON) use it to escape the same runes
+// Sanitize does.
+func IsUnsafeRune(r rune) bool {
+	if r == '\n' || r == '\t' {
+		return false
+	}
+	return r != utf8.RuneError && escapeRune(r, utf8.RuneLen(r), 0) != ""
+}
+
 func byteEscape(c byte) string {
 	return string([]byte{'\\', 'x', hexDigits[c>>4], hexDigits[c&0xf]})
 }

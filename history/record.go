@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/wsdbg/wsdbg/conn"
@@ -643,27 +644,32 @@ const hexDigits = "0123456789abcdef"
 
 // plainJSON marks the ASCII bytes a JSON string holds as they are.
 var plainJSON = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
+	for c := 0x20; c < 0x7f; c++ {
 		t[c] = c != '"' && c != '\\'
 	}
 	return t
 }()
 
 // plainWord reports whether 8 bytes are all plain JSON string bytes:
-// ASCII, not a control character, not '"' and not '\\'. It tests all eight at
-// once, which makes payload text (the bulk of a recording) cheap to write.
+// ASCII, not a control character or DEL, not '"' and not '\\'. It tests all
+// eight at once, which makes payload text (the bulk of a recording) cheap
+// to write.
 func plainWord(x uint64) bool {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	control := (x - ones*0x20) & ^x & highs // some byte < 0x20
 	quote := x ^ (ones * '"')
 	slash := x ^ (ones * '\\')
+	del := x ^ (ones * 0x7f)
 	hasQuote := (quote - ones) & ^quote & highs
 	hasSlash := (slash - ones) & ^slash & highs
-	return (x&highs)|control|hasQuote|hasSlash == 0
+	hasDel := (del - ones) & ^del & highs
+	return (x&highs)|control|hasQuote|hasSlash|hasDel == 0
 }
 
 // appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD,
-// as encoding/json does.
+// as encoding/json does. Runes a terminal would act on (C1 controls such
+// as CSI, DEL, bidi and zero-width characters) are written as \u escapes,
+// so that `tail --json` piped to a terminal is as safe as the debugger.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
@@ -690,20 +696,35 @@ func appendString(b []byte, s string) []byte {
 			case '\t':
 				b = append(b, '\\', 't')
 			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+				b = appendRuneEscape(b, rune(c))
 			}
 			i++
 			start = i
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
+		switch {
+		case r == utf8.RuneError && size == 1:
 			b = append(b, s[start:i]...)
 			b = append(b, `\ufffd`...)
+			start = i + size
+		case decode.IsUnsafeRune(r):
+			b = append(b, s[start:i]...)
+			b = appendRuneEscape(b, r)
 			start = i + size
 		}
 		i += size
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// appendRuneEscape writes r as a JSON \u escape, as a surrogate pair above
+// the Basic Multilingual Plane.
+func appendRuneEscape(b []byte, r rune) []byte {
+	if r > 0xffff {
+		hi, lo := utf16.EncodeRune(r)
+		return appendRuneEscape(appendRuneEscape(b, hi), lo)
+	}
+	return append(b, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
 }

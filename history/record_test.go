@@ -194,3 +194,28 @@ func FuzzAppendString(f *testing.F) {
 		}
 	})
 }
+
+// Runes a terminal acts on are escaped in the JSON line, and the JSON still
+// decodes to the very same text.
+func TestRecordJSONEscapesTerminalControls(t *testing.T) {
+	hostile := "csi \u009b31m red \u202eevil\u202c del\x7f zw\u200b tag\U000E0041 esc\x1b[2J ok é 日本"
+	rec := annotated(nil, conn.Event{Type: conn.EventMessage, Time: t0, Dir: conn.In, Opcode: conn.OpText, Payload: []byte(hostile)})
+	line := rec.AppendJSON(nil)
+	for _, raw := range []string{"\u009b", "\u202e", "\u202c", "\x7f", "\u200b", "\U000E0041", "\x1b"} {
+		if strings.Contains(string(line), raw) {
+			t.Errorf("%+q reaches the JSON line raw: %s", raw, line)
+		}
+	}
+	for _, esc := range []string{`\u009b`, `\u202e`, `\u007f`, `\u200b`, `\udb40\udc41`, `\u001b`} {
+		if !strings.Contains(string(line), esc) {
+			t.Errorf("JSON line lacks %s: %s", esc, line)
+		}
+	}
+	var back Record
+	if err := json.Unmarshal(line, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Text != hostile {
+		t.Errorf("text changed on the way: %+q", back.Text)
+	}
+}

@@ -53,4 +53,11 @@ func TestReplayOfARecording(t *testing.T) {
 			t.Errorf("replay screen lacks %q:\n%s", want, out)
 		}
 	}
+	// The recorded close frame is shown as the frame it was, with its
+	// explanation, not as a connection that ended without one.
+	last := m.store.len() - 1
+	insp := plainLines(m.inspectorLines(last, 100))
+	if strings.Contains(insp, "No close frame") || !strings.Contains(insp, "token expired") || !strings.Contains(insp, "FRAMES") {
+		t.Errorf("replayed close is told wrongly:\n%s", insp)
+	}
 }

@@ -1,0 +1,230 @@
+// Command wsbench measures wsdbg's throughput against an honest baseline:
+// a firehose server, a bare gorilla read loop and wsdbg each run in a
+// process of their own, in alternating rounds of the same run, so that no
+// client shares its CPU with the server.
+//
+//	go run ./internal/cmd/wsbench [-n 500000] [-rounds 3]
+//
+// It prints messages per second and CPU seconds for each client, and the
+// ratio of wsdbg's rate to the bare loop's. wscat is measured too when it
+// is on PATH.
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// message is the 100-byte text message the firehose sends.
+var message = func() []byte {
+	m := []byte(`{"type":"tick","seq":12345,"symbol":"BTC-USD","price":"64123.55","ts":"2026-11-22T02:10:00Z"}`)
+	return append(m, strings.Repeat(" ", 100-len(m))...)
+}()
+
+func main() {
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "serve":
+			serve()
+			return
+		case "bare":
+			bare(os.Args[2])
+			return
+		}
+	}
+	n := flag.Int("n", 500000, "messages per run")
+	rounds := flag.Int("rounds", 3, "rounds of every client, alternating")
+	flag.Parse()
+	if err := compare(*n, *rounds); err != nil {
+		fmt.Fprintln(os.Stderr, "wsbench:", err)
+		os.Exit(1)
+	}
+}
+
+// serve runs the firehose: every connection gets ?n= messages as fast as
+// the socket takes them, then a normal closure. It prints its address.
+func serve() {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println(l.Addr().String())
+	up := websocket.Upgrader{}
+	pm, _ := websocket.NewPreparedMessage(websocket.TextMessage, message)
+	http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		for range n {
+			if ws.WritePreparedMessage(pm) != nil {
+				return
+			}
+		}
+		ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""))
+		ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for {
+			if _, _, err := ws.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}))
+}
+
+// bare is the baseline: gorilla's read loop with the read buffer wsdbg
+// uses, doing nothing with the messages.
+func bare(url string) {
+	d := websocket.Dialer{ReadBufferSize: 32 << 10}
+	ws, _, err := d.Dial(url, nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer ws.Close()
+	n := 0
+	for {
+		if _, _, err := ws.ReadMessage(); err != nil {
+			break
+		}
+		n++
+	}
+	fmt.Println(n)
+}
+
+type client struct {
+	name string
+	argv func(url string) []string
+}
+
+type result struct {
+	wall, cpu time.Duration
+}
+
+func compare(n, rounds int) error {
+	dir, err := os.MkdirTemp("", "wsbench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	wsdbg := filepath.Join(dir, "wsdbg")
+	build := exec.Command("go", "build", "-o", wsdbg, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("build wsdbg (run wsbench from the repository's root): %w", err)
+	}
+
+	srv := exec.Command(self, "serve")
+	out, err := srv.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	srv.Stderr = os.Stderr
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	defer srv.Process.Kill()
+	addr, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("firehose server: %w", err)
+	}
+	url := fmt.Sprintf("ws://%s/?n=%d", strings.TrimSpace(addr), n)
+
+	clients := []client{
+		{"bare gorilla", func(u string) []string { return []string{self, "bare", u} }},
+		{"wsdbg tail --json", func(u string) []string { return []string{wsdbg, "tail", "--keep-open", "--json", "--no-record", u} }},
+		{"wsdbg tail", func(u string) []string { return []string{wsdbg, "tail", "--keep-open", "--no-record", u} }},
+		{"wsdbg tail --json (recording)", func(u string) []string {
+			return []string{wsdbg, "tail", "--keep-open", "--json", "--record", filepath.Join(dir, "rec-"+strconv.FormatInt(time.Now().UnixNano(), 36)+".jsonl"), u}
+		}},
+	}
+	if path, err := exec.LookPath("wscat"); err == nil {
+		clients = append(clients, client{"wscat", func(u string) []string { return []string{path, "-c", u} }})
+	}
+
+	results := map[string][]result{}
+	for round := range rounds {
+		for _, c := range clients {
+			r, err := run(c.argv(url))
+			if err != nil {
+				return fmt.Errorf("%s, round %d: %w", c.name, round+1, err)
+			}
+			results[c.name] = append(results[c.name], r)
+		}
+	}
+
+	fmt.Printf("%d × %d-byte text messages on loopback; server, baseline and wsdbg in separate processes; %d rounds\n\n",
+		n, len(message), rounds)
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "client\tmsgs/s (median)\tmsgs/s (each round)\tCPU s (median)\tratio to bare\t")
+	baseRate := rate(n, median(results["bare gorilla"]))
+	for _, c := range clients {
+		rs := results[c.name]
+		var each []string
+		for _, r := range rs {
+			each = append(each, fmt.Sprintf("%.0fk", rate(n, r)/1000))
+		}
+		m := median(rs)
+		fmt.Fprintf(tw, "%s\t%.0fk\t%s\t%.2f\t%.2f\t\n", c.name, rate(n, m)/1000, strings.Join(each, " "),
+			medianCPU(rs).Seconds(), rate(n, m)/baseRate)
+	}
+	return tw.Flush()
+}
+
+// run times one client process to its end. Its output goes straight to
+// /dev/null, not through a pipe this process would have to drain.
+func run(argv []string) (result, error) {
+	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		return result{}, err
+	}
+	defer devNull.Close()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdout = devNull
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err = cmd.Run()
+	wall := time.Since(start)
+	if err != nil {
+		return result{}, fmt.Errorf("%v: %s", err, stderr.String())
+	}
+	ps := cmd.ProcessState
+	return result{wall: wall, cpu: ps.UserTime() + ps.SystemTime()}, nil
+}
+
+func rate(n int, r result) float64 { return float64(n) / r.wall.Seconds() }
+
+func median(rs []result) result {
+	s := append([]result(nil), rs...)
+	sort.Slice(s, func(i, j int) bool { return s[i].wall < s[j].wall })
+	return s[len(s)/2]
+}
+
+func medianCPU(rs []result) time.Duration {
+	s := make([]time.Duration, len(rs))
+	for i, r := range rs {
+		s[i] = r.cpu
+	}
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}

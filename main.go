@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -93,11 +94,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return report(err, stdout, stderr)
 }
 
+// exitStatus is an error that ends the program with a status and no
+// message, the message (if any) having been written already.
+type exitStatus int
+
+func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
 func report(err error, stdout, stderr io.Writer) int {
 	var ue usageError
+	var status exitStatus
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &status):
+		return int(status)
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.As(err, &ue):
@@ -256,7 +266,7 @@ func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, err
 				fs.Usage()
 				return nil, err
 			}
-			return nil, usagef("%s: %v (see wsdbg %s --help)", fs.Name(), err, fs.Name())
+			return nil, usagef("%s%v (see %s --help)", commandPrefix(fs), err, commandLine(fs))
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -267,12 +277,59 @@ func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, err
 		}
 		if args[0] == "curl" && len(positional) == 0 {
 			// A pasted curl command keeps its own options.
+			if _, _, err := conn.ParseCurl(args[1:]); errors.Is(err, conn.ErrCurlHelp) {
+				fs.SetOutput(stdout)
+				fmt.Fprint(stdout, curlHelp, "\nFlags (before 'curl'):\n")
+				printFlags(fs)
+				return nil, flag.ErrHelp
+			}
 			return args, nil
 		}
 		positional = append(positional, args[0])
 		args = args[1:]
 	}
 }
+
+// commandPrefix starts a usage message with the command it is about,
+// "tail: ", or with nothing for the debugger itself, which report already
+// names.
+func commandPrefix(fs *flag.FlagSet) string {
+	if fs.Name() == rootCommand {
+		return ""
+	}
+	return fs.Name() + ": "
+}
+
+// commandLine is how the user types the command: "wsdbg tail", or "wsdbg".
+func commandLine(fs *flag.FlagSet) string {
+	if fs.Name() == rootCommand {
+		return rootCommand
+	}
+	return rootCommand + " " + fs.Name()
+}
+
+// rootCommand names the flag set of the debugger opened on a URL.
+const rootCommand = "wsdbg"
+
+const curlHelp = `Usage: wsdbg [flags] curl 'URL' [curl options]
+       wsdbg tail [flags] curl 'URL' [curl options]
+
+Connects with a request copied from a browser's developer tools ("Copy as
+cURL"), in the debugger or, after tail, headless. http:// and https:// URLs
+become ws:// and wss://. The handshake headers the dialer writes itself
+(Sec-WebSocket-Key, Upgrade, ...) are dropped; Origin,
+Sec-WebSocket-Protocol and permessage-deflate become the matching options.
+
+curl options used: -H/--header, -b/--cookie, -A/--user-agent, -e/--referer,
+-u/--user USER:PASSWORD (sent as Basic authorization; a -H Authorization
+wins), -x/--proxy, -k/--insecure, -L/--location, --url. Any other option
+(--compressed, -X, -d, ...) is named on stderr and ignored. wsdbg's own
+flags go before "curl".
+
+Examples:
+  wsdbg curl 'wss://api.example.com/ws' -H 'Origin: https://app.example.com' --compressed
+  wsdbg tail --json curl 'https://api.example.com/ws' -u alice:secret
+`
 
 func newFlagSet(name, help string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -383,86 +440,251 @@ func runTail(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, err
 	if rec != nil {
 		defer rec.Close()
 	}
-	return tailLive(opts, dialects, *asJSON, *keepOpen, rec, stdin, stdout), nil
+	return tailLive(opts, dialects, *asJSON, *keepOpen, rec, stdin, stdout, stderr), nil
 }
 
-// tailLive streams a live connection's events to stdout.
-func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen bool, rec *history.Recorder, stdin io.Reader, stdout io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+// How tail ends when it is interrupted or its output fails.
+const (
+	// closeAnswerWait bounds the wait for the server to answer the close
+	// frame sent on an interrupt: long enough for a healthy server, short
+	// enough that ctrl+c still feels immediate.
+	closeAnswerWait = time.Second
+	// exitBrokenPipe is the status of a tail whose reader went away (as in
+	// "| head -1"): the one the shell reports for a program killed by
+	// SIGPIPE, 128+13, without a message.
+	exitBrokenPipe = 128 + 13
+)
+
+// quitSignals end a session: SIGINT (ctrl+c), SIGTERM (kill, service
+// managers) and SIGHUP (the terminal went away).
+var quitSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
+
+// closeCodeFor is the close code sent when sig ends a session: ctrl+c is
+// the user ending it, a normal closure (1000); SIGTERM and SIGHUP mean the
+// client itself is going away (1001).
+func closeCodeFor(sig os.Signal) int {
+	if sig == os.Interrupt {
+		return 1000
+	}
+	return 1001
+}
+
+// signalStatus is the exit status of a program killed by sig, as the
+// shell reports it: 128 + the signal's number.
+func signalStatus(sig os.Signal) int {
+	if n, ok := sig.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return exitFailure
+}
+
+// tailLive streams a live connection's events to stdout until the
+// connection ends. The first quit signal closes it (see closeCodeFor) and
+// waits at most closeAnswerWait for the answer; a second one quits at
+// once. A failed write to stdout closes the connection the same way and
+// ends with a message on stderr and status 1, or, when the reader went
+// away, quietly with exitBrokenPipe.
+func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen bool, rec *history.Recorder, stdin io.Reader, stdout, stderr io.Writer) int {
+	quit := make(chan os.Signal, 2)
+	signal.Notify(quit, quitSignals...)
+	defer signal.Stop(quit)
+	// Handling SIGPIPE makes a write to a closed pipe return EPIPE instead
+	// of killing the process, so the session is closed and recorded.
+	brokenPipe := make(chan os.Signal, 1)
+	signal.Notify(brokenPipe, syscall.SIGPIPE)
+	defer signal.Stop(brokenPipe)
+
 	c := conn.Dial(context.Background(), opts)
 	defer c.Shutdown()
 
-	stdinDone := make(chan struct{})
-	go func() {
-		defer close(stdinDone)
-		sc := bufio.NewScanner(stdin)
-		sc.Buffer(make([]byte, 64<<10), int(opts.MaxMessage))
-		for sc.Scan() {
-			if c.Send(conn.OpText, append([]byte(nil), sc.Bytes()...)) != nil {
-				return
-			}
-		}
-	}()
+	send := func(line []byte) error { return c.Send(conn.OpText, line) }
+	stdinDone := make(chan error, 1)
+	go func() { stdinDone <- sendLines(stdin, opts.MaxMessage, send) }()
 
-	w := bufio.NewWriterSize(stdout, 64<<10)
-	defer w.Flush()
-	var line []byte
-	rctx := history.Context{PingsOn: opts.PingInterval > 0, Dialects: dialects}
-	var endedClean, failed, closeSent bool
-	stdinEnded := stdinDone
-	interrupted := ctx.Done()
+	t := &tailSession{
+		c: c, rec: rec, asJSON: asJSON,
+		out:  bufio.NewWriterSize(stdout, 64<<10),
+		rctx: history.Context{PingsOn: opts.PingInterval > 0, Dialects: dialects},
+	}
+	defer t.out.Flush()
+	var giveUp <-chan time.Time // runs while an interrupted session closes
+	interrupted := false
+	stopAndWait := func(code int) {
+		t.close(code)
+		if giveUp == nil {
+			giveUp = time.After(closeAnswerWait)
+		}
+	}
 	for {
 		select {
-		case <-stdinEnded:
-			stdinEnded = nil
-			if !keepOpen {
-				closeSent = true
-				c.Close(1000, "")
+		case err := <-stdinDone:
+			stdinDone = nil
+			if err != nil {
+				t.stdinErr = err
+				fmt.Fprintln(stderr, "wsdbg: reading stdin:", decode.Sanitize(err.Error()))
 			}
-		case <-interrupted:
-			interrupted = nil
-			closeSent = true
-			c.Close(1000, "")
+			if !keepOpen || err != nil {
+				t.close(1000)
+			}
+		case sig := <-quit:
+			if interrupted {
+				return signalStatus(sig)
+			}
+			interrupted = true
+			stopAndWait(closeCodeFor(sig))
+		case <-giveUp:
+			t.abandon()
+			return t.status()
 		case ev, ok := <-c.Events():
 			if !ok {
-				if failed || !endedClean {
-					return exitFailure
-				}
-				return exitOK
+				return t.status()
 			}
-			rctx.Observe(ev)
-			switch ev.Type {
-			case conn.EventOpen:
-				failed, endedClean = false, false
-			case conn.EventClose:
-				// A normal closure, or the server's plain answer to our own
-				// close once stdin has ended, is a clean ending; a server
-				// that answers with an error code did not end cleanly.
-				endedClean = ev.Code == 1000 ||
-					(closeSent && ev.Dir == conn.In && (ev.Code == 1001 || ev.Code == 1005))
-				failed = false
-			case conn.EventError:
-				failed = true
-			}
-			r := history.FromEvent(ev, rctx)
-			if asJSON {
-				line = append(r.AppendJSON(line[:0]), '\n')
-				w.Write(line)
-				if rec != nil {
-					rec.AppendEncoded(r, line)
-				}
-			} else {
-				if rec != nil {
-					rec.AppendRecord(r)
-				}
-				fmt.Fprintln(w, history.FormatLine(r, history.LineOptions{}))
-			}
+			t.show(ev)
 			if len(c.Events()) == 0 {
-				w.Flush()
+				t.flush()
+			}
+			if t.outErr != nil && !t.outReported {
+				t.outReported = true
+				if !errors.Is(t.outErr, syscall.EPIPE) {
+					fmt.Fprintln(stderr, "wsdbg: writing the output:", decode.Sanitize(t.outErr.Error()))
+				}
+				stopAndWait(1001)
 			}
 		}
 	}
+}
+
+// sendLines sends each line read from stdin as a message until stdin ends
+// (nil) or cannot be read; it stops quietly when send fails, which means
+// the connection is finished.
+func sendLines(stdin io.Reader, maxMessage int64, send func([]byte) error) error {
+	sc := bufio.NewScanner(stdin)
+	sc.Buffer(make([]byte, 64<<10), int(maxMessage))
+	for sc.Scan() {
+		if send(append([]byte(nil), sc.Bytes()...)) != nil {
+			return nil
+		}
+	}
+	if errors.Is(sc.Err(), bufio.ErrTooLong) {
+		return fmt.Errorf("a line is longer than --max-message (%d bytes); it was not sent", maxMessage)
+	}
+	return sc.Err()
+}
+
+// tailSession is what tailLive knows of the session it prints.
+type tailSession struct {
+	c      *conn.Client
+	rec    *history.Recorder
+	asJSON bool
+	rctx   history.Context
+	out    *bufio.Writer
+	line   []byte
+
+	outErr      error // the first failed write to stdout: nothing is printed after it
+	outReported bool  // outErr has been dealt with
+	stdinErr    error // stdin could not be read to its end
+
+	open       bool // a connection is open
+	closeSent  bool // we asked to close
+	closeOut   bool // our close frame went out
+	endedClean bool
+	failed     bool
+}
+
+func (t *tailSession) close(code int) {
+	t.closeSent = true
+	t.c.Close(code, "")
+}
+
+// show prints and records one event.
+func (t *tailSession) show(ev conn.Event) {
+	t.rctx.Observe(ev)
+	switch ev.Type {
+	case conn.EventOpen:
+		t.open, t.failed, t.endedClean = true, false, false
+	case conn.EventClose:
+		// A normal closure, or the server's plain answer to our own close,
+		// is a clean ending; a server that answers with an error code did
+		// not end cleanly.
+		t.endedClean = ev.Code == 1000 ||
+			(t.closeSent && ev.Dir == conn.In && (ev.Code == 1001 || ev.Code == 1005))
+		t.failed = false
+		if ev.Dir == conn.Out {
+			t.closeOut = true
+		} else {
+			t.open = false
+		}
+	case conn.EventError:
+		t.open, t.failed = false, true
+	}
+	t.print(history.FromEvent(ev, t.rctx))
+}
+
+// print writes r to stdout, unless stdout has failed, and to the recording.
+func (t *tailSession) print(r history.Record) {
+	if t.asJSON {
+		t.line = append(r.AppendJSON(t.line[:0]), '\n')
+		t.write(t.line)
+		if t.rec != nil {
+			t.rec.AppendEncoded(r, t.line)
+		}
+		return
+	}
+	if t.rec != nil {
+		t.rec.AppendRecord(r)
+	}
+	if t.outErr == nil {
+		t.line = append(append(t.line[:0], history.FormatLine(r, history.LineOptions{})...), '\n')
+		t.write(t.line)
+	}
+}
+
+func (t *tailSession) write(b []byte) {
+	if t.outErr == nil {
+		_, t.outErr = t.out.Write(b)
+	}
+}
+
+func (t *tailSession) flush() {
+	if t.outErr == nil {
+		t.outErr = t.out.Flush()
+	}
+}
+
+// abandon ends a session whose close was not answered in time: the
+// connection is dropped without a closing handshake, and the output and
+// the recording say so, so that the recording is not left unfinished.
+func (t *tailSession) abandon() {
+	r := history.Record{Type: "error", Time: time.Now(), Kind: decode.KindTimeout, Final: true}
+	switch {
+	case !t.open:
+		r.Name = "Interrupted while connecting"
+		r.Message = "wsdbg stopped before the connection opened"
+	case t.closeOut:
+		r.Code = 1006
+		r.Name = "Closing handshake cut short"
+		r.Message = fmt.Sprintf("the server did not answer the close frame within %s; wsdbg dropped the connection", closeAnswerWait)
+		r.Explanation = "The server sees the connection end without a close frame (1006)."
+	default:
+		r.Code = 1006
+		r.Name = "Closing handshake cut short"
+		r.Message = fmt.Sprintf("the close frame could not be sent within %s (the server is not reading); wsdbg dropped the connection", closeAnswerWait)
+		r.Explanation = "The server sees the connection end without a close frame (1006)."
+	}
+	t.failed, t.endedClean = true, false
+	t.print(r)
+	t.flush()
+}
+
+// status is the exit status once the session is over.
+func (t *tailSession) status() int {
+	switch {
+	case t.outErr != nil && errors.Is(t.outErr, syscall.EPIPE):
+		return exitBrokenPipe
+	case t.outErr != nil, t.stdinErr != nil, t.failed, !t.endedClean:
+		return exitFailure
+	}
+	return exitOK
 }
 
 // tailFile prints a recording's events as tail would have.
@@ -494,20 +716,25 @@ func tailFile(path string, asJSON bool, stdout, stderr io.Writer) (int, error) {
 	return exitOK, nil
 }
 
-const demoHelp = `Usage: wsdbg demo [--serve-only | --tail]
+const demoHelp = `Usage: wsdbg demo [flags]
+       wsdbg demo --tail [--record FILE | --no-record] [--dialects FILE]
+       wsdbg demo --serve-only [--addr ADDR]
 
 Starts a WebSocket server on 127.0.0.1 that streams a realistic feed and
 answers commands, so every kind of failure can be seen without an endpoint,
 then opens the debugger against it. Send "help" to list the commands.
 
-  --serve-only   print the URL and serve until interrupted (for other clients)
-  --tail         run tail against it instead of the debugger
+With --tail, tail runs against the server instead of the debugger: lines
+read from stdin are sent, and ctrl+c closes the connection and quits. With
+--serve-only, wsdbg prints the server's URL and serves other clients until
+interrupted. The session is recorded as any other unless --no-record;
+--theme is for the debugger only, and --serve-only records nothing.
 `
 
 func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", demoHelp)
-	serveOnly := fs.Bool("serve-only", false, "print the URL and serve until interrupted")
-	tail := fs.Bool("tail", false, "run tail against the demo server")
+	serveOnly := fs.Bool("serve-only", false, "print the URL and serve until interrupted, for other clients")
+	tail := fs.Bool("tail", false, "run tail against the server instead of the debugger")
 	addr := fs.String("addr", "", "listen on `ADDR` (default 127.0.0.1, random port)")
 	var uf uiFlags
 	uf.register(fs)
@@ -517,6 +744,19 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	if len(positional) > 0 {
 		return usagef("demo takes no arguments")
+	}
+	switch {
+	case *serveOnly && *tail:
+		return usagef("demo: --serve-only and --tail exclude each other")
+	case *serveOnly:
+		err = rejectFlags(fs, "--serve-only", "record", "no-record", "no-redact", "redact-header", "theme", "dialects")
+	case *tail:
+		err = rejectFlags(fs, "--tail", "theme")
+	default:
+		err = uf.validate()
+	}
+	if err != nil {
+		return err
 	}
 	srv, err := demo.Start(*addr)
 	if err != nil {
@@ -532,20 +772,54 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			}
 		}
 		fmt.Fprintln(stderr, "send \"help\" for the commands; ctrl+c stops the server")
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 		defer stop()
 		<-ctx.Done()
 		return nil
 	case *tail:
-		if code := tailLive(conn.Options{URL: srv.URL(), ConnectTimeout: conn.DefaultConnectTimeout}, nil, false, true, nil, stdin, stdout); code != exitOK {
-			return errors.New("connection ended abnormally")
-		}
-		return nil
-	}
-	if err := uf.validate(); err != nil {
-		return err
+		return demoTail(srv.URL(), &uf, stdin, stdout, stderr)
 	}
 	return openTUI(conn.Options{URL: srv.URL(), ConnectTimeout: conn.DefaultConnectTimeout, Subprotocols: []string{"wsdbg-demo"}}, &uf, stderr)
+}
+
+// demoTail runs tail against the demo server, recorded and explained as
+// the debugger would be.
+func demoTail(url string, uf *uiFlags, stdin io.Reader, stdout, stderr io.Writer) error {
+	opts := conn.Options{URL: url, ConnectTimeout: conn.DefaultConnectTimeout}
+	dialects, err := loadDialects(uf.dialects)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	rec, err := uf.record.start(opts, dialects)
+	if err != nil {
+		return err
+	}
+	if rec != nil {
+		defer rec.Close()
+	}
+	switch code := tailLive(opts, dialects, false, true, rec, stdin, stdout, stderr); code {
+	case exitOK:
+		return nil
+	case exitFailure:
+		return errors.New("connection ended abnormally")
+	default:
+		return exitStatus(code)
+	}
+}
+
+// rejectFlags refuses the flags among names that were given although the
+// mode makes no use of them.
+func rejectFlags(fs *flag.FlagSet, mode string, names ...string) error {
+	var given []string
+	fs.Visit(func(f *flag.Flag) {
+		if slices.Contains(names, f.Name) {
+			given = append(given, "--"+f.Name)
+		}
+	})
+	if len(given) > 0 {
+		return usagef("%s%s not used with %s (see %s --help)", commandPrefix(fs), strings.Join(given, ", "), mode, commandLine(fs))
+	}
+	return nil
 }
 
 const tuiHelp = `Usage: wsdbg [flags] URL
@@ -570,7 +844,7 @@ type uiFlags struct {
 
 func (uf *uiFlags) register(fs *flag.FlagSet) {
 	uf.record.register(fs)
-	fs.StringVar(&uf.theme, "theme", "auto", "colour theme `NAME`: auto, "+strings.Join(themes.Names(), ", "))
+	fs.StringVar(&uf.theme, "theme", themes.Auto, "colour theme `NAME`: "+strings.Join(themes.Names(), ", "))
 	fs.StringVar(&uf.dialects, "dialects", "", "read your services' codes and error shapes from `FILE`")
 }
 
@@ -585,7 +859,7 @@ func (uf *uiFlags) validate() error {
 }
 
 func runTUI(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("wsdbg", tuiHelp)
+	fs := newFlagSet(rootCommand, tuiHelp)
 	var cf connFlags
 	cf.register(fs)
 	var uf uiFlags

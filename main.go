@@ -17,9 +17,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"text/tabwriter"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/conn/demo"
@@ -398,8 +401,16 @@ payload; closes and failures come with their meaning and what to do.
 Each line read from stdin is sent as a text message; at the end of stdin the
 connection is closed cleanly (unless --keep-open).
 
+ctrl+c (SIGINT) closes the connection with 1000, SIGTERM and SIGHUP with
+1001 (going away); wsdbg waits at most a second for the server's answer,
+finishes the recording and exits. A second signal exits at once.
+
 Exit status: 0 after a normal closure (1000) or a clean close after stdin
-ends, 1 after any other ending, 2 for usage errors.
+ends or an interrupt, 1 after any other ending or when stdout cannot be
+written (a full disk: the message is on stderr), 141 without a message when
+the reader of stdout has gone (as "| head -1" does; the status a shell
+reports for SIGPIPE), 128+N after a second signal N (130 for ctrl+c), 2 for
+usage errors.
 
 Examples:
   wsdbg tail wss://echo.example.com/ws
@@ -655,25 +666,30 @@ func (t *tailSession) flush() {
 // connection is dropped without a closing handshake, and the output and
 // the recording say so, so that the recording is not left unfinished.
 func (t *tailSession) abandon() {
+	t.failed, t.endedClean = true, false
+	t.print(abandonRecord(t.open, t.closeOut))
+	t.flush()
+}
+
+// abandonRecord says how a session that wsdbg stopped waiting for ended:
+// before its connection opened, or with a closing handshake cut short
+// (the close frame sent or not).
+func abandonRecord(open, closeOut bool) history.Record {
 	r := history.Record{Type: "error", Time: time.Now(), Kind: decode.KindTimeout, Final: true}
-	switch {
-	case !t.open:
+	if !open {
 		r.Name = "Interrupted while connecting"
 		r.Message = "wsdbg stopped before the connection opened"
-	case t.closeOut:
-		r.Code = 1006
-		r.Name = "Closing handshake cut short"
-		r.Message = fmt.Sprintf("the server did not answer the close frame within %s; wsdbg dropped the connection", closeAnswerWait)
-		r.Explanation = "The server sees the connection end without a close frame (1006)."
-	default:
-		r.Code = 1006
-		r.Name = "Closing handshake cut short"
-		r.Message = fmt.Sprintf("the close frame could not be sent within %s (the server is not reading); wsdbg dropped the connection", closeAnswerWait)
-		r.Explanation = "The server sees the connection end without a close frame (1006)."
+		return r
 	}
-	t.failed, t.endedClean = true, false
-	t.print(r)
-	t.flush()
+	r.Code = 1006
+	r.Name = "Closing handshake cut short"
+	r.Explanation = "The server sees the connection end without a close frame (1006)."
+	if closeOut {
+		r.Message = fmt.Sprintf("the server did not answer the close frame within %s; wsdbg dropped the connection", closeAnswerWait)
+	} else {
+		r.Message = fmt.Sprintf("the close frame could not be sent within %s (the server is not reading); wsdbg dropped the connection", closeAnswerWait)
+	}
+	return r
 }
 
 // status is the exit status once the session is over.
@@ -891,22 +907,137 @@ func openTUI(opts conn.Options, uf *uiFlags, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx := context.Background()
+	// bubbletea turns SIGINT and SIGTERM into a quit by itself; SIGHUP,
+	// the terminal going away, would kill the program without a close.
+	// Either way the client is going away.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	hangup, terminate := make(chan os.Signal, 1), make(chan os.Signal, 1)
+	signal.Notify(hangup, syscall.SIGHUP)
+	signal.Notify(terminate, syscall.SIGTERM)
+	defer signal.Stop(hangup)
+	defer signal.Stop(terminate)
+	var hungUp atomic.Bool
+	go func() {
+		select {
+		case <-hangup:
+			hungUp.Store(true)
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+
 	// In the debugger the user decides when to dial again (/reconnect).
 	opts.RedialOnRequest = true
-	c := conn.Dial(ctx, opts)
+	// The client outlives the program's context: it is closed after it.
+	c := conn.Dial(context.Background(), opts)
 	defer c.Shutdown()
+	state := newSessionState()
+	record := func(ev conn.Event) {
+		state.observe(ev)
+		if rec != nil {
+			rec.Append(ev)
+		}
+	}
 	to := tuiOptions(opts, uf, dialects)
 	to.Source = c
+	to.OnEvent = record
 	if rec != nil {
 		defer func() {
 			rec.Close()
 			fmt.Fprintln(stderr, "wsdbg: session recorded to", rec.Path())
 		}()
 		to.Recording = rec.Path()
-		to.OnEvent = func(ev conn.Event) { rec.Append(ev) }
 	}
-	return tui.Run(ctx, to)
+	err = tui.Run(ctx, to)
+	interrupted := errors.Is(err, tea.ErrInterrupted)
+	code := 1000
+	select {
+	case <-terminate:
+		code = 1001
+	default:
+		if hungUp.Load() {
+			code = 1001
+		}
+	}
+	if note, ok := finishLive(c, state, code, record); ok && rec != nil {
+		rec.AppendRecord(note)
+	}
+	if interrupted {
+		return exitStatus(signalStatus(os.Interrupt))
+	}
+	return err
+}
+
+// sessionState follows a client's events to tell, when the program ends,
+// whether a connection is still open and whether any has ended.
+type sessionState struct {
+	mu       sync.Mutex
+	open     bool
+	closeOut bool // our close frame went out on the open connection
+	settled  bool // a connection has closed or failed
+	ended    chan struct{}
+}
+
+func newSessionState() *sessionState { return &sessionState{ended: make(chan struct{}, 1)} }
+
+func (s *sessionState) observe(ev conn.Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case ev.Type == conn.EventOpen:
+		s.open, s.closeOut = true, false
+	case ev.Type == conn.EventClose && ev.Dir == conn.Out:
+		s.closeOut = true
+	case ev.Type == conn.EventClose, ev.Type == conn.EventError:
+		s.open, s.settled = false, true
+		select {
+		case s.ended <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (s *sessionState) snapshot() (open, closeOut, settled bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.open, s.closeOut, s.settled
+}
+
+// finishLive ends the connection the debugger leaves behind: an open one
+// is closed with code (unless the debugger closed it already) and the
+// server's answer awaited at most closeAnswerWait, every event on the way
+// going to record. When the session did not end by itself it returns the
+// record that says how it ended, so that a recording is never left
+// unfinished.
+func finishLive(c *conn.Client, state *sessionState, code int, record func(conn.Event)) (history.Record, bool) {
+	open, _, settled := state.snapshot()
+	if !open {
+		if settled {
+			return history.Record{}, false
+		}
+		return abandonRecord(false, false), true
+	}
+	c.Close(code, "")
+	deadline := time.NewTimer(closeAnswerWait)
+	defer deadline.Stop()
+	for {
+		if open, _, _ = state.snapshot(); !open {
+			return history.Record{}, false
+		}
+		select {
+		case ev, ok := <-c.Events():
+			if !ok {
+				return history.Record{}, false
+			}
+			record(ev)
+		case <-state.ended:
+			// The debugger's reader took the answer on its way out.
+		case <-deadline.C:
+			_, closeOut, _ := state.snapshot()
+			return abandonRecord(true, closeOut), true
+		}
+	}
 }
 
 // tuiOptions are the debugger's options shared by live sessions and replays.
@@ -1300,9 +1431,10 @@ func resend(rec *history.Recording, opts conn.Options, uf *uiFlags, dialects *de
 	if !headless {
 		return resendInDebugger(recorded, opts, uf, dialects, speed, noGaps, stderr)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	replayed, err := history.ResendTo(ctx, rec, opts, speed, noGaps)
+	replayed, err := resendHeadless(rec, opts, speed, noGaps)
+	if status := exitStatus(0); errors.As(err, &status) {
+		return err
+	}
 	w := bufio.NewWriter(stdout)
 	defer w.Flush()
 	out, rerr := uf.record.start(opts, dialects)
@@ -1331,6 +1463,42 @@ func resend(rec *history.Recording, opts conn.Options, uf *uiFlags, dialects *de
 		return err
 	}
 	return fmt.Errorf("%d replies differ from the recording", len(diffs))
+}
+
+// resendHeadless runs history.ResendTo until it ends or a quit signal
+// interrupts it: the first one closes the connection, waiting at most a
+// second for the answer; a second one gives up at once.
+func resendHeadless(rec *history.Recording, opts conn.Options, speed float64, noGaps bool) ([]history.Record, error) {
+	quit := make(chan os.Signal, 2)
+	signal.Notify(quit, quitSignals...)
+	defer signal.Stop(quit)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type result struct {
+		records []history.Record
+		err     error
+	}
+	done := make(chan result, 1)
+	go func() {
+		records, err := history.ResendTo(ctx, rec, opts, speed, noGaps)
+		done <- result{records, err}
+	}()
+	interrupted := false
+	for {
+		select {
+		case r := <-done:
+			if interrupted {
+				r.err = errors.New("interrupted before the replay finished")
+			}
+			return r.records, r.err
+		case sig := <-quit:
+			if interrupted {
+				return nil, exitStatus(signalStatus(sig))
+			}
+			interrupted = true
+			cancel()
+		}
+	}
 }
 
 // resendInDebugger opens the debugger on a live connection and, once it is

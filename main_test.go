@@ -210,6 +210,9 @@ func TestMain(m *testing.M) {
 	os.Setenv("WSDBG_DIALECTS", filepath.Join(dir, "none.json"))
 	code := m.Run()
 	os.RemoveAll(dir)
+	if built.path != "" {
+		os.RemoveAll(filepath.Dir(built.path))
+	}
 	os.Exit(code)
 }
 

@@ -907,9 +907,30 @@ func openTUI(opts conn.Options, uf *uiFlags, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// In the debugger the user decides when to dial again (/reconnect).
+	opts.RedialOnRequest = true
+	c := conn.Dial(context.Background(), opts)
+	defer c.Shutdown()
+	to := tuiOptions(opts, uf, dialects)
+	to.Source = c
+	if rec != nil {
+		defer func() {
+			rec.Close()
+			fmt.Fprintln(stderr, "wsdbg: session recorded to", rec.Path())
+		}()
+		to.Recording = rec.Path()
+		to.OnEvent = func(ev conn.Event) { rec.Append(ev) }
+	}
+	return runLive(to, c, rec, nil)
+}
+
+// runLive runs the debugger on the live client c until the user quits,
+// then calls stopped (if any) and closes the connection as finishLive
+// does: with 1000, or 1001 when SIGTERM or SIGHUP ended the program. How
+// the session ended goes to rec when it did not end by itself.
+func runLive(to tui.Options, c *conn.Client, rec *history.Recorder, stopped func()) error {
 	// bubbletea turns SIGINT and SIGTERM into a quit by itself; SIGHUP,
 	// the terminal going away, would kill the program without a close.
-	// Either way the client is going away.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	hangup, terminate := make(chan os.Signal, 1), make(chan os.Signal, 1)
@@ -927,30 +948,19 @@ func openTUI(opts conn.Options, uf *uiFlags, stderr io.Writer) error {
 		}
 	}()
 
-	// In the debugger the user decides when to dial again (/reconnect).
-	opts.RedialOnRequest = true
-	// The client outlives the program's context: it is closed after it.
-	c := conn.Dial(context.Background(), opts)
-	defer c.Shutdown()
 	state := newSessionState()
+	onEvent := to.OnEvent
 	record := func(ev conn.Event) {
 		state.observe(ev)
-		if rec != nil {
-			rec.Append(ev)
+		if onEvent != nil {
+			onEvent(ev)
 		}
 	}
-	to := tuiOptions(opts, uf, dialects)
-	to.Source = c
 	to.OnEvent = record
-	if rec != nil {
-		defer func() {
-			rec.Close()
-			fmt.Fprintln(stderr, "wsdbg: session recorded to", rec.Path())
-		}()
-		to.Recording = rec.Path()
+	err := tui.Run(ctx, to)
+	if stopped != nil {
+		stopped()
 	}
-	err = tui.Run(ctx, to)
-	interrupted := errors.Is(err, tea.ErrInterrupted)
 	code := 1000
 	select {
 	case <-terminate:
@@ -963,7 +973,7 @@ func openTUI(opts conn.Options, uf *uiFlags, stderr io.Writer) error {
 	if note, ok := finishLive(c, state, code, record); ok && rec != nil {
 		rec.AppendRecord(note)
 	}
-	if interrupted {
+	if errors.Is(err, tea.ErrInterrupted) {
 		return exitStatus(signalStatus(os.Interrupt))
 	}
 	return err
@@ -1519,7 +1529,7 @@ func resendInDebugger(recorded history.Records, opts conn.Options, uf *uiFlags, 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	opts.RedialOnRequest = true
-	c := conn.Dial(ctx, opts)
+	c := conn.Dial(context.Background(), opts)
 	defer c.Shutdown()
 
 	opened, ended := make(chan struct{}), make(chan struct{})
@@ -1573,8 +1583,8 @@ func resendInDebugger(recorded history.Records, opts conn.Options, uf *uiFlags, 
 			}
 		}
 	}()
-	err = tui.Run(ctx, to)
-	cancel()
-	<-sending
-	return err
+	return runLive(to, c, out, func() {
+		cancel()
+		<-sending
+	})
 }

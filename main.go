@@ -569,8 +569,11 @@ func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen boo
 // (nil) or cannot be read; it stops quietly when send fails, which means
 // the connection is finished.
 func sendLines(stdin io.Reader, maxMessage int64, send func([]byte) error) error {
+	if maxMessage <= 0 {
+		maxMessage = conn.DefaultMaxMessage
+	}
 	sc := bufio.NewScanner(stdin)
-	sc.Buffer(make([]byte, 64<<10), int(maxMessage))
+	sc.Buffer(make([]byte, min(64<<10, maxMessage)), int(maxMessage))
 	for sc.Scan() {
 		if send(append([]byte(nil), sc.Bytes()...)) != nil {
 			return nil

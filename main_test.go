@@ -569,3 +569,13 @@ func TestTailShowsInvalidUTF8AsEscapedText(t *testing.T) {
 		t.Fatalf("invalid UTF-8 not shown as escaped text:\n%s", out)
 	}
 }
+
+// A stdin line longer than --max-message is not sent cut or dropped
+// silently: tail says so and exits 1.
+func TestTailStdinLineTooLongFails(t *testing.T) {
+	u := startEcho(t)
+	code, out, stderr := runCLI(t, "short\n"+strings.Repeat("x", 100)+"\n", "tail", "--no-record", "--max-message", "64", u)
+	if code != exitFailure || !strings.Contains(stderr, "longer than --max-message") || !strings.Contains(out, "short") {
+		t.Fatalf("exit %d, stderr %q\n%s", code, stderr, out)
+	}
+}

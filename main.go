@@ -14,11 +14,15 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"text/tabwriter"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/conn/demo"
@@ -93,11 +97,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return report(err, stdout, stderr)
 }
 
+// exitStatus is an error that ends the program with a status and no
+// message, the message (if any) having been written already.
+type exitStatus int
+
+func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
 func report(err error, stdout, stderr io.Writer) int {
 	var ue usageError
+	var status exitStatus
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &status):
+		return int(status)
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.As(err, &ue):
@@ -256,7 +269,7 @@ func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, err
 				fs.Usage()
 				return nil, err
 			}
-			return nil, usagef("%s: %v (see wsdbg %s --help)", fs.Name(), err, fs.Name())
+			return nil, usagef("%s%v (see %s --help)", commandPrefix(fs), err, commandLine(fs))
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -267,12 +280,59 @@ func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, err
 		}
 		if args[0] == "curl" && len(positional) == 0 {
 			// A pasted curl command keeps its own options.
+			if _, _, err := conn.ParseCurl(args[1:]); errors.Is(err, conn.ErrCurlHelp) {
+				fs.SetOutput(stdout)
+				fmt.Fprint(stdout, curlHelp, "\nFlags (before 'curl'):\n")
+				printFlags(fs)
+				return nil, flag.ErrHelp
+			}
 			return args, nil
 		}
 		positional = append(positional, args[0])
 		args = args[1:]
 	}
 }
+
+// commandPrefix starts a usage message with the command it is about,
+// "tail: ", or with nothing for the debugger itself, which report already
+// names.
+func commandPrefix(fs *flag.FlagSet) string {
+	if fs.Name() == rootCommand {
+		return ""
+	}
+	return fs.Name() + ": "
+}
+
+// commandLine is how the user types the command: "wsdbg tail", or "wsdbg".
+func commandLine(fs *flag.FlagSet) string {
+	if fs.Name() == rootCommand {
+		return rootCommand
+	}
+	return rootCommand + " " + fs.Name()
+}
+
+// rootCommand names the flag set of the debugger opened on a URL.
+const rootCommand = "wsdbg"
+
+const curlHelp = `Usage: wsdbg [flags] curl 'URL' [curl options]
+       wsdbg tail [flags] curl 'URL' [curl options]
+
+Connects with a request copied from a browser's developer tools ("Copy as
+cURL"), in the debugger or, after tail, headless. http:// and https:// URLs
+become ws:// and wss://. The handshake headers the dialer writes itself
+(Sec-WebSocket-Key, Upgrade, ...) are dropped; Origin,
+Sec-WebSocket-Protocol and permessage-deflate become the matching options.
+
+curl options used: -H/--header, -b/--cookie, -A/--user-agent, -e/--referer,
+-u/--user USER:PASSWORD (sent as Basic authorization; a -H Authorization
+wins), -x/--proxy, -k/--insecure, -L/--location, --url. Any other option
+(--compressed, -X, -d, ...) is named on stderr and ignored. wsdbg's own
+flags go before "curl".
+
+Examples:
+  wsdbg curl 'wss://api.example.com/ws' -H 'Origin: https://app.example.com' --compressed
+  wsdbg tail --json curl 'https://api.example.com/ws' -u alice:secret
+`
 
 func newFlagSet(name, help string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -341,8 +401,16 @@ payload; closes and failures come with their meaning and what to do.
 Each line read from stdin is sent as a text message; at the end of stdin the
 connection is closed cleanly (unless --keep-open).
 
+ctrl+c (SIGINT) closes the connection with 1000, SIGTERM and SIGHUP with
+1001 (going away); wsdbg waits at most a second for the server's answer,
+finishes the recording and exits. A second signal exits at once.
+
 Exit status: 0 after a normal closure (1000) or a clean close after stdin
-ends, 1 after any other ending, 2 for usage errors.
+ends or an interrupt, 1 after any other ending or when stdout cannot be
+written (a full disk: the message is on stderr), 141 without a message when
+the reader of stdout has gone (as "| head -1" does; the status a shell
+reports for SIGPIPE), 128+N after a second signal N (130 for ctrl+c), 2 for
+usage errors.
 
 Examples:
   wsdbg tail wss://echo.example.com/ws
@@ -382,84 +450,256 @@ func runTail(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, err
 	if rec != nil {
 		defer rec.Close()
 	}
-	return tailLive(opts, *asJSON, *keepOpen, rec, stdin, stdout), nil
+	return tailLive(opts, *asJSON, *keepOpen, rec, stdin, stdout, stderr), nil
 }
 
-// tailLive streams a live connection's events to stdout.
-func tailLive(opts conn.Options, asJSON, keepOpen bool, rec *history.Recorder, stdin io.Reader, stdout io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+// How tail ends when it is interrupted or its output fails.
+const (
+	// closeAnswerWait bounds the wait for the server to answer the close
+	// frame sent on an interrupt: long enough for a healthy server, short
+	// enough that ctrl+c still feels immediate.
+	closeAnswerWait = time.Second
+	// exitBrokenPipe is the status of a tail whose reader went away (as in
+	// "| head -1"): the one the shell reports for a program killed by
+	// SIGPIPE, 128+13, without a message.
+	exitBrokenPipe = 128 + 13
+)
+
+// quitSignals end a session: SIGINT (ctrl+c), SIGTERM (kill, service
+// managers) and SIGHUP (the terminal went away).
+var quitSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
+
+// closeCodeFor is the close code sent when sig ends a session: ctrl+c is
+// the user ending it, a normal closure (1000); SIGTERM and SIGHUP mean the
+// client itself is going away (1001).
+func closeCodeFor(sig os.Signal) int {
+	if sig == os.Interrupt {
+		return 1000
+	}
+	return 1001
+}
+
+// signalStatus is the exit status of a program killed by sig, as the
+// shell reports it: 128 + the signal's number.
+func signalStatus(sig os.Signal) int {
+	if n, ok := sig.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return exitFailure
+}
+
+// tailLive streams a live connection's events to stdout until the
+// connection ends. The first quit signal closes it (see closeCodeFor) and
+// waits at most closeAnswerWait for the answer; a second one quits at
+// once. A failed write to stdout closes the connection the same way and
+// ends with a message on stderr and status 1, or, when the reader went
+// away, quietly with exitBrokenPipe.
+func tailLive(opts conn.Options, asJSON, keepOpen bool, rec *history.Recorder, stdin io.Reader, stdout, stderr io.Writer) int {
+	quit := make(chan os.Signal, 2)
+	signal.Notify(quit, quitSignals...)
+	defer signal.Stop(quit)
+	// Handling SIGPIPE makes a write to a closed pipe return EPIPE instead
+	// of killing the process, so the session is closed and recorded.
+	brokenPipe := make(chan os.Signal, 1)
+	signal.Notify(brokenPipe, syscall.SIGPIPE)
+	defer signal.Stop(brokenPipe)
+
 	c := conn.Dial(context.Background(), opts)
 	defer c.Shutdown()
 
-	stdinDone := make(chan struct{})
-	go func() {
-		defer close(stdinDone)
-		sc := bufio.NewScanner(stdin)
-		sc.Buffer(make([]byte, 64<<10), int(opts.MaxMessage))
-		for sc.Scan() {
-			if c.Send(conn.OpText, append([]byte(nil), sc.Bytes()...)) != nil {
-				return
-			}
-		}
-	}()
+	send := func(line []byte) error { return c.Send(conn.OpText, line) }
+	stdinDone := make(chan error, 1)
+	go func() { stdinDone <- sendLines(stdin, opts.MaxMessage, send) }()
 
-	w := bufio.NewWriterSize(stdout, 64<<10)
-	defer w.Flush()
-	var line []byte
-	var endedClean, failed, closeSent bool
-	stdinEnded := stdinDone
-	interrupted := ctx.Done()
+	t := &tailSession{
+		c: c, rec: rec, asJSON: asJSON,
+		out: bufio.NewWriterSize(stdout, 64<<10),
+	}
+	defer t.out.Flush()
+	var giveUp <-chan time.Time // runs while an interrupted session closes
+	interrupted := false
+	stopAndWait := func(code int) {
+		t.close(code)
+		if giveUp == nil {
+			giveUp = time.After(closeAnswerWait)
+		}
+	}
 	for {
 		select {
-		case <-stdinEnded:
-			stdinEnded = nil
-			if !keepOpen {
-				closeSent = true
-				c.Close(1000, "")
+		case err := <-stdinDone:
+			stdinDone = nil
+			if err != nil {
+				t.stdinErr = err
+				fmt.Fprintln(stderr, "wsdbg: reading stdin:", decode.Sanitize(err.Error()))
 			}
-		case <-interrupted:
-			interrupted = nil
-			closeSent = true
-			c.Close(1000, "")
+			if !keepOpen || err != nil {
+				t.close(1000)
+			}
+		case sig := <-quit:
+			if interrupted {
+				return signalStatus(sig)
+			}
+			interrupted = true
+			stopAndWait(closeCodeFor(sig))
+		case <-giveUp:
+			t.abandon()
+			return t.status()
 		case ev, ok := <-c.Events():
 			if !ok {
-				if failed || !endedClean {
-					return exitFailure
-				}
-				return exitOK
+				return t.status()
 			}
-			switch ev.Type {
-			case conn.EventOpen:
-				failed, endedClean = false, false
-			case conn.EventClose:
-				// A normal closure, or the server's plain answer to our own
-				// close once stdin has ended, is a clean ending; a server
-				// that answers with an error code did not end cleanly.
-				endedClean = ev.Code == 1000 ||
-					(closeSent && ev.Dir == conn.In && (ev.Code == 1001 || ev.Code == 1005))
-				failed = false
-			case conn.EventError:
-				failed = true
-			}
-			r := history.FromEvent(ev)
-			if asJSON {
-				line = append(r.AppendJSON(line[:0]), '\n')
-				w.Write(line)
-				if rec != nil {
-					rec.AppendEncoded(r, line)
-				}
-			} else {
-				if rec != nil {
-					rec.AppendRecord(r)
-				}
-				fmt.Fprintln(w, history.FormatLine(r, history.LineOptions{}))
-			}
+			t.show(ev)
 			if len(c.Events()) == 0 {
-				w.Flush()
+				t.flush()
+			}
+			if t.outErr != nil && !t.outReported {
+				t.outReported = true
+				if !errors.Is(t.outErr, syscall.EPIPE) {
+					fmt.Fprintln(stderr, "wsdbg: writing the output:", decode.Sanitize(t.outErr.Error()))
+				}
+				stopAndWait(1001)
 			}
 		}
 	}
+}
+
+// sendLines sends each line read from stdin as a message until stdin ends
+// (nil) or cannot be read; it stops quietly when send fails, which means
+// the connection is finished.
+func sendLines(stdin io.Reader, maxMessage int64, send func([]byte) error) error {
+	if maxMessage <= 0 {
+		maxMessage = conn.DefaultMaxMessage
+	}
+	sc := bufio.NewScanner(stdin)
+	sc.Buffer(make([]byte, min(64<<10, maxMessage)), int(maxMessage))
+	for sc.Scan() {
+		if send(append([]byte(nil), sc.Bytes()...)) != nil {
+			return nil
+		}
+	}
+	if errors.Is(sc.Err(), bufio.ErrTooLong) {
+		return fmt.Errorf("a line is longer than --max-message (%d bytes); it was not sent", maxMessage)
+	}
+	return sc.Err()
+}
+
+// tailSession is what tailLive knows of the session it prints.
+type tailSession struct {
+	c      *conn.Client
+	rec    *history.Recorder
+	asJSON bool
+	out    *bufio.Writer
+	line   []byte
+
+	outErr      error // the first failed write to stdout: nothing is printed after it
+	outReported bool  // outErr has been dealt with
+	stdinErr    error // stdin could not be read to its end
+
+	open       bool // a connection is open
+	closeSent  bool // we asked to close
+	closeOut   bool // our close frame went out
+	endedClean bool
+	failed     bool
+}
+
+func (t *tailSession) close(code int) {
+	t.closeSent = true
+	t.c.Close(code, "")
+}
+
+// show prints and records one event.
+func (t *tailSession) show(ev conn.Event) {
+	switch ev.Type {
+	case conn.EventOpen:
+		t.open, t.failed, t.endedClean = true, false, false
+	case conn.EventClose:
+		// A normal closure, or the server's plain answer to our own close,
+		// is a clean ending; a server that answers with an error code did
+		// not end cleanly.
+		t.endedClean = ev.Code == 1000 ||
+			(t.closeSent && ev.Dir == conn.In && (ev.Code == 1001 || ev.Code == 1005))
+		t.failed = false
+		if ev.Dir == conn.Out {
+			t.closeOut = true
+		} else {
+			t.open = false
+		}
+	case conn.EventError:
+		t.open, t.failed = false, true
+	}
+	t.print(history.FromEvent(ev))
+}
+
+// print writes r to stdout, unless stdout has failed, and to the recording.
+func (t *tailSession) print(r history.Record) {
+	if t.asJSON {
+		t.line = append(r.AppendJSON(t.line[:0]), '\n')
+		t.write(t.line)
+		if t.rec != nil {
+			t.rec.AppendEncoded(r, t.line)
+		}
+		return
+	}
+	if t.rec != nil {
+		t.rec.AppendRecord(r)
+	}
+	if t.outErr == nil {
+		t.line = append(append(t.line[:0], history.FormatLine(r, history.LineOptions{})...), '\n')
+		t.write(t.line)
+	}
+}
+
+func (t *tailSession) write(b []byte) {
+	if t.outErr == nil {
+		_, t.outErr = t.out.Write(b)
+	}
+}
+
+func (t *tailSession) flush() {
+	if t.outErr == nil {
+		t.outErr = t.out.Flush()
+	}
+}
+
+// abandon ends a session whose close was not answered in time: the
+// connection is dropped without a closing handshake, and the output and
+// the recording say so, so that the recording is not left unfinished.
+func (t *tailSession) abandon() {
+	t.failed, t.endedClean = true, false
+	t.print(abandonRecord(t.open, t.closeOut))
+	t.flush()
+}
+
+// abandonRecord says how a session that wsdbg stopped waiting for ended:
+// before its connection opened, or with a closing handshake cut short
+// (the close frame sent or not).
+func abandonRecord(open, closeOut bool) history.Record {
+	r := history.Record{Type: "error", Time: time.Now(), Kind: decode.KindTimeout, Final: true}
+	if !open {
+		r.Name = "Interrupted while connecting"
+		r.Message = "wsdbg stopped before the connection opened"
+		return r
+	}
+	r.Code = 1006
+	r.Name = "Closing handshake cut short"
+	r.Explanation = "The server sees the connection end without a close frame (1006)."
+	if closeOut {
+		r.Message = fmt.Sprintf("the server did not answer the close frame within %s; wsdbg dropped the connection", closeAnswerWait)
+	} else {
+		r.Message = fmt.Sprintf("the close frame could not be sent within %s (the server is not reading); wsdbg dropped the connection", closeAnswerWait)
+	}
+	return r
+}
+
+// status is the exit status once the session is over.
+func (t *tailSession) status() int {
+	switch {
+	case t.outErr != nil && errors.Is(t.outErr, syscall.EPIPE):
+		return exitBrokenPipe
+	case t.outErr != nil, t.stdinErr != nil, t.failed, !t.endedClean:
+		return exitFailure
+	}
+	return exitOK
 }
 
 // tailFile prints a recording's events as tail would have.
@@ -491,20 +731,25 @@ func tailFile(path string, asJSON bool, stdout, stderr io.Writer) (int, error) {
 	return exitOK, nil
 }
 
-const demoHelp = `Usage: wsdbg demo [--serve-only | --tail]
+const demoHelp = `Usage: wsdbg demo [flags]
+       wsdbg demo --tail [--record FILE | --no-record] [--dialects FILE]
+       wsdbg demo --serve-only [--addr ADDR]
 
 Starts a WebSocket server on 127.0.0.1 that streams a realistic feed and
 answers commands, so every kind of failure can be seen without an endpoint,
 then opens the debugger against it. Send "help" to list the commands.
 
-  --serve-only   print the URL and serve until interrupted (for other clients)
-  --tail         run tail against it instead of the debugger
+With --tail, tail runs against the server instead of the debugger: lines
+read from stdin are sent, and ctrl+c closes the connection and quits. With
+--serve-only, wsdbg prints the server's URL and serves other clients until
+interrupted. The session is recorded as any other unless --no-record;
+--theme is for the debugger only, and --serve-only records nothing.
 `
 
 func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", demoHelp)
-	serveOnly := fs.Bool("serve-only", false, "print the URL and serve until interrupted")
-	tail := fs.Bool("tail", false, "run tail against the demo server")
+	serveOnly := fs.Bool("serve-only", false, "print the URL and serve until interrupted, for other clients")
+	tail := fs.Bool("tail", false, "run tail against the server instead of the debugger")
 	addr := fs.String("addr", "", "listen on `ADDR` (default 127.0.0.1, random port)")
 	var uf uiFlags
 	uf.register(fs)
@@ -514,6 +759,19 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	if len(positional) > 0 {
 		return usagef("demo takes no arguments")
+	}
+	switch {
+	case *serveOnly && *tail:
+		return usagef("demo: --serve-only and --tail exclude each other")
+	case *serveOnly:
+		err = rejectFlags(fs, "--serve-only", "record", "no-record", "no-redact", "redact-header", "theme", "dialects")
+	case *tail:
+		err = rejectFlags(fs, "--tail", "theme")
+	default:
+		err = uf.validate()
+	}
+	if err != nil {
+		return err
 	}
 	srv, err := demo.Start(*addr)
 	if err != nil {
@@ -529,20 +787,54 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			}
 		}
 		fmt.Fprintln(stderr, "send \"help\" for the commands; ctrl+c stops the server")
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 		defer stop()
 		<-ctx.Done()
 		return nil
 	case *tail:
-		if code := tailLive(conn.Options{URL: srv.URL(), ConnectTimeout: conn.DefaultConnectTimeout}, false, true, nil, stdin, stdout); code != exitOK {
-			return errors.New("connection ended abnormally")
-		}
-		return nil
-	}
-	if err := uf.validate(); err != nil {
-		return err
+		return demoTail(srv.URL(), &uf, stdin, stdout, stderr)
 	}
 	return openTUI(conn.Options{URL: srv.URL(), ConnectTimeout: conn.DefaultConnectTimeout, Subprotocols: []string{"wsdbg-demo"}}, &uf, stderr)
+}
+
+// demoTail runs tail against the demo server, recorded and explained as
+// the debugger would be.
+func demoTail(url string, uf *uiFlags, stdin io.Reader, stdout, stderr io.Writer) error {
+	opts := conn.Options{URL: url, ConnectTimeout: conn.DefaultConnectTimeout}
+	var err error
+	if opts.Dialects, err = loadDialects(uf.dialects); err != nil {
+		return usageError{err.Error()}
+	}
+	rec, err := uf.record.start(opts)
+	if err != nil {
+		return err
+	}
+	if rec != nil {
+		defer rec.Close()
+	}
+	switch code := tailLive(opts, false, true, rec, stdin, stdout, stderr); code {
+	case exitOK:
+		return nil
+	case exitFailure:
+		return errors.New("connection ended abnormally")
+	default:
+		return exitStatus(code)
+	}
+}
+
+// rejectFlags refuses the flags among names that were given although the
+// mode makes no use of them.
+func rejectFlags(fs *flag.FlagSet, mode string, names ...string) error {
+	var given []string
+	fs.Visit(func(f *flag.Flag) {
+		if slices.Contains(names, f.Name) {
+			given = append(given, "--"+f.Name)
+		}
+	})
+	if len(given) > 0 {
+		return usagef("%s%s not used with %s (see %s --help)", commandPrefix(fs), strings.Join(given, ", "), mode, commandLine(fs))
+	}
+	return nil
 }
 
 const tuiHelp = `Usage: wsdbg [flags] URL
@@ -567,7 +859,7 @@ type uiFlags struct {
 
 func (uf *uiFlags) register(fs *flag.FlagSet) {
 	uf.record.register(fs)
-	fs.StringVar(&uf.theme, "theme", "auto", "colour theme `NAME`: auto, "+strings.Join(themes.Names(), ", "))
+	fs.StringVar(&uf.theme, "theme", themes.Auto, "colour theme `NAME`: "+strings.Join(themes.Names(), ", "))
 	fs.StringVar(&uf.dialects, "dialects", "", "read your services' codes and error shapes from `FILE`")
 }
 
@@ -582,7 +874,7 @@ func (uf *uiFlags) validate() error {
 }
 
 func runTUI(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("wsdbg", tuiHelp)
+	fs := newFlagSet(rootCommand, tuiHelp)
 	var cf connFlags
 	cf.register(fs)
 	var uf uiFlags
@@ -615,10 +907,9 @@ func openTUI(opts conn.Options, uf *uiFlags, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx := context.Background()
 	// In the debugger the user decides when to dial again (/reconnect).
 	opts.RedialOnRequest = true
-	c := conn.Dial(ctx, opts)
+	c := conn.Dial(context.Background(), opts)
 	defer c.Shutdown()
 	to := tuiOptions(opts, uf, dialects)
 	to.Source = c
@@ -630,7 +921,133 @@ func openTUI(opts conn.Options, uf *uiFlags, stderr io.Writer) error {
 		to.Recording = rec.Path()
 		to.OnEvent = func(ev conn.Event) { rec.Append(ev) }
 	}
-	return tui.Run(ctx, to)
+	return runLive(to, c, rec, nil)
+}
+
+// runLive runs the debugger on the live client c until the user quits,
+// then calls stopped (if any) and closes the connection as finishLive
+// does: with 1000, or 1001 when SIGTERM or SIGHUP ended the program. How
+// the session ended goes to rec when it did not end by itself.
+func runLive(to tui.Options, c *conn.Client, rec *history.Recorder, stopped func()) error {
+	// bubbletea turns SIGINT and SIGTERM into a quit by itself; SIGHUP,
+	// the terminal going away, would kill the program without a close.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	hangup, terminate := make(chan os.Signal, 1), make(chan os.Signal, 1)
+	signal.Notify(hangup, syscall.SIGHUP)
+	signal.Notify(terminate, syscall.SIGTERM)
+	defer signal.Stop(hangup)
+	defer signal.Stop(terminate)
+	var hungUp atomic.Bool
+	go func() {
+		select {
+		case <-hangup:
+			hungUp.Store(true)
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+
+	state := newSessionState()
+	onEvent := to.OnEvent
+	record := func(ev conn.Event) {
+		state.observe(ev)
+		if onEvent != nil {
+			onEvent(ev)
+		}
+	}
+	to.OnEvent = record
+	err := tui.Run(ctx, to)
+	if stopped != nil {
+		stopped()
+	}
+	code := 1000
+	select {
+	case <-terminate:
+		code = 1001
+	default:
+		if hungUp.Load() {
+			code = 1001
+		}
+	}
+	if note, ok := finishLive(c, state, code, record); ok && rec != nil {
+		rec.AppendRecord(note)
+	}
+	if errors.Is(err, tea.ErrInterrupted) {
+		return exitStatus(signalStatus(os.Interrupt))
+	}
+	return err
+}
+
+// sessionState follows a client's events to tell, when the program ends,
+// whether a connection is still open and whether any has ended.
+type sessionState struct {
+	mu       sync.Mutex
+	open     bool
+	closeOut bool // our close frame went out on the open connection
+	settled  bool // a connection has closed or failed
+	ended    chan struct{}
+}
+
+func newSessionState() *sessionState { return &sessionState{ended: make(chan struct{}, 1)} }
+
+func (s *sessionState) observe(ev conn.Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case ev.Type == conn.EventOpen:
+		s.open, s.closeOut = true, false
+	case ev.Type == conn.EventClose && ev.Dir == conn.Out:
+		s.closeOut = true
+	case ev.Type == conn.EventClose, ev.Type == conn.EventError:
+		s.open, s.settled = false, true
+		select {
+		case s.ended <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (s *sessionState) snapshot() (open, closeOut, settled bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.open, s.closeOut, s.settled
+}
+
+// finishLive ends the connection the debugger leaves behind: an open one
+// is closed with code (unless the debugger closed it already) and the
+// server's answer awaited at most closeAnswerWait, every event on the way
+// going to record. When the session did not end by itself it returns the
+// record that says how it ended, so that a recording is never left
+// unfinished.
+func finishLive(c *conn.Client, state *sessionState, code int, record func(conn.Event)) (history.Record, bool) {
+	open, _, settled := state.snapshot()
+	if !open {
+		if settled {
+			return history.Record{}, false
+		}
+		return abandonRecord(false, false), true
+	}
+	c.Close(code, "")
+	deadline := time.NewTimer(closeAnswerWait)
+	defer deadline.Stop()
+	for {
+		if open, _, _ = state.snapshot(); !open {
+			return history.Record{}, false
+		}
+		select {
+		case ev, ok := <-c.Events():
+			if !ok {
+				return history.Record{}, false
+			}
+			record(ev)
+		case <-state.ended:
+			// The debugger's reader took the answer on its way out.
+		case <-deadline.C:
+			_, closeOut, _ := state.snapshot()
+			return abandonRecord(true, closeOut), true
+		}
+	}
 }
 
 // tuiOptions are the debugger's options shared by live sessions and replays.
@@ -1022,9 +1439,10 @@ func resend(rec *history.Recording, opts conn.Options, uf *uiFlags, dialects *de
 	if !headless {
 		return resendInDebugger(recorded, opts, uf, dialects, speed, noGaps, stderr)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	replayed, err := history.ResendTo(ctx, rec, opts, speed, noGaps)
+	replayed, err := resendHeadless(rec, opts, speed, noGaps)
+	if status := exitStatus(0); errors.As(err, &status) {
+		return err
+	}
 	w := bufio.NewWriter(stdout)
 	defer w.Flush()
 	out, rerr := uf.record.start(opts)
@@ -1055,6 +1473,42 @@ func resend(rec *history.Recording, opts conn.Options, uf *uiFlags, dialects *de
 	return fmt.Errorf("%d replies differ from the recording", len(diffs))
 }
 
+// resendHeadless runs history.ResendTo until it ends or a quit signal
+// interrupts it: the first one closes the connection, waiting at most a
+// second for the answer; a second one gives up at once.
+func resendHeadless(rec *history.Recording, opts conn.Options, speed float64, noGaps bool) ([]history.Record, error) {
+	quit := make(chan os.Signal, 2)
+	signal.Notify(quit, quitSignals...)
+	defer signal.Stop(quit)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type result struct {
+		records []history.Record
+		err     error
+	}
+	done := make(chan result, 1)
+	go func() {
+		records, err := history.ResendTo(ctx, rec, opts, speed, noGaps)
+		done <- result{records, err}
+	}()
+	interrupted := false
+	for {
+		select {
+		case r := <-done:
+			if interrupted {
+				r.err = errors.New("interrupted before the replay finished")
+			}
+			return r.records, r.err
+		case sig := <-quit:
+			if interrupted {
+				return nil, exitStatus(signalStatus(sig))
+			}
+			interrupted = true
+			cancel()
+		}
+	}
+}
+
 // resendInDebugger opens the debugger on a live connection and, once it is
 // open, sends the recorded outgoing messages with their recorded spacing
 // (divided by speed, pauses capped with noGaps). Sending stops when the
@@ -1073,7 +1527,7 @@ func resendInDebugger(recorded history.Records, opts conn.Options, uf *uiFlags, 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	opts.RedialOnRequest = true
-	c := conn.Dial(ctx, opts)
+	c := conn.Dial(context.Background(), opts)
 	defer c.Shutdown()
 
 	opened, ended := make(chan struct{}), make(chan struct{})
@@ -1127,8 +1581,8 @@ func resendInDebugger(recorded history.Records, opts conn.Options, uf *uiFlags, 
 			}
 		}
 	}()
-	err = tui.Run(ctx, to)
-	cancel()
-	<-sending
-	return err
+	return runLive(to, c, out, func() {
+		cancel()
+		<-sending
+	})
 }

@@ -210,6 +210,9 @@ func TestMain(m *testing.M) {
 	os.Setenv("WSDBG_DIALECTS", filepath.Join(dir, "none.json"))
 	code := m.Run()
 	os.RemoveAll(dir)
+	if built.path != "" {
+		os.RemoveAll(filepath.Dir(built.path))
+	}
 	os.Exit(code)
 }
 
@@ -423,5 +426,156 @@ func TestTailCloseAnsweredWithAnErrorExits1(t *testing.T) {
 	code, out, _ := runCLI(t, "bye\n", "tail", "--no-record", u)
 	if code != exitFailure || !strings.Contains(out, "1011") {
 		t.Fatalf("exit %d\n%s", code, out)
+	}
+}
+
+// A usage error names the command once and points at its help.
+func TestUsageErrorNamesTheCommandOnce(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--bogus", "ws://x"}, "wsdbg: flag provided but not defined: -bogus (see wsdbg --help)\n"},
+		{[]string{"tail", "--bogus", "ws://x"}, "wsdbg: tail: flag provided but not defined: -bogus (see wsdbg tail --help)\n"},
+	} {
+		code, _, stderr := runCLI(t, "", tc.args...)
+		if code != exitUsage || stderr != tc.want {
+			t.Errorf("%q: exit %d, stderr %q, want %q", tc.args, code, stderr, tc.want)
+		}
+	}
+}
+
+func TestCurlHelp(t *testing.T) {
+	for _, args := range [][]string{{"help", "curl"}, {"curl", "--help"}, {"curl", "-h"}, {"tail", "curl", "--help"}} {
+		code, out, stderr := runCLI(t, "", args...)
+		if code != 0 || stderr != "" || !strings.Contains(out, "Copy as") || !strings.Contains(out, "-u/--user") || !strings.Contains(out, "--connect-timeout") {
+			t.Errorf("%q: exit %d, stderr %q\n%s", args, code, stderr, out)
+		}
+	}
+}
+
+// curl's -u user:password is sent as Basic authorization, as curl would.
+func TestTailCurlUserSendsBasicAuthorization(t *testing.T) {
+	got := make(chan string, 1)
+	up := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get("Authorization")
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		for {
+			if _, _, err := ws.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	code, out, stderr := runCLI(t, "", "tail", "--no-record", "curl", srv.URL+"/ws", "-u", "alice:s3cret")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q\n%s", code, stderr, out)
+	}
+	if auth := <-got; auth != "Basic YWxpY2U6czNjcmV0" {
+		t.Fatalf("Authorization = %q", auth)
+	}
+}
+
+// helpFlags returns the flags a help text lists under "Flags:", and
+// complains about flag listings elsewhere.
+func helpFlags(t *testing.T, help string) map[string][]string {
+	t.Helper()
+	before, after, ok := strings.Cut(help, "\nFlags")
+	if !ok {
+		t.Fatalf("no Flags section:\n%s", help)
+	}
+	for _, line := range strings.Split(before, "\n") {
+		if strings.HasPrefix(line, "  -") {
+			t.Errorf("flag listed outside the Flags section: %q", line)
+		}
+	}
+	listed := map[string][]string{}
+	for _, line := range strings.Split(after, "\n")[1:] {
+		fields := strings.Fields(line)
+		for i, f := range fields {
+			if strings.HasPrefix(f, "--") {
+				listed[f] = append(listed[f], strings.Join(fields[i+1:], " "))
+				break
+			}
+		}
+	}
+	return listed
+}
+
+func TestHelpListsEachFlagOnce(t *testing.T) {
+	for _, args := range [][]string{{"tail", "--help"}, {"demo", "--help"}, {"replay", "--help"}, {"ws://x", "--help"}, {"curl", "--help"}, {"explain", "--help"}, {"sessions", "--help"}, {"export", "--help"}} {
+		code, out, _ := runCLI(t, "", args...)
+		if code != 0 {
+			t.Fatalf("%q: exit %d", args, code)
+		}
+		for name, lines := range helpFlags(t, out) {
+			if len(lines) != 1 {
+				t.Errorf("%q lists %s %d times", args, name, len(lines))
+			}
+			if name == "--theme" && strings.Count(lines[0], "auto") != 2 { // "auto, dark, ..." and "(default auto)"
+				t.Errorf("%q: --theme %s", args, lines[0])
+			}
+		}
+	}
+}
+
+// demo rejects the flags a mode makes no use of before it starts anything.
+func TestDemoRejectsFlagsItDoesNotUse(t *testing.T) {
+	for _, args := range [][]string{
+		{"demo", "--tail", "--theme", "dark"},
+		{"demo", "--serve-only", "--record", "x.jsonl"},
+		{"demo", "--serve-only", "--dialects", "d.json"},
+		{"demo", "--serve-only", "--tail"},
+	} {
+		code, out, stderr := runCLI(t, "", args...)
+		if code != exitUsage || out != "" || !strings.HasPrefix(stderr, "wsdbg: demo: ") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, out, stderr)
+		}
+	}
+}
+
+// demo --tail records where --record says and explains with --dialects.
+func TestDemoTailHonoursRecordAndDialects(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "demo.wsdbg.jsonl")
+	dialects := filepath.Join(dir, "dialects.json")
+	if err := os.WriteFile(dialects, []byte(`{"dialects":[{"name":"acme","close_codes":{"4321":{"name":"Acme quota spent","meaning":"the quota is spent.","hint":"Wait."}}}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCLI(t, "echo recorded in the demo\nclose 4321 quota\n", "demo", "--tail", "--record", file, "--dialects", dialects)
+	if code != exitFailure || !strings.Contains(out, "Acme quota spent") {
+		t.Fatalf("exit %d, stderr %q\n%s", code, stderr, out)
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), "recorded in the demo") || !strings.Contains(string(raw), `"code":4321`) {
+		t.Fatalf("recording lacks the session:\n%s", raw)
+	}
+}
+
+// tail shows a text message that is not valid UTF-8 as text with the bad
+// bytes escaped, as the README promises.
+func TestTailShowsInvalidUTF8AsEscapedText(t *testing.T) {
+	u := startDemo(t)
+	_, out, _ := runCLI(t, "badutf8\n", "tail", "--no-record", u)
+	if !strings.Contains(out, `caf\xc3( \xff\xfe is not UTF-8`) {
+		t.Fatalf("invalid UTF-8 not shown as escaped text:\n%s", out)
+	}
+}
+
+// A stdin line longer than --max-message is not sent cut or dropped
+// silently: tail says so and exits 1.
+func TestTailStdinLineTooLongFails(t *testing.T) {
+	u := startEcho(t)
+	code, out, stderr := runCLI(t, "short\n"+strings.Repeat("x", 100)+"\n", "tail", "--no-record", "--max-message", "64", u)
+	if code != exitFailure || !strings.Contains(stderr, "longer than --max-message") || !strings.Contains(out, "short") {
+		t.Fatalf("exit %d, stderr %q\n%s", code, stderr, out)
 	}
 }

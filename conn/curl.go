@@ -1,6 +1,7 @@
 package conn
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,6 +16,7 @@ var curlValueOptions = map[string]func(o *Options, v string) error{
 	"-A": setUserAgent, "--user-agent": setUserAgent,
 	"-e": setReferer, "--referer": setReferer,
 	"-x": setProxy, "--proxy": setProxy,
+	"-u": setBasicAuth, "--user": setBasicAuth,
 	"--url": setURL,
 }
 
@@ -22,6 +24,19 @@ func addCookie(o *Options, v string) error    { o.Header.Add("Cookie", v); retur
 func setUserAgent(o *Options, v string) error { o.Header.Set("User-Agent", v); return nil }
 func setReferer(o *Options, v string) error   { o.Header.Set("Referer", v); return nil }
 func setProxy(o *Options, v string) error     { o.Proxy = v; return nil }
+
+// setBasicAuth turns curl's -u user:password into the Authorization header
+// curl would send. A header given with -H wins, as it does in curl, so
+// this one only fills the gap; curl's password prompt has no equivalent.
+func setBasicAuth(o *Options, v string) error {
+	if !strings.Contains(v, ":") {
+		return errors.New("the curl option -u needs user:password; wsdbg does not ask for the password")
+	}
+	if o.Header.Get("Authorization") == "" {
+		o.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(v)))
+	}
+	return nil
+}
 
 func setURL(o *Options, v string) error {
 	if o.URL != "" {
@@ -38,6 +53,10 @@ var curlIgnoredWithValue = map[string]bool{
 	"--output": true, "-o": true, "--retry": true,
 	"--write-out": true, "-w": true,
 }
+
+// ErrCurlHelp is returned by ParseCurl when the arguments ask for help
+// (-h or --help) instead of naming a request.
+var ErrCurlHelp = errors.New("help on the curl command was asked for")
 
 // ParseCurl reads the arguments of a "Copy as cURL" command (without the
 // leading "curl") as browsers produce it for a WebSocket request, and returns
@@ -61,6 +80,8 @@ func ParseCurl(args []string) (Options, []string, error) {
 			continue
 		}
 		switch {
+		case a == "-h" || a == "--help":
+			return o, nil, ErrCurlHelp
 		case a == "-k" || a == "--insecure":
 			o.Insecure = true
 		case a == "-L" || a == "--location":
@@ -106,6 +127,9 @@ func applyCurlHeader(o *Options, h string) error {
 		if strings.Contains(value, "permessage-deflate") {
 			o.Compress = true
 		}
+	case "authorization":
+		// Replaces what -u made, as curl lets an explicit header win.
+		o.Header.Set(name, value)
 	case "sec-websocket-key", "sec-websocket-version", "upgrade", "connection", "host",
 		"content-length", "accept-encoding":
 		// The dialer writes these itself.

@@ -1,6 +1,7 @@
 package conn
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -87,4 +88,47 @@ func FuzzValidateURL(f *testing.F) {
 			t.Fatalf("accepted %q as %v", raw, u)
 		}
 	})
+}
+
+func TestParseCurlUserBecomesBasicAuth(t *testing.T) {
+	o, ignored, err := ParseCurl([]string{"https://example.com/ws", "-u", "alice:s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// base64("alice:s3cret")
+	if got := o.Header.Get("Authorization"); got != "Basic YWxpY2U6czNjcmV0" {
+		t.Fatalf("Authorization = %q", got)
+	}
+	if o.URL != "wss://example.com/ws" || len(ignored) != 0 {
+		t.Fatalf("options = %+v, ignored %v", o, ignored)
+	}
+	// An explicit header wins over -u, whichever comes first.
+	for _, args := range [][]string{
+		{"ws://x", "--user", "a:b", "-H", "Authorization: Bearer T"},
+		{"ws://x", "-H", "Authorization: Bearer T", "--user", "a:b"},
+	} {
+		o, _, err := ParseCurl(args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := o.Header.Values("Authorization"); len(got) != 1 || got[0] != "Bearer T" {
+			t.Errorf("%q: Authorization = %q", args, got)
+		}
+	}
+	_, _, err = ParseCurl([]string{"ws://x", "-u", "alice"})
+	if err == nil || !strings.Contains(err.Error(), "user:password") {
+		t.Fatalf("-u without a password: %v", err)
+	}
+}
+
+func TestParseCurlHelp(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"ws://x", "--help"}} {
+		if _, _, err := ParseCurl(args); !errors.Is(err, ErrCurlHelp) {
+			t.Errorf("ParseCurl(%q) = %v, want ErrCurlHelp", args, err)
+		}
+	}
+	// A header value that looks like an option is still a value.
+	if _, _, err := ParseCurl([]string{"ws://x", "-A", "--help"}); err != nil {
+		t.Errorf("-A --help: %v", err)
+	}
 }

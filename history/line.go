@@ -192,10 +192,18 @@ func frameFlags(r Record) string {
 }
 
 // payloadPreview is the start of a payload on one line: text escaped,
-// binary as hex bytes.
+// binary as hex bytes. A text message that is not valid UTF-8 (recorded in
+// base64) is still text: only its bad bytes become escapes such as \xff.
 func payloadPreview(r Record, max int, more string) string {
+	// At most 4 bytes make one character, so this many bytes fill the
+	// preview; a character cut at the end falls beyond what is shown.
+	textBytes := max*4 + 16
 	if r.Base64 == "" {
-		return clip(decode.Sanitize(prefix(r.Text, max*4+16)), max, more)
+		return clip(decode.Sanitize(prefix(r.Text, textBytes)), max, more)
+	}
+	if r.Opcode == "text" {
+		raw, _ := base64.StdEncoding.DecodeString(prefix(r.Base64, (textBytes+2)/3*4))
+		return clip(decode.Sanitize(string(raw)), max, more)
 	}
 	n := min(max/3, 16)
 	raw, _ := base64.StdEncoding.DecodeString(prefix(r.Base64, (n/3+2)*4))

@@ -112,3 +112,26 @@ func TestFormatLineShowsRedirectsAndKeepsOwnClosesShort(t *testing.T) {
 		t.Errorf("own close explained: %q", got)
 	}
 }
+
+// A text message that is not valid UTF-8 is recorded in base64 but shown
+// as text, only its bad bytes escaped; a long one is cut like any text.
+func TestFormatLineShowsInvalidUTF8TextWithEscapes(t *testing.T) {
+	bad := []byte("caf\xc3( \xff\xfe is not UTF-8")
+	r := Record{Type: "message", Time: time.Unix(0, 0), Dir: "in", Opcode: "text", Len: len(bad),
+		Base64: base64.StdEncoding.EncodeToString(bad)}
+	got := FormatLine(r, LineOptions{Location: time.UTC})
+	if !strings.HasSuffix(got, `caf\xc3( \xff\xfe is not UTF-8`) {
+		t.Fatalf("line = %q", got)
+	}
+	long := append([]byte("\xff"), strings.Repeat("é", 500)...)
+	r.Len, r.Base64 = len(long), base64.StdEncoding.EncodeToString(long)
+	got = FormatLine(r, LineOptions{Location: time.UTC, MaxPreview: 20})
+	if want := `\xff` + strings.Repeat("é", 16) + "…"; !strings.HasSuffix(got, want) {
+		t.Fatalf("line = %q, want it to end %q", got, want)
+	}
+	// Binary stays hex.
+	r.Opcode = "binary"
+	if got = FormatLine(r, LineOptions{Location: time.UTC}); !strings.Contains(got, "ff c3 a9") {
+		t.Fatalf("binary line = %q", got)
+	}
+}

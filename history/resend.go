@@ -22,6 +22,9 @@ const (
 	minLinger  = 500 * time.Millisecond
 	maxLinger  = 5 * time.Second
 	closeGrace = 3 * time.Second
+	// interruptGrace bounds the closing handshake when the replay is
+	// interrupted: someone is waiting for the program to end.
+	interruptGrace = time.Second
 )
 
 // ResendStep is one recorded outgoing message to send again, and how long
@@ -102,8 +105,9 @@ func planResend(src Source, speed float64, noGaps bool) (resendPlan, error) {
 // recording (its headers are redacted). Reconnecting is turned off.
 //
 // The returned error says why the replay did not run to the end: the
-// connection failed or ended early, or ctx was cancelled. The records
-// gathered so far are returned with it.
+// connection failed or ended early, or ctx was cancelled. Cancelling ctx
+// closes the connection with 1001 (going away) and waits at most a second
+// for the answer. The records gathered so far are returned with it.
 func ResendTo(ctx context.Context, src Source, opts conn.Options, speed float64, noGaps bool) ([]Record, error) {
 	p, err := planResend(src, speed, noGaps)
 	if err != nil {
@@ -113,7 +117,8 @@ func ResendTo(ctx context.Context, src Source, opts conn.Options, speed float64,
 	linger := min(max(p.tail, minLinger), maxLinger)
 
 	opts.Reconnect = false
-	c := conn.Dial(ctx, opts)
+	// Cancelling ctx closes the connection with a handshake, below.
+	c := conn.Dial(context.WithoutCancel(ctx), opts)
 	defer c.Shutdown()
 	var got []Record
 	received := 0
@@ -124,6 +129,22 @@ func ResendTo(ctx context.Context, src Source, opts conn.Options, speed float64,
 			received++
 		}
 		return rec
+	}
+	interrupted := func() ([]Record, error) {
+		c.Close(1001, "")
+		grace := time.NewTimer(interruptGrace)
+		defer grace.Stop()
+		for {
+			select {
+			case ev, ok := <-c.Events():
+				if !ok {
+					return got, ctx.Err()
+				}
+				note(ev)
+			case <-grace.C:
+				return got, ctx.Err()
+			}
+		}
 	}
 
 	for opened := false; !opened; {
@@ -140,7 +161,7 @@ func ResendTo(ctx context.Context, src Source, opts conn.Options, speed float64,
 				return got, fmt.Errorf("could not connect: %s", describe(rec))
 			}
 		case <-ctx.Done():
-			return got, ctx.Err()
+			return interrupted()
 		}
 	}
 
@@ -178,7 +199,7 @@ listen:
 				timer.Reset(linger)
 			}
 		case <-ctx.Done():
-			return got, ctx.Err()
+			return interrupted()
 		}
 	}
 
@@ -197,7 +218,7 @@ listen:
 			case <-grace.C:
 				break drain
 			case <-ctx.Done():
-				return got, ctx.Err()
+				return interrupted()
 			}
 		}
 	}

@@ -411,12 +411,13 @@ func ReproCommands(opts conn.Options, red Redactor) (wsdbg, websocat, wscat stri
 		b.addRaw("-H=" + shellQuote(hv)) // websocat's -H takes several values; "=" keeps it to one
 		c.add("-H", hv)
 	}
-	for _, p := range opts.Subprotocols {
+	subprotocols := red.Subprotocols(opts.Subprotocols)
+	for _, p := range subprotocols {
 		a.add("--subprotocol", p)
 		c.add("-s", p)
 	}
-	if len(opts.Subprotocols) > 0 {
-		b.add("--protocol", strings.Join(opts.Subprotocols, ", "))
+	if len(subprotocols) > 0 {
+		b.add("--protocol", strings.Join(subprotocols, ", "))
 	}
 	if opts.Origin != "" {
 		a.add("--origin", opts.Origin)

@@ -338,9 +338,10 @@ func harEntryFor(open Record, red Redactor) harEntry {
 }
 
 // isRefusedUpgrade reports whether rec is a handshake the server answered
-// with an HTTP status other than 101.
+// with a final HTTP status instead of 101 (a 101 that negotiated wrongly
+// is a failed connection, not a refused request).
 func isRefusedUpgrade(rec Record) bool {
-	return rec.Type == "error" && rec.Kind == decode.KindHandshake && rec.Status > 0
+	return rec.Type == "error" && rec.Kind == decode.KindHandshake && rec.Status >= 200
 }
 
 // harRefusedEntry is the entry of a refused upgrade: the request as the

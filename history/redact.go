@@ -240,12 +240,15 @@ func (r Redactor) Subprotocols(list []string) []string {
 		return list
 	}
 	out := make([]string, len(list))
+	afterMarker := false
 	for i, p := range list {
-		if i > 0 && isCredentialMarker(strings.TrimSpace(list[i-1])) {
+		if afterMarker {
 			out[i] = maskWhole(p)
+			afterMarker = false // a credential announces nothing
 			continue
 		}
 		out[i] = r.Subprotocol(p)
+		afterMarker = isCredentialMarker(strings.TrimSpace(p))
 	}
 	return out
 }

@@ -124,8 +124,13 @@ func (m *Model) onSaved(msg savedMsg) tea.Cmd {
 }
 
 func clipboardName(m history.CopyMethod) string {
-	if m == history.CopyOSC52 {
+	switch m {
+	case history.CopyOSC52:
 		return "clipboard via OSC 52"
+	case history.CopyTmux:
+		return "tmux buffer and clipboard"
+	case history.CopyTmuxBuffer:
+		return "tmux buffer (tmux's set-clipboard is off)"
 	}
 	return string(m)
 }

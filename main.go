@@ -80,7 +80,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "sessions":
 		err = runSessions(args[1:], stdout)
 	case "export":
-		err = runExport(args[1:], stdout)
+		err = runExport(args[1:], stdout, stderr)
 	case "replay":
 		err = runReplay(args[1:], stdout, stderr)
 	default:
@@ -363,9 +363,10 @@ func runTail(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, err
 	if err != nil {
 		return 0, err
 	}
+	rf.announce(stderr)
 	if len(positional) == 1 && !strings.Contains(positional[0], "://") {
 		if _, err := os.Stat(positional[0]); err == nil {
-			return tailFile(positional[0], *asJSON, stdout, stderr)
+			return tailFile(positional[0], *asJSON, rf.redactor(), stdout, stderr)
 		}
 	}
 	opts, err := connectArgs(&cf, positional, stderr)
@@ -383,11 +384,12 @@ func runTail(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, err
 	if rec != nil {
 		defer rec.Close()
 	}
-	return tailLive(opts, dialects, *asJSON, *keepOpen, rec, stdin, stdout), nil
+	return tailLive(opts, dialects, *asJSON, *keepOpen, rec, rf.redactor(), stdin, stdout), nil
 }
 
-// tailLive streams a live connection's events to stdout.
-func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen bool, rec *history.Recorder, stdin io.Reader, stdout io.Writer) int {
+// tailLive streams a live connection's events to stdout, redacted by red
+// like the recording.
+func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen bool, rec *history.Recorder, red history.Redactor, stdin io.Reader, stdout io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	c := conn.Dial(context.Background(), opts)
@@ -445,7 +447,7 @@ func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen boo
 			case conn.EventError:
 				failed = true
 			}
-			r := history.FromEvent(ev, rctx)
+			r := red.Record(history.FromEvent(ev, rctx))
 			if asJSON {
 				line = append(r.AppendJSON(line[:0]), '\n')
 				w.Write(line)
@@ -466,7 +468,7 @@ func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen boo
 }
 
 // tailFile prints a recording's events as tail would have.
-func tailFile(path string, asJSON bool, stdout, stderr io.Writer) (int, error) {
+func tailFile(path string, asJSON bool, red history.Redactor, stdout, stderr io.Writer) (int, error) {
 	rec, err := history.Open(path)
 	if err != nil {
 		return 0, err
@@ -481,6 +483,7 @@ func tailFile(path string, asJSON bool, stdout, stderr io.Writer) (int, error) {
 		if err != nil {
 			continue
 		}
+		r = red.Record(r)
 		if asJSON {
 			line = append(r.AppendJSON(line[:0]), '\n')
 			w.Write(line)
@@ -537,7 +540,7 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		<-ctx.Done()
 		return nil
 	case *tail:
-		if code := tailLive(conn.Options{URL: srv.URL(), ConnectTimeout: conn.DefaultConnectTimeout}, nil, false, true, nil, stdin, stdout); code != exitOK {
+		if code := tailLive(conn.Options{URL: srv.URL(), ConnectTimeout: conn.DefaultConnectTimeout}, nil, false, true, nil, history.Redactor{}, stdin, stdout); code != exitOK {
 			return errors.New("connection ended abnormally")
 		}
 		return nil
@@ -601,6 +604,7 @@ func runTUI(args []string, stdout, stderr io.Writer) error {
 	if err := uf.validate(); err != nil {
 		return err
 	}
+	uf.record.announce(stderr)
 	return openTUI(opts, &uf, stderr)
 }
 
@@ -679,6 +683,14 @@ func (rf *recordFlags) register(fs *flag.FlagSet) {
 
 func (rf *recordFlags) redactor() history.Redactor {
 	return history.Redactor{Disabled: rf.noRedact, ExtraHeaders: rf.redactHeaders}
+}
+
+// announce says on stderr that secrets are kept, so that an unredacted
+// file or output is never shared by mistake.
+func (rf *recordFlags) announce(stderr io.Writer) {
+	if rf.noRedact {
+		fmt.Fprintln(stderr, "wsdbg: --no-redact: secrets (Authorization, cookies, tokens) are kept in the output, recordings and exports")
+	}
 }
 
 // start opens the recording for a session, or returns nil when off.
@@ -880,7 +892,7 @@ Examples:
   wsdbg export session.wsdbg.jsonl --format har > session.har
 `
 
-func runExport(args []string, stdout io.Writer) error {
+func runExport(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("export", exportHelp)
 	format := fs.String("format", "md", "`F`: har, md or ndjson")
 	out := fs.String("o", "", "write to `FILE` instead of stdout")
@@ -894,6 +906,7 @@ func runExport(args []string, stdout io.Writer) error {
 	if len(positional) != 1 {
 		return usagef("export needs one recording file")
 	}
+	rf.announce(stderr)
 	switch *format {
 	case "har", "md", "markdown", "ndjson":
 	default:
@@ -974,6 +987,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if err := uf.validate(); err != nil {
 		return err
 	}
+	uf.record.announce(stderr)
 	if !*headless && (!isTerminal(os.Stdout) || !isTerminal(os.Stdin)) {
 		if *to != "" {
 			return usagef("the debugger needs a terminal; add --tail to print the replay instead")
@@ -1039,7 +1053,7 @@ func resend(rec *history.Recording, opts conn.Options, uf *uiFlags, dialects *de
 		if out != nil {
 			out.AppendRecord(r)
 		}
-		fmt.Fprintln(w, history.FormatLine(r, history.LineOptions{}))
+		fmt.Fprintln(w, history.FormatLine(uf.record.redactor().Record(r), history.LineOptions{}))
 	}
 	if out != nil {
 		out.Close()

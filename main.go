@@ -677,7 +677,7 @@ type recordFlags struct {
 func (rf *recordFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&rf.file, "record", "", "record the session to `FILE` (default: a new file in the state directory)")
 	fs.BoolVar(&rf.off, "no-record", false, "do not record the session")
-	fs.BoolVar(&rf.noRedact, "no-redact", false, "keep secrets (Authorization, cookies, tokens) in recordings and exports")
+	fs.BoolVar(&rf.noRedact, "no-redact", false, "keep secrets (Authorization, cookies, tokens) in the output, recordings and exports")
 	fs.Var(&rf.redactHeaders, "redact-header", "also redact header `NAME` (repeatable)")
 }
 

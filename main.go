@@ -84,7 +84,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "sessions":
 		err = runSessions(args[1:], stdout)
 	case "export":
-		err = runExport(args[1:], stdout)
+		err = runExport(args[1:], stdout, stderr)
 	case "replay":
 		err = runReplay(args[1:], stdout, stderr)
 	default:
@@ -431,9 +431,10 @@ func runTail(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, err
 	if err != nil {
 		return 0, err
 	}
+	rf.announce(stderr)
 	if len(positional) == 1 && !strings.Contains(positional[0], "://") {
 		if _, err := os.Stat(positional[0]); err == nil {
-			return tailFile(positional[0], *asJSON, stdout, stderr)
+			return tailFile(positional[0], *asJSON, rf.redactor(), stdout, stderr)
 		}
 	}
 	opts, err := connectArgs(&cf, positional, stderr)
@@ -450,7 +451,7 @@ func runTail(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, err
 	if rec != nil {
 		defer rec.Close()
 	}
-	return tailLive(opts, *asJSON, *keepOpen, rec, stdin, stdout, stderr), nil
+	return tailLive(opts, *asJSON, *keepOpen, rec, rf.redactor(), stdin, stdout, stderr), nil
 }
 
 // How tail ends when it is interrupted or its output fails.
@@ -494,7 +495,7 @@ func signalStatus(sig os.Signal) int {
 // once. A failed write to stdout closes the connection the same way and
 // ends with a message on stderr and status 1, or, when the reader went
 // away, quietly with exitBrokenPipe.
-func tailLive(opts conn.Options, asJSON, keepOpen bool, rec *history.Recorder, stdin io.Reader, stdout, stderr io.Writer) int {
+func tailLive(opts conn.Options, asJSON, keepOpen bool, rec *history.Recorder, red history.Redactor, stdin io.Reader, stdout, stderr io.Writer) int {
 	quit := make(chan os.Signal, 2)
 	signal.Notify(quit, quitSignals...)
 	defer signal.Stop(quit)
@@ -512,7 +513,7 @@ func tailLive(opts conn.Options, asJSON, keepOpen bool, rec *history.Recorder, s
 	go func() { stdinDone <- sendLines(stdin, opts.MaxMessage, send) }()
 
 	t := &tailSession{
-		c: c, rec: rec, asJSON: asJSON,
+		c: c, rec: rec, red: red, asJSON: asJSON,
 		out: bufio.NewWriterSize(stdout, 64<<10),
 	}
 	defer t.out.Flush()
@@ -587,6 +588,7 @@ func sendLines(stdin io.Reader, maxMessage int64, send func([]byte) error) error
 type tailSession struct {
 	c      *conn.Client
 	rec    *history.Recorder
+	red    history.Redactor // stdout is redacted like the recording
 	asJSON bool
 	out    *bufio.Writer
 	line   []byte
@@ -627,7 +629,7 @@ func (t *tailSession) show(ev conn.Event) {
 	case conn.EventError:
 		t.open, t.failed = false, true
 	}
-	t.print(history.FromEvent(ev))
+	t.print(t.red.Record(history.FromEvent(ev)))
 }
 
 // print writes r to stdout, unless stdout has failed, and to the recording.
@@ -703,7 +705,7 @@ func (t *tailSession) status() int {
 }
 
 // tailFile prints a recording's events as tail would have.
-func tailFile(path string, asJSON bool, stdout, stderr io.Writer) (int, error) {
+func tailFile(path string, asJSON bool, red history.Redactor, stdout, stderr io.Writer) (int, error) {
 	rec, err := history.Open(path)
 	if err != nil {
 		return 0, err
@@ -718,6 +720,7 @@ func tailFile(path string, asJSON bool, stdout, stderr io.Writer) (int, error) {
 		if err != nil {
 			continue
 		}
+		r = red.Record(r)
 		if asJSON {
 			line = append(r.AppendJSON(line[:0]), '\n')
 			w.Write(line)
@@ -812,7 +815,7 @@ func demoTail(url string, uf *uiFlags, stdin io.Reader, stdout, stderr io.Writer
 	if rec != nil {
 		defer rec.Close()
 	}
-	switch code := tailLive(opts, false, true, rec, stdin, stdout, stderr); code {
+	switch code := tailLive(opts, false, true, rec, uf.record.redactor(), stdin, stdout, stderr); code {
 	case exitOK:
 		return nil
 	case exitFailure:
@@ -890,6 +893,7 @@ func runTUI(args []string, stdout, stderr io.Writer) error {
 	if err := uf.validate(); err != nil {
 		return err
 	}
+	uf.record.announce(stderr)
 	return openTUI(opts, &uf, stderr)
 }
 
@@ -1088,12 +1092,20 @@ type recordFlags struct {
 func (rf *recordFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&rf.file, "record", "", "record the session to `FILE` (default: a new file in the state directory)")
 	fs.BoolVar(&rf.off, "no-record", false, "do not record the session")
-	fs.BoolVar(&rf.noRedact, "no-redact", false, "keep secrets (Authorization, cookies, tokens) in recordings and exports")
+	fs.BoolVar(&rf.noRedact, "no-redact", false, "keep secrets (Authorization, cookies, tokens) in the output, recordings and exports")
 	fs.Var(&rf.redactHeaders, "redact-header", "also redact header `NAME` (repeatable)")
 }
 
 func (rf *recordFlags) redactor() history.Redactor {
 	return history.Redactor{Disabled: rf.noRedact, ExtraHeaders: rf.redactHeaders}
+}
+
+// announce says on stderr that secrets are kept, so that an unredacted
+// file or output is never shared by mistake.
+func (rf *recordFlags) announce(stderr io.Writer) {
+	if rf.noRedact {
+		fmt.Fprintln(stderr, "wsdbg: --no-redact: secrets (Authorization, cookies, tokens) are kept in the output, recordings and exports")
+	}
 }
 
 // start opens the recording for a session, or returns nil when off.
@@ -1292,7 +1304,7 @@ Examples:
   wsdbg export session.wsdbg.jsonl --format har > session.har
 `
 
-func runExport(args []string, stdout io.Writer) error {
+func runExport(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("export", exportHelp)
 	format := fs.String("format", "md", "`F`: har, md or ndjson")
 	out := fs.String("o", "", "write to `FILE` instead of stdout")
@@ -1306,6 +1318,7 @@ func runExport(args []string, stdout io.Writer) error {
 	if len(positional) != 1 {
 		return usagef("export needs one recording file")
 	}
+	rf.announce(stderr)
 	switch *format {
 	case "har", "md", "markdown", "ndjson":
 	default:
@@ -1386,6 +1399,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if err := uf.validate(); err != nil {
 		return err
 	}
+	uf.record.announce(stderr)
 	if !*headless && (!isTerminal(os.Stdout) || !isTerminal(os.Stdin)) {
 		if *to != "" {
 			return usagef("the debugger needs a terminal; add --tail to print the replay instead")
@@ -1453,7 +1467,7 @@ func resend(rec *history.Recording, opts conn.Options, uf *uiFlags, dialects *de
 		if out != nil {
 			out.AppendRecord(r)
 		}
-		fmt.Fprintln(w, history.FormatLine(r, history.LineOptions{}))
+		fmt.Fprintln(w, history.FormatLine(uf.record.redactor().Record(r), history.LineOptions{}))
 	}
 	if out != nil {
 		out.Close()

@@ -1,11 +1,13 @@
 package history
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"strings"
 
 	"github.com/atotto/clipboard"
@@ -17,6 +19,13 @@ type CopyMethod string
 const (
 	CopySystem CopyMethod = "system clipboard" // xclip, xsel, wl-copy, pbcopy, clip.exe ...
 	CopyOSC52  CopyMethod = "OSC 52"           // an escape sequence asking the terminal to do it
+	// CopyTmux: inside tmux, whose buffer now holds the text and which
+	// passes it on to the terminal's clipboard (set-clipboard on or
+	// external).
+	CopyTmux CopyMethod = "tmux"
+	// CopyTmuxBuffer: inside tmux with set-clipboard off, so only tmux's
+	// paste buffer holds the text.
+	CopyTmuxBuffer CopyMethod = "tmux buffer"
 )
 
 // maxOSC52 is the most text Copy sends through OSC 52; terminals drop
@@ -29,7 +38,9 @@ var ErrNoClipboard = errors.New("no clipboard available")
 
 // Clipboard copies text: to the system clipboard where one works,
 // otherwise through the terminal with OSC 52 (which also reaches the local
-// clipboard over SSH, so it goes first there).
+// clipboard over SSH, so it goes first there). Inside tmux the terminal is
+// tmux itself, which keeps an application's OSC 52 only with set-clipboard
+// on; with another setting the text is handed to tmux directly.
 type Clipboard struct {
 	Terminal    io.Writer           // where OSC 52 goes; nil rules OSC 52 out
 	PreferOSC52 bool                // try OSC 52 before the system clipboard
@@ -44,7 +55,7 @@ func (c Clipboard) Copy(text string) (CopyMethod, error) {
 	}
 	overSSH := getenv("SSH_TTY") != "" || getenv("SSH_CONNECTION") != ""
 	if c.Terminal != nil && (c.PreferOSC52 || overSSH) {
-		return CopyOSC52, c.osc52(text, getenv)
+		return c.osc52(text, getenv)
 	}
 	systemErr := errors.New("no clipboard tool (xclip, xsel or wl-copy) found")
 	if !clipboard.Unsupported {
@@ -53,44 +64,89 @@ func (c Clipboard) Copy(text string) (CopyMethod, error) {
 		}
 	}
 	if c.Terminal != nil {
-		return CopyOSC52, c.osc52(text, getenv)
+		return c.osc52(text, getenv)
 	}
 	return "", fmt.Errorf("%w: %v, and no terminal to ask with OSC 52; save the text to a file instead",
 		ErrNoClipboard, systemErr)
 }
 
-func (c Clipboard) osc52(text string, getenv func(string) string) error {
+func (c Clipboard) osc52(text string, getenv func(string) string) (CopyMethod, error) {
 	if len(text) > maxOSC52 {
-		return fmt.Errorf("%s is too much for OSC 52 (terminals take about %s); save it to a file instead",
+		return "", fmt.Errorf("%s is too much for OSC 52 (terminals take about %s); save it to a file instead",
 			HumanSize(int64(len(text))), HumanSize(maxOSC52))
 	}
-	_, err := c.Terminal.Write(osc52Sequence(text, getenv("TMUX") != "", getenv("TERM")))
-	if err != nil {
+	if tmux := getenv("TMUX"); tmux != "" {
+		return c.viaTmux(text, tmux)
+	}
+	inScreen := getenv("STY") != "" || strings.HasPrefix(getenv("TERM"), "screen")
+	if err := c.writeTerminal(osc52Sequence(text, inScreen)); err != nil {
+		return "", err
+	}
+	return CopyOSC52, nil
+}
+
+func (c Clipboard) writeTerminal(seq []byte) error {
+	if _, err := c.Terminal.Write(seq); err != nil {
 		return fmt.Errorf("write OSC 52 to the terminal: %w", err)
 	}
 	return nil
 }
 
-// osc52Sequence returns the escape sequence that sets the clipboard to text:
-// ESC ] 52 ; c ; base64 BEL. Inside tmux it is wrapped in a DCS
-// passthrough (ESC P tmux; … ESC \, with every ESC inside doubled); under
-// GNU screen (TERM=screen*) in DCS strings of at most 76 bytes each, since
-// screen limits their length.
-func osc52Sequence(text string, inTmux bool, term string) []byte {
-	seq := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(text)) + "\a"
-	switch {
-	case inTmux:
-		return []byte("\x1bPtmux;" + strings.ReplaceAll(seq, "\x1b", "\x1b\x1b") + "\x1b\\")
-	case strings.HasPrefix(term, "screen"):
-		var b strings.Builder
-		for len(seq) > 0 {
-			n := min(76, len(seq))
-			b.WriteString("\x1bP" + seq[:n] + "\x1b\\")
-			seq = seq[n:]
-		}
-		return []byte(b.String())
+// viaTmux copies inside tmux. With set-clipboard on, tmux stores a plain
+// OSC 52 from the pane in its buffer and passes it on to the terminal, so
+// that is what is written. Otherwise tmux would drop it (and a passthrough
+// wrapping reaches the terminal only with allow-passthrough, bypassing
+// tmux's buffer), so the text is loaded into tmux's buffer with
+// load-buffer, which with -w also sets the terminal's clipboard where
+// set-clipboard allows. tmuxEnv is $TMUX: the server's socket, its pid and
+// the session.
+func (c Clipboard) viaTmux(text, tmuxEnv string) (CopyMethod, error) {
+	socket, _, _ := strings.Cut(tmuxEnv, ",")
+	out, err := exec.Command("tmux", "-S", socket, "show-options", "-gv", "set-clipboard").Output()
+	if err != nil {
+		return "", fmt.Errorf("inside tmux, but could not ask tmux how it takes the clipboard (%v); save the text to a file instead", err)
 	}
-	return []byte(seq)
+	setting := strings.TrimSpace(string(out))
+	if setting == "on" {
+		if err := c.writeTerminal(osc52Sequence(text, false)); err != nil {
+			return "", err
+		}
+		return CopyTmux, nil
+	}
+	load := func(args ...string) error {
+		cmd := exec.Command("tmux", append([]string{"-S", socket, "load-buffer"}, args...)...)
+		cmd.Stdin = strings.NewReader(text)
+		msg, err := cmd.CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("tmux load-buffer: %v: %s", err, bytes.TrimSpace(msg))
+		}
+		return nil
+	}
+	if setting == "external" && load("-w", "-") == nil {
+		return CopyTmux, nil
+	}
+	if err := load("-"); err != nil {
+		return "", err
+	}
+	return CopyTmuxBuffer, nil
+}
+
+// osc52Sequence returns the escape sequence that sets the clipboard to text:
+// ESC ] 52 ; c ; base64 BEL. Under GNU screen it is cut into DCS strings
+// of at most 76 bytes each, which screen passes on to the terminal (it
+// limits their length).
+func osc52Sequence(text string, inScreen bool) []byte {
+	seq := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(text)) + "\a"
+	if !inScreen {
+		return []byte(seq)
+	}
+	var b strings.Builder
+	for len(seq) > 0 {
+		n := min(76, len(seq))
+		b.WriteString("\x1bP" + seq[:n] + "\x1b\\")
+		seq = seq[n:]
+	}
+	return []byte(b.String())
 }
 
 // WriteToFile saves text to a new file in dir (created 0700 if missing;

@@ -26,9 +26,8 @@ func TestOSC52Bytes(t *testing.T) {
 		want string
 	}{
 		{"plain", map[string]string{"TERM": "xterm-256color"}, "\x1b]52;c;aGk=\a"},
-		{"tmux", map[string]string{"TMUX": "/tmp/tmux-1000/default,123,0", "TERM": "screen-256color"},
-			"\x1bPtmux;\x1b\x1b]52;c;aGk=\a\x1b\\"},
 		{"screen", map[string]string{"TERM": "screen.xterm-256color"}, "\x1bP\x1b]52;c;aGk=\a\x1b\\"},
+		{"screen by STY", map[string]string{"TERM": "xterm", "STY": "1234.pts-0.host"}, "\x1bP\x1b]52;c;aGk=\a\x1b\\"},
 	}
 	for _, c := range cases {
 		var term bytes.Buffer
@@ -42,9 +41,19 @@ func TestOSC52Bytes(t *testing.T) {
 	}
 }
 
+// Inside a tmux that cannot be asked, nothing is said to be copied.
+func TestOSC52UnderUnreachableTmuxFails(t *testing.T) {
+	var term bytes.Buffer
+	vars := map[string]string{"TMUX": filepath.Join(t.TempDir(), "no-such-socket") + ",1,0", "TERM": "tmux-256color"}
+	m, err := Clipboard{Terminal: &term, PreferOSC52: true, Getenv: env(vars)}.Copy("hi")
+	if err == nil || !strings.Contains(err.Error(), "tmux") || term.Len() != 0 {
+		t.Errorf("got %v, %v, wrote %q", m, err, term.String())
+	}
+}
+
 func TestOSC52ScreenChunks(t *testing.T) {
 	text := strings.Repeat("x", 300)
-	seq := string(osc52Sequence(text, false, "screen"))
+	seq := string(osc52Sequence(text, true))
 	chunks := strings.Split(strings.TrimSuffix(seq, "\x1b\\"), "\x1b\\")
 	var joined strings.Builder
 	for _, c := range chunks {
@@ -54,8 +63,95 @@ func TestOSC52ScreenChunks(t *testing.T) {
 		}
 		joined.WriteString(body)
 	}
-	if joined.String() != string(osc52Sequence(text, false, "xterm")) {
+	if joined.String() != string(osc52Sequence(text, false)) {
 		t.Errorf("the chunks do not add up to the sequence")
+	}
+}
+
+// clipboardHelperEnv names the file whose text the test binary, started
+// in a tmux pane, copies through Clipboard's OSC 52 path (see TestMain).
+const clipboardHelperEnv = "WSDBG_TEST_CLIPBOARD_TEXT"
+
+// copyFromPane copies the text in path as wsdbg does from inside a
+// terminal, and writes the method or the error to path.result.
+func copyFromPane(path string) int {
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return 1
+	}
+	m, err := Clipboard{Terminal: os.Stdout, PreferOSC52: true}.Copy(string(text))
+	result := string(m)
+	if err != nil {
+		result = "error: " + err.Error()
+	}
+	if os.WriteFile(path+".result", []byte(result), 0o600) != nil {
+		return 1
+	}
+	return 0
+}
+
+// TestCopyInsideTmux runs the test binary in a pane of a private tmux
+// server and reads tmux's buffer back, for each set-clipboard setting.
+func TestCopyInsideTmux(t *testing.T) {
+	tmux, err := exec.LookPath("tmux")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI needs tmux on PATH for the clipboard test")
+		}
+		t.Skip("needs tmux on PATH (apt-get install tmux)")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := fmt.Sprintf("wsdbgtest-%d", os.Getpid())
+	run := func(args ...string) (string, error) {
+		out, err := exec.Command(tmux, append([]string{"-L", server, "-f", "/dev/null"}, args...)...).CombinedOutput()
+		return string(out), err
+	}
+	if out, err := run("new-session", "-d", "-x", "80", "-y", "24"); err != nil {
+		t.Fatalf("start tmux: %v: %s", err, out)
+	}
+	t.Cleanup(func() { run("kill-server") })
+
+	dir := t.TempDir()
+	for i, c := range []struct {
+		setting string
+		want    CopyMethod
+	}{
+		{"on", CopyTmux},
+		{"external", CopyTmux},
+		{"off", CopyTmuxBuffer},
+	} {
+		if out, err := run("set-option", "-g", "set-clipboard", c.setting); err != nil {
+			t.Fatalf("set-clipboard %s: %v: %s", c.setting, err, out)
+		}
+		text := fmt.Sprintf("copied by wsdbg ✓ with set-clipboard %s\nsecond line\t$(not run) %d", c.setting, time.Now().UnixNano())
+		path := filepath.Join(dir, fmt.Sprintf("text%d", i))
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		command := fmt.Sprintf("%s=%s %s -test.run=^$", clipboardHelperEnv, shellQuote(path), shellQuote(self))
+		if out, err := run("new-window", "-d", command); err != nil {
+			t.Fatalf("new-window: %v: %s", err, out)
+		}
+		var result, buffer string
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			r, err := os.ReadFile(path + ".result")
+			if err != nil {
+				continue
+			}
+			result = string(r)
+			if buffer, _ = run("show-buffer"); buffer == text {
+				break
+			}
+		}
+		if result != string(c.want) {
+			t.Errorf("set-clipboard %s: Copy said %q, want %q", c.setting, result, c.want)
+		}
+		if buffer != text {
+			t.Errorf("set-clipboard %s: tmux's buffer holds %q, want %q", c.setting, buffer, text)
+		}
 	}
 }
 

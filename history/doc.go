@@ -5,6 +5,6 @@
 // `wsdbg tail` prints, and copies text to the clipboard.
 //
 // One schema serves `tail --json`, recordings and NDJSON exports: see Record.
-// Secrets in headers and URLs are redacted (see Redactor) before anything
-// reaches a file, an export or a bug report.
+// Secrets in headers, URLs and subprotocols are redacted (see Redactor)
+// before anything reaches a file, an export or a bug report.
 package history

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
@@ -68,6 +70,12 @@ func eachRecord(src Source, fn func(Record)) (unreadable int) {
 		fn(rec)
 	}
 	return unreadable
+}
+
+// isDataMessage reports whether rec is a text or binary message, the kind
+// a session's message counts are about (pings and pongs are not).
+func (r Record) isDataMessage() bool {
+	return r.Type == "message" && (r.Opcode == "text" || r.Opcode == "binary")
 }
 
 func writeNDJSON(w io.Writer, src Source, red Redactor) error {
@@ -149,6 +157,8 @@ func writeMarkdown(w io.Writer, src Source, red Redactor) error {
 		rec = red.Record(rec)
 		if rec.Type == "message" || rec.Type == "frame" {
 			rec.Text = red.Payload(rec.Text)
+		}
+		if rec.isDataMessage() {
 			if rec.Dir == "in" {
 				in++
 			} else {
@@ -194,7 +204,7 @@ func writeConnectionFacts(b *strings.Builder, h Header, red Redactor) {
 	}
 	sub := "none"
 	if h.Subprotocol != "" {
-		sub = inlineCode(h.Subprotocol)
+		sub = inlineCode(red.Subprotocol(h.Subprotocol))
 	}
 	ext := "none"
 	if len(h.Extensions) > 0 {
@@ -233,7 +243,14 @@ func writeExplanation(b *strings.Builder, rec Record) {
 		}
 	case "message":
 		e := rec.Envelope
-		fmt.Fprintf(b, "### %s error reply %s %s\n\n", when, inlineCode(string(e.Code)), mdText(e.Name))
+		title := []string{when, "error reply"}
+		if hasEnvelopeCode(e) {
+			title = append(title, inlineCode(string(e.Code)))
+		}
+		if e.Name != "" {
+			title = append(title, mdText(e.Name))
+		}
+		fmt.Fprintf(b, "### %s\n\n", strings.Join(title, " "))
 		if e.Message != "" {
 			fmt.Fprintf(b, "Message: %s (%s)\n\n", inlineCode(e.Message), mdText(e.Format))
 		}
@@ -253,6 +270,12 @@ func writeExplanation(b *strings.Builder, rec Record) {
 	if hint != "" {
 		b.WriteString("**Hint:** " + mdText(hint) + "\n")
 	}
+}
+
+// hasEnvelopeCode reports whether an error reply gave a code: envelopes
+// without one record it as null.
+func hasEnvelopeCode(e *EnvelopeInfo) bool {
+	return len(e.Code) > 0 && string(e.Code) != "null"
 }
 
 // mdText makes text safe for a Markdown line: escaped for the terminal,
@@ -388,12 +411,13 @@ func ReproCommands(opts conn.Options, red Redactor) (wsdbg, websocat, wscat stri
 		b.addRaw("-H=" + shellQuote(hv)) // websocat's -H takes several values; "=" keeps it to one
 		c.add("-H", hv)
 	}
-	for _, p := range opts.Subprotocols {
+	subprotocols := red.Subprotocols(opts.Subprotocols)
+	for _, p := range subprotocols {
 		a.add("--subprotocol", p)
 		c.add("-s", p)
 	}
-	if len(opts.Subprotocols) > 0 {
-		b.add("--protocol", strings.Join(opts.Subprotocols, ", "))
+	if len(subprotocols) > 0 {
+		b.add("--protocol", strings.Join(subprotocols, ", "))
 	}
 	if opts.Origin != "" {
 		a.add("--origin", opts.Origin)
@@ -447,6 +471,114 @@ func ReproCommands(opts conn.Options, red Redactor) (wsdbg, websocat, wscat stri
 	a.add(u)
 	b.add(u)
 	return a.String(), b.String(), c.String()
+}
+
+// SentMessage is a data message sent in a session, to be sent again.
+type SentMessage struct {
+	Binary  bool
+	Payload []byte
+}
+
+// ReproScript is what copying the repro commands puts on the clipboard:
+// the commands of ReproCommands and, when messages were sent, the text
+// messages piped into each tool, one per line (the form all three read
+// from their standard input); binary messages are listed in hex in a
+// comment, to be sent with wsdbg's /hex. Secrets in JSON payloads are
+// redacted like everything else.
+//
+// Whatever is pasted into a shell must never run a message as a command,
+// nor let one upset the terminal it is pasted into. So the messages are
+// printed by printf %b from quoted arguments: every character outside the
+// printable ones (newlines, control characters, escape sequences, invalid
+// UTF-8) is written as an octal escape that printf turns back into the
+// same byte, and the quoting reads the same in POSIX shells and in fish.
+func ReproScript(opts conn.Options, sent []SentMessage, red Redactor) string {
+	wsdbg, websocat, wscat := ReproCommands(opts, red)
+	var b strings.Builder
+	var texts []string
+	for i, m := range sent {
+		if m.Binary {
+			fmt.Fprintf(&b, "# message %d of %d is binary, not piped below; send it with wsdbg's /hex %s\n",
+				i+1, len(sent), hexWords(m.Payload))
+			continue
+		}
+		texts = append(texts, red.Payload(string(m.Payload)))
+	}
+	if len(texts) == 0 {
+		fmt.Fprintf(&b, "# wsdbg\n%s\n# websocat\n%s\n# wscat\n%s\n", wsdbg, websocat, wscat)
+		return b.String()
+	}
+	b.WriteString("# the text messages sent, in order, one per line\n")
+	b.WriteString(reproSentFunc + "() {\n  printf '%b\\n'")
+	for _, m := range texts {
+		b.WriteString(" \\\n    ")
+		b.WriteString(portableQuote(printfBEscape(m)))
+	}
+	b.WriteString("\n}\n")
+	fmt.Fprintf(&b, "# wsdbg\n%s | wsdbg tail%s\n", reproSentFunc, strings.TrimPrefix(wsdbg, "wsdbg"))
+	fmt.Fprintf(&b, "# websocat\n%s | %s\n# wscat\n%s | %s\n", reproSentFunc, websocat, reproSentFunc, wscat)
+	return b.String()
+}
+
+// hexWords writes bytes as space-separated hex, the form /hex reads.
+func hexWords(p []byte) string {
+	var b strings.Builder
+	for i, c := range p {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%02x", c)
+	}
+	return b.String()
+}
+
+// reproSentFunc names the shell function that prints the sent messages.
+const reproSentFunc = "wsdbg_sent"
+
+// printfBEscape writes s for printf's %b: backslashes doubled, printable
+// characters as they are, every other byte as \0ooo.
+func printfBEscape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r != utf8.RuneError && unicode.IsPrint(r):
+			b.WriteString(s[i : i+size])
+		default:
+			for _, c := range []byte(s[i : i+size]) {
+				fmt.Fprintf(&b, `\0%03o`, c)
+			}
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// portableQuote quotes s as one word that POSIX shells and fish read
+// alike: single quotes around everything but ' and \ (which fish treats
+// specially even inside single quotes), and those two in double quotes.
+func portableQuote(s string) string {
+	if s == "" {
+		return "''"
+	}
+	var b strings.Builder
+	for s != "" {
+		plain := strings.IndexAny(s, `'\`)
+		if plain < 0 {
+			plain = len(s)
+		}
+		if plain > 0 {
+			b.WriteString("'" + s[:plain] + "'")
+			s = s[plain:]
+			continue
+		}
+		special := len(s) - len(strings.TrimLeft(s, `'\`))
+		b.WriteString(`"` + strings.ReplaceAll(s[:special], `\`, `\\`) + `"`)
+		s = s[special:]
+	}
+	return b.String()
 }
 
 func sortedHeaders(h http.Header, red Redactor) []string {

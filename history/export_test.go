@@ -5,7 +5,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -173,5 +176,164 @@ func TestShellQuoteSurvivesAShell(t *testing.T) {
 	got := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
 	if strings.Join(got, "|") != strings.Join(words, "|") {
 		t.Errorf("sh saw %q, want %q", got, words)
+	}
+}
+
+// An error reply without a code has none in the report, and pings and
+// pongs are not counted as messages.
+func TestExportMarkdownCountsDataMessagesAndCodelessReplies(t *testing.T) {
+	events := sampleEvents()
+	events = append(events[:12:12], conn.Event{Type: conn.EventMessage, Time: at(115), Dir: conn.In, Opcode: conn.OpText,
+		Payload: []byte(`{"type":"error","message":"boom"}`)})
+	conn.NewAnnotator(nil, false).Annotate(&events[len(events)-1])
+	rec := openT(t, record(t, events))
+	var buf bytes.Buffer
+	if err := Export(&buf, rec, "md", Redactor{}); err != nil {
+		t.Fatal(err)
+	}
+	md := buf.String()
+	// Sent: one text message (the ping is not one). Received: three text,
+	// one binary and the error reply (the pong is not one).
+	if !strings.Contains(md, "- **Messages:** 1 sent, 5 received\n") {
+		t.Errorf("message counts wrong:\n%s", md)
+	}
+	if strings.Contains(md, "null") || !strings.Contains(md, "### 02:10:00.238 error reply") {
+		t.Errorf("codeless error reply:\n%s", md)
+	}
+}
+
+// reproMessages are sent messages that try to run commands, end quotes,
+// heredocs and functions, or upset the terminal when pasted.
+var reproMessages = []string{
+	`$(touch pwned1)`,
+	"`touch pwned2`",
+	`'; touch pwned3; '`,
+	"first line\ntouch pwned4",
+	`"; touch pwned5; "`,
+	`\'; touch pwned6; '`, // breaks out of POSIX single quotes in fish
+	"}\ntouch pwned7\nwsdbg_sent() {",
+	"EOF",
+	"WSDBG_SENT",
+	"\x1b[201~touch pwned8\r\x03\x04",
+	`back\slash \0101 \c \n %s %b %%`,
+	"bad utf8 \xff\xfe and 日本語 🎉 \u202e",
+	"",
+	"  spaced  ",
+	`{"op":"subscribe","channel":"!!$HOME"}`,
+}
+
+// writeToolStubs puts scripts named like the repro tools in a new
+// directory; each saves its standard input to out/NAME.stdin.
+func writeToolStubs(t *testing.T, out string) string {
+	t.Helper()
+	bin := t.TempDir()
+	for _, name := range []string{"wsdbg", "websocat", "wscat"} {
+		script := "#!/bin/sh\ncat > '" + out + "/" + name + ".stdin'\n"
+		if err := os.WriteFile(filepath.Join(bin, name), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return bin
+}
+
+// pasteInto runs script with shell reading it from standard input, in a
+// fresh directory, with the tool stubs first on PATH; it returns the
+// directory.
+func pasteInto(t *testing.T, shell, script, bin string) string {
+	t.Helper()
+	dir := t.TempDir()
+	cmd := exec.Command(shell)
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(script)
+	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "HOME="+dir)
+	out, _ := cmd.CombinedOutput()
+	t.Logf("%s said: %s", shell, out)
+	return dir
+}
+
+func entries(t *testing.T, dir string) []string {
+	t.Helper()
+	list, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range list {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// TestReproScriptIsInertInAShell pastes the repro block into real shells:
+// no message runs as a command, and each tool receives the messages on
+// its standard input byte for byte.
+func TestReproScriptIsInertInAShell(t *testing.T) {
+	var sent []SentMessage
+	var want strings.Builder
+	for _, m := range reproMessages {
+		sent = append(sent, SentMessage{Payload: []byte(m)})
+		want.WriteString(m + "\n")
+	}
+	sent = append(sent[:3:3], append([]SentMessage{{Binary: true, Payload: []byte{0x24, 0x28, 0x0a}}}, sent[3:]...)...)
+	script := ReproScript(conn.Options{URL: "ws://127.0.0.1:1/ws"}, sent, Redactor{})
+	for _, r := range script {
+		if r < ' ' && r != '\n' || r == 0x7f {
+			t.Fatalf("the block holds control character %q:\n%s", r, script)
+		}
+	}
+	if !strings.Contains(script, "# message 4 of 16 is binary, not piped below; send it with wsdbg's /hex 24 28 0a\n") {
+		t.Errorf("binary message not listed:\n%s", script)
+	}
+
+	shells := []string{"bash"}
+	for _, other := range []string{"dash", "zsh", "sh"} {
+		if _, err := exec.LookPath(other); err == nil {
+			shells = append(shells, other)
+		}
+	}
+	for _, shell := range shells {
+		path, err := exec.LookPath(shell)
+		if err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("CI needs %s on PATH", shell)
+			}
+			t.Skipf("needs %s on PATH", shell)
+		}
+		out := t.TempDir()
+		bin := writeToolStubs(t, out)
+		if ran := entries(t, pasteInto(t, path, script, bin)); len(ran) > 0 {
+			t.Errorf("%s: pasting the block created %v", shell, ran)
+		}
+		for _, tool := range []string{"wsdbg", "websocat", "wscat"} {
+			got, err := os.ReadFile(filepath.Join(out, tool+".stdin"))
+			if err != nil {
+				t.Errorf("%s: %s never ran: %v", shell, tool, err)
+				continue
+			}
+			if string(got) != want.String() {
+				t.Errorf("%s: %s read\n%q\nwant\n%q", shell, tool, got, want.String())
+			}
+		}
+	}
+
+	// The harness catches what it looks for: the same messages pasted as
+	// plain lines, as the block once listed them, do run.
+	bash, _ := exec.LookPath("bash")
+	naive := "# then send, in order:\n" + strings.Join(reproMessages, "\n") + "\n"
+	if ran := entries(t, pasteInto(t, bash, naive, writeToolStubs(t, t.TempDir()))); !slices.Contains(ran, "pwned1") {
+		t.Errorf("raw lines should have run $(touch pwned1); created %v", ran)
+	}
+}
+
+func TestReproScriptWithoutMessages(t *testing.T) {
+	script := ReproScript(conn.Options{URL: "wss://h/ws?token=abc"}, nil, Redactor{})
+	want := "# wsdbg\nwsdbg 'wss://h/ws?token=[redacted:3]'\n# websocat\nwebsocat 'wss://h/ws?token=[redacted:3]'\n# wscat\nwscat -c 'wss://h/ws?token=[redacted:3]'\n"
+	if script != want {
+		t.Errorf("got\n%s\nwant\n%s", script, want)
+	}
+	secret := ReproScript(conn.Options{URL: "wss://h/ws", Subprotocols: []string{"base64url.bearer.authorization.k8s.io.S3CRET"}},
+		[]SentMessage{{Payload: []byte(`{"token":"S3CRET"}`)}}, Redactor{})
+	if strings.Contains(secret, "S3CRET") {
+		t.Errorf("secret in the repro block:\n%s", secret)
 	}
 }

@@ -84,6 +84,7 @@ type harCookie struct {
 type harContent struct {
 	Size     int    `json:"size"`
 	MimeType string `json:"mimeType"`
+	Text     string `json:"text,omitempty"`
 }
 
 type harTimings struct {
@@ -146,6 +147,11 @@ func openHAR(path string) (*Recording, error) {
 
 	notes := conn.NewAnnotator(nil, false)
 	for n, e := range sockets {
+		if refused, ok := harRefusal(e); ok {
+			notes.Annotate(&refused)
+			r.records = append(r.records, FromEvent(refused))
+			continue
+		}
 		open := conn.Event{
 			Type:           conn.EventOpen,
 			Time:           harTime(e.StartedDateTime),
@@ -170,6 +176,25 @@ func openHAR(path string) (*Recording, error) {
 		}
 	}
 	return r, nil
+}
+
+// harRefusal reads an entry whose upgrade the server refused (a status
+// other than 101, no messages) as the failure it was.
+func harRefusal(e harEntry) (conn.Event, bool) {
+	status := e.Response.Status
+	if status < 200 || len(e.Messages) > 0 {
+		return conn.Event{}, false
+	}
+	f := &decode.Failure{Kind: decode.KindHandshake, Cause: decode.CauseHTTPStatus, Status: status,
+		URL: e.Request.URL, Body: decode.Sanitize(e.Response.Content.Text), Header: map[string]string{}}
+	for _, p := range e.Response.Headers {
+		f.Header[http.CanonicalHeaderKey(p.Name)] = p.Value
+	}
+	if loc := e.Response.RedirectURL; status >= 300 && status < 400 && loc != "" {
+		f.Cause, f.Location = decode.CauseRedirect, loc
+	}
+	f.RetryAfter = f.Header["Retry-After"]
+	return conn.Event{Type: conn.EventError, Time: harTime(e.StartedDateTime), Final: true, Failure: f}, true
 }
 
 func harEvent(m harMessage) (conn.Event, error) {
@@ -244,8 +269,10 @@ func lineAt(data []byte, err error) int {
 }
 
 // writeHAR writes one entry per connection (each open record starts one);
-// data messages go into _webSocketMessages. Closes, failures and control
-// frames have no place in Chrome's form and are left out.
+// data messages go into _webSocketMessages. An upgrade the server refused
+// is an entry too, with the status, response headers and body it answered
+// with and no messages. Closes, other failures and control frames have no
+// place in Chrome's form and are left out.
 func writeHAR(w io.Writer, src Source, red Redactor) error {
 	hdr := headerOf(src)
 	creator := harCreator{Name: "wsdbg", Version: hdr.ToolVersion}
@@ -261,6 +288,11 @@ func writeHAR(w io.Writer, src Source, red Redactor) error {
 	eachRecord(src, func(rec Record) {
 		if rec.Type == "open" {
 			startEntry(rec)
+			return
+		}
+		if isRefusedUpgrade(rec) {
+			entries = append(entries, harRefusedEntry(rec, hdr, red))
+			current = nil
 			return
 		}
 		if rec.Type != "message" || (rec.Opcode != "text" && rec.Opcode != "binary") {
@@ -305,6 +337,40 @@ func harEntryFor(open Record, red Redactor) harEntry {
 			Content: harContent{Size: 0, MimeType: "x-unknown"}, HeadersSize: -1, BodySize: 0},
 		Timings: harTimings{Blocked: -1, DNS: -1, Connect: -1, SSL: -1},
 	}
+}
+
+// isRefusedUpgrade reports whether rec is a handshake the server answered
+// with a final HTTP status instead of 101 (a 101 that negotiated wrongly
+// is a failed connection, not a refused request).
+func isRefusedUpgrade(rec Record) bool {
+	return rec.Type == "error" && rec.Kind == decode.KindHandshake && rec.Status >= 200
+}
+
+// harRefusedEntry is the entry of a refused upgrade: the request as the
+// recording knows it and the server's answer.
+func harRefusedEntry(rec Record, hdr Header, red Redactor) harEntry {
+	rec = red.Record(rec)
+	u := hdr.URL
+	response := http.Header{}
+	var body string
+	if d := rec.Detail; d != nil {
+		if d.URL != "" {
+			u = d.URL
+		}
+		for name, v := range d.Header {
+			response.Add(name, v)
+		}
+		body = d.Body
+	}
+	e := harEntryFor(Record{Type: "open", Time: rec.Time, URL: u, Status: rec.Status,
+		RequestHeaders: hdr.RequestHeaders, Headers: response}, red)
+	e.Response.RedirectURL = rec.Location
+	e.Response.BodySize = len(body)
+	e.Response.Content = harContent{Size: len(body), MimeType: response.Get("Content-Type"), Text: body}
+	if e.Response.Content.MimeType == "" {
+		e.Response.Content.MimeType = "x-unknown"
+	}
+	return e
 }
 
 // headerPairs lists h's fields sorted by name, one pair per value.

@@ -107,8 +107,19 @@ func TestExportHARIsValidAndReimports(t *testing.T) {
 	if doc.Log.Version != "1.2" || doc.Log.Creator["name"] != "wsdbg" || doc.Log.Creator["version"] != "test" {
 		t.Errorf("log = %+v", doc.Log)
 	}
-	if len(doc.Log.Entries) != 1 {
-		t.Fatalf("%d entries, want 1 (the recording has one open)", len(doc.Log.Entries))
+	if len(doc.Log.Entries) != 2 {
+		t.Fatalf("%d entries, want 2 (the recording has one open and one refused upgrade)", len(doc.Log.Entries))
+	}
+	refused := doc.Log.Entries[1]
+	if refused.Response["status"] != 401.0 || refused.Request["url"] != "wss://api.example.com/ws?room=1" ||
+		len(refused.Messages) != 0 || refused.ResourceType != "websocket" {
+		t.Errorf("refused upgrade entry: %+v", refused)
+	}
+	if hs, _ := refused.Response["headers"].([]any); len(hs) != 1 || hs[0].(map[string]any)["value"] != "Bearer" {
+		t.Errorf("refused upgrade response headers: %v", refused.Response["headers"])
+	}
+	if c, _ := refused.Response["content"].(map[string]any); c["text"] != "token expired" || c["size"] != 13.0 {
+		t.Errorf("refused upgrade body: %v", refused.Response["content"])
 	}
 	e := doc.Log.Entries[0]
 	if _, err := time.Parse(time.RFC3339Nano, e.StartedDateTime); err != nil || e.Time == nil || e.Cache == nil {
@@ -143,8 +154,12 @@ func TestExportHARIsValidAndReimports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(back.Problems()) != 0 || back.Len() != 6 {
+	if len(back.Problems()) != 0 || back.Len() != 7 {
 		t.Fatalf("re-import: %d events, problems %v", back.Len(), back.Problems())
+	}
+	if ev, err := back.Event(6); err != nil || ev.Type != conn.EventError || ev.Failure.Status != 401 ||
+		ev.Failure.Body != "token expired" || ev.Failure.Header["Www-Authenticate"] != "Bearer" {
+		t.Errorf("re-imported refused upgrade: %+v %v", ev, err)
 	}
 	var want []conn.Event
 	for _, ev := range events {

@@ -89,9 +89,7 @@ func Create(path string, hdr Header, opts RecordOptions) (*Recorder, error) {
 	if hdr.Start.IsZero() {
 		hdr.Start = time.Now()
 	}
-	hdr.URL = opts.Redactor.URL(hdr.URL)
-	hdr.RequestHeaders = opts.Redactor.Header(hdr.RequestHeaders)
-	hdr.ResponseHeaders = opts.Redactor.Header(hdr.ResponseHeaders)
+	hdr = opts.Redactor.RecordingHeader(hdr)
 	line, err := json.Marshal(hdr)
 	if err == nil {
 		_, err = f.Write(append(line, '\n'))

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
 )
 
@@ -143,4 +144,86 @@ func FuzzRedactURL(f *testing.F) {
 		red.Text(s)
 		red.Payload(s)
 	})
+}
+
+func TestRedactHeaderNamesLikeCredentials(t *testing.T) {
+	var red Redactor
+	h := http.Header{
+		"X-Custom-Token":                   {"ct-1"},
+		"X-Session-Id":                     {"s-2"},
+		"X-Csrf-Token":                     {"c-3"},
+		"Access-Control-Allow-Credentials": {"true"},
+		"Www-Authenticate":                 {`Bearer realm="api"`},
+		"X-Request-Id":                     {"r-4"},
+	}
+	out := red.Header(h)
+	for name, want := range map[string]string{
+		"X-Custom-Token": "[redacted:4]", "X-Session-Id": "[redacted:3]", "X-Csrf-Token": "[redacted:3]",
+		"Access-Control-Allow-Credentials": "true", "Www-Authenticate": `Bearer realm="api"`, "X-Request-Id": "r-4",
+	} {
+		if got := out.Get(name); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestRedactSubprotocols(t *testing.T) {
+	var red Redactor
+	const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
+	cases := []struct{ in, want string }{
+		{"base64url.bearer.authorization.k8s.io.ZXlKaGJHY2lPaUpTVXpJMU5pSXNJbXRwWkNJNklpSjk", "base64url.bearer.authorization.k8s.io.[redacted:43]"},
+		{"base64url.bearer.authorization.k8s.io.abc123", "base64url.bearer.authorization.k8s.io.[redacted:6]"},
+		{"bearer.sEcReT-Token_1", "bearer.[redacted:14]"},
+		{jwt, "[redacted:41]"},
+		{"graphql-transport-ws", "graphql-transport-ws"},
+		{"v12.stomp", "v12.stomp"},
+		{"channel.k8s.io", "channel.k8s.io"},
+	}
+	for _, c := range cases {
+		got := red.Subprotocol(c.in)
+		if got != c.want {
+			t.Errorf("Subprotocol(%q) = %q, want %q", c.in, got, c.want)
+		}
+		if again := red.Subprotocol(got); again != got {
+			t.Errorf("redacting %q twice gives %q", got, again)
+		}
+	}
+	list := red.Subprotocols([]string{"graphql-ws", "access_token", "opaque-token-value", "channel.k8s.io"})
+	if strings.Join(list, ",") != "graphql-ws,access_token,[redacted:18],channel.k8s.io" {
+		t.Errorf("Subprotocols = %q", list)
+	}
+	h := red.Header(http.Header{"Sec-Websocket-Protocol": {"channel.k8s.io, base64url.bearer.authorization.k8s.io.dG9rZW4"}})
+	if got := h.Get("Sec-Websocket-Protocol"); got != "channel.k8s.io, base64url.bearer.authorization.k8s.io.[redacted:7]" {
+		t.Errorf("Sec-WebSocket-Protocol = %q", got)
+	}
+	text := `The server chose "x"; the client offered "base64url.bearer.authorization.k8s.io.dG9rZW4". Token ` + jwt + "."
+	want := `The server chose "x"; the client offered "base64url.bearer.authorization.k8s.io.[redacted:7]". Token [redacted:41].`
+	if got := red.Text(text); got != want {
+		t.Errorf("Text\n = %s\nwant %s", got, want)
+	}
+	if got := red.Text("lookup auth.example.com: no such host"); got != "lookup auth.example.com: no such host" {
+		t.Errorf("host names must stay: %q", got)
+	}
+	if got := (Redactor{Disabled: true}).Subprotocol(cases[0].in); got != cases[0].in {
+		t.Errorf("disabled redactor changed %q", got)
+	}
+}
+
+func TestRedactRecordSubprotocolsEverywhere(t *testing.T) {
+	const token = "base64url.bearer.authorization.k8s.io.S3CRETTOKEN"
+	var red Redactor
+	open := red.Record(Record{Type: "open", Subprotocol: token,
+		RequestHeaders: http.Header{"Sec-Websocket-Protocol": {token}, "X-Custom-Token": {"S3CRETHEADER"}},
+		Headers:        http.Header{"Sec-Websocket-Protocol": {token}}})
+	fail := red.Record(annotated(nil, conn.Event{Type: conn.EventError, Failure: &decode.Failure{
+		Kind: decode.KindHandshake, Cause: decode.CauseUnofferedSubproto, Offered: []string{"chat", token}, Chosen: token}}))
+	for _, rec := range []Record{open, fail} {
+		if line := string(rec.AppendJSON(nil)); strings.Contains(line, "S3CRET") {
+			t.Errorf("secret survived: %s", line)
+		}
+	}
+	hdr := red.RecordingHeader(Header{Subprotocol: token, RequestHeaders: http.Header{"X-Custom-Token": {"S3CRET"}}})
+	if strings.Contains(hdr.Subprotocol+hdr.RequestHeaders.Get("X-Custom-Token"), "S3CRET") {
+		t.Errorf("recording header: %+v", hdr)
+	}
 }

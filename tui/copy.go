@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -123,8 +124,13 @@ func (m *Model) onSaved(msg savedMsg) tea.Cmd {
 }
 
 func clipboardName(m history.CopyMethod) string {
-	if m == history.CopyOSC52 {
+	switch m {
+	case history.CopyOSC52:
 		return "clipboard via OSC 52"
+	case history.CopyTmux:
+		return "tmux buffer and clipboard"
+	case history.CopyTmuxBuffer:
+		return "tmux buffer (tmux's set-clipboard is off)"
 	}
 	return string(m)
 }
@@ -208,29 +214,14 @@ func (m *Model) copyRepro() tea.Cmd {
 	if o.URL == "" {
 		return m.setNotice("no URL to reproduce", true)
 	}
-	wsdbg, websocat, wscat := history.ReproCommands(o, m.opts.Redact)
-	var b strings.Builder
-	fmt.Fprintf(&b, "# wsdbg\n%s\n# websocat\n%s\n# wscat\n%s\n", wsdbg, websocat, wscat)
-
-	var sent []string
+	var sent []history.SentMessage
 	for i := m.store.len() - 1; i >= 0 && len(sent) < reproSent; i-- {
 		r := m.store.row(i)
 		if r.typ != conn.EventMessage || r.dir != conn.Out || r.op.IsControl() {
 			continue
 		}
-		p := m.store.payload(i)
-		if r.op == conn.OpBinary {
-			sent = append(sent, "/hex "+strings.ReplaceAll(hexLines(p), "\n", " "))
-		} else {
-			sent = append(sent, m.opts.Redact.Payload(string(p)))
-		}
+		sent = append(sent, history.SentMessage{Binary: r.op == conn.OpBinary, Payload: m.store.payload(i)})
 	}
-	if len(sent) > 0 {
-		b.WriteString("\n# then send, in order (binary as wsdbg's /hex):\n")
-		for k := len(sent) - 1; k >= 0; k-- {
-			b.WriteString(sent[k])
-			b.WriteByte('\n')
-		}
-	}
-	return m.copyText("repro commands", b.String())
+	slices.Reverse(sent)
+	return m.copyText("repro commands", history.ReproScript(o, sent, m.opts.Redact))
 }

@@ -1445,10 +1445,17 @@ func resend(rec *history.Recording, opts conn.Options, uf *uiFlags, dialects *de
 	opts.Dialects = dialects
 	rec.Wait()
 	var recorded history.Records
+	masked := 0
 	for i := 0; i < rec.Len(); i++ {
 		if r, err := rec.Record(i); err == nil {
 			recorded = append(recorded, r)
+			if r.Type == "message" && r.Dir == "out" && strings.Contains(r.Text, "[redacted:") {
+				masked++
+			}
 		}
+	}
+	if masked > 0 {
+		fmt.Fprintf(stderr, "wsdbg: %d recorded messages had credentials redacted and are sent as recorded; record with --no-redact to replay them as they were\n", masked)
 	}
 	if !headless {
 		return resendInDebugger(recorded, opts, uf, dialects, speed, noGaps, stderr)

@@ -144,7 +144,7 @@ func (r *Recorder) AppendRecord(rec Record) error {
 func (r *Recorder) AppendEncoded(rec Record, line []byte) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !r.redactor.Disabled && redactionMayChange(rec.Type) {
+	if !r.redactor.Disabled && redactionMayChange(rec) {
 		return r.appendLocked(rec)
 	}
 	if r.err != nil {
@@ -158,12 +158,15 @@ func (r *Recorder) AppendEncoded(rec Record, line []byte) error {
 	return nil
 }
 
-// redactionMayChange reports whether Redactor.Record can alter a record of
-// this type.
-func redactionMayChange(typ string) bool {
-	switch typ {
+// redactionMayChange reports whether Redactor.Record can alter rec: a
+// handshake, a failure, or a text message with a key named like a
+// credential.
+func redactionMayChange(rec Record) bool {
+	switch rec.Type {
 	case "open", "error", "warning":
 		return true
+	case "message":
+		return rec.Text != "" && mayHoldSecretKey(rec.Text)
 	}
 	return false
 }

@@ -179,14 +179,17 @@ func indexURL(s string) int {
 	return best
 }
 
-// Record returns a redacted copy of rec. Only the record types
-// redactionMayChange names carry anything secret; others are returned as
-// they are.
+// Record returns a redacted copy of rec: the handshake's URL, headers and
+// subprotocol, failure texts, and in message payloads the values of JSON
+// keys named like credentials. Records redactionMayChange rules out are
+// returned as they are.
 func (r Redactor) Record(rec Record) Record {
-	if r.Disabled || !redactionMayChange(rec.Type) {
+	if r.Disabled || !redactionMayChange(rec) {
 		return rec
 	}
 	switch rec.Type {
+	case "message":
+		rec.Text = r.Payload(rec.Text)
 	case "open":
 		rec.URL = r.URL(rec.URL)
 		rec.Subprotocol = r.Subprotocol(rec.Subprotocol)
@@ -462,6 +465,49 @@ func (r Redactor) Payload(s string) string {
 	}
 	b.WriteString(s[copied:])
 	return b.String()
+}
+
+// mayHoldSecretKey is the cheap test before Payload parses a message: it
+// reports whether some "key": in s is named like a credential. Ordinary
+// traffic passes it without allocating.
+func mayHoldSecretKey(s string) bool {
+	var lower [32]byte
+	for i := 0; i < len(s); {
+		colon := strings.IndexByte(s[i:], ':')
+		if colon < 0 {
+			return false
+		}
+		end := i + colon
+		i = end + 1
+		for end > 0 && (s[end-1] == ' ' || s[end-1] == '\t') {
+			end--
+		}
+		if end == 0 || s[end-1] != '"' {
+			continue
+		}
+		start := strings.LastIndexByte(s[:end-1], '"')
+		if start < 0 {
+			continue
+		}
+		key := s[start+1 : end-1]
+		if len(key) > len(lower) {
+			if isSecretKey(key) {
+				return true
+			}
+			continue
+		}
+		for k := 0; k < len(key); k++ {
+			c := key[k]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			lower[k] = c
+		}
+		if isSecretKey(string(lower[:len(key)])) {
+			return true
+		}
+	}
+	return false
 }
 
 func isSecretKey(name string) bool {

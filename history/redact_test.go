@@ -116,9 +116,17 @@ func TestRedactRecord(t *testing.T) {
 	if open.RequestHeaders.Get("Authorization") != "Bearer t3" || fail.Detail.URL != "wss://u:t9@h/" {
 		t.Error("Record changed its argument")
 	}
-	msg := Record{Type: "message", Text: `{"token":"keep in recordings"}`}
-	if got := red.Record(msg); got.Text != msg.Text {
-		t.Error("payloads stay intact in records (replay needs them)")
+	msg := Record{Type: "message", Text: `{"op":"auth", "Token" : "s3cret-value", "nested":{"api_key":"k3y-value"},"keys":["a"]}`}
+	got := red.Record(msg).Text
+	if strings.Contains(got, "s3cret-value") || strings.Contains(got, "k3y-value") || !strings.Contains(got, `"op":"auth"`) {
+		t.Errorf("credential keys in a payload: %s", got)
+	}
+	if kept := (Redactor{Disabled: true}).Record(msg).Text; kept != msg.Text {
+		t.Errorf("--no-redact changed a payload: %s", kept)
+	}
+	plain := Record{Type: "message", Text: `{"type":"tick","price":"1.5","keyboard":"x"}`}
+	if redactionMayChange(plain) {
+		t.Errorf("an ordinary message is taken for one with a credential: %s", plain.Text)
 	}
 }
 

@@ -595,21 +595,17 @@ func readAtMost(r io.Reader, limit int64) (data []byte, tooBig bool, err error) 
 }
 
 // messageTooBig fails the connection with 1009 for a message that passed
-// MaxMessage while it was read. It was compressed when its first frame
-// has RSV1.
+// MaxMessage while it was read.
 func (s *session) messageTooBig() {
-	frames := s.tap.drain(In)
+	limit := strconv.FormatInt(s.c.opts.MaxMessage, 10)
 	f := decode.Failure{Kind: decode.KindLimit, Cause: decode.CauseMessageTooBig, Code: websocket.CloseMessageTooBig,
-		Limit: s.c.opts.MaxMessage, URL: s.c.opts.URL,
-		Message: "the message passed the " + strconv.FormatInt(s.c.opts.MaxMessage, 10) + "-byte limit"}
-	for _, fr := range frames {
-		if !fr.Opcode.IsControl() {
-			if fr.RSV&0x4 != 0 {
-				f.Cause = decode.CauseInflateTooBig
-				f.Message = "the compressed message inflated past the " + strconv.FormatInt(s.c.opts.MaxMessage, 10) + "-byte limit"
-			}
-			break
-		}
+		Limit: s.c.opts.MaxMessage, URL: s.c.opts.URL, Message: "the message passed the " + limit + "-byte limit"}
+	if s.tap.readingCompressed() {
+		f.Cause, f.Message = decode.CauseInflateTooBig, "the compressed message inflated past the "+limit+"-byte limit"
+	}
+	frames := s.tap.drain(In)
+	if fr, ok := s.tap.partialFrame(); ok {
+		frames = append(frames, fr)
 	}
 	s.failRead(f, frames)
 }

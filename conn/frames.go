@@ -65,6 +65,7 @@ type frameParser struct {
 	maskPos int
 
 	fragmented bool // inside a fragmented data message
+	compressed bool // the latest data message started with RSV1
 	closeSeen  bool
 	deflate    bool // permessage-deflate was negotiated; RSV1 is allowed
 	headTooBig bool // the head passed maxHandshakeHead without ending
@@ -167,7 +168,9 @@ func (p *frameParser) feedHead(b []byte) []byte {
 		return nil
 	}
 	end := start + i + 4
-	rest := p.head[end:]
+	// The rest is taken from b, not from the copy in p.head: Feed may
+	// rewrite frame bytes in place (see standInClosePayload).
+	rest := b[len(b)-(len(p.head)-end):]
 	head := p.head[:end]
 	p.head = nil
 	if p.dir == In && !isSwitchingProtocols(head) {
@@ -178,7 +181,6 @@ func (p *frameParser) feedHead(b []byte) []byte {
 		p.deflate = negotiatedDeflate(head)
 	}
 	p.state = stateHeader
-	// rest aliases the old buffer, which is no longer used.
 	return rest
 }
 
@@ -342,7 +344,10 @@ func (p *frameParser) checkHeader() {
 
 func (p *frameParser) trackFragments() {
 	switch p.cur.Opcode {
-	case OpText, OpBinary, OpContinuation:
+	case OpText, OpBinary:
+		p.compressed = p.cur.RSV&0x4 != 0
+		p.fragmented = !p.cur.FIN
+	case OpContinuation:
 		p.fragmented = !p.cur.FIN
 	}
 }

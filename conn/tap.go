@@ -149,6 +149,27 @@ func (t *tap) drain(d Direction) []Frame {
 	return fs
 }
 
+// readingCompressed reports whether the oldest data message from the server
+// not claimed yet is compressed: its first frame has RSV1. That frame is
+// either in the queue or, still arriving, the parser's latest.
+func (t *tap) readingCompressed() bool {
+	t.inMu.Lock()
+	defer t.inMu.Unlock()
+	for _, f := range t.inQ.pending() {
+		if f.Opcode == OpText || f.Opcode == OpBinary {
+			return f.RSV&0x4 != 0
+		}
+	}
+	return t.in.compressed
+}
+
+// partialFrame returns the server's frame whose payload is still arriving.
+func (t *tap) partialFrame() (Frame, bool) {
+	t.inMu.Lock()
+	defer t.inMu.Unlock()
+	return t.in.cur, t.in.state == statePayload
+}
+
 // fatalViolation returns the first violation in the server's bytes that
 // ends the connection, if any, and whether its frame is complete (and so
 // among the frames drain returns).

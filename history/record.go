@@ -169,8 +169,8 @@ func FromEvent(ev conn.Event, ctx Context) Record {
 		} else {
 			r.Base64 = base64.StdEncoding.EncodeToString(ev.Payload)
 		}
-		if len(ev.Frames) > 1 {
-			r.Frames = len(ev.Frames)
+		if n := max(ev.FrameCount, len(ev.Frames)); n > 1 {
+			r.Frames = n
 		}
 		if len(ev.Frames) > 0 {
 			r.FrameInfo = make([]FrameInfo, len(ev.Frames))

@@ -611,12 +611,14 @@ func (s *session) messageTooBig() {
 }
 
 // failRead ends the connection for a failure found while reading: it sends
-// a close frame with the failure's code, unless one went out already, and
-// reports the failure with the frames it concerns and the close sent.
+// a close frame with the failure's code and message, unless one went out
+// already, and reports the failure with the frames it concerns and the
+// close sent.
 func (s *session) failRead(f decode.Failure, frames []Frame) {
 	s.failed.Store(true)
 	if !s.localClose.Swap(true) {
-		payload := websocket.FormatCloseMessage(f.Code, "")
+		// The messages are ASCII, so cutting them keeps them UTF-8.
+		payload := websocket.FormatCloseMessage(f.Code, f.Message[:min(len(f.Message), maxControlPayload-2)])
 		if s.ws.WriteControl(websocket.CloseMessage, payload, time.Now().Add(writeWait)) == nil {
 			s.lastOut.Store(time.Now().UnixNano())
 			if cf, ok := s.tap.takeControl(Out, OpClose); ok {

@@ -1,6 +1,8 @@
 package conn
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -8,8 +10,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/textproto"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -49,6 +53,16 @@ func classifyDialError(err error, resp *http.Response, a *attempt, u string) dec
 		// The error gorilla returns is whatever the cut made of the head.
 		f.Kind, f.Cause, f.Limit = decode.KindHandshake, decode.CauseResponseTooBig, maxHandshakeHead
 		f.Message = errResponseTooBig.Error()
+		return f
+	case a.stage == stageUpgrade && a.pastDeadline() && a.tap != nil && a.tap.partialHead() > 0:
+		// Go's parser reads a line cut off by the deadline as a whole
+		// one, so the error may be anything from a malformed status code
+		// to a header without a colon: the clock says what happened.
+		n := a.tap.partialHead()
+		f.Kind, f.Cause, f.Code = decode.KindTimeout, decode.CauseSlowUpgrade, 1006
+		f.Length, f.TimeoutSeconds = int64(n), a.opts.ConnectTimeout.Seconds()
+		f.Message = "the server's upgrade response did not complete within " + a.opts.ConnectTimeout.String() +
+			"; " + strconv.Itoa(n) + " bytes had arrived: " + decode.Sanitize(err.Error())
 		return f
 	case isDial && de.stage == stageProxy:
 		f.Kind, f.Cause = decode.KindProxy, decode.CauseProxyUnreachable
@@ -92,6 +106,10 @@ func classifyDialError(err error, resp *http.Response, a *attempt, u string) dec
 		f.Message = "the server closed the connection instead of answering the upgrade: " + err.Error()
 	case a.stage == stageUpgrade && strings.Contains(err.Error(), "malformed HTTP"):
 		f.Kind, f.Cause = decode.KindHandshake, decode.CauseBadResponse
+	case a.stage == stageUpgrade && isMalformedHeader(err):
+		line, _ := malformedHeaderLine(err)
+		f.Kind, f.Cause, f.Raw = decode.KindHandshake, decode.CauseMalformedHeader, decode.Sanitize(line)
+		f.Message = decode.Sanitize(err.Error())
 	default:
 		classifyTransport(&f, err)
 	}
@@ -255,4 +273,67 @@ func checkNegotiation(resp *http.Response, o Options) (decode.Failure, bool) {
 		}
 	}
 	return decode.Failure{}, false
+}
+
+// maxRawPreview is how much of the bytes a server sent out of place a
+// failure quotes.
+const maxRawPreview = 1024
+
+// classifyHTTPAfterUpgrade describes the HTTP response raw that a server
+// wrote after its 101: the bytes, escaped, and its status and body where
+// they can be read.
+func classifyHTTPAfterUpgrade(f *decode.Failure, raw []byte) {
+	f.Kind, f.Cause, f.Code = decode.KindHandshake, decode.CauseHTTPAfterUpgrade, 1002
+	f.Raw = decode.Sanitize(string(raw[:min(len(raw), maxRawPreview)]))
+	f.Message = errHTTPAfterUpgrade.Error() + ": " + f.Raw
+	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(raw)), nil)
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	f.Status = resp.StatusCode
+	// A body cut short still says something: keep what arrived.
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxBodyPreview))
+	f.Body = decode.Sanitize(string(b))
+}
+
+// httpResponseComplete reports whether b holds a whole HTTP response: the
+// head, and the body Content-Length or chunked encoding calls for. A body
+// that runs to the end of the connection is never complete.
+func httpResponseComplete(b []byte) bool {
+	if !bytes.Contains(b, []byte("\r\n\r\n")) && !bytes.Contains(b, []byte("\n\n")) {
+		return false
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(b)), nil)
+	if err != nil {
+		return true // a broken head: more bytes will not mend it
+	}
+	defer resp.Body.Close()
+	if resp.ContentLength < 0 && len(resp.TransferEncoding) == 0 {
+		return false
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err == nil
+}
+
+func isMalformedHeader(err error) bool {
+	_, ok := malformedHeaderLine(err)
+	return ok
+}
+
+// malformedHeaderLine returns the response header line Go's HTTP parser
+// rejected, from its error, and whether err is such a rejection.
+func malformedHeaderLine(err error) (string, bool) {
+	var pe textproto.ProtocolError
+	if !errors.As(err, &pe) || !strings.HasPrefix(string(pe), "malformed MIME header") {
+		return "", false
+	}
+	// The parser quotes the line with %q after a colon.
+	msg := string(pe)
+	if i := strings.Index(msg, `: "`); i >= 0 {
+		if line, err := strconv.Unquote(msg[i+2:]); err == nil {
+			return line, true
+		}
+	}
+	return msg, true
 }

@@ -1,17 +1,20 @@
 package conn
 
 import (
+	"compress/flate"
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -515,19 +518,12 @@ func (s *session) idle() time.Duration {
 	return time.Since(last)
 }
 
-func (s *session) readLoop(violations <-chan protocolViolation) {
+func (s *session) readLoop(warnings <-chan protocolViolation) {
 	defer close(s.readerDone)
-	var fatal *protocolViolation
-	flushViolations := func() {
+	flushWarnings := func() {
 		for {
 			select {
-			case v := <-violations:
-				if gorillaRejects(v.Failure.Cause) {
-					if fatal == nil {
-						fatal = &v
-					}
-					continue
-				}
+			case v := <-warnings:
 				f := v.Failure
 				s.c.emit(Event{Type: EventWarning, Dir: In, Opcode: v.Frame.Opcode, Frames: []Frame{v.Frame}, Failure: &f})
 			default:
@@ -536,13 +532,18 @@ func (s *session) readLoop(violations <-chan protocolViolation) {
 		}
 	}
 	for {
-		op, data, err := s.ws.ReadMessage()
-		flushViolations()
-		if err != nil {
-			s.readFailed(err, fatal)
+		op, data, tooBig, err := s.nextMessage()
+		flushWarnings()
+		if tooBig {
+			s.messageTooBig()
 			return
 		}
-		ev := Event{Type: EventMessage, Dir: In, Opcode: Opcode(op), Payload: data, Frames: s.tap.takeMessage(In)}
+		if err != nil {
+			s.readFailed(err)
+			return
+		}
+		frames, count := s.tap.takeMessage(In)
+		ev := Event{Type: EventMessage, Dir: In, Opcode: Opcode(op), Payload: data, Frames: frames, FrameCount: count}
 		if n := len(ev.Frames); n > 0 {
 			s.awaitWriter(ev.Frames[n-1].Time)
 		}
@@ -554,6 +555,84 @@ func (s *session) readLoop(violations <-chan protocolViolation) {
 			}})
 		}
 	}
+}
+
+// nextMessage reads the next data message, reporting tooBig rather than
+// reading past MaxMessage bytes of it. gorilla's own read limit counts the
+// bytes on the wire, which for a compressed message can be a thousandth of
+// what they inflate to, so the limit is applied to what the reader yields:
+// the decompressed bytes of every fragment together.
+func (s *session) nextMessage() (op int, data []byte, tooBig bool, err error) {
+	op, r, err := s.ws.NextReader()
+	if err != nil {
+		return op, nil, false, err
+	}
+	data, tooBig, err = readAtMost(r, s.c.opts.MaxMessage)
+	return op, data, tooBig, err
+}
+
+// readAtMost reads r to its end, or stops once it has read more than limit
+// bytes and reports tooBig. Its buffer doubles as it fills but never grows
+// past limit+1, so reading costs at most about twice the message, or twice
+// the limit, in allocations.
+func readAtMost(r io.Reader, limit int64) (data []byte, tooBig bool, err error) {
+	b := make([]byte, 0, min(512, limit+1))
+	for {
+		if len(b) == cap(b) {
+			if int64(len(b)) > limit {
+				return b, true, nil
+			}
+			grown := make([]byte, len(b), min(2*int64(cap(b)), limit+1))
+			copy(grown, b)
+			b = grown
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, false, nil
+		}
+		if err != nil {
+			return b, false, err
+		}
+	}
+}
+
+// messageTooBig fails the connection with 1009 for a message that passed
+// MaxMessage while it was read.
+func (s *session) messageTooBig() {
+	limit := strconv.FormatInt(s.c.opts.MaxMessage, 10)
+	f := decode.Failure{Kind: decode.KindLimit, Cause: decode.CauseMessageTooBig, Code: websocket.CloseMessageTooBig,
+		Limit: s.c.opts.MaxMessage, URL: s.c.opts.URL, Message: "the message passed the " + limit + "-byte limit"}
+	if s.tap.readingCompressed() {
+		f.Cause, f.Message = decode.CauseInflateTooBig, "the compressed message inflated past the "+limit+"-byte limit"
+	}
+	frames := s.tap.drain(In)
+	if fr, ok := s.tap.partialFrame(); ok {
+		frames = append(frames, fr)
+	}
+	s.failRead(f, frames)
+}
+
+// failRead ends the connection for a failure found while reading: it sends
+// a close frame with the failure's code and message, unless one went out
+// already, and reports the failure with the frames it concerns and the
+// close sent.
+func (s *session) failRead(f decode.Failure, frames []Frame) {
+	s.failed.Store(true)
+	if !s.localClose.Swap(true) {
+		// The messages are ASCII, so cutting them keeps them UTF-8.
+		payload := websocket.FormatCloseMessage(f.Code, f.Message[:min(len(f.Message), maxControlPayload-2)])
+		if s.ws.WriteControl(websocket.CloseMessage, payload, time.Now().Add(writeWait)) == nil {
+			s.lastOut.Store(time.Now().UnixNano())
+			if cf, ok := s.tap.takeControl(Out, OpClose); ok {
+				frames = append(frames, cf)
+			}
+		}
+	}
+	idle := s.idle()
+	f.IdleSeconds, f.PingsOn = idle.Seconds(), s.c.opts.PingInterval > 0
+	s.c.emit(Event{Type: EventError, Dir: In, Failure: &f, Frames: frames, Code: f.Code, Idle: idle, PingsOn: f.PingsOn,
+		Final: s.ending(true)})
 }
 
 // awaitWriter keeps the log in wire order: a reply can arrive before the
@@ -575,17 +654,13 @@ func (s *session) awaitWriter(arrived time.Time) {
 	s.writeAwaited = started
 }
 
-// gorillaRejects reports whether gorilla itself fails the connection on a
-// violation; those end as an error, the others are warnings.
-func gorillaRejects(cause string) bool {
-	switch cause {
-	case decode.CauseNonMinimalLength, decode.CauseOneByteClose, decode.CauseDataAfterClose:
-		return false
-	}
-	return true
-}
+// httpAfterUpgradeWait is how long a failed reader waits for the rest of an
+// HTTP response the server wrote after its 101.
+const httpAfterUpgradeWait = 250 * time.Millisecond
 
-func (s *session) readFailed(err error, fatal *protocolViolation) {
+// readFailed reports why reading failed. The tap's view of the bytes
+// decides: gorilla's error only tells what gorilla stumbled on.
+func (s *session) readFailed(err error) {
 	select {
 	case <-s.ended:
 		return // we are tearing down; the error is our own doing
@@ -593,38 +668,22 @@ func (s *session) readFailed(err error, fatal *protocolViolation) {
 	}
 	var ce *websocket.CloseError
 	if errors.As(err, &ce) && s.remoteClose.Load() {
-		return // a clean close, already reported by onClose
+		return // a close, already reported by onClose
 	}
 	idle := s.idle()
 	f := decode.Failure{Message: err.Error(), URL: s.c.opts.URL, IdleSeconds: idle.Seconds(), PingsOn: s.c.opts.PingInterval > 0}
 	var frames []Frame
-	switch {
-	case fatal != nil:
+	if raw, ok := s.tap.httpAfterUpgrade(httpAfterUpgradeWait); ok {
+		classifyHTTPAfterUpgrade(&f, raw)
+	} else if fatal, queued := s.tap.fatalViolation(); fatal != nil && !errors.Is(err, websocket.ErrReadLimit) {
 		vf := fatal.Failure
-		vf.URL, vf.Message = f.URL, vf.Message+" ("+err.Error()+")"
+		vf.URL, vf.IdleSeconds, vf.PingsOn = f.URL, f.IdleSeconds, f.PingsOn
 		f = vf
-		frames = []Frame{fatal.Frame}
-	case errors.Is(err, websocket.ErrReadLimit):
-		f.Kind, f.Cause, f.Code, f.Limit = decode.KindLimit, decode.CauseMessageTooBig, 1009, s.c.opts.MaxMessage
-	case strings.Contains(err.Error(), "flate"):
-		f.Kind, f.Cause, f.Code = decode.KindProtocol, decode.CauseBadDeflate, 1007
-	case isTimeout(err):
-		f.Kind, f.Cause, f.Code = decode.KindTimeout, decode.CauseIdleTimeout, 1006
-		if s.c.opts.PingInterval > 0 {
-			f.Cause = decode.CausePongTimeout
+		if !queued {
+			frames = []Frame{fatal.Frame}
 		}
-	case !errors.As(err, &ce) && causeFromGorilla(err.Error()) != "":
-		f.Kind, f.Code = decode.KindProtocol, 1002
-		f.Cause = causeFromGorilla(err.Error())
-		if f.Cause == decode.CauseInvalidUTF8Reason {
-			f.Code = 1007
-		}
-	case s.localClose.Load():
-		classifyTransport(&f, unwrapClose(err))
-		f.Message = "the server did not answer the close frame within " + closeWait.String() + ": " + err.Error()
-	default:
-		classifyTransport(&f, unwrapClose(err))
-		f.Message = err.Error()
+	} else {
+		classifyReadError(&f, err, s.localClose.Load(), s.c.opts)
 	}
 	s.failed.Store(true)
 	frames = append(frames, s.tap.drain(In)...)
@@ -632,25 +691,46 @@ func (s *session) readFailed(err error, fatal *protocolViolation) {
 		Final: s.ending(true)})
 }
 
-// causeFromGorilla names a violation from gorilla's message, for the rare
-// case where the tap did not see it first; "" when the message names none.
-func causeFromGorilla(msg string) string {
-	for _, m := range []struct{ text, cause string }{
-		{"RSV", decode.CauseRSVWithoutExtension},
-		{"bad opcode", decode.CauseReservedOpcode},
-		{"len > 125", decode.CauseOversizedControl},
-		{"FIN not set on control", decode.CauseFragmentedControl},
-		{"data before FIN", decode.CauseDataInsideFragmented},
-		{"continuation after FIN", decode.CauseUnexpectedContinue},
-		{"bad MASK", decode.CauseMaskedServerFrame},
-		{"bad close code", decode.CauseInvalidCloseCode},
-		{"invalid utf8", decode.CauseInvalidUTF8Reason},
-	} {
-		if strings.HasPrefix(msg, "websocket: ") && strings.Contains(msg, m.text) {
-			return m.cause
+// classifyReadError names a read error the tap saw no cause for in the
+// bytes; closeSent tells whether the client was waiting for the answer to
+// its close frame.
+func classifyReadError(f *decode.Failure, err error, closeSent bool, o Options) {
+	var (
+		corrupt  flate.CorruptInputError
+		internal flate.InternalError
+	)
+	switch {
+	case errors.Is(err, websocket.ErrReadLimit):
+		f.Kind, f.Cause, f.Code, f.Limit = decode.KindLimit, decode.CauseMessageTooBig, 1009, o.MaxMessage
+	case errors.As(err, &corrupt), errors.As(err, &internal):
+		f.Kind, f.Cause, f.Code = decode.KindProtocol, decode.CauseBadDeflate, 1007
+	case isTimeout(err):
+		f.Kind, f.Cause, f.Code = decode.KindTimeout, decode.CauseIdleTimeout, 1006
+		if o.PingInterval > 0 {
+			f.Cause = decode.CausePongTimeout
 		}
+	case closeSent:
+		classifyTransport(f, unwrapClose(err))
+		f.Message = "the server did not answer the close frame within " + closeWait.String() + ": " + err.Error()
+	case !isTransportError(err):
+		// gorilla refused something the tap found legal: say no more
+		// than that.
+		f.Kind, f.Code = decode.KindProtocol, 1002
+	default:
+		classifyTransport(f, unwrapClose(err))
 	}
-	return ""
+}
+
+// isTransportError reports whether err came from the connection rather than
+// from gorilla's judgement of the bytes.
+func isTransportError(err error) bool {
+	var (
+		ce *websocket.CloseError
+		ne net.Error
+		en syscall.Errno
+	)
+	return errors.As(err, &ce) || errors.As(err, &ne) || errors.As(err, &en) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || isTLSError(err)
 }
 
 // unwrapClose maps gorilla's synthetic 1006 CloseError (for an EOF) back to
@@ -665,19 +745,23 @@ func unwrapClose(err error) error {
 
 func (s *session) onPing(payload string) error {
 	f, _ := s.tap.takeControl(In, OpPing)
-	s.c.emit(Event{Type: EventMessage, Dir: In, Opcode: OpPing, Payload: []byte(payload), Frames: []Frame{f}})
+	s.awaitWriter(f.Time)
+	s.c.emit(Event{Type: EventMessage, Dir: In, Opcode: OpPing, Payload: []byte(payload), Frames: []Frame{f}, FrameCount: 1})
 	err := s.ws.WriteControl(websocket.PongMessage, []byte(payload), time.Now().Add(writeWait))
 	if err == nil {
 		s.lastOut.Store(time.Now().UnixNano())
 		of, _ := s.tap.takeControl(Out, OpPong)
-		s.c.emit(Event{Type: EventMessage, Dir: Out, Opcode: OpPong, Payload: []byte(payload), Frames: []Frame{of}})
+		s.c.emit(Event{Type: EventMessage, Dir: Out, Opcode: OpPong, Payload: []byte(payload), Frames: []Frame{of}, FrameCount: 1})
 	}
 	return nil
 }
 
+// onPong reports a pong after the ping it answers: the writer may not have
+// reported that ping yet when the pong is read, so it is waited for.
 func (s *session) onPong(payload string) error {
 	f, _ := s.tap.takeControl(In, OpPong)
-	ev := Event{Type: EventMessage, Dir: In, Opcode: OpPong, Payload: []byte(payload), Frames: []Frame{f}}
+	s.awaitWriter(f.Time)
+	ev := Event{Type: EventMessage, Dir: In, Opcode: OpPong, Payload: []byte(payload), Frames: []Frame{f}, FrameCount: 1}
 	if sent, ok := s.pings.answered(payload); ok {
 		at := f.Time
 		if at.IsZero() {
@@ -689,14 +773,27 @@ func (s *session) onPong(payload string) error {
 	return nil
 }
 
-func (s *session) onClose(code int, text string) error {
+// onClose reports the server's close frame as the tap saw it: gorilla is
+// shown a stand-in (see standInClosePayload), so its arguments are ignored.
+// A legal close is answered with the same code; an illegal one fails the
+// connection with 1002, or 1007 for a reason that is not UTF-8.
+func (s *session) onClose(int, string) error {
 	f, _ := s.tap.takeControl(In, OpClose)
 	s.awaitWriter(f.Time)
+	code, reason := websocket.CloseNoStatusReceived, ""
+	if len(f.Payload) >= 2 {
+		code, reason = int(binary.BigEndian.Uint16(f.Payload)), string(f.Payload[2:])
+	}
 	s.remoteClose.Store(true)
 	s.remoteCode.Store(int32(code))
+	if v, bad := closeViolation(f.Payload); bad {
+		v.URL = s.c.opts.URL
+		s.failRead(v, []Frame{f})
+		return nil
+	}
 	answer := s.localClose.Load() // the peer answers our close
-	s.c.emit(Event{Type: EventClose, Dir: In, Opcode: OpClose, Code: code, Reason: text,
-		HasCode: len(f.Payload) >= 2 || f.Time.IsZero(), Frames: []Frame{f}, Payload: f.Payload,
+	s.c.emit(Event{Type: EventClose, Dir: In, Opcode: OpClose, Code: code, Reason: reason,
+		HasCode: len(f.Payload) >= 2, Frames: []Frame{f}, Payload: f.Payload,
 		Idle: s.idle(), PingsOn: s.c.opts.PingInterval > 0, Final: answer && s.ending(s.closeRetryable(code))})
 	if answer {
 		return nil
@@ -813,14 +910,15 @@ func (s *session) write(o outgoing) bool {
 	}
 	s.lastOut.Store(time.Now().UnixNano())
 	var frames []Frame
+	count := 1
 	if o.op.IsControl() {
 		if f, ok := s.tap.takeControl(Out, o.op); ok {
 			frames = []Frame{f}
 		}
 	} else {
-		frames = s.tap.takeMessage(Out)
+		frames, count = s.tap.takeMessage(Out)
 	}
-	s.c.emit(Event{Type: EventMessage, Dir: Out, Opcode: o.op, Payload: o.payload, Frames: frames})
+	s.c.emit(Event{Type: EventMessage, Dir: Out, Opcode: o.op, Payload: o.payload, Frames: frames, FrameCount: count})
 	return true
 }
 

@@ -51,6 +51,13 @@ type attempt struct {
 	// unwatch stops closing the connection when the dial is cancelled;
 	// nil until there is a connection.
 	unwatch func() bool
+	// deadline is when the dial must be done; zero for none.
+	deadline time.Time
+}
+
+// pastDeadline reports whether the dial ran out of time.
+func (a *attempt) pastDeadline() bool {
+	return !a.deadline.IsZero() && !time.Now().Before(a.deadline)
 }
 
 // watch closes c if ctx is cancelled before release: the CONNECT exchange
@@ -163,6 +170,7 @@ func (a *attempt) dialer(tlsCfg *tls.Config) *websocket.Dialer {
 }
 
 func (a *attempt) dial(ctx context.Context, network, addr string, tlsCfg *tls.Config) (net.Conn, error) {
+	a.deadline, _ = ctx.Deadline()
 	raw, err := a.dialTransport(ctx, network, addr)
 	if err != nil {
 		return nil, err

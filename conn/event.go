@@ -115,8 +115,12 @@ type Event struct {
 	Dir     Direction
 	Opcode  Opcode
 	Payload []byte
-	Frames  []Frame       // the frames a message was made of, as the tap saw them
-	RTT     time.Duration // pong: round-trip time of the ping it answers
+	// Frames are the frames a message was made of, as the tap saw them.
+	// Of a message of more than 4096 frames only the first 4095 and the
+	// last are kept; FrameCount counts them all.
+	Frames     []Frame
+	FrameCount int           // message: how many frames it was made of
+	RTT        time.Duration // pong: round-trip time of the ping it answers
 
 	// open
 	URL            string

@@ -30,11 +30,22 @@ type protocolViolation struct {
 type parserState uint8
 
 const (
-	stateHead    parserState = iota // reading the HTTP request or response head
-	stateHeader                     // reading a frame header
-	statePayload                    // skipping (or keeping) a frame's payload
-	stateDone                       // stream is not WebSocket frames; stop parsing
+	stateHead      parserState = iota // reading the HTTP request or response head
+	stateHeader                       // reading a frame header
+	statePayload                      // skipping (or keeping) a frame's payload
+	stateMaybeHTTP                    // a server frame header starts with 'H': is it "HTTP/"?
+	stateHTTP                         // the server wrote an HTTP response where frames belong
+	stateDone                         // stream is not WebSocket frames; stop parsing
 )
+
+// httpPrefix starts every HTTP/1.x response. As a frame header its first
+// byte, 'H' (0x48), is a close frame without FIN, which is never legal, so
+// a server frame starting with it is checked for an HTTP response instead.
+const httpPrefix = "HTTP/"
+
+// maxHTTPAfterUpgrade bounds how much of an HTTP response written after the
+// 101 the parser keeps to show.
+const maxHTTPAfterUpgrade = 8 << 10
 
 // frameParser parses one direction of a WebSocket byte stream, HTTP head
 // first, into frames. It is incremental: Feed takes whatever a Read or Write
@@ -53,24 +64,49 @@ type frameParser struct {
 	ctl     []byte // control payload being collected
 	maskPos int
 
-	fragmented  bool // inside a fragmented data message
-	closeSeen   bool
-	deflate     bool // permessage-deflate was negotiated; RSV1 is allowed
-	headTooBig  bool // the head passed maxHandshakeHead without ending
-	violations  int
+	fragmented bool // inside a fragmented data message
+	compressed bool // the latest data message started with RSV1
+	closeSeen  bool
+	deflate    bool // permessage-deflate was negotiated; RSV1 is allowed
+	headTooBig bool // the head passed maxHandshakeHead without ending
+
+	// http holds the HTTP response that followed the 101 (stateHTTP), or
+	// the bytes that may start one (stateMaybeHTTP). httpFed counts the
+	// bytes of the current Feed that went to it: the response runs to the
+	// end of the stream, so they are the tail of what Feed was given.
+	http    []byte
+	httpFed int
+
+	// standInClose makes Feed rewrite the payload of the server's close
+	// frames in place; see standInClosePayload.
+	standInClose bool
+
+	// fatal is the first violation that ends the connection; later ones
+	// do not matter, since nothing after it is read. fatalQueued tells
+	// whether its frame was complete and handed to onFrame, after which
+	// the queue has it with its payload.
+	fatal       *protocolViolation
+	fatalQueued bool
+
+	warnings    int
 	onFrame     func(Frame)
-	onViolation func(protocolViolation)
+	onViolation func(protocolViolation) // violations that do not end the connection
 }
 
-// maxViolations stops a hostile stream from turning into a flood of reports.
-const maxViolations = 64
+// maxWarnings stops a hostile stream from turning into a flood of reports.
+const maxWarnings = 64
 
 func newFrameParser(dir Direction) *frameParser {
 	return &frameParser{dir: dir}
 }
 
-// Feed parses p, which arrived at now.
+// Feed parses b, which arrived at now.
 func (p *frameParser) Feed(b []byte, now time.Time) {
+	p.httpFed = 0
+	p.parse(b, now)
+}
+
+func (p *frameParser) parse(b []byte, now time.Time) {
 	for len(b) > 0 {
 		switch p.state {
 		case stateDone:
@@ -78,11 +114,43 @@ func (p *frameParser) Feed(b []byte, now time.Time) {
 		case stateHead:
 			b = p.feedHead(b)
 		case stateHeader:
+			if p.hdrLen == 0 && b[0] == httpPrefix[0] && p.dir == In {
+				p.state = stateMaybeHTTP
+				continue
+			}
 			b = p.feedHeader(b, now)
 		case statePayload:
 			b = p.feedPayload(b)
+		case stateMaybeHTTP:
+			b = p.feedMaybeHTTP(b, now)
+		case stateHTTP:
+			p.httpFed += len(b)
+			p.http = append(p.http, b[:min(len(b), maxHTTPAfterUpgrade-len(p.http))]...)
+			return
 		}
 	}
+}
+
+// feedMaybeHTTP collects the first bytes of a server frame that starts like
+// an HTTP response, and once there are enough to tell, either keeps them as
+// one or parses them as the (illegal) frame they are.
+func (p *frameParser) feedMaybeHTTP(b []byte, now time.Time) []byte {
+	n := min(len(httpPrefix)-len(p.http), len(b))
+	p.http = append(p.http, b[:n]...)
+	p.httpFed += n
+	b = b[n:]
+	if len(p.http) < len(httpPrefix) {
+		return b
+	}
+	if string(p.http) == httpPrefix {
+		p.state = stateHTTP
+		return b
+	}
+	held := p.http
+	p.http, p.httpFed = nil, 0
+	p.state = stateHeader
+	p.parse(p.feedHeader(held, now), now)
+	return b
 }
 
 func (p *frameParser) feedHead(b []byte) []byte {
@@ -100,7 +168,9 @@ func (p *frameParser) feedHead(b []byte) []byte {
 		return nil
 	}
 	end := start + i + 4
-	rest := p.head[end:]
+	// The rest is taken from b, not from the copy in p.head: Feed may
+	// rewrite frame bytes in place (see standInClosePayload).
+	rest := b[len(b)-(len(p.head)-end):]
 	head := p.head[:end]
 	p.head = nil
 	if p.dir == In && !isSwitchingProtocols(head) {
@@ -111,7 +181,6 @@ func (p *frameParser) feedHead(b []byte) []byte {
 		p.deflate = negotiatedDeflate(head)
 	}
 	p.state = stateHeader
-	// rest aliases the old buffer, which is no longer used.
 	return rest
 }
 
@@ -225,14 +294,15 @@ func (p *frameParser) checkHeader() {
 	f := p.cur
 	h := p.hdr[:]
 	if p.closeSeen {
-		p.violate(decode.CauseDataAfterClose, 1002, "frame after the close frame")
+		p.warn(decode.CauseDataAfterClose, 1002, "frame after the close frame")
 	}
 	rsv1 := f.RSV&0x4 != 0
 	switch {
 	case rsv1 && !p.deflate:
 		p.violate(decode.CauseRSVWithoutExtension, 1002, "RSV1 set without a negotiated extension")
 	case rsv1 && (f.Opcode.IsControl() || f.Opcode == OpContinuation):
-		p.violate(decode.CauseRSVWithoutExtension, 1002, "RSV1 set on a frame that is not the first of a message")
+		// gorilla lets this pass once compression is on.
+		p.warn(decode.CauseRSVWithoutExtension, 1002, "RSV1 set on a frame that is not the first of a message")
 	}
 	if f.RSV&0x3 != 0 {
 		p.violate(decode.CauseRSVWithoutExtension, 1002, "RSV2/RSV3 set without a negotiated extension")
@@ -253,11 +323,11 @@ func (p *frameParser) checkHeader() {
 	}
 	switch {
 	case f.LenBytes == 2 && f.Length < 126:
-		p.violate(decode.CauseNonMinimalLength, 1002, "16-bit length used for a payload under 126 bytes")
+		p.warn(decode.CauseNonMinimalLength, 1002, "16-bit length used for a payload under 126 bytes")
 	case f.LenBytes == 8 && h[2]&0x80 != 0:
-		p.violate(decode.CauseNonMinimalLength, 1002, "64-bit length with the most significant bit set")
+		p.warn(decode.CauseNonMinimalLength, 1002, "64-bit length with the most significant bit set")
 	case f.LenBytes == 8 && f.Length <= 0xffff:
-		p.violate(decode.CauseNonMinimalLength, 1002, "64-bit length used for a payload under 65536 bytes")
+		p.warn(decode.CauseNonMinimalLength, 1002, "64-bit length used for a payload under 65536 bytes")
 	}
 	switch f.Opcode {
 	case OpContinuation:
@@ -274,7 +344,10 @@ func (p *frameParser) checkHeader() {
 
 func (p *frameParser) trackFragments() {
 	switch p.cur.Opcode {
-	case OpText, OpBinary, OpContinuation:
+	case OpText, OpBinary:
+		p.compressed = p.cur.RSV&0x4 != 0
+		p.fragmented = !p.cur.FIN
+	case OpContinuation:
 		p.fragmented = !p.cur.FIN
 	}
 }
@@ -297,12 +370,39 @@ func (p *frameParser) feedPayload(b []byte) []byte {
 			}
 		}
 	}
+	if p.standInClose && p.cur.Opcode == OpClose {
+		standInClosePayload(b[:n], p.cur.Length-p.remain)
+	}
 	p.remain -= n
 	b = b[n:]
 	if p.remain == 0 {
 		p.finishFrame()
 	}
 	return b
+}
+
+// standInClosePayload overwrites the part of a close frame's payload that
+// starts at offset at with code 1000 and a reason of 'x's.
+//
+// gorilla judges close frames by its own table, which rejects 1014, a legal
+// code, and answers every close it dislikes with a 1002 of its own. The tap
+// is the judge instead: gorilla is handed a close it always accepts, of the
+// same length, and the session reads the real code and reason from the
+// tap's copy of the frame (Frame.Payload), decides whether they are legal
+// and answers itself. The bytes are rewritten as they pass through Read,
+// before gorilla sees them, so a payload split across reads is handled
+// byte by byte.
+func standInClosePayload(b []byte, at int64) {
+	for i := range b {
+		switch at + int64(i) {
+		case 0:
+			b[i] = 1000 >> 8
+		case 1:
+			b[i] = 1000 & 0xff
+		default:
+			b[i] = 'x'
+		}
+	}
 }
 
 func (p *frameParser) finishFrame() {
@@ -318,32 +418,63 @@ func (p *frameParser) finishFrame() {
 		p.closeSeen = true
 	}
 	p.state = stateHeader
+	// The fatal frame, if any, is the first to finish after it was judged.
+	p.fatalQueued = p.fatal != nil
 	if p.onFrame != nil {
 		p.onFrame(f)
 	}
 }
 
 func (p *frameParser) checkClose(payload []byte) {
-	switch {
-	case len(payload) == 1:
-		p.violate(decode.CauseOneByteClose, 1002, "close frame with a 1-byte payload")
-	case len(payload) >= 2:
-		code := int(binary.BigEndian.Uint16(payload))
-		if !decode.ValidOnWire(code) {
-			p.violate(decode.CauseInvalidCloseCode, 1002, "close code "+strconv.Itoa(code)+" is not allowed on the wire")
-		}
-		if !utf8.Valid(payload[2:]) {
-			p.violate(decode.CauseInvalidUTF8Reason, 1007, "close reason is not valid UTF-8")
-		}
+	if len(payload) == 1 {
+		p.warn(decode.CauseOneByteClose, 1002, "close frame with a 1-byte payload")
+		return
+	}
+	if f, bad := closeViolation(payload); bad {
+		p.violate(f.Cause, f.Code, f.Message)
 	}
 }
 
+// closeViolation judges a close frame's payload by RFC 6455 §7.4 and the
+// IANA registry: 1000–1003, 1007–1014 and 3000–4999 may be sent, other
+// codes may not, and the reason must be UTF-8.
+func closeViolation(payload []byte) (decode.Failure, bool) {
+	if len(payload) < 2 {
+		return decode.Failure{}, false
+	}
+	f := decode.Failure{Kind: decode.KindProtocol, Opcode: int(OpClose), Length: int64(len(payload))}
+	code := int(binary.BigEndian.Uint16(payload))
+	switch {
+	case !decode.ValidOnWire(code):
+		f.Cause, f.Code, f.Message = decode.CauseInvalidCloseCode, 1002, "close code "+strconv.Itoa(code)+" is not allowed on the wire"
+	case !utf8.Valid(payload[2:]):
+		f.Cause, f.Code, f.Message = decode.CauseInvalidUTF8Reason, 1007, "close reason is not valid UTF-8"
+	default:
+		return decode.Failure{}, false
+	}
+	return f, true
+}
+
+// violate records a violation that ends the connection: gorilla fails it,
+// or the session does. Only the first counts.
 func (p *frameParser) violate(cause string, code int, msg string) {
-	p.violations++
-	if p.violations > maxViolations || p.onViolation == nil {
+	if p.fatal == nil {
+		v := p.violation(cause, code, msg)
+		p.fatal = &v
+	}
+}
+
+// warn reports a violation the connection survives.
+func (p *frameParser) warn(cause string, code int, msg string) {
+	p.warnings++
+	if p.warnings > maxWarnings || p.onViolation == nil {
 		return
 	}
-	p.onViolation(protocolViolation{
+	p.onViolation(p.violation(cause, code, msg))
+}
+
+func (p *frameParser) violation(cause string, code int, msg string) protocolViolation {
+	return protocolViolation{
 		Frame: p.cur,
 		Failure: decode.Failure{
 			Kind:    decode.KindProtocol,
@@ -353,5 +484,5 @@ func (p *frameParser) violate(cause string, code int, msg string) {
 			Opcode:  int(p.cur.Opcode),
 			Length:  p.cur.Length,
 		},
-	})
+	}
 }

@@ -20,9 +20,11 @@ func FuzzFrameParser(f *testing.F) {
 		b, _ := wirepeer.EncodeFrame(spec)
 		f.Add(b, uint(len(b)/2))
 	}
+	f.Add([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 2\r\n\r\nno"), uint(3))
+	f.Add([]byte{0x48, 0x00, 0x81, 0x02, 'h', 'i'}, uint(1)) // 'H' that is not HTTP
 	head := []byte("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
 	f.Fuzz(func(t *testing.T, stream []byte, split uint) {
-		collect := func(chunks ...[]byte) ([]Frame, int) {
+		collect := func(chunks ...[]byte) ([]Frame, int, *frameParser) {
 			p := newFrameParser(In)
 			var frames []Frame
 			violations := 0
@@ -33,13 +35,19 @@ func FuzzFrameParser(f *testing.F) {
 			for _, c := range chunks {
 				p.Feed(c, now)
 			}
-			return frames, violations
+			return frames, violations, p
 		}
-		whole, v1 := collect(stream)
+		whole, v1, p1 := collect(stream)
 		at := int(split % uint(len(stream)+1))
-		parts, v2 := collect(stream[:at], stream[at:])
+		parts, v2, p2 := collect(stream[:at], stream[at:])
 		if len(whole) != len(parts) || v1 != v2 {
 			t.Fatalf("split at %d: %d frames/%d violations vs %d/%d", at, len(whole), v1, len(parts), v2)
+		}
+		if (p1.fatal == nil) != (p2.fatal == nil) || p1.fatal != nil && p1.fatal.Failure.Cause != p2.fatal.Failure.Cause {
+			t.Fatalf("split at %d: fatal violation %+v vs %+v", at, p1.fatal, p2.fatal)
+		}
+		if p1.state != p2.state || string(p1.http) != string(p2.http) {
+			t.Fatalf("split at %d: state %d with %q vs %d with %q", at, p1.state, p1.http, p2.state, p2.http)
 		}
 		for i := range whole {
 			a, b := whole[i], parts[i]
@@ -61,5 +69,31 @@ func TestParserSplitsHeadFromFirstFrame(t *testing.T) {
 	}
 	if len(frames) != 1 || frames[0].Length != 2 || !p.deflate {
 		t.Fatalf("frames = %+v deflate=%v", frames, p.deflate)
+	}
+}
+
+// The server's close frame reaches gorilla as a stand-in whatever the read
+// boundaries, while the frame keeps the real payload.
+func TestCloseFrameIsHandedToGorillaAsAStandIn(t *testing.T) {
+	head := "HTTP/1.1 101 Switching Protocols\r\n\r\n"
+	closeFrame, _ := wirepeer.EncodeFrame(wirepeer.FrameSpec{FIN: true, Opcode: 8, Payload: []byte{0x03, 0xf6, 'b', 'y', 'e'}})
+	text, _ := wirepeer.EncodeFrame(wirepeer.FrameSpec{FIN: true, Opcode: 1, Payload: []byte("keep")})
+	stream := append(append([]byte(head), text...), closeFrame...)
+	for _, chunk := range []int{len(stream), 1, 3} {
+		p := newFrameParser(In)
+		p.standInClose = true
+		var frames []Frame
+		p.onFrame = func(f Frame) { frames = append(frames, f) }
+		seen := append([]byte(nil), stream...)
+		for i := 0; i < len(seen); i += chunk {
+			p.Feed(seen[i:min(i+chunk, len(seen))], time.Now())
+		}
+		want := append(append([]byte(head), text...), 0x88, 5, 0x03, 0xe8, 'x', 'x', 'x')
+		if string(seen) != string(want) {
+			t.Fatalf("chunks of %d: gorilla is shown % x, want % x", chunk, seen, want)
+		}
+		if len(frames) != 2 || string(frames[1].Payload) != "\x03\xf6bye" {
+			t.Fatalf("chunks of %d: frames %+v", chunk, frames)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // CauseInfo names one failure cause, for listings such as
@@ -95,6 +96,12 @@ var failureTable = []failureInfo{
 	{kind: KindHandshake, cause: CauseH2BadConnect, name: "Extended CONNECT rejected",
 		explanation: "The server rejected the HTTP/2 or HTTP/3 WebSocket request: :method must be CONNECT (wrong_method), :protocol must be websocket (wrong_protocol), and :scheme, :authority and :path must be present (missing_scheme, missing_authority, missing_path).",
 		hint:        "Fix the client's extended CONNECT request, or use HTTP/1.1.", source: SourceServer},
+	{kind: KindHandshake, cause: CauseMalformedHeader, name: "Malformed response header",
+		explanation: "A header line in the server's answer to the upgrade breaks HTTP's syntax (no colon, a space or another character a header name may not hold, or a control character in the value), so the response cannot be read.",
+		hint:        "Fix the header in the server, or in the proxy that adds it; `curl -i` with the same request shows the raw response.", source: SourceServer},
+	{kind: KindHandshake, cause: CauseHTTPAfterUpgrade, name: "HTTP response after the upgrade",
+		explanation: "The server wrote an HTTP response after the upgrade: it answered 101 Switching Protocols and then, where WebSocket frames belong, sent an HTTP response on the same connection, so it agreed to the upgrade before deciding to refuse it. Engine.IO servers do this for a protocol version they do not support.",
+		hint:        "Read the status line and the body for the reason. The server should refuse with that status instead of 101.", code: 1002, source: SourceServer},
 
 	// dns
 	{kind: KindDNS, cause: CauseDNSNotFound, name: "No such host",
@@ -119,6 +126,9 @@ var failureTable = []failureInfo{
 	{kind: KindTimeout, cause: CauseHandshakeTimeout, name: "Upgrade timed out",
 		explanation: "The connection opened but no answer to the upgrade came in time: the port may expect TLS (ws:// to a TLS port waits forever), the server may not speak HTTP, or a proxy may be buffering the request.",
 		hint:        "Check the scheme (wss:// for TLS) and that the port serves HTTP. Retry with backoff.", reconnect: true, source: SourceServer},
+	{kind: KindTimeout, cause: CauseSlowUpgrade, name: "Upgrade response too slow",
+		explanation: "The server's upgrade response did not complete within --connect-timeout: it began to answer, but the rest of its response head did not arrive in time. A server or proxy that trickles or holds back its response does this.",
+		hint:        "If the server is merely slow, raise `--connect-timeout`; otherwise look at what stalls the response (the server's handshake code, or a buffering proxy). Retry with backoff.", reconnect: true, source: SourceServer},
 	{kind: KindTimeout, cause: CauseIdleTimeout, name: "Idle timeout",
 		explanation: "Nothing arrived for longer than the read timeout allows; the connection may be half-open (the peer vanished without a close).",
 		hint:        "Turn on pings (`--ping 20s`) to detect dead connections early. Reconnect.", reconnect: true, code: 1006, source: sourceNetwork},
@@ -301,6 +311,14 @@ func ExplainFailure(f Failure) Explanation {
 		}
 	case CauseMessageTooBig, CauseInflateTooBig, CauseResponseTooBig:
 		explainLimit(&e, f)
+	case CauseMalformedHeader:
+		if f.Raw != "" {
+			e.Explanation += " The offending line is " + quote(f.Raw) + "."
+		}
+	case CauseHTTPAfterUpgrade:
+		explainHTTPAfterUpgrade(&e, f)
+	case CauseSlowUpgrade:
+		explainSlowUpgrade(&e, f)
 	}
 	return e
 }
@@ -421,4 +439,51 @@ func formatBytes(n int64) string {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// explainHTTPAfterUpgrade quotes the response a server wrote after its 101:
+// its status line and body say why it refused after all.
+func explainHTTPAfterUpgrade(e *Explanation, f Failure) {
+	if f.Status != 0 {
+		e.Name = fmt.Sprintf("HTTP response after the upgrade: %d %s", f.Status, statusText(f.Status))
+		// Whether retrying helps depends on the status as it would for a
+		// refused upgrade; the rest of that explanation does not apply,
+		// since this server accepted the request.
+		var refused Explanation
+		explainHTTPStatus(&refused, f)
+		e.Reconnect = refused.Reconnect
+	}
+	if line := firstLine(f.Raw); line != "" {
+		e.Explanation += " Its status line is " + quote(line) + "."
+	}
+	if body := strings.TrimSpace(f.Body); body != "" {
+		e.Explanation += " The body is " + quote(truncate(body, 200)) + "."
+	}
+	if eio, ok := engineIOError(strings.TrimSpace(f.Body)); ok {
+		e.Explanation += " It is an Engine.IO error: " + eio
+		e.Hint = "Connect with the EIO version the server supports: ?EIO=4&transport=websocket for Socket.IO 3 and later, EIO=3 for Socket.IO 2."
+	}
+}
+
+// firstLine is raw up to its first line break; raw is sanitised, so the
+// break is the escape text \r\n or \n.
+func firstLine(raw string) string {
+	for _, end := range []string{`\r\n`, `\n`} {
+		if i := strings.Index(raw, end); i >= 0 {
+			raw = raw[:i]
+		}
+	}
+	return raw
+}
+
+func explainSlowUpgrade(e *Explanation, f Failure) {
+	if f.TimeoutSeconds > 0 {
+		e.Explanation += fmt.Sprintf(" The timeout was %s", time.Duration(f.TimeoutSeconds*float64(time.Second)))
+		if f.Length > 0 {
+			e.Explanation += fmt.Sprintf("; %s of the response had arrived", formatBytes(f.Length))
+		}
+		e.Explanation += "."
+	} else if f.Length > 0 {
+		e.Explanation += fmt.Sprintf(" %s of the response had arrived.", formatBytes(f.Length))
+	}
 }

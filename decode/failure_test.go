@@ -13,8 +13,9 @@ var allCauses = map[string]string{
 	CauseUnofferedSubproto: KindHandshake, CauseUnofferedExtension: KindHandshake, CauseBadCompressionParam: KindHandshake,
 	CauseBadResponse: KindHandshake, CauseResponseTooBig: KindHandshake, CauseBadURL: KindHandshake,
 	CauseUnsupportedVersion: KindHandshake, CauseRequestTooBig: KindHandshake, CauseH2ConnectDisabled: KindHandshake,
-	CauseH2BadConnect: KindHandshake,
-	CauseDNSNotFound:  KindDNS, CauseDNSTemporary: KindDNS,
+	CauseH2BadConnect: KindHandshake, CauseMalformedHeader: KindHandshake, CauseHTTPAfterUpgrade: KindHandshake,
+	CauseSlowUpgrade: KindTimeout,
+	CauseDNSNotFound: KindDNS, CauseDNSTemporary: KindDNS,
 	CauseConnRefused: KindRefused, CauseHostUnreachable: KindRefused,
 	CauseConnectTimeout: KindTimeout, CauseHandshakeTimeout: KindTimeout, CauseIdleTimeout: KindTimeout, CausePongTimeout: KindTimeout,
 	CauseProxyRefused: KindProxy, CauseProxyAuth: KindProxy, CauseProxyUnreachable: KindProxy, CauseProxyUnsupported: KindProxy,
@@ -236,4 +237,48 @@ func TestFailureTextIsSanitised(t *testing.T) {
 	checkSafe(t, "explanation", e.Explanation)
 	e = ExplainFailure(Failure{Kind: KindTLS, Cause: CauseTLSNameMismatch, CertDNSNames: []string{"a\x00b"}})
 	checkSafe(t, "explanation", e.Explanation)
+}
+
+func TestNewConnectionFailuresAreNamedAndQuoted(t *testing.T) {
+	tests := []struct {
+		name      string
+		f         Failure
+		title     string
+		words     []string
+		hint      string
+		reconnect bool
+	}{
+		{"engine.io answering 400 after its 101", Failure{Kind: KindHandshake, Cause: CauseHTTPAfterUpgrade, Status: 400,
+			Raw:  `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n\r\n{"code":5,"message":"Unsupported protocol version"}`,
+			Body: `{"code":5,"message":"Unsupported protocol version"}`},
+			"HTTP response after the upgrade: 400 Bad Request",
+			[]string{"wrote an HTTP response after the upgrade", `status line is "HTTP/1.1 400 Bad Request"`, `"{"code":5,"message":"Unsupported protocol version"}"`, "EIO=3"},
+			"EIO=4", false},
+		{"503 after the 101 is worth a retry", Failure{Kind: KindHandshake, Cause: CauseHTTPAfterUpgrade, Status: 503, Raw: `HTTP/1.0 503 Busy\n\n`},
+			"HTTP response after the upgrade: 503 Service Unavailable", []string{`status line is "HTTP/1.0 503 Busy"`}, "status line and the body", true},
+		{"malformed header", Failure{Kind: KindHandshake, Cause: CauseMalformedHeader, Raw: `X-Bad Header: 1`},
+			"Malformed response header", []string{`The offending line is "X-Bad Header: 1".`}, "curl -i", false},
+		{"slow upgrade", Failure{Kind: KindTimeout, Cause: CauseSlowUpgrade, TimeoutSeconds: 10, Length: 37},
+			"Upgrade response too slow", []string{"did not complete within --connect-timeout", "The timeout was 10s; 37 bytes of the response had arrived."}, "--connect-timeout", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := ExplainFailure(tt.f)
+			if e.Name != tt.title {
+				t.Errorf("name %q, want %q", e.Name, tt.title)
+			}
+			for _, w := range tt.words {
+				if !strings.Contains(e.Explanation, w) {
+					t.Errorf("explanation lacks %q: %q", w, e.Explanation)
+				}
+			}
+			if !strings.Contains(e.Hint, tt.hint) {
+				t.Errorf("hint lacks %q: %q", tt.hint, e.Hint)
+			}
+			if e.Reconnect != tt.reconnect {
+				t.Errorf("reconnect %v, want %v", e.Reconnect, tt.reconnect)
+			}
+			checkSafe(t, tt.name, e.Explanation)
+		})
+	}
 }

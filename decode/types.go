@@ -53,6 +53,8 @@ const (
 	CauseRequestTooBig       = "request-too-big"     // the upgrade request's headers were over the server's limit
 	CauseH2ConnectDisabled   = "h2-connect-disabled" // HTTP/2 or HTTP/3 peer did not enable extended CONNECT
 	CauseH2BadConnect        = "h2-bad-connect"      // extended CONNECT rejected: wrong :method or :protocol, missing pseudo-header
+	CauseMalformedHeader     = "malformed-header"    // a response header line HTTP does not allow (Raw holds the line)
+	CauseHTTPAfterUpgrade    = "http-after-upgrade"  // an HTTP response where frames should follow the 101 (Status, Body, Raw set)
 
 	// dns, refused, timeout, proxy, transport
 	CauseDNSNotFound      = "no-such-host"
@@ -61,6 +63,7 @@ const (
 	CauseHostUnreachable  = "host-unreachable"
 	CauseConnectTimeout   = "connect-timeout"   // TCP or TLS or upgrade did not finish in time
 	CauseHandshakeTimeout = "handshake-timeout" // connected, but no upgrade answer in time
+	CauseSlowUpgrade      = "slow-upgrade"      // the upgrade answer began but did not end in time (Length, TimeoutSeconds set)
 	CauseIdleTimeout      = "idle-timeout"      // no traffic (or no pong) for too long
 	CausePongTimeout      = "pong-timeout"
 	CauseProxyRefused     = "proxy-refused" // proxy answered CONNECT with non-200
@@ -127,6 +130,12 @@ type Failure struct {
 	Opcode        int   // protocol: the frame's opcode
 	Length        int64 // protocol/limit: the declared length, or the limit's size
 	Limit         int64 // limit: the configured limit
+	// Raw is what the server sent where something else belonged: the
+	// header line HTTP rejects, or the bytes that followed the 101.
+	// Sanitised by the caller.
+	Raw string
+	// TimeoutSeconds is the timeout that ran out, for timeouts.
+	TimeoutSeconds float64
 
 	// For connections that dropped (1006): seconds since the last frame in
 	// either direction, and whether the client was sending pings.

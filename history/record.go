@@ -155,8 +155,8 @@ func FromEvent(ev conn.Event) Record {
 		} else {
 			r.Base64 = base64.StdEncoding.EncodeToString(ev.Payload)
 		}
-		if len(ev.Frames) > 1 {
-			r.Frames = len(ev.Frames)
+		if n := max(ev.FrameCount, len(ev.Frames)); n > 1 {
+			r.Frames = n
 		}
 		r.FrameInfo = frameInfo(ev.Frames)
 		if ev.Opcode == conn.OpPong && ev.RTT > 0 {

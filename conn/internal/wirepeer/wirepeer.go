@@ -13,6 +13,8 @@ package wirepeer
 
 import (
 	"bufio"
+	"bytes"
+	"compress/flate"
 	"crypto/sha1"
 	"encoding/base64"
 	"fmt"
@@ -22,6 +24,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // websocketGUID is the fixed GUID of RFC 6455 §1.3 that the accept key hashes in.
@@ -349,4 +352,114 @@ func (p *Peer) WriteInvalidUTF8CloseReason() error {
 // be empty, too short to hold a code.
 func (p *Peer) WriteOneByteClose() error {
 	return p.WriteFrame(FrameSpec{FIN: true, Opcode: OpClose, Payload: []byte{0x03}})
+}
+
+// deflateExtension is the permessage-deflate answer a client that insists
+// on no context takeover (as gorilla does) accepts.
+const deflateExtension = "permessage-deflate; server_no_context_takeover; client_no_context_takeover"
+
+// AcceptDeflate writes a 101 that accepts permessage-deflate without context
+// takeover, for a script run with ManualHandshake against a client that
+// offered it.
+func (p *Peer) AcceptDeflate() error {
+	return p.Accept(http.Header{"Sec-Websocket-Extensions": {deflateExtension}})
+}
+
+// Deflate compresses payload as one permessage-deflate message (RFC 7692
+// §7.2.1: raw DEFLATE, the final empty block's 00 00 ff ff removed).
+func Deflate(payload []byte) []byte {
+	var b bytes.Buffer
+	w, _ := flate.NewWriter(&b, flate.BestCompression)
+	w.Write(payload)
+	w.Flush()
+	return bytes.TrimSuffix(b.Bytes(), []byte{0x00, 0x00, 0xff, 0xff})
+}
+
+// DeflateBomb returns a permessage-deflate payload that inflates to n zero
+// bytes, about a thousand times its own size, without ever holding the n
+// bytes in memory.
+func DeflateBomb(n int) []byte {
+	var b bytes.Buffer
+	w, _ := flate.NewWriter(&b, flate.BestCompression)
+	zeros := make([]byte, 64<<10)
+	for n > 0 {
+		k := min(n, len(zeros))
+		w.Write(zeros[:k])
+		n -= k
+	}
+	w.Flush()
+	return bytes.TrimSuffix(b.Bytes(), []byte{0x00, 0x00, 0xff, 0xff})
+}
+
+// WriteCompressed writes payload, already compressed with Deflate or
+// DeflateBomb, as one binary frame with RSV1 set.
+func (p *Peer) WriteCompressed(compressed []byte) error {
+	return p.WriteFrame(FrameSpec{FIN: true, RSV: RSV1, Opcode: OpBinary, Payload: compressed})
+}
+
+// WriteSlowly writes b one byte at a time, every interval, as a server or
+// proxy that trickles its answer does. It returns when b is written or a
+// write fails.
+func (p *Peer) WriteSlowly(b []byte, every time.Duration) error {
+	for i := range b {
+		if err := p.WriteRaw(b[i : i+1]); err != nil {
+			return err
+		}
+		time.Sleep(every)
+	}
+	return nil
+}
+
+// AcceptText is the 101 Accept writes, as bytes, for scripts that send it
+// in their own way (slowly, or with a broken header added).
+func (p *Peer) AcceptText(extraLines ...string) []byte {
+	var b strings.Builder
+	b.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n")
+	b.WriteString("Sec-WebSocket-Accept: " + AcceptKey(p.Request.Header.Get("Sec-WebSocket-Key")) + "\r\n")
+	for _, l := range extraLines {
+		b.WriteString(l + "\r\n")
+	}
+	b.WriteString("\r\n")
+	return []byte(b.String())
+}
+
+// WriteFragments writes text as a message of n frames: a text frame, n-2
+// continuations and a final one. Each frame carries one byte of text, or
+// none once text runs out.
+func (p *Peer) WriteFragments(text string, n int) error {
+	var b []byte
+	for i := range n {
+		op := OpContinuation
+		if i == 0 {
+			op = OpText
+		}
+		var payload []byte
+		if i < len(text) {
+			payload = []byte{text[i]}
+		}
+		f, err := EncodeFrame(FrameSpec{FIN: i == n-1, Opcode: op, Payload: payload})
+		if err != nil {
+			return err
+		}
+		b = append(b, f...)
+	}
+	return p.WriteRaw(b)
+}
+
+// ReadClose reads frames until the client's close frame and returns its
+// code, 1005 when it carried none.
+func (p *Peer) ReadClose() (int, error) {
+	for {
+		f, err := p.ReadFrame()
+		if err != nil {
+			return 0, err
+		}
+		if f.Opcode != OpClose {
+			continue
+		}
+		if len(f.Payload) < 2 {
+			return 1005, nil
+		}
+		return int(f.Payload[0])<<8 | int(f.Payload[1]), nil
+	}
 }

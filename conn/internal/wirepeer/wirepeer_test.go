@@ -3,6 +3,7 @@ package wirepeer
 import (
 	"bufio"
 	"bytes"
+	"compress/flate"
 	"errors"
 	"io"
 	"net"
@@ -411,4 +412,60 @@ func FuzzReadFrame(f *testing.F) {
 			t.Fatalf("re-encoded % x is not a prefix of % x", again, data)
 		}
 	})
+}
+
+func TestDeflateBombInflatesToItsSize(t *testing.T) {
+	const size = 8 << 20
+	bomb := DeflateBomb(size)
+	if len(bomb) > size/500 {
+		t.Fatalf("%d compressed bytes for %d: not a bomb", len(bomb), size)
+	}
+	// permessage-deflate's receiver appends the removed tail (RFC 7692 §7.2.2).
+	r := flate.NewReader(io.MultiReader(bytes.NewReader(bomb), bytes.NewReader([]byte{0, 0, 0xff, 0xff, 1, 0, 0, 0xff, 0xff})))
+	n, err := io.Copy(io.Discard, r)
+	if err != nil || n != size {
+		t.Fatalf("inflated to %d bytes (%v), want %d", n, err, size)
+	}
+	text := []byte("hello hello hello")
+	r = flate.NewReader(io.MultiReader(bytes.NewReader(Deflate(text)), bytes.NewReader([]byte{0, 0, 0xff, 0xff, 1, 0, 0, 0xff, 0xff})))
+	if got, err := io.ReadAll(r); err != nil || !bytes.Equal(got, text) {
+		t.Fatalf("Deflate round trip: %q, %v", got, err)
+	}
+}
+
+func TestFragmentsSlowWritesAndReadClose(t *testing.T) {
+	url := Start(t, func(p *Peer) {
+		p.WriteFragments("abc", 4)
+		p.WriteSlowly([]byte{0x88, 2, 0x03, 0xf6}, time.Millisecond)
+	})
+	_, _, br := rawClient(t, url)
+	var ops []byte
+	var text []byte
+	for {
+		f, err := readFrame(br)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ops = append(ops, f.Opcode)
+		text = append(text, f.Payload...)
+		if f.Opcode == OpClose {
+			break
+		}
+	}
+	if !bytes.Equal(ops, []byte{OpText, OpContinuation, OpContinuation, OpContinuation, OpClose}) || string(text) != "abc\x03\xf6" {
+		t.Fatalf("opcodes % x, payloads %q", ops, text)
+	}
+
+	codes := make(chan int, 1)
+	url = Start(t, func(p *Peer) {
+		code, _ := p.ReadClose()
+		codes <- code
+	})
+	c, _, _ := rawClient(t, url)
+	ping, _ := EncodeFrame(FrameSpec{FIN: true, Opcode: OpPing, Masked: true, Payload: []byte("p")})
+	closing, _ := EncodeFrame(FrameSpec{FIN: true, Opcode: OpClose, Masked: true, Payload: []byte{0x0f, 0xa0}})
+	c.Write(append(ping, closing...))
+	if code := <-codes; code != 4000 {
+		t.Fatalf("ReadClose = %d, want 4000", code)
+	}
 }

@@ -1,0 +1,28 @@
+package peers
+
+import (
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestStopAllEndsEveryServer(t *testing.T) {
+	urls := []string{PythonWebsockets(t), Nginx(t)}
+	addrs := make([]string, len(urls))
+	for i, u := range urls {
+		addrs[i] = strings.TrimPrefix(u, "ws://")
+		c, err := net.DialTimeout("tcp", addrs[i], time.Second)
+		if err != nil {
+			t.Fatalf("%s not listening: %v", u, err)
+		}
+		c.Close()
+	}
+	StopAll()
+	for _, a := range addrs {
+		if c, err := net.DialTimeout("tcp", a, time.Second); err == nil {
+			c.Close()
+			t.Errorf("%s still accepts connections after StopAll", a)
+		}
+	}
+}

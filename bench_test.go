@@ -28,7 +28,7 @@ func BenchmarkFirehoseTailJSON(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	opts := conn.Options{URL: u, ConnectTimeout: 5 * time.Second}
-	if code := tailLive(opts, nil, true, true, nil, strings.NewReader(""), io.Discard); code != exitOK {
+	if code := tailLive(opts, nil, true, true, nil, strings.NewReader(""), io.Discard, io.Discard); code != exitOK {
 		b.Fatalf("tail exited %d", code)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
@@ -46,7 +46,7 @@ func BenchmarkFirehoseTailJSONRecorded(b *testing.B) {
 	defer rec.Close()
 	b.ReportAllocs()
 	b.ResetTimer()
-	if code := tailLive(opts, nil, true, true, rec, strings.NewReader(""), io.Discard); code != exitOK {
+	if code := tailLive(opts, nil, true, true, rec, strings.NewReader(""), io.Discard, io.Discard); code != exitOK {
 		b.Fatalf("tail exited %d", code)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")

@@ -80,7 +80,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "sessions":
 		err = runSessions(args[1:], stdout)
 	case "export":
-		err = runExport(args[1:], stdout)
+		err = runExport(args[1:], stdin, stdout, stderr)
 	case "replay":
 		err = runReplay(args[1:], stdout, stderr)
 	default:
@@ -101,10 +101,10 @@ func report(err error, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintln(stderr, "wsdbg:", ue.msg)
+		fmt.Fprintln(stderr, "wsdbg:", decode.Sanitize(ue.msg))
 		return exitUsage
 	default:
-		fmt.Fprintln(stderr, "wsdbg:", err)
+		fmt.Fprintln(stderr, "wsdbg:", decode.Sanitize(err.Error()))
 		return exitFailure
 	}
 }
@@ -363,10 +363,8 @@ func runTail(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, err
 	if err != nil {
 		return 0, err
 	}
-	if len(positional) == 1 && !strings.Contains(positional[0], "://") {
-		if _, err := os.Stat(positional[0]); err == nil {
-			return tailFile(positional[0], *asJSON, stdout, stderr)
-		}
+	if len(positional) == 1 && namesRecording(positional[0]) {
+		return tailFile(positional[0], *asJSON, stdin, stdout, stderr)
 	}
 	opts, err := connectArgs(&cf, positional, stderr)
 	if err != nil {
@@ -383,11 +381,25 @@ func runTail(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, err
 	if rec != nil {
 		defer rec.Close()
 	}
-	return tailLive(opts, dialects, *asJSON, *keepOpen, rec, stdin, stdout), nil
+	return tailLive(opts, dialects, *asJSON, *keepOpen, rec, stdin, stdout, stderr), nil
+}
+
+// namesRecording reports whether tail's one argument is a recording to
+// print rather than something to connect to: "-" (standard input), an
+// existing file, or anything that is not a URL or a curl command.
+func namesRecording(arg string) bool {
+	if arg == "-" {
+		return true
+	}
+	if strings.Contains(arg, "://") {
+		return false
+	}
+	_, err := os.Stat(arg)
+	return err == nil || arg != "curl"
 }
 
 // tailLive streams a live connection's events to stdout.
-func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen bool, rec *history.Recorder, stdin io.Reader, stdout io.Writer) int {
+func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen bool, rec *history.Recorder, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	c := conn.Dial(context.Background(), opts)
@@ -412,8 +424,13 @@ func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen boo
 	var endedClean, failed, closeSent bool
 	stdinEnded := stdinDone
 	interrupted := ctx.Done()
+	watch := recordingWatch{rec: rec, stderr: stderr}
+	recordingFailed := watch.failed()
 	for {
 		select {
+		case <-recordingFailed:
+			recordingFailed = nil
+			watch.tell()
 		case <-stdinEnded:
 			stdinEnded = nil
 			if !keepOpen {
@@ -426,7 +443,8 @@ func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen boo
 			c.Close(1000, "")
 		case ev, ok := <-c.Events():
 			if !ok {
-				if failed || !endedClean {
+				w.Flush()
+				if !watch.finish() || failed || !endedClean {
 					return exitFailure
 				}
 				return exitOK
@@ -465,22 +483,24 @@ func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen boo
 	}
 }
 
-// tailFile prints a recording's events as tail would have.
-func tailFile(path string, asJSON bool, stdout, stderr io.Writer) (int, error) {
-	rec, err := history.Open(path)
+// tailFile prints a recording's events as tail would have. It fails when
+// the file holds nothing readable.
+func tailFile(path string, asJSON bool, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	rec, err := openRecording(path, stdin, " (to connect, give a ws:// or wss:// URL)")
 	if err != nil {
 		return 0, err
 	}
 	defer rec.Close()
 	rec.Wait()
 	w := bufio.NewWriter(stdout)
-	defer w.Flush()
 	var line []byte
+	printed := 0
 	for i := 0; i < rec.Len(); i++ {
 		r, err := rec.Record(i)
 		if err != nil {
 			continue
 		}
+		printed++
 		if asJSON {
 			line = append(r.AppendJSON(line[:0]), '\n')
 			w.Write(line)
@@ -488,10 +508,87 @@ func tailFile(path string, asJSON bool, stdout, stderr io.Writer) (int, error) {
 			fmt.Fprintln(w, history.FormatLine(r, history.LineOptions{}))
 		}
 	}
-	for _, p := range rec.Problems() {
-		fmt.Fprintf(stderr, "wsdbg: %s: %v\n", path, p)
+	w.Flush()
+	problems := rec.Problems()
+	reportProblems(stderr, rec.Path(), problems)
+	if printed == 0 && len(problems) > 0 {
+		return exitFailure, nil
 	}
 	return exitOK, nil
+}
+
+// openRecording opens the recording a command names: a file, a pipe, or
+// "-" for standard input. A missing file is the user's error; hint is
+// added to its message.
+func openRecording(arg string, stdin io.Reader, hint string) (*history.Recording, error) {
+	if arg == "-" {
+		return history.OpenReader("standard input", stdin)
+	}
+	if _, err := os.Stat(arg); errors.Is(err, fs.ErrNotExist) {
+		return nil, usagef("no such file: %s%s", decode.Sanitize(arg), hint)
+	}
+	return history.Open(arg)
+}
+
+// reportProblems names, on stderr, each problem found in a recording.
+func reportProblems(stderr io.Writer, name string, problems []history.Problem) {
+	for _, p := range problems {
+		fmt.Fprintf(stderr, "wsdbg: %s: %s\n", decode.Sanitize(name), decode.Sanitize(p.Error()))
+	}
+}
+
+// nothingReadable reports whether a recording with problems has no event
+// that can be read (a recording without events or problems is just empty).
+func nothingReadable(rec *history.Recording) bool {
+	rec.Wait()
+	for i := 0; i < rec.Len(); i++ {
+		if _, err := rec.Record(i); err == nil {
+			return false
+		}
+	}
+	return len(rec.Problems()) > 0
+}
+
+// recordingWatch tells the user on stderr when a session's recording
+// fails; the session goes on without it.
+type recordingWatch struct {
+	rec    *history.Recorder // nil when not recording
+	stderr io.Writer
+	told   bool
+}
+
+// failed is closed when the recording fails; without a recording it is
+// nil, never ready.
+func (w *recordingWatch) failed() <-chan struct{} {
+	if w.rec == nil {
+		return nil
+	}
+	return w.rec.Failed()
+}
+
+// tell says, once, that the recording stopped and why.
+func (w *recordingWatch) tell() {
+	if w.rec == nil || w.told {
+		return
+	}
+	if err := w.rec.Err(); err != nil {
+		w.told = true
+		fmt.Fprintf(w.stderr, "wsdbg: %v; the session goes on unrecorded\n", err)
+	}
+}
+
+// finish closes the recording and reports whether it is complete, saying
+// so on stderr when it is not.
+func (w *recordingWatch) finish() bool {
+	if w.rec == nil {
+		return true
+	}
+	w.rec.Close()
+	if w.rec.Err() == nil {
+		return true
+	}
+	fmt.Fprintln(w.stderr, "wsdbg:", w.rec.Summary())
+	return false
 }
 
 const demoHelp = `Usage: wsdbg demo [--serve-only | --tail]
@@ -537,7 +634,7 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		<-ctx.Done()
 		return nil
 	case *tail:
-		if code := tailLive(conn.Options{URL: srv.URL(), ConnectTimeout: conn.DefaultConnectTimeout}, nil, false, true, nil, stdin, stdout); code != exitOK {
+		if code := tailLive(conn.Options{URL: srv.URL(), ConnectTimeout: conn.DefaultConnectTimeout}, nil, false, true, nil, stdin, stdout, stderr); code != exitOK {
 			return errors.New("connection ended abnormally")
 		}
 		return nil
@@ -627,7 +724,7 @@ func openTUI(opts conn.Options, uf *uiFlags, stderr io.Writer) error {
 	if rec != nil {
 		defer func() {
 			rec.Close()
-			fmt.Fprintln(stderr, "wsdbg: session recorded to", rec.Path())
+			fmt.Fprintln(stderr, "wsdbg:", rec.Summary())
 		}()
 		to.Recording = rec.Path()
 		to.OnEvent = func(ev conn.Event) { rec.Append(ev) }
@@ -686,18 +783,23 @@ func (rf *recordFlags) start(opts conn.Options, dialects *decode.Dialects) (*his
 	if rf.off {
 		return nil, nil
 	}
+	const hint = "; run with --no-record to go on without recording, or --record FILE to record elsewhere"
 	path := rf.file
 	if path == "" {
 		var err error
 		if path, err = history.DefaultPath(time.Now(), opts.URL); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w%s", err, hint)
 		}
 	}
 	hdr := history.Header{ToolVersion: version, URL: opts.URL, RequestHeaders: opts.Header}
-	return history.Create(path, hdr, history.RecordOptions{
+	rec, err := history.Create(path, hdr, history.RecordOptions{
 		Redactor: rf.redactor(),
 		Context:  history.Context{PingsOn: opts.PingInterval > 0, Dialects: dialects},
 	})
+	if err != nil {
+		return nil, fmt.Errorf("%w%s", err, hint)
+	}
+	return rec, nil
 }
 
 const explainHelp = `Usage: wsdbg explain CODE | 'http STATUS' | CAUSE | MESSAGE | -
@@ -848,7 +950,7 @@ func runSessions(args []string, stdout io.Writer) error {
 	if *prune {
 		removed, err := history.Prune(*dir, *maxAge, *maxSize)
 		for _, p := range removed {
-			fmt.Fprintln(stdout, "removed", p)
+			fmt.Fprintln(stdout, "removed", decode.Sanitize(p))
 		}
 		return err
 	}
@@ -863,8 +965,13 @@ func runSessions(args []string, stdout io.Writer) error {
 	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "STARTED\tDURATION\tIN\tOUT\tENDING\tURL\tFILE")
 	for _, si := range list {
+		name := decode.Sanitize(filepath.Base(si.Path))
+		if si.Problem != "" {
+			fmt.Fprintf(w, "-\t-\t-\t-\tunreadable: %s\t-\t%s\n", decode.Sanitize(si.Problem), name)
+			continue
+		}
 		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%s\t%s\t%s\n", si.Start.Local().Format("2006-01-02 15:04:05"),
-			si.Duration.Round(time.Second), si.In, si.Out, decode.Sanitize(si.Ending()), decode.Sanitize(si.URL), filepath.Base(si.Path))
+			si.Duration.Round(time.Second), si.In, si.Out, decode.Sanitize(si.Ending()), decode.Sanitize(si.URL), name)
 	}
 	return w.Flush()
 }
@@ -880,7 +987,7 @@ Examples:
   wsdbg export session.wsdbg.jsonl --format har > session.har
 `
 
-func runExport(args []string, stdout io.Writer) error {
+func runExport(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("export", exportHelp)
 	format := fs.String("format", "md", "`F`: har, md or ndjson")
 	out := fs.String("o", "", "write to `FILE` instead of stdout")
@@ -899,11 +1006,16 @@ func runExport(args []string, stdout io.Writer) error {
 	default:
 		return usagef("unknown format %q: use har, md or ndjson", *format)
 	}
-	rec, err := history.Open(positional[0])
+	rec, err := openRecording(positional[0], stdin, "")
 	if err != nil {
 		return err
 	}
 	defer rec.Close()
+	name := decode.Sanitize(rec.Path())
+	if nothingReadable(rec) {
+		reportProblems(stderr, rec.Path(), rec.Problems())
+		return fmt.Errorf("%s: nothing to export: no event in it can be read", name)
+	}
 	w := stdout
 	if *out != "" {
 		f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
@@ -914,10 +1026,15 @@ func runExport(args []string, stdout io.Writer) error {
 		w = f
 	}
 	bw := bufio.NewWriter(w)
-	if err := history.Export(bw, rec, *format, rf.redactor()); err != nil {
-		return err
+	err = history.Export(bw, rec, *format, rf.redactor())
+	if err == nil {
+		err = bw.Flush()
 	}
-	return bw.Flush()
+	if f, ok := w.(*os.File); ok && err == nil {
+		err = f.Close()
+	}
+	reportProblems(stderr, rec.Path(), rec.Problems())
+	return err
 }
 
 const replayHelp = `Usage: wsdbg replay FILE [--play [--speed X] [--no-gaps]]
@@ -980,14 +1097,12 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 		}
 		return usagef("the debugger needs a terminal; use 'wsdbg tail FILE' to print a recording")
 	}
-	rec, err := history.Open(positional[0])
+	rec, err := openRecording(positional[0], os.Stdin, "")
 	if err != nil {
 		return err
 	}
 	defer rec.Close()
-	for _, p := range rec.Problems() {
-		fmt.Fprintf(stderr, "wsdbg: %s: %v\n", positional[0], p)
-	}
+	reportProblems(stderr, rec.Path(), rec.Problems())
 	dialects, err := loadDialects(uf.dialects)
 	if err != nil {
 		return usageError{err.Error()}
@@ -1043,7 +1158,7 @@ func resend(rec *history.Recording, opts conn.Options, uf *uiFlags, dialects *de
 	}
 	if out != nil {
 		out.Close()
-		fmt.Fprintln(w, "recorded to", out.Path())
+		fmt.Fprintln(w, out.Summary())
 	}
 	diffs := history.Diff(recorded, replayed)
 	if len(diffs) == 0 && err == nil {
@@ -1100,7 +1215,7 @@ func resendInDebugger(recorded history.Records, opts conn.Options, uf *uiFlags, 
 	if out != nil {
 		defer func() {
 			out.Close()
-			fmt.Fprintln(stderr, "wsdbg: session recorded to", out.Path())
+			fmt.Fprintln(stderr, "wsdbg:", out.Summary())
 		}()
 		to.Recording = out.Path()
 	}

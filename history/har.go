@@ -110,20 +110,17 @@ type harMessage struct {
 // damaged part is kept. An error is returned only when the file cannot be
 // read at all.
 func openHAR(path string, f *os.File) (*Recording, error) {
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("open HAR: %w", err)
-	}
 	r := &Recording{path: path, done: make(chan struct{})}
 	close(r.done)
-	capper := newStringCapper(f, MaxLineBytes)
+	capper := newStringCapper(f, MaxLineBytes, 256<<10)
 	h := &harReader{dec: json.NewDecoder(capper)}
 	var creator harCreator
 	var sockets []harEntry
-	err := h.object(func(key string) error {
+	err := h.object("the file", func(key string) error {
 		if key != "log" {
 			return h.skip()
 		}
-		return h.object(func(key string) error {
+		return h.object("log", func(key string) error {
 			switch key {
 			case "creator":
 				return h.dec.Decode(&creator)
@@ -143,7 +140,7 @@ func openHAR(path string, f *os.File) (*Recording, error) {
 		err = io.ErrUnexpectedEOF // the file ends inside the log
 	}
 	if err != nil {
-		line := capper.lineOf(f, err)
+		line := capper.lineOf(err)
 		if len(sockets) == 0 {
 			r.addProblem(line, "not a HAR file: "+capper.describe(err))
 			return r, nil
@@ -211,9 +208,9 @@ type harShapeError struct{ where, want string }
 
 func (e harShapeError) Error() string { return fmt.Sprintf("%q should be %s", e.where, e.want) }
 
-// object reads an object, calling field for each key; field reads the value.
-func (h *harReader) object(field func(key string) error) error {
-	if err := h.delim('{', "the file", "an object"); err != nil {
+// object reads the object named name, calling field for each key; field reads the value.
+func (h *harReader) object(name string, field func(key string) error) error {
+	if err := h.delim('{', name, "an object"); err != nil {
 		return err
 	}
 	for h.dec.More() {
@@ -278,7 +275,7 @@ func (h *harReader) skip() error {
 // entry reads one entry, its WebSocket messages one by one.
 func (h *harReader) entry() (harEntry, error) {
 	var e harEntry
-	err := h.object(func(key string) error {
+	err := h.object("entry", func(key string) error {
 		switch key {
 		case "startedDateTime":
 			return h.dec.Decode(&e.StartedDateTime)

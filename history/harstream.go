@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/wsdbg/wsdbg/decode"
 )
@@ -19,22 +18,24 @@ const (
 	oversizedJSON  = `"\u0000wsdbg: value too long, left out\u0000"`
 )
 
-// stringCapper passes JSON through, replacing every string longer than
-// limit by oversizedValue as it streams past. It holds at most one string
-// of up to limit bytes.
+// stringCapper reads JSON from a file and passes it on, replacing every
+// string longer than limit by oversizedValue. It holds no string itself: a
+// string that spans its reads is passed over, then read again from the
+// file once it is known to be short enough.
 type stringCapper struct {
-	src      io.Reader
-	limit    int
+	src      io.ReaderAt
+	pos      int64 // file offset of the next read
+	limit    int64
 	buf      []byte
-	out      []byte // processed bytes not yet read, in outStore
+	out      []byte // processed bytes not yet handed on, in outStore
 	outStore []byte
 	err      error
 
+	replayFrom, replayTo int64 // a range of the file to hand on as it is
+
 	inString bool
-	escape   bool   // the next byte inside the string is escaped
-	str      []byte // the current string so far, while within the limit
-	tooLong  bool   // the current string passed the limit: its bytes are dropped
-	strLen   int64  // the current string's length so far
+	escape   bool  // the next byte inside the string is escaped
+	strStart int64 // file offset of the current string's first byte after the quote
 
 	produced  int64   // bytes handed on so far
 	shifts    []shift // where replacements made the stream shorter than the file
@@ -45,79 +46,98 @@ type stringCapper struct {
 // further on than the stream.
 type shift struct{ at, delta int64 }
 
-func newStringCapper(src io.Reader, limit int) *stringCapper {
-	return &stringCapper{src: src, limit: limit, buf: make([]byte, 256<<10)}
+func newStringCapper(src io.ReaderAt, limit int, chunk int) *stringCapper {
+	return &stringCapper{src: src, limit: int64(limit), buf: make([]byte, chunk)}
 }
 
 func (c *stringCapper) Read(p []byte) (int, error) {
+	if c.replayFrom < c.replayTo {
+		n, err := c.src.ReadAt(p[:min(int64(len(p)), c.replayTo-c.replayFrom)], c.replayFrom)
+		c.replayFrom += int64(n)
+		c.produced += int64(n)
+		if n > 0 || err == nil {
+			return n, nil
+		}
+		c.replayFrom, c.err = c.replayTo, err
+	}
 	for len(c.out) == 0 {
 		if c.err != nil {
 			return 0, c.err
 		}
-		n, err := c.src.Read(c.buf)
-		c.out = c.outStore[:0]
-		c.process(c.buf[:n])
-		c.outStore = c.out[:0]
-		if err != nil {
-			if c.inString && !c.tooLong {
-				c.emit(c.str) // the decoder reports the string cut short
+		n, err := c.src.ReadAt(c.buf, c.pos)
+		off := c.pos
+		c.pos += int64(n)
+		c.process(c.buf[:n], off)
+		if err != nil && c.replayFrom == c.replayTo {
+			if c.inString && c.strStart < c.pos && c.pos-c.strStart <= c.limit {
+				// The file ends inside a string: hand it on as it is, for the
+				// decoder to report.
+				c.replayFrom, c.replayTo = c.strStart, c.pos
 			}
+			c.inString = false
 			c.err = err
+		}
+		if c.replayFrom < c.replayTo && len(c.out) == 0 {
+			return c.Read(p)
 		}
 	}
 	n := copy(p, c.out)
 	c.out = c.out[n:]
+	c.produced += int64(n)
 	return n, nil
 }
 
-func (c *stringCapper) emit(b []byte) {
-	c.out = append(c.out, b...)
-	c.produced += int64(len(b))
-}
-
-func (c *stringCapper) process(data []byte) {
-	for len(data) > 0 {
+// process scans data, which starts at file offset off, into c.out. It
+// stops early when a string that began in an earlier read ends within the
+// limit: that string is handed on from the file, and reading goes on after
+// it.
+func (c *stringCapper) process(data []byte, off int64) {
+	c.out = c.outStore[:0]
+	defer func() { c.outStore = c.out[:0] }()
+	i := 0
+	emitted := 0 // data[:emitted] is in c.out or passed over
+	for i < len(data) {
 		if !c.inString {
-			q := bytes.IndexByte(data, '"')
+			q := bytes.IndexByte(data[i:], '"')
 			if q < 0 {
-				c.emit(data)
-				return
+				break
 			}
-			c.emit(data[:q+1])
-			data = data[q+1:]
-			c.inString, c.escape, c.tooLong, c.strLen = true, false, false, 0
-			c.str = c.str[:0]
+			i += q + 1
+			c.inString, c.escape, c.strStart = true, false, off+int64(i)
 			continue
 		}
-		end := c.stringEnd(data)
-		seg := data
-		if end >= 0 {
-			seg = data[:end]
-		}
-		c.strLen += int64(len(seg))
-		if !c.tooLong && c.strLen > int64(c.limit) {
-			c.tooLong, c.str = true, nil
-		}
-		if !c.tooLong {
-			c.str = append(c.str, seg...)
-		}
+		end := c.stringEnd(data[i:])
 		if end < 0 {
+			break
+		}
+		end += i // the closing quote
+		c.inString = false
+		length := off + int64(end) - c.strStart
+		switch {
+		case length > c.limit:
+			if c.strStart >= off {
+				c.out = append(c.out, data[emitted:c.strStart-off]...)
+			}
+			c.out = append(c.out, oversizedJSON[1:]...)
+			c.shifts = append(c.shifts, shift{c.produced + int64(len(c.out)), length - int64(len(oversizedJSON)-2)})
+			c.oversized++
+			emitted = end + 1
+		case c.strStart < off:
+			c.replayFrom, c.replayTo = c.strStart, off+int64(end)+1
+			c.pos = c.replayTo
 			return
 		}
-		if c.tooLong {
-			c.emit([]byte(oversizedJSON[1:]))
-			c.shifts = append(c.shifts, shift{c.produced, c.strLen - int64(len(oversizedJSON)-2)})
-			c.oversized++
-		} else {
-			c.emit(c.str)
-			c.emit(data[end : end+1])
-		}
-		if cap(c.str) > 1<<20 {
-			c.str = nil // let a long string's buffer go
-		}
-		c.inString = false
-		data = data[end+1:]
+		i = end + 1
 	}
+	if c.inString {
+		// Whether the string is short enough is not known yet: hand on
+		// what comes before it.
+		if c.strStart >= off {
+			c.out = append(c.out, data[emitted:c.strStart-off]...)
+		}
+		return
+	}
+	c.out = append(c.out, data[emitted:]...)
 }
 
 // stringEnd finds the quote that ends the current string in data, or -1,
@@ -164,22 +184,19 @@ func (c *stringCapper) fileOffset(off int64) int64 {
 	return pos
 }
 
-// lineOf is the line of f a JSON syntax error points at, 0 when the error
+// lineOf is the line of the file a JSON syntax error points at, 0 when the error
 // has no position.
-func (c *stringCapper) lineOf(f *os.File, err error) int {
+func (c *stringCapper) lineOf(err error) int {
 	var syntax *json.SyntaxError
 	if !errors.As(err, &syntax) {
 		return 0
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return 0
-	}
 	lines := 1
-	buf := make([]byte, 256<<10)
-	for left := c.fileOffset(syntax.Offset); left > 0; {
-		n, err := f.Read(buf[:min(int64(len(buf)), left)])
-		lines += bytes.Count(buf[:n], []byte{'\n'})
-		left -= int64(n)
+	end := c.fileOffset(syntax.Offset)
+	for off := int64(0); off < end; {
+		n, err := c.src.ReadAt(c.buf[:min(int64(len(c.buf)), end-off)], off)
+		lines += bytes.Count(c.buf[:n], []byte{'\n'})
+		off += int64(n)
 		if err != nil {
 			break
 		}

@@ -84,7 +84,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "sessions":
 		err = runSessions(args[1:], stdout)
 	case "export":
-		err = runExport(args[1:], stdout, stderr)
+		err = runExport(args[1:], stdin, stdout, stderr)
 	case "replay":
 		err = runReplay(args[1:], stdout, stderr)
 	default:
@@ -114,10 +114,10 @@ func report(err error, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintln(stderr, "wsdbg:", ue.msg)
+		fmt.Fprintln(stderr, "wsdbg:", decode.Sanitize(ue.msg))
 		return exitUsage
 	default:
-		fmt.Fprintln(stderr, "wsdbg:", err)
+		fmt.Fprintln(stderr, "wsdbg:", decode.Sanitize(err.Error()))
 		return exitFailure
 	}
 }
@@ -432,10 +432,8 @@ func runTail(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, err
 		return 0, err
 	}
 	rf.announce(stderr)
-	if len(positional) == 1 && !strings.Contains(positional[0], "://") {
-		if _, err := os.Stat(positional[0]); err == nil {
-			return tailFile(positional[0], *asJSON, rf.redactor(), stdout, stderr)
-		}
+	if len(positional) == 1 && namesRecording(positional[0]) {
+		return tailFile(positional[0], *asJSON, rf.redactor(), stdin, stdout, stderr)
 	}
 	opts, err := connectArgs(&cf, positional, stderr)
 	if err != nil {
@@ -452,6 +450,20 @@ func runTail(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, err
 		defer rec.Close()
 	}
 	return tailLive(opts, *asJSON, *keepOpen, rec, rf.redactor(), stdin, stdout, stderr), nil
+}
+
+// namesRecording reports whether tail's one argument is a recording to
+// print rather than something to connect to: "-" (standard input), an
+// existing file, or anything that is not a URL or a curl command.
+func namesRecording(arg string) bool {
+	if arg == "-" {
+		return true
+	}
+	if strings.Contains(arg, "://") {
+		return false
+	}
+	_, err := os.Stat(arg)
+	return err == nil || arg != "curl"
 }
 
 // How tail ends when it is interrupted or its output fails.
@@ -519,6 +531,8 @@ func tailLive(opts conn.Options, asJSON, keepOpen bool, rec *history.Recorder, r
 	defer t.out.Flush()
 	var giveUp <-chan time.Time // runs while an interrupted session closes
 	interrupted := false
+	watch := recordingWatch{rec: rec, stderr: stderr}
+	recordingFailed := watch.failed()
 	stopAndWait := func(code int) {
 		t.close(code)
 		if giveUp == nil {
@@ -527,6 +541,9 @@ func tailLive(opts conn.Options, asJSON, keepOpen bool, rec *history.Recorder, r
 	}
 	for {
 		select {
+		case <-recordingFailed:
+			recordingFailed = nil
+			watch.tell()
 		case err := <-stdinDone:
 			stdinDone = nil
 			if err != nil {
@@ -547,7 +564,12 @@ func tailLive(opts conn.Options, asJSON, keepOpen bool, rec *history.Recorder, r
 			return t.status()
 		case ev, ok := <-c.Events():
 			if !ok {
-				return t.status()
+				t.flush()
+				complete := watch.finish()
+				if status := t.status(); status != exitOK || complete {
+					return status
+				}
+				return exitFailure
 			}
 			t.show(ev)
 			if len(c.Events()) == 0 {
@@ -704,23 +726,25 @@ func (t *tailSession) status() int {
 	return exitOK
 }
 
-// tailFile prints a recording's events as tail would have.
-func tailFile(path string, asJSON bool, red history.Redactor, stdout, stderr io.Writer) (int, error) {
-	rec, err := history.Open(path)
+// tailFile prints a recording's events as tail would have. It fails when
+// the file holds nothing readable.
+func tailFile(path string, asJSON bool, red history.Redactor, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	rec, err := openRecording(path, stdin, " (to connect, give a ws:// or wss:// URL)")
 	if err != nil {
 		return 0, err
 	}
 	defer rec.Close()
 	rec.Wait()
 	w := bufio.NewWriter(stdout)
-	defer w.Flush()
 	var line []byte
+	printed := 0
 	for i := 0; i < rec.Len(); i++ {
 		r, err := rec.Record(i)
 		if err != nil {
 			continue
 		}
 		r = red.Record(r)
+		printed++
 		if asJSON {
 			line = append(r.AppendJSON(line[:0]), '\n')
 			w.Write(line)
@@ -728,10 +752,87 @@ func tailFile(path string, asJSON bool, red history.Redactor, stdout, stderr io.
 			fmt.Fprintln(w, history.FormatLine(r, history.LineOptions{}))
 		}
 	}
-	for _, p := range rec.Problems() {
-		fmt.Fprintf(stderr, "wsdbg: %s: %v\n", path, p)
+	w.Flush()
+	problems := rec.Problems()
+	reportProblems(stderr, rec.Path(), problems)
+	if printed == 0 && len(problems) > 0 {
+		return exitFailure, nil
 	}
 	return exitOK, nil
+}
+
+// openRecording opens the recording a command names: a file, a pipe, or
+// "-" for standard input. A missing file is the user's error; hint is
+// added to its message.
+func openRecording(arg string, stdin io.Reader, hint string) (*history.Recording, error) {
+	if arg == "-" {
+		return history.OpenReader("standard input", stdin)
+	}
+	if _, err := os.Stat(arg); errors.Is(err, fs.ErrNotExist) {
+		return nil, usagef("no such file: %s%s", decode.Sanitize(arg), hint)
+	}
+	return history.Open(arg)
+}
+
+// reportProblems names, on stderr, each problem found in a recording.
+func reportProblems(stderr io.Writer, name string, problems []history.Problem) {
+	for _, p := range problems {
+		fmt.Fprintf(stderr, "wsdbg: %s: %s\n", decode.Sanitize(name), decode.Sanitize(p.Error()))
+	}
+}
+
+// nothingReadable reports whether a recording with problems has no event
+// that can be read (a recording without events or problems is just empty).
+func nothingReadable(rec *history.Recording) bool {
+	rec.Wait()
+	for i := 0; i < rec.Len(); i++ {
+		if _, err := rec.Record(i); err == nil {
+			return false
+		}
+	}
+	return len(rec.Problems()) > 0
+}
+
+// recordingWatch tells the user on stderr when a session's recording
+// fails; the session goes on without it.
+type recordingWatch struct {
+	rec    *history.Recorder // nil when not recording
+	stderr io.Writer
+	told   bool
+}
+
+// failed is closed when the recording fails; without a recording it is
+// nil, never ready.
+func (w *recordingWatch) failed() <-chan struct{} {
+	if w.rec == nil {
+		return nil
+	}
+	return w.rec.Failed()
+}
+
+// tell says, once, that the recording stopped and why.
+func (w *recordingWatch) tell() {
+	if w.rec == nil || w.told {
+		return
+	}
+	if err := w.rec.Err(); err != nil {
+		w.told = true
+		fmt.Fprintf(w.stderr, "wsdbg: %v; the session goes on unrecorded\n", err)
+	}
+}
+
+// finish closes the recording and reports whether it is complete, saying
+// so on stderr when it is not.
+func (w *recordingWatch) finish() bool {
+	if w.rec == nil {
+		return true
+	}
+	w.rec.Close()
+	if w.rec.Err() == nil {
+		return true
+	}
+	fmt.Fprintln(w.stderr, "wsdbg:", w.rec.Summary())
+	return false
 }
 
 const demoHelp = `Usage: wsdbg demo [flags]
@@ -920,7 +1021,7 @@ func openTUI(opts conn.Options, uf *uiFlags, stderr io.Writer) error {
 	if rec != nil {
 		defer func() {
 			rec.Close()
-			fmt.Fprintln(stderr, "wsdbg: session recorded to", rec.Path())
+			fmt.Fprintln(stderr, "wsdbg:", rec.Summary())
 		}()
 		to.Recording = rec.Path()
 		to.OnEvent = func(ev conn.Event) { rec.Append(ev) }
@@ -1113,15 +1214,20 @@ func (rf *recordFlags) start(opts conn.Options) (*history.Recorder, error) {
 	if rf.off {
 		return nil, nil
 	}
+	const hint = "; run with --no-record to go on without recording, or --record FILE to record elsewhere"
 	path := rf.file
 	if path == "" {
 		var err error
 		if path, err = history.DefaultPath(time.Now(), opts.URL); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w%s", err, hint)
 		}
 	}
 	hdr := history.Header{ToolVersion: version, URL: opts.URL, RequestHeaders: opts.Header}
-	return history.Create(path, hdr, history.RecordOptions{Redactor: rf.redactor()})
+	rec, err := history.Create(path, hdr, history.RecordOptions{Redactor: rf.redactor()})
+	if err != nil {
+		return nil, fmt.Errorf("%w%s", err, hint)
+	}
+	return rec, nil
 }
 
 const explainHelp = `Usage: wsdbg explain CODE | 'http STATUS' | CAUSE | MESSAGE | -
@@ -1272,7 +1378,7 @@ func runSessions(args []string, stdout io.Writer) error {
 	if *prune {
 		removed, err := history.Prune(*dir, *maxAge, *maxSize)
 		for _, p := range removed {
-			fmt.Fprintln(stdout, "removed", p)
+			fmt.Fprintln(stdout, "removed", decode.Sanitize(p))
 		}
 		return err
 	}
@@ -1287,8 +1393,13 @@ func runSessions(args []string, stdout io.Writer) error {
 	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "STARTED\tDURATION\tIN\tOUT\tENDING\tURL\tFILE")
 	for _, si := range list {
+		name := decode.Sanitize(filepath.Base(si.Path))
+		if si.Problem != "" {
+			fmt.Fprintf(w, "-\t-\t-\t-\tunreadable: %s\t-\t%s\n", decode.Sanitize(si.Problem), name)
+			continue
+		}
 		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%s\t%s\t%s\n", si.Start.Local().Format("2006-01-02 15:04:05"),
-			si.Duration.Round(time.Second), si.In, si.Out, decode.Sanitize(si.Ending()), decode.Sanitize(si.URL), filepath.Base(si.Path))
+			si.Duration.Round(time.Second), si.In, si.Out, decode.Sanitize(si.Ending()), decode.Sanitize(si.URL), name)
 	}
 	return w.Flush()
 }
@@ -1304,7 +1415,7 @@ Examples:
   wsdbg export session.wsdbg.jsonl --format har > session.har
 `
 
-func runExport(args []string, stdout, stderr io.Writer) error {
+func runExport(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("export", exportHelp)
 	format := fs.String("format", "md", "`F`: har, md or ndjson")
 	out := fs.String("o", "", "write to `FILE` instead of stdout")
@@ -1324,11 +1435,16 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	default:
 		return usagef("unknown format %q: use har, md or ndjson", *format)
 	}
-	rec, err := history.Open(positional[0])
+	rec, err := openRecording(positional[0], stdin, "")
 	if err != nil {
 		return err
 	}
 	defer rec.Close()
+	name := decode.Sanitize(rec.Path())
+	if nothingReadable(rec) {
+		reportProblems(stderr, rec.Path(), rec.Problems())
+		return fmt.Errorf("%s: nothing to export: no event in it can be read", name)
+	}
 	w := stdout
 	if *out != "" {
 		f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
@@ -1339,10 +1455,15 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 		w = f
 	}
 	bw := bufio.NewWriter(w)
-	if err := history.Export(bw, rec, *format, rf.redactor()); err != nil {
-		return err
+	err = history.Export(bw, rec, *format, rf.redactor())
+	if err == nil {
+		err = bw.Flush()
 	}
-	return bw.Flush()
+	if f, ok := w.(*os.File); ok && err == nil {
+		err = f.Close()
+	}
+	reportProblems(stderr, rec.Path(), rec.Problems())
+	return err
 }
 
 const replayHelp = `Usage: wsdbg replay FILE [--play [--speed X] [--no-gaps]]
@@ -1406,14 +1527,12 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 		}
 		return usagef("the debugger needs a terminal; use 'wsdbg tail FILE' to print a recording")
 	}
-	rec, err := history.Open(positional[0])
+	rec, err := openRecording(positional[0], os.Stdin, "")
 	if err != nil {
 		return err
 	}
 	defer rec.Close()
-	for _, p := range rec.Problems() {
-		fmt.Fprintf(stderr, "wsdbg: %s: %v\n", positional[0], p)
-	}
+	reportProblems(stderr, rec.Path(), rec.Problems())
 	dialects, err := loadDialects(uf.dialects)
 	if err != nil {
 		return usageError{err.Error()}
@@ -1478,7 +1597,7 @@ func resend(rec *history.Recording, opts conn.Options, uf *uiFlags, dialects *de
 	}
 	if out != nil {
 		out.Close()
-		fmt.Fprintln(w, "recorded to", out.Path())
+		fmt.Fprintln(w, out.Summary())
 	}
 	diffs := history.Diff(recorded, replayed)
 	if len(diffs) == 0 && err == nil {
@@ -1571,7 +1690,7 @@ func resendInDebugger(recorded history.Records, opts conn.Options, uf *uiFlags, 
 	if out != nil {
 		defer func() {
 			out.Close()
-			fmt.Fprintln(stderr, "wsdbg: session recorded to", out.Path())
+			fmt.Fprintln(stderr, "wsdbg:", out.Summary())
 		}()
 		to.Recording = out.Path()
 	}

@@ -1,10 +1,8 @@
 package history
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -107,25 +105,49 @@ type harMessage struct {
 // openHAR loads the WebSocket connections of a HAR file (as Chrome DevTools
 // exports it) as a recording: per connection an open event, then its
 // messages in time order. Connections follow each other by start time.
-// Binary messages are base64 in HAR. Problems with the file are reported in
-// Problems; an error is returned only when the file cannot be read.
-func openHAR(path string) (*Recording, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("open HAR: %w", err)
-	}
+// Binary messages are base64 in HAR. The file is read as a stream, value by
+// value, and a string longer than MaxLineBytes is left out unread, so a
+// huge or hostile file costs no more memory than the messages it holds.
+// Problems with the file are reported in Problems; what was read before a
+// damaged part is kept. An error is returned only when the file cannot be
+// read at all.
+func openHAR(path string, f *os.File) (*Recording, error) {
 	r := &Recording{path: path, done: make(chan struct{})}
 	close(r.done)
-	var har harFile
-	if err := json.Unmarshal(data, &har); err != nil {
-		r.addProblem(lineAt(data, err), "not a HAR file: "+decode.DescribeJSONError(err))
-		return r, nil
-	}
+	capper := newStringCapper(f, MaxLineBytes, 256<<10)
+	h := &harReader{dec: json.NewDecoder(capper)}
+	var creator harCreator
 	var sockets []harEntry
-	for _, e := range har.Log.Entries {
-		if e.ResourceType == "websocket" || len(e.Messages) > 0 {
-			sockets = append(sockets, e)
+	err := h.object("the file", func(key string) error {
+		if key != "log" {
+			return h.skip()
 		}
+		return h.object("log", func(key string) error {
+			switch key {
+			case "creator":
+				return h.dec.Decode(&creator)
+			case "entries":
+				return h.array("entries", func() error {
+					e, err := h.entry()
+					if err == nil && (e.ResourceType == "websocket" || len(e.Messages) > 0) {
+						sockets = append(sockets, e)
+					}
+					return err
+				})
+			}
+			return h.skip()
+		})
+	})
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF // the file ends inside the log
+	}
+	if err != nil {
+		line := capper.lineOf(err)
+		if len(sockets) == 0 {
+			r.addProblem(line, "not a HAR file: "+capper.describe(err))
+			return r, nil
+		}
+		r.addProblem(line, "the HAR file is damaged here: "+capper.describe(err)+"; the entries before it are loaded")
 	}
 	if len(sockets) == 0 {
 		r.addProblem(0, "the HAR file has no WebSocket entries (DevTools: filter by WS before exporting)")
@@ -137,7 +159,7 @@ func openHAR(path string) (*Recording, error) {
 	first := sockets[0]
 	r.header = Header{
 		Version:         FormatVersion,
-		ToolVersion:     strings.TrimSpace(har.Log.Creator.Name + " " + har.Log.Creator.Version),
+		ToolVersion:     strings.TrimSpace(creator.Name + " " + creator.Version),
 		URL:             first.Request.URL,
 		RequestHeaders:  harHeader(first.Request.Headers),
 		ResponseHeaders: harHeader(first.Response.Headers),
@@ -146,6 +168,7 @@ func openHAR(path string) (*Recording, error) {
 	r.header.Subprotocol, r.header.Extensions = negotiated(r.header.ResponseHeaders)
 
 	notes := conn.NewAnnotator(nil, false)
+	tooLong := 0
 	for n, e := range sockets {
 		if refused, ok := harRefusal(e); ok {
 			notes.Annotate(&refused)
@@ -163,9 +186,11 @@ func openHAR(path string) (*Recording, error) {
 		open.Subprotocol, open.Extensions = negotiated(open.ResponseHeader)
 		notes.Annotate(&open)
 		r.records = append(r.records, FromEvent(open))
-		msgs := append([]harMessage(nil), e.Messages...)
-		sort.SliceStable(msgs, func(i, j int) bool { return msgs[i].Time < msgs[j].Time })
-		for k, m := range msgs {
+		sort.SliceStable(e.Messages, func(i, j int) bool { return e.Messages[i].Time < e.Messages[j].Time })
+		for k, m := range e.Messages {
+			if m.Data == oversizedValue {
+				tooLong++
+			}
 			ev, err := harEvent(m)
 			if err != nil {
 				r.addProblem(0, fmt.Sprintf("entry %d, message %d: %v; skipped", n+1, k+1, err))
@@ -174,6 +199,9 @@ func openHAR(path string) (*Recording, error) {
 			notes.Annotate(&ev)
 			r.records = append(r.records, FromEvent(ev))
 		}
+	}
+	if others := capper.oversized - tooLong; others > 0 {
+		r.addProblem(0, fmt.Sprintf("%d other values longer than %s were left out", others, HumanSize(MaxLineBytes)))
 	}
 	return r, nil
 }
@@ -197,6 +225,106 @@ func harRefusal(e harEntry) (conn.Event, bool) {
 	return conn.Event{Type: conn.EventError, Time: harTime(e.StartedDateTime), Final: true, Failure: f}, true
 }
 
+// harReader walks a HAR file's JSON one value at a time.
+type harReader struct {
+	dec *json.Decoder
+}
+
+// harShapeError is JSON that is valid but not shaped like a HAR file.
+type harShapeError struct{ where, want string }
+
+func (e harShapeError) Error() string { return fmt.Sprintf("%q should be %s", e.where, e.want) }
+
+// object reads the object named name, calling field for each key; field reads the value.
+func (h *harReader) object(name string, field func(key string) error) error {
+	if err := h.delim('{', name, "an object"); err != nil {
+		return err
+	}
+	for h.dec.More() {
+		tok, err := h.dec.Token()
+		if err != nil {
+			return err
+		}
+		key, _ := tok.(string)
+		if err := field(key); err != nil {
+			return err
+		}
+	}
+	_, err := h.dec.Token()
+	return err
+}
+
+// array reads the array named name, calling elem to read each element.
+func (h *harReader) array(name string, elem func() error) error {
+	if err := h.delim('[', name, "an array"); err != nil {
+		return err
+	}
+	for h.dec.More() {
+		if err := elem(); err != nil {
+			return err
+		}
+	}
+	_, err := h.dec.Token()
+	return err
+}
+
+func (h *harReader) delim(want json.Delim, where, what string) error {
+	tok, err := h.dec.Token()
+	if err != nil {
+		return err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != want {
+		return harShapeError{where, what}
+	}
+	return nil
+}
+
+// skip reads past the next value.
+func (h *harReader) skip() error {
+	depth := 0
+	for {
+		tok, err := h.dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
+
+// entry reads one entry, its WebSocket messages one by one.
+func (h *harReader) entry() (harEntry, error) {
+	var e harEntry
+	err := h.object("entry", func(key string) error {
+		switch key {
+		case "startedDateTime":
+			return h.dec.Decode(&e.StartedDateTime)
+		case "request":
+			return h.dec.Decode(&e.Request)
+		case "response":
+			return h.dec.Decode(&e.Response)
+		case "_resourceType":
+			return h.dec.Decode(&e.ResourceType)
+		case "_webSocketMessages":
+			return h.array("_webSocketMessages", func() error {
+				var m harMessage
+				err := h.dec.Decode(&m)
+				e.Messages = append(e.Messages, m)
+				return err
+			})
+		}
+		return h.skip()
+	})
+	return e, err
+}
+
 func harEvent(m harMessage) (conn.Event, error) {
 	ev := conn.Event{Type: conn.EventMessage, Time: unixSeconds(m.Time), Opcode: conn.Opcode(m.Opcode)}
 	switch m.Type {
@@ -206,6 +334,9 @@ func harEvent(m harMessage) (conn.Event, error) {
 		ev.Dir = conn.In
 	default:
 		return ev, fmt.Errorf("unknown type %q", m.Type)
+	}
+	if m.Data == oversizedValue {
+		return ev, fmt.Errorf("its data is longer than %s", HumanSize(MaxLineBytes))
 	}
 	switch ev.Opcode {
 	case conn.OpText, conn.OpPing, conn.OpPong:
@@ -257,15 +388,6 @@ func unixSeconds(s float64) time.Time {
 	}
 	sec := math.Floor(s)
 	return time.Unix(int64(sec), 0).Add(time.Duration(math.Round((s-sec)*1e6)) * time.Microsecond)
-}
-
-// lineAt finds the line of a JSON syntax error.
-func lineAt(data []byte, err error) int {
-	var syntax *json.SyntaxError
-	if !errors.As(err, &syntax) || syntax.Offset > int64(len(data)) {
-		return 0
-	}
-	return bytes.Count(data[:syntax.Offset], []byte{'\n'}) + 1
 }
 
 // writeHAR writes one entry per connection (each open record starts one);

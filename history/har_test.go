@@ -13,7 +13,7 @@ import (
 )
 
 func TestOpenHARFromDevTools(t *testing.T) {
-	for _, open := range []func(string) (*Recording, error){openHAR, Open} {
+	for _, open := range []func(string) (*Recording, error){openHARFile, Open} {
 		rec, err := open(filepath.Join("testdata", "devtools.har"))
 		if err != nil {
 			t.Fatal(err)
@@ -58,7 +58,7 @@ func TestOpenHARProblems(t *testing.T) {
 			"entry 1, message 1: binary data is not base64"},
 	}
 	for _, c := range cases {
-		rec, err := openHAR(writeFile(t, "x.har", []byte(c.data)))
+		rec, err := openHARFile(writeFile(t, "x.har", []byte(c.data)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +150,7 @@ func TestExportHARIsValidAndReimports(t *testing.T) {
 
 	path := filepath.Join(t.TempDir(), "export.har")
 	os.WriteFile(path, buf.Bytes(), 0o600)
-	back, err := openHAR(path)
+	back, err := openHARFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func FuzzOpenHAR(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		rec, err := openHAR(path)
+		rec, err := openHARFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -203,4 +203,14 @@ func FuzzOpenHAR(f *testing.F) {
 			t.Fatalf("export of a HAR import is not JSON: %s", out.Bytes())
 		}
 	})
+}
+
+// openHARFile reads path as HAR whatever it starts with.
+func openHARFile(path string) (*Recording, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return openHAR(path, f)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/decode"
 )
 
 // FormatVersion is the recording format this package writes
@@ -60,6 +62,11 @@ var ErrClosed = errors.New("recording is closed")
 // flushed at least every FlushInterval or FlushBytes, always as whole lines,
 // so a crash or kill -9 loses at most the last moment and never damages
 // what was written before. All methods are safe for concurrent use.
+//
+// When a write fails (a full disk, a file size limit), recording stops at
+// once: the file is cut back to its last whole line, Failed is closed, Err
+// says why, and every later Append returns that error. The session itself
+// can go on; the recording is incomplete and Summary says so.
 type Recorder struct {
 	path       string
 	flushBytes int
@@ -68,7 +75,12 @@ type Recorder struct {
 	mu      sync.Mutex
 	f       *os.File
 	buf     []byte
-	err     error // first write error; recording stops there
+	err     error // why appends are refused: the write failure, or ErrClosed
+	failure error // the write failure that stopped the recording
+	failed  chan struct{}
+	written int64 // bytes of whole lines in the file
+	pending int   // events in buf
+	saved   int   // events in the file
 	closing bool
 	stop    chan struct{}
 	done    chan struct{}
@@ -99,6 +111,7 @@ func Create(path string, hdr Header, opts RecordOptions) (*Recorder, error) {
 		os.Remove(path)
 		return nil, fmt.Errorf("write recording header: %w", err)
 	}
+	line = append(line, '\n')
 	interval := opts.FlushInterval
 	if interval <= 0 {
 		interval = DefaultFlushInterval
@@ -108,6 +121,8 @@ func Create(path string, hdr Header, opts RecordOptions) (*Recorder, error) {
 		flushBytes: opts.FlushBytes,
 		redactor:   opts.Redactor,
 		f:          f,
+		written:    int64(len(line)),
+		failed:     make(chan struct{}),
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
 	}
@@ -121,6 +136,31 @@ func Create(path string, hdr Header, opts RecordOptions) (*Recorder, error) {
 
 // Path is the file being written.
 func (r *Recorder) Path() string { return r.path }
+
+// Failed is closed when a write fails and the recording stops.
+func (r *Recorder) Failed() <-chan struct{} { return r.failed }
+
+// Err is the failure that stopped the recording, such as a full disk, or
+// nil while everything appended has been (or is being) written. Its text
+// is safe to print.
+func (r *Recorder) Err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failure
+}
+
+// Summary says in one line, safe to print, where the session was recorded,
+// or that the recording is incomplete and why.
+func (r *Recorder) Summary() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	path := decode.Sanitize(r.path)
+	if r.failure == nil {
+		return "session recorded to " + path
+	}
+	return fmt.Sprintf("the recording %s is incomplete: only the first %d events were saved (%v)",
+		path, r.saved, errors.Unwrap(r.failure))
+}
 
 // Append records one event, with its annotation, redacted.
 func (r *Recorder) Append(ev conn.Event) error {
@@ -152,6 +192,7 @@ func (r *Recorder) AppendEncoded(rec Record, line []byte) error {
 	}
 	line = bytes.TrimSuffix(line, []byte("\n"))
 	r.buf = append(append(r.buf, line...), '\n')
+	r.pending++
 	if len(r.buf) >= r.flushBytes {
 		return r.flushLocked()
 	}
@@ -177,6 +218,7 @@ func (r *Recorder) appendLocked(rec Record) error {
 	}
 	r.buf = r.redactor.Record(rec).AppendJSON(r.buf)
 	r.buf = append(r.buf, '\n')
+	r.pending++
 	if len(r.buf) >= r.flushBytes {
 		return r.flushLocked()
 	}
@@ -189,15 +231,36 @@ func (r *Recorder) flushLocked() error {
 	if len(r.buf) == 0 || r.err != nil {
 		return r.err
 	}
-	if _, err := r.f.Write(r.buf); err != nil {
-		r.err = fmt.Errorf("recording to %s stopped: %w", r.path, err)
+	if n, err := r.f.Write(r.buf); err != nil {
+		r.failLocked(err, n > 0)
+	} else {
+		r.written += int64(n)
+		r.saved += r.pending
 	}
+	r.pending = 0
 	if cap(r.buf) > 4*r.flushBytes {
 		r.buf = make([]byte, 0, r.flushBytes+r.flushBytes/4) // let a huge message's buffer go
 	} else {
 		r.buf = r.buf[:0]
 	}
 	return r.err
+}
+
+// failLocked stops the recording after a failed write. A write cut short
+// left part of a line behind: the file is cut back to its last whole line.
+func (r *Recorder) failLocked(err error, partial bool) {
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		err = pathErr.Err // the path is in our own message, escaped
+	}
+	r.failure = fmt.Errorf("recording to %s stopped: %w", decode.Sanitize(r.path), err)
+	if partial {
+		if terr := r.f.Truncate(r.written); terr != nil {
+			r.failure = fmt.Errorf("recording to %s stopped, its last line cut short: %w", decode.Sanitize(r.path), err)
+		}
+	}
+	r.err = r.failure
+	close(r.failed)
 }
 
 func (r *Recorder) flushLoop(interval time.Duration) {
@@ -240,10 +303,13 @@ func (r *Recorder) Close() error {
 	defer r.mu.Unlock()
 	err := r.flushLocked()
 	if serr := r.f.Sync(); err == nil && serr != nil {
-		err = serr
+		// The data may never have reached the disk.
+		r.failLocked(serr, false)
+		err = r.failure
 	}
 	if cerr := r.f.Close(); err == nil && cerr != nil {
-		err = cerr
+		r.failLocked(cerr, false)
+		err = r.failure
 	}
 	if r.err == nil {
 		r.err = ErrClosed

@@ -36,6 +36,12 @@ const (
 	linePeek    = 64 << 10 // first read of a line; longer lines take a second
 )
 
+// MaxLineBytes bounds one line of a recording (and one string of a HAR
+// file): a message of the default maximum size whose text is all control
+// bytes, each escaped as \u00XX, fits with room to spare. Longer lines are
+// reported and skipped, never loaded.
+const MaxLineBytes = 6*conn.DefaultMaxMessage + 1<<20
+
 // Recording is a loaded recording: a wsdbg JSON Lines file, `tail --json`
 // output, an NDJSON export, or a HAR file.
 //
@@ -48,6 +54,7 @@ type Recording struct {
 	path   string
 	header Header
 	file   *os.File // nil when everything is in records
+	spool  string   // a temporary copy of a pipe's contents, removed on Close
 	// records holds the events of a HAR import, decoded up front.
 	records []Record
 
@@ -67,11 +74,13 @@ type Recording struct {
 	closeOnce sync.Once
 }
 
-// Open loads a recording. A damaged or truncated line, an unknown key, or a
-// file that is not a recording at all is reported in Problems with its line,
-// and everything readable stays available; an error is returned only when
-// the file cannot be read. HAR files exported by browsers are recognised
-// and loaded too.
+// Open loads a recording. A damaged or truncated line, an unknown key, a
+// line longer than MaxLineBytes, or a file that is not a recording at all is
+// reported in Problems with its line, and everything readable stays
+// available; an error is returned only when the file cannot be read. HAR
+// files exported by browsers are recognised and loaded too. A pipe or
+// other file that cannot seek is read to its end into a temporary file
+// first.
 func Open(path string) (*Recording, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -85,6 +94,45 @@ func Open(path string) (*Recording, error) {
 		f.Close()
 		return nil, fmt.Errorf("open recording %s: %w", path, err)
 	}
+	if !st.Mode().IsRegular() {
+		defer f.Close()
+		return OpenReader(path, f)
+	}
+	return open(path, f, st)
+}
+
+// OpenReader loads a recording read once from start to end, such as
+// standard input: it is copied to a temporary file, removed on Close, so
+// that events can be read in any order. name is the recording's Path.
+func OpenReader(name string, src io.Reader) (*Recording, error) {
+	tmp, err := os.CreateTemp("", "wsdbg-recording-*.jsonl")
+	if err != nil {
+		return nil, fmt.Errorf("read recording: %w", err)
+	}
+	discard := func() {
+		tmp.Close()
+		os.Remove(tmp.Name())
+	}
+	if _, err := io.Copy(tmp, src); err != nil {
+		discard()
+		return nil, fmt.Errorf("read recording: %w", err)
+	}
+	st, err := tmp.Stat()
+	if err != nil {
+		discard()
+		return nil, fmt.Errorf("read recording: %w", err)
+	}
+	r, err := open(name, tmp, st)
+	if err != nil || r.file == nil {
+		os.Remove(tmp.Name()) // nothing more to read from it
+		return r, err
+	}
+	r.spool = tmp.Name()
+	return r, nil
+}
+
+// open loads the recording in f, a regular file, which it takes over.
+func open(path string, f *os.File, st os.FileInfo) (*Recording, error) {
 	// One byte more than the file holds tells a small file's end at once.
 	buf := make([]byte, min(indexChunk, st.Size()+1))
 	n, err := f.ReadAt(buf, 0)
@@ -93,8 +141,8 @@ func Open(path string) (*Recording, error) {
 		return nil, fmt.Errorf("read recording: %w", err)
 	}
 	if looksLikeHAR(buf[:n]) {
-		f.Close()
-		return openHAR(path)
+		defer f.Close()
+		return openHAR(path, f)
 	}
 	r := &Recording{path: path, file: f, stop: make(chan struct{}), done: make(chan struct{}),
 		reported: map[int]bool{}, unknownKeys: map[string]bool{}}
@@ -244,7 +292,7 @@ func (r *Recording) scan(x *indexer, data []byte) {
 			break
 		}
 		x.note(data[i : i+j])
-		r.endLine(x, false)
+		r.endLine(x, base+int64(i+j), false)
 		i += j + 1
 		x.lineStart = base + int64(i)
 		x.lineNo++
@@ -261,13 +309,19 @@ func (r *Recording) finish(x *indexer) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.endLine(x, true)
+	r.endLine(x, x.pos, true)
 }
 
-func (r *Recording) endLine(x *indexer, atEOF bool) {
+// endLine files the line that ends at end (its newline, or the end of the
+// file) as an event or a skipped line.
+func (r *Recording) endLine(x *indexer, end int64, atEOF bool) {
 	switch {
 	case !x.filled || x.lineNo == 1 && x.skipFirst:
 		r.skipped = append(r.skipped, len(r.offsets))
+	case end-x.lineStart > MaxLineBytes:
+		r.skipped = append(r.skipped, len(r.offsets))
+		r.addProblem(x.lineNo, fmt.Sprintf("the line is %s long, more than the %s a recording line may have; skipped",
+			HumanSize(end-x.lineStart), HumanSize(MaxLineBytes)))
 	case x.first == '{' && x.last == '}':
 		r.offsets = append(r.offsets, x.lineStart)
 	case atEOF:
@@ -363,10 +417,12 @@ func (r *Recording) Event(i int) (conn.Event, error) {
 
 // readLine reads the line starting at start; end bounds it (the next
 // event's start, which may lie past skipped lines). It reads in growing
-// chunks, so that skipped lines after a long event are not read with it.
+// chunks, so that skipped lines after a long event are not read with it,
+// and never more than MaxLineBytes.
 func (r *Recording) readLine(start, end int64) ([]byte, error) {
 	var line []byte
 	off, size := start, int64(linePeek)
+	end = min(end, start+MaxLineBytes+1)
 	for off < end {
 		chunk := make([]byte, min(end-off, size))
 		n, err := r.file.ReadAt(chunk, off)
@@ -377,6 +433,9 @@ func (r *Recording) readLine(start, end int64) ([]byte, error) {
 			return append(line, chunk[:nl]...), nil
 		}
 		line = append(line, chunk[:n]...)
+		if len(line) > MaxLineBytes {
+			return nil, fmt.Errorf("the line is longer than the %s a recording line may have", HumanSize(MaxLineBytes))
+		}
 		if n < len(chunk) {
 			break
 		}
@@ -476,6 +535,9 @@ func (r *Recording) Close() error {
 		close(r.stop)
 		<-r.done
 		err = r.file.Close()
+		if r.spool != "" {
+			os.Remove(r.spool)
+		}
 	})
 	return err
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -56,7 +57,7 @@ func List(dir string) ([]SessionInfo, error) {
 	}
 	var out []SessionInfo
 	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), FileSuffix) {
+		if !strings.HasSuffix(e.Name(), FileSuffix) || !isRegular(dir, e) {
 			continue
 		}
 		out = append(out, summarise(filepath.Join(dir, e.Name())))
@@ -79,15 +80,20 @@ var (
 // answer.
 func summarise(path string) SessionInfo {
 	info := SessionInfo{Path: path}
-	f, err := os.Open(path)
+	// Without O_NONBLOCK, opening a FIFO waits for a writer that may never
+	// come; the file may have been replaced by one since it was listed.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		info.Problem = err.Error()
+		info.Problem = describeOpenError(err)
 		return info
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil {
-		info.Size = st.Size()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		info.Problem = "not a regular file"
+		return info
 	}
+	info.Size = st.Size()
 	br := bufio.NewReaderSize(f, 1<<20)
 	first, err := readHeaderLine(br)
 	switch {
@@ -143,6 +149,28 @@ func summarise(path string) SessionInfo {
 		}
 	}
 	return info
+}
+
+// isRegular reports whether the directory entry is a regular file, or a
+// symbolic link to one.
+func isRegular(dir string, e fs.DirEntry) bool {
+	if e.Type().IsRegular() {
+		return true
+	}
+	if e.Type()&fs.ModeSymlink == 0 {
+		return false
+	}
+	st, err := os.Stat(filepath.Join(dir, e.Name()))
+	return err == nil && st.Mode().IsRegular()
+}
+
+// describeOpenError is why a file could not be opened, without its path.
+func describeOpenError(err error) string {
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		return pathErr.Err.Error()
+	}
+	return err.Error()
 }
 
 // countLine counts a message line and returns the line's type ("" when it
@@ -241,7 +269,7 @@ func Prune(dir string, maxAge time.Duration, maxTotalBytes int64) (removed []str
 	var files []file
 	var total int64
 	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), FileSuffix) {
+		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), FileSuffix) {
 			continue
 		}
 		st, err := e.Info()

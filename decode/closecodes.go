@@ -30,15 +30,17 @@ const (
 // CodeInfo describes one close code, or one range of codes, for listings
 // such as `wsdbg explain --list`.
 type CodeInfo struct {
-	First, Last int // equal for a single code
-	Name        string
-	Category    string
-	Source      string
-	OnWire      bool // whether a close frame may carry it
-	Reconnect   bool
-	Meaning     string // what it means
-	Causes      string // what usually leads to it
-	Hint        string // what to do
+	First     int    `json:"first"`
+	Last      int    `json:"last"` // equal to First for a single code
+	Name      string `json:"name"`
+	Category  string `json:"category"`
+	Source    string `json:"source"`
+	OnWire    bool   `json:"on_wire"` // whether a close frame may carry it
+	Reconnect bool   `json:"reconnect"`
+	Meaning   string `json:"meaning"`           // what it means
+	Causes    string `json:"causes,omitempty"`  // what usually leads to it
+	Hint      string `json:"hint"`              // what to do
+	Dialect   string `json:"dialect,omitempty"` // set for a convention's meaning of a private code, "" for the standard
 }
 
 // standardCodes holds 1000–1015 (RFC 6455 §7.4.1 and the IANA registry).

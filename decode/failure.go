@@ -9,10 +9,10 @@ import (
 // CauseInfo names one failure cause, for listings such as
 // `wsdbg explain --list`.
 type CauseInfo struct {
-	Kind  string
-	Cause string
-	Name  string
-	Code  int // the close code it maps to, 0 where none applies
+	Kind  string `json:"kind"`
+	Cause string `json:"cause"`
+	Name  string `json:"name"`
+	Code  int    `json:"code,omitempty"` // the close code it maps to, 0 where none applies
 }
 
 // failureInfo is the fixed part of a failure's explanation; ExplainFailure

@@ -1,6 +1,8 @@
 package decode
 
 import (
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -236,4 +238,39 @@ func TestFailureTextIsSanitised(t *testing.T) {
 	checkSafe(t, "explanation", e.Explanation)
 	e = ExplainFailure(Failure{Kind: KindTLS, Cause: CauseTLSNameMismatch, CertDNSNames: []string{"a\x00b"}})
 	checkSafe(t, "explanation", e.Explanation)
+}
+
+func TestFailureAndExplanationJSONKeys(t *testing.T) {
+	f := Failure{Kind: KindTLS, Cause: CauseTLSExpired, Code: 1015, Status: 1, Message: "m", URL: "u", Location: "l",
+		RetryAfter: "r", Header: map[string]string{"A": "b"}, Body: "b", Origin: "o", SentAuth: true, Offered: []string{"x"},
+		Chosen: "c", CertSubject: "s", CertIssuer: "i", CertNotAfter: "a", CertNotBefore: "b", CertDNSNames: []string{"d"},
+		Opcode: 1, Length: 1, Limit: 1, IdleSeconds: 1, PingsOn: true, Proxy: "nginx", EarlierDrops: []float64{60}}
+	tests := []struct {
+		value any
+		keys  string
+	}{
+		{f, "body cause cert_dns_names cert_issuer cert_not_after cert_not_before cert_subject chosen code earlier_drops header idle_seconds kind length limit location message offered opcode origin pings_on proxy retry_after sent_auth status url"},
+		{ExplainFailure(f), "category code explanation hint name reconnect source"},
+		{ExplainClose(4401, "", CloseContext{Subprotocol: "graphql-transport-ws"}), "category code dialect explanation hint name reconnect source"},
+		{Codes()[0], "category causes first hint last meaning name on_wire reconnect source"},
+		{Causes()[0], "cause kind name"},
+	}
+	for _, tt := range tests {
+		data, err := json.Marshal(tt.value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		if got := strings.Join(keys, " "); got != tt.keys {
+			t.Errorf("%T keys:\n got %s\nwant %s", tt.value, got, tt.keys)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -151,21 +152,57 @@ func TestAbnormalClosureDiagnosis(t *testing.T) {
 		ctx       CloseContext
 		explains  []string
 		hint      []string
+		avoid     []string // words that would blame something without grounds
 		unchanged bool
 	}{
 		{"nginx or ALB timeout", CloseContext{IdleSeconds: 60.4},
-			[]string{"quiet for 60s", "nginx (proxy_read_timeout) (60s)", "AWS Application Load Balancer (60s)"},
-			[]string{"`--ping 20s`", "proxy_read_timeout", "idle_timeout.timeout_seconds"}, false},
-		{"Heroku", CloseContext{IdleSeconds: 55.7}, []string{"Heroku router (55s)"}, []string{"`--ping 20s`"}, false},
-		{"Cloudflare", CloseContext{IdleSeconds: 101}, []string{"Cloudflare (100s)"}, []string{"`--ping 20s`"}, false},
-		{"Azure", CloseContext{IdleSeconds: 241}, []string{"Azure Load Balancer (240s)", "4m01s"}, []string{"TCP idle timeout"}, false},
-		{"API Gateway", CloseContext{IdleSeconds: 600}, []string{"AWS API Gateway (600s)"}, []string{"`--ping 20s`"}, false},
+			[]string{"quiet for 60s", "nginx (60s)", "AWS Application Load Balancer (60s)", "a proxy most likely cut it"},
+			[]string{"`--ping 30s`", "proxy_read_timeout", "idle_timeout.timeout_seconds"}, nil, false},
+		{"Heroku", CloseContext{IdleSeconds: 55.7}, []string{"Heroku router (55s)"}, []string{"`--ping 20s`"}, nil, false},
+		{"Cloudflare", CloseContext{IdleSeconds: 101}, []string{"Cloudflare (100s)"}, []string{"`--ping 30s`"}, nil, false},
+		{"Azure", CloseContext{IdleSeconds: 241}, []string{"Azure Load Balancer (240s)", "4m01s"}, []string{"TCP idle timeout"}, nil, false},
+		{"API Gateway", CloseContext{IdleSeconds: 600}, []string{"AWS API Gateway (600s)"}, []string{"`--ping 30s`"}, nil, false},
 		{"pings were on", CloseContext{IdleSeconds: 60, PingsOn: true},
-			[]string{"but pings were on"}, []string{"ping interval is shorter"}, false},
-		{"busy connection", CloseContext{IdleSeconds: 0.8}, []string{"Traffic was flowing until 0.8s", "crash"}, []string{"logs"}, false},
-		{"long quiet period no match", CloseContext{IdleSeconds: 45}, []string{"quiet for 45s with no pings"}, []string{"`--ping 20s`"}, false},
-		{"unknown idle time", CloseContext{}, nil, nil, true},
-		{"quiet but pinging, no match", CloseContext{IdleSeconds: 45, PingsOn: true}, nil, nil, true},
+			[]string{"but pings were on"}, []string{"ping interval is shorter"}, nil, false},
+		{"busy connection", CloseContext{IdleSeconds: 0.8}, []string{"Traffic was flowing until 0.8s", "crash"}, []string{"logs"}, nil, false},
+		{"long quiet period no match", CloseContext{IdleSeconds: 45}, []string{"quiet for 45s with no pings"}, []string{"`--ping 20s`"}, nil, false},
+		{"unknown idle time", CloseContext{}, nil, nil, nil, true},
+		{"quiet but pinging, no match", CloseContext{IdleSeconds: 45, PingsOn: true}, nil, nil, nil, true},
+
+		// The proxy in front, from the upgrade response's headers.
+		{"nginx in front at its default", CloseContext{IdleSeconds: 60.059, Proxy: "nginx"},
+			[]string{"quiet for 60s with no pings, and nginx is in front", "proxy_read_timeout defaults to 60s", "most likely cut the connection"},
+			[]string{"`--ping 30s`", "raise proxy_read_timeout"}, []string{"Application Load Balancer", "Heroku"}, false},
+		{"nginx in front, short quiet", CloseContext{IdleSeconds: 12, Proxy: "nginx"},
+			[]string{"nginx is in front; its proxy_read_timeout defaults to 60s — this drop came after 12s of quiet, so it is probably not that."},
+			[]string{"logs"}, []string{"most likely"}, false},
+		{"nginx in front, busy", CloseContext{IdleSeconds: 0.5, Proxy: "nginx"},
+			[]string{"probably not that", "Traffic was flowing until 0.5s"}, []string{"logs"}, []string{"most likely"}, false},
+		{"nginx in front, Cloudflare-like quiet", CloseContext{IdleSeconds: 100.5, Proxy: "nginx"},
+			[]string{"probably not that", "Cloudflare (100s): something further along the path may have cut it"}, nil, []string{"most likely"}, false},
+		{"nginx in front, pings on", CloseContext{IdleSeconds: 60.2, Proxy: "nginx", PingsOn: true},
+			[]string{"nginx is in front", "but pings were on"}, []string{"pongs came back"}, []string{"most likely"}, false},
+		{"Envoy at its default", CloseContext{IdleSeconds: 301, Proxy: "envoy"},
+			[]string{"Envoy is in front", "stream_idle_timeout defaults to 5 minutes"}, []string{"`--ping 30s`", "raise stream_idle_timeout"}, nil, false},
+		{"ALB at its default", CloseContext{IdleSeconds: 61, Proxy: "aws-alb"},
+			[]string{"an AWS Application Load Balancer is in front"}, []string{"idle_timeout.timeout_seconds"}, []string{"nginx"}, false},
+		{"Cloudflare at its limit", CloseContext{IdleSeconds: 100.3, Proxy: "cloudflare"},
+			[]string{"Cloudflare is in front", "100s"}, []string{"`--ping 30s`", "Enterprise"}, nil, false},
+		{"proxy known, quiet unknown", CloseContext{Proxy: "nginx"},
+			[]string{"nginx is in front", "is not known"}, []string{"after 60s of quiet", "`--ping 30s`", "proxy_read_timeout"}, []string{"most likely"}, false},
+		{"unknown proxy name", CloseContext{Proxy: "\x1b[31mnope"}, nil, nil, nil, true},
+
+		// Drops that repeat after the same quiet period.
+		{"drops repeat", CloseContext{IdleSeconds: 42, EarlierDrops: []float64{41.8, 42.3}},
+			[]string{"2 earlier drops in this session also came after about 42s of quiet", "fixed idle timeout"}, []string{"`--ping 20s`"}, nil, false},
+		{"drop repeats behind HAProxy", CloseContext{IdleSeconds: 50, Proxy: "haproxy", EarlierDrops: []float64{50.4}},
+			[]string{"HAProxy is in front", "The drop before it in this session also came after about 50s"}, []string{"`--ping 20s`", "timeout tunnel"}, nil, false},
+		{"drops at other periods", CloseContext{IdleSeconds: 42, EarlierDrops: []float64{10, 90}},
+			[]string{"quiet for 42s with no pings;"}, []string{"`--ping 20s`"}, []string{"earlier drops", "drop before it"}, false},
+		{"busy drops repeat", CloseContext{IdleSeconds: 1, EarlierDrops: []float64{1}},
+			[]string{"Traffic was flowing"}, nil, []string{"drop before it"}, false},
+		{"nginx default and repeating", CloseContext{IdleSeconds: 60.1, Proxy: "nginx", EarlierDrops: []float64{59.9, 60.3, 60}},
+			[]string{"nginx is in front", "3 earlier drops"}, []string{"proxy_read_timeout"}, nil, false},
 	}
 	base := ExplainClose(1006, "", CloseContext{})
 	for _, tt := range tests {
@@ -187,9 +224,49 @@ func TestAbnormalClosureDiagnosis(t *testing.T) {
 					t.Errorf("hint lacks %q: %q", w, e.Hint)
 				}
 			}
+			for _, w := range tt.avoid {
+				if strings.Contains(e.Explanation, w) {
+					t.Errorf("explanation says %q without grounds: %q", w, e.Explanation)
+				}
+			}
 			if !e.Reconnect {
 				t.Error("1006 should still reconnect")
 			}
 		})
+	}
+}
+
+func TestDetectProxy(t *testing.T) {
+	tests := []struct {
+		name   string
+		header http.Header
+		want   string
+	}{
+		{"nginx", http.Header{"Server": {"nginx"}}, "nginx"},
+		{"nginx with version", http.Header{"Server": {"nginx/1.25.3"}}, "nginx"},
+		{"OpenResty", http.Header{"Server": {"openresty/1.21.4.1"}}, "nginx"},
+		{"Envoy", http.Header{"Server": {"envoy"}}, "envoy"},
+		{"Envoy by its upstream time", http.Header{"X-Envoy-Upstream-Service-Time": {"3"}}, "envoy"},
+		{"Istio", http.Header{"Server": {"istio-envoy"}}, "envoy"},
+		{"HAProxy", http.Header{"Server": {"HAProxy"}}, "haproxy"},
+		{"AWS ALB", http.Header{"Server": {"awselb/2.0"}}, "aws-alb"},
+		{"AWS ALB by trace id", http.Header{"X-Amzn-Trace-Id": {"Root=1-67891233-abcdef012345678912345678"}}, "aws-alb"},
+		{"API Gateway", http.Header{"X-Amz-Apigw-Id": {"abc="}, "X-Amzn-Trace-Id": {"Root=1-2"}}, "aws-api-gateway"},
+		{"Cloudflare", http.Header{"Server": {"cloudflare"}}, "cloudflare"},
+		{"Cloudflare by ray, nginx behind", http.Header{"Cf-Ray": {"8a1b2c3d4e5f6789-AMS"}, "Server": {"nginx"}}, "cloudflare"},
+		{"Heroku", http.Header{"Via": {"1.1 vegur"}}, "heroku"},
+		{"plain server", http.Header{"Server": {"Kestrel"}}, ""},
+		{"nginx-like name", http.Header{"Server": {"nginxish"}}, ""},
+		{"nothing", nil, ""},
+	}
+	for _, tt := range tests {
+		if got := DetectProxy(tt.header); got != tt.want {
+			t.Errorf("%s: DetectProxy = %q, want %q", tt.name, got, tt.want)
+		}
+		if tt.want != "" {
+			if _, ok := proxyByID(tt.want); !ok {
+				t.Errorf("%s: %q has no timeout entry", tt.name, tt.want)
+			}
+		}
 	}
 }

@@ -74,7 +74,7 @@ func TestFormatExplanation(t *testing.T) {
 			t.Errorf("line over 78 columns: %q", line)
 		}
 	}
-	if !strings.Contains(FormatExplanation(long), "`--ping 20s`") {
+	if !strings.Contains(FormatExplanation(long), "`--ping 30s`") {
 		t.Errorf("a code span was split:\n%s", FormatExplanation(long))
 	}
 	hostile := FormatExplanation(Explanation{Name: "x\x1b[2J", Explanation: "a\u202eb", Hint: "c\x07", Dialect: "d\u0085", Category: "e\x00"})

@@ -301,6 +301,10 @@ func ExplainFailure(f Failure) Explanation {
 		}
 	case CauseMessageTooBig, CauseInflateTooBig, CauseResponseTooBig:
 		explainLimit(&e, f)
+	case CauseEOFWithoutClose, CauseConnReset, CauseBrokenPipe:
+		// These are 1006 seen from the transport: the same diagnosis
+		// applies as to a 1006 close.
+		diagnoseAbnormal(&e, CloseContext{IdleSeconds: f.IdleSeconds, PingsOn: f.PingsOn, Proxy: f.Proxy, EarlierDrops: f.EarlierDrops})
 	}
 	return e
 }

@@ -170,10 +170,12 @@ func FuzzParseDialects(f *testing.F) {
 }
 
 func FuzzExplainClose(f *testing.F) {
-	f.Add(1006, "reason", "graphql-ws", "gateway.discord.gg", 60.0, false, true)
-	f.Add(4001, "\x1b[31m", "", "", 0.0, true, false)
-	f.Fuzz(func(t *testing.T, code int, reason, subprotocol, host string, idle float64, pings, remote bool) {
-		e := ExplainClose(code, reason, CloseContext{Subprotocol: subprotocol, Host: host, IdleSeconds: idle, PingsOn: pings, Remote: remote})
+	f.Add(1006, "reason", "graphql-ws", "gateway.discord.gg", 60.0, false, true, "nginx", 60.2)
+	f.Add(4001, "\x1b[31m", "", "", 0.0, true, false, "", 0.0)
+	f.Add(4406, "Subprotocol not acceptable", "", "", 0.0, false, true, "", 0.0)
+	f.Fuzz(func(t *testing.T, code int, reason, subprotocol, host string, idle float64, pings, remote bool, proxy string, earlier float64) {
+		e := ExplainClose(code, reason, CloseContext{Subprotocol: subprotocol, Host: host, IdleSeconds: idle, PingsOn: pings, Remote: remote,
+			Proxy: proxy, EarlierDrops: []float64{earlier}, OfferedKnown: pings, Offered: []string{subprotocol}})
 		if e.Name == "" || e.Explanation == "" || e.Hint == "" {
 			t.Fatalf("incomplete: %+v", e)
 		}

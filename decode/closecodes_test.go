@@ -2,6 +2,7 @@ package decode
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -83,7 +84,8 @@ func TestCodeRanges(t *testing.T) {
 		{3008, "Timeout", CategoryRegistered, "HTTP 408"},
 		{3001, "Registered (3000–3999)", CategoryRegistered, "IANA"},
 		{3999, "Registered (3000–3999)", CategoryRegistered, "IANA"},
-		{4000, "Private code 4000", CategoryPrivate, "set by the service"},
+		{4000, "Application Reserved Start (Service)", CategoryPrivate, "by a common convention (not a standard)"},
+		{4004, "Private code 4004", CategoryPrivate, "set by the service"},
 		{4999, "Private code 4999", CategoryPrivate, "set by the service"},
 		{5000, "Out of range (5000–65535)", CategoryInvalid, "never valid"},
 		{65535, "Out of range (5000–65535)", CategoryInvalid, "never valid"},
@@ -115,8 +117,9 @@ func TestCodesCoverEveryCodeAndAgreeWithValidOnWire(t *testing.T) {
 				t.Fatalf("code %d: row %q says OnWire=%v, ValidOnWire says %v", c, r.Name, r.OnWire, ValidOnWire(c))
 			}
 		}
-		// Only the registered codes sit inside a range row as well.
-		if len(rows) > 1 && !(len(rows) == 2 && rows[0].Category == CategoryRegistered) {
+		// Only the registered codes and the convention's private codes
+		// sit inside a range row as well.
+		if len(rows) > 1 && !(len(rows) == 2 && (rows[0].Category == CategoryRegistered || rows[1].Dialect == ConventionDialect)) {
 			t.Fatalf("code %d is in %d rows", c, len(rows))
 		}
 	}
@@ -267,6 +270,95 @@ func TestDetectProxy(t *testing.T) {
 			if _, ok := proxyByID(tt.want); !ok {
 				t.Errorf("%s: %q has no timeout entry", tt.name, tt.want)
 			}
+		}
+	}
+}
+
+// Advice that depends on who sent the close, and on what the client offered.
+func TestCloseAdviceDependsOnTheConnection(t *testing.T) {
+	none := CloseContext{Remote: true, OfferedKnown: true}
+	offered := CloseContext{Remote: true, OfferedKnown: true, Offered: []string{"chat.v1"}}
+	tests := []struct {
+		name     string
+		code     int
+		reason   string
+		ctx      CloseContext
+		explains []string
+		hint     []string
+		avoid    []string // in the hint
+	}{
+		{"1009 from the server", 1009, "", CloseContext{Remote: true},
+			[]string{"The server sent it", "over the server's limit"}, []string{"Send smaller messages", "does not help here"}, []string{"raise the limit with"}},
+		{"1009 from the client", 1009, "", CloseContext{},
+			[]string{"larger than the endpoint will process"}, []string{"`--max-message`"}, []string{"does not help here"}},
+		{"4406 with no subprotocol offered", 4406, "Subprotocol not acceptable", none,
+			[]string{"the client offered none: the server requires one"}, []string{"`--subprotocol graphql-transport-ws`"}, nil},
+		{"4406 without a reason, none offered", 4406, "", none,
+			[]string{"The client offered no subprotocol", "as graphql-ws servers do"}, []string{"`--subprotocol`"}, nil},
+		{"4406 refusing the offered one", 4406, "Subprotocol not acceptable", offered,
+			[]string{`speaks none of those offered ("chat.v1")`}, []string{"`--subprotocol`"}, nil},
+		{"4406 looked up out of context", 4406, "", CloseContext{},
+			[]string{"Not Acceptable"}, []string{"If the server closed over the subprotocol", "`--subprotocol`"}, nil},
+		{"4406 unrelated to subprotocols, offered", 4406, "format not acceptable", offered,
+			[]string{"Not Acceptable"}, nil, []string{"--subprotocol"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := ExplainClose(tt.code, tt.reason, tt.ctx)
+			for _, w := range tt.explains {
+				if !strings.Contains(e.Explanation, w) {
+					t.Errorf("explanation lacks %q: %q", w, e.Explanation)
+				}
+			}
+			for _, w := range tt.hint {
+				if !strings.Contains(e.Hint, w) {
+					t.Errorf("hint lacks %q: %q", w, e.Hint)
+				}
+			}
+			for _, w := range tt.avoid {
+				if strings.Contains(e.Hint, w) {
+					t.Errorf("hint says %q: %q", w, e.Hint)
+				}
+			}
+		})
+	}
+	// A dialect that defines 4406 keeps its own advice.
+	e := ExplainClose(4406, "", CloseContext{Subprotocol: "graphql-transport-ws", OfferedKnown: true, Offered: []string{"graphql-transport-ws"}})
+	if e.Dialect != "graphql-transport-ws" || !strings.Contains(e.Hint, "Offer the subprotocol the server supports") {
+		t.Errorf("graphql 4406: %+v", e)
+	}
+}
+
+// Every close code the reference documents list is recognised, with their
+// names and their reconnect advice.
+func TestReferenceCloseCodes(t *testing.T) {
+	tests := []struct {
+		code      int
+		name      string
+		reconnect bool
+	}{
+		{1000, "Normal Closure", false}, {1001, "Going Away", true}, {1002, "Protocol Error", false},
+		{1003, "Unsupported Data", false}, {1004, "Reserved", false}, {1005, "No Status Received", true},
+		{1006, "Abnormal Closure", true}, {1007, "Invalid Frame Payload Data", false}, {1008, "Policy Violation", false},
+		{1009, "Message Too Big", false}, {1010, "Mandatory Extension", false}, {1011, "Internal Error", true},
+		{1012, "Service Restart", true}, {1013, "Try Again Later", true}, {1014, "Bad Gateway", true},
+		{1015, "TLS Handshake Failure", false}, {3000, "Unauthorized", false},
+		{4000, "Application Reserved Start (Service)", false}, {4001, "Auth Expired", true},
+		{4002, "Rate Limited", true}, {4003, "Unauthorized", false},
+	}
+	listed := map[int]CodeInfo{}
+	for _, c := range Codes() {
+		if c.First == c.Last {
+			listed[c.First] = c
+		}
+	}
+	for _, tt := range tests {
+		e, err := Lookup(strconv.Itoa(tt.code), CloseContext{})
+		if err != nil || e.Name != tt.name || e.Reconnect != tt.reconnect {
+			t.Errorf("explain %d: %q reconnect %v (%v), want %q reconnect %v", tt.code, e.Name, e.Reconnect, err, tt.name, tt.reconnect)
+		}
+		if c, ok := listed[tt.code]; !ok || c.Name != tt.name || c.Reconnect != tt.reconnect {
+			t.Errorf("explain --list: %d is %+v", tt.code, c)
 		}
 	}
 }

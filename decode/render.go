@@ -23,10 +23,18 @@ func Formats() []Format {
 	return []Format{FormatText, FormatJSON, FormatHex, FormatMsgPack, FormatCBOR, FormatProtobuf}
 }
 
+// minBinaryGuess is the shortest binary payload GuessFormat reads as
+// MessagePack, CBOR or protobuf. Almost any couple of bytes decodes as one
+// of them (an MQTT PINGRESP, d0 00, is the CBOR value 16(0)), so short
+// payloads are no evidence and stay hex.
+const minBinaryGuess = 8
+
 // GuessFormat picks the best rendering for a payload. Text is JSON when it
-// parses as JSON. Binary is JSON, MessagePack, CBOR or protobuf only when
-// the whole payload decodes cleanly as a plausible document; anything else
-// is shown as hex.
+// parses as JSON. Binary is JSON when it is a whole JSON object or array;
+// it is MessagePack, CBOR or protobuf only when it is at least
+// minBinaryGuess bytes, decodes completely as one document, and holds a
+// map, an array, a string or a nested message, not just a lone number.
+// Anything else is shown as hex.
 func GuessFormat(text bool, payload []byte) Format {
 	if text {
 		if json.Valid(payload) {
@@ -36,6 +44,9 @@ func GuessFormat(text bool, payload []byte) Format {
 	}
 	if first := firstNonSpace(payload); (first == '{' || first == '[') && json.Valid(payload) {
 		return FormatJSON
+	}
+	if len(payload) < minBinaryGuess {
+		return FormatHex
 	}
 	switch {
 	case plausibleMsgPack(payload):

@@ -55,16 +55,25 @@ func renderCBOR(payload []byte) ([]Line, error) {
 }
 
 // plausibleCBOR reports whether payload is one whole, well-formed CBOR map
-// or array (possibly tagged) of ordinary values.
+// or array (possibly tagged) of ordinary values. A tag must wrap a map or an
+// array too: a tagged number is what two random bytes often decode to.
 func plausibleCBOR(payload []byte) bool {
 	if len(payload) < 2 {
 		return false
 	}
-	major := payload[0] >> 5
-	if major != cborArray && major != cborMap && major != cborTag {
+	c := cborRenderer{data: payload, strict: true}
+	for c.pos < len(payload) && payload[c.pos]>>5 == cborTag {
+		if _, _, _, err := c.head(); err != nil {
+			return false
+		}
+	}
+	if c.pos >= len(payload) {
 		return false
 	}
-	c := cborRenderer{data: payload, strict: true}
+	if major := payload[c.pos] >> 5; major != cborArray && major != cborMap {
+		return false
+	}
+	c.pos = 0
 	return c.document() == nil
 }
 

@@ -30,9 +30,35 @@ func renderProtobuf(payload []byte) ([]Line, error) {
 }
 
 // plausibleProtobuf reports whether payload parses completely as a message
-// with ordinary wire types and field numbers.
+// with ordinary wire types and field numbers, and holds text or a nested
+// message: a run of numbers alone is what many binary framings (MQTT
+// among them) parse as.
 func plausibleProtobuf(payload []byte) bool {
-	return len(payload) >= 2 && looksLikeMessage(payload)
+	return len(payload) >= 2 && looksLikeMessage(payload) && hasTextOrMessage(payload)
+}
+
+// hasTextOrMessage reports whether a well-formed message has a
+// length-delimited field holding printable text or a nested message.
+func hasTextOrMessage(b []byte) bool {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return false
+		}
+		b = b[n:]
+		m := protowire.ConsumeFieldValue(num, typ, b)
+		if m < 0 {
+			return false
+		}
+		if typ == protowire.BytesType {
+			v, _ := protowire.ConsumeBytes(b)
+			if len(v) > 0 && (isPrintableText(v) || looksLikeMessage(v)) {
+				return true
+			}
+		}
+		b = b[m:]
+	}
+	return false
 }
 
 func looksLikeMessage(b []byte) bool {

@@ -369,6 +369,26 @@ func TestGuessFormat(t *testing.T) {
 		{"msgpack map", false, mustMsgpack(t, map[string]any{"op": "sub", "ch": []int{1, 2}}), FormatMsgPack},
 		{"cbor map", false, mustCBOR(t, map[string]any{"op": "sub", "ch": []int{1, 2}}), FormatCBOR},
 		{"protobuf", false, protoSample(), FormatProtobuf},
+
+		// Short or number-only binary is no evidence of a format: MQTT's
+		// packets decode as CBOR tags or protobuf varints by accident.
+		{"MQTT CONNACK", false, []byte{0x20, 0x02, 0x00, 0x00}, FormatHex},
+		{"MQTT PINGRESP", false, []byte{0xd0, 0x00}, FormatHex},
+		{"MQTT PINGREQ", false, []byte{0xc0, 0x00}, FormatHex},
+		{"MQTT DISCONNECT", false, []byte{0xe0, 0x00}, FormatHex},
+		{"MQTT PUBACK", false, []byte{0x40, 0x02, 0x00, 0x01}, FormatHex},
+		{"MQTT SUBACK", false, []byte{0x90, 0x03, 0x00, 0x01, 0x00}, FormatHex},
+		{"MQTT 5 SUBACK", false, []byte{0x90, 0x04, 0x00, 0x01, 0x00, 0x00}, FormatHex},
+		{"MQTT UNSUBACK", false, []byte{0xb0, 0x02, 0x00, 0x01}, FormatHex},
+		{"MQTT CONNECT", false, []byte{0x10, 0x10, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02, 0x00, 0x3c, 0x00, 0x04, 't', 'e', 's', 't'}, FormatHex},
+		{"MQTT PUBLISH QoS 1", false, []byte{0x32, 0x0e, 0x00, 0x05, 't', 'o', 'p', 'i', 'c', 0x00, 0x01, 'h', 'e', 'l', 'l', 'o'}, FormatHex},
+		{"short tagged CBOR number", false, []byte{0xc1, 0x1a, 0x51, 0x4b, 0x67, 0xb0}, FormatHex},
+		{"long tagged CBOR number", false, []byte{0xc1, 0xfb, 0x41, 0xd4, 0x52, 0xd9, 0xec, 0x00, 0x00, 0x00}, FormatHex},
+		{"short msgpack array", false, []byte{0x93, 0x01, 0x02, 0x03}, FormatHex},
+		{"short protobuf", false, []byte{0x08, 0x96, 0x01}, FormatHex},
+		{"protobuf numbers only", false, []byte{0x08, 0x96, 0x01, 0x10, 0x01, 0x18, 0x02, 0x20, 0x03}, FormatHex},
+		{"self-described CBOR map", false, append([]byte{0xd9, 0xd9, 0xf7}, mustCBOR(t, map[string]int{"id": 7})...), FormatCBOR},
+		{"protobuf with a string", false, []byte{0x08, 0x01, 0x12, 0x05, 'h', 'e', 'l', 'l', 'o'}, FormatProtobuf},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -46,8 +46,10 @@ type cborRenderer struct {
 	strict bool // GuessFormat's plausibility checks: text or integer keys, UTF-8 text
 }
 
-func renderCBOR(payload []byte) ([]Line, error) {
-	c := cborRenderer{data: payload}
+func renderCBOR(payload []byte, limit int) ([]Line, error) {
+	c := &cborRenderer{data: payload}
+	c.w.at = func() int { return c.pos }
+	c.w.out.limitTo(limit, len(payload))
 	if err := c.document(); err != nil {
 		return nil, fmt.Errorf("invalid CBOR: %w", err)
 	}
@@ -61,7 +63,8 @@ func plausibleCBOR(payload []byte) bool {
 	if len(payload) < 2 {
 		return false
 	}
-	c := cborRenderer{data: payload, strict: true}
+	c := &cborRenderer{data: payload, strict: true}
+	c.w.at = func() int { return c.pos }
 	for c.pos < len(payload) && payload[c.pos]>>5 == cborTag {
 		if _, _, _, err := c.head(); err != nil {
 			return false

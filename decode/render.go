@@ -96,8 +96,8 @@ func RenderLimited(payload []byte, f Format, limit int) ([]Line, error) {
 	case FormatJSON:
 		return renderJSON(payload, limit)
 	case FormatHex:
-		if limit > 0 {
-			shown := payload[:max(limit/hexRowBytes, 1)*hexRowBytes]
+		if rows := max(limit/hexRowBytes, 1); limit > 0 && rows*hexRowBytes < len(payload) {
+			shown := payload[:rows*hexRowBytes]
 			return append(renderHex(shown), moreBytesLine(len(payload)-len(shown))), nil
 		}
 		return renderHex(payload), nil

@@ -316,6 +316,35 @@ func TestExplain(t *testing.T) {
 	}
 }
 
+func TestExplainJSONUsesTheRecordKeys(t *testing.T) {
+	code, out, _ := runCLI(t, "", "explain", "--json", "1014")
+	var got map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &got) != nil {
+		t.Fatalf("explain --json 1014: %d %s", code, out)
+	}
+	want := map[string]any{"name": "Bad Gateway", "category": "standard", "reconnect": true, "source": "server", "code": float64(1014)}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v in %s", k, got[k], v, out)
+		}
+	}
+	for _, k := range []string{"explanation", "hint"} {
+		if s, _ := got[k].(string); s == "" {
+			t.Errorf("no %s in %s", k, out)
+		}
+	}
+	for k := range got {
+		if k != strings.ToLower(k) {
+			t.Errorf("key %q is not lower-case: %s", k, out)
+		}
+	}
+	code, out, _ = runCLI(t, "", "explain", "--json", "--causes")
+	var causes []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &causes) != nil || len(causes) == 0 || causes[0]["cause"] == nil || causes[0]["kind"] == nil {
+		t.Fatalf("explain --json --causes: %d %.200s", code, out)
+	}
+}
+
 func TestReplayToLiveEndpoint(t *testing.T) {
 	u := startDemo(t)
 	file := filepath.Join(t.TempDir(), "r.wsdbg.jsonl")

@@ -30,15 +30,17 @@ const (
 // CodeInfo describes one close code, or one range of codes, for listings
 // such as `wsdbg explain --list`.
 type CodeInfo struct {
-	First, Last int // equal for a single code
-	Name        string
-	Category    string
-	Source      string
-	OnWire      bool // whether a close frame may carry it
-	Reconnect   bool
-	Meaning     string // what it means
-	Causes      string // what usually leads to it
-	Hint        string // what to do
+	First     int    `json:"first"`
+	Last      int    `json:"last"` // equal to First for a single code
+	Name      string `json:"name"`
+	Category  string `json:"category"`
+	Source    string `json:"source"`
+	OnWire    bool   `json:"on_wire"` // whether a close frame may carry it
+	Reconnect bool   `json:"reconnect"`
+	Meaning   string `json:"meaning"`           // what it means
+	Causes    string `json:"causes,omitempty"`  // what usually leads to it
+	Hint      string `json:"hint"`              // what to do
+	Dialect   string `json:"dialect,omitempty"` // set for a convention's meaning of a private code, "" for the standard
 }
 
 // standardCodes holds 1000–1015 (RFC 6455 §7.4.1 and the IANA registry).
@@ -148,15 +150,44 @@ var codeRanges = []CodeInfo{
 		Hint:    "Treat it as a protocol error by the peer (1002) and report it."},
 }
 
+// ConventionDialect is the Dialect of an explanation that gives a private
+// code the meaning of the common convention (4000–4003), because no
+// subprotocol, host or dialect file says what the service means by it.
+const ConventionDialect = "common convention"
+
+// conventionCodes lists the common convention's private codes, in order.
+func conventionCodes() []CodeInfo {
+	var rows []CodeInfo
+	for code := 4000; code <= 4999; code++ {
+		entry, ok := sessionAuthDialect.closeCodes[code]
+		if !ok {
+			continue
+		}
+		rows = append(rows, CodeInfo{First: code, Name: entry.Name, Category: CategoryPrivate, Source: entry.Source,
+			OnWire: true, Reconnect: entry.Reconnect, Meaning: conventionMeaning(code, entry), Hint: entry.Hint,
+			Dialect: ConventionDialect})
+	}
+	return rows
+}
+
+// conventionMeaning says what the convention makes of a code, as a
+// convention and not a standard.
+func conventionMeaning(code int, entry codeEntry) string {
+	return fmt.Sprintf("A private code; by a common convention (not a standard), %d means %s", code, entry.Meaning)
+}
+
 // Codes returns the whole close code table: 1000–1015 one by one, the
-// known registered codes, and every range, ordered by code.
+// known registered codes, every range, and the common convention's
+// private codes, ordered by code.
 func Codes() []CodeInfo {
 	var all []CodeInfo
 	all = append(all, codeRanges[0])
 	all = append(all, standardCodes...)
 	all = append(all, codeRanges[1], codeRanges[2])
 	all = append(all, registeredCodes...)
-	all = append(all, codeRanges[3:]...)
+	all = append(all, codeRanges[3])
+	all = append(all, conventionCodes()...)
+	all = append(all, codeRanges[4:]...)
 	for i := range all {
 		if all[i].Last == 0 {
 			all[i].Last = all[i].First
@@ -224,13 +255,22 @@ func ExplainClose(code int, reason string, ctx CloseContext) Explanation {
 		e.Name = info.Name + " (" + strconv.Itoa(info.First) + "–" + strconv.Itoa(info.Last) + ")"
 	}
 
+	if code == 1009 && ctx.Remote {
+		e.Explanation += " The server sent it: a message the client sent was over the server's limit."
+		e.Hint = "Send smaller messages (split or paginate) or raise the server's limit. wsdbg's `--max-message` only limits what wsdbg receives, so it does not help here."
+	}
+
 	d, _ := connectionDialect(ctx.Subprotocol, ctx.Host, ctx.Dialects)
 	switch {
 	case d != nil && applyDialect(&e, d, code):
+	case d == nil && applyConvention(&e, code, reason):
 	case code >= 4000 && code <= 4999:
 		explainUnknownPrivate(&e, code, reason, d)
 	case info.Category == CategoryRegistered && info.First != info.Last && reason != "":
 		e.Explanation += " The close reason, " + quote(reason) + ", is the best clue to what the sender meant."
+	}
+	if code == 4406 && e.Dialect == "" {
+		explainSubprotocolRefusal(&e, ctx, reason)
 	}
 
 	if code == 1006 {
@@ -277,6 +317,59 @@ func applyDialect(e *Explanation, d *dialect, code int) bool {
 	return true
 }
 
+// applyConvention gives a private code the common convention's meaning
+// when no dialect applies, marked as a convention, with what the other
+// widespread convention would make of it. It reports whether the
+// convention defines the code.
+func applyConvention(e *Explanation, code int, reason string) bool {
+	entry, ok := sessionAuthDialect.closeCodes[code]
+	if !ok {
+		return false
+	}
+	e.Name = entry.Name
+	e.Dialect = ConventionDialect
+	e.Explanation = conventionMeaning(code, entry)
+	if alt, ok := errorEnvelopeDialect.closeCodes[code]; ok && alt.Name == entry.Name {
+		e.Explanation += fmt.Sprintf(" The error-envelope convention agrees (%s).", strings.TrimSuffix(alt.Meaning, "."))
+	} else if ok {
+		e.Explanation += fmt.Sprintf(" Services that follow the error-envelope convention mean %s by it instead (%s).",
+			quote(alt.Name), strings.TrimSuffix(alt.Meaning, "."))
+	}
+	e.Explanation += " Each service decides what its private codes mean: its documentation, or a dialect file, has the last word."
+	if reason != "" {
+		e.Explanation += " The close reason, " + quote(reason) + ", is the best clue to what this service means."
+	}
+	e.Hint = entry.Hint
+	e.Reconnect = entry.Reconnect
+	e.Source = entry.Source
+	return true
+}
+
+// explainSubprotocolRefusal sharpens a 4406 that no dialect defines: servers
+// that need a subprotocol (graphql-ws among them) close with it when the
+// client offered none, or none they speak.
+func explainSubprotocolRefusal(e *Explanation, ctx CloseContext, reason string) {
+	aboutSubprotocol := strings.Contains(strings.ToLower(reason), "subprotocol")
+	const offer = "Offer the subprotocol the server speaks with `--subprotocol` (a graphql-ws server wants `--subprotocol graphql-transport-ws`), then reconnect."
+	switch {
+	case ctx.OfferedKnown && len(ctx.Offered) == 0 && aboutSubprotocol:
+		e.Explanation += " The close reason says the subprotocol was not acceptable, and the client offered none: the server requires one."
+		e.Hint = offer
+	case ctx.OfferedKnown && len(ctx.Offered) == 0:
+		e.Explanation += " The client offered no subprotocol; servers that require one close with 4406 (Not Acceptable), as graphql-ws servers do."
+		e.Hint = "If the server needs a subprotocol, offer it with `--subprotocol` (a graphql-ws server wants `--subprotocol graphql-transport-ws`). Otherwise check the close reason and the service's documentation."
+	case ctx.OfferedKnown && aboutSubprotocol:
+		e.Explanation += " The close reason says the subprotocol was not acceptable: the server speaks none of those offered (" + listOrNone(ctx.Offered) + ")."
+		e.Hint = "Offer a subprotocol the server supports with `--subprotocol` (graphql-ws servers want graphql-transport-ws), then reconnect."
+	case ctx.OfferedKnown:
+	case aboutSubprotocol:
+		e.Explanation += " The close reason says the subprotocol was not acceptable: the server wants one it speaks, and none such was offered."
+		e.Hint = offer
+	default:
+		e.Hint += " If the server closed over the subprotocol (graphql-ws servers send 4406 when none they speak was offered), offer one with `--subprotocol`."
+	}
+}
+
 // explainUnknownPrivate explains a 4000–4999 code no dialect defines:
 // what the known protocol says instead, or the common conventions, never
 // one meaning asserted as fact.
@@ -299,7 +392,7 @@ func explainUnknownPrivate(e *Explanation, code int, reason string, d *dialect) 
 // private code, as possibilities rather than facts.
 func commonConventions(code int) string {
 	var options []string
-	for _, d := range []*dialect{sessionAuthDialect, errorEnvelopeDialect} {
+	for _, d := range []*dialect{errorEnvelopeDialect} {
 		if entry, ok := d.closeCodes[code]; ok {
 			options = append(options, fmt.Sprintf("%s in the %s convention (%s)", quote(entry.Name), d.name, strings.TrimSuffix(entry.Meaning, ".")))
 		}

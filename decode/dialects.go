@@ -341,22 +341,28 @@ var discordDialect = &dialect{
 	},
 }
 
-// sessionAuthDialect is a common convention for services that end a
-// session over authentication and rate limits.
+// sessionAuthDialect is the common convention for private codes that end a
+// session over authentication and rate limits: 4000 opens the private
+// range, 4001 is an expired login, 4002 a rate limit, 4003 bad credentials.
+// It is the default meaning of those codes when no dialect applies (see
+// ConventionDialect).
 var sessionAuthDialect = &dialect{
 	name:  "session-auth",
 	title: "The session-auth convention",
-	about: "The session-auth convention defines 4001–4003 only.",
+	about: "The session-auth convention defines 4000–4003 only.",
 	closeCodes: map[int]codeEntry{
+		4000: {Name: "Application Reserved Start (Service)", Source: SourceServer,
+			Meaning: "nothing of its own: it opens the private range 4000–4999, and services use it for whatever they choose, often a generic error.",
+			Hint:    "Read the close reason and the service's documentation for its private close codes."},
 		4001: {Name: "Auth Expired", Source: SourceServer, Reconnect: true,
-			Meaning: "the session's token or login expired.",
-			Hint:    "Refresh the token, then reconnect; refreshing before expiry avoids the drop."},
+			Meaning: "the session's authentication token or login expired.",
+			Hint:    "Refresh the token and reconnect; refreshing it before it expires avoids the drop."},
 		4002: {Name: "Rate Limited", Source: SourceServer, Reconnect: true,
 			Meaning: "the client connected or sent faster than allowed.",
-			Hint:    "Back off before reconnecting, and slow down."},
+			Hint:    "Back off before reconnecting, and connect or send less often."},
 		4003: {Name: "Unauthorized", Source: SourceServer,
 			Meaning: "the credentials are missing or invalid.",
-			Hint:    "Check the API key or token sent with the connection; the same ones are refused again."},
+			Hint:    "Check the API key, the token and the authentication headers sent with the connection request; the same ones are refused again."},
 	},
 }
 

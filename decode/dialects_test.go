@@ -139,21 +139,46 @@ func TestDialectTextSaysWhoDefinesTheMeaning(t *testing.T) {
 	}
 }
 
+// Without a dialect, 4000–4003 take the common convention's meaning, marked
+// as a convention, with the seed lookup table's recovery and reconnect
+// advice; other private codes only list what conventions would make of them.
 func TestPrivateCodesWithoutADialectShowConventions(t *testing.T) {
-	tests := []struct {
+	conventions := []struct {
+		code      int
+		name      string
+		reconnect bool
+		hint      string
+		wants     []string
+	}{
+		{4000, "Application Reserved Start (Service)", false, "service's documentation", []string{"opens the private range", `"Bad Request"`}},
+		{4001, "Auth Expired", true, "Refresh the token and reconnect", []string{"token or login expired", `error-envelope convention mean "Not Found" by it instead`}},
+		{4002, "Rate Limited", true, "Back off before reconnecting", []string{"faster than allowed", `"Invalid Action"`}},
+		{4003, "Unauthorized", false, "authentication headers", []string{"missing or invalid", "The error-envelope convention agrees"}},
+	}
+	for _, tt := range conventions {
+		e := ExplainClose(tt.code, "", CloseContext{})
+		if e.Name != tt.name || e.Dialect != ConventionDialect || e.Category != CategoryPrivate || e.Reconnect != tt.reconnect {
+			t.Errorf("%d: %+v", tt.code, e)
+		}
+		if !strings.Contains(e.Hint, tt.hint) {
+			t.Errorf("%d: hint %q lacks %q", tt.code, e.Hint, tt.hint)
+		}
+		for _, w := range append(tt.wants, "common convention (not a standard)", "its documentation, or a dialect file, has the last word") {
+			if !strings.Contains(e.Explanation, w) {
+				t.Errorf("%d: %q lacks %q", tt.code, e.Explanation, w)
+			}
+		}
+	}
+	options := []struct {
 		code  int
 		wants []string
 	}{
-		{4000, []string{`"Bad Request" in the error-envelope convention`}},
-		{4001, []string{`"Auth Expired" in the session-auth convention`, `"Not Found" in the error-envelope convention`, "Common conventions differ"}},
-		{4002, []string{`"Rate Limited" in the session-auth convention`, `"Invalid Action" in the error-envelope convention`}},
-		{4003, []string{`"Unauthorized" in the session-auth convention`, `"Unauthorized" in the error-envelope convention`}},
 		{4004, []string{`"Forbidden" in the error-envelope convention`}},
 		{4005, []string{`"Rate Limited" in the error-envelope convention`}},
 		{4403, []string{`"Forbidden", if the service follows the common habit of 4000 plus an HTTP status`}},
 		{4429, []string{`"Too Many Requests"`}},
 	}
-	for _, tt := range tests {
+	for _, tt := range options {
 		e := ExplainClose(tt.code, "", CloseContext{})
 		if e.Dialect != "" || e.Category != CategoryPrivate || e.Reconnect {
 			t.Errorf("%d: asserted a meaning: %+v", tt.code, e)
@@ -167,6 +192,36 @@ func TestPrivateCodesWithoutADialectShowConventions(t *testing.T) {
 	e := ExplainClose(4777, "session \x1b[31mexpired", CloseContext{})
 	if !strings.Contains(e.Explanation, `"session \x1b[31mexpired"`) {
 		t.Errorf("reason not offered as a clue, or not sanitised: %q", e.Explanation)
+	}
+	if e := ExplainClose(4001, "token \x1b[31mexpired", CloseContext{}); !strings.Contains(e.Explanation, `"token \x1b[31mexpired"`) {
+		t.Errorf("reason not offered as a clue, or not sanitised: %q", e.Explanation)
+	}
+}
+
+// A dialect, from the subprotocol, the host or a dialect file, overrides
+// the convention.
+func TestDialectsOverrideTheConvention(t *testing.T) {
+	user, err := ParseDialects([]byte(sampleConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		ctx     CloseContext
+		want    string
+		dialect string
+	}{
+		{"no dialect", CloseContext{}, "Auth Expired", ConventionDialect},
+		{"discord host", CloseContext{Host: "gateway.discord.gg"}, "Unknown Opcode", "discord"},
+		{"dialect file by subprotocol", CloseContext{Subprotocol: "acme.v2", Dialects: user}, "Session expired", "acme-feed"},
+		{"dialect file for every connection", CloseContext{Dialects: user}, "Private code 4001", ""},
+		{"graphql subprotocol", CloseContext{Subprotocol: "graphql-transport-ws"}, "Private code 4001", ""},
+	}
+	for _, tt := range tests {
+		e := ExplainClose(4001, "", tt.ctx)
+		if e.Name != tt.want || e.Dialect != tt.dialect {
+			t.Errorf("%s: %q (%q), want %q (%q)", tt.name, e.Name, e.Dialect, tt.want, tt.dialect)
+		}
 	}
 }
 

@@ -127,18 +127,24 @@ func onWireText(code int) string {
 	return "no, never valid in a close frame"
 }
 
-// FormatCodeTable renders close code rows as an aligned plain-text table.
+// FormatCodeTable renders close code rows as an aligned plain-text table
+// that fits 80 columns. A convention's meaning of a private code shows
+// "convention" as its category, so that it is not read as a standard.
 func FormatCodeTable(codes []CodeInfo) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-11s  %-34s  %-10s  %-7s  %s\n", "CODE", "NAME", "CATEGORY", "ON WIRE", "RECONNECT")
+	fmt.Fprintf(&b, "%-10s  %-36s  %-10s  %-7s  %s\n", "CODE", "NAME", "CATEGORY", "ON WIRE", "RECONNECT")
 	yesNo := map[bool]string{true: "yes", false: "no"}
 	for _, c := range codes {
 		code := strconv.Itoa(c.First)
 		if c.Last != c.First {
 			code += "–" + strconv.Itoa(c.Last)
 		}
-		fmt.Fprintf(&b, "%-11s  %-34s  %-10s  %-7s  %s\n", code,
-			Sanitize(c.Name), c.Category, yesNo[c.OnWire], yesNo[c.Reconnect])
+		category := c.Category
+		if c.Dialect != "" {
+			category = "convention"
+		}
+		fmt.Fprintf(&b, "%-10s  %-36s  %-10s  %-7s  %s\n", code,
+			Sanitize(c.Name), category, yesNo[c.OnWire], yesNo[c.Reconnect])
 	}
 	return b.String()
 }

@@ -74,7 +74,7 @@ func TestFormatExplanation(t *testing.T) {
 			t.Errorf("line over 78 columns: %q", line)
 		}
 	}
-	if !strings.Contains(FormatExplanation(long), "`--ping 20s`") {
+	if !strings.Contains(FormatExplanation(long), "`--ping 30s`") {
 		t.Errorf("a code span was split:\n%s", FormatExplanation(long))
 	}
 	hostile := FormatExplanation(Explanation{Name: "x\x1b[2J", Explanation: "a\u202eb", Hint: "c\x07", Dialect: "d\u0085", Category: "e\x00"})
@@ -95,8 +95,23 @@ func TestFormatTables(t *testing.T) {
 			t.Fatalf("misaligned row %q", l)
 		}
 	}
-	if !strings.Contains(codes, "1006         Abnormal Closure") || !strings.Contains(codes, "5000–65535   Out of range") {
+	if !strings.Contains(codes, "1006        Abnormal Closure") || !strings.Contains(codes, "5000–65535  Out of range") {
 		t.Fatalf("table:\n%s", codes)
+	}
+	for _, row := range []string{
+		"4000        Application Reserved Start (Service)  convention  yes      no",
+		"4001        Auth Expired                          convention  yes      yes",
+		"4002        Rate Limited                          convention  yes      yes",
+		"4003        Unauthorized                          convention  yes      no",
+	} {
+		if !strings.Contains(codes, row+"\n") {
+			t.Errorf("table lacks %q:\n%s", row, codes)
+		}
+	}
+	for _, l := range lines {
+		if utf8.RuneCountInString(l) > 80 {
+			t.Errorf("row over 80 columns: %q", l)
+		}
 	}
 	causes := FormatCauseTable(Causes())
 	if !strings.Contains(causes, "protocol    invalid-utf8-text") || !strings.Contains(causes, "1007") {

@@ -10,10 +10,10 @@ import (
 // CauseInfo names one failure cause, for listings such as
 // `wsdbg explain --list`.
 type CauseInfo struct {
-	Kind  string
-	Cause string
-	Name  string
-	Code  int // the close code it maps to, 0 where none applies
+	Kind  string `json:"kind"`
+	Cause string `json:"cause"`
+	Name  string `json:"name"`
+	Code  int    `json:"code,omitempty"` // the close code it maps to, 0 where none applies
 }
 
 // failureInfo is the fixed part of a failure's explanation; ExplainFailure
@@ -319,6 +319,10 @@ func ExplainFailure(f Failure) Explanation {
 		explainHTTPAfterUpgrade(&e, f)
 	case CauseSlowUpgrade:
 		explainSlowUpgrade(&e, f)
+	case CauseEOFWithoutClose, CauseConnReset, CauseBrokenPipe:
+		// These are 1006 seen from the transport: the same diagnosis
+		// applies as to a 1006 close.
+		diagnoseAbnormal(&e, CloseContext{IdleSeconds: f.IdleSeconds, PingsOn: f.PingsOn, Proxy: f.Proxy, EarlierDrops: f.EarlierDrops})
 	}
 	return e
 }

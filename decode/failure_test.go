@@ -1,6 +1,8 @@
 package decode
 
 import (
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -237,6 +239,92 @@ func TestFailureTextIsSanitised(t *testing.T) {
 	checkSafe(t, "explanation", e.Explanation)
 	e = ExplainFailure(Failure{Kind: KindTLS, Cause: CauseTLSNameMismatch, CertDNSNames: []string{"a\x00b"}})
 	checkSafe(t, "explanation", e.Explanation)
+}
+
+func TestFailureAndExplanationJSONKeys(t *testing.T) {
+	f := Failure{Kind: KindTLS, Cause: CauseTLSExpired, Code: 1015, Status: 1, Message: "m", URL: "u", Location: "l",
+		RetryAfter: "r", Header: map[string]string{"A": "b"}, Body: "b", Origin: "o", SentAuth: true, Offered: []string{"x"},
+		Chosen: "c", CertSubject: "s", CertIssuer: "i", CertNotAfter: "a", CertNotBefore: "b", CertDNSNames: []string{"d"},
+		Opcode: 1, Length: 1, Limit: 1, IdleSeconds: 1, PingsOn: true, Proxy: "nginx", EarlierDrops: []float64{60}}
+	tests := []struct {
+		value any
+		keys  string
+	}{
+		{f, "body cause cert_dns_names cert_issuer cert_not_after cert_not_before cert_subject chosen code earlier_drops header idle_seconds kind length limit location message offered opcode origin pings_on proxy retry_after sent_auth status url"},
+		{ExplainFailure(f), "category code explanation hint name reconnect source"},
+		{ExplainClose(4401, "", CloseContext{Subprotocol: "graphql-transport-ws"}), "category code dialect explanation hint name reconnect source"},
+		{Codes()[0], "category causes first hint last meaning name on_wire reconnect source"},
+		{Causes()[0], "cause kind name"},
+	}
+	for _, tt := range tests {
+		data, err := json.Marshal(tt.value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		if got := strings.Join(keys, " "); got != tt.keys {
+			t.Errorf("%T keys:\n got %s\nwant %s", tt.value, got, tt.keys)
+		}
+	}
+}
+
+// A drop seen by the transport is a 1006 like a close without a frame, and
+// gets the same diagnosis from the quiet period, the proxy in front and the
+// drops before it.
+func TestTransportDropsAreDiagnosed(t *testing.T) {
+	tests := []struct {
+		name     string
+		f        Failure
+		explains []string
+		hint     []string
+		avoid    []string
+	}{
+		{"nginx default timeout, eof", Failure{Kind: KindTransport, Cause: CauseEOFWithoutClose, IdleSeconds: 60.059, Proxy: "nginx"},
+			[]string{"without a WebSocket close frame", "quiet for 60s with no pings, and nginx is in front", "proxy_read_timeout defaults to 60s"},
+			[]string{"`--ping 30s`", "raise proxy_read_timeout"}, nil},
+		{"nginx, reset after a short quiet", Failure{Kind: KindTransport, Cause: CauseConnReset, IdleSeconds: 12, Proxy: "nginx"},
+			[]string{"reset the TCP connection", "this drop came after 12s of quiet, so it is probably not that"},
+			[]string{"logs"}, []string{"most likely"}},
+		{"Cloudflare limit, broken pipe", Failure{Kind: KindTransport, Cause: CauseBrokenPipe, IdleSeconds: 100.4, Proxy: "cloudflare"},
+			[]string{"Cloudflare is in front"}, []string{"Enterprise"}, nil},
+		{"repeating drops without a proxy", Failure{Kind: KindTransport, Cause: CauseEOFWithoutClose, IdleSeconds: 75, EarlierDrops: []float64{74.6}},
+			[]string{"The drop before it in this session also came after about 75s", "fixed idle timeout"}, []string{"`--ping 30s`"}, nil},
+		{"ALB signs, no quiet period known", Failure{Kind: KindTransport, Cause: CauseEOFWithoutClose, Proxy: "aws-alb"},
+			[]string{"An AWS Application Load Balancer is in front", "is not known"}, []string{"idle_timeout.timeout_seconds"}, []string{"most likely"}},
+		{"pinging and busy", Failure{Kind: KindTransport, Cause: CauseConnReset, IdleSeconds: 0.3, PingsOn: true},
+			[]string{"Traffic was flowing until 0.3s"}, []string{"logs"}, []string{"idle timeout of"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := ExplainFailure(tt.f)
+			if e.Code != 1006 || !e.Reconnect {
+				t.Errorf("code %d reconnect %v, want 1006 and a reconnect", e.Code, e.Reconnect)
+			}
+			for _, w := range tt.explains {
+				if !strings.Contains(e.Explanation, w) {
+					t.Errorf("explanation lacks %q: %q", w, e.Explanation)
+				}
+			}
+			for _, w := range tt.hint {
+				if !strings.Contains(e.Hint, w) {
+					t.Errorf("hint lacks %q: %q", w, e.Hint)
+				}
+			}
+			for _, w := range tt.avoid {
+				if strings.Contains(e.Explanation, w) {
+					t.Errorf("explanation says %q without grounds: %q", w, e.Explanation)
+				}
+			}
+		})
+	}
 }
 
 func TestNewConnectionFailuresAreNamedAndQuoted(t *testing.T) {

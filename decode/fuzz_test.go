@@ -65,6 +65,44 @@ func FuzzRenderJSON(f *testing.F) {
 	})
 }
 
+// FuzzRenderLimited checks that a display limit never changes whether a
+// payload renders, and shows a prefix of the full rendering.
+func FuzzRenderLimited(f *testing.F) {
+	f.Add([]byte(`{"a":[1,2,{"b":null}],"c":"dd"}`), uint16(5))
+	f.Add([]byte{0x82, 0xa1, 'a', 0x01, 0xa1, 'b', 0x92, 0xc3, 0xc0}, uint16(3))
+	f.Add(protoSample(), uint16(4))
+	f.Add([]byte("one\ntwo\nthree\xff"), uint16(6))
+	f.Fuzz(func(t *testing.T, payload []byte, limit uint16) {
+		for _, format := range Formats() {
+			full, fullErr := Render(payload, format)
+			lines, err := RenderLimited(payload, format, int(limit))
+			if (err == nil) != (fullErr == nil) {
+				t.Fatalf("%s: limited error %v, full error %v", format, err, fullErr)
+			}
+			if err != nil {
+				continue
+			}
+			checkSpansSafe(t, lines)
+			shown := lines
+			if int(limit) > 0 && int(limit) < len(payload) && len(lines) > 0 && strings.HasPrefix(lines[len(lines)-1].String(), "… ") {
+				shown = lines[:len(lines)-1]
+			}
+			if len(shown) > len(full) {
+				t.Fatalf("%s: %d lines shown, %d in full", format, len(shown), len(full))
+			}
+			for i := range shown {
+				// Text may be cut inside a line.
+				if format == FormatText && i == len(shown)-1 && strings.HasPrefix(full[i].String(), shown[i].String()) {
+					continue
+				}
+				if shown[i].String() != full[i].String() {
+					t.Fatalf("%s: line %d is %q, in full %q", format, i, shown[i].String(), full[i].String())
+				}
+			}
+		}
+	})
+}
+
 func FuzzRenderText(f *testing.F) {
 	f.Add([]byte("line one\r\nline\ttwo\x1b[0m\n"))
 	f.Fuzz(func(t *testing.T, payload []byte) {
@@ -170,10 +208,12 @@ func FuzzParseDialects(f *testing.F) {
 }
 
 func FuzzExplainClose(f *testing.F) {
-	f.Add(1006, "reason", "graphql-ws", "gateway.discord.gg", 60.0, false, true)
-	f.Add(4001, "\x1b[31m", "", "", 0.0, true, false)
-	f.Fuzz(func(t *testing.T, code int, reason, subprotocol, host string, idle float64, pings, remote bool) {
-		e := ExplainClose(code, reason, CloseContext{Subprotocol: subprotocol, Host: host, IdleSeconds: idle, PingsOn: pings, Remote: remote})
+	f.Add(1006, "reason", "graphql-ws", "gateway.discord.gg", 60.0, false, true, "nginx", 60.2)
+	f.Add(4001, "\x1b[31m", "", "", 0.0, true, false, "", 0.0)
+	f.Add(4406, "Subprotocol not acceptable", "", "", 0.0, false, true, "", 0.0)
+	f.Fuzz(func(t *testing.T, code int, reason, subprotocol, host string, idle float64, pings, remote bool, proxy string, earlier float64) {
+		e := ExplainClose(code, reason, CloseContext{Subprotocol: subprotocol, Host: host, IdleSeconds: idle, PingsOn: pings, Remote: remote,
+			Proxy: proxy, EarlierDrops: []float64{earlier}, OfferedKnown: pings, Offered: []string{subprotocol}})
 		if e.Name == "" || e.Explanation == "" || e.Hint == "" {
 			t.Fatalf("incomplete: %+v", e)
 		}

@@ -1,6 +1,9 @@
 package decode
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // SpanKind classifies a piece of rendered payload for colouring.
 type SpanKind uint8
@@ -44,25 +47,57 @@ type lineBuilder struct {
 	lines []Line
 	start int    // index in spans where the current line begins
 	pad   string // spaces that indentation strings are cut from
+
+	// A display limit: once a line ends at or past limit bytes of input,
+	// the rest is still parsed (so that errors are about the payload, not
+	// the cut) but no longer kept, and finish says how much was left out.
+	limit   int // 0 for none
+	total   int // the payload's length
+	pos     int // the input read so far, kept current by the renderer before each newline
+	full    bool
+	cutAt   int  // the input read when the limit was reached
+	dropped bool // whether anything was left out after that
+}
+
+// limitTo makes the builder keep lines only until about limit of the
+// total bytes of input have been shown.
+func (b *lineBuilder) limitTo(limit, total int) {
+	if limit > 0 && limit < total {
+		b.limit, b.total = limit, total
+	}
 }
 
 // add appends text that is known to be safe.
 func (b *lineBuilder) add(kind SpanKind, text string) {
+	if b.full {
+		b.dropped = true
+		return
+	}
 	b.spans = append(b.spans, Span{Kind: kind, Text: text})
 }
 
 // addText appends text that may hold unsafe characters.
 func (b *lineBuilder) addText(kind SpanKind, text string) {
-	if text != "" {
+	switch {
+	case text == "":
+	case b.full:
+		b.dropped = true
+	default:
 		b.spans = appendSafe(b.spans, kind, text)
 	}
 }
 
 // newline ends the current line.
 func (b *lineBuilder) newline() {
+	if b.full {
+		return
+	}
 	n := len(b.spans)
 	b.lines = append(b.lines, Line(b.spans[b.start:n:n]))
 	b.start = n
+	if b.limit > 0 && b.pos >= b.limit && b.pos < b.total {
+		b.full, b.cutAt = true, b.pos
+	}
 }
 
 // indent starts the current line with two spaces per level.
@@ -78,12 +113,21 @@ func (b *lineBuilder) indent(depth int) {
 	b.add(SpanPlain, b.pad[:2*depth])
 }
 
-// finish ends a non-empty last line and returns all lines.
+// finish ends a non-empty last line and returns all lines, with a last one
+// saying how much input the limit left out.
 func (b *lineBuilder) finish() []Line {
-	if b.start < len(b.spans) {
+	if b.start < len(b.spans) && !b.full {
 		b.newline()
 	}
+	if b.dropped {
+		b.lines = append(b.lines, moreBytesLine(b.total-b.cutAt))
+	}
 	return b.lines
+}
+
+// moreBytesLine says how many bytes of the payload a display limit left out.
+func moreBytesLine(n int) Line {
+	return Line{{Kind: SpanDim, Text: fmt.Sprintf("… %d more bytes", n)}}
 }
 
 // treeWriter lays out nested values the way the JSON renderer does, for the
@@ -91,12 +135,18 @@ func (b *lineBuilder) finish() []Line {
 type treeWriter struct {
 	out   lineBuilder
 	depth int
+	at    func() int // the input read so far, for a display limit
+}
+
+func (w *treeWriter) newline() {
+	w.out.pos = w.at()
+	w.out.newline()
 }
 
 // open starts a non-empty container.
 func (w *treeWriter) open(punct string) {
 	w.out.add(SpanPunct, punct)
-	w.out.newline()
+	w.newline()
 	w.depth++
 }
 
@@ -104,14 +154,14 @@ func (w *treeWriter) open(punct string) {
 func (w *treeWriter) element(i int) {
 	if i > 0 {
 		w.out.add(SpanPunct, ",")
-		w.out.newline()
+		w.newline()
 	}
 	w.out.indent(w.depth)
 }
 
 // close ends a container opened with open.
 func (w *treeWriter) close(punct string) {
-	w.out.newline()
+	w.newline()
 	w.depth--
 	w.out.indent(w.depth)
 	w.out.add(SpanPunct, punct)

@@ -1,9 +1,11 @@
 package decode
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Format is a payload format the renderer knows.
@@ -23,10 +25,18 @@ func Formats() []Format {
 	return []Format{FormatText, FormatJSON, FormatHex, FormatMsgPack, FormatCBOR, FormatProtobuf}
 }
 
+// minBinaryGuess is the shortest binary payload GuessFormat reads as
+// MessagePack, CBOR or protobuf. Almost any couple of bytes decodes as one
+// of them (an MQTT PINGRESP, d0 00, is the CBOR value 16(0)), so short
+// payloads are no evidence and stay hex.
+const minBinaryGuess = 8
+
 // GuessFormat picks the best rendering for a payload. Text is JSON when it
-// parses as JSON. Binary is JSON, MessagePack, CBOR or protobuf only when
-// the whole payload decodes cleanly as a plausible document; anything else
-// is shown as hex.
+// parses as JSON. Binary is JSON when it is a whole JSON object or array;
+// it is MessagePack, CBOR or protobuf only when it is at least
+// minBinaryGuess bytes, decodes completely as one document, and holds a
+// map, an array, a string or a nested message, not just a lone number.
+// Anything else is shown as hex.
 func GuessFormat(text bool, payload []byte) Format {
 	if text {
 		if json.Valid(payload) {
@@ -36,6 +46,9 @@ func GuessFormat(text bool, payload []byte) Format {
 	}
 	if first := firstNonSpace(payload); (first == '{' || first == '[') && json.Valid(payload) {
 		return FormatJSON
+	}
+	if len(payload) < minBinaryGuess {
+		return FormatHex
 	}
 	switch {
 	case plausibleMsgPack(payload):
@@ -62,21 +75,54 @@ func firstNonSpace(b []byte) byte {
 // Render renders payload in format f as safe, classified lines. It fails
 // when the payload is not in that format; hex and text never fail.
 func Render(payload []byte, f Format) ([]Line, error) {
+	return RenderLimited(payload, f, 0)
+}
+
+// RenderLimited is Render for a display that shows about limit bytes of
+// payload at most (0 for no limit). The whole payload is still checked, so
+// an error is about the payload and never about the cut; what is shown
+// ends at a line boundary, followed by a line "… N more bytes".
+func RenderLimited(payload []byte, f Format, limit int) ([]Line, error) {
+	if limit >= len(payload) {
+		limit = 0
+	}
 	switch f {
 	case FormatText:
+		if limit > 0 {
+			shown := payload[:textCut(payload, limit)]
+			return append(renderText(shown), moreBytesLine(len(payload)-len(shown))), nil
+		}
 		return renderText(payload), nil
 	case FormatJSON:
-		return renderJSON(payload)
+		return renderJSON(payload, limit)
 	case FormatHex:
+		if rows := max(limit/hexRowBytes, 1); limit > 0 && rows*hexRowBytes < len(payload) {
+			shown := payload[:rows*hexRowBytes]
+			return append(renderHex(shown), moreBytesLine(len(payload)-len(shown))), nil
+		}
 		return renderHex(payload), nil
 	case FormatMsgPack:
-		return renderMsgPack(payload)
+		return renderMsgPack(payload, limit)
 	case FormatCBOR:
-		return renderCBOR(payload)
+		return renderCBOR(payload, limit)
 	case FormatProtobuf:
-		return renderProtobuf(payload)
+		return renderProtobuf(payload, limit)
 	}
 	return nil, fmt.Errorf("unknown format %s", quote(string(f)))
+}
+
+// textCut is where to cut text for a display limit: at the last line break
+// before limit when there is one not too far back, else at a character
+// boundary.
+func textCut(payload []byte, limit int) int {
+	if nl := bytes.LastIndexByte(payload[:limit], '\n'); nl >= limit/2 {
+		return nl + 1
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(payload[cut]) {
+		cut--
+	}
+	return cut
 }
 
 // renderText keeps the payload's line structure and escapes everything

@@ -46,8 +46,10 @@ type cborRenderer struct {
 	strict bool // GuessFormat's plausibility checks: text or integer keys, UTF-8 text
 }
 
-func renderCBOR(payload []byte) ([]Line, error) {
-	c := cborRenderer{data: payload}
+func renderCBOR(payload []byte, limit int) ([]Line, error) {
+	c := &cborRenderer{data: payload}
+	c.w.at = func() int { return c.pos }
+	c.w.out.limitTo(limit, len(payload))
 	if err := c.document(); err != nil {
 		return nil, fmt.Errorf("invalid CBOR: %w", err)
 	}
@@ -55,16 +57,26 @@ func renderCBOR(payload []byte) ([]Line, error) {
 }
 
 // plausibleCBOR reports whether payload is one whole, well-formed CBOR map
-// or array (possibly tagged) of ordinary values.
+// or array (possibly tagged) of ordinary values. A tag must wrap a map or an
+// array too: a tagged number is what two random bytes often decode to.
 func plausibleCBOR(payload []byte) bool {
 	if len(payload) < 2 {
 		return false
 	}
-	major := payload[0] >> 5
-	if major != cborArray && major != cborMap && major != cborTag {
+	c := &cborRenderer{data: payload, strict: true}
+	c.w.at = func() int { return c.pos }
+	for c.pos < len(payload) && payload[c.pos]>>5 == cborTag {
+		if _, _, _, err := c.head(); err != nil {
+			return false
+		}
+	}
+	if c.pos >= len(payload) {
 		return false
 	}
-	c := cborRenderer{data: payload, strict: true}
+	if major := payload[c.pos] >> 5; major != cborArray && major != cborMap {
+		return false
+	}
+	c.pos = 0
 	return c.document() == nil
 }
 

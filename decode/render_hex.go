@@ -4,6 +4,9 @@ package decode
 // 16 hex bytes in two groups, two spaces and the |ASCII| column.
 const hexLineWidth = 8 + 2 + 16*3 + 1 + 1 + 18
 
+// hexRowBytes is how many payload bytes one dump line shows.
+const hexRowBytes = 16
+
 // renderHex renders a dump like `hexdump -C`: an offset, 16 bytes in two
 // groups of eight, and the printable ASCII with dots for everything else.
 //

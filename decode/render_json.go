@@ -19,9 +19,14 @@ type jsonRenderer struct {
 	out   lineBuilder
 }
 
-func renderJSON(payload []byte) ([]Line, error) {
+func renderJSON(payload []byte, limit int) ([]Line, error) {
 	r := jsonRenderer{src: string(payload)}
-	spans, lines := estimateJSONLayout(payload)
+	r.out.limitTo(limit, len(payload))
+	shown := payload
+	if r.out.limit > 0 {
+		shown = payload[:r.out.limit]
+	}
+	spans, lines := estimateJSONLayout(shown)
 	r.out.spans, r.out.lines = make([]Span, 0, spans), make([]Line, 0, lines)
 	r.skipSpace()
 	if err := r.value(); err != nil {
@@ -46,6 +51,11 @@ func estimateJSONLayout(payload []byte) (spans, lines int) {
 	// member of a container has no comma; a closing line is indent and
 	// bracket.
 	return 3*commas + 2*colons + 6*opens + 1, commas + 2*opens + 1
+}
+
+func (r *jsonRenderer) newline() {
+	r.out.pos = r.pos
+	r.out.newline()
 }
 
 func (r *jsonRenderer) fail(what string) error {
@@ -104,7 +114,7 @@ func (r *jsonRenderer) container(closer byte) error {
 	}
 	r.depth++
 	r.out.add(SpanPunct, open)
-	r.out.newline()
+	r.newline()
 	for {
 		r.skipSpace()
 		r.out.indent(r.depth)
@@ -134,10 +144,10 @@ func (r *jsonRenderer) container(closer byte) error {
 		case ',':
 			r.pos++
 			r.out.add(SpanPunct, ",")
-			r.out.newline()
+			r.newline()
 		case closer:
 			r.pos++
-			r.out.newline()
+			r.newline()
 			r.depth--
 			r.out.indent(r.depth)
 			r.out.add(SpanPunct, closeText)

@@ -29,8 +29,9 @@ type msgpackRenderer struct {
 	strict bool
 }
 
-func renderMsgPack(payload []byte) ([]Line, error) {
+func renderMsgPack(payload []byte, limit int) ([]Line, error) {
 	m := newMsgpackRenderer(payload, false)
+	m.w.out.limitTo(limit, len(payload))
 	if err := m.document(); err != nil {
 		return nil, fmt.Errorf("invalid MessagePack: %w", err)
 	}
@@ -53,7 +54,9 @@ func plausibleMsgPack(payload []byte) bool {
 
 func newMsgpackRenderer(payload []byte, strict bool) *msgpackRenderer {
 	src := bytes.NewReader(payload)
-	return &msgpackRenderer{src: src, dec: msgpack.NewDecoder(src), strict: strict}
+	m := &msgpackRenderer{src: src, dec: msgpack.NewDecoder(src), strict: strict}
+	m.w.at = func() int { return len(payload) - src.Len() }
+	return m
 }
 
 func (m *msgpackRenderer) document() error {

@@ -21,18 +21,45 @@ const (
 // renderProtobuf shows a message without its schema, field by field like
 // `protoc --decode_raw`: numbers, quoted text, and nested messages where the
 // bytes parse as one.
-func renderProtobuf(payload []byte) ([]Line, error) {
+func renderProtobuf(payload []byte, limit int) ([]Line, error) {
 	var out lineBuilder
-	if err := protoMessage(&out, payload, 0); err != nil {
+	out.limitTo(limit, len(payload))
+	if err := protoMessage(&out, payload, 0, 0); err != nil {
 		return nil, fmt.Errorf("invalid protobuf: %w", err)
 	}
 	return out.finish(), nil
 }
 
 // plausibleProtobuf reports whether payload parses completely as a message
-// with ordinary wire types and field numbers.
+// with ordinary wire types and field numbers, and holds text or a nested
+// message: a run of numbers alone is what many binary framings (MQTT
+// among them) parse as.
 func plausibleProtobuf(payload []byte) bool {
-	return len(payload) >= 2 && looksLikeMessage(payload)
+	return len(payload) >= 2 && looksLikeMessage(payload) && hasTextOrMessage(payload)
+}
+
+// hasTextOrMessage reports whether a well-formed message has a
+// length-delimited field holding printable text or a nested message.
+func hasTextOrMessage(b []byte) bool {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return false
+		}
+		b = b[n:]
+		m := protowire.ConsumeFieldValue(num, typ, b)
+		if m < 0 {
+			return false
+		}
+		if typ == protowire.BytesType {
+			v, _ := protowire.ConsumeBytes(b)
+			if len(v) > 0 && (isPrintableText(v) || looksLikeMessage(v)) {
+				return true
+			}
+		}
+		b = b[m:]
+	}
+	return false
 }
 
 func looksLikeMessage(b []byte) bool {
@@ -59,7 +86,10 @@ func looksLikeMessage(b []byte) bool {
 	return true
 }
 
-func protoMessage(out *lineBuilder, b []byte, depth int) error {
+// protoMessage renders the fields of b, which starts offset bytes into the
+// payload.
+func protoMessage(out *lineBuilder, b []byte, depth, offset int) error {
+	end := offset + len(b)
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
@@ -101,23 +131,25 @@ func protoMessage(out *lineBuilder, b []byte, depth int) error {
 				return protowire.ParseError(m)
 			}
 			b = b[m:]
-			if err := protoBytes(out, v, depth); err != nil {
+			if err := protoBytes(out, v, depth, end-len(b)-len(v)); err != nil {
 				return err
 			}
 			continue // protoBytes ends its own lines
 		case protowire.StartGroupType:
+			start := end - len(b)
 			v, m := protowire.ConsumeGroup(num, b)
 			if m < 0 {
 				return protowire.ParseError(m)
 			}
 			b = b[m:]
-			if err := protoNested(out, v, depth); err != nil {
+			if err := protoNested(out, v, depth, start); err != nil {
 				return err
 			}
 			continue
 		default:
 			return fmt.Errorf("unexpected wire type %d for field %d", typ, num)
 		}
+		out.pos = end - len(b)
 		out.newline()
 	}
 	return nil
@@ -125,27 +157,33 @@ func protoMessage(out *lineBuilder, b []byte, depth int) error {
 
 // protoBytes shows a length-delimited field as text when it reads as text,
 // as a nested message when it parses as one, and as escaped bytes otherwise.
-func protoBytes(out *lineBuilder, v []byte, depth int) error {
+// v starts offset bytes into the payload.
+func protoBytes(out *lineBuilder, v []byte, depth, offset int) error {
 	if !isPrintableText(v) && depth+1 < maxBinaryDepth && looksLikeMessage(v) {
-		return protoNested(out, v, depth)
+		return protoNested(out, v, depth, offset)
 	}
 	out.add(SpanPunct, ": ")
 	out.quoted(SpanString, string(v))
+	out.pos = offset + len(v)
 	out.newline()
 	return nil
 }
 
-func protoNested(out *lineBuilder, v []byte, depth int) error {
+// protoNested renders a nested message or group v, which starts offset
+// bytes into the payload.
+func protoNested(out *lineBuilder, v []byte, depth, offset int) error {
 	if depth+1 >= maxBinaryDepth {
 		return errTooDeep
 	}
 	out.add(SpanPunct, " {")
+	out.pos = offset
 	out.newline()
-	if err := protoMessage(out, v, depth+1); err != nil {
+	if err := protoMessage(out, v, depth+1, offset); err != nil {
 		return err
 	}
 	out.indent(depth)
 	out.add(SpanPunct, "}")
+	out.pos = offset + len(v)
 	out.newline()
 	return nil
 }

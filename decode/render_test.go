@@ -3,6 +3,7 @@ package decode
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -369,6 +370,26 @@ func TestGuessFormat(t *testing.T) {
 		{"msgpack map", false, mustMsgpack(t, map[string]any{"op": "sub", "ch": []int{1, 2}}), FormatMsgPack},
 		{"cbor map", false, mustCBOR(t, map[string]any{"op": "sub", "ch": []int{1, 2}}), FormatCBOR},
 		{"protobuf", false, protoSample(), FormatProtobuf},
+
+		// Short or number-only binary is no evidence of a format: MQTT's
+		// packets decode as CBOR tags or protobuf varints by accident.
+		{"MQTT CONNACK", false, []byte{0x20, 0x02, 0x00, 0x00}, FormatHex},
+		{"MQTT PINGRESP", false, []byte{0xd0, 0x00}, FormatHex},
+		{"MQTT PINGREQ", false, []byte{0xc0, 0x00}, FormatHex},
+		{"MQTT DISCONNECT", false, []byte{0xe0, 0x00}, FormatHex},
+		{"MQTT PUBACK", false, []byte{0x40, 0x02, 0x00, 0x01}, FormatHex},
+		{"MQTT SUBACK", false, []byte{0x90, 0x03, 0x00, 0x01, 0x00}, FormatHex},
+		{"MQTT 5 SUBACK", false, []byte{0x90, 0x04, 0x00, 0x01, 0x00, 0x00}, FormatHex},
+		{"MQTT UNSUBACK", false, []byte{0xb0, 0x02, 0x00, 0x01}, FormatHex},
+		{"MQTT CONNECT", false, []byte{0x10, 0x10, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02, 0x00, 0x3c, 0x00, 0x04, 't', 'e', 's', 't'}, FormatHex},
+		{"MQTT PUBLISH QoS 1", false, []byte{0x32, 0x0e, 0x00, 0x05, 't', 'o', 'p', 'i', 'c', 0x00, 0x01, 'h', 'e', 'l', 'l', 'o'}, FormatHex},
+		{"short tagged CBOR number", false, []byte{0xc1, 0x1a, 0x51, 0x4b, 0x67, 0xb0}, FormatHex},
+		{"long tagged CBOR number", false, []byte{0xc1, 0xfb, 0x41, 0xd4, 0x52, 0xd9, 0xec, 0x00, 0x00, 0x00}, FormatHex},
+		{"short msgpack array", false, []byte{0x93, 0x01, 0x02, 0x03}, FormatHex},
+		{"short protobuf", false, []byte{0x08, 0x96, 0x01}, FormatHex},
+		{"protobuf numbers only", false, []byte{0x08, 0x96, 0x01, 0x10, 0x01, 0x18, 0x02, 0x20, 0x03}, FormatHex},
+		{"self-described CBOR map", false, append([]byte{0xd9, 0xd9, 0xf7}, mustCBOR(t, map[string]int{"id": 7})...), FormatCBOR},
+		{"protobuf with a string", false, []byte{0x08, 0x01, 0x12, 0x05, 'h', 'e', 'l', 'l', 'o'}, FormatProtobuf},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -447,6 +468,91 @@ func TestRenderHugeDeclaredLengthsFailFast(t *testing.T) {
 		}
 		if _, err := Render(payload, f); err == nil {
 			t.Errorf("%s: rendered without error", name)
+		}
+	}
+}
+
+// A display limit shortens what is shown, never what is checked: valid
+// payloads over the limit render without error and say how much is left,
+// and broken ones fail even when the fault lies past the limit.
+func TestRenderLimited(t *testing.T) {
+	var numbers []int
+	for i := range 400 {
+		numbers = append(numbers, 1000+i)
+	}
+	bigJSON, _ := json.Marshal(map[string]any{"items": numbers})
+	var pages strings.Builder
+	for i := 0; pages.Len() < 300<<10; i++ {
+		fmt.Fprintf(&pages, `{"id":%d,"text":"row %d"},`, i, i)
+	}
+	huge := []byte(`{"rows":[` + strings.TrimSuffix(pages.String(), ",") + `]}`)
+	var proto []byte
+	for i := range 200 {
+		proto = protowire.AppendTag(proto, 1, protowire.BytesType)
+		proto = protowire.AppendString(proto, fmt.Sprintf("entry %03d", i))
+	}
+	tests := []struct {
+		name    string
+		payload []byte
+		format  Format
+		limit   int
+		first   string // the first line shown
+		shows   int    // at most this many lines before the note
+	}{
+		{"JSON over 256 KiB", huge, FormatJSON, 256 << 10, "{", 40000},
+		{"JSON", bigJSON, FormatJSON, 100, "{", 30},
+		{"MessagePack", mustMsgpack(t, numbers), FormatMsgPack, 100, "[", 60},
+		{"CBOR", mustCBOR(t, numbers), FormatCBOR, 100, "[", 60},
+		{"protobuf", proto, FormatProtobuf, 100, `1: "entry 000"`, 10},
+		{"text", []byte(strings.Repeat("a line of text\n", 100)), FormatText, 100, "a line of text", 7},
+		{"hex", bytes.Repeat([]byte{0xc1}, 1000), FormatHex, 100, "00000000  c1 c1 c1 c1 c1 c1 c1 c1  c1 c1 c1 c1 c1 c1 c1 c1  |................|", 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lines, err := RenderLimited(tt.payload, tt.format, tt.limit)
+			if err != nil {
+				t.Fatalf("a valid payload over the limit failed: %v", err)
+			}
+			checkSpansSafe(t, lines)
+			if len(lines) < 2 || lines[0].String() != tt.first {
+				t.Fatalf("first line %q", lines[0].String())
+			}
+			note := lines[len(lines)-1].String()
+			var more int
+			if _, err := fmt.Sscanf(note, "… %d more bytes", &more); err != nil || more <= 0 || more >= len(tt.payload) {
+				t.Fatalf("last line %q does not say how many of the %d bytes are left", note, len(tt.payload))
+			}
+			if len(lines)-1 > tt.shows {
+				t.Errorf("%d lines shown for a %d-byte limit", len(lines)-1, tt.limit)
+			}
+			full, err := Render(tt.payload, tt.format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, l := range lines[:len(lines)-1] {
+				if l.String() != full[i].String() {
+					t.Fatalf("line %d: %q, the full rendering has %q", i, l.String(), full[i].String())
+				}
+			}
+			// Under the limit, nothing is cut.
+			whole, err := RenderLimited(tt.payload, tt.format, len(tt.payload))
+			if err != nil || len(whole) != len(full) {
+				t.Errorf("at the payload's size: %d lines (%v), want %d", len(whole), err, len(full))
+			}
+		})
+	}
+	for _, tt := range []struct {
+		name    string
+		payload []byte
+		format  Format
+	}{
+		{"JSON", append(bigJSON[:len(bigJSON)-1:len(bigJSON)-1], ','), FormatJSON},
+		{"MessagePack", mustMsgpack(t, numbers)[:500], FormatMsgPack},
+		{"CBOR", append(mustCBOR(t, numbers), 0xff), FormatCBOR},
+		{"protobuf", proto[:len(proto)-1], FormatProtobuf},
+	} {
+		if _, err := RenderLimited(tt.payload, tt.format, 100); err == nil {
+			t.Errorf("%s: a fault past the limit went unnoticed", tt.name)
 		}
 	}
 }

@@ -7,14 +7,14 @@ package decode
 // Explanation is what the debugger tells a person about a close, a failure or
 // an error envelope.
 type Explanation struct {
-	Name        string // short name, e.g. "Abnormal Closure", "Upgrade refused: 401 Unauthorized"
-	Category    string // e.g. "standard", "local-only", "registered", "private", "invalid", or a failure kind
-	Explanation string // what it means and the likely causes, one or two sentences
-	Hint        string // what to do about it
-	Reconnect   bool   // whether reconnecting is the right recovery
-	Source      string // who sends it, where that is meaningful ("either peer", "server", "local only")
-	Dialect     string // the protocol dialect that gave the meaning, "" for RFC 6455 / generic
-	Code        int    // the close code explained, or the one a failure maps to; 0 where none applies
+	Name        string `json:"name"`              // short name, e.g. "Abnormal Closure", "Upgrade refused: 401 Unauthorized"
+	Category    string `json:"category"`          // e.g. "standard", "local-only", "registered", "private", "invalid", or a failure kind
+	Explanation string `json:"explanation"`       // what it means and the likely causes, one or two sentences
+	Hint        string `json:"hint"`              // what to do about it
+	Reconnect   bool   `json:"reconnect"`         // whether reconnecting is the right recovery
+	Source      string `json:"source,omitempty"`  // who sends it, where that is meaningful ("either peer", "server", "local only")
+	Dialect     string `json:"dialect,omitempty"` // the protocol dialect or convention that gave the meaning, "" for RFC 6455 / generic
+	Code        int    `json:"code,omitempty"`    // the close code explained, or the one a failure maps to; 0 where none applies
 }
 
 // Failure kinds, as `tail --json` and recordings name them.
@@ -106,41 +106,49 @@ const (
 // Failure is a classified failure as conn/ reports it. Fields beyond Kind and
 // Cause are filled where they apply.
 type Failure struct {
-	Kind    string // one of the Kind constants
-	Cause   string // one of the Cause constants
-	Code    int    // the RFC 6455 close code the failure maps to, 0 where none applies
-	Status  int    // HTTP status, for handshake failures
-	Message string // the raw error text
+	Kind    string `json:"kind"`              // one of the Kind constants
+	Cause   string `json:"cause"`             // one of the Cause constants
+	Code    int    `json:"code,omitempty"`    // the RFC 6455 close code the failure maps to, 0 where none applies
+	Status  int    `json:"status,omitempty"`  // HTTP status, for handshake failures
+	Message string `json:"message,omitempty"` // the raw error text
 
 	// Context that sharpens the explanation.
-	URL           string            // the URL being dialled
-	Location      string            // redirect target
-	RetryAfter    string            // Retry-After header value on 429/503
-	Header        map[string]string // selected response headers (canonical names)
-	Body          string            // the start of an error response body, sanitised by the caller
-	Origin        string            // the Origin sent, for 403
-	SentAuth      bool              // whether an Authorization header or cookie was sent
-	Offered       []string          // subprotocols or extensions the client offered
-	Chosen        string            // what the server chose
-	CertSubject   string            // TLS: the leaf certificate's subject
-	CertIssuer    string
-	CertNotAfter  string // RFC 3339
-	CertNotBefore string
-	CertDNSNames  []string
-	Opcode        int   // protocol: the frame's opcode
-	Length        int64 // protocol/limit: the declared length, or the limit's size
-	Limit         int64 // limit: the configured limit
+	URL           string            `json:"url,omitempty"`          // the URL being dialled
+	Location      string            `json:"location,omitempty"`     // redirect target
+	RetryAfter    string            `json:"retry_after,omitempty"`  // Retry-After header value on 429/503
+	Header        map[string]string `json:"header,omitempty"`       // selected response headers (canonical names)
+	Body          string            `json:"body,omitempty"`         // the start of an error response body, sanitised by the caller
+	Origin        string            `json:"origin,omitempty"`       // the Origin sent, for 403
+	SentAuth      bool              `json:"sent_auth,omitempty"`    // whether an Authorization header or cookie was sent
+	Offered       []string          `json:"offered,omitempty"`      // subprotocols or extensions the client offered
+	Chosen        string            `json:"chosen,omitempty"`       // what the server chose
+	CertSubject   string            `json:"cert_subject,omitempty"` // TLS: the leaf certificate's subject
+	CertIssuer    string            `json:"cert_issuer,omitempty"`
+	CertNotAfter  string            `json:"cert_not_after,omitempty"` // RFC 3339
+	CertNotBefore string            `json:"cert_not_before,omitempty"`
+	CertDNSNames  []string          `json:"cert_dns_names,omitempty"`
+	Opcode        int               `json:"opcode,omitempty"` // protocol: the frame's opcode
+	Length        int64             `json:"length,omitempty"` // protocol/limit: the declared length, or the limit's size
+	Limit         int64             `json:"limit,omitempty"`  // limit: the configured limit
 	// Raw is what the server sent where something else belonged: the
 	// header line HTTP rejects, or the bytes that followed the 101.
 	// Sanitised by the caller.
-	Raw string
+	Raw string `json:"raw,omitempty"`
 	// TimeoutSeconds is the timeout that ran out, for timeouts.
-	TimeoutSeconds float64
+	TimeoutSeconds float64 `json:"timeout_seconds,omitempty"`
 
-	// For connections that dropped (1006): seconds since the last frame in
+	// For connections that dropped (1006: eof-without-close,
+	// connection-reset, broken-pipe): seconds since the last frame in
 	// either direction, and whether the client was sending pings.
-	IdleSeconds float64
-	PingsOn     bool
+	IdleSeconds float64 `json:"idle_seconds,omitempty"`
+	PingsOn     bool    `json:"pings_on,omitempty"`
+	// Proxy is the proxy or load balancer the upgrade response's headers
+	// point to, as DetectProxy names it; "" when none was recognised.
+	Proxy string `json:"proxy,omitempty"`
+	// EarlierDrops holds the idle seconds before each earlier abnormal drop
+	// of this session, oldest first: drops that repeat after the same quiet
+	// period point to a fixed idle timeout on the path.
+	EarlierDrops []float64 `json:"earlier_drops,omitempty"`
 }
 
 // CloseContext is what is known around a close that can sharpen its
@@ -152,4 +160,17 @@ type CloseContext struct {
 	IdleSeconds float64   // seconds since the last frame in either direction, for 1006
 	PingsOn     bool      // whether the client was sending pings
 	Dialects    *Dialects // user-supplied code tables, nil for built-ins only
+
+	// Proxy is the proxy or load balancer the upgrade response's headers
+	// point to (DetectProxy), "" when none was recognised; it sharpens 1006.
+	Proxy string
+	// EarlierDrops holds the idle seconds before each earlier abnormal drop
+	// (1006) of this session, oldest first.
+	EarlierDrops []float64
+
+	// OfferedKnown is true when the subprotocols the client offered are
+	// known (a live or recorded connection), false for a lookup out of
+	// context; Offered lists them, empty when none were offered.
+	OfferedKnown bool
+	Offered      []string
 }

@@ -224,7 +224,15 @@ func TestCopyToX11Clipboard(t *testing.T) {
 	if term.Len() != 0 {
 		t.Errorf("OSC 52 was written too: %q", term.String())
 	}
-	out, err := exec.Command(xclip, "-o", "-selection", "clipboard").Output()
+	// xclip takes the selection in a process of its own; on a busy
+	// machine it may not own it yet when Copy returns.
+	var out []byte
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		out, err = exec.Command(xclip, "-o", "-selection", "clipboard").Output()
+		if (err == nil && string(out) == text) || time.Now().After(deadline) {
+			break
+		}
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

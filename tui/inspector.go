@@ -409,10 +409,6 @@ func (m *Model) payloadLines(title string, p []byte, isText, own bool, section f
 	if format == formatAuto {
 		format = decode.GuessFormat(isText, p)
 	}
-	shown := p
-	if len(shown) > renderLimit {
-		shown = shown[:renderLimit]
-	}
 	mode := "auto"
 	if m.insp.format != formatAuto {
 		mode = "fixed"
@@ -425,20 +421,18 @@ func (m *Model) payloadLines(title string, p []byte, isText, own bool, section f
 	if own {
 		add(th.Label.Render(fmt.Sprintf("v: format · w: wrap %s · y: copy", wrap)))
 	}
-	lines, err := decode.Render(shown, format)
+	// The whole payload is checked; only what is shown is capped, and the
+	// last line then says how much is left.
+	lines, err := decode.RenderLimited(p, format, renderLimit)
 	if err != nil {
 		add(th.NoticeError.Render(decode.Sanitize("not "+string(format)+": "+err.Error())), th.Label.Render("Showing hex instead."))
-		lines, _ = decode.Render(shown, decode.FormatHex)
+		lines, _ = decode.RenderLimited(p, decode.FormatHex, renderLimit)
 	}
 	for _, l := range lines {
 		add(m.renderLine(l))
 	}
-	if len(shown) < len(p) {
-		more := fmt.Sprintf("… showing the first %s of %s", humanBytes(int64(len(shown))), humanBytes(int64(len(p))))
-		if own {
-			more += "; y copies all of it"
-		}
-		add(th.Label.Render(more + "."))
+	if len(p) > renderLimit && own {
+		add(th.Label.Render("y copies all of it."))
 	}
 }
 

@@ -449,6 +449,20 @@ func TestInspectorFramesFormatsAndWrap(t *testing.T) {
 	}
 }
 
+func TestInspectorShowsLargeJSONAsJSON(t *testing.T) {
+	m, _ := newTestModel(t, 120, 60, Options{})
+	var rows strings.Builder
+	for i := 0; rows.Len() < renderLimit+4096; i++ {
+		fmt.Fprintf(&rows, `{"id":%d,"text":"row %d"},`, i, i)
+	}
+	big := `{"rows":[` + strings.TrimSuffix(rows.String(), ",") + `]}`
+	feed(m, openEvent(0), textOut(time.Second, big))
+	out := plainScreen(m)
+	if !strings.Contains(out, "PAYLOAD json (auto)") || strings.Contains(out, "not json") || strings.Contains(out, "hex instead") {
+		t.Errorf("valid JSON over the display limit was not shown as JSON:\n%s", out)
+	}
+}
+
 func TestCopyPayloadReportReproAndErrors(t *testing.T) {
 	cp := &recordingCopier{}
 	m, _ := newTestModel(t, 80, 24, Options{

@@ -20,23 +20,35 @@ type Note struct {
 
 // Annotator explains events in the order they happened. It keeps what an
 // explanation needs from earlier events: the negotiated subprotocol and
-// host (which pick the dialect of private close codes and error replies)
-// and whether pings were on (which sharpens a drop).
+// host (which pick the dialect of private close codes and error replies),
+// the proxy the upgrade response points to, the quiet periods before
+// earlier drops, and whether pings were on (all of which sharpen a drop).
 //
 // It is safe for concurrent use: the connection's reader and writer
 // goroutines both emit events.
 type Annotator struct {
-	mu          sync.Mutex
-	dialects    *decode.Dialects
-	pingsOn     bool
-	subprotocol string
-	host        string
+	mu           sync.Mutex
+	dialects     *decode.Dialects
+	pingsOn      bool
+	offeredKnown bool
+	offered      []string
+	subprotocol  string
+	host         string
+	proxy        string
+	drops        []float64 // idle seconds before each abnormal drop so far
 }
 
-// NewAnnotator returns an Annotator for one session. dialects may be nil
-// (built-in tables only); pingsOn says whether the client sends pings.
-func NewAnnotator(dialects *decode.Dialects, pingsOn bool) *Annotator {
-	return &Annotator{dialects: dialects, pingsOn: pingsOn}
+// maxDropsKept bounds the quiet periods remembered for spotting drops that
+// repeat: a handful is evidence enough.
+const maxDropsKept = 8
+
+// NewAnnotator returns an Annotator for one session dialled with opts
+// (Dialects, PingInterval and Subprotocols are what it reads). For a
+// recording, where the options are not known, pass Options{}: without a
+// URL, the subprotocols offered count as unknown rather than as none.
+func NewAnnotator(opts Options) *Annotator {
+	return &Annotator{dialects: opts.Dialects, pingsOn: opts.PingInterval > 0,
+		offeredKnown: opts.URL != "", offered: opts.Subprotocols}
 }
 
 // Annotate sets ev.Note. An event that carries nothing to explain (an
@@ -54,6 +66,7 @@ func (a *Annotator) Annotate(ev *Event) {
 		if ev.PingsOn {
 			a.pingsOn = true
 		}
+		a.proxy = decode.DetectProxy(ev.ResponseHeader)
 	case EventMessage:
 		if ev.Dir != In || (ev.Opcode != OpText && ev.Opcode != OpBinary) {
 			return
@@ -68,10 +81,48 @@ func (a *Annotator) Annotate(ev *Event) {
 		ev.Note = &Note{Explanation: decode.ExplainClose(ev.Code, ev.Reason, decode.CloseContext{
 			Subprotocol: a.subprotocol, Host: a.host, Remote: ev.Dir == In,
 			IdleSeconds: ev.Idle.Seconds(), PingsOn: pings, Dialects: a.dialects,
+			Proxy: a.proxy, EarlierDrops: a.earlierDrops(), OfferedKnown: a.offeredKnown, Offered: a.offered,
 		})}
+		if ev.Code == 1006 {
+			a.noteDrop(ev.Idle.Seconds())
+		}
 	case EventError, EventWarning:
-		if ev.Failure != nil {
-			ev.Note = &Note{Explanation: decode.ExplainFailure(*ev.Failure)}
+		f := ev.Failure
+		if f == nil {
+			return
+		}
+		drop := ev.Type == EventError && isDrop(f.Cause)
+		if drop {
+			f.Proxy, f.EarlierDrops = a.proxy, a.earlierDrops()
+			f.PingsOn = f.PingsOn || a.pingsOn
+		}
+		ev.Note = &Note{Explanation: decode.ExplainFailure(*f)}
+		if drop {
+			a.noteDrop(f.IdleSeconds)
 		}
 	}
+}
+
+// isDrop reports whether a failure is a connection that ended without a
+// close frame, which the quiet period before it and the proxy explain.
+func isDrop(cause string) bool {
+	switch cause {
+	case decode.CauseEOFWithoutClose, decode.CauseConnReset, decode.CauseBrokenPipe:
+		return true
+	}
+	return false
+}
+
+func (a *Annotator) earlierDrops() []float64 {
+	return append([]float64(nil), a.drops...)
+}
+
+func (a *Annotator) noteDrop(idleSeconds float64) {
+	if idleSeconds <= 0 {
+		return
+	}
+	if len(a.drops) == maxDropsKept {
+		a.drops = append(a.drops[:0], a.drops[1:]...)
+	}
+	a.drops = append(a.drops, idleSeconds)
 }

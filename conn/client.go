@@ -83,7 +83,7 @@ func Dial(ctx context.Context, opts Options) *Client {
 	ctx, cancel := context.WithCancel(ctx)
 	c := &Client{
 		opts:         opts,
-		notes:        NewAnnotator(opts.Dialects, opts.PingInterval > 0),
+		notes:        NewAnnotator(opts),
 		events:       make(chan Event, eventBuffer),
 		ctx:          ctx,
 		cancel:       cancel,

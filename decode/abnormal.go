@@ -94,15 +94,18 @@ func matchPathTimeouts(idle float64) []pathTimeout {
 }
 
 // sameQuietPeriod counts earlier drops that came after about the same
-// quiet period. Short periods are left out: busy connections dropping is
-// no sign of a timeout.
-func sameQuietPeriod(idle float64, earlier []float64) int {
-	if idle < 5 {
-		return 0
+// quiet period. Periods under shortest seconds are left out: a busy
+// connection dropping is no sign of a timeout.
+func sameQuietPeriod(idle float64, earlier []float64, shortest float64) int {
+	if idle < shortest {
+		return 0 // gaps that short are just traffic
 	}
+	// A timer fires within a few percent of its period, plus the time the
+	// drop takes to notice; short periods need a tight match to count.
+	tolerance := max(0.2, min(idle*0.15, max(2, idle*0.05)))
 	n := 0
 	for _, d := range earlier {
-		if math.Abs(d-idle) <= max(2, idle*0.05) {
+		if math.Abs(d-idle) <= tolerance {
 			n++
 		}
 	}
@@ -145,7 +148,13 @@ func diagnoseAbnormal(e *Explanation, ctx CloseContext) {
 		return
 	}
 	quiet := formatSeconds(idle)
-	repeats := sameQuietPeriod(idle, ctx.EarlierDrops)
+	// Gaps of a few seconds between frames are ordinary traffic, unless a
+	// proxy whose timeout can be set that short sits in front.
+	shortest := 5.0
+	if hasProxy && !ctx.PingsOn {
+		shortest = 1
+	}
+	repeats := sameQuietPeriod(idle, ctx.EarlierDrops, shortest)
 
 	if hasProxy && matchesTimeout(idle, proxy.seconds) {
 		if ctx.PingsOn {
@@ -161,11 +170,18 @@ func diagnoseAbnormal(e *Explanation, ctx CloseContext) {
 			formatSeconds(proxy.seconds), pingBelow(proxy.seconds), proxy.who, proxy.knob)
 		return
 	}
+	// A proxy whose default does not match may still have been set
+	// shorter; only pings rule its idle timeout out.
+	mayBeConfigured := hasProxy && !ctx.PingsOn
 	if hasProxy {
-		if proxy.seconds > 0 {
-			e.Explanation += fmt.Sprintf(" %s is in front; its %s — this drop came after %s of quiet, so it is probably not that.",
+		switch {
+		case proxy.seconds > 0 && ctx.PingsOn:
+			e.Explanation += fmt.Sprintf(" %s is in front; its %s, and pings were on, so it is probably not that.",
+				capitalise(proxy.who), proxy.limit)
+		case proxy.seconds > 0:
+			e.Explanation += fmt.Sprintf(" %s is in front; its %s, but it can be set shorter, and this drop came after %s of quiet with no pings.",
 				capitalise(proxy.who), proxy.limit, quiet)
-		} else {
+		default:
 			e.Explanation += fmt.Sprintf(" %s is in front; its %s.", capitalise(proxy.who), proxy.limit)
 		}
 	}
@@ -173,9 +189,15 @@ func diagnoseAbnormal(e *Explanation, ctx CloseContext) {
 		e.Explanation += fmt.Sprintf(" The connection had been quiet for %s with no pings.", quiet) + repeatSentence(repeats, quiet) +
 			" A fixed idle timeout on the path (a proxy, load balancer, NAT or firewall) is the likely cause."
 		e.Hint = fmt.Sprintf("Turn on pings below that period (%s) so the path sees traffic, then reconnect.", pingBelow(idle))
-		if hasProxy && proxy.seconds == 0 {
+		if hasProxy {
 			e.Hint += " Otherwise " + proxy.knob + "."
 		}
+		return
+	}
+	if mayBeConfigured && idle < 30 && len(matchPathTimeouts(idle)) == 0 {
+		e.Explanation += fmt.Sprintf(" A timeout set that short on %s, a server crash or restart, or a network failure can each end a connection like this; a second drop after the same quiet period would point to the timeout.", proxy.who)
+		e.Hint = fmt.Sprintf("Turn on pings below %s (%s) and see whether the drops stop; if they do, %s. Otherwise check the server's logs. Reconnect with backoff.",
+			quiet, pingBelow(idle), proxy.knob)
 		return
 	}
 

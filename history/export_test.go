@@ -90,7 +90,7 @@ func TestExportMarkdown(t *testing.T) {
 
 func TestBugReport(t *testing.T) {
 	var recs Records
-	ctx := conn.NewAnnotator(nil, false)
+	ctx := conn.NewAnnotator(conn.Options{})
 	for _, ev := range secretSession() {
 		recs = append(recs, annotated(ctx, ev))
 	}
@@ -185,7 +185,7 @@ func TestExportMarkdownCountsDataMessagesAndCodelessReplies(t *testing.T) {
 	events := sampleEvents()
 	events = append(events[:12:12], conn.Event{Type: conn.EventMessage, Time: at(115), Dir: conn.In, Opcode: conn.OpText,
 		Payload: []byte(`{"type":"error","message":"boom"}`)})
-	conn.NewAnnotator(nil, false).Annotate(&events[len(events)-1])
+	conn.NewAnnotator(conn.Options{}).Annotate(&events[len(events)-1])
 	rec := openT(t, record(t, events))
 	var buf bytes.Buffer
 	if err := Export(&buf, rec, "md", Redactor{}); err != nil {

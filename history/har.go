@@ -167,7 +167,7 @@ func openHAR(path string, f *os.File) (*Recording, error) {
 	}
 	r.header.Subprotocol, r.header.Extensions = negotiated(r.header.ResponseHeaders)
 
-	notes := conn.NewAnnotator(nil, false)
+	notes := conn.NewAnnotator(conn.Options{})
 	tooLong := 0
 	for n, e := range sockets {
 		if refused, ok := harRefusal(e); ok {

@@ -74,9 +74,13 @@ func sampleEvents() []conn.Event {
 			Body: "token expired", SentAuth: true, RetryAfter: "30"}},
 		{Type: conn.EventClose, Time: at(120), Dir: conn.Out, Code: 1005, Final: true},
 	}
-	// As a live session hands them over: annotated.
-	notes := conn.NewAnnotator(nil, false)
+	// As a live session hands them over: annotated, messages with their
+	// frame count.
+	notes := conn.NewAnnotator(conn.Options{})
 	for i := range evs {
+		if evs[i].Type == conn.EventMessage || evs[i].Type == conn.EventFrame {
+			evs[i].FrameCount = len(evs[i].Frames)
+		}
 		notes.Annotate(&evs[i])
 	}
 	return evs
@@ -147,7 +151,7 @@ func openT(t testing.TB, path string) *Recording {
 // notes (a fresh annotator when nil), then recorded.
 func annotated(notes *conn.Annotator, ev conn.Event) Record {
 	if notes == nil {
-		notes = conn.NewAnnotator(nil, false)
+		notes = conn.NewAnnotator(conn.Options{})
 	}
 	notes.Annotate(&ev)
 	return FromEvent(ev)

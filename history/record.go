@@ -131,6 +131,10 @@ type FailureDetail struct {
 	Opcode        int               `json:"opcode,omitempty"`
 	Length        int64             `json:"length,omitempty"`
 	Limit         int64             `json:"limit,omitempty"`
+	Raw           string            `json:"raw,omitempty"`
+	TimeoutSecs   float64           `json:"timeout_seconds,omitempty"`
+	Proxy         string            `json:"proxy,omitempty"`
+	EarlierDrops  []float64         `json:"earlier_drops,omitempty"`
 }
 
 // FromEvent turns an event into a record. The explanations come from the
@@ -244,7 +248,8 @@ func failureDetail(f *decode.Failure) *FailureDetail {
 	d := FailureDetail{URL: f.URL, Header: f.Header, Body: f.Body, Origin: f.Origin, SentAuth: f.SentAuth,
 		Offered: f.Offered, Chosen: f.Chosen, CertSubject: f.CertSubject, CertIssuer: f.CertIssuer,
 		CertNotAfter: f.CertNotAfter, CertNotBefore: f.CertNotBefore, CertDNSNames: f.CertDNSNames,
-		Opcode: f.Opcode, Length: f.Length, Limit: f.Limit}
+		Opcode: f.Opcode, Length: f.Length, Limit: f.Limit, Raw: f.Raw, TimeoutSecs: f.TimeoutSeconds,
+		Proxy: f.Proxy, EarlierDrops: f.EarlierDrops}
 	if reflect.ValueOf(d).IsZero() {
 		return nil
 	}
@@ -279,6 +284,7 @@ func (r Record) Event() (conn.Event, error) {
 		if ev.Frames, err = r.frames(ev.Dir); err != nil {
 			return conn.Event{}, err
 		}
+		ev.FrameCount = max(r.Frames, len(ev.Frames))
 		ev.RTT = fromMillis(r.RTTMillis)
 		if r.Envelope != nil {
 			ev.Note = &conn.Note{Envelope: r.Envelope.envelope()}
@@ -316,6 +322,7 @@ func (r Record) Event() (conn.Event, error) {
 			f.Offered, f.Chosen, f.CertSubject, f.CertIssuer = d.Offered, d.Chosen, d.CertSubject, d.CertIssuer
 			f.CertNotAfter, f.CertNotBefore, f.CertDNSNames = d.CertNotAfter, d.CertNotBefore, d.CertDNSNames
 			f.Opcode, f.Length, f.Limit = d.Opcode, d.Length, d.Limit
+			f.Raw, f.TimeoutSeconds, f.Proxy, f.EarlierDrops = d.Raw, d.TimeoutSecs, d.Proxy, d.EarlierDrops
 		}
 		ev.Failure = f
 		ev.Note = r.note()

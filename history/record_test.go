@@ -9,7 +9,7 @@ import (
 )
 
 func TestRecordRoundTripEveryKind(t *testing.T) {
-	ctx := conn.NewAnnotator(nil, false)
+	ctx := conn.NewAnnotator(conn.Options{})
 	for i, ev := range sampleEvents() {
 		line := annotated(ctx, ev).AppendJSON(nil)
 		if !json.Valid(line) {
@@ -39,7 +39,7 @@ func keysOf(t *testing.T, line []byte) map[string]json.RawMessage {
 
 func TestRecordKeysScriptsRelyOn(t *testing.T) {
 	evs := sampleEvents()
-	ctx := conn.NewAnnotator(nil, false)
+	ctx := conn.NewAnnotator(conn.Options{})
 	cases := []struct {
 		ev   conn.Event
 		keys []string
@@ -82,7 +82,7 @@ func TestRecordKeysScriptsRelyOn(t *testing.T) {
 
 func TestRecordExplainsCloseAndFailure(t *testing.T) {
 	evs := sampleEvents()
-	ctx := conn.NewAnnotator(nil, false)
+	ctx := conn.NewAnnotator(conn.Options{})
 	closeRec := annotated(ctx, evs[10])
 	if closeRec.Name == "" || closeRec.Explanation == "" || closeRec.Hint == "" {
 		t.Errorf("close 1008 is not explained: %+v", closeRec)

@@ -305,7 +305,7 @@ func TestAppendEncodedMatchesAppendRecord(t *testing.T) {
 	}
 	events := sampleEvents()
 	events[0].RequestHeader = http.Header{"Authorization": {"Bearer SECRET"}}
-	ctx := conn.NewAnnotator(nil, false)
+	ctx := conn.NewAnnotator(conn.Options{})
 	for _, ev := range events {
 		rec := annotated(ctx, ev)
 		a.AppendRecord(rec)

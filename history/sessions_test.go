@@ -22,7 +22,7 @@ func recordIn(t *testing.T, dir, name string, start time.Time, events []conn.Eve
 	if err != nil {
 		t.Fatal(err)
 	}
-	notes := conn.NewAnnotator(nil, false)
+	notes := conn.NewAnnotator(conn.Options{})
 	for _, ev := range events {
 		notes.Annotate(&ev)
 		r.Append(ev)

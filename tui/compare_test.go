@@ -14,7 +14,7 @@ import (
 // recordedRun is the recording a live session is compared with.
 func recordedRun() []history.Record {
 	var out []history.Record
-	notes := conn.NewAnnotator(nil, false)
+	notes := conn.NewAnnotator(conn.Options{})
 	for _, ev := range []conn.Event{
 		openEvent(0),
 		textOut(100*time.Millisecond, `{"id":1,"op":"subscribe"}`),

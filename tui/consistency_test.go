@@ -51,7 +51,7 @@ func unmarkdown(s string) string {
 // Markdown report.
 func TestEveryViewShowsTheSameAnnotation(t *testing.T) {
 	events := everyKindOfExplainedEvent()
-	notes := conn.NewAnnotator(nil, false)
+	notes := conn.NewAnnotator(conn.Options{})
 	for i := range events {
 		notes.Annotate(&events[i])
 	}

@@ -121,7 +121,7 @@ var annotators sync.Map // *Model → *conn.Annotator
 // connection delivers them, and runs what it returns that is synchronous
 // (filter scans).
 func feed(m *Model, events ...conn.Event) {
-	a, _ := annotators.LoadOrStore(m, conn.NewAnnotator(m.opts.Dialects, false))
+	a, _ := annotators.LoadOrStore(m, conn.NewAnnotator(conn.Options{Dialects: m.opts.Dialects}))
 	for i := range events {
 		a.(*conn.Annotator).Annotate(&events[i])
 	}

@@ -19,7 +19,7 @@ func TestReplayOfARecording(t *testing.T) {
 		t.Fatal(err)
 	}
 	events := sampleSession()
-	notes := conn.NewAnnotator(nil, false)
+	notes := conn.NewAnnotator(conn.Options{})
 	for _, ev := range events {
 		notes.Annotate(&ev)
 		if err := w.Append(ev); err != nil {

@@ -71,6 +71,11 @@ const (
 	CauseEOFWithoutClose  = "eof-without-close" // TCP closed, no close frame: 1006
 	CauseBrokenPipe       = "broken-pipe"
 
+	// sending: a server that does not take what is sent
+	CauseWriteTimeout  = "write-timeout"      // a write made no progress for too long (timeout)
+	CauseNotReading    = "server-not-reading" // warning: a write is stuck, messages are waiting (transport)
+	CauseUnsentDropped = "unsent-dropped"     // warning: a close went out ahead of messages never sent (transport)
+
 	// tls
 	CauseTLSUnknownAuthority = "unknown-authority"
 	CauseTLSNameMismatch     = "name-mismatch"
@@ -127,6 +132,13 @@ type Failure struct {
 	Opcode        int   // protocol: the frame's opcode
 	Length        int64 // protocol/limit: the declared length, or the limit's size
 	Limit         int64 // limit: the configured limit
+
+	// Waiting and WaitingBytes count the messages (and their bytes) that
+	// had not gone out: write-timeout, server-not-reading, unsent-dropped.
+	Waiting      int
+	WaitingBytes int64
+	// StalledSeconds is how long the stuck write had made no progress.
+	StalledSeconds float64
 
 	// For connections that dropped (1006): seconds since the last frame in
 	// either direction, and whether the client was sending pings.

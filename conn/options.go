@@ -11,6 +11,12 @@ const (
 	DefaultMaxMessage     = 16 << 20
 )
 
+// Defaults for the send queue's bounds.
+const (
+	DefaultMaxQueueBytes    = 8 << 20
+	DefaultMaxQueueMessages = 4096
+)
+
 // Options configure a connection. The zero value of every field but URL is a
 // sensible default.
 type Options struct {
@@ -33,4 +39,9 @@ type Options struct {
 	// good, waiting for Reconnect (or Shutdown): for interactive use, where
 	// the user decides when to dial again.
 	RedialOnRequest bool
+	// MaxQueueBytes and MaxQueueMessages bound the messages waiting to go
+	// out: past them Send fails with ErrQueueFull and SendWait waits. One
+	// message larger than MaxQueueBytes is taken when nothing waits.
+	MaxQueueBytes    int64
+	MaxQueueMessages int
 }

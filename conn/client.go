@@ -342,11 +342,15 @@ func (c *Client) nextToSend() (outgoing, bool) {
 }
 
 // sendDone frees the room o took in the queue once the writer is done
-// with it, sent or not.
+// with it, sent or not. Waiting senders are woken once the queue is down
+// to half, so that a steady stream wakes them in batches, not for every
+// message.
 func (c *Client) sendDone(o outgoing) {
 	c.mu.Lock()
 	c.queue.release(o)
-	c.wakeSendersLocked()
+	if c.queue.count <= c.opts.MaxQueueMessages/2 && c.queue.bytes <= c.opts.MaxQueueBytes/2 {
+		c.wakeSendersLocked()
+	}
 	c.mu.Unlock()
 }
 

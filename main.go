@@ -399,7 +399,8 @@ func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen boo
 		sc := bufio.NewScanner(stdin)
 		sc.Buffer(make([]byte, 64<<10), int(opts.MaxMessage))
 		for sc.Scan() {
-			if c.Send(conn.OpText, append([]byte(nil), sc.Bytes()...)) != nil {
+			// SendWait keeps stdin at the pace the server reads.
+			if c.SendWait(context.Background(), conn.OpText, append([]byte(nil), sc.Bytes()...)) != nil {
 				return
 			}
 		}
@@ -418,7 +419,7 @@ func tailLive(opts conn.Options, dialects *decode.Dialects, asJSON, keepOpen boo
 			stdinEnded = nil
 			if !keepOpen {
 				closeSent = true
-				c.Close(1000, "")
+				c.CloseWhenSent(1000, "") // what stdin gave goes out first
 			}
 		case <-interrupted:
 			interrupted = nil
@@ -1126,7 +1127,7 @@ func resendInDebugger(recorded history.Records, opts conn.Options, uf *uiFlags, 
 				gap.Stop()
 				return
 			}
-			if c.Send(s.Op, s.Payload) != nil {
+			if c.SendWait(ctx, s.Op, s.Payload) != nil {
 				return
 			}
 		}

@@ -313,3 +313,73 @@ func TestSendQueueKeepsOrderAndReusesItsRoom(t *testing.T) {
 		t.Fatal("an empty queue refused one large message")
 	}
 }
+
+func TestCloseWhenSentFollowsTheQueue(t *testing.T) {
+	got := make(chan int, 1)
+	url := wirepeer.Start(t, func(p *wirepeer.Peer) {
+		n := 0
+		for {
+			f, err := p.ReadFrame()
+			if err != nil {
+				return
+			}
+			if f.Opcode == wirepeer.OpClose {
+				got <- n
+				p.WriteClose(1000, "")
+				return
+			}
+			n++
+		}
+	})
+	c := Dial(context.Background(), Options{URL: url})
+	defer c.Shutdown()
+	next(t, c, EventOpen)
+	const total = 300
+	for i := range total {
+		if err := c.Send(OpText, []byte(strings.Repeat("m", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.CloseWhenSent(1000, "done"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Send(OpText, []byte("late")); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Send after CloseWhenSent = %v, want ErrClosed", err)
+	}
+	sent := 0
+	for {
+		ev := next(t, c, EventMessage, EventClose, EventWarning)
+		if ev.Type == EventWarning {
+			t.Fatalf("warning: %+v", ev.Failure)
+		}
+		if ev.Type == EventClose {
+			if ev.Dir != Out || ev.Code != 1000 || ev.Reason != "done" || sent != total {
+				t.Fatalf("close %+v after %d of %d messages", ev, sent, total)
+			}
+			break
+		}
+		sent++
+	}
+	if n := <-got; n != total {
+		t.Fatalf("the server got %d messages before the close, want %d", n, total)
+	}
+}
+
+func TestCloseOvertakesCloseWhenSent(t *testing.T) {
+	c := dial(context.Background(), Options{URL: deafServer(t), MaxQueueBytes: 1 << 20}, quickTiming())
+	defer c.Shutdown()
+	next(t, c, EventOpen)
+	produce(c, make([]byte, 256<<10))
+	nextWarning(t, c, decode.CauseNotReading)
+	if err := c.CloseWhenSent(1000, ""); err != nil {
+		t.Fatal(err)
+	}
+	expectQuiet(t, c, 300*time.Millisecond, EventClose) // waits behind the queue
+	if err := c.CloseAndWait(1001, "now", 2*time.Second); err != nil {
+		t.Fatalf("Close after CloseWhenSent: %v", err)
+	}
+	nextWarning(t, c, decode.CauseUnsentDropped)
+	if ev := next(t, c, EventClose); ev.Code != 1001 || ev.Reason != "now" || !ev.Final {
+		t.Fatalf("close = %+v", ev)
+	}
+}

@@ -85,6 +85,8 @@ type closeRequest struct {
 	reason       string
 	dropped      int
 	droppedBytes int64
+	// whenSent marks a CloseWhenSent: the frame follows the queue.
+	whenSent bool
 }
 
 var (
@@ -217,7 +219,18 @@ func (c *Client) Ping(payload []byte) error { return c.Send(OpPing, payload) }
 // answer. Close returns at once; no reconnect follows, and called while
 // waiting to reconnect it ends the wait with a final close event instead.
 func (c *Client) Close(code int, reason string) error {
-	_, err := c.close(code, reason)
+	_, err := c.close(code, reason, false)
+	return err
+}
+
+// CloseWhenSent ends the connection once everything queued has gone out:
+// the close frame follows the last queued message, then the server has a
+// few seconds to answer. It returns at once and nothing more can be
+// queued. For the end of the input, when what was sent must arrive; a
+// Close afterwards still goes ahead of the queue and drops it. Called while
+// waiting to reconnect it acts as Close.
+func (c *Client) CloseWhenSent(code int, reason string) error {
+	_, err := c.close(code, reason, true)
 	return err
 }
 
@@ -227,7 +240,7 @@ func (c *Client) Close(code int, reason string) error {
 // coming meanwhile and must be read by another goroutine (or be few), or
 // the wait lasts until timeout. Shutdown remains the way to stop at once.
 func (c *Client) CloseAndWait(code int, reason string, timeout time.Duration) error {
-	ended, err := c.close(code, reason)
+	ended, err := c.close(code, reason, false)
 	if err != nil {
 		return err
 	}
@@ -243,9 +256,9 @@ func (c *Client) CloseAndWait(code int, reason string, timeout time.Duration) er
 	}
 }
 
-// close asks for a close and returns a channel closed once the connection
-// it ends is gone.
-func (c *Client) close(code int, reason string) (<-chan struct{}, error) {
+// close asks for a close, after the queue when whenSent, and returns a
+// channel closed once the connection it ends is gone.
+func (c *Client) close(code int, reason string, whenSent bool) (<-chan struct{}, error) {
 	if len(reason) > maxControlPayload-2 {
 		return nil, errors.New("a close reason carries at most 123 bytes")
 	}
@@ -257,24 +270,30 @@ func (c *Client) close(code int, reason string) (<-chan struct{}, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.userClosed = true
-	dropped, droppedBytes := c.queue.dropWaiting()
-	if c.hasPendingClose {
-		dropped += c.pendingClose.dropped
-		droppedBytes += c.pendingClose.droppedBytes
-	}
-	c.pendingClose = closeRequest{code: code, reason: reason, dropped: dropped, droppedBytes: droppedBytes}
-	c.hasPendingClose = true
-	c.wakeSendersLocked()
 	if c.closing == nil {
 		c.closing = make(chan struct{})
 	}
 	ended := c.closing
+	c.wakeSendersLocked() // they get ErrClosed
 	if !c.attempting {
 		// No connection and none coming: there is nothing to end.
 		c.settleCloseLocked()
 		return ended, nil
 	}
+	if whenSent && c.hasPendingClose && !c.pendingClose.whenSent {
+		return ended, nil // a Close is under way already
+	}
+	req := closeRequest{code: code, reason: reason, whenSent: whenSent}
+	if !whenSent {
+		req.dropped, req.droppedBytes = c.queue.dropWaiting()
+	}
+	if c.hasPendingClose {
+		req.dropped += c.pendingClose.dropped
+		req.droppedBytes += c.pendingClose.droppedBytes
+	}
+	c.pendingClose, c.hasPendingClose = req, true
 	signal(c.closeRequest)
+	signal(c.wake)
 	return ended, nil
 }
 
@@ -371,13 +390,36 @@ func (c *Client) waiting(sent int64) (int, int64) {
 	return c.queue.count, c.queue.bytes - sent
 }
 
-// takePendingClose hands the pending close to whoever will carry it out.
-func (c *Client) takePendingClose() (closeRequest, bool) {
+// takeClose hands the pending close to whoever will carry it out: a Close
+// to the connection, any close to the wait before a reconnect, which has
+// no connection to send the queue on and drops it.
+func (c *Client) takeClose(whenSentToo bool) (closeRequest, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	req, ok := c.pendingClose, c.hasPendingClose
+	if !ok || (req.whenSent && !whenSentToo) {
+		return closeRequest{}, false
+	}
+	if req.whenSent {
+		n, bytes := c.queue.dropWaiting()
+		req.dropped += n
+		req.droppedBytes += bytes
+	}
 	c.pendingClose, c.hasPendingClose = closeRequest{}, false
-	return req, ok
+	return req, true
+}
+
+// takeCloseWhenSent hands the writer a CloseWhenSent once the queue is
+// empty.
+func (c *Client) takeCloseWhenSent() (closeRequest, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	req, ok := c.pendingClose, c.hasPendingClose
+	if !ok || !req.whenSent || c.queue.count > 0 {
+		return closeRequest{}, false
+	}
+	c.pendingClose, c.hasPendingClose = closeRequest{}, false
+	return req, true
 }
 
 // settleClose notes that run is between connections with nothing under
@@ -505,7 +547,7 @@ func (c *Client) waitToRedial(attempt int, delay time.Duration) bool {
 		case <-c.reconnect:
 			return true
 		case <-c.closeRequest:
-			req, ok := c.takePendingClose()
+			req, ok := c.takeClose(true)
 			if !ok {
 				continue // a Reconnect came after the Close
 			}
@@ -724,7 +766,7 @@ wait:
 			s.redialing.Store(true)
 			closeIn(websocket.CloseGoingAway, "reconnecting", closeRequest{})
 		case <-c.closeRequest:
-			if req, ok := c.takePendingClose(); ok {
+			if req, ok := c.takeClose(false); ok {
 				closeIn(req.code, req.reason, req)
 			}
 		case now := <-stallCheck.C:
@@ -1108,6 +1150,9 @@ func (s *session) writeLoop() {
 			if !ok {
 				return
 			}
+		}
+		if req, ok := s.c.takeCloseWhenSent(); ok {
+			s.sendClose(req.code, req.reason)
 		}
 		select {
 		case <-s.ended:

@@ -22,6 +22,9 @@ const (
 	minLinger  = 500 * time.Millisecond
 	maxLinger  = 5 * time.Second
 	closeGrace = 3 * time.Second
+	// queueFullRetry is how soon a message the send queue had no room for
+	// is offered again.
+	queueFullRetry = 10 * time.Millisecond
 )
 
 // ResendStep is one recorded outgoing message to send again, and how long
@@ -169,7 +172,14 @@ listen:
 			if sent == len(plan) {
 				break listen
 			}
-			if err := c.Send(plan[sent].Op, plan[sent].Payload); err != nil {
+			err := c.Send(plan[sent].Op, plan[sent].Payload)
+			if errors.Is(err, conn.ErrQueueFull) {
+				// The server is behind: try again once it has read some,
+				// reading events meanwhile.
+				timer.Reset(queueFullRetry)
+				continue
+			}
+			if err != nil {
 				ended = true
 				break listen
 			}
@@ -185,7 +195,7 @@ listen:
 	}
 
 	if !ended {
-		c.Close(1000, "replay finished")
+		c.CloseWhenSent(1000, "replay finished")
 		grace := time.NewTimer(closeGrace)
 		defer grace.Stop()
 	drain:

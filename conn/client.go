@@ -704,9 +704,10 @@ type session struct {
 	// its message have gone.
 	progressAt    atomic.Int64
 	sentOfCurrent atomic.Int64
-	// stallReported is the progressAt of the stall last reported, so that
-	// each stall is reported once. Only serve's goroutine uses it.
-	stallReported int64
+	// stallReported is set once a stall has been reported: a server that
+	// reads in fits and starts must not bring a warning every few seconds.
+	// Only serve's goroutine uses it.
+	stallReported bool
 }
 
 func (c *Client) serve(ws *websocket.Conn, resp *http.Response, a *attempt, u *url.URL, hops []string) outcome {
@@ -800,18 +801,17 @@ func (s *session) closeSaysOverloaded(code int) bool {
 	return strings.Contains(strings.ToLower(name), "rate limit")
 }
 
-// checkStall warns, once per stall, when the write under way has handed
-// nothing to the socket for stallWarning: the server is not reading.
+// checkStall warns, once per connection, when the write under way has
+// handed nothing to the socket for stallWarning: the server is not reading.
 func (s *session) checkStall(now time.Time) {
-	if s.writeStarted.Load() == 0 {
+	if s.stallReported || s.writeStarted.Load() == 0 {
 		return
 	}
-	at := s.progressAt.Load()
-	stalled := now.Sub(time.Unix(0, at))
-	if stalled < s.c.timing.stallWarning || at == s.stallReported {
+	stalled := now.Sub(time.Unix(0, s.progressAt.Load()))
+	if stalled < s.c.timing.stallWarning {
 		return
 	}
-	s.stallReported = at
+	s.stallReported = true
 	n, bytes := s.c.waiting(s.sentOfCurrent.Load())
 	s.c.emit(Event{Type: EventWarning, Dir: Out, Failure: &decode.Failure{
 		Kind: decode.KindTransport, Cause: decode.CauseNotReading, URL: s.c.opts.URL,
@@ -1054,15 +1054,15 @@ func (s *session) writeClose(payload []byte, final bool) {
 }
 
 // writeCloseWithin is writeClose giving the socket wait to take the frame.
-// It reports false when the frame could not go out; true when it went, or
-// a close had gone before.
-func (s *session) writeCloseWithin(payload []byte, final bool, wait time.Duration) bool {
+// It returns why the frame could not go out; nil when it went, or a close
+// had gone before.
+func (s *session) writeCloseWithin(payload []byte, final bool, wait time.Duration) error {
 	if s.localClose.Swap(true) {
-		return true
+		return nil
 	}
 	writing := s.writeStarted.Load()
 	if err := s.ws.WriteControl(websocket.CloseMessage, payload, time.Now().Add(wait)); err != nil {
-		return false
+		return err
 	}
 	s.lastOut.Store(time.Now().UnixNano())
 	// A message under way when the frame went out either ended before it
@@ -1077,7 +1077,7 @@ func (s *session) writeCloseWithin(payload []byte, final bool, wait time.Duratio
 		ev.Code, ev.Reason, ev.HasCode = int(payload[0])<<8|int(payload[1]), string(payload[2:]), true
 	}
 	s.c.emit(ev)
-	return true
+	return nil
 }
 
 // sendClose starts the closing handshake and bounds how long the server
@@ -1089,9 +1089,11 @@ func (s *session) sendClose(code int, reason string) {
 	if code != websocket.CloseNoStatusReceived {
 		payload = websocket.FormatCloseMessage(code, reason)
 	}
-	if !s.writeCloseWithin(payload, false, s.c.timing.closeSend) {
-		s.abandonClose(code, reason)
-		return
+	if err := s.writeCloseWithin(payload, false, s.c.timing.closeSend); err != nil {
+		if isTimeout(err) {
+			s.abandonClose(code, reason)
+		}
+		return // otherwise the connection is broken, and the reader says how
 	}
 	go func() {
 		t := time.NewTimer(closeWait)

@@ -1239,13 +1239,13 @@ func (s *session) writeFailed(o outgoing, err error) {
 	default:
 	}
 	if s.localClose.Load() {
-		// Our close frame went out in the middle of this message.
+		// Our close frame went out before all of this message had.
 		sent := s.sentOfCurrent.Load()
 		s.c.emit(Event{Type: EventWarning, Dir: Out, Failure: &decode.Failure{
 			Kind: decode.KindTransport, Cause: decode.CauseUnsentDropped, URL: s.c.opts.URL,
 			Waiting: 1, WaitingBytes: int64(len(o.payload)) - sent,
-			Message: "the close went out in the middle of a " + o.op.String() + " message, after " +
-				strconv.FormatInt(sent, 10) + " of its " + strconv.Itoa(len(o.payload)) + " bytes",
+			Message: "the close went out before all of a " + o.op.String() + " message had: " +
+				strconv.FormatInt(sent, 10) + " of its " + strconv.Itoa(len(o.payload)) + " bytes had gone",
 		}})
 		return
 	}

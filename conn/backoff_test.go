@@ -136,3 +136,23 @@ func TestRedialDelay(t *testing.T) {
 		t.Fatalf("a Retry-After of an hour waits %v, want about %v", d, tm.maxRetryAfter)
 	}
 }
+
+func TestCloseCodesThatAskForALongerWait(t *testing.T) {
+	tests := []struct {
+		host string
+		code int
+		want bool
+	}{
+		{"example.com", 1013, true},
+		{"gateway.discord.gg", 4008, true}, // Rate Limited in the Discord gateway
+		{"example.com", 4008, false},
+		{"example.com", 1011, false},
+		{"example.com", 1001, false},
+	}
+	for _, tt := range tests {
+		s := &session{host: tt.host}
+		if got := s.closeSaysOverloaded(tt.code); got != tt.want {
+			t.Errorf("%s closing with %d: overloaded = %v, want %v", tt.host, tt.code, got, tt.want)
+		}
+	}
+}

@@ -520,7 +520,8 @@ func tailLive(opts conn.Options, asJSON, keepOpen bool, rec *history.Recorder, r
 	c := conn.Dial(context.Background(), opts)
 	defer c.Shutdown()
 
-	send := func(line []byte) error { return c.Send(conn.OpText, line) }
+	// SendWait keeps stdin at the pace the server reads.
+	send := func(line []byte) error { return c.SendWait(context.Background(), conn.OpText, line) }
 	stdinDone := make(chan error, 1)
 	go func() { stdinDone <- sendLines(stdin, opts.MaxMessage, send) }()
 
@@ -551,7 +552,9 @@ func tailLive(opts conn.Options, asJSON, keepOpen bool, rec *history.Recorder, r
 				fmt.Fprintln(stderr, "wsdbg: reading stdin:", decode.Sanitize(err.Error()))
 			}
 			if !keepOpen || err != nil {
-				t.close(1000)
+				// What stdin gave goes out before the close.
+				t.closeSent = true
+				c.CloseWhenSent(1000, "")
 			}
 		case sig := <-quit:
 			if interrupted {
@@ -1716,7 +1719,7 @@ func resendInDebugger(recorded history.Records, opts conn.Options, uf *uiFlags, 
 				gap.Stop()
 				return
 			}
-			if c.Send(s.Op, s.Payload) != nil {
+			if c.SendWait(ctx, s.Op, s.Payload) != nil {
 				return
 			}
 		}

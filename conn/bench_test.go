@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/wsdbg/wsdbg/conn/conntest"
 )
 
@@ -95,4 +97,39 @@ func TestMemoryFlatOverLongRun(t *testing.T) {
 	if ms.HeapAlloc > at100k+8<<20 {
 		t.Fatalf("heap grew from %d to %d bytes between 100k and 1M messages", at100k, ms.HeapAlloc)
 	}
+}
+
+// BenchmarkClientSend sends 100-byte messages through the client, at the
+// pace SendWait allows, to a server that reads them.
+func BenchmarkClientSend(b *testing.B) {
+	u := echoServer(b, func(ws *websocket.Conn) {
+		for {
+			if _, _, err := ws.ReadMessage(); err != nil {
+				return
+			}
+		}
+	})
+	c := Dial(context.Background(), Options{URL: u})
+	defer c.Shutdown()
+	next(b, c, EventOpen)
+	payload := make([]byte, 100)
+	b.ReportAllocs()
+	b.ResetTimer()
+	go func() {
+		for range b.N {
+			if c.SendWait(context.Background(), OpText, payload) != nil {
+				return
+			}
+		}
+	}()
+	for n := 0; n < b.N; {
+		ev, ok := <-c.Events()
+		if !ok {
+			b.Fatalf("the client ended after %d of %d messages", n, b.N)
+		}
+		if ev.Type == EventMessage && ev.Dir == Out {
+			n++
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }

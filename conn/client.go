@@ -6,12 +6,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -25,19 +24,21 @@ import (
 
 const (
 	closeWait     = 3 * time.Second  // how long the peer has to answer our close frame
-	writeWait     = 10 * time.Second // how long one write may take
+	writeWait     = 10 * time.Second // how long a control frame may wait to go out
 	maxRedirects  = 10
-	backoffBase   = 500 * time.Millisecond
-	backoffCap    = 30 * time.Second
 	eventBuffer   = 1024
 	violationsCap = 64
 	// maxWriterWait bounds how long a read waits for the writer to report
 	// a message that went out before the read's frame arrived.
 	maxWriterWait = 50 * time.Millisecond
+	// writeChunk is how much of a message is handed to the socket at a
+	// time, so that progress (and its absence) shows within a message.
+	writeChunk = 64 << 10
 )
 
 // Client is a live connection (and its reconnects). All methods are safe for
-// concurrent use and never block on the network.
+// concurrent use; only SendWait and CloseAndWait wait, and only as long as
+// they are told to.
 //
 //	c := conn.Dial(ctx, opts)          // returns at once; dialing happens in the background
 //	for ev := range c.Events() { ... } // closed when the client is finished for good
@@ -45,6 +46,7 @@ const (
 type Client struct {
 	opts   Options
 	notes  *Annotator
+	timing timing
 	events chan Event
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -54,36 +56,80 @@ type Client struct {
 	// may be waiting between connections; each holds one pending request.
 	reconnect    chan struct{}
 	closeRequest chan struct{}
+	wake         chan struct{} // tells the writer the queue has something
 
 	mu    sync.Mutex
-	queue []outgoing
-	wake  chan struct{} // tells the writer the queue has something
-	// userClosed is set when the user asked to close: no reconnect follows.
+	queue sendQueue
+	// room is closed when the writer has made room in the queue; a sender
+	// that finds the queue full makes it and waits on it.
+	room chan struct{}
+	// userClosed is set when the user asked to close: no reconnect follows
+	// and nothing more is queued.
 	userClosed bool
+	// pendingClose is the close asked for and not yet taken by a
+	// connection (or by the wait before a reconnect).
+	pendingClose    closeRequest
+	hasPendingClose bool
+	// closing is closed when the connection a Close ends is gone; nil
+	// while no Close is under way.
+	closing chan struct{}
+	// attempting is set while run is dialling, serving or waiting to
+	// redial, so that a Close has something to end.
+	attempting bool
 }
 
 type outgoing struct {
 	op      Opcode
 	payload []byte
-	code    int // close
 }
 
-// ErrClosed is returned by sends after the client has finished.
-var ErrClosed = errors.New("connection is closed")
+// closeRequest is a Close waiting to be carried out, with what it dropped
+// from the queue.
+type closeRequest struct {
+	code         int
+	reason       string
+	dropped      int
+	droppedBytes int64
+	// whenSent marks a CloseWhenSent: the frame follows the queue.
+	whenSent bool
+}
+
+var (
+	// ErrClosed is returned by sends after the client has finished or the
+	// user has closed the connection.
+	ErrClosed = errors.New("connection is closed")
+	// ErrQueueFull is returned by Send when earlier messages have not gone
+	// out yet and the send queue has no room; SendWait waits instead.
+	ErrQueueFull = errors.New("the send queue is full: earlier messages have not gone out yet")
+	// ErrCloseTimeout is returned by CloseAndWait when the connection had
+	// not ended when its time ran out.
+	ErrCloseTimeout = errors.New("the connection did not end in time")
+)
 
 // Dial starts connecting in the background and returns at once. Failures,
 // including a bad URL, arrive as events.
 func Dial(ctx context.Context, opts Options) *Client {
+	return dial(ctx, opts, defaultTiming)
+}
+
+func dial(ctx context.Context, opts Options, t timing) *Client {
 	if opts.ConnectTimeout <= 0 {
 		opts.ConnectTimeout = DefaultConnectTimeout
 	}
 	if opts.MaxMessage <= 0 {
 		opts.MaxMessage = DefaultMaxMessage
 	}
+	if opts.MaxQueueBytes <= 0 {
+		opts.MaxQueueBytes = DefaultMaxQueueBytes
+	}
+	if opts.MaxQueueMessages <= 0 {
+		opts.MaxQueueMessages = DefaultMaxQueueMessages
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	c := &Client{
 		opts:         opts,
 		notes:        NewAnnotator(opts),
+		timing:       t,
 		events:       make(chan Event, eventBuffer),
 		ctx:          ctx,
 		cancel:       cancel,
@@ -91,6 +137,7 @@ func Dial(ctx context.Context, opts Options) *Client {
 		reconnect:    make(chan struct{}, 1),
 		closeRequest: make(chan struct{}, 1),
 		wake:         make(chan struct{}, 1),
+		attempting:   true,
 	}
 	go c.run()
 	return c
@@ -103,8 +150,59 @@ func (c *Client) Events() <-chan Event { return c.events }
 // Done is closed when the client has finished and every goroutine is gone.
 func (c *Client) Done() <-chan struct{} { return c.done }
 
-// Send queues a text or binary message (or a ping or pong).
+// Send queues a text or binary message (or a ping or pong) without
+// waiting: when the queue is full (Options.MaxQueueBytes or
+// MaxQueueMessages) it returns ErrQueueFull, and ErrClosed after Close or
+// once the client has finished. The payload must not change afterwards.
 func (c *Client) Send(op Opcode, payload []byte) error {
+	if err := checkSendable(op, payload); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	err := c.enqueueLocked(outgoing{op: op, payload: payload})
+	c.mu.Unlock()
+	if err == nil {
+		signal(c.wake)
+	}
+	return err
+}
+
+// SendWait is Send that waits for room in the queue instead of failing,
+// so that a fast producer goes at the pace the server reads. It returns
+// ctx's error when ctx ends first, and ErrClosed after Close or once the
+// client has finished.
+func (c *Client) SendWait(ctx context.Context, op Opcode, payload []byte) error {
+	if err := checkSendable(op, payload); err != nil {
+		return err
+	}
+	for {
+		c.mu.Lock()
+		err := c.enqueueLocked(outgoing{op: op, payload: payload})
+		if err != ErrQueueFull {
+			c.mu.Unlock()
+			if err == nil {
+				signal(c.wake)
+			}
+			return err
+		}
+		if c.room == nil {
+			c.room = make(chan struct{})
+		}
+		room := c.room
+		c.mu.Unlock()
+		select {
+		case <-room:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.ctx.Done():
+			return ErrClosed
+		case <-c.done:
+			return ErrClosed
+		}
+	}
+}
+
+func checkSendable(op Opcode, payload []byte) error {
 	switch op {
 	case OpText, OpBinary, OpPing, OpPong:
 	default:
@@ -113,25 +211,96 @@ func (c *Client) Send(op Opcode, payload []byte) error {
 	if op.IsControl() && len(payload) > maxControlPayload {
 		return errors.New("a ping or pong carries at most 125 bytes")
 	}
-	return c.enqueue(outgoing{op: op, payload: payload})
+	return nil
 }
 
 // Ping queues a ping with payload; its pong's round trip is reported.
 func (c *Client) Ping(payload []byte) error { return c.Send(OpPing, payload) }
 
-// Close queues a close frame with code and reason and ends the connection
-// after the closing handshake. No reconnect follows: called while waiting
-// to reconnect, it ends the wait with a final close event instead.
+// Close ends the connection with a close frame carrying code and reason,
+// ahead of anything still queued: queued messages are dropped (a warning
+// says how many), the frame goes out as soon as the socket takes it, and
+// if it does not within a second (a server that stopped reading) the
+// connection is dropped without it. The server then has a few seconds to
+// answer. Close returns at once; no reconnect follows, and called while
+// waiting to reconnect it ends the wait with a final close event instead.
 func (c *Client) Close(code int, reason string) error {
+	_, err := c.close(code, reason, false)
+	return err
+}
+
+// CloseWhenSent ends the connection once everything queued has gone out:
+// the close frame follows the last queued message, then the server has a
+// few seconds to answer. It returns at once and nothing more can be
+// queued. For the end of the input, when what was sent must arrive; a
+// Close afterwards still goes ahead of the queue and drops it. Called while
+// waiting to reconnect it acts as Close.
+func (c *Client) CloseWhenSent(code int, reason string) error {
+	_, err := c.close(code, reason, true)
+	return err
+}
+
+// CloseAndWait is Close followed by a wait of at most timeout for the
+// connection to end: the server answered the close, or the close was given
+// up. It returns ErrCloseTimeout when time ran out first. Events keep
+// coming meanwhile and must be read by another goroutine (or be few), or
+// the wait lasts until timeout. Shutdown remains the way to stop at once.
+func (c *Client) CloseAndWait(code int, reason string, timeout time.Duration) error {
+	ended, err := c.close(code, reason, false)
+	if err != nil {
+		return err
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-ended:
+		return nil
+	case <-c.done:
+		return nil
+	case <-t.C:
+		return ErrCloseTimeout
+	}
+}
+
+// close asks for a close, after the queue when whenSent, and returns a
+// channel closed once the connection it ends is gone.
+func (c *Client) close(code int, reason string, whenSent bool) (<-chan struct{}, error) {
 	if len(reason) > maxControlPayload-2 {
-		return errors.New("a close reason carries at most 123 bytes")
+		return nil, errors.New("a close reason carries at most 123 bytes")
+	}
+	select {
+	case <-c.done:
+		return nil, ErrClosed
+	default:
 	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.userClosed = true
-	c.mu.Unlock()
-	err := c.enqueue(outgoing{op: OpClose, payload: []byte(reason), code: code})
+	if c.closing == nil {
+		c.closing = make(chan struct{})
+	}
+	ended := c.closing
+	c.wakeSendersLocked() // they get ErrClosed
+	if !c.attempting {
+		// No connection and none coming: there is nothing to end.
+		c.settleCloseLocked()
+		return ended, nil
+	}
+	if whenSent && c.hasPendingClose && !c.pendingClose.whenSent {
+		return ended, nil // a Close is under way already
+	}
+	req := closeRequest{code: code, reason: reason, whenSent: whenSent}
+	if !whenSent {
+		req.dropped, req.droppedBytes = c.queue.dropWaiting()
+	}
+	if c.hasPendingClose {
+		req.dropped += c.pendingClose.dropped
+		req.droppedBytes += c.pendingClose.droppedBytes
+	}
+	c.pendingClose, c.hasPendingClose = req, true
 	signal(c.closeRequest)
-	return err
+	signal(c.wake)
+	return ended, nil
 }
 
 // Reconnect drops the current connection (if any) and dials again at once.
@@ -139,7 +308,11 @@ func (c *Client) Close(code int, reason string) error {
 func (c *Client) Reconnect() {
 	c.mu.Lock()
 	c.userClosed = false
-	c.takeQueuedClose()
+	c.pendingClose, c.hasPendingClose = closeRequest{}, false
+	if c.closing != nil {
+		close(c.closing) // the close is superseded: nothing to wait for
+		c.closing = nil
+	}
 	select {
 	case <-c.closeRequest:
 	default:
@@ -157,9 +330,10 @@ func signal(ch chan struct{}) {
 	}
 }
 
-// Shutdown tears everything down without a closing handshake and waits for
-// every goroutine to end; events not read by then are dropped. It is
-// idempotent.
+// Shutdown tears everything down at once, without a closing handshake,
+// even while a write is stuck on a server that does not read, and waits
+// for every goroutine to end; events not read by then are dropped and
+// waiting senders get ErrClosed. It is idempotent.
 func (c *Client) Shutdown() {
 	c.cancel()
 	// The consumer may have stopped reading: drain so emitters unblock.
@@ -168,39 +342,119 @@ func (c *Client) Shutdown() {
 	<-c.done
 }
 
-func (c *Client) enqueue(o outgoing) error {
+// enqueueLocked queues o if there is room; c.mu must be held.
+func (c *Client) enqueueLocked(o outgoing) error {
 	select {
 	case <-c.done:
 		return ErrClosed
 	default:
 	}
-	c.mu.Lock()
-	c.queue = append(c.queue, o)
-	c.mu.Unlock()
-	signal(c.wake)
+	if c.userClosed {
+		return ErrClosed
+	}
+	if !c.queue.fits(len(o.payload), c.opts.MaxQueueMessages, c.opts.MaxQueueBytes) {
+		return ErrQueueFull
+	}
+	c.queue.push(o)
 	return nil
 }
 
-func (c *Client) takeQueue() []outgoing {
+// nextToSend takes the oldest queued message for the writer.
+func (c *Client) nextToSend() (outgoing, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	q := c.queue
-	c.queue = nil
-	return q
+	return c.queue.pop()
 }
 
-// takeQueuedClose removes every close waiting in the queue and returns the
-// last; c.mu must be held.
-func (c *Client) takeQueuedClose() (outgoing, bool) {
-	var last outgoing
-	found := false
-	c.queue = slices.DeleteFunc(c.queue, func(o outgoing) bool {
-		if o.op == OpClose {
-			last, found = o, true
-		}
-		return o.op == OpClose
-	})
-	return last, found
+// sendDone frees the room o took in the queue once the writer is done
+// with it, sent or not. Waiting senders are woken once the queue is down
+// to half, so that a steady stream wakes them in batches, not for every
+// message.
+func (c *Client) sendDone(o outgoing) {
+	c.mu.Lock()
+	c.queue.release(o)
+	if c.queue.count <= c.opts.MaxQueueMessages/2 && c.queue.bytes <= c.opts.MaxQueueBytes/2 {
+		c.wakeSendersLocked()
+	}
+	c.mu.Unlock()
+}
+
+// wakeSendersLocked lets senders waiting for room look again; c.mu must be
+// held.
+func (c *Client) wakeSendersLocked() {
+	if c.room != nil {
+		close(c.room)
+		c.room = nil
+	}
+}
+
+// waiting counts the messages not yet gone out and their bytes, less sent
+// bytes of the message being written.
+func (c *Client) waiting(sent int64) (int, int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.queue.count, c.queue.bytes - sent
+}
+
+// takeClose hands the pending close to whoever will carry it out: a Close
+// to the connection, any close to the wait before a reconnect, which has
+// no connection to send the queue on and drops it.
+func (c *Client) takeClose(whenSentToo bool) (closeRequest, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	req, ok := c.pendingClose, c.hasPendingClose
+	if !ok || (req.whenSent && !whenSentToo) {
+		return closeRequest{}, false
+	}
+	if req.whenSent {
+		n, bytes := c.queue.dropWaiting()
+		req.dropped += n
+		req.droppedBytes += bytes
+	}
+	c.pendingClose, c.hasPendingClose = closeRequest{}, false
+	return req, true
+}
+
+// takeCloseWhenSent hands the writer a CloseWhenSent once the queue is
+// empty.
+func (c *Client) takeCloseWhenSent() (closeRequest, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	req, ok := c.pendingClose, c.hasPendingClose
+	if !ok || !req.whenSent || c.queue.count > 0 {
+		return closeRequest{}, false
+	}
+	c.pendingClose, c.hasPendingClose = closeRequest{}, false
+	return req, true
+}
+
+// settleClose notes that run is between connections with nothing under
+// way: a Close waiting for the end is answered.
+func (c *Client) settleClose() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.settleCloseLocked()
+}
+
+func (c *Client) settleCloseLocked() {
+	c.attempting = false
+	c.pendingClose, c.hasPendingClose = closeRequest{}, false
+	if c.closing != nil {
+		close(c.closing)
+		c.closing = nil
+	}
+}
+
+// beginAttempt notes that run is about to dial again; false when a Close
+// came after the Reconnect that asked for it.
+func (c *Client) beginAttempt() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.userClosed {
+		return false
+	}
+	c.attempting = true
+	return true
 }
 
 func (c *Client) closedByUser() bool {
@@ -233,6 +487,7 @@ func (c *Client) emit(ev Event) bool {
 func (c *Client) run() {
 	defer close(c.done)
 	defer close(c.events)
+	defer c.settleClose()
 
 	attempt := 0
 	for {
@@ -240,15 +495,16 @@ func (c *Client) run() {
 		if c.ctx.Err() != nil {
 			return
 		}
-		if o.opened {
+		if o.healthy {
 			attempt = 0
 		}
-		if o.redial {
+		if o.redial && !c.closedByUser() {
+			attempt = 0
 			continue
 		}
 		if c.willReconnect(o.retryable) {
 			attempt++
-			if c.waitToRedial(attempt) {
+			if c.waitToRedial(attempt, c.timing.redialDelay(attempt, o)) {
 				continue
 			}
 			if c.ctx.Err() != nil {
@@ -256,23 +512,36 @@ func (c *Client) run() {
 			}
 			// Close came during the wait: finished, as after any close.
 		}
+		c.settleClose()
 		if !c.opts.RedialOnRequest {
 			return
 		}
+		if !c.awaitReconnect() {
+			return
+		}
+		attempt = 0
+	}
+}
+
+// awaitReconnect waits for a Reconnect that is still wanted when it
+// arrives; false when Shutdown came instead.
+func (c *Client) awaitReconnect() bool {
+	for {
 		select {
 		case <-c.reconnect:
-			attempt = 0
+			if c.beginAttempt() {
+				return true
+			}
 		case <-c.ctx.Done():
-			return
+			return false
 		}
 	}
 }
 
 // waitToRedial announces reconnect attempt number attempt and waits out
-// its backoff, which Reconnect cuts short. It reports false when Close or
+// delay, which Reconnect cuts short. It reports false when Close or
 // Shutdown ended the wait instead.
-func (c *Client) waitToRedial(attempt int) bool {
-	delay := backoff(attempt)
+func (c *Client) waitToRedial(attempt int, delay time.Duration) bool {
 	if !c.emit(Event{Type: EventReconnect, Attempt: attempt, Delay: delay, URL: c.opts.URL}) {
 		return false
 	}
@@ -285,17 +554,15 @@ func (c *Client) waitToRedial(attempt int) bool {
 		case <-c.reconnect:
 			return true
 		case <-c.closeRequest:
-			c.mu.Lock()
-			o, queued := c.takeQueuedClose()
-			closed := c.userClosed
-			c.mu.Unlock()
-			if !closed {
+			req, ok := c.takeClose(true)
+			if !ok {
 				continue // a Reconnect came after the Close
 			}
+			c.reportDropped(req)
 			// No frame goes out: there is no connection to carry it.
 			ev := Event{Type: EventClose, Dir: Out, Code: websocket.CloseNoStatusReceived, Final: true, URL: c.opts.URL}
-			if queued && o.code != websocket.CloseNoStatusReceived {
-				ev.Code, ev.Reason, ev.HasCode = o.code, string(o.payload), true
+			if req.code != websocket.CloseNoStatusReceived {
+				ev.Code, ev.Reason, ev.HasCode = req.code, req.reason, true
 			}
 			c.emit(ev)
 			return false
@@ -305,20 +572,31 @@ func (c *Client) waitToRedial(attempt int) bool {
 	}
 }
 
-// backoff doubles with each attempt up to backoffCap, and half of it is
-// random, so that clients dropped together do not return together.
-func backoff(attempt int) time.Duration {
-	d := backoffBase << min(attempt-1, 10)
-	if d > backoffCap || d <= 0 {
-		d = backoffCap
+// reportDropped warns about the messages a close dropped from the queue.
+func (c *Client) reportDropped(req closeRequest) {
+	if req.dropped == 0 {
+		return
 	}
-	return d/2 + rand.N(d/2+1)
+	c.emit(Event{Type: EventWarning, Dir: Out, Failure: &decode.Failure{
+		Kind: decode.KindTransport, Cause: decode.CauseUnsentDropped, URL: c.opts.URL,
+		Waiting: req.dropped, WaitingBytes: req.droppedBytes,
+		Message: "the close went ahead of " + countBytes(req.dropped, req.droppedBytes) + " never sent",
+	}})
+}
+
+// countBytes writes "N messages / X KiB".
+func countBytes(n int, bytes int64) string {
+	return strconv.Itoa(n) + " messages / " + strconv.FormatFloat(float64(bytes)/1024, 'f', 1, 64) + " KiB"
 }
 
 type outcome struct {
-	opened    bool
+	healthy   bool // the connection stayed open long enough to reset the backoff
 	retryable bool
 	redial    bool // the user asked for a reconnect: dial again without backoff
+	// overloaded is set when the server said it is overloaded or limiting
+	// the rate; retryAfter is how long its Retry-After asked for.
+	overloaded bool
+	retryAfter time.Duration
 }
 
 // connectOnce dials (following redirects when asked) and serves one
@@ -368,7 +646,9 @@ func (c *Client) connectOnce() outcome {
 			retryable := decode.ExplainFailure(f).Reconnect
 			c.emit(Event{Type: EventError, URL: u.String(), Status: f.Status, Hops: hops, Failure: &f,
 				ResponseHeader: responseHeader(resp), Final: !c.willReconnect(retryable)})
-			return outcome{retryable: retryable}
+			return outcome{retryable: retryable,
+				overloaded: f.Status == http.StatusTooManyRequests || f.Status == http.StatusServiceUnavailable,
+				retryAfter: parseRetryAfter(f.RetryAfter, time.Now())}
 		}
 		if f, bad := checkNegotiation(resp, c.opts); bad {
 			f.URL = u.String()
@@ -426,6 +706,15 @@ type session struct {
 	// that a write stuck on a slow peer delays one read, not all of them.
 	// Only the reader goroutine uses it.
 	writeAwaited int64
+	// progressAt is when the write under way last handed bytes to the
+	// socket (or began), as UnixNano; sentOfCurrent is how many bytes of
+	// its message have gone.
+	progressAt    atomic.Int64
+	sentOfCurrent atomic.Int64
+	// stallReported is set once a stall has been reported: a server that
+	// reads in fits and starts must not bring a warning every few seconds.
+	// Only serve's goroutine uses it.
+	stallReported bool
 }
 
 func (c *Client) serve(ws *websocket.Conn, resp *http.Response, a *attempt, u *url.URL, hops []string) outcome {
@@ -456,34 +745,86 @@ func (c *Client) serve(ws *websocket.Conn, resp *http.Response, a *attempt, u *u
 	ws.SetPongHandler(s.onPong)
 	ws.SetCloseHandler(s.onClose)
 
+	opened := time.Now()
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); s.readLoop(a.violations) }()
 	go func() { defer wg.Done(); s.writeLoop() }()
+	// closeIn carries a close out of this goroutine, which must keep
+	// watching for Shutdown while the socket takes its time.
+	closeIn := func(code int, reason string, dropped closeRequest) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.reportDropped(dropped)
+			s.sendClose(code, reason)
+		}()
+	}
+	stallCheck := time.NewTicker(max(c.timing.stallWarning/4, time.Millisecond))
+	defer stallCheck.Stop()
 
-	select {
-	case <-s.readerDone:
-	case <-c.ctx.Done():
-	case <-c.reconnect:
-		s.redialing.Store(true)
-		s.sendClose(websocket.CloseGoingAway, "reconnecting")
-		select { // sendClose bounds the wait
+wait:
+	for {
+		select {
 		case <-s.readerDone:
+			break wait
 		case <-c.ctx.Done():
+			break wait
+		case <-c.reconnect:
+			s.redialing.Store(true)
+			closeIn(websocket.CloseGoingAway, "reconnecting", closeRequest{})
+		case <-c.closeRequest:
+			if req, ok := c.takeClose(false); ok {
+				closeIn(req.code, req.reason, req)
+			}
+		case now := <-stallCheck.C:
+			s.checkStall(now)
 		}
 	}
 	s.stop()
 	ws.Close()
 	wg.Wait()
 
-	o := outcome{opened: true, redial: s.redialing.Load()}
+	o := outcome{healthy: time.Since(opened) >= c.timing.healthyAfter, redial: s.redialing.Load()}
 	switch {
 	case s.failed.Load():
 		o.retryable = true
 	case s.remoteClose.Load():
-		o.retryable = s.closeRetryable(int(s.remoteCode.Load()))
+		code := int(s.remoteCode.Load())
+		o.retryable = s.closeRetryable(code)
+		o.overloaded = s.closeSaysOverloaded(code)
 	}
 	return o
+}
+
+// closeSaysOverloaded reports whether the peer's close code asks clients
+// to stay away for a while: 1013 Try Again Later, or a code the dialect in
+// use names a rate limit.
+func (s *session) closeSaysOverloaded(code int) bool {
+	if code == websocket.CloseTryAgainLater {
+		return true
+	}
+	name := decode.ExplainClose(code, "", decode.CloseContext{Subprotocol: s.sub, Host: s.host, Remote: true}).Name
+	return strings.Contains(strings.ToLower(name), "rate limit")
+}
+
+// checkStall warns, once per connection, when the write under way has
+// handed nothing to the socket for stallWarning: the server is not reading.
+func (s *session) checkStall(now time.Time) {
+	if s.stallReported || s.writeStarted.Load() == 0 {
+		return
+	}
+	stalled := now.Sub(time.Unix(0, s.progressAt.Load()))
+	if stalled < s.c.timing.stallWarning {
+		return
+	}
+	s.stallReported = true
+	n, bytes := s.c.waiting(s.sentOfCurrent.Load())
+	s.c.emit(Event{Type: EventWarning, Dir: Out, Failure: &decode.Failure{
+		Kind: decode.KindTransport, Cause: decode.CauseNotReading, URL: s.c.opts.URL,
+		Waiting: n, WaitingBytes: bytes, StalledSeconds: stalled.Seconds(),
+		Message: "the server is not reading: " + countBytes(n, bytes) + " waiting",
+	}})
 }
 
 // livenessWindow is how long the reader waits for any traffic when pings
@@ -810,13 +1151,26 @@ func (s *session) onClose(int, string) error {
 // writeClose sends a close frame once and reports it; final marks the
 // report as the connection's last word.
 func (s *session) writeClose(payload []byte, final bool) {
+	s.writeCloseWithin(payload, final, writeWait)
+}
+
+// writeCloseWithin is writeClose giving the socket wait to take the frame.
+// It returns why the frame could not go out; nil when it went, or a close
+// had gone before.
+func (s *session) writeCloseWithin(payload []byte, final bool, wait time.Duration) error {
 	if s.localClose.Swap(true) {
-		return
+		return nil
 	}
-	if err := s.ws.WriteControl(websocket.CloseMessage, payload, time.Now().Add(writeWait)); err != nil {
-		return
+	writing := s.writeStarted.Load()
+	if err := s.ws.WriteControl(websocket.CloseMessage, payload, time.Now().Add(wait)); err != nil {
+		return err
 	}
 	s.lastOut.Store(time.Now().UnixNano())
+	// A message under way when the frame went out either ended before it
+	// or is cut short now: let the writer report it first, for wire order.
+	for deadline := time.Now().Add(maxWriterWait); writing != 0 && s.writeStarted.Load() == writing && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Microsecond)
+	}
 	f, _ := s.tap.takeControl(Out, OpClose)
 	ev := Event{Type: EventClose, Dir: Out, Opcode: OpClose, Code: websocket.CloseNoStatusReceived, Frames: []Frame{f},
 		Payload: payload, Final: final}
@@ -824,16 +1178,24 @@ func (s *session) writeClose(payload []byte, final bool) {
 		ev.Code, ev.Reason, ev.HasCode = int(payload[0])<<8|int(payload[1]), string(payload[2:]), true
 	}
 	s.c.emit(ev)
+	return nil
 }
 
 // sendClose starts the closing handshake and bounds how long the server
-// has to answer.
+// has to answer. When the socket does not take the frame within closeSend
+// (a write is stuck on a server that does not read), the connection is
+// dropped without it.
 func (s *session) sendClose(code int, reason string) {
 	var payload []byte
 	if code != websocket.CloseNoStatusReceived {
 		payload = websocket.FormatCloseMessage(code, reason)
 	}
-	s.writeClose(payload, false)
+	if err := s.writeCloseWithin(payload, false, s.c.timing.closeSend); err != nil {
+		if isTimeout(err) {
+			s.abandonClose(code, reason)
+		}
+		return // otherwise the connection is broken, and the reader says how
+	}
 	go func() {
 		t := time.NewTimer(closeWait)
 		defer t.Stop()
@@ -845,6 +1207,33 @@ func (s *session) sendClose(code int, reason string) {
 	}()
 }
 
+// abandonClose drops the connection when the close frame could not go
+// out, and says so: a close with no frame, and why.
+func (s *session) abandonClose(code int, reason string) {
+	select {
+	case <-s.ended:
+		return // torn down already; the error is our own doing
+	default:
+	}
+	s.stop()
+	defer s.ws.NetConn().Close()
+	if s.failed.Load() {
+		return // the writer failed and said so
+	}
+	n, bytes := s.c.waiting(s.sentOfCurrent.Load())
+	s.c.emit(Event{Type: EventWarning, Dir: Out, Failure: &decode.Failure{
+		Kind: decode.KindTransport, Cause: decode.CauseNotReading, URL: s.c.opts.URL,
+		Waiting: n, WaitingBytes: bytes,
+		Message: "the close frame could not go out within " + s.c.timing.closeSend.String() +
+			": the connection was dropped without it",
+	}})
+	ev := Event{Type: EventClose, Dir: Out, Code: websocket.CloseNoStatusReceived, Final: s.ending(false), URL: s.c.opts.URL}
+	if code != websocket.CloseNoStatusReceived {
+		ev.Code, ev.Reason, ev.HasCode = code, reason, true
+	}
+	s.c.emit(ev)
+}
+
 func (s *session) writeLoop() {
 	var tick <-chan time.Time
 	p := s.c.opts.PingInterval
@@ -854,10 +1243,19 @@ func (s *session) writeLoop() {
 		tick = ticker.C
 	}
 	for {
-		for _, o := range s.c.takeQueue() {
-			if !s.write(o) {
+		for {
+			o, ok := s.c.nextToSend()
+			if !ok {
+				break
+			}
+			ok = s.write(o)
+			s.c.sendDone(o)
+			if !ok {
 				return
 			}
+		}
+		if req, ok := s.c.takeCloseWhenSent(); ok {
+			s.sendClose(req.code, req.reason)
 		}
 		select {
 		case <-s.ended:
@@ -873,38 +1271,27 @@ func (s *session) writeLoop() {
 	}
 }
 
-// write sends one queued item; false means the connection is unusable.
+// write sends one item; false means the connection is unusable.
 func (s *session) write(o outgoing) bool {
-	s.writeStarted.Store(time.Now().UnixNano())
+	now := time.Now()
+	s.progressAt.Store(now.UnixNano())
+	s.sentOfCurrent.Store(0)
+	s.writeStarted.Store(now.UnixNano())
 	defer s.writeStarted.Store(0)
 	if s.localClose.Load() {
 		return true // nothing may follow a close frame; drop silently
 	}
-	if o.op == OpClose {
-		s.sendClose(o.code, string(o.payload))
-		return true
-	}
 	if o.op == OpPing {
-		s.pings.sent(string(o.payload), time.Now(), s.pingMemory())
+		s.pings.sent(string(o.payload), now, s.pingMemory())
 	}
 	var err error
 	if o.op.IsControl() {
-		err = s.ws.WriteControl(int(o.op), o.payload, time.Now().Add(writeWait))
+		err = s.ws.WriteControl(int(o.op), o.payload, now.Add(s.c.timing.writeTimeout))
 	} else {
-		s.ws.SetWriteDeadline(time.Now().Add(writeWait))
-		err = s.ws.WriteMessage(int(o.op), o.payload)
+		err = s.writeData(o)
 	}
 	if err != nil {
-		select {
-		case <-s.ended:
-		default:
-			f := decode.Failure{Message: err.Error(), URL: s.c.opts.URL}
-			classifyTransport(&f, err)
-			if !s.failed.Swap(true) {
-				s.c.emit(Event{Type: EventError, Dir: Out, Failure: &f, Code: f.Code, Idle: s.idle(), Final: s.ending(true)})
-			}
-			s.ws.NetConn().Close()
-		}
+		s.writeFailed(o, err)
 		s.tap.drain(Out)
 		return false
 	}
@@ -920,6 +1307,66 @@ func (s *session) write(o outgoing) bool {
 	}
 	s.c.emit(Event{Type: EventMessage, Dir: Out, Opcode: o.op, Payload: o.payload, Frames: frames, FrameCount: count})
 	return true
+}
+
+// writeData writes a data message a chunk at a time, noting progress, so
+// that only a write that moves nothing for writeTimeout fails, however
+// large the message.
+func (s *session) writeData(o outgoing) error {
+	w, err := s.ws.NextWriter(int(o.op))
+	if err != nil {
+		return err
+	}
+	for rest := o.payload; ; {
+		n := min(len(rest), writeChunk)
+		s.ws.SetWriteDeadline(time.Now().Add(s.c.timing.writeTimeout))
+		if _, err := w.Write(rest[:n]); err != nil {
+			return err
+		}
+		if rest = rest[n:]; len(rest) == 0 {
+			break
+		}
+		s.sentOfCurrent.Add(int64(n))
+		s.progressAt.Store(time.Now().UnixNano())
+	}
+	return w.Close()
+}
+
+// writeFailed reports a write that failed, unless the connection is being
+// torn down anyway, and ends the connection.
+func (s *session) writeFailed(o outgoing, err error) {
+	select {
+	case <-s.ended:
+		return
+	default:
+	}
+	if s.localClose.Load() {
+		// Our close frame went out before all of this message had.
+		sent := s.sentOfCurrent.Load()
+		s.c.emit(Event{Type: EventWarning, Dir: Out, Failure: &decode.Failure{
+			Kind: decode.KindTransport, Cause: decode.CauseUnsentDropped, URL: s.c.opts.URL,
+			Waiting: 1, WaitingBytes: int64(len(o.payload)) - sent,
+			Message: "the close went out before all of a " + o.op.String() + " message had: " +
+				strconv.FormatInt(sent, 10) + " of its " + strconv.Itoa(len(o.payload)) + " bytes had gone",
+		}})
+		return
+	}
+	f := decode.Failure{Message: err.Error(), URL: s.c.opts.URL}
+	if isTimeout(err) {
+		n, bytes := s.c.waiting(s.sentOfCurrent.Load())
+		f.Kind, f.Cause, f.Code = decode.KindTimeout, decode.CauseWriteTimeout, 1006
+		f.Waiting, f.WaitingBytes = n, bytes
+		f.StalledSeconds = time.Since(time.Unix(0, s.progressAt.Load())).Seconds()
+		f.Message = "the server stopped reading; " + strconv.FormatInt(bytes, 10) + " bytes were waiting (" + err.Error() + ")"
+	} else {
+		classifyTransport(&f, err)
+	}
+	if !s.failed.Swap(true) {
+		s.c.emit(Event{Type: EventError, Dir: Out, Failure: &f, Code: f.Code, Idle: s.idle(), Final: s.ending(true)})
+	}
+	// Stop first, so that the read this breaks is not reported as well.
+	s.stop()
+	s.ws.NetConn().Close()
 }
 
 // pingMemory is how long a ping waits for its pong before it is forgotten:

@@ -14,7 +14,7 @@ const (
 	EventOpen      EventType = iota + 1 // the upgrade succeeded
 	EventMessage                        // a whole data message, or a ping or pong, in either direction
 	EventFrame                          // a frame outside any message; from recordings only, as Client attaches such frames to the warning or error they cause
-	EventClose                          // a close frame, sent or received; with no Frames when Close came while no connection was open
+	EventClose                          // a close frame, sent or received; with no Frames when none went out: Close came while no connection was open, or the socket did not take the frame
 	EventError                          // a failure that ended (or prevented) the connection
 	EventWarning                        // something wrong that did not end the connection
 	EventReconnect                      // a reconnect is scheduled (Attempt, Delay)

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wsdbg/wsdbg/conn/internal/nodepeer"
 )
@@ -100,5 +101,43 @@ func TestNodeCloseCodes(t *testing.T) {
 			t.Fatalf("close %d: echo %+v", code, out)
 		}
 		c.Shutdown()
+	}
+}
+
+func TestNodeGetsOurCloseWhileMessagesAreQueued(t *testing.T) {
+	u, reports := nodepeer.StartReporting(t)
+	c := Dial(context.Background(), Options{URL: u})
+	defer c.Shutdown()
+	next(t, c, EventOpen)
+	payload := bytes.Repeat([]byte("queued "), 10000)
+	for range 100 {
+		if err := c.Send(OpBinary, payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closes := make(chan Event, 2)
+	go func() {
+		for ev := range c.Events() {
+			if ev.Type == EventClose {
+				closes <- ev
+			}
+		}
+	}()
+	if err := c.CloseAndWait(1001, "going away", 3*time.Second); err != nil {
+		t.Fatalf("CloseAndWait: %v", err)
+	}
+	select {
+	case line := <-reports:
+		if line != "CLOSE 1001 going away" {
+			t.Fatalf("the server reports %q", line)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the server reported no close")
+	}
+	if out := <-closes; out.Dir != Out || out.Code != 1001 || len(out.Frames) != 1 {
+		t.Fatalf("our close = %+v", out)
+	}
+	if in := <-closes; in.Dir != In || in.Code != 1001 || !in.Final {
+		t.Fatalf("the answer = %+v", in)
 	}
 }

@@ -13,6 +13,12 @@ const (
 	DefaultMaxMessage     = 16 << 20
 )
 
+// Defaults for the send queue's bounds.
+const (
+	DefaultMaxQueueBytes    = 8 << 20
+	DefaultMaxQueueMessages = 4096
+)
+
 // Options configure a connection. The zero value of every field but URL is a
 // sensible default.
 type Options struct {
@@ -38,4 +44,9 @@ type Options struct {
 	// Dialects are the user's close-code and error-reply tables, used to
 	// annotate events; nil uses the built-in ones.
 	Dialects *decode.Dialects
+	// MaxQueueBytes and MaxQueueMessages bound the messages waiting to go
+	// out: past them Send fails with ErrQueueFull and SendWait waits. One
+	// message larger than MaxQueueBytes is taken when nothing waits.
+	MaxQueueBytes    int64
+	MaxQueueMessages int
 }

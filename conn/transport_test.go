@@ -206,7 +206,7 @@ func TestReconnectAfterDrop(t *testing.T) {
 	defer c.Shutdown()
 	next(t, c, EventOpen)
 	rc := next(t, c, EventReconnect)
-	if rc.Attempt != 1 || rc.Delay <= 0 || rc.Delay > backoffCap {
+	if rc.Attempt != 1 || rc.Delay <= 0 || rc.Delay > defaultTiming.backoffCap {
 		t.Fatalf("reconnect = %+v", rc)
 	}
 	next(t, c, EventOpen)

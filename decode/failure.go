@@ -2,7 +2,9 @@ package decode
 
 import (
 	"fmt"
+	"math"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -137,6 +139,9 @@ var failureTable = []failureInfo{
 		hint:        "Reconnect. If it keeps happening with a live server, it ignores pings: rely on application-level heartbeats instead.", reconnect: true, code: 1006, source: sourceNetwork},
 
 	// proxy
+	{kind: KindTimeout, cause: CauseWriteTimeout, name: "Write timeout: the server stopped reading",
+		explanation: "A write made no progress for the write timeout: the server stopped taking data (or the path to it did), the socket's buffers filled up, and the connection was given up. This is a 1006.",
+		hint:        "Look at why the server stopped reading: a blocked event loop, overload, or a server that reads only after it has written. Send less or more slowly; reconnect with backoff.", reconnect: true, code: 1006, source: sourceNetwork},
 	{kind: KindProxy, cause: CauseProxyRefused, name: "Proxy refused the tunnel",
 		explanation: "The proxy answered CONNECT with an error instead of 200: its policy forbids the host or port (many allow only 443), or it could not reach the server.",
 		hint:        "Try port 443 with wss://, or ask for the host to be allowed.", source: sourceProxy},
@@ -160,6 +165,12 @@ var failureTable = []failureInfo{
 	{kind: KindTransport, cause: CauseBrokenPipe, name: "Broken pipe",
 		explanation: "A write failed because the peer had already closed the connection. This is a 1006.",
 		hint:        "Reconnect with backoff; look at why the peer went away.", reconnect: true, code: 1006, source: sourceNetwork},
+	{kind: KindTransport, cause: CauseNotReading, name: "The server is not reading",
+		explanation: "A write has made no progress for a while: the server (or the path to it) is not taking data, so what is sent waits here. Sending waits for room, and the connection fails if nothing moves for the write timeout.",
+		hint:        "Check whether the server is stuck or overloaded. Stop sending, or close: closing drops what is waiting and sends the close frame first.", source: sourceNetwork},
+	{kind: KindTransport, cause: CauseUnsentDropped, name: "Unsent messages dropped",
+		explanation: "The connection was closed while messages were still waiting to go out. The close went ahead of them, so the server never got them.",
+		hint:        "If they matter, wait until they have gone out (the server has caught up) before closing.", source: SourceLocal},
 
 	// tls
 	{kind: KindTLS, cause: CauseTLSUnknownAuthority, name: "Certificate signed by an unknown authority",
@@ -323,6 +334,8 @@ func ExplainFailure(f Failure) Explanation {
 		// These are 1006 seen from the transport: the same diagnosis
 		// applies as to a 1006 close.
 		diagnoseAbnormal(&e, CloseContext{IdleSeconds: f.IdleSeconds, PingsOn: f.PingsOn, Proxy: f.Proxy, EarlierDrops: f.EarlierDrops})
+	case CauseWriteTimeout, CauseNotReading, CauseUnsentDropped:
+		explainWaiting(&e, f)
 	}
 	return e
 }
@@ -431,6 +444,58 @@ func explainLimit(e *Explanation, f Failure) {
 	case f.Limit > 0:
 		e.Explanation += fmt.Sprintf(" The limit is %s.", formatBytes(f.Limit))
 	}
+}
+
+// explainWaiting says how long the stuck write had made no progress and
+// what had not gone out.
+func explainWaiting(e *Explanation, f Failure) {
+	if f.StalledSeconds > 0 {
+		e.Explanation += fmt.Sprintf(" Nothing went out for %s.", seconds(f.StalledSeconds))
+	}
+	if f.Waiting <= 0 {
+		return
+	}
+	what, plural := fmt.Sprintf("%d messages (%s)", f.Waiting, approxBytes(f.WaitingBytes)), true
+	if f.Waiting == 1 {
+		what, plural = "1 message ("+approxBytes(f.WaitingBytes)+")", false
+	}
+	switch {
+	case f.Cause == CauseWriteTimeout:
+		e.Explanation += " " + what + " had not gone out."
+	case f.Cause == CauseNotReading && plural:
+		e.Explanation += " " + what + " are waiting."
+	case f.Cause == CauseNotReading:
+		e.Explanation += " " + what + " is waiting."
+	case plural:
+		e.Explanation += " " + what + " were dropped."
+	default:
+		e.Explanation += " " + what + " was dropped."
+	}
+}
+
+// seconds writes a duration in seconds briefly: "3s", "1.5s".
+func seconds(s float64) string {
+	return strconv.FormatFloat(math.Round(s*10)/10, 'f', -1, 64) + "s"
+}
+
+// approxBytes writes a size for a person: "512 bytes", "3.4 KiB", "12 MiB".
+func approxBytes(n int64) string {
+	const units = "KMGT"
+	if n < 1<<10 {
+		if n == 1 {
+			return "1 byte"
+		}
+		return fmt.Sprintf("%d bytes", n)
+	}
+	v, unit := float64(n)/(1<<10), 0
+	for v >= 1<<10 && unit < len(units)-1 {
+		v /= 1 << 10
+		unit++
+	}
+	if v >= 10 || v == math.Trunc(v) {
+		return fmt.Sprintf("%.0f %ciB", v, units[unit])
+	}
+	return fmt.Sprintf("%.1f %ciB", v, units[unit])
 }
 
 func formatBytes(n int64) string {

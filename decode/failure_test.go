@@ -22,6 +22,7 @@ var allCauses = map[string]string{
 	CauseConnectTimeout: KindTimeout, CauseHandshakeTimeout: KindTimeout, CauseIdleTimeout: KindTimeout, CausePongTimeout: KindTimeout,
 	CauseProxyRefused: KindProxy, CauseProxyAuth: KindProxy, CauseProxyUnreachable: KindProxy, CauseProxyUnsupported: KindProxy,
 	CauseConnReset: KindTransport, CauseEOFWithoutClose: KindTransport, CauseBrokenPipe: KindTransport,
+	CauseWriteTimeout: KindTimeout, CauseNotReading: KindTransport, CauseUnsentDropped: KindTransport,
 	CauseTLSUnknownAuthority: KindTLS, CauseTLSNameMismatch: KindTLS, CauseTLSExpired: KindTLS,
 	CauseTLSNotYetValid: KindTLS, CauseTLSHandshake: KindTLS, CauseTLSClientCert: KindTLS,
 	CauseRSVWithoutExtension: KindProtocol, CauseReservedOpcode: KindProtocol, CauseFragmentedControl: KindProtocol,
@@ -368,5 +369,36 @@ func TestNewConnectionFailuresAreNamedAndQuoted(t *testing.T) {
 			}
 			checkSafe(t, tt.name, e.Explanation)
 		})
+	}
+}
+
+func TestWaitingMessagesAreCounted(t *testing.T) {
+	tests := []struct {
+		f     Failure
+		name  string
+		words []string
+	}{
+		{Failure{Kind: KindTimeout, Cause: CauseWriteTimeout, Waiting: 12, WaitingBytes: 3565158, StalledSeconds: 10},
+			"Write timeout", []string{"stopped taking data", "Nothing went out for 10s.", "12 messages (3.4 MiB) had not gone out."}},
+		{Failure{Kind: KindTransport, Cause: CauseNotReading, Waiting: 1, WaitingBytes: 512, StalledSeconds: 3.04},
+			"not reading", []string{"Nothing went out for 3s.", "1 message (512 bytes) is waiting."}},
+		{Failure{Kind: KindTransport, Cause: CauseNotReading, Waiting: 300, WaitingBytes: 20 << 20},
+			"not reading", []string{"300 messages (20 MiB) are waiting."}},
+		{Failure{Kind: KindTransport, Cause: CauseUnsentDropped, Waiting: 2, WaitingBytes: 2048},
+			"dropped", []string{"2 messages (2 KiB) were dropped."}},
+	}
+	for _, tt := range tests {
+		e := ExplainFailure(tt.f)
+		if !strings.Contains(e.Name, tt.name) {
+			t.Errorf("%s: name %q, want it to mention %q", tt.f.Cause, e.Name, tt.name)
+		}
+		for _, w := range tt.words {
+			if !strings.Contains(e.Explanation, w) {
+				t.Errorf("%s: %q does not say %q", tt.f.Cause, e.Explanation, w)
+			}
+		}
+	}
+	if e := ExplainFailure(Failure{Kind: KindTimeout, Cause: CauseWriteTimeout}); strings.Contains(e.Name, "Idle") || !e.Reconnect || e.Code != 1006 {
+		t.Errorf("write timeout explained as %+v", e)
 	}
 }

@@ -74,6 +74,11 @@ const (
 	CauseEOFWithoutClose  = "eof-without-close" // TCP closed, no close frame: 1006
 	CauseBrokenPipe       = "broken-pipe"
 
+	// sending: a server that does not take what is sent
+	CauseWriteTimeout  = "write-timeout"      // a write made no progress for too long (timeout)
+	CauseNotReading    = "server-not-reading" // warning: a write is stuck, messages are waiting (transport)
+	CauseUnsentDropped = "unsent-dropped"     // warning: a close went out ahead of messages never sent (transport)
+
 	// tls
 	CauseTLSUnknownAuthority = "unknown-authority"
 	CauseTLSNameMismatch     = "name-mismatch"
@@ -136,6 +141,13 @@ type Failure struct {
 	Raw string `json:"raw,omitempty"`
 	// TimeoutSeconds is the timeout that ran out, for timeouts.
 	TimeoutSeconds float64 `json:"timeout_seconds,omitempty"`
+
+	// Waiting and WaitingBytes count the messages (and their bytes) that
+	// had not gone out: write-timeout, server-not-reading, unsent-dropped.
+	Waiting      int   `json:"waiting,omitempty"`
+	WaitingBytes int64 `json:"waiting_bytes,omitempty"`
+	// StalledSeconds is how long the stuck write had made no progress.
+	StalledSeconds float64 `json:"stalled_seconds,omitempty"`
 
 	// For connections that dropped (1006: eof-without-close,
 	// connection-reset, broken-pipe): seconds since the last frame in

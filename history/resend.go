@@ -25,6 +25,9 @@ const (
 	// interruptGrace bounds the closing handshake when the replay is
 	// interrupted: someone is waiting for the program to end.
 	interruptGrace = time.Second
+	// queueFullRetry is how soon a message the send queue had no room for
+	// is offered again.
+	queueFullRetry = 10 * time.Millisecond
 )
 
 // ResendStep is one recorded outgoing message to send again, and how long
@@ -188,7 +191,14 @@ listen:
 			if sent == len(plan) {
 				break listen
 			}
-			if err := c.Send(plan[sent].Op, plan[sent].Payload); err != nil {
+			err := c.Send(plan[sent].Op, plan[sent].Payload)
+			if errors.Is(err, conn.ErrQueueFull) {
+				// The server is behind: try again once it has read some,
+				// reading events meanwhile.
+				timer.Reset(queueFullRetry)
+				continue
+			}
+			if err != nil {
 				ended = true
 				break listen
 			}
@@ -204,7 +214,7 @@ listen:
 	}
 
 	if !ended {
-		c.Close(1000, "replay finished")
+		c.CloseWhenSent(1000, "replay finished")
 		grace := time.NewTimer(closeGrace)
 		defer grace.Stop()
 	drain:

@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,11 +24,24 @@ const (
 	stopTimeout = 3 * time.Second
 )
 
+// reportBuffer is how many report lines wait for a test to read them;
+// later ones are dropped rather than block node.
+const reportBuffer = 64
+
 // Start runs testdata/node/server.js and returns its ws:// URL (no path). The
 // process is stopped when the test ends. Without node or an installed ws
 // package the test is skipped, unless the CI environment variable is set,
 // where a missing peer is a failure.
 func Start(t testing.TB) string {
+	t.Helper()
+	url, _ := StartReporting(t)
+	return url
+}
+
+// StartReporting is Start that also delivers what server.js reports about
+// its connections, one line each, such as "CLOSE 1001 going away" when a
+// client's close frame arrives.
+func StartReporting(t testing.TB) (string, <-chan string) {
 	t.Helper()
 	dir := peerDir()
 	nodePath, err := exec.LookPath("node")
@@ -57,6 +69,7 @@ func Start(t testing.TB) string {
 	}
 
 	firstLine := make(chan string, 1)
+	reports := make(chan string, reportBuffer)
 	exited := make(chan struct{})
 	go func() {
 		defer close(exited)
@@ -66,7 +79,18 @@ func Start(t testing.TB) string {
 		}
 		// Keep draining so node never blocks on a full pipe; Wait must
 		// only run once all reads are done.
-		io.Copy(io.Discard, out)
+		for {
+			line, err := out.ReadString('\n')
+			if line != "" {
+				select {
+				case reports <- strings.TrimSpace(line):
+				default:
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
 		cmd.Wait()
 	}()
 	t.Cleanup(func() {
@@ -83,7 +107,7 @@ func Start(t testing.TB) string {
 	select {
 	case line := <-firstLine:
 		if port, ok := strings.CutPrefix(line, "LISTENING "); ok {
-			return "ws://127.0.0.1:" + port
+			return "ws://127.0.0.1:" + port, reports
 		}
 		failure = fmt.Sprintf("printed %q, want LISTENING <port>", line)
 	case <-exited:
@@ -92,7 +116,7 @@ func Start(t testing.TB) string {
 		failure = fmt.Sprintf("did not listen within %v", startTimeout)
 	}
 	t.Fatalf("node peer %s\n%s", failure, stderr.String())
-	return ""
+	return "", nil
 }
 
 func unavailable(t testing.TB, why string) {

@@ -97,3 +97,25 @@ func TestServerPing(t *testing.T) {
 		t.Fatal("no ping arrived before the echo")
 	}
 }
+
+func TestReportsTheCloseItGot(t *testing.T) {
+	url, reports := StartReporting(t)
+	c, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer c.Close()
+	c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(4001, "bye\nnow"), time.Now().Add(time.Second))
+	// ws reports once the connection is gone: take its answer, then hang up.
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	c.ReadMessage()
+	c.Close()
+	select {
+	case line := <-reports:
+		if line != "CLOSE 4001 bye now" {
+			t.Fatalf("report %q", line)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no report of the close")
+	}
+}

@@ -5,7 +5,9 @@
 // fragmentation, close codes, pings).
 //
 // It listens on 127.0.0.1 with a random port, prints "LISTENING <port>" and
-// runs until its standard input is closed.
+// runs until its standard input is closed. When a connection ends it prints
+// "CLOSE <code> <reason>" with the close code and reason it got (1005 and
+// an empty reason when no close frame had a code; 1006 when none came).
 //
 // Text commands (anything else is echoed; binary messages are echoed):
 //   frag N TEXT        send TEXT as N fragments of one text message
@@ -42,6 +44,10 @@ wss.on('connection', (ws) => {
     }
   });
   ws.on('error', () => {});
+  ws.on('close', (code, reason) => {
+    const text = reason.toString('utf8').replace(/[\r\n]/g, ' ');
+    process.stdout.write(`CLOSE ${code} ${text}\n`);
+  });
 });
 
 // runCommand carries out text if it is a command and reports whether it was.

@@ -1,0 +1,64 @@
+package conn
+
+// sendQueue holds the messages waiting for the writer, oldest first, and
+// counts them together with the one being written.
+type sendQueue struct {
+	items []outgoing // items[head:] are waiting
+	head  int
+	count int   // waiting, plus the one being written
+	bytes int64 // their payload bytes
+}
+
+// fits reports whether a message of size bytes may join the queue. The
+// queue always takes one message, however large, when it is empty.
+func (q *sendQueue) fits(size, maxMessages int, maxBytes int64) bool {
+	return q.count == 0 || (q.count < maxMessages && q.bytes+int64(size) <= maxBytes)
+}
+
+func (q *sendQueue) push(o outgoing) {
+	if q.head > 0 && len(q.items) == cap(q.items) {
+		// Reuse the room the writer has freed at the front.
+		n := copy(q.items, q.items[q.head:])
+		clear(q.items[n:])
+		q.items, q.head = q.items[:n], 0
+	}
+	q.items = append(q.items, o)
+	q.count++
+	q.bytes += int64(len(o.payload))
+}
+
+// pop hands the oldest message to the writer; it still counts until
+// release.
+func (q *sendQueue) pop() (outgoing, bool) {
+	if q.head == len(q.items) {
+		return outgoing{}, false
+	}
+	o := q.items[q.head]
+	q.items[q.head] = outgoing{}
+	q.head++
+	if q.head == len(q.items) {
+		q.items, q.head = q.items[:0], 0
+	}
+	return o, true
+}
+
+func (q *sendQueue) release(o outgoing) {
+	q.count--
+	q.bytes -= int64(len(o.payload))
+}
+
+// dropWaiting empties the queue, except the message being written, and
+// says what it dropped.
+func (q *sendQueue) dropWaiting() (int, int64) {
+	var n int
+	var bytes int64
+	for _, o := range q.items[q.head:] {
+		n++
+		bytes += int64(len(o.payload))
+	}
+	clear(q.items)
+	q.items, q.head = q.items[:0], 0
+	q.count -= n
+	q.bytes -= bytes
+	return n, bytes
+}

@@ -25,6 +25,7 @@ import (
 const (
 	closeWait     = 3 * time.Second  // how long the peer has to answer our close frame
 	writeWait     = 10 * time.Second // how long a control frame may wait to go out
+	pongWait      = time.Second      // how long answering a ping may wait for the socket
 	maxRedirects  = 10
 	eventBuffer   = 1024
 	violationsCap = 64
@@ -1088,7 +1089,9 @@ func (s *session) onPing(payload string) error {
 	f, _ := s.tap.takeControl(In, OpPing)
 	s.awaitWriter(f.Time)
 	s.c.emit(Event{Type: EventMessage, Dir: In, Opcode: OpPing, Payload: []byte(payload), Frames: []Frame{f}, FrameCount: 1})
-	err := s.ws.WriteControl(websocket.PongMessage, []byte(payload), time.Now().Add(writeWait))
+	// A short deadline: while a stuck write holds the socket, the reader
+	// must not wait behind it, and a pong that late is no use anyway.
+	err := s.ws.WriteControl(websocket.PongMessage, []byte(payload), time.Now().Add(pongWait))
 	if err == nil {
 		s.lastOut.Store(time.Now().UnixNano())
 		of, _ := s.tap.takeControl(Out, OpPong)

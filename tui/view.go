@@ -301,8 +301,13 @@ func (m *Model) inspectorPaneLines(r rect) []string {
 	}
 	head := joinEnds(" "+title.Render(label), hint, r.w)
 	out := []string{head}
-	for _, l := range splitExact(m.insp.vp.View(), r.h-1, r.w-1) {
-		out = append(out, " "+l)
+	rows := m.insp.pg.view(m.spanStyle)
+	for k := range r.h - 1 {
+		l := ""
+		if k < len(rows) {
+			l = rows[k]
+		}
+		out = append(out, " "+fit(l, r.w-1))
 	}
 	return out
 }

@@ -162,19 +162,10 @@ func (m *Model) inspectorContent(i, width int) []pagerLine {
 
 	if r.nframes > 0 {
 		section(fmt.Sprintf("FRAMES (%d)", r.nframes))
-		add(th.Label.Render(fmt.Sprintf("%-3s %-3s %-3s %-6s %-8s %9s %-6s %-4s %s", "#", "FIN", "RSV", "OPCODE", "MASK", "LENGTH", "LENENC", "HDR", "AT")))
-		for k, f := range m.store.framesOf(i) {
-			mask := "-"
-			if f.masked() {
-				mask = fmt.Sprintf("%02x%02x%02x%02x", f.mask[0], f.mask[1], f.mask[2], f.mask[3])
-			}
-			fin := "0"
-			if f.fin() {
-				fin = "1"
-			}
-			add(th.Value.Render(fit(fmt.Sprintf("%-3d %-3s %03b %-6s %-8s %9d %-6s %-4s %s",
-				k+1, fin, f.rsv(), frameOpName(f.op), mask, f.length, lengthEncoding(f.lenBytes),
-				fmt.Sprintf("%dB", f.header), relMicros(f.offset)), w)))
+		table := frameTable(m.store.framesOf(i))
+		add(th.Label.Render(fit(table[0], w)))
+		for _, l := range table[1:] {
+			add(th.Value.Render(fit(l, w)))
 		}
 	}
 
@@ -235,8 +226,55 @@ func dirWord(r *row) string {
 	return "received"
 }
 
+// frameTable lays out the frames of a message, heading first. Each column
+// is as wide as its widest cell, so rows line up whatever the frames hold,
+// and the time comes last, where a narrow pane cuts only the margin.
+func frameTable(frames []frameFact) []string {
+	cells := [][]string{{"#", "FIN", "RSV", "OPCODE", "MASK", "LENGTH", "LENENC", "HDR", "AT"}}
+	for k, f := range frames {
+		mask := "-"
+		if f.masked() {
+			mask = fmt.Sprintf("%02x%02x%02x%02x", f.mask[0], f.mask[1], f.mask[2], f.mask[3])
+		}
+		fin := "0"
+		if f.fin() {
+			fin = "1"
+		}
+		cells = append(cells, []string{fmt.Sprint(k + 1), fin, fmt.Sprintf("%03b", f.rsv()), frameOpName(f.op), mask,
+			fmt.Sprint(f.length), lengthEncoding(f.lenBytes), fmt.Sprintf("%dB", f.header), relMicros(f.offset)})
+	}
+	widths := make([]int, len(cells[0]))
+	for _, row := range cells {
+		for c, v := range row {
+			widths[c] = max(widths[c], textWidth(v))
+		}
+	}
+	const lengthColumn = 5 // numbers align right
+	out := make([]string, len(cells))
+	for k, row := range cells {
+		var b strings.Builder
+		for c, v := range row {
+			switch {
+			case c == len(row)-1:
+				b.WriteString(v)
+			case c == lengthColumn:
+				b.WriteString(padLeft(v, widths[c]) + " ")
+			default:
+				b.WriteString(padRight(v, widths[c]) + " ")
+			}
+		}
+		out[k] = b.String()
+	}
+	return out
+}
+
+// frameOpName is an opcode's name in the frame table: continuation is
+// shortened, as in the log, to keep the table narrow.
 func frameOpName(op conn.Opcode) string {
-	if s := op.String(); s != "reserved" {
+	switch s := op.String(); {
+	case op == conn.OpContinuation:
+		return "cont"
+	case s != "reserved":
 		return s
 	}
 	return fmt.Sprintf("0x%X", uint8(op))

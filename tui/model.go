@@ -351,8 +351,8 @@ func (m *Model) onRowsShown(n int) {
 		return
 	}
 	total := m.displayLen()
-	if m.follow && m.unseen == 0 && m.sel >= total-n-1 {
-		m.sel = total - 1
+	if m.follow && m.unseen == 0 && m.sel >= m.followTarget(total-n) {
+		m.sel = m.followTarget(total)
 		m.ensureVisible()
 		return
 	}
@@ -361,7 +361,32 @@ func (m *Model) onRowsShown(n int) {
 
 // following reports whether the log is tracking new rows.
 func (m *Model) following() bool {
-	return m.follow && m.unseen == 0 && m.sel >= m.displayLen()-1
+	return m.follow && m.unseen == 0 && m.sel >= m.followTarget(m.displayLen())
+}
+
+// followTarget is the position following selects when the first n shown
+// rows are all there is: the last one, unless that is wsdbg's answer to the
+// server's close, shown just below it. The server's close is what explains
+// the ending, with its code and reason; the answer only echoes the code.
+func (m *Model) followTarget(n int) int {
+	last := n - 1
+	if last >= 1 {
+		if answer := m.rowAt(last); m.rowAt(last-1) == answer-1 && m.answersPeerClose(answer) {
+			return last - 1
+		}
+	}
+	return last
+}
+
+// answersPeerClose reports whether row i is the close frame sent in answer
+// to the one the peer sent just before it.
+func (m *Model) answersPeerClose(i int) bool {
+	if i < 1 {
+		return false
+	}
+	r, prev := m.store.row(i), m.store.row(i-1)
+	return r.typ == conn.EventClose && r.dir == conn.Out && r.op == conn.OpClose &&
+		prev.typ == conn.EventClose && prev.dir == conn.In && prev.op == conn.OpClose
 }
 
 func (m *Model) onTick(now time.Time) {

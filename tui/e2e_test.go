@@ -137,6 +137,26 @@ func TestEndToEndInPseudoTerminal(t *testing.T) {
 		}
 		time.Sleep(120 * time.Millisecond)
 	}
+	// escape presses esc and waits until the screen shows it was taken
+	// alone: read together with the next key, it would be alt+that key.
+	escape := func(shown func(screen string) bool) {
+		t.Helper()
+		typeKeys("\x1b")
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			since := term.mark()
+			p.Send(tea.ClearScreen())
+			time.Sleep(150 * time.Millisecond)
+			screen := term.text(since)
+			if shown(screen) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("esc was not taken; last screen:\n%s", screen)
+			}
+		}
+	}
+	logFocused := func(screen string) bool { return strings.Contains(screen, "e explain") }
 
 	waitFor("FRAMES", "wsdbg demo", "open")
 
@@ -146,24 +166,24 @@ func TestEndToEndInPseudoTerminal(t *testing.T) {
 	waitFor("e2e-marker-42")
 
 	// Back to the log, filter on the marker: the sent line and its echo.
-	typeKeys("\x1b")
+	escape(logFocused)
 	typeKeys("/e2e-marker-42")
 	waitFor("2 of")
 	typeKeys("\r")
-	typeKeys("\x1b")
+	escape(func(screen string) bool { return !strings.Contains(screen, "filter e2e-marker-42") })
 
 	// Ask for a close and open its explanation.
 	typeKeys("\t")
 	typeKeys("close 4001 bye-e2e\r")
 	waitFor("closed 4001")
-	typeKeys("\x1b")
+	escape(logFocused)
 	typeKeys("x")
 	typeKeys("e")
 	// The server's close, with its reason, is selected, not the answer the
 	// client sent after it.
 	waitFor("EXPLANATION", "Close 4001", "received close", "Reason: bye-e2e")
 
-	typeKeys("\x1b")
+	escape(logFocused)
 	typeKeys("q")
 	select {
 	case err := <-done:

@@ -14,7 +14,7 @@ import (
 // text input, or the focused pane.
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, m.keys.Global.ForceQuit) {
-		return m.quit()
+		return m.quit(closeNormal)
 	}
 	if u, ok := m.takeUnsaved(); ok && key.Matches(msg, m.keys.Log.SaveCopy) && !m.typing() {
 		return m.saveUnsaved(u)
@@ -52,7 +52,7 @@ func (m *Model) paneKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	g, l := m.keys.Global, m.keys.Log
 	switch {
 	case key.Matches(msg, g.Quit):
-		return m.quit(), true
+		return m.quit(closeNormal), true
 	case key.Matches(msg, g.Help):
 		m.openHelp()
 	case key.Matches(msg, g.NextPane):

@@ -114,6 +114,9 @@ type Model struct {
 	play  *playback     // a replay being played in time; it replaces the pump
 	clock history.Clock // the player's; nil is the system clock
 	live  Live
+
+	closing bool // quitting: a close frame went out, the server's answer is awaited
+	exiting bool // the program is ending
 }
 
 type noticeState struct {
@@ -127,6 +130,24 @@ type noticeExpiredMsg struct{ seq int }
 
 // tickMsg refreshes rates and countdowns.
 type tickMsg time.Time
+
+// stopRequestMsg asks the program to end from outside, as a signal or the
+// end of Run's context does; code is the close code the server is sent.
+type stopRequestMsg struct{ code int }
+
+// closeWaitOverMsg ends the wait for the server's answer to the close sent
+// on quitting.
+type closeWaitOverMsg struct{}
+
+// Close codes sent on quitting (RFC 6455 §7.4.1).
+const (
+	closeNormal    = 1000
+	closeGoingAway = 1001 // the program is being terminated
+)
+
+// quitCloseWait bounds how long quitting waits for the server to answer the
+// close frame.
+const quitCloseWait = time.Second
 
 const noticeDuration = 5 * time.Second
 
@@ -291,6 +312,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tickMsg:
 		m.onTick(time.Time(msg))
 		cmd = m.tick()
+	case stopRequestMsg:
+		cmd = m.quit(msg.code)
+	case closeWaitOverMsg:
+		if m.closing {
+			cmd = m.exit()
+		}
 	case noticeExpiredMsg:
 		if msg.seq == m.notice.seq {
 			m.notice = noticeState{seq: m.notice.seq}
@@ -330,6 +357,10 @@ func (m *Model) ingestBatch(b eventBatchMsg) tea.Cmd {
 		m.sess.state = stateClosed
 	} else if m.pump != nil {
 		cmds = append(cmds, m.pump.next())
+	}
+	if m.closing && m.sess.state == stateClosed {
+		// The server answered the close, or the connection ended anyway.
+		return m.exit()
 	}
 	return tea.Batch(cmds...)
 }
@@ -419,10 +450,47 @@ func (m *Model) expireNotice(d time.Duration) tea.Cmd {
 	return tea.Tick(d, func(time.Time) tea.Msg { return noticeExpiredMsg{seq: seq} })
 }
 
-// quit stops taking events from the source and ends the program.
-func (m *Model) quit() tea.Cmd {
+// quit ends the program. While the connection is open it first sends a
+// close frame with code and waits, at most quitCloseWait, for the server's
+// answer, so that the server sees a clean ending and the log shows it.
+// Asked again during the wait, it ends at once.
+func (m *Model) quit(code int) tea.Cmd {
+	if m.closing || m.live == nil || m.sess.ended {
+		return m.exit()
+	}
+	switch m.sess.state {
+	case stateOpen, stateClosing:
+	default:
+		return m.exit() // no connection to say goodbye on
+	}
+	if err := m.live.Close(code, ""); err != nil {
+		return m.exit()
+	}
+	m.closing = true
+	return tea.Tick(quitCloseWait, func(time.Time) tea.Msg { return closeWaitOverMsg{} })
+}
+
+// exit stops taking events from the source and ends the program.
+func (m *Model) exit() tea.Cmd {
+	m.closing, m.exiting = false, true
 	m.stopSource()
 	return tea.Quit
+}
+
+// filterStop turns the requests to end that Bubble Tea makes by itself (on
+// SIGTERM, or SIGINT when the input is not a terminal) into a quit that
+// says goodbye to the server first; the program's own quit passes.
+func (m *Model) filterStop(_ tea.Model, msg tea.Msg) tea.Msg {
+	if m.exiting {
+		return msg
+	}
+	switch msg.(type) {
+	case tea.QuitMsg:
+		return stopRequestMsg{code: closeGoingAway}
+	case tea.InterruptMsg:
+		return stopRequestMsg{code: closeNormal}
+	}
+	return msg
 }
 
 // Run shows the interface until the user quits or ctx is cancelled. It does
@@ -442,6 +510,10 @@ func Run(ctx context.Context, opts Options) error {
 
 // newProgram builds the program Run runs; extra options let tests bind it to
 // a pseudo-terminal. stop ends the draining of the source.
+//
+// When ctx ends the program says goodbye: it sends the server a close 1001
+// (going away) and ends once the server answers or quitCloseWait has
+// passed; a little later it is stopped regardless.
 func newProgram(ctx context.Context, opts Options, extra ...tea.ProgramOption) (*tea.Program, func(), error) {
 	if opts.Source == nil {
 		return nil, nil, fmt.Errorf("tui: no source of events")
@@ -455,7 +527,23 @@ func newProgram(ctx context.Context, opts Options, extra ...tea.ProgramOption) (
 		opts.NoColor = true
 	}
 	m := NewModel(opts)
-	m.startSource(ctx)
-	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx)}, extra...)...)
-	return p, m.stopSource, nil
+	runCtx, kill := context.WithCancel(context.WithoutCancel(ctx))
+	m.startSource(runCtx)
+	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(runCtx), tea.WithFilter(m.filterStop)}, extra...)...)
+	go func() {
+		select {
+		case <-runCtx.Done():
+			return
+		case <-ctx.Done():
+		}
+		go p.Send(stopRequestMsg{code: closeGoingAway})
+		t := time.NewTimer(quitCloseWait + time.Second)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			kill()
+		case <-runCtx.Done():
+		}
+	}()
+	return p, func() { m.stopSource(); kill() }, nil
 }

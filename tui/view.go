@@ -400,6 +400,8 @@ func (m *Model) footerLine() string {
 		}
 		right := th.Label.Render(flags + status + " ")
 		return joinEnds(stripBidi(m.filterBar.View()), right, m.width)
+	case m.closing:
+		return fit(" "+th.Notice.Render("closing… waiting for the server to answer; ctrl+c quits now"), m.width)
 	case m.notice.text != "":
 		s := th.Notice
 		if m.notice.isErr {
@@ -508,14 +510,16 @@ func (m *Model) headerLines() []string {
 	}
 
 	var state string
-	switch s.state {
-	case stateConnecting:
+	switch {
+	case m.closing:
+		state = th.StateClosing.Render("closing…")
+	case s.state == stateConnecting:
 		state = th.StateConnecting.Render("connecting…")
-	case stateOpen:
+	case s.state == stateOpen:
 		state = th.StateOpen.Render("open " + uptime(now.Sub(s.openedAt)))
-	case stateClosing:
+	case s.state == stateClosing:
 		state = th.StateClosing.Render("closing")
-	case stateClosed:
+	case s.state == stateClosed:
 		text := "closed"
 		if s.closeCode != 0 {
 			text = fmt.Sprintf("closed %d", s.closeCode)
@@ -524,7 +528,7 @@ func (m *Model) headerLines() []string {
 			text = "end of recording"
 		}
 		state = th.StateClosed.Render(text)
-	case stateReconnecting:
+	case s.state == stateReconnecting:
 		wait := s.retryAt.Sub(now)
 		when := "now"
 		if wait > 0 {

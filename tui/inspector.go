@@ -331,6 +331,11 @@ func (m *Model) explanationLines(i int, section func(string), field func(string,
 			return
 		}
 		para(th.ExplainName, 0, decode.Sanitize(ex.Name))
+	case x.note != "":
+		section("FROM WSDBG")
+		para(th.ExplainName, 0, x.note)
+		para(th.Label, 0, "This row is wsdbg's own; no connection reported it.")
+		return
 	case (r.typ == conn.EventError || r.typ == conn.EventWarning) && x.event != nil && x.event.Failure != nil:
 		f := x.event.Failure
 		ex = decode.ExplainFailure(*f)

@@ -117,6 +117,8 @@ type Model struct {
 
 	closing bool // quitting: a close frame went out, the server's answer is awaited
 	exiting bool // the program is ending
+
+	recordingFailed bool
 }
 
 type noticeState struct {
@@ -130,6 +132,15 @@ type noticeExpiredMsg struct{ seq int }
 
 // tickMsg refreshes rates and countdowns.
 type tickMsg time.Time
+
+// RecordingFailedMsg tells the interface that recording the session
+// stopped before the session did: Err is why, Written how many events the
+// recording holds. Whatever writes the recording sends it, with
+// Program.Send.
+type RecordingFailedMsg struct {
+	Err     error
+	Written int
+}
 
 // stopRequestMsg asks the program to end from outside, as a signal or the
 // end of Run's context does; code is the close code the server is sent.
@@ -312,6 +323,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tickMsg:
 		m.onTick(time.Time(msg))
 		cmd = m.tick()
+	case RecordingFailedMsg:
+		cmd = m.onRecordingFailed(msg)
 	case stopRequestMsg:
 		cmd = m.quit(msg.code)
 	case closeWaitOverMsg:
@@ -420,6 +433,23 @@ func (m *Model) answersPeerClose(i int) bool {
 		prev.typ == conn.EventClose && prev.dir == conn.In && prev.op == conn.OpClose
 }
 
+// onRecordingFailed turns REC in the header into a failure and says in the
+// log what happened, where it happened.
+func (m *Model) onRecordingFailed(msg RecordingFailedMsg) tea.Cmd {
+	m.recordingFailed = true
+	reason := "unknown error"
+	if msg.Err != nil {
+		reason = msg.Err.Error()
+	}
+	events := fmt.Sprintf("%d events written", msg.Written)
+	if msg.Written == 1 {
+		events = "1 event written"
+	}
+	before := m.store.len()
+	m.addNote(m.now(), decode.Sanitize("recording stopped: "+reason+"; "+events))
+	return m.showIngested(before)
+}
+
 func (m *Model) onTick(now time.Time) {
 	s := &m.sess
 	if !s.lastTick.IsZero() {
@@ -496,17 +526,46 @@ func (m *Model) filterStop(_ tea.Model, msg tea.Msg) tea.Msg {
 // Run shows the interface until the user quits or ctx is cancelled. It does
 // not close the source: the caller owns it.
 func Run(ctx context.Context, opts Options) error {
-	p, stop, err := newProgram(ctx, opts)
+	p, err := NewProgram(ctx, opts)
 	if err != nil {
 		return err
 	}
-	defer stop()
-	_, err = p.Run()
-	if err != nil && ctx.Err() != nil {
+	return p.Run()
+}
+
+// Program is the interface, built and not yet running. Its Send lets other
+// goroutines tell it what it cannot see itself, such as a
+// RecordingFailedMsg.
+type Program struct {
+	ctx  context.Context
+	p    *tea.Program
+	stop func()
+}
+
+// NewProgram builds the interface Run runs, for callers that need to send
+// it messages.
+func NewProgram(ctx context.Context, opts Options) (*Program, error) {
+	p, stop, err := newProgram(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Program{ctx: ctx, p: p, stop: stop}, nil
+}
+
+// Run shows the interface until the user quits or the context given to
+// NewProgram is cancelled. It does not close the source: the caller owns it.
+func (p *Program) Run() error {
+	defer p.stop()
+	_, err := p.p.Run()
+	if err != nil && p.ctx.Err() != nil {
 		return nil
 	}
 	return err
 }
+
+// Send delivers msg to the interface. It waits until the interface takes
+// it, and returns at once when the interface has ended.
+func (p *Program) Send(msg tea.Msg) { p.p.Send(msg) }
 
 // newProgram builds the program Run runs; extra options let tests bind it to
 // a pseudo-terminal. stop ends the draining of the source.

@@ -538,6 +538,8 @@ func (m *Model) headerLines() []string {
 	}
 	var right string
 	switch {
+	case m.recordingFailed:
+		right = th.RecordingFailed.Render(" REC FAILED ")
 	case m.opts.Recording != "":
 		right = th.Recording.Render(" REC ")
 	case m.live == nil:

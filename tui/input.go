@@ -406,6 +406,14 @@ func (m *Model) submit() tea.Cmd {
 		note = "reconnecting"
 	}
 	if err != nil {
+		// The text stays in the composer, to send again.
+		if queueFull(err) {
+			what := "message"
+			if act.kind == actPing {
+				what = "ping"
+			}
+			return m.setNotice("the server is not reading; "+what+" not sent", true)
+		}
 		return m.setNotice("not sent: "+err.Error(), true)
 	}
 	var cmd tea.Cmd

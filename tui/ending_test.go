@@ -313,3 +313,18 @@ func TestTerminationSendsGoingAway(t *testing.T) {
 		t.Fatal("the program did not end")
 	}
 }
+
+// A signal and the end of Run's context often come together: the second
+// request to stop does not cut short the wait for the server's answer.
+func TestRepeatedStopRequestKeepsWaiting(t *testing.T) {
+	s := startClosingServer(t, true)
+	l := liveModel(t, s)
+	l.send(stopRequestMsg{code: closeGoingAway})
+	if code := s.received(t); code != 1001 {
+		t.Errorf("server received close %d, want 1001", code)
+	}
+	_, cmd := l.m.Update(stopRequestMsg{code: closeGoingAway})
+	if cmd != nil || !l.m.closing {
+		t.Error("a second stop request ended the wait")
+	}
+}

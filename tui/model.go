@@ -326,7 +326,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case RecordingFailedMsg:
 		cmd = m.onRecordingFailed(msg)
 	case stopRequestMsg:
-		cmd = m.quit(msg.code)
+		if !m.closing { // a signal and the context's end often come together
+			cmd = m.quit(msg.code)
+		}
 	case closeWaitOverMsg:
 		if m.closing {
 			cmd = m.exit()
@@ -523,8 +525,10 @@ func (m *Model) filterStop(_ tea.Model, msg tea.Msg) tea.Msg {
 	return msg
 }
 
-// Run shows the interface until the user quits or ctx is cancelled. It does
-// not close the source: the caller owns it.
+// Run shows the interface until the user quits or ctx is cancelled; then,
+// while the connection is open, it sends the server a close frame and waits
+// up to a second for the answer. It does not close the source: the caller
+// owns it.
 func Run(ctx context.Context, opts Options) error {
 	p, err := NewProgram(ctx, opts)
 	if err != nil {
@@ -552,8 +556,7 @@ func NewProgram(ctx context.Context, opts Options) (*Program, error) {
 	return &Program{ctx: ctx, p: p, stop: stop}, nil
 }
 
-// Run shows the interface until the user quits or the context given to
-// NewProgram is cancelled. It does not close the source: the caller owns it.
+// Run is the package's Run, with the context given to NewProgram.
 func (p *Program) Run() error {
 	defer p.stop()
 	_, err := p.p.Run()

@@ -118,7 +118,7 @@ type Model struct {
 	closing bool // quitting: a close frame went out, the server's answer is awaited
 	exiting bool // the program is ending
 
-	recordingFailed bool
+	recordingFailed bool // the recording stopped before the session did
 }
 
 type noticeState struct {

@@ -29,6 +29,7 @@ type Theme struct {
 	StateClosed       lipgloss.Style
 	StateReconnecting lipgloss.Style
 	Recording         lipgloss.Style
+	RecordingFailed   lipgloss.Style // the recording stopped before the session did
 
 	// Frame and pane chrome.
 	Rule             lipgloss.Style
@@ -246,6 +247,7 @@ func build(name string, dark bool, p palette) Theme {
 		StateClosed:       failure,
 		StateReconnecting: fg(p.warn).Bold(true),
 		Recording:         badge(p.bad),
+		RecordingFailed:   failure,
 
 		Rule:             lipgloss.NewStyle().Foreground(c(p.faint)),
 		PaneTitle:        dim.Bold(true),
@@ -320,6 +322,7 @@ func mono(dark bool) Theme {
 		AppName: bold, HeaderText: none, HeaderLabel: faint, URL: bold,
 		StateConnecting: bold, StateOpen: bold, StateClosing: bold.Underline(true),
 		StateClosed: bold.Underline(true), StateReconnecting: bold, Recording: reverse,
+		RecordingFailed: bold.Underline(true),
 
 		Rule: faint, PaneTitle: faint, PaneTitleFocused: bold.Underline(true), ColumnHeader: faint,
 

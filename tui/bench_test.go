@@ -222,3 +222,52 @@ func TestFloodIsSplitIntoBoundedBatches(t *testing.T) {
 		t.Errorf("after the source closed: %+v", last)
 	}
 }
+
+// wrapModel is a 120×40 model whose only row is a single-line text payload
+// of n bytes, selected, with wrapping on.
+func wrapModel(b *testing.B, n int) *Model {
+	b.Helper()
+	m, _ := newTestModel(b, 120, 40, Options{})
+	p := make([]byte, n)
+	for i := range p {
+		p[i] = 'a' + byte(i%26)
+	}
+	feed(m, textIn(0, string(p)))
+	press(m, "w")
+	return m
+}
+
+// BenchmarkWrappedKeyPress measures a key press and the redraw with wrap on
+// and a 1 MiB single-line payload selected, with the inspector focused (j
+// and k scroll it) and with the log focused (J and K scroll the
+// inspector). Target: under 50 ms whatever the payload.
+func BenchmarkWrappedKeyPress(b *testing.B) {
+	for _, focus := range []struct {
+		name     string
+		pane     focusPane
+		keys     []string
+		down, up string
+	}{
+		{"inspector", focusInspector, []string{"tab", "tab"}, "j", "k"},
+		{"log", focusLog, nil, "J", "K"},
+	} {
+		b.Run(focus.name, func(b *testing.B) {
+			m := wrapModel(b, 1<<20)
+			press(m, focus.keys...)
+			if m.focus != focus.pane {
+				b.Fatalf("focus %d, want %d", m.focus, focus.pane)
+			}
+			down, up := keyMsg(focus.down), keyMsg(focus.up)
+			i := 0
+			for b.Loop() {
+				k := down
+				if i%2 == 1 {
+					k = up
+				}
+				i++
+				m.Update(k)
+				_ = m.View()
+			}
+		})
+	}
+}

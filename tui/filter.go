@@ -336,7 +336,7 @@ func (m *Model) placeAfterFilter() {
 		return
 	}
 	if m.following() || m.anchor < 0 {
-		m.sel = n - 1
+		m.sel = m.followTarget(n)
 	} else {
 		m.sel = min(m.positionOf(m.anchor), n-1)
 	}

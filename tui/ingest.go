@@ -170,6 +170,15 @@ func (m *Model) ingest(ev conn.Event) {
 	m.store.rows.push(r)
 }
 
+// addNote adds a warning row of wsdbg's own, one no connection reported;
+// text must be sanitised.
+func (m *Model) addNote(at time.Time, text string) {
+	if m.sess.firstEvent.IsZero() {
+		m.sess.firstEvent = at
+	}
+	m.store.rows.push(row{at: at.UnixNano(), typ: conn.EventWarning, extra: m.store.addExtra(rowExtra{note: text}), link: -1})
+}
+
 // classifyMessage sets a message row's badges, detects error envelopes and
 // links requests with replies.
 func (m *Model) classifyMessage(r *row, idx int32, ev conn.Event) {

@@ -14,7 +14,7 @@ import (
 // text input, or the focused pane.
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, m.keys.Global.ForceQuit) {
-		return m.quit()
+		return m.quit(closeNormal)
 	}
 	if u, ok := m.takeUnsaved(); ok && key.Matches(msg, m.keys.Log.SaveCopy) && !m.typing() {
 		return m.saveUnsaved(u)
@@ -52,7 +52,7 @@ func (m *Model) paneKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	g, l := m.keys.Global, m.keys.Log
 	switch {
 	case key.Matches(msg, g.Quit):
-		return m.quit(), true
+		return m.quit(closeNormal), true
 	case key.Matches(msg, g.Help):
 		m.openHelp()
 	case key.Matches(msg, g.NextPane):
@@ -150,9 +150,9 @@ func (m *Model) logKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, l.InspectorWrap):
 		m.insp.wrap = !m.insp.wrap
 	case key.Matches(msg, l.InspectorScrollUp):
-		m.insp.vp.ScrollUp(1)
+		m.insp.pg.scrollUp(1)
 	case key.Matches(msg, l.InspectorScrollDown):
-		m.insp.vp.ScrollDown(1)
+		m.insp.pg.scrollDown(1)
 	}
 	return nil
 }
@@ -162,24 +162,24 @@ func (m *Model) inspectorKey(msg tea.KeyPressMsg) tea.Cmd {
 		return cmd
 	}
 	in := m.keys.Inspector
-	vp := &m.insp.vp
+	pg := &m.insp.pg
 	switch {
 	case key.Matches(msg, in.Up):
-		vp.ScrollUp(1)
+		pg.scrollUp(1)
 	case key.Matches(msg, in.Down):
-		vp.ScrollDown(1)
+		pg.scrollDown(1)
 	case key.Matches(msg, in.PageUp):
-		vp.PageUp()
+		pg.pageUp()
 	case key.Matches(msg, in.PageDown):
-		vp.PageDown()
+		pg.pageDown()
 	case key.Matches(msg, in.Top):
-		vp.GotoTop()
+		pg.gotoTop()
 	case key.Matches(msg, in.Bottom):
-		vp.GotoBottom()
+		pg.gotoBottom()
 	case key.Matches(msg, in.Left):
-		vp.ScrollLeft(4)
+		pg.scrollLeft(4)
 	case key.Matches(msg, in.Right):
-		vp.ScrollRight(4)
+		pg.scrollRight(4)
 	case key.Matches(msg, in.Format):
 		m.insp.nextFormat()
 	case key.Matches(msg, in.Wrap):
@@ -406,6 +406,14 @@ func (m *Model) submit() tea.Cmd {
 		note = "reconnecting"
 	}
 	if err != nil {
+		// The text stays in the composer, to send again.
+		if queueFull(err) {
+			what := "message"
+			if act.kind == actPing {
+				what = "ping"
+			}
+			return m.setNotice("the server is not reading; "+what+" not sent", true)
+		}
 		return m.setNotice("not sent: "+err.Error(), true)
 	}
 	var cmd tea.Cmd
@@ -478,7 +486,7 @@ func (m *Model) openInspector() {
 		m.inspectorOpen = true
 	}
 	m.focus = focusInspector
-	m.insp.vp.GotoTop()
+	m.insp.pg.gotoTop()
 }
 
 func (m *Model) openHelp() {
@@ -594,9 +602,9 @@ func (m *Model) handleWheel(mouse tea.Mouse) {
 		m.helpView.ScrollDown(delta)
 	case lay.showInsp && lay.insp.contains(mouse.X, mouse.Y):
 		if delta < 0 {
-			m.insp.vp.ScrollUp(-delta)
+			m.insp.pg.scrollUp(-delta)
 		} else {
-			m.insp.vp.ScrollDown(delta)
+			m.insp.pg.scrollDown(delta)
 		}
 	case lay.showLog:
 		m.move(delta)

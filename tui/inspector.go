@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/viewport"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -26,7 +25,7 @@ const formatAuto decode.Format = ""
 // selection, the format, the wrap setting or the width changes, never per
 // frame.
 type inspector struct {
-	vp     viewport.Model
+	pg     pager
 	format decode.Format
 	wrap   bool
 	built  inspectorKey
@@ -41,11 +40,7 @@ type inspectorKey struct {
 	valid  bool
 }
 
-func newInspector() inspector {
-	vp := viewport.New()
-	vp.KeyMap = viewport.KeyMap{} // keys are routed by the model
-	return inspector{vp: vp}
-}
+func newInspector() inspector { return inspector{} }
 
 // nextFormat cycles auto → text → json → hex → … → auto.
 func (in *inspector) nextFormat() {
@@ -62,9 +57,7 @@ func (in *inspector) nextFormat() {
 // syncInspector rebuilds the inspector's content if what it shows changed.
 func (m *Model) syncInspector(width, height int) {
 	in := &m.insp
-	in.vp.SetWidth(width)
-	in.vp.SetHeight(height)
-	in.vp.SoftWrap = in.wrap
+	in.pg.setHeight(height)
 	row := -1
 	if m.displayLen() > 0 {
 		row = m.rowAt(min(m.sel, m.displayLen()-1))
@@ -76,25 +69,45 @@ func (m *Model) syncInspector(width, height int) {
 	sameRow := in.built.valid && in.built.row == row
 	in.built = key
 	if row < 0 {
-		in.vp.SetContentLines([]string{m.theme.Label.Render("No frames yet.")})
+		in.pg.setContent([]pagerLine{styledLine(m.theme.Label.Render("No frames yet."))}, width, in.wrap)
 		return
 	}
-	in.vp.SetContentLines(m.inspectorLines(row, width))
+	in.pg.setContent(m.inspectorContent(row, width), width, in.wrap)
 	if !sameRow {
-		in.vp.GotoTop()
+		in.pg.gotoTop()
 	}
 }
 
 func (m *Model) invalidateInspector() { m.insp.built.valid = false }
 
-// inspectorLines builds the inspector's content for row i.
+// inspectorLines is the inspector's content for row i, styled, as copying
+// the row's details takes it.
 func (m *Model) inspectorLines(i, width int) []string {
+	content := m.inspectorContent(i, width)
+	out := make([]string, len(content))
+	for k, l := range content {
+		out[k] = l.styled
+		if l.spans != nil {
+			out[k] = m.renderLine(l.spans)
+		}
+	}
+	return out
+}
+
+// inspectorContent builds the inspector's content for row i. Payload lines
+// stay spans, styled only where they are drawn.
+func (m *Model) inspectorContent(i, width int) []pagerLine {
 	th := &m.theme
 	r := m.store.row(i)
 	x := m.store.extra(i)
 	w := max(width, 10)
-	var out []string
-	add := func(lines ...string) { out = append(out, lines...) }
+	var out []pagerLine
+	add := func(lines ...string) {
+		for _, l := range lines {
+			out = append(out, styledLine(l))
+		}
+	}
+	addSpans := func(l decode.Line) { out = append(out, spanLine(l)) }
 	// Text here is plain and sanitised; it is wrapped first, then styled
 	// line by line, so styles never nest.
 	para := func(style lipgloss.Style, indent int, text string) {
@@ -149,24 +162,15 @@ func (m *Model) inspectorLines(i, width int) []string {
 
 	if r.nframes > 0 {
 		section(fmt.Sprintf("FRAMES (%d)", r.nframes))
-		add(th.Label.Render(fmt.Sprintf("%-3s %-3s %-3s %-6s %-8s %9s %-6s %-4s %s", "#", "FIN", "RSV", "OPCODE", "MASK", "LENGTH", "LENENC", "HDR", "AT")))
-		for k, f := range m.store.framesOf(i) {
-			mask := "-"
-			if f.masked() {
-				mask = fmt.Sprintf("%02x%02x%02x%02x", f.mask[0], f.mask[1], f.mask[2], f.mask[3])
-			}
-			fin := "0"
-			if f.fin() {
-				fin = "1"
-			}
-			add(th.Value.Render(fit(fmt.Sprintf("%-3d %-3s %03b %-6s %-8s %9d %-6s %-4s %s",
-				k+1, fin, f.rsv(), frameOpName(f.op), mask, f.length, lengthEncoding(f.lenBytes),
-				fmt.Sprintf("%dB", f.header), relMicros(f.offset)), w)))
+		table := frameTable(m.store.framesOf(i))
+		add(th.Label.Render(fit(table[0], w)))
+		for _, l := range table[1:] {
+			add(th.Value.Render(fit(l, w)))
 		}
 	}
 
 	if p := m.store.payload(i); len(p) > 0 && r.typ != conn.EventClose {
-		m.payloadLines("PAYLOAD", p, r.op != conn.OpBinary, true, section, add)
+		m.payloadLines("PAYLOAD", p, r.op != conn.OpBinary, true, section, add, addSpans)
 	}
 	// The recorded reply comes right after the new one, to read them
 	// together.
@@ -177,7 +181,7 @@ func (m *Model) inspectorLines(i, width int) []string {
 			section(title)
 			add(th.NoticeError.Render(decode.Sanitize("unreadable: " + err.Error())))
 		} else {
-			m.payloadLines(title, p, rec.Opcode != "binary", false, section, add)
+			m.payloadLines(title, p, rec.Opcode != "binary", false, section, add, addSpans)
 		}
 	}
 	return out
@@ -222,8 +226,55 @@ func dirWord(r *row) string {
 	return "received"
 }
 
+// frameTable lays out the frames of a message, heading first. Each column
+// is as wide as its widest cell, so rows line up whatever the frames hold,
+// and the time comes last, where a narrow pane cuts only the margin.
+func frameTable(frames []frameFact) []string {
+	cells := [][]string{{"#", "FIN", "RSV", "OPCODE", "MASK", "LENGTH", "LENENC", "HDR", "AT"}}
+	for k, f := range frames {
+		mask := "-"
+		if f.masked() {
+			mask = fmt.Sprintf("%02x%02x%02x%02x", f.mask[0], f.mask[1], f.mask[2], f.mask[3])
+		}
+		fin := "0"
+		if f.fin() {
+			fin = "1"
+		}
+		cells = append(cells, []string{fmt.Sprint(k + 1), fin, fmt.Sprintf("%03b", f.rsv()), frameOpName(f.op), mask,
+			fmt.Sprint(f.length), lengthEncoding(f.lenBytes), fmt.Sprintf("%dB", f.header), relMicros(f.offset)})
+	}
+	widths := make([]int, len(cells[0]))
+	for _, row := range cells {
+		for c, v := range row {
+			widths[c] = max(widths[c], textWidth(v))
+		}
+	}
+	const lengthColumn = 5 // numbers align right
+	out := make([]string, len(cells))
+	for k, row := range cells {
+		var b strings.Builder
+		for c, v := range row {
+			switch {
+			case c == len(row)-1:
+				b.WriteString(v)
+			case c == lengthColumn:
+				b.WriteString(padLeft(v, widths[c]) + " ")
+			default:
+				b.WriteString(padRight(v, widths[c]) + " ")
+			}
+		}
+		out[k] = b.String()
+	}
+	return out
+}
+
+// frameOpName is an opcode's name in the frame table: continuation is
+// shortened, as in the log, to keep the table narrow.
 func frameOpName(op conn.Opcode) string {
-	if s := op.String(); s != "reserved" {
+	switch s := op.String(); {
+	case op == conn.OpContinuation:
+		return "cont"
+	case s != "reserved":
 		return s
 	}
 	return fmt.Sprintf("0x%X", uint8(op))
@@ -280,6 +331,11 @@ func (m *Model) explanationLines(i int, section func(string), field func(string,
 			return
 		}
 		para(th.ExplainName, 0, decode.Sanitize(ex.Name))
+	case x.note != "":
+		section("FROM WSDBG")
+		para(th.ExplainName, 0, x.note)
+		para(th.Label, 0, "This row is wsdbg's own; no connection reported it.")
+		return
 	case (r.typ == conn.EventError || r.typ == conn.EventWarning) && x.event != nil && x.event.Failure != nil:
 		f := x.event.Failure
 		if x.event.Note != nil {
@@ -403,7 +459,7 @@ func (m *Model) openLines(ev *conn.Event, section func(string), field func(strin
 
 // payloadLines renders a payload under title in the chosen format. The
 // selected row's own payload is the one y copies, and says so.
-func (m *Model) payloadLines(title string, p []byte, isText, own bool, section func(string), add func(...string)) {
+func (m *Model) payloadLines(title string, p []byte, isText, own bool, section func(string), add func(...string), addSpans func(decode.Line)) {
 	th := &m.theme
 	format := m.insp.format
 	if format == formatAuto {
@@ -429,7 +485,7 @@ func (m *Model) payloadLines(title string, p []byte, isText, own bool, section f
 		lines, _ = decode.RenderLimited(p, decode.FormatHex, renderLimit)
 	}
 	for _, l := range lines {
-		add(m.renderLine(l))
+		addSpans(l)
 	}
 	if len(p) > renderLimit && own {
 		add(th.Label.Render("y copies all of it."))
@@ -438,31 +494,35 @@ func (m *Model) payloadLines(title string, p []byte, isText, own bool, section f
 
 // renderLine styles one rendered payload line by span kind.
 func (m *Model) renderLine(l decode.Line) string {
-	th := &m.theme
 	var b strings.Builder
 	for _, sp := range l {
-		s := th.PayloadPlain
-		switch sp.Kind {
-		case decode.SpanKey:
-			s = th.PayloadKey
-		case decode.SpanString:
-			s = th.PayloadString
-		case decode.SpanNumber:
-			s = th.PayloadNumber
-		case decode.SpanBool:
-			s = th.PayloadBool
-		case decode.SpanNull:
-			s = th.PayloadNull
-		case decode.SpanPunct:
-			s = th.PayloadPunct
-		case decode.SpanEscape:
-			s = th.PayloadEscape
-		case decode.SpanOffset:
-			s = th.PayloadOffset
-		case decode.SpanDim:
-			s = th.PayloadDim
-		}
-		b.WriteString(s.Render(sp.Text))
+		b.WriteString(m.spanStyle(sp.Kind).Render(sp.Text))
 	}
 	return b.String()
+}
+
+// spanStyle is the style of payload spans of a kind.
+func (m *Model) spanStyle(kind decode.SpanKind) lipgloss.Style {
+	th := &m.theme
+	switch kind {
+	case decode.SpanKey:
+		return th.PayloadKey
+	case decode.SpanString:
+		return th.PayloadString
+	case decode.SpanNumber:
+		return th.PayloadNumber
+	case decode.SpanBool:
+		return th.PayloadBool
+	case decode.SpanNull:
+		return th.PayloadNull
+	case decode.SpanPunct:
+		return th.PayloadPunct
+	case decode.SpanEscape:
+		return th.PayloadEscape
+	case decode.SpanOffset:
+		return th.PayloadOffset
+	case decode.SpanDim:
+		return th.PayloadDim
+	}
+	return th.PayloadPlain
 }

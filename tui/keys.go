@@ -18,7 +18,7 @@ type KeyMap struct {
 // GlobalKeys work in every pane.
 type GlobalKeys struct {
 	Quit      key.Binding // outside text inputs only
-	ForceQuit key.Binding
+	ForceQuit key.Binding // everywhere; pressed while quitting waits for the server, it ends at once
 	Help      key.Binding // outside text inputs only
 	NextPane  key.Binding
 	PrevPane  key.Binding
@@ -114,7 +114,7 @@ func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Global: GlobalKeys{
 			Quit:      b(k("q"), "q", "quit"),
-			ForceQuit: b(k("ctrl+c"), "ctrl+c", "quit now"),
+			ForceQuit: b(k("ctrl+c"), "ctrl+c", "quit; twice: at once"),
 			Help:      b(k("?"), "?", "help"),
 			NextPane:  b(k("tab"), "tab", "next pane"),
 			PrevPane:  b(k("shift+tab"), "shift+tab", "previous pane"),

@@ -113,6 +113,11 @@ type Model struct {
 	play  *playback     // a replay being played in time; it replaces the pump
 	clock history.Clock // the player's; nil is the system clock
 	live  Live
+
+	closing bool // quitting: a close frame went out, the server's answer is awaited
+	exiting bool // the program is ending
+
+	recordingFailed bool // the recording stopped before the session did
 }
 
 type noticeState struct {
@@ -126,6 +131,33 @@ type noticeExpiredMsg struct{ seq int }
 
 // tickMsg refreshes rates and countdowns.
 type tickMsg time.Time
+
+// RecordingFailedMsg tells the interface that recording the session
+// stopped before the session did: Err is why, Written how many events the
+// recording holds. Whatever writes the recording sends it, with
+// Program.Send.
+type RecordingFailedMsg struct {
+	Err     error
+	Written int
+}
+
+// stopRequestMsg asks the program to end from outside, as a signal or the
+// end of Run's context does; code is the close code the server is sent.
+type stopRequestMsg struct{ code int }
+
+// closeWaitOverMsg ends the wait for the server's answer to the close sent
+// on quitting.
+type closeWaitOverMsg struct{}
+
+// Close codes sent on quitting (RFC 6455 §7.4.1).
+const (
+	closeNormal    = 1000
+	closeGoingAway = 1001 // the program is being terminated
+)
+
+// quitCloseWait bounds how long quitting waits for the server to answer the
+// close frame.
+const quitCloseWait = time.Second
 
 const noticeDuration = 5 * time.Second
 
@@ -289,6 +321,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tickMsg:
 		m.onTick(time.Time(msg))
 		cmd = m.tick()
+	case RecordingFailedMsg:
+		cmd = m.onRecordingFailed(msg)
+	case stopRequestMsg:
+		if !m.closing { // a signal and the context's end often come together
+			cmd = m.quit(msg.code)
+		}
+	case closeWaitOverMsg:
+		if m.closing {
+			cmd = m.exit()
+		}
 	case noticeExpiredMsg:
 		if msg.seq == m.notice.seq {
 			m.notice = noticeState{seq: m.notice.seq}
@@ -329,6 +371,10 @@ func (m *Model) ingestBatch(b eventBatchMsg) tea.Cmd {
 	} else if m.pump != nil {
 		cmds = append(cmds, m.pump.next())
 	}
+	if m.closing && m.sess.state == stateClosed {
+		// The server answered the close, or the connection ended anyway.
+		return m.exit()
+	}
 	return tea.Batch(cmds...)
 }
 
@@ -349,8 +395,8 @@ func (m *Model) onRowsShown(n int) {
 		return
 	}
 	total := m.displayLen()
-	if m.follow && m.unseen == 0 && m.sel >= total-n-1 {
-		m.sel = total - 1
+	if m.follow && m.unseen == 0 && m.sel >= m.followTarget(total-n) {
+		m.sel = m.followTarget(total)
 		m.ensureVisible()
 		return
 	}
@@ -359,7 +405,49 @@ func (m *Model) onRowsShown(n int) {
 
 // following reports whether the log is tracking new rows.
 func (m *Model) following() bool {
-	return m.follow && m.unseen == 0 && m.sel >= m.displayLen()-1
+	return m.follow && m.unseen == 0 && m.sel >= m.followTarget(m.displayLen())
+}
+
+// followTarget is the position following selects when the first n shown
+// rows are all there is: the last one, unless that is wsdbg's answer to the
+// server's close, shown just below it. The server's close is what explains
+// the ending, with its code and reason; the answer only echoes the code.
+func (m *Model) followTarget(n int) int {
+	last := n - 1
+	if last >= 1 {
+		if answer := m.rowAt(last); m.rowAt(last-1) == answer-1 && m.answersPeerClose(answer) {
+			return last - 1
+		}
+	}
+	return last
+}
+
+// answersPeerClose reports whether row i is the close frame sent in answer
+// to the one the peer sent just before it.
+func (m *Model) answersPeerClose(i int) bool {
+	if i < 1 {
+		return false
+	}
+	r, prev := m.store.row(i), m.store.row(i-1)
+	return r.typ == conn.EventClose && r.dir == conn.Out && r.op == conn.OpClose &&
+		prev.typ == conn.EventClose && prev.dir == conn.In && prev.op == conn.OpClose
+}
+
+// onRecordingFailed turns REC in the header into a failure and says in the
+// log what happened, where it happened.
+func (m *Model) onRecordingFailed(msg RecordingFailedMsg) tea.Cmd {
+	m.recordingFailed = true
+	reason := "unknown error"
+	if msg.Err != nil {
+		reason = msg.Err.Error()
+	}
+	events := fmt.Sprintf("%d events written", msg.Written)
+	if msg.Written == 1 {
+		events = "1 event written"
+	}
+	before := m.store.len()
+	m.addNote(m.now(), decode.Sanitize("recording stopped: "+reason+"; "+events))
+	return m.showIngested(before)
 }
 
 func (m *Model) onTick(now time.Time) {
@@ -392,29 +480,100 @@ func (m *Model) expireNotice(d time.Duration) tea.Cmd {
 	return tea.Tick(d, func(time.Time) tea.Msg { return noticeExpiredMsg{seq: seq} })
 }
 
-// quit stops taking events from the source and ends the program.
-func (m *Model) quit() tea.Cmd {
+// quit ends the program. While the connection is open it first sends a
+// close frame with code and waits, at most quitCloseWait, for the server's
+// answer, so that the server sees a clean ending and the log shows it.
+// Asked again during the wait, it ends at once.
+func (m *Model) quit(code int) tea.Cmd {
+	if m.closing || m.live == nil || m.sess.ended {
+		return m.exit()
+	}
+	switch m.sess.state {
+	case stateOpen, stateClosing:
+	default:
+		return m.exit() // no connection to say goodbye on
+	}
+	if err := m.live.Close(code, ""); err != nil {
+		return m.exit()
+	}
+	m.closing = true
+	return tea.Tick(quitCloseWait, func(time.Time) tea.Msg { return closeWaitOverMsg{} })
+}
+
+// exit stops taking events from the source and ends the program.
+func (m *Model) exit() tea.Cmd {
+	m.closing, m.exiting = false, true
 	m.stopSource()
 	return tea.Quit
 }
 
-// Run shows the interface until the user quits or ctx is cancelled. It does
-// not close the source: the caller owns it.
+// filterStop turns the requests to end that Bubble Tea makes by itself (on
+// SIGTERM, or SIGINT when the input is not a terminal) into a quit that
+// says goodbye to the server first; the program's own quit passes.
+func (m *Model) filterStop(_ tea.Model, msg tea.Msg) tea.Msg {
+	if m.exiting {
+		return msg
+	}
+	switch msg.(type) {
+	case tea.QuitMsg:
+		return stopRequestMsg{code: closeGoingAway}
+	case tea.InterruptMsg:
+		return stopRequestMsg{code: closeNormal}
+	}
+	return msg
+}
+
+// Run shows the interface until the user quits or ctx is cancelled; then,
+// while the connection is open, it sends the server a close frame and waits
+// up to a second for the answer. It does not close the source: the caller
+// owns it.
 func Run(ctx context.Context, opts Options) error {
-	p, stop, err := newProgram(ctx, opts)
+	p, err := NewProgram(ctx, opts)
 	if err != nil {
 		return err
 	}
-	defer stop()
-	_, err = p.Run()
-	if err != nil && ctx.Err() != nil {
+	return p.Run()
+}
+
+// Program is the interface, built and not yet running. Its Send lets other
+// goroutines tell it what it cannot see itself, such as a
+// RecordingFailedMsg.
+type Program struct {
+	ctx  context.Context
+	p    *tea.Program
+	stop func()
+}
+
+// NewProgram builds the interface Run runs, for callers that need to send
+// it messages.
+func NewProgram(ctx context.Context, opts Options) (*Program, error) {
+	p, stop, err := newProgram(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Program{ctx: ctx, p: p, stop: stop}, nil
+}
+
+// Run is the package's Run, with the context given to NewProgram.
+func (p *Program) Run() error {
+	defer p.stop()
+	_, err := p.p.Run()
+	if err != nil && p.ctx.Err() != nil {
 		return nil
 	}
 	return err
 }
 
+// Send delivers msg to the interface. It waits until the interface takes
+// it, and returns at once when the interface has ended.
+func (p *Program) Send(msg tea.Msg) { p.p.Send(msg) }
+
 // newProgram builds the program Run runs; extra options let tests bind it to
 // a pseudo-terminal. stop ends the draining of the source.
+//
+// When ctx ends the program says goodbye: it sends the server a close 1001
+// (going away) and ends once the server answers or quitCloseWait has
+// passed; a little later it is stopped regardless.
 func newProgram(ctx context.Context, opts Options, extra ...tea.ProgramOption) (*tea.Program, func(), error) {
 	if opts.Source == nil {
 		return nil, nil, fmt.Errorf("tui: no source of events")
@@ -428,7 +587,23 @@ func newProgram(ctx context.Context, opts Options, extra ...tea.ProgramOption) (
 		opts.NoColor = true
 	}
 	m := NewModel(opts)
-	m.startSource(ctx)
-	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx)}, extra...)...)
-	return p, m.stopSource, nil
+	runCtx, kill := context.WithCancel(context.WithoutCancel(ctx))
+	m.startSource(runCtx)
+	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(runCtx), tea.WithFilter(m.filterStop)}, extra...)...)
+	go func() {
+		select {
+		case <-runCtx.Done():
+			return
+		case <-ctx.Done():
+		}
+		go p.Send(stopRequestMsg{code: closeGoingAway})
+		t := time.NewTimer(quitCloseWait + time.Second)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			kill()
+		case <-runCtx.Done():
+		}
+	}()
+	return p, func() { m.stopSource(); kill() }, nil
 }

@@ -435,17 +435,17 @@ func TestInspectorFramesFormatsAndWrap(t *testing.T) {
 		t.Errorf("v v did not switch to hex:\n%s", plainScreen(m))
 	}
 	press(m, "w")
-	if !m.insp.wrap || !m.insp.vp.SoftWrap {
+	if !m.insp.wrap || !m.insp.pg.wrap {
 		t.Error("w did not turn wrapping on")
 	}
 	press(m, "tab", "tab")
 	if m.focus != focusInspector {
 		t.Fatalf("tab, tab from the log focused %d, want the inspector", m.focus)
 	}
-	before := m.insp.vp.YOffset()
+	before := m.insp.pg.y
 	press(m, "j", "j")
-	if m.insp.vp.YOffset() != before+2 {
-		t.Errorf("j in the inspector scrolled from %d to %d", before, m.insp.vp.YOffset())
+	if m.insp.pg.y != before+2 {
+		t.Errorf("j in the inspector scrolled from %d to %d", before, m.insp.pg.y)
 	}
 }
 

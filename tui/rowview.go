@@ -125,6 +125,9 @@ func (m *Model) computeRowText(i int) rowText {
 			t.tone = toneError
 		}
 		t.preview = failureSummary(x.event)
+		if x.note != "" {
+			t.preview = x.note
+		}
 	case conn.EventReconnect:
 		t.tone = toneEvent
 		if ev := x.event; ev != nil {

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	tea "charm.land/bubbletea/v2"
@@ -17,11 +18,22 @@ type Source interface {
 
 // Live is what the composer needs to talk back. A *conn.Client provides it;
 // a Source that does not is shown read-only.
+//
+// Send and Ping must not block. When the connection cannot take more
+// because the server is not reading what was sent, they fail with an error
+// that has a QueueFull method reporting true.
 type Live interface {
 	Send(op conn.Opcode, payload []byte) error
 	Ping(payload []byte) error
 	Close(code int, reason string) error
 	Reconnect()
+}
+
+// queueFull reports whether a send failed because the connection's queue
+// is full.
+func queueFull(err error) bool {
+	var q interface{ QueueFull() bool }
+	return errors.As(err, &q) && q.QueueFull()
 }
 
 // maxBatch bounds how many events one update takes in, so that a flood is

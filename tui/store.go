@@ -130,6 +130,7 @@ func (r *row) isError() bool {
 type rowExtra struct {
 	event    *conn.Event // connection events, closes, failures; Payload and Frames dropped
 	envelope *decode.Envelope
+	note     string // wsdbg's own word, sanitised, on a row no connection reported
 }
 
 // frameFact is one wire frame as the tap saw it, packed.

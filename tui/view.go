@@ -301,8 +301,13 @@ func (m *Model) inspectorPaneLines(r rect) []string {
 	}
 	head := joinEnds(" "+title.Render(label), hint, r.w)
 	out := []string{head}
-	for _, l := range splitExact(m.insp.vp.View(), r.h-1, r.w-1) {
-		out = append(out, " "+l)
+	rows := m.insp.pg.view(m.spanStyle)
+	for k := range r.h - 1 {
+		l := ""
+		if k < len(rows) {
+			l = rows[k]
+		}
+		out = append(out, " "+fit(l, r.w-1))
 	}
 	return out
 }
@@ -395,6 +400,8 @@ func (m *Model) footerLine() string {
 		}
 		right := th.Label.Render(flags + status + " ")
 		return joinEnds(stripBidi(m.filterBar.View()), right, m.width)
+	case m.closing:
+		return fit(" "+th.Notice.Render("closing… waiting for the server to answer; ctrl+c quits now"), m.width)
 	case m.notice.text != "":
 		s := th.Notice
 		if m.notice.isErr {
@@ -503,14 +510,16 @@ func (m *Model) headerLines() []string {
 	}
 
 	var state string
-	switch s.state {
-	case stateConnecting:
+	switch {
+	case m.closing:
+		state = th.StateClosing.Render("closing…")
+	case s.state == stateConnecting:
 		state = th.StateConnecting.Render("connecting…")
-	case stateOpen:
+	case s.state == stateOpen:
 		state = th.StateOpen.Render("open " + uptime(now.Sub(s.openedAt)))
-	case stateClosing:
+	case s.state == stateClosing:
 		state = th.StateClosing.Render("closing")
-	case stateClosed:
+	case s.state == stateClosed:
 		text := "closed"
 		if s.closeCode != 0 {
 			text = fmt.Sprintf("closed %d", s.closeCode)
@@ -519,7 +528,7 @@ func (m *Model) headerLines() []string {
 			text = "end of recording"
 		}
 		state = th.StateClosed.Render(text)
-	case stateReconnecting:
+	case s.state == stateReconnecting:
 		wait := s.retryAt.Sub(now)
 		when := "now"
 		if wait > 0 {
@@ -529,6 +538,8 @@ func (m *Model) headerLines() []string {
 	}
 	var right string
 	switch {
+	case m.recordingFailed:
+		right = th.RecordingFailed.Render(" REC FAILED ")
 	case m.opts.Recording != "":
 		right = th.Recording.Render(" REC ")
 	case m.live == nil:

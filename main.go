@@ -1065,7 +1065,21 @@ func runLive(to tui.Options, c *conn.Client, rec *history.Recorder, stopped func
 		}
 	}
 	to.OnEvent = record
-	err := tui.Run(ctx, to)
+	p, err := tui.NewProgram(ctx, to)
+	if err != nil {
+		return err
+	}
+	if rec != nil {
+		go func() {
+			select {
+			case <-rec.Failed():
+				p.Send(tui.RecordingFailedMsg{Err: rec.Err(), Written: rec.Saved()})
+			case <-ctx.Done():
+			}
+		}()
+	}
+	err = p.Run()
+	cancel()
 	if stopped != nil {
 		stopped()
 	}

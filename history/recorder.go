@@ -149,6 +149,13 @@ func (r *Recorder) Err() error {
 	return r.failure
 }
 
+// Saved is how many events reached the file.
+func (r *Recorder) Saved() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.saved
+}
+
 // Summary says in one line, safe to print, where the session was recorded,
 // or that the recording is incomplete and why.
 func (r *Recorder) Summary() string {

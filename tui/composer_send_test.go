@@ -8,19 +8,13 @@ import (
 	"github.com/wsdbg/wsdbg/conn"
 )
 
-// fullQueue is the error a connection gives when its send queue is full.
-type fullQueue struct{}
-
-func (fullQueue) Error() string   { return "send queue is full" }
-func (fullQueue) QueueFull() bool { return true }
-
 // When the server is not reading and the send queue is full, the message
 // stays in the composer and the user is told why it was not sent; once
 // the queue drains, enter sends it.
 func TestSendToAServerNotReadingKeepsTheText(t *testing.T) {
 	m, src := newTestModel(t, 120, 40, Options{})
 	feed(m, openEvent(0))
-	src.sendErr = fmt.Errorf("send: %w", fullQueue{})
+	src.sendErr = fmt.Errorf("send: %w", conn.ErrQueueFull)
 	press(m, "i")
 	typeText(m, `{"op":"subscribe"}`)
 	press(m, "enter")

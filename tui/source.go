@@ -31,10 +31,7 @@ type Live interface {
 
 // queueFull reports whether a send failed because the connection's queue
 // is full.
-func queueFull(err error) bool {
-	var q interface{ QueueFull() bool }
-	return errors.As(err, &q) && q.QueueFull()
-}
+func queueFull(err error) bool { return errors.Is(err, conn.ErrQueueFull) }
 
 // maxBatch bounds how many events one update takes in, so that a flood is
 // spread over several updates and key presses get their turn in between.

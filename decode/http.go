@@ -146,12 +146,19 @@ var engineIOMeanings = map[int]string{
 }
 
 // engineIOError recognises an Engine.IO error body and says what it means.
+// Engine.IO writes the JSON form on its HTTP transports; on the WebSocket
+// transport (a refusal after the 101) it writes the bare message.
 func engineIOError(body string) (string, bool) {
 	var v struct {
 		Code    *int   `json:"code"`
 		Message string `json:"message"`
 	}
 	if json.Unmarshal([]byte(body), &v) != nil || v.Code == nil {
+		for code, msg := range engineIOErrors {
+			if body == msg && code != 3 && code != 4 { // "Bad request" and "Forbidden" are no evidence of Engine.IO
+				return fmt.Sprintf("%s (%d): %s", msg, code, engineIOMeanings[code]), true
+			}
+		}
 		return "", false
 	}
 	if name, ok := engineIOErrors[*v.Code]; !ok || name != v.Message {

@@ -201,8 +201,14 @@ func TestSocketIORefusesEngineIO3(t *testing.T) {
 	if ev.Type == EventOpen {
 		ev = received(t, c, 5*time.Second)
 	}
-	if ev.Type != EventError || ev.Failure == nil || ev.Failure.Cause != "http-after-upgrade" {
+	if ev.Type != EventError || ev.Failure == nil || ev.Failure.Cause != decode.CauseHTTPAfterUpgrade {
 		t.Fatalf("got %s, want an error with cause http-after-upgrade", describe(ev))
+	}
+	if f := ev.Failure; f.Status != 400 || !strings.Contains(f.Body, "Unsupported protocol version") || !strings.HasPrefix(f.Raw, `HTTP/1.1 400`) {
+		t.Errorf("the response after the 101 is not quoted: status %d, body %q, raw %q", f.Status, f.Body, f.Raw)
+	}
+	if ev.Note == nil || !strings.Contains(ev.Note.Hint, "EIO=4") || strings.Contains(ev.Note.Explanation.Explanation, "compression") {
+		t.Errorf("explained as %+v", ev.Note)
 	}
 }
 

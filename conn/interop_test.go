@@ -131,8 +131,15 @@ func TestSocketIONamespaceRefused(t *testing.T) {
 	c, _ := dialPeer(t, Options{URL: socketIOURL(peers.SocketIO(t))})
 	engineIOOpen(t, c)
 	c.Send(OpText, []byte("40/admin,"))
-	if got, want := receivedText(t, c), `44/admin,{"message":"not authorized"}`; got != want {
+	ev := received(t, c, 5*time.Second)
+	if got, want := string(ev.Payload), `44/admin,{"message":"not authorized"}`; got != want {
 		t.Fatalf("answer to 40/admin, = %q, want %q", got, want)
+	}
+	// The refusal is annotated as an error reply where it leaves the
+	// connection, so every view shows it as one.
+	if ev.Note == nil || ev.Note.Envelope == nil || ev.Note.Envelope.Message != "not authorized" ||
+		!strings.Contains(ev.Note.Envelope.Explanation.Explanation, "/admin") {
+		t.Errorf("the refused namespace is not explained: %+v", ev.Note)
 	}
 }
 

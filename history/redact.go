@@ -1,6 +1,7 @@
 package history
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -503,12 +504,72 @@ func mayHoldSecretKey(s string) bool {
 			}
 			lower[k] = c
 		}
-		if isSecretKey(string(lower[:len(key)])) {
+		if isSecretLowerKey(lower[:len(key)]) {
 			return true
 		}
 	}
 	return false
 }
+
+// secretLowerNames are the whole names isSecretKey takes for credentials,
+// in lower case: isSecretName's and secretHeaders'.
+var secretLowerNames = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range []string{"auth", "authorization", "key", "sig", "jwt", "pwd", "pass", "sid", "code_verifier"} {
+		m[n] = true
+	}
+	for n := range secretHeaders {
+		m[strings.ToLower(n)] = true
+	}
+	return m
+}()
+
+// trigramHash folds three bytes into an index of secretTrigrams.
+func trigramHash(a, b, c byte) int { return (int(a)*31*31 + int(b)*31 + int(c)) & 4095 }
+
+// secretTrigrams marks the first three letters of every credential name
+// and name part: a name without any of them is no credential's, which
+// rules out ordinary keys in a few nanoseconds. (No credential name is
+// shorter than three letters.)
+var secretTrigrams = func() (t [4096]bool) {
+	mark := func(n string) {
+		if len(n) >= 3 {
+			t[trigramHash(n[0], n[1], n[2])] = true
+		}
+	}
+	for n := range secretLowerNames {
+		mark(n)
+	}
+	for _, p := range secretNameParts {
+		mark(p)
+	}
+	mark("key") // the _key and -key suffixes
+	return t
+}()
+
+// isSecretLowerKey is isSecretKey for a name already in lower case,
+// without allocating.
+func isSecretLowerKey(n []byte) bool {
+	hit := false
+	for i := 0; i+3 <= len(n) && !hit; i++ {
+		hit = secretTrigrams[trigramHash(n[i], n[i+1], n[i+2])]
+	}
+	if !hit {
+		return false
+	}
+	if secretLowerNames[string(n)] {
+		return true
+	}
+	for _, part := range secretNameParts {
+		if bytes.Contains(n, []byte(part)) {
+			return true
+		}
+	}
+	return bytes.HasSuffix(n, []byte("_key")) || bytes.HasSuffix(n, []byte("-key"))
+}
+
+// secretNameParts make any name that contains them a credential's.
+var secretNameParts = []string{"token", "secret", "passw", "signature", "session", "sessid", "apikey", "api_key", "api-key", "credential"}
 
 func isSecretKey(name string) bool {
 	return isSecretName(name) || secretHeaders[http.CanonicalHeaderKey(name)]
@@ -522,7 +583,7 @@ func isSecretName(name string) bool {
 	case "auth", "authorization", "key", "sig", "jwt", "pwd", "pass", "sid", "code_verifier":
 		return true
 	}
-	for _, part := range []string{"token", "secret", "passw", "signature", "session", "sessid", "apikey", "api_key", "api-key", "credential"} {
+	for _, part := range secretNameParts {
 		if strings.Contains(n, part) {
 			return true
 		}

@@ -235,3 +235,25 @@ func TestRedactRecordSubprotocolsEverywhere(t *testing.T) {
 		t.Errorf("recording header: %+v", hdr)
 	}
 }
+
+// The quick test agrees with the full one on every name it is given.
+func TestMayHoldSecretKeyAgreesWithIsSecretKey(t *testing.T) {
+	for _, name := range []string{"type", "seq", "Token", "authToken", "AUTH", "key", "keyboard", "api_key", "x-api-key",
+		"Set-Cookie", "cookie", "sessionId", "monkey", "secretary", "code_verifier", "sig", "signal", "my-key", "pass", "passenger",
+		"a_very_long_key_name_that_does_not_fit_the_buffer_at_all", "a_very_long_name_that_does_not_fit_and_holds_a_token"} {
+		text := `{"` + name + `": "v"}`
+		if got, want := mayHoldSecretKey(text), isSecretKey(name); got != want {
+			t.Errorf("%q: quick test says %v, isSecretKey %v", name, got, want)
+		}
+	}
+}
+
+func BenchmarkMayHoldSecretKey(b *testing.B) {
+	msg := `{"type":"tick","seq":12345,"symbol":"BTC-USD","price":"64123.55","ts":"2026-11-22T02:10:00Z"}`
+	b.ReportAllocs()
+	for b.Loop() {
+		if mayHoldSecretKey(msg) {
+			b.Fatal("an ordinary message holds a secret")
+		}
+	}
+}

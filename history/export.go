@@ -12,6 +12,7 @@ import (
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/internal/render"
 )
 
 // Source is a sequence of records: a *Recording, a Records slice, or a
@@ -382,7 +383,7 @@ func payloadBlock(rec Record, red Redactor) string {
 		return decode.Sanitize(err.Error())
 	}
 	shown := raw[:min(len(raw), reportPayloadLimit)]
-	lines, _ := decode.Render(shown, decode.FormatHex) // a hex dump never fails
+	lines, _ := render.Payload(shown, render.FormatHex) // a hex dump never fails
 	rows := make([]string, len(lines))
 	for i, l := range lines {
 		rows[i] = l.String()

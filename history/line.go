@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/internal/render"
 )
 
 // LineOptions shape FormatLine's output.
@@ -210,17 +211,9 @@ func payloadPreview(r Record, max int, more string) string {
 	if len(raw) == 0 {
 		return ""
 	}
-	var b strings.Builder
-	for i, c := range raw[:min(n, len(raw))] {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		fmt.Fprintf(&b, "%02x", c)
-	}
-	if r.payloadSize() > n {
-		b.WriteString(" " + more)
-	}
-	return b.String()
+	// The prefix decoded holds more than n bytes exactly when the payload
+	// does, so HexPreview knows whether to add more.
+	return render.HexPreview(raw, n, more)
 }
 
 // prefix cuts s to at most n bytes on a character boundary, so that a long

@@ -587,7 +587,7 @@ func (c *Client) reportDropped(req closeRequest) {
 
 // countBytes writes "N messages / X KiB".
 func countBytes(n int, bytes int64) string {
-	return strconv.Itoa(n) + " messages / " + strconv.FormatFloat(float64(bytes)/1024, 'f', 1, 64) + " KiB"
+	return strconv.Itoa(n) + " messages / " + decode.HumanSize(bytes)
 }
 
 type outcome struct {
@@ -1053,7 +1053,7 @@ func classifyReadError(f *decode.Failure, err error, closeSent bool, o Options) 
 		}
 	case closeSent:
 		classifyTransport(f, unwrapClose(err))
-		f.Message = "the server did not answer the close frame within " + closeWait.String() + ": " + err.Error()
+		f.Message = "the server did not answer the close frame within " + decode.HumanDuration(closeWait) + ": " + err.Error()
 	case !isTransportError(err):
 		// gorilla refused something the tap found legal: say no more
 		// than that.
@@ -1227,7 +1227,7 @@ func (s *session) abandonClose(code int, reason string) {
 	s.c.emit(Event{Type: EventWarning, Dir: Out, Failure: &decode.Failure{
 		Kind: decode.KindTransport, Cause: decode.CauseNotReading, URL: s.c.opts.URL,
 		Waiting: n, WaitingBytes: bytes,
-		Message: "the close frame could not go out within " + s.c.timing.closeSend.String() +
+		Message: "the close frame could not go out within " + decode.HumanDuration(s.c.timing.closeSend) +
 			": the connection was dropped without it",
 	}})
 	ev := Event{Type: EventClose, Dir: Out, Code: websocket.CloseNoStatusReceived, Final: s.ending(false), URL: s.c.opts.URL}

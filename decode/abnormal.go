@@ -142,12 +142,12 @@ func diagnoseAbnormal(e *Explanation, ctx CloseContext) {
 				capitalise(proxy.who), proxy.limit)
 			if proxy.seconds > 0 {
 				e.Hint = fmt.Sprintf("If drops come after %s of quiet, turn on pings (%s) or, for good, %s. Reconnect with backoff.",
-					formatSeconds(proxy.seconds), pingBelow(proxy.seconds), proxy.knob)
+					humanSeconds(proxy.seconds), pingBelow(proxy.seconds), proxy.knob)
 			}
 		}
 		return
 	}
-	quiet := formatSeconds(idle)
+	quiet := humanSeconds(idle)
 	// Gaps of a few seconds between frames are ordinary traffic, unless a
 	// proxy whose timeout can be set that short sits in front.
 	shortest := 5.0
@@ -167,7 +167,7 @@ func diagnoseAbnormal(e *Explanation, ctx CloseContext) {
 			quiet, proxy.who, proxy.limit)
 		e.Explanation += repeatSentence(repeats, quiet)
 		e.Hint = fmt.Sprintf("Turn on pings below %s (%s) so %s sees traffic, then reconnect. Otherwise %s.",
-			formatSeconds(proxy.seconds), pingBelow(proxy.seconds), proxy.who, proxy.knob)
+			humanSeconds(proxy.seconds), pingBelow(proxy.seconds), proxy.who, proxy.knob)
 		return
 	}
 	// A proxy whose default does not match may still have been set
@@ -255,19 +255,4 @@ func capitalise(who string) string {
 		}
 	}
 	return who
-}
-
-// formatSeconds shows a duration the way people say it: 61s, 4m02s.
-func formatSeconds(s float64) string {
-	if s < 10 {
-		return fmt.Sprintf("%.1fs", s)
-	}
-	total := int(math.Round(s))
-	if total < 120 {
-		return fmt.Sprintf("%ds", total)
-	}
-	if total < 3600 {
-		return fmt.Sprintf("%dm%02ds", total/60, total%60)
-	}
-	return fmt.Sprintf("%dh%02dm", total/3600, total%3600/60)
 }

@@ -349,7 +349,7 @@ func BugReport(src Source, selected, before int, red Redactor) string {
 
 	sel = red.Record(sel)
 	if sel.Type == "message" || sel.Type == "frame" {
-		fmt.Fprintf(&b, "\n### Selected payload (%s %s, %s)\n\n", sel.Dir, mdText(sel.Opcode), HumanSize(int64(sel.payloadSize())))
+		fmt.Fprintf(&b, "\n### Selected payload (%s %s, %s)\n\n", sel.Dir, mdText(sel.Opcode), decode.HumanSize(int64(sel.payloadSize())))
 		writeFenced(&b, payloadBlock(sel, red))
 	}
 	if sel.Type == "close" || sel.Type == "error" || sel.Type == "warning" || sel.Envelope != nil {
@@ -374,7 +374,7 @@ func payloadBlock(rec Record, red Redactor) string {
 		}
 		out := strings.Join(lines, "\n")
 		if len(cut) < len(text) {
-			out += fmt.Sprintf("\n… (%s more)", HumanSize(int64(len(text)-len(cut))))
+			out += fmt.Sprintf("\n… (%s more)", decode.HumanSize(int64(len(text)-len(cut))))
 		}
 		return out
 	}
@@ -390,7 +390,7 @@ func payloadBlock(rec Record, red Redactor) string {
 	}
 	out := strings.Join(rows, "\n")
 	if len(shown) < len(raw) {
-		out += fmt.Sprintf("\n… (%s more)", HumanSize(int64(len(raw)-len(shown))))
+		out += fmt.Sprintf("\n… (%s more)", decode.HumanSize(int64(len(raw)-len(shown))))
 	}
 	return out
 }

@@ -77,7 +77,7 @@ func FormatLine(r Record, opts LineOptions) string {
 		if r.Type == "frame" {
 			kind = "frame"
 		}
-		fmt.Fprintf(&b, "%-7s %9s", kind, HumanSize(int64(r.payloadSize())))
+		fmt.Fprintf(&b, "%-7s %9s", kind, decode.HumanSize(int64(r.payloadSize())))
 		var parts []string
 		if r.Type == "frame" {
 			parts = append(parts, frameFlags(r))
@@ -241,20 +241,4 @@ func clip(s string, max int, more string) string {
 		n++
 	}
 	return s[:i] + more
-}
-
-// HumanSize formats a byte count the way the UI shows sizes: "42 B",
-// "1.2 KiB", "3.4 MiB".
-func HumanSize(n int64) string {
-	if n < 1024 {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, unit := float64(n)/1024, "KiB"
-	for _, u := range []string{"MiB", "GiB", "TiB"} {
-		if v < 1024 {
-			break
-		}
-		v, unit = v/1024, u
-	}
-	return fmt.Sprintf("%.1f %s", v, unit)
 }

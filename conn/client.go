@@ -23,8 +23,8 @@ const (
 )
 
 // Client is a live connection (and its reconnects). All methods are safe for
-// concurrent use; only SendWait and CloseAndWait wait, and only as long as
-// they are told to.
+// concurrent use; only SendWait waits, and only as long as its context
+// lets it.
 //
 //	c := conn.Dial(ctx, opts)          // returns at once; dialing happens in the background
 //	for ev := range c.Events() { ... } // closed when the client is finished for good
@@ -87,9 +87,9 @@ var (
 	// ErrQueueFull is returned by Send when earlier messages have not gone
 	// out yet and the send queue has no room; SendWait waits instead.
 	ErrQueueFull = errors.New("the send queue is full: earlier messages have not gone out yet")
-	// ErrCloseTimeout is returned by CloseAndWait when the connection had
+	// errCloseTimeout is returned by closeAndWait when the connection had
 	// not ended when its time ran out.
-	ErrCloseTimeout = errors.New("the connection did not end in time")
+	errCloseTimeout = errors.New("the connection did not end in time")
 )
 
 // Dial starts connecting in the background and returns at once. Failures,
@@ -106,10 +106,10 @@ func dial(ctx context.Context, opts Options, t timing) *Client {
 		opts.MaxMessage = DefaultMaxMessage
 	}
 	if opts.MaxQueueBytes <= 0 {
-		opts.MaxQueueBytes = DefaultMaxQueueBytes
+		opts.MaxQueueBytes = defaultMaxQueueBytes
 	}
 	if opts.MaxQueueMessages <= 0 {
-		opts.MaxQueueMessages = DefaultMaxQueueMessages
+		opts.MaxQueueMessages = defaultMaxQueueMessages
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	c := &Client{

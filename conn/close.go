@@ -34,12 +34,12 @@ func (c *Client) CloseWhenSent(code int, reason string) error {
 	return err
 }
 
-// CloseAndWait is Close followed by a wait of at most timeout for the
+// closeAndWait is Close followed by a wait of at most timeout for the
 // connection to end: the server answered the close, or the close was given
-// up. It returns ErrCloseTimeout when time ran out first. Events keep
+// up. It returns errCloseTimeout when time ran out first. Events keep
 // coming meanwhile and must be read by another goroutine (or be few), or
 // the wait lasts until timeout. Shutdown remains the way to stop at once.
-func (c *Client) CloseAndWait(code int, reason string, timeout time.Duration) error {
+func (c *Client) closeAndWait(code int, reason string, timeout time.Duration) error {
 	ended, err := c.close(code, reason, false)
 	if err != nil {
 		return err
@@ -52,7 +52,7 @@ func (c *Client) CloseAndWait(code int, reason string, timeout time.Duration) er
 	case <-c.done:
 		return nil
 	case <-t.C:
-		return ErrCloseTimeout
+		return errCloseTimeout
 	}
 }
 

@@ -469,11 +469,11 @@ func TestCloseAndWaitEndsWithTheConnection(t *testing.T) {
 			}
 		}()
 		start := time.Now()
-		if err := c.CloseAndWait(1000, "bye", 3*time.Second); err != nil {
+		if err := c.closeAndWait(1000, "bye", 3*time.Second); err != nil {
 			t.Fatal(err)
 		}
 		if took := time.Since(start); took > time.Second {
-			t.Fatalf("CloseAndWait took %v against a server that answers at once", took)
+			t.Fatalf("closeAndWait took %v against a server that answers at once", took)
 		}
 		select {
 		case <-c.Done():
@@ -492,16 +492,16 @@ func TestCloseAndWaitEndsWithTheConnection(t *testing.T) {
 		c := Dial(context.Background(), Options{URL: url})
 		defer c.Shutdown()
 		next(t, c, EventOpen)
-		if err := c.CloseAndWait(1001, "going away", 300*time.Millisecond); !errors.Is(err, ErrCloseTimeout) {
-			t.Fatalf("CloseAndWait = %v, want ErrCloseTimeout", err)
+		if err := c.closeAndWait(1001, "going away", 300*time.Millisecond); !errors.Is(err, errCloseTimeout) {
+			t.Fatalf("closeAndWait = %v, want errCloseTimeout", err)
 		}
 	})
 	t.Run("not connected", func(t *testing.T) {
 		c := Dial(context.Background(), Options{URL: refusedURL(t), RedialOnRequest: true})
 		defer c.Shutdown()
 		next(t, c, EventError)
-		if err := c.CloseAndWait(1000, "", time.Second); err != nil {
-			t.Fatalf("CloseAndWait with no connection = %v", err)
+		if err := c.closeAndWait(1000, "", time.Second); err != nil {
+			t.Fatalf("closeAndWait with no connection = %v", err)
 		}
 	})
 }

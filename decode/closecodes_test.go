@@ -119,7 +119,7 @@ func TestCodesCoverEveryCodeAndAgreeWithValidOnWire(t *testing.T) {
 		}
 		// Only the registered codes and the convention's private codes
 		// sit inside a range row as well.
-		if len(rows) > 1 && !(len(rows) == 2 && (rows[0].Category == CategoryRegistered || rows[1].Dialect == ConventionDialect)) {
+		if len(rows) > 1 && !(len(rows) == 2 && (rows[0].Category == CategoryRegistered || rows[1].Dialect == conventionDialect)) {
 			t.Fatalf("code %d is in %d rows", c, len(rows))
 		}
 	}

@@ -383,7 +383,7 @@ func TestCloseOvertakesCloseWhenSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectQuiet(t, c, 300*time.Millisecond, EventClose) // waits behind the queue
-	if err := c.CloseAndWait(1001, "now", 2*time.Second); err != nil {
+	if err := c.closeAndWait(1001, "now", 2*time.Second); err != nil {
 		t.Fatalf("Close after CloseWhenSent: %v", err)
 	}
 	nextWarning(t, c, decode.CauseUnsentDropped)

@@ -61,7 +61,7 @@ func classifyDialError(err error, resp *http.Response, a *attempt, u string) dec
 		n := a.tap.partialHead()
 		f.Kind, f.Cause, f.Code = decode.KindTimeout, decode.CauseSlowUpgrade, 1006
 		f.Length, f.TimeoutSeconds = int64(n), a.opts.ConnectTimeout.Seconds()
-		f.Message = "the server's upgrade response did not complete within " + a.opts.ConnectTimeout.String() +
+		f.Message = "the server's upgrade response did not complete within " + decode.HumanDuration(a.opts.ConnectTimeout) +
 			"; " + strconv.Itoa(n) + " bytes had arrived: " + decode.Sanitize(err.Error())
 		return f
 	case isDial && de.stage == stageProxy:

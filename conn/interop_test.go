@@ -464,7 +464,7 @@ func TestNginxDropsIdleConnection(t *testing.T) {
 		// nginx's default is 60 s; this one is set to 2 s. The first drop
 		// names nginx and its setting without ruling it out, and never
 		// blames a crash with confidence.
-		for _, want := range []string{"nginx is in front", "can be set shorter", "after 2.0s of quiet with no pings"} {
+		for _, want := range []string{"nginx is in front", "can be set shorter", "after 2s of quiet with no pings"} {
 			if !strings.Contains(ev.Note.Explanation.Explanation, want) {
 				t.Errorf("explanation lacks %q: %s", want, ev.Note.Explanation.Explanation)
 			}

@@ -2,7 +2,6 @@ package conn
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"strconv"
@@ -457,51 +456,4 @@ func TestUnansweredCloseEndsAfterCloseWait(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Fatal("the client did not finish")
 	}
-}
-
-func TestCloseAndWaitEndsWithTheConnection(t *testing.T) {
-	t.Run("answered", func(t *testing.T) {
-		c := Dial(context.Background(), Options{URL: echoServer(t, nil), RedialOnRequest: true})
-		defer c.Shutdown()
-		next(t, c, EventOpen)
-		go func() { // the waiter must not be the only reader
-			for range c.Events() {
-			}
-		}()
-		start := time.Now()
-		if err := c.CloseAndWait(1000, "bye", 3*time.Second); err != nil {
-			t.Fatal(err)
-		}
-		if took := time.Since(start); took > time.Second {
-			t.Fatalf("CloseAndWait took %v against a server that answers at once", took)
-		}
-		select {
-		case <-c.Done():
-			t.Fatal("the client finished although it waits for Reconnect")
-		default:
-		}
-	})
-	t.Run("unanswered", func(t *testing.T) {
-		url := wirepeer.Start(t, func(p *wirepeer.Peer) {
-			for { // reads our close frame and says nothing
-				if _, err := p.ReadFrame(); err != nil {
-					return
-				}
-			}
-		})
-		c := Dial(context.Background(), Options{URL: url})
-		defer c.Shutdown()
-		next(t, c, EventOpen)
-		if err := c.CloseAndWait(1001, "going away", 300*time.Millisecond); !errors.Is(err, ErrCloseTimeout) {
-			t.Fatalf("CloseAndWait = %v, want ErrCloseTimeout", err)
-		}
-	})
-	t.Run("not connected", func(t *testing.T) {
-		c := Dial(context.Background(), Options{URL: refusedURL(t), RedialOnRequest: true})
-		defer c.Shutdown()
-		next(t, c, EventError)
-		if err := c.CloseAndWait(1000, "", time.Second); err != nil {
-			t.Fatalf("CloseAndWait with no connection = %v", err)
-		}
-	})
 }

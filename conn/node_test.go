@@ -123,8 +123,8 @@ func TestNodeGetsOurCloseWhileMessagesAreQueued(t *testing.T) {
 			}
 		}
 	}()
-	if err := c.CloseAndWait(1001, "going away", 3*time.Second); err != nil {
-		t.Fatalf("CloseAndWait: %v", err)
+	if err := c.closeAndWait(1001, "going away", 3*time.Second); err != nil {
+		t.Fatalf("closeAndWait: %v", err)
 	}
 	select {
 	case line := <-reports:

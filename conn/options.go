@@ -15,8 +15,8 @@ const (
 
 // Defaults for the send queue's bounds.
 const (
-	DefaultMaxQueueBytes    = 8 << 20
-	DefaultMaxQueueMessages = 4096
+	defaultMaxQueueBytes    = 8 << 20
+	defaultMaxQueueMessages = 4096
 )
 
 // Options configure a connection. The zero value of every field but URL is a

@@ -62,3 +62,57 @@ func (q *sendQueue) dropWaiting() (int, int64) {
 	q.bytes -= bytes
 	return n, bytes
 }
+
+// enqueueLocked queues o if there is room; c.mu must be held.
+func (c *Client) enqueueLocked(o outgoing) error {
+	select {
+	case <-c.done:
+		return ErrClosed
+	default:
+	}
+	if c.userClosed {
+		return ErrClosed
+	}
+	if !c.queue.fits(len(o.payload), c.opts.MaxQueueMessages, c.opts.MaxQueueBytes) {
+		return ErrQueueFull
+	}
+	c.queue.push(o)
+	return nil
+}
+
+// nextToSend takes the oldest queued message for the writer.
+func (c *Client) nextToSend() (outgoing, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.queue.pop()
+}
+
+// sendDone frees the room o took in the queue once the writer is done
+// with it, sent or not. Waiting senders are woken once the queue is down
+// to half, so that a steady stream wakes them in batches, not for every
+// message.
+func (c *Client) sendDone(o outgoing) {
+	c.mu.Lock()
+	c.queue.release(o)
+	if c.queue.count <= c.opts.MaxQueueMessages/2 && c.queue.bytes <= c.opts.MaxQueueBytes/2 {
+		c.wakeSendersLocked()
+	}
+	c.mu.Unlock()
+}
+
+// wakeSendersLocked lets senders waiting for room look again; c.mu must be
+// held.
+func (c *Client) wakeSendersLocked() {
+	if c.room != nil {
+		close(c.room)
+		c.room = nil
+	}
+}
+
+// waiting counts the messages not yet gone out and their bytes, less sent
+// bytes of the message being written.
+func (c *Client) waiting(sent int64) (int, int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.queue.count, c.queue.bytes - sent
+}

@@ -255,7 +255,7 @@ func TestSlowUpgradeResponseIsATimeout(t *testing.T) {
 	}
 	e := decode.ExplainFailure(*f)
 	if !strings.Contains(e.Explanation, "did not complete within --connect-timeout") ||
-		!strings.Contains(e.Explanation, strconv.FormatInt(f.Length, 10)+" bytes of the response had arrived") {
+		!strings.Contains(e.Explanation, decode.HumanSize(f.Length)+" of the response had arrived") {
 		t.Fatalf("explanation %q", e.Explanation)
 	}
 }

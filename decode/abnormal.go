@@ -138,16 +138,11 @@ func diagnoseAbnormal(e *Explanation, ctx CloseContext) {
 	idle := ctx.IdleSeconds
 	if !knownDuration(idle) {
 		if hasProxy {
-			e.Explanation += fmt.Sprintf(" %s is in front (the upgrade response's headers show it); its %s. How long the connection had been quiet is not known, so whether that cut it is not either.",
-				capitalise(proxy.who), proxy.limit)
-			if proxy.seconds > 0 {
-				e.Hint = fmt.Sprintf("If drops come after %s of quiet, turn on pings (%s) or, for good, %s. Reconnect with backoff.",
-					formatSeconds(proxy.seconds), pingBelow(proxy.seconds), proxy.knob)
-			}
+			nameProxyOnly(e, proxy)
 		}
 		return
 	}
-	quiet := formatSeconds(idle)
+	quiet := humanSeconds(idle)
 	// Gaps of a few seconds between frames are ordinary traffic, unless a
 	// proxy whose timeout can be set that short sits in front.
 	shortest := 5.0
@@ -157,17 +152,7 @@ func diagnoseAbnormal(e *Explanation, ctx CloseContext) {
 	repeats := sameQuietPeriod(idle, ctx.EarlierDrops, shortest)
 
 	if hasProxy && matchesTimeout(idle, proxy.seconds) {
-		if ctx.PingsOn {
-			e.Explanation += fmt.Sprintf(" %s is in front and its %s, which matches the quiet period (%s), but pings were on, so it should have seen traffic.",
-				capitalise(proxy.who), proxy.limit, quiet)
-			e.Hint = "Check that the ping interval is shorter than that timeout and that pongs came back; if they did, look for a server crash or deploy, or a network change. Reconnect with backoff."
-			return
-		}
-		e.Explanation += fmt.Sprintf(" The connection had been quiet for %s with no pings, and %s is in front (the upgrade response's headers show it): its %s, so it most likely cut the connection.",
-			quiet, proxy.who, proxy.limit)
-		e.Explanation += repeatSentence(repeats, quiet)
-		e.Hint = fmt.Sprintf("Turn on pings below %s (%s) so %s sees traffic, then reconnect. Otherwise %s.",
-			formatSeconds(proxy.seconds), pingBelow(proxy.seconds), proxy.who, proxy.knob)
+		blameProxy(e, proxy, ctx.PingsOn, quiet, repeats)
 		return
 	}
 	// A proxy whose default does not match may still have been set
@@ -201,6 +186,41 @@ func diagnoseAbnormal(e *Explanation, ctx CloseContext) {
 		return
 	}
 
+	diagnoseQuietPeriod(e, ctx, quiet, hasProxy)
+}
+
+// nameProxyOnly names the proxy in front of a drop whose quiet period is
+// not known, without blaming it.
+func nameProxyOnly(e *Explanation, proxy pathTimeout) {
+	e.Explanation += fmt.Sprintf(" %s is in front (the upgrade response's headers show it); its %s. How long the connection had been quiet is not known, so whether that cut it is not either.",
+		capitalise(proxy.who), proxy.limit)
+	if proxy.seconds > 0 {
+		e.Hint = fmt.Sprintf("If drops come after %s of quiet, turn on pings (%s) or, for good, %s. Reconnect with backoff.",
+			humanSeconds(proxy.seconds), pingBelow(proxy.seconds), proxy.knob)
+	}
+}
+
+// blameProxy explains a drop whose quiet period matches the timeout of the
+// proxy in front: most likely its doing, unless pings were on.
+func blameProxy(e *Explanation, proxy pathTimeout, pingsOn bool, quiet string, repeats int) {
+	if pingsOn {
+		e.Explanation += fmt.Sprintf(" %s is in front and its %s, which matches the quiet period (%s), but pings were on, so it should have seen traffic.",
+			capitalise(proxy.who), proxy.limit, quiet)
+		e.Hint = "Check that the ping interval is shorter than that timeout and that pongs came back; if they did, look for a server crash or deploy, or a network change. Reconnect with backoff."
+		return
+	}
+	e.Explanation += fmt.Sprintf(" The connection had been quiet for %s with no pings, and %s is in front (the upgrade response's headers show it): its %s, so it most likely cut the connection.",
+		quiet, proxy.who, proxy.limit)
+	e.Explanation += repeatSentence(repeats, quiet)
+	e.Hint = fmt.Sprintf("Turn on pings below %s (%s) so %s sees traffic, then reconnect. Otherwise %s.",
+		humanSeconds(proxy.seconds), pingBelow(proxy.seconds), proxy.who, proxy.knob)
+}
+
+// diagnoseQuietPeriod weighs the quiet period against the idle timeouts of
+// well-known proxies and load balancers, when neither the proxy in front
+// nor repeated drops settled the question.
+func diagnoseQuietPeriod(e *Explanation, ctx CloseContext, quiet string, hasProxy bool) {
+	idle := ctx.IdleSeconds
 	hits := matchPathTimeouts(idle)
 	switch {
 	case len(hits) > 0 && !ctx.PingsOn:
@@ -255,19 +275,4 @@ func capitalise(who string) string {
 		}
 	}
 	return who
-}
-
-// formatSeconds shows a duration the way people say it: 61s, 4m02s.
-func formatSeconds(s float64) string {
-	if s < 10 {
-		return fmt.Sprintf("%.1fs", s)
-	}
-	total := int(math.Round(s))
-	if total < 120 {
-		return fmt.Sprintf("%ds", total)
-	}
-	if total < 3600 {
-		return fmt.Sprintf("%dm%02ds", total/60, total%60)
-	}
-	return fmt.Sprintf("%dh%02dm", total/3600, total%3600/60)
 }

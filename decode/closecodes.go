@@ -150,10 +150,10 @@ var codeRanges = []CodeInfo{
 		Hint:    "Treat it as a protocol error by the peer (1002) and report it."},
 }
 
-// ConventionDialect is the Dialect of an explanation that gives a private
+// conventionDialect is the Dialect of an explanation that gives a private
 // code the meaning of the common convention (4000–4003), because no
 // subprotocol, host or dialect file says what the service means by it.
-const ConventionDialect = "common convention"
+const conventionDialect = "common convention"
 
 // conventionCodes lists the common convention's private codes, in order.
 func conventionCodes() []CodeInfo {
@@ -165,7 +165,7 @@ func conventionCodes() []CodeInfo {
 		}
 		rows = append(rows, CodeInfo{First: code, Name: entry.Name, Category: CategoryPrivate, Source: entry.Source,
 			OnWire: true, Reconnect: entry.Reconnect, Meaning: conventionMeaning(code, entry), Hint: entry.Hint,
-			Dialect: ConventionDialect})
+			Dialect: conventionDialect})
 	}
 	return rows
 }
@@ -327,7 +327,7 @@ func applyConvention(e *Explanation, code int, reason string) bool {
 		return false
 	}
 	e.Name = entry.Name
-	e.Dialect = ConventionDialect
+	e.Dialect = conventionDialect
 	e.Explanation = conventionMeaning(code, entry)
 	if alt, ok := errorEnvelopeDialect.closeCodes[code]; ok && alt.Name == entry.Name {
 		e.Explanation += fmt.Sprintf(" The error-envelope convention agrees (%s).", strings.TrimSuffix(alt.Meaning, "."))

@@ -119,7 +119,7 @@ func TestCodesCoverEveryCodeAndAgreeWithValidOnWire(t *testing.T) {
 		}
 		// Only the registered codes and the convention's private codes
 		// sit inside a range row as well.
-		if len(rows) > 1 && !(len(rows) == 2 && (rows[0].Category == CategoryRegistered || rows[1].Dialect == ConventionDialect)) {
+		if len(rows) > 1 && !(len(rows) == 2 && (rows[0].Category == CategoryRegistered || rows[1].Dialect == conventionDialect)) {
 			t.Fatalf("code %d is in %d rows", c, len(rows))
 		}
 	}
@@ -167,7 +167,7 @@ func TestAbnormalClosureDiagnosis(t *testing.T) {
 		{"API Gateway", CloseContext{IdleSeconds: 600}, []string{"AWS API Gateway (600s)"}, []string{"`--ping 30s`"}, nil, false},
 		{"pings were on", CloseContext{IdleSeconds: 60, PingsOn: true},
 			[]string{"but pings were on"}, []string{"ping interval is shorter"}, nil, false},
-		{"busy connection", CloseContext{IdleSeconds: 0.8}, []string{"Traffic was flowing until 0.8s", "crash"}, []string{"logs"}, nil, false},
+		{"busy connection", CloseContext{IdleSeconds: 0.8}, []string{"Traffic was flowing until 800ms", "crash"}, []string{"logs"}, nil, false},
 		{"long quiet period no match", CloseContext{IdleSeconds: 45}, []string{"quiet for 45s with no pings"}, []string{"`--ping 20s`"}, nil, false},
 		{"unknown idle time", CloseContext{}, nil, nil, nil, true},
 		{"quiet but pinging, no match", CloseContext{IdleSeconds: 45, PingsOn: true}, nil, nil, nil, true},
@@ -181,13 +181,13 @@ func TestAbnormalClosureDiagnosis(t *testing.T) {
 				"A timeout set that short on nginx, a server crash or restart"},
 			[]string{"`--ping 5s`", "raise proxy_read_timeout", "logs"}, []string{"most likely", "probably not", "unlikely"}, false},
 		{"nginx set to 2s, first drop", CloseContext{IdleSeconds: 2.05, Proxy: "nginx"},
-			[]string{"can be set shorter", "after 2.0s of quiet with no pings", "a second drop after the same quiet period"},
+			[]string{"can be set shorter", "after 2s of quiet with no pings", "a second drop after the same quiet period"},
 			[]string{"`--ping 1s`", "proxy_read_timeout"}, []string{"most likely", "probably not", "unlikely", "Traffic was flowing"}, false},
 		{"nginx set to 2s, drops repeat", CloseContext{IdleSeconds: 2.02, Proxy: "nginx", EarlierDrops: []float64{2.01, 2.03}},
 			[]string{"fixed idle timeout on the path", "is the likely cause"},
 			[]string{"`--ping 1s`", "raise proxy_read_timeout"}, []string{"probably not", "unlikely"}, false},
 		{"nginx in front, busy, pings on", CloseContext{IdleSeconds: 0.5, Proxy: "nginx", PingsOn: true},
-			[]string{"pings were on, so it is probably not that", "Traffic was flowing until 0.5s"}, []string{"logs"}, []string{"most likely"}, false},
+			[]string{"pings were on, so it is probably not that", "Traffic was flowing until 500ms"}, []string{"logs"}, []string{"most likely"}, false},
 		{"nginx in front, Cloudflare-like quiet", CloseContext{IdleSeconds: 100.5, Proxy: "nginx"},
 			[]string{"can be set shorter", "Cloudflare (100s): something further along the path may have cut it"}, nil, []string{"most likely"}, false},
 		{"nginx in front, pings on", CloseContext{IdleSeconds: 60.2, Proxy: "nginx", PingsOn: true},

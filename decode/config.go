@@ -129,29 +129,8 @@ func buildDialect(cfg dialectConfig, seen map[string]*dialect) (*dialect, error)
 		}
 		d.hosts = append(d.hosts, h)
 	}
-	for key, c := range cfg.CloseCodes {
-		code, err := strconv.Atoi(key)
-		if err != nil || code < 1000 || code > 4999 {
-			return nil, fmt.Errorf("close_codes: %s is not a close code from 1000 to 4999", quote(key))
-		}
-		if code >= 3000 && c.Name == "" {
-			return nil, fmt.Errorf("close_codes[%d]: \"name\" is required", code)
-		}
-		entry, err := c.entry()
-		if err != nil {
-			return nil, fmt.Errorf("close_codes[%d]: %w", code, err)
-		}
-		d.closeCodes[code] = entry
-	}
-	for key, c := range cfg.ErrorCodes {
-		if strings.TrimSpace(key) == "" {
-			return nil, errors.New("error_codes: empty code")
-		}
-		entry, err := c.entry()
-		if err != nil {
-			return nil, fmt.Errorf("error_codes[%s]: %w", quote(key), err)
-		}
-		d.errorCodes[key] = entry
+	if err := d.addCodes(cfg); err != nil {
+		return nil, err
 	}
 	for i, e := range cfg.Envelopes {
 		shape, err := e.shape()
@@ -162,6 +141,35 @@ func buildDialect(cfg dialectConfig, seen map[string]*dialect) (*dialect, error)
 		d.envelopes = append(d.envelopes, shape)
 	}
 	return d, nil
+}
+
+// addCodes adds the configured close and error codes to d.
+func (d *dialect) addCodes(cfg dialectConfig) error {
+	for key, c := range cfg.CloseCodes {
+		code, err := strconv.Atoi(key)
+		if err != nil || code < 1000 || code > 4999 {
+			return fmt.Errorf("close_codes: %s is not a close code from 1000 to 4999", quote(key))
+		}
+		if code >= 3000 && c.Name == "" {
+			return fmt.Errorf("close_codes[%d]: \"name\" is required", code)
+		}
+		entry, err := c.entry()
+		if err != nil {
+			return fmt.Errorf("close_codes[%d]: %w", code, err)
+		}
+		d.closeCodes[code] = entry
+	}
+	for key, c := range cfg.ErrorCodes {
+		if strings.TrimSpace(key) == "" {
+			return errors.New("error_codes: empty code")
+		}
+		entry, err := c.entry()
+		if err != nil {
+			return fmt.Errorf("error_codes[%s]: %w", quote(key), err)
+		}
+		d.errorCodes[key] = entry
+	}
+	return nil
 }
 
 func (c codeConfig) entry() (codeEntry, error) {

@@ -345,7 +345,7 @@ var discordDialect = &dialect{
 // session over authentication and rate limits: 4000 opens the private
 // range, 4001 is an expired login, 4002 a rate limit, 4003 bad credentials.
 // It is the default meaning of those codes when no dialect applies (see
-// ConventionDialect).
+// conventionDialect).
 var sessionAuthDialect = &dialect{
 	name:  "session-auth",
 	title: "The session-auth convention",

@@ -157,7 +157,7 @@ func TestPrivateCodesWithoutADialectShowConventions(t *testing.T) {
 	}
 	for _, tt := range conventions {
 		e := ExplainClose(tt.code, "", CloseContext{})
-		if e.Name != tt.name || e.Dialect != ConventionDialect || e.Category != CategoryPrivate || e.Reconnect != tt.reconnect {
+		if e.Name != tt.name || e.Dialect != conventionDialect || e.Category != CategoryPrivate || e.Reconnect != tt.reconnect {
 			t.Errorf("%d: %+v", tt.code, e)
 		}
 		if !strings.Contains(e.Hint, tt.hint) {
@@ -211,7 +211,7 @@ func TestDialectsOverrideTheConvention(t *testing.T) {
 		want    string
 		dialect string
 	}{
-		{"no dialect", CloseContext{}, "Auth Expired", ConventionDialect},
+		{"no dialect", CloseContext{}, "Auth Expired", conventionDialect},
 		{"discord host", CloseContext{Host: "gateway.discord.gg"}, "Unknown Opcode", "discord"},
 		{"dialect file by subprotocol", CloseContext{Subprotocol: "acme.v2", Dialects: user}, "Session expired", "acme-feed"},
 		{"dialect file for every connection", CloseContext{Dialects: user}, "Private code 4001", ""},

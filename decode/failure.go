@@ -2,9 +2,7 @@ package decode
 
 import (
 	"fmt"
-	"math"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -440,9 +438,9 @@ func sanitizeAll(items []string) []string {
 func explainLimit(e *Explanation, f Failure) {
 	switch {
 	case f.Length > 0 && f.Limit > 0:
-		e.Explanation += fmt.Sprintf(" It was %s; the limit is %s.", formatBytes(f.Length), formatBytes(f.Limit))
+		e.Explanation += fmt.Sprintf(" It was %s; the limit is %s.", exactSize(f.Length), exactSize(f.Limit))
 	case f.Limit > 0:
-		e.Explanation += fmt.Sprintf(" The limit is %s.", formatBytes(f.Limit))
+		e.Explanation += fmt.Sprintf(" The limit is %s.", exactSize(f.Limit))
 	}
 }
 
@@ -450,14 +448,14 @@ func explainLimit(e *Explanation, f Failure) {
 // what had not gone out.
 func explainWaiting(e *Explanation, f Failure) {
 	if f.StalledSeconds > 0 {
-		e.Explanation += fmt.Sprintf(" Nothing went out for %s.", seconds(f.StalledSeconds))
+		e.Explanation += fmt.Sprintf(" Nothing went out for %s.", humanSeconds(f.StalledSeconds))
 	}
 	if f.Waiting <= 0 {
 		return
 	}
-	what, plural := fmt.Sprintf("%d messages (%s)", f.Waiting, approxBytes(f.WaitingBytes)), true
+	what, plural := fmt.Sprintf("%d messages (%s)", f.Waiting, HumanSize(f.WaitingBytes)), true
 	if f.Waiting == 1 {
-		what, plural = "1 message ("+approxBytes(f.WaitingBytes)+")", false
+		what, plural = "1 message ("+HumanSize(f.WaitingBytes)+")", false
 	}
 	switch {
 	case f.Cause == CauseWriteTimeout:
@@ -471,43 +469,6 @@ func explainWaiting(e *Explanation, f Failure) {
 	default:
 		e.Explanation += " " + what + " was dropped."
 	}
-}
-
-// seconds writes a duration in seconds briefly: "3s", "1.5s".
-func seconds(s float64) string {
-	return strconv.FormatFloat(math.Round(s*10)/10, 'f', -1, 64) + "s"
-}
-
-// approxBytes writes a size for a person: "512 bytes", "3.4 KiB", "12 MiB".
-func approxBytes(n int64) string {
-	const units = "KMGT"
-	if n < 1<<10 {
-		if n == 1 {
-			return "1 byte"
-		}
-		return fmt.Sprintf("%d bytes", n)
-	}
-	v, unit := float64(n)/(1<<10), 0
-	for v >= 1<<10 && unit < len(units)-1 {
-		v /= 1 << 10
-		unit++
-	}
-	if v >= 10 || v == math.Trunc(v) {
-		return fmt.Sprintf("%.0f %ciB", v, units[unit])
-	}
-	return fmt.Sprintf("%.1f %ciB", v, units[unit])
-}
-
-func formatBytes(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GiB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
 
 // explainHTTPAfterUpgrade quotes the response a server wrote after its 101:
@@ -549,10 +510,10 @@ func explainSlowUpgrade(e *Explanation, f Failure) {
 	if f.TimeoutSeconds > 0 {
 		e.Explanation += fmt.Sprintf(" The timeout was %s", time.Duration(f.TimeoutSeconds*float64(time.Second)))
 		if f.Length > 0 {
-			e.Explanation += fmt.Sprintf("; %s of the response had arrived", formatBytes(f.Length))
+			e.Explanation += fmt.Sprintf("; %s of the response had arrived", exactSize(f.Length))
 		}
 		e.Explanation += "."
 	} else if f.Length > 0 {
-		e.Explanation += fmt.Sprintf(" %s of the response had arrived.", formatBytes(f.Length))
+		e.Explanation += fmt.Sprintf(" %s of the response had arrived.", exactSize(f.Length))
 	}
 }

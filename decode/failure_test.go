@@ -301,7 +301,7 @@ func TestTransportDropsAreDiagnosed(t *testing.T) {
 		{"ALB signs, no quiet period known", Failure{Kind: KindTransport, Cause: CauseEOFWithoutClose, Proxy: "aws-alb"},
 			[]string{"An AWS Application Load Balancer is in front", "is not known"}, []string{"idle_timeout.timeout_seconds"}, []string{"most likely"}},
 		{"pinging and busy", Failure{Kind: KindTransport, Cause: CauseConnReset, IdleSeconds: 0.3, PingsOn: true},
-			[]string{"Traffic was flowing until 0.3s"}, []string{"logs"}, []string{"idle timeout of"}},
+			[]string{"Traffic was flowing until 300ms"}, []string{"logs"}, []string{"idle timeout of"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -353,7 +353,7 @@ func TestNewConnectionFailuresAreNamedAndQuoted(t *testing.T) {
 		{"malformed header", Failure{Kind: KindHandshake, Cause: CauseMalformedHeader, Raw: `X-Bad Header: 1`},
 			"Malformed response header", []string{`The offending line is "X-Bad Header: 1".`}, "curl -i", false},
 		{"slow upgrade", Failure{Kind: KindTimeout, Cause: CauseSlowUpgrade, TimeoutSeconds: 10, Length: 37},
-			"Upgrade response too slow", []string{"did not complete within --connect-timeout", "The timeout was 10s; 37 bytes of the response had arrived."}, "--connect-timeout", true},
+			"Upgrade response too slow", []string{"did not complete within --connect-timeout", "The timeout was 10s; 37 B of the response had arrived."}, "--connect-timeout", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -386,7 +386,7 @@ func TestWaitingMessagesAreCounted(t *testing.T) {
 		{Failure{Kind: KindTimeout, Cause: CauseWriteTimeout, Waiting: 12, WaitingBytes: 3565158, StalledSeconds: 10},
 			"Write timeout", []string{"stopped taking data", "Nothing went out for 10s.", "12 messages (3.4 MiB) had not gone out."}},
 		{Failure{Kind: KindTransport, Cause: CauseNotReading, Waiting: 1, WaitingBytes: 512, StalledSeconds: 3.04},
-			"not reading", []string{"Nothing went out for 3s.", "1 message (512 bytes) is waiting."}},
+			"not reading", []string{"Nothing went out for 3s.", "1 message (512 B) is waiting."}},
 		{Failure{Kind: KindTransport, Cause: CauseNotReading, Waiting: 300, WaitingBytes: 20 << 20},
 			"not reading", []string{"300 messages (20 MiB) are waiting."}},
 		{Failure{Kind: KindTransport, Cause: CauseUnsentDropped, Waiting: 2, WaitingBytes: 2048},

@@ -21,6 +21,20 @@ func explainHTTPStatus(e *Explanation, f Failure) {
 	s := f.Status
 	e.Name = fmt.Sprintf("Upgrade refused: %d %s", s, statusText(s))
 	e.Reconnect = false
+	if m, ok := httpStatusMeanings[s]; ok {
+		e.Explanation, e.Hint, e.Reconnect = m.explanation, m.hint, m.reconnect
+	} else {
+		explainStatusInContext(e, f)
+	}
+	if body := strings.TrimSpace(f.Body); body != "" {
+		e.Explanation += ` The response body begins: "` + Sanitize(truncate(body, 200)) + `".`
+	}
+}
+
+// explainStatusInContext explains the statuses whose meaning depends on
+// what was sent and what came back, and the ranges no status names.
+func explainStatusInContext(e *Explanation, f Failure) {
+	s := f.Status
 	switch {
 	case s == 400:
 		e.Explanation = "The server found the upgrade request malformed. For a WebSocket that means a missing or bad Sec-WebSocket-Key (it must be 16 bytes, base64-encoded), a missing or wrong Sec-WebSocket-Version, Upgrade or Connection headers that a proxy stripped, no subprotocol the server requires (no_acceptable_subprotocol), or query parameters the application expects."
@@ -50,25 +64,6 @@ func explainHTTPStatus(e *Explanation, f Failure) {
 		}
 		e.Explanation += ", otherwise missing permissions for the account, an IP allow-list, or a WAF rule."
 		e.Hint = "Send an Origin the server allows, usually the site's own (`--origin https://app.example.com`); if the Origin is right, check the account's permissions."
-	case s == 404:
-		e.Explanation = "Nothing serves WebSockets at this path; the endpoint lives elsewhere (for example /ws, /graphql, or /socket.io/?EIO=4&transport=websocket)."
-		e.Hint = "Check the path and query against the service's documentation or a working client's network log."
-	case s == 405:
-		e.Explanation = "The server does not accept a GET upgrade at this path: it is an ordinary HTTP endpoint, or a proxy in front does not support WebSockets."
-		e.Hint = "Check the path; if a proxy is in front, enable WebSocket support on it."
-	case s == 407:
-		e.Explanation = "A proxy wants credentials."
-		e.Hint = "Put them in the proxy URL: `--proxy http://user:password@proxy:port`."
-	case s == 408:
-		e.Explanation = "The server gave up waiting for the request to arrive."
-		e.Hint = "Retry; if it persists, something between here and the server is slow."
-		e.Reconnect = true
-	case s == 410:
-		e.Explanation = "The endpoint is gone for good, usually an API version that was retired."
-		e.Hint = "Find the current endpoint in the service's documentation."
-	case s == 413 || s == 431:
-		e.Explanation = "The upgrade request was too large for the server, almost always its headers (the handshake_too_big case): big cookies or long tokens."
-		e.Hint = "Send fewer or smaller headers and cookies."
 	case s == 426:
 		e.Explanation = "The server wants another protocol version: it does not take Sec-WebSocket-Version 13, or it is a plain HTTP server asking for an upgrade the request did not carry (a proxy stripped the Upgrade header)."
 		if v, ok := f.Header["Sec-Websocket-Version"]; ok {
@@ -79,24 +74,9 @@ func explainHTTPStatus(e *Explanation, f Failure) {
 		e.Explanation = "The server is rate limiting: too many connections or requests from this client."
 		e.Hint = "Wait before reconnecting" + retryAfter(f) + ", and connect less often."
 		e.Reconnect = true
-	case s == 500:
-		e.Explanation = "The server failed while handling the upgrade: an exception in the handshake handler or its authentication code."
-		e.Hint = "Check the server's logs. Reconnect with backoff."
-		e.Reconnect = true
-	case s == 501:
-		e.Explanation = "The server does not implement what the request asked for: it cannot upgrade to WebSocket."
-		e.Hint = "Check that this is the WebSocket endpoint."
-	case s == 502:
-		e.Explanation = "A proxy or gateway got a bad answer from the server behind it: that server is down or restarting, does not speak WebSocket, or the proxy is not set up for upgrades (nginx needs proxy_http_version 1.1 and the Upgrade and Connection headers passed on)."
-		e.Hint = "Check the upstream service's health and the proxy's WebSocket configuration. Reconnect with backoff."
-		e.Reconnect = true
 	case s == 503:
 		e.Explanation = "The service is unavailable: overloaded, in maintenance, or with no healthy instance behind the load balancer."
 		e.Hint = "Reconnect later" + retryAfter(f) + " with backoff."
-		e.Reconnect = true
-	case s == 504:
-		e.Explanation = "A proxy or gateway did not get the server's answer to the upgrade in time."
-		e.Hint = "Check the upstream service's health. Reconnect with backoff."
 		e.Reconnect = true
 	case s >= 200 && s < 300:
 		e.Name = fmt.Sprintf("Upgrade ignored: %d %s", s, statusText(s))
@@ -113,9 +93,24 @@ func explainHTTPStatus(e *Explanation, f Failure) {
 	default:
 		e.Explanation = "The server answered with a status that is not a valid reply to an upgrade."
 	}
-	if body := strings.TrimSpace(f.Body); body != "" {
-		e.Explanation += ` The response body begins: "` + Sanitize(truncate(body, 200)) + `".`
-	}
+}
+
+// httpStatusMeanings explains the refusals that need nothing but their status.
+var httpStatusMeanings = map[int]struct {
+	explanation, hint string
+	reconnect         bool
+}{
+	404: {"Nothing serves WebSockets at this path; the endpoint lives elsewhere (for example /ws, /graphql, or /socket.io/?EIO=4&transport=websocket).", "Check the path and query against the service's documentation or a working client's network log.", false},
+	405: {"The server does not accept a GET upgrade at this path: it is an ordinary HTTP endpoint, or a proxy in front does not support WebSockets.", "Check the path; if a proxy is in front, enable WebSocket support on it.", false},
+	407: {"A proxy wants credentials.", "Put them in the proxy URL: `--proxy http://user:password@proxy:port`.", false},
+	408: {"The server gave up waiting for the request to arrive.", "Retry; if it persists, something between here and the server is slow.", true},
+	410: {"The endpoint is gone for good, usually an API version that was retired.", "Find the current endpoint in the service's documentation.", false},
+	413: {"The upgrade request was too large for the server, almost always its headers (the handshake_too_big case): big cookies or long tokens.", "Send fewer or smaller headers and cookies.", false},
+	431: {"The upgrade request was too large for the server, almost always its headers (the handshake_too_big case): big cookies or long tokens.", "Send fewer or smaller headers and cookies.", false},
+	500: {"The server failed while handling the upgrade: an exception in the handshake handler or its authentication code.", "Check the server's logs. Reconnect with backoff.", true},
+	501: {"The server does not implement what the request asked for: it cannot upgrade to WebSocket.", "Check that this is the WebSocket endpoint.", false},
+	502: {"A proxy or gateway got a bad answer from the server behind it: that server is down or restarting, does not speak WebSocket, or the proxy is not set up for upgrades (nginx needs proxy_http_version 1.1 and the Upgrade and Connection headers passed on).", "Check the upstream service's health and the proxy's WebSocket configuration. Reconnect with backoff.", true},
+	504: {"A proxy or gateway did not get the server's answer to the upgrade in time.", "Check the upstream service's health. Reconnect with backoff.", true},
 }
 
 func retryAfter(f Failure) string {

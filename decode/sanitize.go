@@ -126,20 +126,18 @@ func runeEscape(r rune) string {
 	return string(b)
 }
 
-// appendSafe appends s to spans as kind, with every unsafe piece split out as
-// a SpanEscape.
-func appendSafe(spans []Span, kind SpanKind, s string) []Span {
+// SanitizePieces calls emit for each run of safe text in s and for each
+// visible escape that stands for an unsafe piece, in order; concatenated they
+// are Sanitize(s). Safe runs are substrings of s, so writers that keep the two
+// apart (to colour escapes) allocate nothing for ordinary text.
+func SanitizePieces(s string, emit func(text string, escaped bool)) {
 	if isPlainASCII(s) {
-		return append(spans, Span{Kind: kind, Text: s})
-	}
-	forEachPiece(s, func(text string, escaped bool) {
-		if escaped {
-			spans = append(spans, Span{Kind: SpanEscape, Text: text})
-		} else {
-			spans = append(spans, Span{Kind: kind, Text: text})
+		if s != "" {
+			emit(s, false)
 		}
-	})
-	return spans
+		return
+	}
+	forEachPiece(s, emit)
 }
 
 // truncate shortens s to at most n bytes without splitting a UTF-8

@@ -1,7 +1,10 @@
 // Package decode turns what was seen on a WebSocket connection into words:
 // close codes, error envelopes, handshake, transport and protocol failures,
-// and safe renderings of payloads. Everything here is a pure function of its
-// inputs: no I/O, no clocks, no UI.
+// the dialects that give private codes a meaning, and the escaping that keeps
+// untrusted text from reaching a terminal raw. It also holds the one way sizes
+// and durations are written for people. Everything here is a pure function of
+// its inputs: no I/O, no clocks, no UI. Payload renderings (JSON, CBOR, hex
+// and so on) live in internal/render.
 package decode
 
 // Explanation is what the debugger tells a person about a close, a failure or

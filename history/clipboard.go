@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/atotto/clipboard"
+	"github.com/wsdbg/wsdbg/decode"
 )
 
 // CopyMethod is how Copy put text on the clipboard.
@@ -73,7 +74,7 @@ func (c Clipboard) Copy(text string) (CopyMethod, error) {
 func (c Clipboard) osc52(text string, getenv func(string) string) (CopyMethod, error) {
 	if len(text) > maxOSC52 {
 		return "", fmt.Errorf("%s is too much for OSC 52 (terminals take about %s); save it to a file instead",
-			HumanSize(int64(len(text))), HumanSize(maxOSC52))
+			decode.HumanSize(int64(len(text))), decode.HumanSize(maxOSC52))
 	}
 	if tmux := getenv("TMUX"); tmux != "" {
 		return c.viaTmux(text, tmux)

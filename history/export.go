@@ -12,6 +12,7 @@ import (
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/internal/render"
 )
 
 // Source is a sequence of records: a *Recording, a Records slice, or a
@@ -348,7 +349,7 @@ func BugReport(src Source, selected, before int, red Redactor) string {
 
 	sel = red.Record(sel)
 	if sel.Type == "message" || sel.Type == "frame" {
-		fmt.Fprintf(&b, "\n### Selected payload (%s %s, %s)\n\n", sel.Dir, mdText(sel.Opcode), HumanSize(int64(sel.payloadSize())))
+		fmt.Fprintf(&b, "\n### Selected payload (%s %s, %s)\n\n", sel.Dir, mdText(sel.Opcode), decode.HumanSize(int64(sel.payloadSize())))
 		writeFenced(&b, payloadBlock(sel, red))
 	}
 	if sel.Type == "close" || sel.Type == "error" || sel.Type == "warning" || sel.Envelope != nil {
@@ -373,7 +374,7 @@ func payloadBlock(rec Record, red Redactor) string {
 		}
 		out := strings.Join(lines, "\n")
 		if len(cut) < len(text) {
-			out += fmt.Sprintf("\n… (%s more)", HumanSize(int64(len(text)-len(cut))))
+			out += fmt.Sprintf("\n… (%s more)", decode.HumanSize(int64(len(text)-len(cut))))
 		}
 		return out
 	}
@@ -382,14 +383,14 @@ func payloadBlock(rec Record, red Redactor) string {
 		return decode.Sanitize(err.Error())
 	}
 	shown := raw[:min(len(raw), reportPayloadLimit)]
-	lines, _ := decode.Render(shown, decode.FormatHex) // a hex dump never fails
+	lines, _ := render.Payload(shown, render.FormatHex) // a hex dump never fails
 	rows := make([]string, len(lines))
 	for i, l := range lines {
 		rows[i] = l.String()
 	}
 	out := strings.Join(rows, "\n")
 	if len(shown) < len(raw) {
-		out += fmt.Sprintf("\n… (%s more)", HumanSize(int64(len(raw)-len(shown))))
+		out += fmt.Sprintf("\n… (%s more)", decode.HumanSize(int64(len(raw)-len(shown))))
 	}
 	return out
 }

@@ -201,7 +201,7 @@ func openHAR(path string, f *os.File) (*Recording, error) {
 		}
 	}
 	if others := capper.oversized - tooLong; others > 0 {
-		r.addProblem(0, fmt.Sprintf("%d other values longer than %s were left out", others, HumanSize(MaxLineBytes)))
+		r.addProblem(0, fmt.Sprintf("%d other values longer than %s were left out", others, decode.HumanSize(MaxLineBytes)))
 	}
 	return r, nil
 }
@@ -336,7 +336,7 @@ func harEvent(m harMessage) (conn.Event, error) {
 		return ev, fmt.Errorf("unknown type %q", m.Type)
 	}
 	if m.Data == oversizedValue {
-		return ev, fmt.Errorf("its data is longer than %s", HumanSize(MaxLineBytes))
+		return ev, fmt.Errorf("its data is longer than %s", decode.HumanSize(MaxLineBytes))
 	}
 	switch ev.Opcode {
 	case conn.OpText, conn.OpPing, conn.OpPong:

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/internal/render"
 )
 
 // LineOptions shape FormatLine's output.
@@ -76,7 +77,7 @@ func FormatLine(r Record, opts LineOptions) string {
 		if r.Type == "frame" {
 			kind = "frame"
 		}
-		fmt.Fprintf(&b, "%-7s %9s", kind, HumanSize(int64(r.payloadSize())))
+		fmt.Fprintf(&b, "%-7s %9s", kind, decode.HumanSize(int64(r.payloadSize())))
 		var parts []string
 		if r.Type == "frame" {
 			parts = append(parts, frameFlags(r))
@@ -210,17 +211,9 @@ func payloadPreview(r Record, max int, more string) string {
 	if len(raw) == 0 {
 		return ""
 	}
-	var b strings.Builder
-	for i, c := range raw[:min(n, len(raw))] {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		fmt.Fprintf(&b, "%02x", c)
-	}
-	if r.payloadSize() > n {
-		b.WriteString(" " + more)
-	}
-	return b.String()
+	// The prefix decoded holds more than n bytes exactly when the payload
+	// does, so HexPreview knows whether to add more.
+	return render.HexPreview(raw, n, more)
 }
 
 // prefix cuts s to at most n bytes on a character boundary, so that a long
@@ -248,20 +241,4 @@ func clip(s string, max int, more string) string {
 		n++
 	}
 	return s[:i] + more
-}
-
-// HumanSize formats a byte count the way the UI shows sizes: "42 B",
-// "1.2 KiB", "3.4 MiB".
-func HumanSize(n int64) string {
-	if n < 1024 {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, unit := float64(n)/1024, "KiB"
-	for _, u := range []string{"MiB", "GiB", "TiB"} {
-		if v < 1024 {
-			break
-		}
-		v, unit = v/1024, u
-	}
-	return fmt.Sprintf("%.1f %s", v, unit)
 }

@@ -94,14 +94,6 @@ func TestFormatLineNeverPrintsControlBytes(t *testing.T) {
 	}
 }
 
-func TestHumanSize(t *testing.T) {
-	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 1229: "1.2 KiB", 5 << 20: "5.0 MiB", 3 << 30: "3.0 GiB"} {
-		if got := HumanSize(n); got != want {
-			t.Errorf("HumanSize(%d) = %q, want %q", n, got, want)
-		}
-	}
-}
-
 func TestFormatLineShowsRedirectsAndKeepsOwnClosesShort(t *testing.T) {
 	open := Record{Type: "open", Time: time.Unix(0, 0), URL: "ws://h/ws", Status: 101, Hops: []string{"301 ws://h/old → ws://h/ws"}}
 	if got := FormatLine(open, LineOptions{Location: time.UTC}); !strings.Contains(got, "redirected 301 ws://h/old → ws://h/ws") {

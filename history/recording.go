@@ -321,7 +321,7 @@ func (r *Recording) endLine(x *indexer, end int64, atEOF bool) {
 	case end-x.lineStart > MaxLineBytes:
 		r.skipped = append(r.skipped, len(r.offsets))
 		r.addProblem(x.lineNo, fmt.Sprintf("the line is %s long, more than the %s a recording line may have; skipped",
-			HumanSize(end-x.lineStart), HumanSize(MaxLineBytes)))
+			decode.HumanSize(end-x.lineStart), decode.HumanSize(MaxLineBytes)))
 	case x.first == '{' && x.last == '}':
 		r.offsets = append(r.offsets, x.lineStart)
 	case atEOF:
@@ -434,7 +434,7 @@ func (r *Recording) readLine(start, end int64) ([]byte, error) {
 		}
 		line = append(line, chunk[:n]...)
 		if len(line) > MaxLineBytes {
-			return nil, fmt.Errorf("the line is longer than the %s a recording line may have", HumanSize(MaxLineBytes))
+			return nil, fmt.Errorf("the line is longer than the %s a recording line may have", decode.HumanSize(MaxLineBytes))
 		}
 		if n < len(chunk) {
 			break

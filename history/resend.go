@@ -348,7 +348,7 @@ func compareMessages(d *Difference) bool {
 		return false
 	}
 	d.Summary = fmt.Sprintf("reply %d: payload differs (%s recorded, %s replayed)", n,
-		HumanSize(int64(len(px))), HumanSize(int64(len(py))))
+		decode.HumanSize(int64(len(px))), decode.HumanSize(int64(len(py))))
 	return true
 }
 

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/history"
+	"github.com/wsdbg/wsdbg/internal/render"
 )
 
 // Copier puts text on the clipboard and says how. history.Clipboard is one.
@@ -154,26 +154,9 @@ func (m *Model) copySelected() tea.Cmd {
 			return m.copyText("payload as pretty JSON", buf.String())
 		}
 	case r.op == conn.OpBinary:
-		return m.copyText("binary payload as hex", hexLines(p))
+		return m.copyText("binary payload as hex", render.HexPairs(p, 16))
 	}
 	return m.copyText("payload", string(p))
-}
-
-// hexLines writes bytes as hex, 16 to a line: the form /hex reads back.
-func hexLines(p []byte) string {
-	var b strings.Builder
-	b.Grow(len(p) * 3)
-	for k, c := range p {
-		if k > 0 {
-			if k%16 == 0 {
-				b.WriteByte('\n')
-			} else {
-				b.WriteByte(' ')
-			}
-		}
-		fmt.Fprintf(&b, "%02x", c)
-	}
-	return b.String()
 }
 
 // copyReport copies a Markdown bug report about the selected row: the

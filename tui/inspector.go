@@ -12,6 +12,7 @@ import (
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/internal/render"
 )
 
 // renderLimit caps how much of a payload the inspector renders; copying
@@ -19,21 +20,21 @@ import (
 const renderLimit = 256 << 10
 
 // formatAuto lets decode pick the payload format.
-const formatAuto decode.Format = ""
+const formatAuto render.Format = ""
 
 // inspector shows everything about one row. Its content is built when the
 // selection, the format, the wrap setting or the width changes, never per
 // frame.
 type inspector struct {
 	pg     pager
-	format decode.Format
+	format render.Format
 	wrap   bool
 	built  inspectorKey
 }
 
 type inspectorKey struct {
 	row    int
-	format decode.Format
+	format render.Format
 	wrap   bool
 	width  int
 	theme  string
@@ -44,7 +45,7 @@ func newInspector() inspector { return inspector{} }
 
 // nextFormat cycles auto → text → json → hex → … → auto.
 func (in *inspector) nextFormat() {
-	all := append([]decode.Format{formatAuto}, decode.Formats()...)
+	all := append([]render.Format{formatAuto}, render.Formats()...)
 	for k, f := range all {
 		if f == in.format {
 			in.format = all[(k+1)%len(all)]
@@ -107,7 +108,7 @@ func (m *Model) inspectorContent(i, width int) []pagerLine {
 			out = append(out, styledLine(l))
 		}
 	}
-	addSpans := func(l decode.Line) { out = append(out, spanLine(l)) }
+	addSpans := func(l render.Line) { out = append(out, spanLine(l)) }
 	// Text here is plain and sanitised; it is wrapped first, then styled
 	// line by line, so styles never nest.
 	para := func(style lipgloss.Style, indent int, text string) {
@@ -459,11 +460,11 @@ func (m *Model) openLines(ev *conn.Event, section func(string), field func(strin
 
 // payloadLines renders a payload under title in the chosen format. The
 // selected row's own payload is the one y copies, and says so.
-func (m *Model) payloadLines(title string, p []byte, isText, own bool, section func(string), add func(...string), addSpans func(decode.Line)) {
+func (m *Model) payloadLines(title string, p []byte, isText, own bool, section func(string), add func(...string), addSpans func(render.Line)) {
 	th := &m.theme
 	format := m.insp.format
 	if format == formatAuto {
-		format = decode.GuessFormat(isText, p)
+		format = render.Guess(isText, p)
 	}
 	mode := "auto"
 	if m.insp.format != formatAuto {
@@ -479,10 +480,10 @@ func (m *Model) payloadLines(title string, p []byte, isText, own bool, section f
 	}
 	// The whole payload is checked; only what is shown is capped, and the
 	// last line then says how much is left.
-	lines, err := decode.RenderLimited(p, format, renderLimit)
+	lines, err := render.Limited(p, format, renderLimit)
 	if err != nil {
 		add(th.NoticeError.Render(decode.Sanitize("not "+string(format)+": "+err.Error())), th.Label.Render("Showing hex instead."))
-		lines, _ = decode.RenderLimited(p, decode.FormatHex, renderLimit)
+		lines, _ = render.Limited(p, render.FormatHex, renderLimit)
 	}
 	for _, l := range lines {
 		addSpans(l)
@@ -493,7 +494,7 @@ func (m *Model) payloadLines(title string, p []byte, isText, own bool, section f
 }
 
 // renderLine styles one rendered payload line by span kind.
-func (m *Model) renderLine(l decode.Line) string {
+func (m *Model) renderLine(l render.Line) string {
 	var b strings.Builder
 	for _, sp := range l {
 		b.WriteString(m.spanStyle(sp.Kind).Render(sp.Text))
@@ -502,26 +503,26 @@ func (m *Model) renderLine(l decode.Line) string {
 }
 
 // spanStyle is the style of payload spans of a kind.
-func (m *Model) spanStyle(kind decode.SpanKind) lipgloss.Style {
+func (m *Model) spanStyle(kind render.SpanKind) lipgloss.Style {
 	th := &m.theme
 	switch kind {
-	case decode.SpanKey:
+	case render.SpanKey:
 		return th.PayloadKey
-	case decode.SpanString:
+	case render.SpanString:
 		return th.PayloadString
-	case decode.SpanNumber:
+	case render.SpanNumber:
 		return th.PayloadNumber
-	case decode.SpanBool:
+	case render.SpanBool:
 		return th.PayloadBool
-	case decode.SpanNull:
+	case render.SpanNull:
 		return th.PayloadNull
-	case decode.SpanPunct:
+	case render.SpanPunct:
 		return th.PayloadPunct
-	case decode.SpanEscape:
+	case render.SpanEscape:
 		return th.PayloadEscape
-	case decode.SpanOffset:
+	case render.SpanOffset:
 		return th.PayloadOffset
-	case decode.SpanDim:
+	case render.SpanDim:
 		return th.PayloadDim
 	}
 	return th.PayloadPlain

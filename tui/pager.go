@@ -7,7 +7,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/internal/render"
 )
 
 // pager is the inspector's scrolling window. Its content may hold a payload
@@ -31,7 +31,7 @@ type pager struct {
 // spans and styled only where it is drawn.
 type pagerLine struct {
 	styled string
-	spans  decode.Line
+	spans  render.Line
 	width  int
 	// rows says where each row after the first starts, for span lines wider
 	// than the pager: where it wraps, and where drawing a scrolled line
@@ -47,7 +47,7 @@ type spanPos struct {
 
 func styledLine(s string) pagerLine { return pagerLine{styled: s} }
 
-func spanLine(l decode.Line) pagerLine { return pagerLine{spans: l} }
+func spanLine(l render.Line) pagerLine { return pagerLine{spans: l} }
 
 // setContent replaces what the pager shows, laid out for width.
 func (pg *pager) setContent(lines []pagerLine, width int, wrap bool) {
@@ -114,7 +114,7 @@ func (pg *pager) scrollRight(n int) {
 
 // view draws the rows on screen, each at most width cells; style colours
 // payload spans.
-func (pg *pager) view(style func(decode.SpanKind) lipgloss.Style) []string {
+func (pg *pager) view(style func(render.SpanKind) lipgloss.Style) []string {
 	out := make([]string, 0, pg.height)
 	if !pg.wrap {
 		for k := pg.y; k < len(pg.lines) && len(out) < pg.height; k++ {
@@ -137,7 +137,7 @@ func (pg *pager) view(style func(decode.SpanKind) lipgloss.Style) []string {
 }
 
 // wrappedRow draws row number row of line l.
-func (pg *pager) wrappedRow(l *pagerLine, row int, style func(decode.SpanKind) lipgloss.Style) string {
+func (pg *pager) wrappedRow(l *pagerLine, row int, style func(render.SpanKind) lipgloss.Style) string {
 	if l.spans == nil {
 		if l.width <= pg.width {
 			return l.styled
@@ -152,7 +152,7 @@ func (pg *pager) wrappedRow(l *pagerLine, row int, style func(decode.SpanKind) l
 }
 
 // cut draws the columns of l from x on.
-func (pg *pager) cut(l *pagerLine, x int, style func(decode.SpanKind) lipgloss.Style) string {
+func (pg *pager) cut(l *pagerLine, x int, style func(render.SpanKind) lipgloss.Style) string {
 	if l.spans == nil {
 		if x == 0 && l.width <= pg.width {
 			return l.styled
@@ -171,7 +171,7 @@ func (pg *pager) cut(l *pagerLine, x int, style func(decode.SpanKind) lipgloss.S
 // drawSpans styles the columns [from, to) of a span line, walking it from
 // start, which is at or before from. A wide character cut by from is shown
 // as a space; one that would cross to is left out.
-func drawSpans(spans decode.Line, start spanPos, from, to int, style func(decode.SpanKind) lipgloss.Style) string {
+func drawSpans(spans render.Line, start spanPos, from, to int, style func(render.SpanKind) lipgloss.Style) string {
 	var b strings.Builder
 	cell := start.cell
 	for si := start.span; si < len(spans) && cell < to; si++ {
@@ -208,7 +208,7 @@ func drawSpans(spans decode.Line, start spanPos, from, to int, style func(decode
 
 // measureSpans returns the width of a span line and, when it is wider than
 // width, where each of its rows after the first starts.
-func measureSpans(spans decode.Line, width int) (int, []spanPos) {
+func measureSpans(spans render.Line, width int) (int, []spanPos) {
 	var rows []spanPos
 	cell, rowStart := 0, 0
 	for si, sp := range spans {

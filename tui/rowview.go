@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/internal/render"
 )
 
 // How much of a payload a one-line preview looks at.
@@ -179,7 +179,7 @@ func payloadPreview(p []byte, op conn.Opcode, isJSON bool) string {
 		return ""
 	}
 	if op == conn.OpBinary || op == conn.OpContinuation && !utf8.Valid(p[:min(len(p), previewBytes)]) {
-		return hexPreview(p)
+		return render.HexPreview(p, previewHexBytes, "…")
 	}
 	if isJSON && len(p) <= compactBeforeLimit {
 		var buf bytes.Buffer
@@ -188,22 +188,6 @@ func payloadPreview(p []byte, op conn.Opcode, isJSON bool) string {
 		}
 	}
 	return decode.Sanitize(string(cutUTF8(p, previewBytes)))
-}
-
-func hexPreview(p []byte) string {
-	n := min(len(p), previewHexBytes)
-	var b strings.Builder
-	for k, c := range p[:n] {
-		if k > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(strconv.FormatUint(uint64(c)>>4, 16))
-		b.WriteString(strconv.FormatUint(uint64(c)&0xf, 16))
-	}
-	if n < len(p) {
-		b.WriteString(" …")
-	}
-	return b.String()
 }
 
 // cutUTF8 shortens p to at most n bytes without splitting a character.

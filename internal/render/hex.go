@@ -1,4 +1,6 @@
-package decode
+package render
+
+const hexDigits = "0123456789abcdef"
 
 // hexLineWidth is the length of a full dump line: offset, two spaces,
 // 16 hex bytes in two groups, two spaces and the |ASCII| column.
@@ -104,3 +106,36 @@ func appendHexOffset(buf []byte, off int) []byte {
 }
 
 func isPrintableASCII(c byte) bool { return c >= 0x20 && c < 0x7f }
+
+// HexPairs writes p as lowercase hex pairs separated by spaces, "1f 8b 08",
+// starting a new line after every perLine bytes when perLine is positive:
+// the form a composer's /hex reads back.
+func HexPairs(p []byte, perLine int) string {
+	return string(appendHexPairs(make([]byte, 0, len(p)*3), p, perLine))
+}
+
+// HexPreview is the start of a binary payload on one line: at most max bytes
+// as hex pairs, then a space and more when p is longer.
+func HexPreview(p []byte, max int, more string) string {
+	n := min(len(p), max)
+	buf := appendHexPairs(make([]byte, 0, n*3+1+len(more)), p[:n], 0)
+	if n < len(p) {
+		buf = append(buf, ' ')
+		buf = append(buf, more...)
+	}
+	return string(buf)
+}
+
+func appendHexPairs(buf, p []byte, perLine int) []byte {
+	for i, c := range p {
+		switch {
+		case i == 0:
+		case perLine > 0 && i%perLine == 0:
+			buf = append(buf, '\n')
+		default:
+			buf = append(buf, ' ')
+		}
+		buf = append(buf, hexDigits[c>>4], hexDigits[c&0xf])
+	}
+	return buf
+}

@@ -1,4 +1,10 @@
-package decode
+// Package render shows payloads as safe, classified lines for a terminal:
+// JSON pretty-printed in input order, MessagePack, CBOR and protobuf as
+// JSON-like trees, text with its line structure, and hex dumps. Guess picks a
+// format from the bytes; Limited renders what a display can show and says how
+// much was left out. Every span is escaped (see decode.Sanitize), so a
+// renderer's output may go to the screen as it is.
+package render
 
 import (
 	"bytes"
@@ -6,6 +12,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wsdbg/wsdbg/decode"
 )
 
 // Format is a payload format the renderer knows.
@@ -25,19 +33,19 @@ func Formats() []Format {
 	return []Format{FormatText, FormatJSON, FormatHex, FormatMsgPack, FormatCBOR, FormatProtobuf}
 }
 
-// minBinaryGuess is the shortest binary payload GuessFormat reads as
+// minBinaryGuess is the shortest binary payload Guess reads as
 // MessagePack, CBOR or protobuf. Almost any couple of bytes decodes as one
 // of them (an MQTT PINGRESP, d0 00, is the CBOR value 16(0)), so short
 // payloads are no evidence and stay hex.
 const minBinaryGuess = 8
 
-// GuessFormat picks the best rendering for a payload. Text is JSON when it
+// Guess picks the best rendering for a payload. Text is JSON when it
 // parses as JSON. Binary is JSON when it is a whole JSON object or array;
 // it is MessagePack, CBOR or protobuf only when it is at least
 // minBinaryGuess bytes, decodes completely as one document, and holds a
 // map, an array, a string or a nested message, not just a lone number.
 // Anything else is shown as hex.
-func GuessFormat(text bool, payload []byte) Format {
+func Guess(text bool, payload []byte) Format {
 	if text {
 		if json.Valid(payload) {
 			return FormatJSON
@@ -72,17 +80,17 @@ func firstNonSpace(b []byte) byte {
 	return 0
 }
 
-// Render renders payload in format f as safe, classified lines. It fails
+// Payload renders payload in format f as safe, classified lines. It fails
 // when the payload is not in that format; hex and text never fail.
-func Render(payload []byte, f Format) ([]Line, error) {
-	return RenderLimited(payload, f, 0)
+func Payload(payload []byte, f Format) ([]Line, error) {
+	return Limited(payload, f, 0)
 }
 
-// RenderLimited is Render for a display that shows about limit bytes of
+// Limited is Payload for a display that shows about limit bytes of
 // payload at most (0 for no limit). The whole payload is still checked, so
 // an error is about the payload and never about the cut; what is shown
 // ends at a line boundary, followed by a line "… N more bytes".
-func RenderLimited(payload []byte, f Format, limit int) ([]Line, error) {
+func Limited(payload []byte, f Format, limit int) ([]Line, error) {
 	if limit >= len(payload) {
 		limit = 0
 	}
@@ -108,7 +116,7 @@ func RenderLimited(payload []byte, f Format, limit int) ([]Line, error) {
 	case FormatProtobuf:
 		return renderProtobuf(payload, limit)
 	}
-	return nil, fmt.Errorf("unknown format %s", quote(string(f)))
+	return nil, fmt.Errorf("unknown format %s", `"`+decode.Sanitize(string(f))+`"`)
 }
 
 // textCut is where to cut text for a display limit: at the last line break

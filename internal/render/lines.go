@@ -1,8 +1,10 @@
-package decode
+package render
 
 import (
 	"fmt"
 	"strings"
+
+	"github.com/wsdbg/wsdbg/decode"
 )
 
 // SpanKind classifies a piece of rendered payload for colouring.
@@ -191,4 +193,17 @@ func hexBytesLiteral(b []byte) string {
 		out = append(out, hexDigits[c>>4], hexDigits[c&0xf])
 	}
 	return string(append(out, '\''))
+}
+
+// appendSafe appends s to spans as kind, with every unsafe piece split out as
+// a SpanEscape.
+func appendSafe(spans []Span, kind SpanKind, s string) []Span {
+	decode.SanitizePieces(s, func(text string, escaped bool) {
+		if escaped {
+			spans = append(spans, Span{Kind: SpanEscape, Text: text})
+		} else {
+			spans = append(spans, Span{Kind: kind, Text: text})
+		}
+	})
+	return spans
 }

@@ -1,4 +1,4 @@
-package decode
+package render
 
 import (
 	"errors"
@@ -43,7 +43,7 @@ type cborRenderer struct {
 	data   []byte
 	pos    int
 	w      treeWriter
-	strict bool // GuessFormat's plausibility checks: text or integer keys, UTF-8 text
+	strict bool // Guess's plausibility checks: text or integer keys, UTF-8 text
 }
 
 func renderCBOR(payload []byte, limit int) ([]Line, error) {

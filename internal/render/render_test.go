@@ -1,4 +1,4 @@
-package decode
+package render
 
 import (
 	"bytes"
@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
-	"github.com/fxamacker/cbor/v2"
-	"github.com/vmihailenco/msgpack/v5"
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
@@ -26,6 +26,26 @@ func checkLines(t *testing.T, got []Line, want ...string) {
 	texts := lineTexts(got)
 	if strings.Join(texts, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("rendered:\n%s\nwant:\n%s", strings.Join(texts, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// checkSafe fails the test if s could change what a terminal shows beyond
+// its own glyphs: control bytes, DEL, C1 codes, bidi and other invisible
+// format characters, line separators, invalid UTF-8.
+func checkSafe(t testing.TB, what, s string) {
+	t.Helper()
+	if !utf8.ValidString(s) {
+		t.Fatalf("%s: invalid UTF-8 in %q", what, s)
+	}
+	for _, r := range s {
+		switch {
+		case r < 0x20, r == 0x7f:
+			t.Fatalf("%s: control character %U in %q", what, r, s)
+		case r >= 0x80 && r <= 0x9f:
+			t.Fatalf("%s: C1 control %U in %q", what, r, s)
+		case r == 0x2028 || r == 0x2029 || unicode.Is(unicode.Cf, r):
+			t.Fatalf("%s: invisible format character %U in %q", what, r, s)
+		}
 	}
 }
 
@@ -53,7 +73,7 @@ func kindOf(lines []Line, text string) (SpanKind, bool) {
 
 func TestRenderJSONPrettyPrintsInInputOrder(t *testing.T) {
 	in := `{"zeta":1,"alpha":[true,null,"x",{"n":-0.5e+10}],"empty":{},"none":[],"big":12345678901234567890123}`
-	lines, err := Render([]byte(in), FormatJSON)
+	lines, err := Payload([]byte(in), FormatJSON)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +112,7 @@ func TestRenderJSONScalarsAndWhitespace(t *testing.T) {
 		`[ ]`:             `[]`,
 		`"a\"b\\c\u00e9"`: `"a\"b\\c\u00e9"`,
 	} {
-		lines, err := Render([]byte(in), FormatJSON)
+		lines, err := Payload([]byte(in), FormatJSON)
 		if err != nil {
 			t.Fatalf("%q: %v", in, err)
 		}
@@ -105,8 +125,8 @@ func TestRenderJSONRejectsInvalidInput(t *testing.T) {
 		``, ` `, `{`, `}`, `[1,]`, `{"a":1,}`, `{"a" 1}`, `{a:1}`, `[1 2]`, `01`, `-`, `1.`, `1e`, `.5`,
 		`+1`, `tru`, `nul`, `"abc`, `"\x"`, `"\u12"`, "\"a\x01b\"", `{"a":1}}`, `[1]x`, `NaN`, `'a'`,
 	} {
-		if _, err := Render([]byte(in), FormatJSON); err == nil {
-			t.Errorf("Render(%q) succeeded, want an error", in)
+		if _, err := Payload([]byte(in), FormatJSON); err == nil {
+			t.Errorf("Payload(%q) succeeded, want an error", in)
 		}
 		if json.Valid([]byte(in)) {
 			t.Errorf("test input %q is valid JSON", in)
@@ -117,17 +137,17 @@ func TestRenderJSONRejectsInvalidInput(t *testing.T) {
 func TestRenderJSONNestingLimitMatchesEncodingJSON(t *testing.T) {
 	ok := strings.Repeat("[", maxJSONDepth) + strings.Repeat("]", maxJSONDepth)
 	tooDeep := "[" + ok + "]"
-	if _, err := Render([]byte(ok), FormatJSON); err != nil || !json.Valid([]byte(ok)) {
+	if _, err := Payload([]byte(ok), FormatJSON); err != nil || !json.Valid([]byte(ok)) {
 		t.Fatalf("depth %d: render error %v, json.Valid %v", maxJSONDepth, err, json.Valid([]byte(ok)))
 	}
-	if _, err := Render([]byte(tooDeep), FormatJSON); err == nil || json.Valid([]byte(tooDeep)) {
+	if _, err := Payload([]byte(tooDeep), FormatJSON); err == nil || json.Valid([]byte(tooDeep)) {
 		t.Fatalf("depth %d: render error %v, json.Valid %v", maxJSONDepth+1, err, json.Valid([]byte(tooDeep)))
 	}
 }
 
 func TestRenderJSONEscapesUnsafeCharactersInStrings(t *testing.T) {
 	in := "{\"n\u202eame\":\"bad\u202e\x7f\u0085 text\xff\",\"ok\":\"\\u001b\"}"
-	lines, err := Render([]byte(in), FormatJSON)
+	lines, err := Payload([]byte(in), FormatJSON)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +167,7 @@ func TestRenderJSONEscapesUnsafeCharactersInStrings(t *testing.T) {
 }
 
 func TestRenderText(t *testing.T) {
-	lines, err := Render([]byte("first\r\nsecond\twith tab\n\x1b[2Jthird\n"), FormatText)
+	lines, err := Payload([]byte("first\r\nsecond\twith tab\n\x1b[2Jthird\n"), FormatText)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,14 +176,14 @@ func TestRenderText(t *testing.T) {
 	if k, _ := kindOf(lines, `\x1b`); k != SpanEscape {
 		t.Fatalf("ESC rendered as %v", k)
 	}
-	if lines, _ := Render(nil, FormatText); len(lines) != 0 {
+	if lines, _ := Payload(nil, FormatText); len(lines) != 0 {
 		t.Fatalf("empty payload gave %d lines", len(lines))
 	}
 }
 
 func TestRenderHex(t *testing.T) {
 	payload := append([]byte("Hello, WebSocket"), 0x00, 0x1b, 0x7f, 0xff, 'A')
-	lines, err := Render(payload, FormatHex)
+	lines, err := Payload(payload, FormatHex)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +197,7 @@ func TestRenderHex(t *testing.T) {
 	if k, _ := kindOf(lines, "...."); k != SpanDim {
 		t.Fatalf("non-printable dots kind %v", k)
 	}
-	if lines, _ := Render(nil, FormatHex); len(lines) != 0 {
+	if lines, _ := Payload(nil, FormatHex); len(lines) != 0 {
 		t.Fatalf("empty payload gave %d lines", len(lines))
 	}
 }
@@ -193,161 +213,6 @@ type orderedSample struct {
 }
 
 var sample = orderedSample{Name: "ws\u202e", Count: -3, Tags: []string{"a", `q"b`}, Ratio: 1.5, Blob: []byte{0xde, 0xad}, Empty: []int{}}
-
-func TestRenderMsgPack(t *testing.T) {
-	payload, err := msgpack.Marshal(sample)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines, err := Render(payload, FormatMsgPack)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkLines(t, lines,
-		`{`,
-		`  "name": "ws\u202e",`,
-		`  "count": -3,`,
-		`  "tags": [`,
-		`    "a",`,
-		`    "q\"b"`,
-		`  ],`,
-		`  "ratio": 1.5,`,
-		`  "blob": h'dead',`,
-		`  "gone": null,`,
-		`  "empty": []`,
-		`}`,
-	)
-	checkSpansSafe(t, lines)
-	if GuessFormat(false, payload) != FormatMsgPack {
-		t.Fatalf("GuessFormat = %s, want msgpack", GuessFormat(false, payload))
-	}
-}
-
-func TestRenderMsgPackIntegerKeysAndTimestamp(t *testing.T) {
-	// {1: timestamp(1700000000), 2: uint64 max}
-	payload := []byte{0x82, 0x01, 0xd6, 0xff, 0x65, 0x53, 0xf1, 0x00, 0x02, 0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
-	lines, err := Render(payload, FormatMsgPack)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkLines(t, lines, `{`, `  1: timestamp(2023-11-14T22:13:20Z),`, `  2: 18446744073709551615`, `}`)
-}
-
-func TestRenderCBOR(t *testing.T) {
-	payload, err := cbor.Marshal(sample)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines, err := Render(payload, FormatCBOR)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkLines(t, lines,
-		`{`,
-		`  "name": "ws\u202e",`,
-		`  "count": -3,`,
-		`  "tags": [`,
-		`    "a",`,
-		`    "q\"b"`,
-		`  ],`,
-		`  "ratio": 1.5,`,
-		`  "blob": h'dead',`,
-		`  "gone": null,`,
-		`  "empty": []`,
-		`}`,
-	)
-	checkSpansSafe(t, lines)
-	if GuessFormat(false, payload) != FormatCBOR {
-		t.Fatalf("GuessFormat = %s, want cbor", GuessFormat(false, payload))
-	}
-}
-
-func TestRenderCBORTagsAndStreamingForms(t *testing.T) {
-	// [1(1363896240), undefined, (_ h'01', h'02'), [_ 1, -2], simple(16), -18446744073709551616]
-	payload := []byte{0x86,
-		0xc1, 0x1a, 0x51, 0x4b, 0x67, 0xb0,
-		0xf7,
-		0x5f, 0x41, 0x01, 0x41, 0x02, 0xff,
-		0x9f, 0x01, 0x21, 0xff,
-		0xf0,
-		0x3b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	}
-	lines, err := Render(payload, FormatCBOR)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkLines(t, lines,
-		`[`,
-		`  1(1363896240),`,
-		`  undefined,`,
-		`  h'0102',`,
-		`  [`,
-		`    1,`,
-		`    -2`,
-		`  ],`,
-		`  simple(16),`,
-		`  -18446744073709551616`,
-		`]`,
-	)
-}
-
-func protoSample() []byte {
-	var nested []byte
-	nested = protowire.AppendTag(nested, 1, protowire.VarintType)
-	nested = protowire.AppendVarint(nested, 1)
-	var b []byte
-	b = protowire.AppendTag(b, 1, protowire.VarintType)
-	b = protowire.AppendVarint(b, 150)
-	b = protowire.AppendTag(b, 2, protowire.BytesType)
-	b = protowire.AppendString(b, "testing")
-	b = protowire.AppendTag(b, 3, protowire.BytesType)
-	b = protowire.AppendBytes(b, nested)
-	b = protowire.AppendTag(b, 4, protowire.Fixed64Type)
-	b = protowire.AppendFixed64(b, 0x400921fb54442d18)
-	b = protowire.AppendTag(b, 5, protowire.Fixed32Type)
-	b = protowire.AppendFixed32(b, 0x3fc00000)
-	b = protowire.AppendTag(b, 6, protowire.BytesType)
-	b = protowire.AppendBytes(b, []byte{0xff, 0x00, 0x1b})
-	return b
-}
-
-func TestRenderProtobuf(t *testing.T) {
-	payload := protoSample()
-	lines, err := Render(payload, FormatProtobuf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkLines(t, lines,
-		`1: 150`,
-		`2: "testing"`,
-		`3 {`,
-		`  1: 1`,
-		`}`,
-		`4: 0x400921fb54442d18  (double 3.141592653589793)`,
-		`5: 0x3fc00000  (float 1.5)`,
-		`6: "\xff\x00\x1b"`,
-	)
-	checkSpansSafe(t, lines)
-	if GuessFormat(false, payload) != FormatProtobuf {
-		t.Fatalf("GuessFormat = %s, want protobuf", GuessFormat(false, payload))
-	}
-	if _, err := Render(payload[:len(payload)-1], FormatProtobuf); err == nil {
-		t.Fatal("a truncated message rendered without error")
-	}
-}
-
-func TestRenderProtobufGroups(t *testing.T) {
-	var b []byte
-	b = protowire.AppendTag(b, 7, protowire.StartGroupType)
-	b = protowire.AppendTag(b, 1, protowire.VarintType)
-	b = protowire.AppendVarint(b, 9)
-	b = protowire.AppendTag(b, 7, protowire.EndGroupType)
-	lines, err := Render(b, FormatProtobuf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkLines(t, lines, `7 {`, `  1: 9`, `}`)
-}
 
 func TestGuessFormat(t *testing.T) {
 	tests := []struct {
@@ -393,81 +258,21 @@ func TestGuessFormat(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := GuessFormat(tt.text, tt.payload)
+			got := Guess(tt.text, tt.payload)
 			if got != tt.want {
-				t.Fatalf("GuessFormat = %s, want %s", got, tt.want)
+				t.Fatalf("Guess = %s, want %s", got, tt.want)
 			}
-			if _, err := Render(tt.payload, got); err != nil {
+			if _, err := Payload(tt.payload, got); err != nil {
 				t.Fatalf("the guessed format does not render: %v", err)
 			}
 		})
 	}
 }
 
-func mustMsgpack(t *testing.T, v any) []byte {
-	t.Helper()
-	b, err := msgpack.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func mustCBOR(t *testing.T, v any) []byte {
-	t.Helper()
-	b, err := cbor.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestRenderRejectsWrongFormats(t *testing.T) {
 	for _, f := range []Format{FormatJSON, FormatMsgPack, FormatCBOR, FormatProtobuf, Format("yaml")} {
-		if _, err := Render([]byte{0xc1, 0xff, 0x00}, f); err == nil {
+		if _, err := Payload([]byte{0xc1, 0xff, 0x00}, f); err == nil {
 			t.Errorf("%s: rendering garbage succeeded", f)
-		}
-	}
-}
-
-func TestRenderBinaryDepthIsBounded(t *testing.T) {
-	deepMsgpack := append(bytes.Repeat([]byte{0x91}, 100000), 0x01)
-	if _, err := Render(deepMsgpack, FormatMsgPack); err == nil {
-		t.Error("100000 nested msgpack arrays rendered without error")
-	}
-	deepCBOR := append(bytes.Repeat([]byte{0x81}, 100000), 0x01)
-	if _, err := Render(deepCBOR, FormatCBOR); err == nil {
-		t.Error("100000 nested CBOR arrays rendered without error")
-	}
-	var msg []byte
-	for range 200 {
-		var outer []byte
-		outer = protowire.AppendTag(outer, 1, protowire.BytesType)
-		msg = protowire.AppendBytes(outer, append([]byte{0x08, 0x01}, msg...))
-	}
-	if _, err := Render(msg, FormatProtobuf); err != nil {
-		t.Errorf("deep protobuf should fall back to bytes, got %v", err)
-	}
-}
-
-func TestRenderHugeDeclaredLengthsFailFast(t *testing.T) {
-	for name, payload := range map[string][]byte{
-		"msgpack str32":   {0xdb, 0xff, 0xff, 0xff, 0xff, 'a'},
-		"msgpack map32":   {0xdf, 0xff, 0xff, 0xff, 0xff, 0x01},
-		"msgpack ext32":   {0xc9, 0xff, 0xff, 0xff, 0xff, 0x01},
-		"cbor array":      {0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
-		"cbor bytes":      {0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
-		"protobuf length": {0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f},
-	} {
-		f := FormatMsgPack
-		switch {
-		case strings.HasPrefix(name, "cbor"):
-			f = FormatCBOR
-		case strings.HasPrefix(name, "protobuf"):
-			f = FormatProtobuf
-		}
-		if _, err := Render(payload, f); err == nil {
-			t.Errorf("%s: rendered without error", name)
 		}
 	}
 }
@@ -509,7 +314,7 @@ func TestRenderLimited(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			lines, err := RenderLimited(tt.payload, tt.format, tt.limit)
+			lines, err := Limited(tt.payload, tt.format, tt.limit)
 			if err != nil {
 				t.Fatalf("a valid payload over the limit failed: %v", err)
 			}
@@ -525,7 +330,7 @@ func TestRenderLimited(t *testing.T) {
 			if len(lines)-1 > tt.shows {
 				t.Errorf("%d lines shown for a %d-byte limit", len(lines)-1, tt.limit)
 			}
-			full, err := Render(tt.payload, tt.format)
+			full, err := Payload(tt.payload, tt.format)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -535,7 +340,7 @@ func TestRenderLimited(t *testing.T) {
 				}
 			}
 			// Under the limit, nothing is cut.
-			whole, err := RenderLimited(tt.payload, tt.format, len(tt.payload))
+			whole, err := Limited(tt.payload, tt.format, len(tt.payload))
 			if err != nil || len(whole) != len(full) {
 				t.Errorf("at the payload's size: %d lines (%v), want %d", len(whole), err, len(full))
 			}
@@ -551,8 +356,29 @@ func TestRenderLimited(t *testing.T) {
 		{"CBOR", append(mustCBOR(t, numbers), 0xff), FormatCBOR},
 		{"protobuf", proto[:len(proto)-1], FormatProtobuf},
 	} {
-		if _, err := RenderLimited(tt.payload, tt.format, 100); err == nil {
+		if _, err := Limited(tt.payload, tt.format, 100); err == nil {
 			t.Errorf("%s: a fault past the limit went unnoticed", tt.name)
+		}
+	}
+}
+
+func TestHexPairsAndPreview(t *testing.T) {
+	p := []byte{0x1f, 0x8b, 0x08, 0x00, 0xff}
+	if got := HexPairs(p, 0); got != "1f 8b 08 00 ff" {
+		t.Errorf("HexPairs(p, 0) = %q", got)
+	}
+	if got := HexPairs(p, 2); got != "1f 8b\n08 00\nff" {
+		t.Errorf("HexPairs(p, 2) = %q", got)
+	}
+	if got := HexPairs(nil, 16); got != "" {
+		t.Errorf("HexPairs(nil) = %q", got)
+	}
+	for _, tt := range []struct {
+		max  int
+		want string
+	}{{5, "1f 8b 08 00 ff"}, {9, "1f 8b 08 00 ff"}, {3, "1f 8b 08 …"}} {
+		if got := HexPreview(p, tt.max, "…"); got != tt.want {
+			t.Errorf("HexPreview(p, %d) = %q, want %q", tt.max, got, tt.want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package decode
+package render
 
 import (
 	"bytes"
@@ -24,7 +24,7 @@ type msgpackRenderer struct {
 	src *bytes.Reader
 	dec *msgpack.Decoder
 	w   treeWriter
-	// strict turns on the plausibility checks GuessFormat needs: string
+	// strict turns on the plausibility checks Guess needs: string
 	// keys or integer keys only, valid UTF-8, no extension types.
 	strict bool
 }

@@ -1,12 +1,14 @@
-package decode
+package render
 
 import (
 	"bytes"
 	"fmt"
+
+	"github.com/wsdbg/wsdbg/decode"
 )
 
-// maxJSONDepth matches encoding/json, so that GuessFormat (which asks
-// json.Valid) and Render agree on what is JSON.
+// maxJSONDepth matches encoding/json, so that Guess (which asks
+// json.Valid) and Payload agree on what is JSON.
 const maxJSONDepth = 10000
 
 // jsonRenderer pretty-prints JSON in one pass over the bytes. Tokens are
@@ -93,7 +95,7 @@ func (r *jsonRenderer) value() error {
 	case c == '-' || isDigit(c):
 		return r.number()
 	}
-	return r.fail(fmt.Sprintf("unexpected character %s", Sanitize(string(r.src[r.pos]))))
+	return r.fail(fmt.Sprintf("unexpected character %s", decode.Sanitize(string(r.src[r.pos]))))
 }
 
 // container renders an object (closer '}') or an array (closer ']').

@@ -182,6 +182,13 @@ func (s *session) onClose(int, string) error {
 		return nil
 	}
 	answer := s.localClose.Load() // the peer answers our close
+	if answer {
+		// Our close may still be on its way to the log; the answer follows it.
+		select {
+		case <-s.closeReported:
+		case <-time.After(maxWriterWait):
+		}
+	}
 	s.c.emit(Event{Type: EventClose, Dir: In, Opcode: OpClose, Code: code, Reason: reason,
 		HasCode: len(f.Payload) >= 2, Frames: []Frame{f}, Payload: f.Payload,
 		Idle: s.idle(), PingsOn: s.c.opts.PingInterval > 0, Final: answer && s.ending(s.closeRetryable(code))})
@@ -210,6 +217,7 @@ func (s *session) writeCloseWithin(payload []byte, final bool, wait time.Duratio
 	if s.localClose.Swap(true) {
 		return nil
 	}
+	defer close(s.closeReported)
 	writing := s.writeStarted.Load()
 	if err := s.ws.WriteControl(websocket.CloseMessage, payload, time.Now().Add(wait)); err != nil {
 		return err

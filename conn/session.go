@@ -21,14 +21,17 @@ type session struct {
 	host string
 	sub  string
 
-	closeOnce   sync.Once
-	ended       chan struct{} // closed when the connection must stop
-	readerDone  chan struct{}
-	redialing   atomic.Bool // Reconnect is ending this connection to dial again
-	localClose  atomic.Bool // we sent a close frame
-	remoteClose atomic.Bool // we received a close frame
-	remoteCode  atomic.Int32
-	failed      atomic.Bool // an error event was emitted
+	closeOnce  sync.Once
+	ended      chan struct{} // closed when the connection must stop
+	readerDone chan struct{}
+	redialing  atomic.Bool // Reconnect is ending this connection to dial again
+	localClose atomic.Bool // we sent a close frame
+	// closeReported is closed once our close frame's event is emitted (or
+	// the frame failed), so that the answer is never reported before it.
+	closeReported chan struct{}
+	remoteClose   atomic.Bool // we received a close frame
+	remoteCode    atomic.Int32
+	failed        atomic.Bool // an error event was emitted
 
 	pings   pingLog
 	lastOut atomic.Int64 // UnixNano of the last frame sent
@@ -53,7 +56,7 @@ type session struct {
 func (c *Client) serve(ws *websocket.Conn, resp *http.Response, a *attempt, u *url.URL, hops []string) outcome {
 	s := &session{
 		c: c, ws: ws, tap: a.tap, host: u.Hostname(), sub: ws.Subprotocol(),
-		ended: make(chan struct{}), readerDone: make(chan struct{}),
+		ended: make(chan struct{}), readerDone: make(chan struct{}), closeReported: make(chan struct{}),
 	}
 	// A Reconnect asked for before this connection opened is answered by it.
 	select {

@@ -54,9 +54,6 @@ func Main(version string, args []string, stdin io.Reader, stdout, stderr io.Writ
 	a := &app{version: version, args: args, stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRootCmd(a)
 	root.SetArgs(append([]string{}, args...))
-	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
 	_, err := root.ExecuteC()
 	if isFlagParseError(err) {
 		// A flag before a subcommand's name failed to parse on the way

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/pflag"
 )
 
-//go:generate go test -run TestFlagsDoc -update
+//go:generate go test -run=^TestFlagsDoc$ -update
 
 // formsAnnotation holds a command's other usage forms, one per line, each
 // written as its Use is.

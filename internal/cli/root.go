@@ -34,10 +34,10 @@ failures explained. Press ? inside for the keys.`,
   wsdbg tail --json wss://echo.example.com/ | jq .
   echo '{"op":"subscribe"}' | wsdbg tail ws://localhost:8080/ws
   wsdbg demo`,
-		Args:             cobra.ArbitraryArgs,
-		TraverseChildren: true, // flags before "curl" are the debugger's
-		SilenceErrors:    true,
-		SilenceUsage:     true,
+		Args:              cobra.ArbitraryArgs,
+		TraverseChildren:  true, // flags before "curl" are the debugger's
+		SilenceErrors:     true,
+		SilenceUsage:      true,
 		PersistentPreRunE: rootFlagsFirst,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch {
@@ -63,6 +63,10 @@ failures explained. Press ? inside for the keys.`,
 		newTailCmd(a), newDemoCmd(a), newExplainCmd(a), newSessionsCmd(a),
 		newReplayCmd(a), newExportCmd(a), newVersionCmd(a),
 	)
+	// The completion command takes its output when it is made.
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
 	root.SetHelpCommand(newHelpCmd(a))
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()

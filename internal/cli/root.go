@@ -73,7 +73,7 @@ failures explained. Press ? inside for the keys.`,
 	if completion, _, err := root.Find([]string{"completion"}); err == nil {
 		completion.Short = "a shell completion script: wsdbg completion bash|zsh|fish|powershell"
 	}
-	initHelpFlags(root)
+	initFlags(root)
 	return root
 }
 
@@ -97,12 +97,14 @@ func rootFlagsFirst(cmd *cobra.Command, _ []string) error {
 	return nil
 }
 
-// initHelpFlags gives every command its --help before any flags are
-// parsed, so that a --help before "curl" is the command's.
-func initHelpFlags(cmd *cobra.Command) {
+// initFlags gives every command its --help before any flags are parsed,
+// so that a --help before "curl" is the command's, and keeps each
+// command's flags in the order they are defined, for help and completion.
+func initFlags(cmd *cobra.Command) {
 	cmd.InitDefaultHelpFlag()
+	cmd.Flags().SortFlags = false
 	for _, c := range cmd.Commands() {
-		initHelpFlags(c)
+		initFlags(c)
 	}
 }
 

@@ -14,8 +14,16 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/wsdbg/wsdbg/conn/demo"
 	"github.com/wsdbg/wsdbg/history"
+	"github.com/wsdbg/wsdbg/internal/demo"
+)
+
+// wsdbg's exit statuses, as scripts see them.
+const (
+	exitOK         = 0
+	exitFailure    = 1
+	exitUsage      = 2
+	exitBrokenPipe = 128 + 13 // the reader of stdout went away
 )
 
 func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {

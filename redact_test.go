@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/history"
 )
 
@@ -173,15 +174,16 @@ func TestSecretsAreRedactedEverywhere(t *testing.T) {
 		}
 		rec.Close()
 	}
-	var cf connFlags
-	fs := newFlagSet("test", "")
-	cf.register(fs)
-	if err := fs.Parse(secretArgs(proxy)); err != nil {
-		t.Fatal(err)
-	}
-	opts, err := cf.options(base + "/ws" + query)
-	if err != nil {
-		t.Fatal(err)
+	// The options secretArgs gives the connection.
+	opts := conn.Options{
+		URL: base + "/ws" + query,
+		Header: http.Header{
+			"Authorization":  {"Bearer " + secretBearer},
+			"Cookie":         {"session=" + secretCookie + "; theme=dark"},
+			"X-Custom-Token": {secretCustom},
+		},
+		Subprotocols: []string{"channel.k8s.io", bearerSubprotocol},
+		Proxy:        proxy,
 	}
 	sent := []history.SentMessage{{Payload: []byte("hello")}, {Payload: []byte(`{"op":"auth","token":"` + secretPayload + `"}`)}}
 	outputs["repro commands"] = history.ReproScript(opts, sent, history.Redactor{})

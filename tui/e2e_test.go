@@ -18,7 +18,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/wsdbg/wsdbg/conn"
-	"github.com/wsdbg/wsdbg/conn/demo"
+	"github.com/wsdbg/wsdbg/internal/demo"
 )
 
 // terminal collects what the program writes to the pseudo-terminal.

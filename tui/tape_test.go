@@ -14,7 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/wsdbg/wsdbg/conn"
-	"github.com/wsdbg/wsdbg/conn/demo"
+	"github.com/wsdbg/wsdbg/internal/demo"
 )
 
 // tapeStep is one thing a VHS tape does: type text, press a key, or wait.

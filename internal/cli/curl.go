@@ -1,4 +1,4 @@
-package conn
+package cli
 
 import (
 	"encoding/base64"
@@ -6,11 +6,15 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wsdbg/wsdbg/conn"
 )
 
 // curlValueOptions are the curl options that take a value and carry
 // meaning for a WebSocket client.
-var curlValueOptions = map[string]func(o *Options, v string) error{
+var curlValueOptions = map[string]func(o *conn.Options, v string) error{
 	"-H": applyCurlHeader, "--header": applyCurlHeader,
 	"-b": addCookie, "--cookie": addCookie,
 	"-A": setUserAgent, "--user-agent": setUserAgent,
@@ -20,15 +24,15 @@ var curlValueOptions = map[string]func(o *Options, v string) error{
 	"--url": setURL,
 }
 
-func addCookie(o *Options, v string) error    { o.Header.Add("Cookie", v); return nil }
-func setUserAgent(o *Options, v string) error { o.Header.Set("User-Agent", v); return nil }
-func setReferer(o *Options, v string) error   { o.Header.Set("Referer", v); return nil }
-func setProxy(o *Options, v string) error     { o.Proxy = v; return nil }
+func addCookie(o *conn.Options, v string) error    { o.Header.Add("Cookie", v); return nil }
+func setUserAgent(o *conn.Options, v string) error { o.Header.Set("User-Agent", v); return nil }
+func setReferer(o *conn.Options, v string) error   { o.Header.Set("Referer", v); return nil }
+func setProxy(o *conn.Options, v string) error     { o.Proxy = v; return nil }
 
 // setBasicAuth turns curl's -u user:password into the Authorization header
 // curl would send. A header given with -H wins, as it does in curl, so
 // this one only fills the gap; curl's password prompt has no equivalent.
-func setBasicAuth(o *Options, v string) error {
+func setBasicAuth(o *conn.Options, v string) error {
 	if !strings.Contains(v, ":") {
 		return errors.New("the curl option -u needs user:password; wsdbg does not ask for the password")
 	}
@@ -38,7 +42,7 @@ func setBasicAuth(o *Options, v string) error {
 	return nil
 }
 
-func setURL(o *Options, v string) error {
+func setURL(o *conn.Options, v string) error {
 	if o.URL != "" {
 		return fmt.Errorf("the curl command has two URLs: %q and %q", o.URL, v)
 	}
@@ -54,15 +58,15 @@ var curlIgnoredWithValue = map[string]bool{
 	"--write-out": true, "-w": true,
 }
 
-// ErrCurlHelp is returned by ParseCurl when the arguments ask for help
+// errCurlHelp is returned by parseCurl when the arguments ask for help
 // (-h or --help) instead of naming a request.
-var ErrCurlHelp = errors.New("help on the curl command was asked for")
+var errCurlHelp = errors.New("help on the curl command was asked for")
 
-// ParseCurl reads the arguments of a "Copy as cURL" command (without the
+// parseCurl reads the arguments of a "Copy as cURL" command (without the
 // leading "curl") as browsers produce it for a WebSocket request, and returns
 // the options it implies and the curl options it ignored.
-func ParseCurl(args []string) (Options, []string, error) {
-	o := Options{Header: http.Header{}}
+func parseCurl(args []string) (conn.Options, []string, error) {
+	o := conn.Options{Header: http.Header{}}
 	var ignored []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -81,7 +85,7 @@ func ParseCurl(args []string) (Options, []string, error) {
 		}
 		switch {
 		case a == "-h" || a == "--help":
-			return o, nil, ErrCurlHelp
+			return o, nil, errCurlHelp
 		case a == "-k" || a == "--insecure":
 			o.Insecure = true
 		case a == "-L" || a == "--location":
@@ -109,8 +113,8 @@ func ParseCurl(args []string) (Options, []string, error) {
 
 // applyCurlHeader keeps the headers that carry meaning and turns the
 // WebSocket handshake headers into options, since the dialer makes its own.
-func applyCurlHeader(o *Options, h string) error {
-	name, value, err := ParseHeader(h)
+func applyCurlHeader(o *conn.Options, h string) error {
+	name, value, err := parseHeader(h)
 	if err != nil {
 		return err
 	}
@@ -139,12 +143,45 @@ func applyCurlHeader(o *Options, h string) error {
 	return nil
 }
 
-// ParseHeader parses a "Name: value" header argument.
-func ParseHeader(h string) (string, string, error) {
+// parseHeader parses a "Name: value" header argument.
+func parseHeader(h string) (string, string, error) {
 	name, value, ok := strings.Cut(h, ":")
 	name = strings.TrimSpace(name)
 	if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") {
 		return "", "", fmt.Errorf("bad header %q: want 'Name: value'", h)
 	}
 	return name, strings.TrimSpace(value), nil
+}
+
+// newCurlCmd is "curl 'URL' [curl options]" after the debugger or tail: a
+// request copied from a browser's developer tools. Its arguments are
+// curl's, so cobra parses none of them; run gets them after "curl".
+func newCurlCmd(run func(positional []string) error) *cobra.Command {
+	return &cobra.Command{
+		Use:   "curl 'URL' [curl options]",
+		Short: `the debugger, from a browser's "Copy as cURL"`,
+		Long: `Connects with a request copied from a browser's developer tools ("Copy as
+cURL"), in the debugger or, after tail, headless. http:// and https:// URLs
+become ws:// and wss://. The handshake headers the dialer writes itself
+(Sec-WebSocket-Key, Upgrade, ...) are dropped; Origin,
+Sec-WebSocket-Protocol and permessage-deflate become the matching options.
+
+curl options used: -H/--header, -b/--cookie, -A/--user-agent, -e/--referer,
+-u/--user USER:PASSWORD (sent as Basic authorization; a -H Authorization
+wins), -x/--proxy, -k/--insecure, -L/--location, --url. Any other option
+(--compressed, -X, -d, ...) is named on stderr and ignored. wsdbg's own
+flags go before "curl".`,
+		Example: `  wsdbg curl 'wss://api.example.com/ws' -H 'Origin: https://app.example.com' --compressed
+  wsdbg tail --json curl 'https://api.example.com/ws' -u alice:secret`,
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if help, _ := cmd.Parent().Flags().GetBool("help"); help {
+				return cmd.Parent().Help()
+			}
+			if _, _, err := parseCurl(args); errors.Is(err, errCurlHelp) {
+				return cmd.Help()
+			}
+			return run(append([]string{"curl"}, args...))
+		},
+	}
 }

@@ -1,4 +1,4 @@
-package conn
+package cli
 
 import (
 	"errors"
@@ -24,7 +24,7 @@ func TestParseCurlFromChrome(t *testing.T) {
 		"-H", "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits",
 		"--compressed",
 	}
-	o, ignored, err := ParseCurl(args)
+	o, ignored, err := parseCurl(args)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestParseCurlFromChrome(t *testing.T) {
 }
 
 func TestParseCurlFirefoxHTTPScheme(t *testing.T) {
-	o, _, err := ParseCurl([]string{"https://example.com/ws", "-X", "GET", "-b", "a=1", "-k", "-L"})
+	o, _, err := parseCurl([]string{"https://example.com/ws", "-X", "GET", "-b", "a=1", "-k", "-L"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,44 +54,28 @@ func TestParseCurlFirefoxHTTPScheme(t *testing.T) {
 
 func TestParseCurlErrors(t *testing.T) {
 	for _, args := range [][]string{{}, {"-H"}, {"-H", "no colon", "ws://x"}, {"ws://a", "ws://b"}} {
-		if _, _, err := ParseCurl(args); err == nil {
-			t.Errorf("ParseCurl(%q) succeeded", args)
+		if _, _, err := parseCurl(args); err == nil {
+			t.Errorf("parseCurl(%q) succeeded", args)
 		}
 	}
 }
 
-// FuzzParseCurl feeds arbitrary argument lists: ParseCurl must never panic,
+// FuzzParseCurl feeds arbitrary argument lists: parseCurl must never panic,
 // and what it accepts has a URL and a header map.
 func FuzzParseCurl(f *testing.F) {
 	f.Add("wss://h/x\x00-H\x00Origin: https://a\x00--compressed")
 	f.Add("-H\x00Sec-WebSocket-Protocol: a, b\x00https://h\x00-x\x00socks5://p")
 	f.Add("--url\x00ws://a\x00ws://b")
 	f.Fuzz(func(t *testing.T, joined string) {
-		o, _, err := ParseCurl(strings.Split(joined, "\x00"))
+		o, _, err := parseCurl(strings.Split(joined, "\x00"))
 		if err == nil && (o.URL == "" || o.Header == nil) {
 			t.Fatalf("accepted without a URL or header map: %+v", o)
 		}
 	})
 }
 
-// FuzzValidateURL: whatever ValidateURL accepts is ws or wss with a host.
-func FuzzValidateURL(f *testing.F) {
-	for _, s := range []string{"ws://a/b?c#d", "https://h:1/", "example.com", "ws://[::1]:80/", "ws://\x7f"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, raw string) {
-		u, err := ValidateURL(raw)
-		if err != nil {
-			return
-		}
-		if (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
-			t.Fatalf("accepted %q as %v", raw, u)
-		}
-	})
-}
-
 func TestParseCurlUserBecomesBasicAuth(t *testing.T) {
-	o, ignored, err := ParseCurl([]string{"https://example.com/ws", "-u", "alice:s3cret"})
+	o, ignored, err := parseCurl([]string{"https://example.com/ws", "-u", "alice:s3cret"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +91,7 @@ func TestParseCurlUserBecomesBasicAuth(t *testing.T) {
 		{"ws://x", "--user", "a:b", "-H", "Authorization: Bearer T"},
 		{"ws://x", "-H", "Authorization: Bearer T", "--user", "a:b"},
 	} {
-		o, _, err := ParseCurl(args)
+		o, _, err := parseCurl(args)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +99,7 @@ func TestParseCurlUserBecomesBasicAuth(t *testing.T) {
 			t.Errorf("%q: Authorization = %q", args, got)
 		}
 	}
-	_, _, err = ParseCurl([]string{"ws://x", "-u", "alice"})
+	_, _, err = parseCurl([]string{"ws://x", "-u", "alice"})
 	if err == nil || !strings.Contains(err.Error(), "user:password") {
 		t.Fatalf("-u without a password: %v", err)
 	}
@@ -123,12 +107,12 @@ func TestParseCurlUserBecomesBasicAuth(t *testing.T) {
 
 func TestParseCurlHelp(t *testing.T) {
 	for _, args := range [][]string{{"--help"}, {"-h"}, {"ws://x", "--help"}} {
-		if _, _, err := ParseCurl(args); !errors.Is(err, ErrCurlHelp) {
-			t.Errorf("ParseCurl(%q) = %v, want ErrCurlHelp", args, err)
+		if _, _, err := parseCurl(args); !errors.Is(err, errCurlHelp) {
+			t.Errorf("parseCurl(%q) = %v, want errCurlHelp", args, err)
 		}
 	}
 	// A header value that looks like an option is still a value.
-	if _, _, err := ParseCurl([]string{"ws://x", "-A", "--help"}); err != nil {
+	if _, _, err := parseCurl([]string{"ws://x", "-A", "--help"}); err != nil {
 		t.Errorf("-A --help: %v", err)
 	}
 }

@@ -1,0 +1,222 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/history"
+)
+
+// tailCmd holds tail's flags.
+type tailCmd struct {
+	a        *app
+	conn     connFlags
+	record   recordFlags
+	dialects string
+	asJSON   bool
+	keepOpen bool
+}
+
+func newTailCmd(a *app) *cobra.Command {
+	t := &tailCmd{a: a}
+	t.record.version = a.version
+	cmd := &cobra.Command{
+		Use:   "tail [flags] URL",
+		Short: "headless: one line per event on stdout, stdin lines are sent as text messages",
+		Annotations: map[string]string{formsAnnotation: `tail [flags] curl 'URL' -H ...     (a browser's "Copy as cURL")
+tail [--json] FILE                 (print a recording)`},
+		Long: `Connects and prints one line per event: time, direction, opcode, size and
+payload; closes and failures come with their meaning and what to do.
+Each line read from stdin is sent as a text message; at the end of stdin the
+connection is closed cleanly (unless --keep-open).
+
+ctrl+c (SIGINT) closes the connection with 1000, SIGTERM and SIGHUP with
+1001 (going away); wsdbg waits at most a second for the server's answer,
+finishes the recording and exits. A second signal exits at once.
+
+Exit status: 0 after a normal closure (1000) or a clean close after stdin
+ends or an interrupt, 1 after any other ending or when stdout cannot be
+written (a full disk: the message is on stderr), 141 without a message when
+the reader of stdout has gone (as "| head -1" does; the status a shell
+reports for SIGPIPE), 128+N after a second signal N (130 for ctrl+c), 2 for
+usage errors.`,
+		Example: `  wsdbg tail wss://echo.example.com/ws
+  wsdbg tail --json --ping 20s wss://api.example.com/ws | jq 'select(.type=="close")'
+  printf '%s\n' '{"op":"ping"}' | wsdbg tail ws://localhost:8080/ws`,
+		RunE: func(_ *cobra.Command, args []string) error { return t.run(args) },
+	}
+	t.conn.register(cmd)
+	t.record.register(cmd)
+	registerDialects(cmd, &t.dialects)
+	cmd.Flags().BoolVar(&t.asJSON, "json", false, "print one JSON object per line")
+	cmd.Flags().BoolVar(&t.keepOpen, "keep-open", false, "stay connected after stdin ends")
+	cmd.AddCommand(newCurlCmd(t.run))
+	return cmd
+}
+
+func (t *tailCmd) run(positional []string) error {
+	a := t.a
+	t.record.announce(a.stderr)
+	if len(positional) == 1 && namesRecording(positional[0]) {
+		return tailFile(positional[0], t.asJSON, t.record.redactor(), a.stdin, a.stdout, a.stderr)
+	}
+	opts, err := connectArgs(&t.conn, positional, a.stderr)
+	if err != nil {
+		return err
+	}
+	if opts.Dialects, err = loadDialects(t.dialects); err != nil {
+		return usageError{err.Error()}
+	}
+	rec, err := t.record.start(opts)
+	if err != nil {
+		return err
+	}
+	if rec != nil {
+		defer rec.Close()
+	}
+	return statusError(tailLive(opts, t.asJSON, t.keepOpen, rec, t.record.redactor(), a.stdin, a.stdout, a.stderr))
+}
+
+// statusError ends the program with status, its message written already.
+func statusError(status int) error {
+	if status == exitOK {
+		return nil
+	}
+	return exitStatus(status)
+}
+
+// namesRecording reports whether tail's one argument is a recording to
+// print rather than something to connect to: "-" (standard input), an
+// existing file, or anything that is not a URL or a curl command.
+func namesRecording(arg string) bool {
+	if arg == "-" {
+		return true
+	}
+	if strings.Contains(arg, "://") {
+		return false
+	}
+	_, err := os.Stat(arg)
+	return err == nil || arg != "curl"
+}
+
+// tailLive streams a live connection's events to stdout until the
+// connection ends. The first quit signal closes it (see closeCodeFor) and
+// waits at most closeAnswerWait for the answer; a second one quits at
+// once. A failed write to stdout closes the connection the same way and
+// ends with a message on stderr and status 1, or, when the reader went
+// away, quietly with exitBrokenPipe.
+func tailLive(opts conn.Options, asJSON, keepOpen bool, rec *history.Recorder, red history.Redactor, stdin io.Reader, stdout, stderr io.Writer) int {
+	quit := watchQuit()
+	defer quit.stop()
+	// Handling SIGPIPE makes a write to a closed pipe return EPIPE instead
+	// of killing the process, so the session is closed and recorded.
+	brokenPipe := make(chan os.Signal, 1)
+	signal.Notify(brokenPipe, syscall.SIGPIPE)
+	defer signal.Stop(brokenPipe)
+
+	s := startLive(opts, rec, stderr)
+	defer s.c.Shutdown()
+	stdinDone := s.send(context.Background(), lineSender(stdin, opts.MaxMessage))
+
+	t := &tailSession{
+		c: s.c, rec: rec, red: red, asJSON: asJSON,
+		out: bufio.NewWriterSize(stdout, 64<<10),
+	}
+	defer t.out.Flush()
+	var giveUp <-chan time.Time // runs while an interrupted session closes
+	interrupted := false
+	watch := recordingWatch{rec: rec, stderr: stderr}
+	recordingFailed := watch.failed()
+	stopAndWait := func(code int) {
+		t.close(code)
+		if giveUp == nil {
+			giveUp = time.After(closeAnswerWait)
+		}
+	}
+	for {
+		select {
+		case <-recordingFailed:
+			recordingFailed = nil
+			watch.tell()
+		case err := <-stdinDone:
+			stdinDone = nil
+			t.stdinEnded(err, keepOpen, stderr)
+		case sig := <-quit:
+			if interrupted {
+				return signalStatus(sig)
+			}
+			interrupted = true
+			stopAndWait(closeCodeFor(sig))
+		case <-giveUp:
+			t.abandon()
+			return t.status()
+		case ev, ok := <-s.c.Events():
+			if !ok {
+				t.flush()
+				complete := watch.finish()
+				if status := t.status(); status != exitOK || complete {
+					return status
+				}
+				return exitFailure
+			}
+			t.show(ev)
+			if len(s.c.Events()) == 0 {
+				t.flush()
+			}
+			if t.outErr != nil && !t.outReported {
+				t.outReported = true
+				if !errors.Is(t.outErr, syscall.EPIPE) {
+					fmt.Fprintln(stderr, "wsdbg: writing the output:", decode.Sanitize(t.outErr.Error()))
+				}
+				stopAndWait(1001)
+			}
+		}
+	}
+}
+
+// tailFile prints a recording's events as tail would have. It fails when
+// the file holds nothing readable.
+func tailFile(path string, asJSON bool, red history.Redactor, stdin io.Reader, stdout, stderr io.Writer) error {
+	rec, err := openRecording(path, stdin, " (to connect, give a ws:// or wss:// URL)")
+	if err != nil {
+		return err
+	}
+	defer rec.Close()
+	rec.Wait()
+	w := bufio.NewWriter(stdout)
+	var line []byte
+	printed := 0
+	for i := 0; i < rec.Len(); i++ {
+		r, err := rec.Record(i)
+		if err != nil {
+			continue
+		}
+		r = red.Record(r)
+		printed++
+		if asJSON {
+			line = append(r.AppendJSON(line[:0]), '\n')
+			w.Write(line)
+		} else {
+			fmt.Fprintln(w, history.FormatLine(r, history.LineOptions{}))
+		}
+	}
+	w.Flush()
+	problems := rec.Problems()
+	reportProblems(stderr, rec.Path(), problems)
+	if printed == 0 && len(problems) > 0 {
+		return exitStatus(exitFailure)
+	}
+	return nil
+}

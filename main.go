@@ -971,10 +971,7 @@ func (uf *uiFlags) register(fs *flag.FlagSet) {
 }
 
 func (uf *uiFlags) validate() error {
-	if uf.theme == "auto" || uf.theme == "" {
-		return nil
-	}
-	if _, err := themes.Get(uf.theme, true); err != nil {
+	if _, err := themes.Parse(uf.theme); err != nil {
 		return usagef("--theme: unknown theme %q (one of %s)", uf.theme, strings.Join(themes.Names(), ", "))
 	}
 	return nil
@@ -1180,9 +1177,6 @@ func tuiOptions(opts conn.Options, uf *uiFlags, dialects *decode.Dialects) tui.O
 		Theme:    uf.theme,
 		Dialects: dialects,
 		Redact:   uf.record.redactor(),
-	}
-	if to.Theme == "auto" {
-		to.Theme = ""
 	}
 	if dir, err := history.DefaultDir(); err == nil {
 		to.HistoryFile = filepath.Join(filepath.Dir(dir), "sent_history")

@@ -65,11 +65,12 @@ const (
 
 // Model is the Bubble Tea model of the interface.
 type Model struct {
-	opts  Options
-	keys  KeyMap
-	theme themes.Theme
-	dark  bool
-	now   func() time.Time
+	opts        Options
+	keys        KeyMap
+	theme       themes.Theme
+	themeChoice themes.Choice
+	dark        bool
+	now         func() time.Time
 
 	width, height int
 
@@ -204,6 +205,11 @@ func NewModel(opts Options) *Model {
 	m.filterBar.Placeholder = "text, or re:regexp"
 	m.filterBar.SetVirtualCursor(false)
 	m.helpView.KeyMap = viewport.KeyMap{}
+	// An unknown name (newProgram refuses it) falls back to the zero Choice.
+	m.themeChoice, _ = themes.Parse(opts.Theme)
+	if opts.NoColor {
+		m.themeChoice, _ = themes.Parse(themes.Mono)
+	}
 	m.applyTheme()
 
 	var problems []string
@@ -236,14 +242,7 @@ func NewModel(opts Options) *Model {
 // applyTheme picks the theme for the current background and styles the
 // bubbles with it.
 func (m *Model) applyTheme() {
-	name := m.opts.Theme
-	if m.opts.NoColor {
-		name = themes.Mono
-	}
-	th, err := themes.Get(name, m.dark)
-	if err != nil {
-		th, _ = themes.Get(themes.Auto, m.dark)
-	}
+	th := m.themeChoice.Theme(m.dark)
 	m.theme = th
 
 	hs := help.Styles{
@@ -277,7 +276,7 @@ func (m *Model) applyTheme() {
 // Init starts draining the source and the clock.
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{m.tick()}
-	if m.opts.Theme == "" || m.opts.Theme == themes.Auto {
+	if m.themeChoice.FollowsBackground() {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
 	if m.opts.Source != nil && m.pump == nil && m.play == nil {
@@ -578,10 +577,8 @@ func newProgram(ctx context.Context, opts Options, extra ...tea.ProgramOption) (
 	if opts.Source == nil {
 		return nil, nil, fmt.Errorf("tui: no source of events")
 	}
-	if opts.Theme != "" {
-		if _, err := themes.Get(opts.Theme, true); err != nil {
-			return nil, nil, err
-		}
+	if _, err := themes.Parse(opts.Theme); err != nil {
+		return nil, nil, err
 	}
 	if os.Getenv("NO_COLOR") != "" {
 		opts.NoColor = true

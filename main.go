@@ -1023,7 +1023,7 @@ func openTUI(opts conn.Options, uf *uiFlags, stderr io.Writer) error {
 			rec.Close()
 			fmt.Fprintln(stderr, "wsdbg:", rec.Summary())
 		}()
-		to.Recording = rec.Path()
+		to.RecordPath = rec.Path()
 		to.OnEvent = func(ev conn.Event) { rec.Append(ev) }
 	}
 	return runLive(to, c, rec, nil)
@@ -1560,10 +1560,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	hdr := rec.Header()
 	o := tuiOptions(conn.Options{URL: hdr.URL, Header: hdr.RequestHeaders}, &uf, dialects)
 	o.Title = "wsdbg replay"
-	o.Source = tui.Replay(ctx, rec)
-	if *play {
-		o.Source = tui.Playback(ctx, rec, *speed, *noGaps)
-	}
+	o.Source = tui.NewReplay(ctx, rec, tui.ReplayOptions{InTime: *play, Speed: *speed, NoGaps: *noGaps})
 	return tui.Run(ctx, o)
 }
 
@@ -1703,7 +1700,7 @@ func resendInDebugger(recorded history.Records, opts conn.Options, uf *uiFlags, 
 			out.Close()
 			fmt.Fprintln(stderr, "wsdbg:", out.Summary())
 		}()
-		to.Recording = out.Path()
+		to.RecordPath = out.Path()
 	}
 
 	sending := make(chan struct{})

@@ -144,7 +144,7 @@ func TestNoComparisonWithoutExpected(t *testing.T) {
 }
 
 func TestGoldenReplayComparison(t *testing.T) {
-	m, _ := newTestModel(t, 120, 40, Options{Expected: recordedRun(), Recording: "again.jsonl"})
+	m, _ := newTestModel(t, 120, 40, Options{Expected: recordedRun(), RecordPath: "again.jsonl"})
 	feed(m,
 		openEvent(0),
 		textOut(100*time.Millisecond, `{"id":2,"op":"subscribe"}`),

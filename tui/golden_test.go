@@ -27,7 +27,7 @@ func TestGolden(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {120, 40}, {60, 15}} {
 		for _, sc := range scenes {
 			t.Run(fmt.Sprintf("%s-%dx%d", sc.name, size[0], size[1]), func(t *testing.T) {
-				m, _ := newTestModel(t, size[0], size[1], Options{Recording: "session.jsonl"})
+				m, _ := newTestModel(t, size[0], size[1], Options{RecordPath: "session.jsonl"})
 				feed(m, sampleSession()...)
 				press(m, sc.keys...)
 				golden.RequireEqual(t, screen(m))

@@ -25,17 +25,17 @@ import (
 
 // Options configure the interface.
 type Options struct {
-	Title     string       // shown before the URL; "wsdbg" when empty
-	URL       string       // shown until the connection reports its own
-	Conn      conn.Options // what the connection was dialled with: header, repro commands
-	Source    Source       // a *conn.Client, or a recording being replayed
-	Theme     string       // a themes name; "" or "auto" follows the terminal's background
-	NoColor   bool         // no colours at all (Run sets it when NO_COLOR is set)
-	Copier    Copier       // nil: the system clipboard, else OSC 52 through the terminal
-	SaveDir   string       // where text no clipboard took is saved on request; "" is the temporary directory
-	Recording string       // where the session is being recorded; "" when it is not
-	Dialects  *decode.Dialects
-	IDPaths   []string // extra dotted paths to request ids, tried before id, request_id, ref, nonce
+	Title      string       // shown before the URL; "wsdbg" when empty
+	URL        string       // shown until the connection reports its own
+	Conn       conn.Options // what the connection was dialled with: header, repro commands
+	Source     Source       // a *conn.Client, or a *Replay
+	Theme      string       // a themes name; "" or "auto" follows the terminal's background
+	NoColor    bool         // no colours at all (Run sets it when NO_COLOR is set)
+	Copier     Copier       // nil: the system clipboard, else OSC 52 through the terminal
+	SaveDir    string       // where text no clipboard took is saved on request; "" is the temporary directory
+	RecordPath string       // the file the session is being recorded to; "" when it is not
+	Dialects   *decode.Dialects
+	IDPaths    []string // extra dotted paths to request ids, tried before id, request_id, ref, nonce
 
 	// OnEvent sees every event, in order, from the goroutine that drains the
 	// source, before the screen does. It must not block for long. A replay

@@ -590,7 +590,7 @@ func TestRelativeTimeToggle(t *testing.T) {
 }
 
 func TestHeaderShowsStateRatesAndRecording(t *testing.T) {
-	m, _ := newTestModel(t, 120, 40, Options{Recording: "/tmp/x.jsonl"})
+	m, _ := newTestModel(t, 120, 40, Options{RecordPath: "/tmp/x.jsonl"})
 	feed(m, sampleSession()[:9]...)
 	m.Update(tickMsg(t0))
 	m.sess.msgs[0] += 5

@@ -27,7 +27,7 @@ const playFrame = 15 * time.Millisecond
 
 // playback is the state of a replay being played in time.
 type playback struct {
-	rec     Recorded
+	rec     Recording
 	player  *history.Player
 	playing bool
 	speed   float64
@@ -39,7 +39,7 @@ type playback struct {
 // playedMsg is what one read of the player collected, in order.
 type playedMsg []history.Playback
 
-func newPlayback(ctx context.Context, rec Recorded, clock history.Clock, from int, start playStart) *playback {
+func newPlayback(ctx context.Context, rec Recording, clock history.Clock, from int, start playStart) *playback {
 	p := &playback{rec: rec, player: history.NewPlayer(rec, clock), next: from, noGaps: start.noGaps,
 		speed: min(max(start.speed, history.MinSpeed), history.MaxSpeed)}
 	context.AfterFunc(ctx, p.player.Close)
@@ -97,7 +97,7 @@ func (p *playback) read() tea.Cmd {
 // startSource starts taking events from the source: through the pump, or
 // from a player when the source is a replay to be played in time.
 func (m *Model) startSource(ctx context.Context) {
-	if r, ok := m.opts.Source.(*replay); ok && r.timed != nil {
+	if r, ok := m.opts.Source.(*Replay); ok && r.timed != nil {
 		m.play = newPlayback(r.ctx, r.rec, m.clock, 0, *r.timed)
 		return
 	}
@@ -156,7 +156,7 @@ func (m *Model) takePlayed(msg playedMsg) tea.Cmd {
 
 // replayKey handles the playback keys; it reports whether msg was one.
 func (m *Model) replayKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
-	r, ok := m.opts.Source.(*replay)
+	r, ok := m.opts.Source.(*Replay)
 	if !ok {
 		return nil, false
 	}
@@ -213,13 +213,13 @@ func (m *Model) replayKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 
 // replaying reports whether the source is a recording.
 func (m *Model) replaying() bool {
-	_, ok := m.opts.Source.(*replay)
+	_, ok := m.opts.Source.(*Replay)
 	return ok
 }
 
 // playFromSelection turns a whole-log replay into a playback in time that
 // starts at the selected row.
-func (m *Model) playFromSelection(r *replay) tea.Cmd {
+func (m *Model) playFromSelection(r *Replay) tea.Cmd {
 	from := 0
 	if m.displayLen() > 0 {
 		from = m.rowAt(m.sel) // a whole-log replay has one row per event

@@ -97,7 +97,7 @@ func recordingOf(t *testing.T, events []conn.Event) *history.Recording {
 func newPlaybackModel(t *testing.T, events []conn.Event, speed float64, noGaps bool) (*Model, *fakeClock) {
 	t.Helper()
 	clock := newFakeClock()
-	src := Playback(t.Context(), recordingOf(t, events), speed, noGaps)
+	src := NewReplay(t.Context(), recordingOf(t, events), ReplayOptions{InTime: true, Speed: speed, NoGaps: noGaps})
 	m, _ := newTestModel(t, 80, 24, Options{Title: "wsdbg replay", Source: src})
 	m.clock = clock
 	m.Init() // the commands it returns are run by hand below
@@ -395,7 +395,7 @@ func TestPlaybackEndsAndStartsOver(t *testing.T) {
 // The whole-log replay turns into a playback from the selected row.
 func TestReplayPlaysFromTheSelectedRow(t *testing.T) {
 	events := sampleSession()
-	src := Replay(t.Context(), recordingOf(t, events))
+	src := NewReplay(t.Context(), recordingOf(t, events), ReplayOptions{})
 	m, _ := newTestModel(t, 80, 24, Options{Source: src})
 	p := startPump(t.Context(), src, nil)
 	defer p.stop()

@@ -35,7 +35,7 @@ func TestReplayOfARecording(t *testing.T) {
 	}
 	defer rec.Close()
 
-	src := Replay(t.Context(), rec)
+	src := NewReplay(t.Context(), rec, ReplayOptions{})
 	m, _ := newTestModel(t, 80, 24, Options{Source: src})
 	p := startPump(t.Context(), src, nil)
 	defer p.stop()

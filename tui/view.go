@@ -540,7 +540,7 @@ func (m *Model) headerLines() []string {
 	switch {
 	case m.recordingFailed:
 		right = th.RecordingFailed.Render(" REC FAILED ")
-	case m.opts.Recording != "":
+	case m.opts.RecordPath != "":
 		right = th.Recording.Render(" REC ")
 	case m.live == nil:
 		right = th.Recording.Render(m.replayBadge())

@@ -244,7 +244,7 @@ func wrapModel(b *testing.B, n int) *Model {
 func BenchmarkWrappedKeyPress(b *testing.B) {
 	for _, focus := range []struct {
 		name     string
-		pane     focusPane
+		pane     focus
 		keys     []string
 		down, up string
 	}{

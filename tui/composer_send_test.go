@@ -18,7 +18,7 @@ func TestSendToAServerNotReadingKeepsTheText(t *testing.T) {
 	press(m, "i")
 	typeText(m, `{"op":"subscribe"}`)
 	press(m, "enter")
-	if got := m.comp.value(); got != `{"op":"subscribe"}` {
+	if got := m.comp.Value(); got != `{"op":"subscribe"}` {
 		t.Errorf("composer holds %q after a refused send", got)
 	}
 	if want := "the server is not reading; message not sent"; m.notice.text != want || !m.notice.isErr {
@@ -27,26 +27,28 @@ func TestSendToAServerNotReadingKeepsTheText(t *testing.T) {
 	if !strings.Contains(plainScreen(m), "the server is not reading; message not sent") {
 		t.Errorf("screen does not say why:\n%s", plainScreen(m))
 	}
-	if len(m.comp.history) != 0 {
-		t.Errorf("a message not sent went into the history: %q", m.comp.history)
+	m.comp.SetValue("")
+	press(m, "up")
+	if got := m.comp.Value(); got != "" {
+		t.Errorf("a message not sent went into the history: up brings back %q", got)
 	}
 
-	m.comp.set("/ping hb")
+	m.comp.SetValue("/ping hb")
 	press(m, "enter")
-	if m.notice.text != "the server is not reading; ping not sent" || m.comp.value() != "/ping hb" {
-		t.Errorf("ping: notice %q, composer %q", m.notice.text, m.comp.value())
+	if m.notice.text != "the server is not reading; ping not sent" || m.comp.Value() != "/ping hb" {
+		t.Errorf("ping: notice %q, composer %q", m.notice.text, m.comp.Value())
 	}
 
 	src.mu.Lock()
 	src.sendErr = nil
 	src.mu.Unlock()
-	m.comp.set(`{"op":"subscribe"}`)
+	m.comp.SetValue(`{"op":"subscribe"}`)
 	press(m, "enter")
 	if sent := src.frames(); len(sent) != 1 || sent[0].payload != `{"op":"subscribe"}` {
 		t.Errorf("after the queue drained, sent %+v", sent)
 	}
-	if m.comp.value() != "" {
-		t.Errorf("composer holds %q after sending", m.comp.value())
+	if m.comp.Value() != "" {
+		t.Errorf("composer holds %q after sending", m.comp.Value())
 	}
 }
 
@@ -58,7 +60,7 @@ func TestSendFailureIsReportedAsIs(t *testing.T) {
 	press(m, "i")
 	typeText(m, "hello")
 	press(m, "enter")
-	if m.notice.text != "not sent: connection is closed" || m.comp.value() != "hello" {
-		t.Errorf("notice %q, composer %q", m.notice.text, m.comp.value())
+	if m.notice.text != "not sent: connection is closed" || m.comp.Value() != "hello" {
+		t.Errorf("notice %q, composer %q", m.notice.text, m.comp.Value())
 	}
 }

@@ -83,8 +83,8 @@ func TestOfferToSaveIsDroppedByOtherKeysAndExpiry(t *testing.T) {
 	press(m, "i")
 	m.Update(copiedMsg{what: "payload", size: 1, text: "x", err: errCopy})
 	press(m, "s")
-	if n := len(savedFiles(t, dir)); n != 0 || m.comp.value() != "s" {
-		t.Errorf("s in the composer saved %d files, composer holds %q", n, m.comp.value())
+	if n := len(savedFiles(t, dir)); n != 0 || m.comp.Value() != "s" {
+		t.Errorf("s in the composer saved %d files, composer holds %q", n, m.comp.Value())
 	}
 }
 

@@ -2,10 +2,9 @@ package tui
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
+	"github.com/wsdbg/wsdbg/tui/internal/cells"
 )
 
 // humanBytes formats a byte count compactly: 999B, 1.2K, 34K, 5.6M.
@@ -85,49 +84,5 @@ func sinceStart(d time.Duration, narrow bool) string {
 	if narrow {
 		width = 8
 	}
-	return padLeft(out, width)
-}
-
-// padRight pads s with spaces to width cells, truncating with an ellipsis
-// when it is wider. s must not contain styling.
-func padRight(s string, width int) string {
-	if width <= 0 {
-		return ""
-	}
-	w := textWidth(s)
-	if w > width {
-		if printableASCII(s) {
-			// One byte per cell.
-			return s[:width-1] + "…"
-		}
-		s = ansi.Truncate(s, width, "…")
-		w = ansi.StringWidth(s)
-	}
-	return s + strings.Repeat(" ", width-w)
-}
-
-// padLeft right-aligns s in width cells.
-func padLeft(s string, width int) string {
-	w := textWidth(s)
-	if w >= width {
-		return s
-	}
-	return strings.Repeat(" ", width-w) + s
-}
-
-// fit truncates styled or plain s to width cells and pads it to exactly
-// width, so columns and panes line up whatever the content.
-func fit(s string, width int) string {
-	if width <= 0 {
-		return ""
-	}
-	w := ansi.StringWidth(s)
-	if w > width {
-		s = ansi.Truncate(s, width, "…")
-		w = ansi.StringWidth(s)
-	}
-	if w < width {
-		s += strings.Repeat(" ", width-w)
-	}
-	return s
+	return cells.PadLeft(out, width)
 }

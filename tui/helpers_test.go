@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
@@ -304,3 +305,18 @@ func sampleSession() []conn.Event {
 }
 
 var errCopy = errors.New("no clipboard helper found")
+
+// allBindings returns every binding of a live session, for checks that a
+// key is listed; the replay keys are apart.
+func allBindings(km keyMap) []key.Binding {
+	var all []key.Binding
+	for _, group := range [][][]key.Binding{
+		km.Global.FullHelp(), km.Log.FullHelp(), km.Inspector.FullHelp(),
+		km.Composer.FullHelp(), km.Filter.FullHelp(), km.Composer.Picker.FullHelp(),
+	} {
+		for _, column := range group {
+			all = append(all, column...)
+		}
+	}
+	return all
+}

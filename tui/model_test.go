@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/tui/composer"
 )
 
 func TestRowsArriveAndSelectionFollows(t *testing.T) {
@@ -73,15 +74,15 @@ func TestTypingIsNotDisturbedByIncomingFrames(t *testing.T) {
 		feed(m, textIn(time.Duration(k)*time.Millisecond, "noise"))
 	}
 	typeText(m, "lo")
-	if got := m.comp.value(); got != "echo hello" {
+	if got := m.comp.Value(); got != "echo hello" {
 		t.Fatalf("composer holds %q", got)
 	}
 	press(m, "enter")
 	if f := src.frames(); len(f) != 1 || f[0].payload != "echo hello" || f[0].op != conn.OpText {
 		t.Fatalf("sent %+v", f)
 	}
-	if m.comp.value() != "" {
-		t.Errorf("composer not cleared after sending: %q", m.comp.value())
+	if m.comp.Value() != "" {
+		t.Errorf("composer not cleared after sending: %q", m.comp.Value())
 	}
 }
 
@@ -113,10 +114,10 @@ func TestComposerCommands(t *testing.T) {
 	if !m.notice.isErr || !strings.Contains(m.notice.text, "1006") {
 		t.Errorf("sending close 1006 gave notice %+v", m.notice)
 	}
-	if m.comp.value() != "/close 1006" {
-		t.Errorf("a rejected command should stay in the composer, got %q", m.comp.value())
+	if m.comp.Value() != "/close 1006" {
+		t.Errorf("a rejected command should stay in the composer, got %q", m.comp.Value())
 	}
-	m.comp.set("/bogus")
+	m.comp.SetValue("/bogus")
 	press(m, "enter")
 	if !m.notice.isErr || !strings.Contains(m.notice.text, "unknown command /bogus") {
 		t.Errorf("unknown command notice: %+v", m.notice)
@@ -144,11 +145,11 @@ func TestMultiLineComposer(t *testing.T) {
 	typeText(m, `"b":2}`)
 	press(m, "ctrl+j")
 	typeText(m, "x")
-	if got := m.comp.value(); got != "{\"a\":1,\n\"b\":2}\nx" {
+	if got := m.comp.Value(); got != "{\"a\":1,\n\"b\":2}\nx" {
 		t.Fatalf("composer holds %q", got)
 	}
-	if m.comp.lines() != 3 {
-		t.Errorf("composer is %d lines tall, want 3", m.comp.lines())
+	if m.comp.Height() != 3 {
+		t.Errorf("composer is %d lines tall, want 3", m.comp.Height())
 	}
 	if n := strings.Count(plainScreen(m), "\n") + 1; n != 24 {
 		t.Errorf("screen is %d lines, want 24", n)
@@ -164,48 +165,48 @@ func TestHistoryPersistsAndIsSearchable(t *testing.T) {
 	m, _ := newTestModel(t, 80, 24, Options{HistoryFile: file})
 	press(m, "i")
 	for _, line := range []string{"echo one", "close 4403 forbidden", "echo three\nsecond line"} {
-		m.comp.set(line)
+		m.comp.SetValue(line)
 		press(m, "enter")
 	}
 
-	m2, _ := newTestModel(t, 80, 24, Options{HistoryFile: file})
-	if got := len(m2.comp.history); got != 3 {
-		t.Fatalf("reloaded %d history lines, want 3", got)
+	if data, err := os.ReadFile(file); err != nil || strings.Count(string(data), "\n") != 3 {
+		t.Fatalf("history file holds %q (%v), want 3 lines", data, err)
 	}
+	m2, _ := newTestModel(t, 80, 24, Options{HistoryFile: file})
 	press(m2, "i")
 	typeText(m2, "draft")
 	press(m2, "up")
-	if got := m2.comp.value(); got != "echo three\nsecond line" {
+	if got := m2.comp.Value(); got != "echo three\nsecond line" {
 		t.Fatalf("up recalled %q", got)
 	}
 	// On the second line of a multi-line entry, up moves within it first.
 	press(m2, "up")
-	if got := m2.comp.value(); got != "echo three\nsecond line" {
+	if got := m2.comp.Value(); got != "echo three\nsecond line" {
 		t.Fatalf("up from the last line should move the cursor, recalled %q", got)
 	}
 	press(m2, "up")
-	if got := m2.comp.value(); got != "close 4403 forbidden" {
+	if got := m2.comp.Value(); got != "close 4403 forbidden" {
 		t.Fatalf("second up recalled %q", got)
 	}
 	press(m2, "down", "down")
-	if got := m2.comp.value(); got != "draft" {
+	if got := m2.comp.Value(); got != "draft" {
 		t.Fatalf("down past the newest restored %q, want the draft", got)
 	}
 
-	m2.comp.set("")
+	m2.comp.SetValue("")
 	press(m2, "ctrl+r")
 	typeText(m2, "one")
 	if !strings.Contains(plainScreen(m2), "(history search) one: echo one") {
 		t.Fatalf("search line missing:\n%s", plainScreen(m2))
 	}
 	press(m2, "enter")
-	if got := m2.comp.value(); got != "echo one" {
+	if got := m2.comp.Value(); got != "echo one" {
 		t.Fatalf("search chose %q", got)
 	}
 	press(m2, "ctrl+r")
 	typeText(m2, "zzz")
 	press(m2, "esc")
-	if got := m2.comp.value(); got != "echo one" {
+	if got := m2.comp.Value(); got != "echo one" {
 		t.Fatalf("cancelled search left %q", got)
 	}
 }
@@ -220,10 +221,10 @@ func TestSnippetsByCommandAndPicker(t *testing.T) {
 	press(m, "i")
 	typeText(m, "/snip bye")
 	press(m, "enter")
-	if got := m.comp.value(); got != "close 1000 done" {
+	if got := m.comp.Value(); got != "close 1000 done" {
 		t.Fatalf("/snip put %q in the composer", got)
 	}
-	m.comp.set("")
+	m.comp.SetValue("")
 	press(m, "ctrl+o")
 	typeText(m, "sub")
 	if !strings.Contains(plainScreen(m), "snippet: sub") {
@@ -258,9 +259,7 @@ func TestFilterTextRegexAndToggles(t *testing.T) {
 	if got := m.displayLen(); got != 0 {
 		t.Fatalf("a query with a capital is case-sensitive, but Tick matched %d rows", got)
 	}
-	m.filterBar.SetValue("")
-	m.filter.query = ""
-	runFilterSteps(m, m.refilter())
+	press(m, "esc", "/") // clear the query, and type another
 	typeText(m, "tick")
 	if got := m.displayLen(); got != 2 {
 		t.Fatalf("tick matched %d rows, want 2 (subscribe to ticker, and the tick)", got)
@@ -269,7 +268,7 @@ func TestFilterTextRegexAndToggles(t *testing.T) {
 		t.Errorf("footer lacks the count:\n%s", plainScreen(m))
 	}
 	press(m, "enter")
-	if m.editing {
+	if m.focus == focusFilter {
 		t.Fatal("enter did not leave the filter bar")
 	}
 	if !strings.Contains(plainScreen(m), "2 of 11") {
@@ -283,7 +282,7 @@ func TestFilterTextRegexAndToggles(t *testing.T) {
 	}
 
 	press(m, "esc")
-	if m.filter.hides() || m.displayLen() != 13 {
+	if m.filter.Criteria().Hides() || m.displayLen() != 13 {
 		t.Fatalf("esc did not clear the filter: %d shown", m.displayLen())
 	}
 
@@ -295,7 +294,7 @@ func TestFilterTextRegexAndToggles(t *testing.T) {
 	}
 	press(m, "/", "ctrl+u")
 	typeText(m, "re:(")
-	if m.filter.err == "" || !strings.Contains(plainScreen(m), "bad regexp") {
+	if m.filter.Criteria().Err() == "" || !strings.Contains(plainScreen(m), "bad regexp") {
 		t.Errorf("bad regexp not reported:\n%s", plainScreen(m))
 	}
 	press(m, "esc")
@@ -435,17 +434,17 @@ func TestInspectorFramesFormatsAndWrap(t *testing.T) {
 		t.Errorf("v v did not switch to hex:\n%s", plainScreen(m))
 	}
 	press(m, "w")
-	if !m.insp.wrap || !m.insp.pg.wrap {
+	if !m.insp.Settings().Wrap || !strings.Contains(plainScreen(m), "w: wrap on") {
 		t.Error("w did not turn wrapping on")
 	}
 	press(m, "tab", "tab")
 	if m.focus != focusInspector {
 		t.Fatalf("tab, tab from the log focused %d, want the inspector", m.focus)
 	}
-	before := m.insp.pg.y
+	before := m.insp.YOffset()
 	press(m, "j", "j")
-	if m.insp.pg.y != before+2 {
-		t.Errorf("j in the inspector scrolled from %d to %d", before, m.insp.pg.y)
+	if m.insp.YOffset() != before+2 {
+		t.Errorf("j in the inspector scrolled from %d to %d", before, m.insp.YOffset())
 	}
 }
 
@@ -522,22 +521,22 @@ func TestCopyPayloadReportReproAndErrors(t *testing.T) {
 func TestHelpListsEveryBinding(t *testing.T) {
 	m, _ := newTestModel(t, 100, 60, Options{})
 	press(m, "?")
-	if !m.showHelp {
+	if m.focus != focusHelp {
 		t.Fatal("? did not open help")
 	}
 	text := ansi.Strip(strings.Join(m.helpLines(), "\n"))
-	for _, b := range m.keys.All() {
+	for _, b := range allBindings(m.keys) {
 		if !strings.Contains(text, b.Help().Desc) {
 			t.Errorf("help lacks %q (%s)", b.Help().Desc, b.Help().Key)
 		}
 	}
-	for _, c := range composerCommands {
-		if !strings.Contains(text, c.usage) {
-			t.Errorf("help lacks command %q", c.usage)
+	for _, c := range composer.Commands() {
+		if !strings.Contains(text, c.Usage) {
+			t.Errorf("help lacks command %q", c.Usage)
 		}
 	}
 	press(m, "esc")
-	if m.showHelp {
+	if m.focus == focusHelp {
 		t.Error("esc did not close help")
 	}
 }

@@ -284,7 +284,7 @@ func (m *Model) resetLog() {
 	m.shown, m.scanned, m.anchor = m.shown[:0], 0, -1
 	m.scanGen++ // a scan under way was over the old rows
 	m.sel, m.top, m.unseen = 0, 0, 0
-	m.invalidateInspector()
+	m.insp.Invalidate()
 	s := m.sess
 	m.sess = session{
 		state: stateConnecting, url: s.url, host: s.host, subprotocol: s.subprotocol, extensions: s.extensions,

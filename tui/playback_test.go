@@ -463,7 +463,7 @@ func TestReplayKeysInHelpOnlyWhenReplaying(t *testing.T) {
 // The replay keys are free wherever they work: the log, the inspector and
 // everywhere.
 func TestReplayKeysDoNotCollide(t *testing.T) {
-	km := DefaultKeyMap()
+	km := defaultKeyMap()
 	taken := map[string]string{}
 	for _, group := range [][][]key.Binding{km.Global.FullHelp(), km.Log.FullHelp(), km.Inspector.FullHelp()} {
 		for _, column := range group {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/tui/internal/cells"
 )
 
 // How much of a payload a one-line preview looks at.
@@ -359,7 +360,7 @@ func (m *Model) renderRow(i, width int, selected bool) string {
 	if selected {
 		gutter = "> "
 		p = &m.paints[2]
-		if m.focus == focusLog {
+		if m.pane == focusLog {
 			p = &m.paints[1]
 		}
 	}
@@ -384,18 +385,18 @@ func (m *Model) renderRow(i, width int, selected bool) string {
 	}
 	b.WriteString(dir.render(dirLabel(r)))
 	b.WriteString(p.gap.render(" "))
-	b.WriteString(p.opcode.render(padRight(opcodeLabel(r), opWidth)))
+	b.WriteString(p.opcode.render(cells.PadRight(opcodeLabel(r), opWidth)))
 	b.WriteString(p.gap.render(" "))
 	size := ""
 	if r.payload.n > 0 || r.isMessage() {
 		size = humanBytes(int64(r.payload.n))
 	}
-	b.WriteString(p.size.render(padLeft(size, sizeWidth)))
+	b.WriteString(p.size.render(cells.PadLeft(size, sizeWidth)))
 	b.WriteString(p.gap.render(" "))
 
 	rest := width - previewStart(width)
 	if rest <= 0 {
-		return fit(b.String(), width)
+		return cells.Fit(b.String(), width)
 	}
 	badges, badgesWidth := renderBadges(t.badges, rest/2, p)
 	previewWidth := rest - badgesWidth
@@ -450,9 +451,9 @@ func (m *Model) renderPreview(t rowText, width int, p *rowPaints) string {
 	if width <= 0 {
 		return ""
 	}
-	text := padRight(t.preview, width)
+	text := cells.PadRight(t.preview, width)
 	base := p.tones[t.tone]
-	spans := m.filter.highlight(text)
+	spans := m.filter.Criteria().Highlight(text)
 	if len(spans) == 0 {
 		return base.render(text)
 	}
@@ -473,7 +474,7 @@ func renderBadges(badges []badge, limit int, p *rowPaints) (string, int) {
 	used := 0
 	for k, bd := range badges {
 		text := bd.text
-		w := textWidth(text)
+		w := cells.Width(text)
 		room := limit - used
 		if k > 0 {
 			room--
@@ -482,7 +483,7 @@ func renderBadges(badges []badge, limit int, p *rowPaints) (string, int) {
 			if room < 6 {
 				break
 			}
-			text = padRight(text, room)
+			text = cells.PadRight(text, room)
 			w = room
 		}
 		if k > 0 {

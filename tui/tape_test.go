@@ -118,7 +118,7 @@ var demoCommands = []string{"help", "close", "error", "drop", "flood", "big", "b
 
 // typingIntoText reports whether keys now go to a text input.
 func typingIntoText(m *Model) bool {
-	return m.editing || m.comp.search != nil || m.comp.picker != nil || m.focus == focusComposer
+	return m.focus == focusFilter || m.focus == focusComposer
 }
 
 // boundKey reports whether the key press is bound in the context it is
@@ -127,10 +127,10 @@ func boundKey(m *Model, msg tea.KeyPressMsg) bool {
 	km := m.keys
 	var groups [][]key.Binding
 	switch {
-	case m.editing:
+	case m.focus == focusFilter:
 		groups = km.Filter.FullHelp()
-	case m.comp.search != nil || m.comp.picker != nil:
-		groups = km.Picker.FullHelp()
+	case m.focus == focusComposer && m.comp.Picking():
+		groups = km.Composer.Picker.FullHelp()
 	case m.focus == focusComposer:
 		groups = append(km.Composer.FullHelp(), []key.Binding{km.Global.NextPane, km.Global.PrevPane, km.Global.ForceQuit})
 	case m.focus == focusInspector:
@@ -194,7 +194,7 @@ func TestDemoTape(t *testing.T) {
 			textInput := typingIntoText(m)
 			printable := msg.Text != "" && msg.Mod&^tea.ModShift == 0
 			if !(textInput && printable) && !boundKey(m, msg) {
-				t.Fatalf("demo.tape:%d: %q is not bound where it is pressed (focus %d, filter bar %v)", st.line, msg.String(), m.focus, m.editing)
+				t.Fatalf("demo.tape:%d: %q is not bound where it is pressed (focus %d)", st.line, msg.String(), m.focus)
 			}
 			explain := !textInput && key.Matches(msg, m.keys.Log.Explain)
 			_, cmd := m.Update(msg)

@@ -12,6 +12,8 @@ import (
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/tui/inspector"
+	"github.com/wsdbg/wsdbg/tui/internal/cells"
 )
 
 // renderLimit caps how much of a payload the inspector renders; copying
@@ -21,93 +23,40 @@ const renderLimit = 256 << 10
 // formatAuto lets decode pick the payload format.
 const formatAuto decode.Format = ""
 
-// inspector shows everything about one row. Its content is built when the
-// selection, the format, the wrap setting or the width changes, never per
-// frame.
-type inspector struct {
-	pg     pager
-	format decode.Format
-	wrap   bool
-	built  inspectorKey
+// details is the log as the inspector's Document: the details of its
+// rows.
+type details struct{ m *Model }
+
+// Lines implements inspector.Document.
+func (d details) Lines(row, width int, s inspector.Settings) []inspector.Line {
+	return d.m.inspectorContent(row, width, s)
 }
-
-type inspectorKey struct {
-	row    int
-	format decode.Format
-	wrap   bool
-	width  int
-	theme  string
-	valid  bool
-}
-
-func newInspector() inspector { return inspector{} }
-
-// nextFormat cycles auto → text → json → hex → … → auto.
-func (in *inspector) nextFormat() {
-	all := append([]decode.Format{formatAuto}, decode.Formats()...)
-	for k, f := range all {
-		if f == in.format {
-			in.format = all[(k+1)%len(all)]
-			return
-		}
-	}
-	in.format = formatAuto
-}
-
-// syncInspector rebuilds the inspector's content if what it shows changed.
-func (m *Model) syncInspector(width, height int) {
-	in := &m.insp
-	in.pg.setHeight(height)
-	row := -1
-	if m.displayLen() > 0 {
-		row = m.rowAt(min(m.sel, m.displayLen()-1))
-	}
-	key := inspectorKey{row: row, format: in.format, wrap: in.wrap, width: width, theme: m.theme.Name, valid: true}
-	if key == in.built {
-		return
-	}
-	sameRow := in.built.valid && in.built.row == row
-	in.built = key
-	if row < 0 {
-		in.pg.setContent([]pagerLine{styledLine(m.theme.Label.Render("No frames yet."))}, width, in.wrap)
-		return
-	}
-	in.pg.setContent(m.inspectorContent(row, width), width, in.wrap)
-	if !sameRow {
-		in.pg.gotoTop()
-	}
-}
-
-func (m *Model) invalidateInspector() { m.insp.built.valid = false }
 
 // inspectorLines is the inspector's content for row i, styled, as copying
 // the row's details takes it.
 func (m *Model) inspectorLines(i, width int) []string {
-	content := m.inspectorContent(i, width)
+	content := m.inspectorContent(i, width, m.insp.Settings())
 	out := make([]string, len(content))
 	for k, l := range content {
-		out[k] = l.styled
-		if l.spans != nil {
-			out[k] = m.renderLine(l.spans)
-		}
+		out[k] = l.Render(&m.theme)
 	}
 	return out
 }
 
 // inspectorContent builds the inspector's content for row i. Payload lines
 // stay spans, styled only where they are drawn.
-func (m *Model) inspectorContent(i, width int) []pagerLine {
+func (m *Model) inspectorContent(i, width int, s inspector.Settings) []inspector.Line {
 	th := &m.theme
 	r := m.store.row(i)
 	x := m.store.extra(i)
 	w := max(width, 10)
-	var out []pagerLine
+	var out []inspector.Line
 	add := func(lines ...string) {
 		for _, l := range lines {
-			out = append(out, styledLine(l))
+			out = append(out, inspector.Styled(l))
 		}
 	}
-	addSpans := func(l decode.Line) { out = append(out, spanLine(l)) }
+	addSpans := func(l decode.Line) { out = append(out, inspector.Spans(l)) }
 	// Text here is plain and sanitised; it is wrapped first, then styled
 	// line by line, so styles never nest.
 	para := func(style lipgloss.Style, indent int, text string) {
@@ -163,14 +112,14 @@ func (m *Model) inspectorContent(i, width int) []pagerLine {
 	if r.nframes > 0 {
 		section(fmt.Sprintf("FRAMES (%d)", r.nframes))
 		table := frameTable(m.store.framesOf(i))
-		add(th.Label.Render(fit(table[0], w)))
+		add(th.Label.Render(cells.Fit(table[0], w)))
 		for _, l := range table[1:] {
-			add(th.Value.Render(fit(l, w)))
+			add(th.Value.Render(cells.Fit(l, w)))
 		}
 	}
 
 	if p := m.store.payload(i); len(p) > 0 && r.typ != conn.EventClose {
-		m.payloadLines("PAYLOAD", p, r.op != conn.OpBinary, true, section, add, addSpans)
+		m.payloadLines(s, "PAYLOAD", p, r.op != conn.OpBinary, true, section, add, addSpans)
 	}
 	// The recorded reply comes right after the new one, to read them
 	// together.
@@ -181,7 +130,7 @@ func (m *Model) inspectorContent(i, width int) []pagerLine {
 			section(title)
 			add(th.NoticeError.Render(decode.Sanitize("unreadable: " + err.Error())))
 		} else {
-			m.payloadLines(title, p, rec.Opcode != "binary", false, section, add, addSpans)
+			m.payloadLines(s, title, p, rec.Opcode != "binary", false, section, add, addSpans)
 		}
 	}
 	return out
@@ -230,7 +179,7 @@ func dirWord(r *row) string {
 // is as wide as its widest cell, so rows line up whatever the frames hold,
 // and the time comes last, where a narrow pane cuts only the margin.
 func frameTable(frames []frameFact) []string {
-	cells := [][]string{{"#", "FIN", "RSV", "OPCODE", "MASK", "LENGTH", "LENENC", "HDR", "AT"}}
+	grid := [][]string{{"#", "FIN", "RSV", "OPCODE", "MASK", "LENGTH", "LENENC", "HDR", "AT"}}
 	for k, f := range frames {
 		mask := "-"
 		if f.masked() {
@@ -240,27 +189,27 @@ func frameTable(frames []frameFact) []string {
 		if f.fin() {
 			fin = "1"
 		}
-		cells = append(cells, []string{fmt.Sprint(k + 1), fin, fmt.Sprintf("%03b", f.rsv()), frameOpName(f.op), mask,
+		grid = append(grid, []string{fmt.Sprint(k + 1), fin, fmt.Sprintf("%03b", f.rsv()), frameOpName(f.op), mask,
 			fmt.Sprint(f.length), lengthEncoding(f.lenBytes), fmt.Sprintf("%dB", f.header), relMicros(f.offset)})
 	}
-	widths := make([]int, len(cells[0]))
-	for _, row := range cells {
+	widths := make([]int, len(grid[0]))
+	for _, row := range grid {
 		for c, v := range row {
-			widths[c] = max(widths[c], textWidth(v))
+			widths[c] = max(widths[c], cells.Width(v))
 		}
 	}
 	const lengthColumn = 5 // numbers align right
-	out := make([]string, len(cells))
-	for k, row := range cells {
+	out := make([]string, len(grid))
+	for k, row := range grid {
 		var b strings.Builder
 		for c, v := range row {
 			switch {
 			case c == len(row)-1:
 				b.WriteString(v)
 			case c == lengthColumn:
-				b.WriteString(padLeft(v, widths[c]) + " ")
+				b.WriteString(cells.PadLeft(v, widths[c]) + " ")
 			default:
-				b.WriteString(padRight(v, widths[c]) + " ")
+				b.WriteString(cells.PadRight(v, widths[c]) + " ")
 			}
 		}
 		out[k] = b.String()
@@ -459,18 +408,18 @@ func (m *Model) openLines(ev *conn.Event, section func(string), field func(strin
 
 // payloadLines renders a payload under title in the chosen format. The
 // selected row's own payload is the one y copies, and says so.
-func (m *Model) payloadLines(title string, p []byte, isText, own bool, section func(string), add func(...string), addSpans func(decode.Line)) {
+func (m *Model) payloadLines(s inspector.Settings, title string, p []byte, isText, own bool, section func(string), add func(...string), addSpans func(decode.Line)) {
 	th := &m.theme
-	format := m.insp.format
+	format := s.Format
 	if format == formatAuto {
 		format = decode.GuessFormat(isText, p)
 	}
 	mode := "auto"
-	if m.insp.format != formatAuto {
+	if s.Format != formatAuto {
 		mode = "fixed"
 	}
 	wrap := "off"
-	if m.insp.wrap {
+	if s.Wrap {
 		wrap = "on"
 	}
 	section(fmt.Sprintf("%s %s (%s) · %s", title, format, mode, humanBytes(int64(len(p)))))
@@ -490,39 +439,4 @@ func (m *Model) payloadLines(title string, p []byte, isText, own bool, section f
 	if len(p) > renderLimit && own {
 		add(th.Label.Render("y copies all of it."))
 	}
-}
-
-// renderLine styles one rendered payload line by span kind.
-func (m *Model) renderLine(l decode.Line) string {
-	var b strings.Builder
-	for _, sp := range l {
-		b.WriteString(m.spanStyle(sp.Kind).Render(sp.Text))
-	}
-	return b.String()
-}
-
-// spanStyle is the style of payload spans of a kind.
-func (m *Model) spanStyle(kind decode.SpanKind) lipgloss.Style {
-	th := &m.theme
-	switch kind {
-	case decode.SpanKey:
-		return th.PayloadKey
-	case decode.SpanString:
-		return th.PayloadString
-	case decode.SpanNumber:
-		return th.PayloadNumber
-	case decode.SpanBool:
-		return th.PayloadBool
-	case decode.SpanNull:
-		return th.PayloadNull
-	case decode.SpanPunct:
-		return th.PayloadPunct
-	case decode.SpanEscape:
-		return th.PayloadEscape
-	case decode.SpanOffset:
-		return th.PayloadOffset
-	case decode.SpanDim:
-		return th.PayloadDim
-	}
-	return th.PayloadPlain
 }

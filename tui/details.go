@@ -12,6 +12,7 @@ import (
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/themes"
 	"github.com/wsdbg/wsdbg/tui/inspector"
 	"github.com/wsdbg/wsdbg/tui/internal/cells"
 )
@@ -43,43 +44,54 @@ func (m *Model) inspectorLines(i, width int) []string {
 	return out
 }
 
+// detailPage collects the inspector's lines for one row. Its text is
+// plain and sanitised; it is wrapped first, then styled line by line, so
+// styles never nest.
+type detailPage struct {
+	th  *themes.Theme
+	w   int
+	out []inspector.Line
+}
+
+func (p *detailPage) add(lines ...string) {
+	for _, l := range lines {
+		p.out = append(p.out, inspector.Styled(l))
+	}
+}
+
+func (p *detailPage) addSpans(l decode.Line) { p.out = append(p.out, inspector.Spans(l)) }
+
+func (p *detailPage) para(style lipgloss.Style, indent int, text string) {
+	for _, l := range strings.Split(ansi.Wrap(text, p.w-indent, " -/"), "\n") {
+		p.add(strings.Repeat(" ", indent) + style.Render(l))
+	}
+}
+
+func (p *detailPage) field(label, value string) {
+	prefix := label + ": "
+	for k, l := range strings.Split(ansi.Wrap(prefix+value, p.w, " -/,"), "\n") {
+		if k == 0 && strings.HasPrefix(l, prefix) {
+			p.add(p.th.Label.Render(prefix) + p.th.Value.Render(l[len(prefix):]))
+			continue
+		}
+		p.add(p.th.Value.Render(l))
+	}
+}
+
+func (p *detailPage) section(title string) {
+	if len(p.out) > 0 {
+		p.add("")
+	}
+	p.add(p.th.Section.Render(title))
+}
+
 // inspectorContent builds the inspector's content for row i. Payload lines
 // stay spans, styled only where they are drawn.
 func (m *Model) inspectorContent(i, width int, s inspector.Settings) []inspector.Line {
 	th := &m.theme
 	r := m.store.row(i)
 	x := m.store.extra(i)
-	w := max(width, 10)
-	var out []inspector.Line
-	add := func(lines ...string) {
-		for _, l := range lines {
-			out = append(out, inspector.Styled(l))
-		}
-	}
-	addSpans := func(l decode.Line) { out = append(out, inspector.Spans(l)) }
-	// Text here is plain and sanitised; it is wrapped first, then styled
-	// line by line, so styles never nest.
-	para := func(style lipgloss.Style, indent int, text string) {
-		for _, l := range strings.Split(ansi.Wrap(text, w-indent, " -/"), "\n") {
-			add(strings.Repeat(" ", indent) + style.Render(l))
-		}
-	}
-	field := func(label, value string) {
-		prefix := label + ": "
-		for k, l := range strings.Split(ansi.Wrap(prefix+value, w, " -/,"), "\n") {
-			if k == 0 && strings.HasPrefix(l, prefix) {
-				add(th.Label.Render(prefix) + th.Value.Render(l[len(prefix):]))
-				continue
-			}
-			add(th.Value.Render(l))
-		}
-	}
-	section := func(title string) {
-		if len(out) > 0 {
-			add("")
-		}
-		add(th.Section.Render(title))
-	}
+	pg := &detailPage{th: th, w: max(width, 10)}
 
 	// Title: what this row is.
 	when := clockTime(r.time(), false) + " (" + strings.TrimSpace(sinceStart(r.time().Sub(m.sess.origin()), false)) + ")"
@@ -87,39 +99,39 @@ func (m *Model) inspectorContent(i, width int, s inspector.Settings) []inspector
 	if r.payload.n > 0 || r.isMessage() {
 		title += " " + humanBytes(int64(r.payload.n))
 	}
-	add(th.Section.Render(title) + " " + th.Label.Render(when))
+	pg.add(th.Section.Render(title) + " " + th.Label.Render(when))
 
 	// The explanation comes first: it is what e and enter are for.
-	m.explanationLines(i, section, field, para)
-	recorded := m.comparisonLines(i, section, field, para)
+	m.explanationLines(i, pg)
+	recorded := m.comparisonLines(i, pg)
 
 	if r.link >= 0 {
-		section("REQUEST / REPLY")
+		pg.section("REQUEST / REPLY")
 		q := m.store.row(int(r.link))
 		gap := humanDuration(time.Duration(r.at - q.at).Abs())
 		if r.has(flagReply) {
-			field("Reply to", fmt.Sprintf("#%d, %s after it was sent", r.link+1, gap))
+			pg.field("Reply to", fmt.Sprintf("#%d, %s after it was sent", r.link+1, gap))
 		} else {
-			field("Answered by", fmt.Sprintf("#%d, %s later", r.link+1, gap))
+			pg.field("Answered by", fmt.Sprintf("#%d, %s later", r.link+1, gap))
 		}
-		para(th.Label, 0, "Press % or r to jump there.")
+		pg.para(th.Label, 0, "Press % or r to jump there.")
 	}
 
 	if x.event != nil && r.typ == conn.EventOpen {
-		m.openLines(x.event, section, field, add)
+		m.openLines(x.event, pg)
 	}
 
 	if r.nframes > 0 {
-		section(fmt.Sprintf("FRAMES (%d)", r.nframes))
+		pg.section(fmt.Sprintf("FRAMES (%d)", r.nframes))
 		table := frameTable(m.store.framesOf(i))
-		add(th.Label.Render(cells.Fit(table[0], w)))
+		pg.add(th.Label.Render(cells.Fit(table[0], pg.w)))
 		for _, l := range table[1:] {
-			add(th.Value.Render(cells.Fit(l, w)))
+			pg.add(th.Value.Render(cells.Fit(l, pg.w)))
 		}
 	}
 
 	if p := m.store.payload(i); len(p) > 0 && r.typ != conn.EventClose {
-		m.payloadLines(s, "PAYLOAD", p, r.op != conn.OpBinary, true, section, add, addSpans)
+		m.payloadLines(pg, s, "PAYLOAD", p, r.op != conn.OpBinary, true)
 	}
 	// The recorded reply comes right after the new one, to read them
 	// together.
@@ -127,19 +139,19 @@ func (m *Model) inspectorContent(i, width int, s inspector.Settings) []inspector
 		rec := m.cmp.expected[recorded]
 		title := fmt.Sprintf("RECORDED REPLY %d", recorded+1)
 		if p, err := rec.Payload(); err != nil {
-			section(title)
-			add(th.NoticeError.Render(decode.Sanitize("unreadable: " + err.Error())))
+			pg.section(title)
+			pg.add(th.NoticeError.Render(decode.Sanitize("unreadable: " + err.Error())))
 		} else {
-			m.payloadLines(s, title, p, rec.Opcode != "binary", false, section, add, addSpans)
+			m.payloadLines(pg, s, title, p, rec.Opcode != "binary", false)
 		}
 	}
-	return out
+	return pg.out
 }
 
 // comparisonLines says whether row i, when it is a reply, matches the
 // recording being replayed. When it differs, it returns which recorded
 // reply to show with it; -1 otherwise.
-func (m *Model) comparisonLines(i int, section func(string), field func(string, string), para func(lipgloss.Style, int, string)) int {
+func (m *Model) comparisonLines(i int, pg *detailPage) int {
 	if m.cmp == nil {
 		return -1
 	}
@@ -148,20 +160,20 @@ func (m *Model) comparisonLines(i int, section func(string), field func(string, 
 		return -1
 	}
 	th := &m.theme
-	section("COMPARED WITH THE RECORDING")
+	pg.section("COMPARED WITH THE RECORDING")
 	d, differs := m.cmp.diffs[int32(i)]
 	if !differs {
-		para(th.ExplainText, 0, fmt.Sprintf("Same as recorded reply %d (times and ids aside).", k+1))
+		pg.para(th.ExplainText, 0, fmt.Sprintf("Same as recorded reply %d (times and ids aside).", k+1))
 		return -1
 	}
-	para(th.ExplainName, 0, d.summary)
+	pg.para(th.ExplainName, 0, d.summary)
 	for _, p := range d.paths {
-		field("Changed", decode.Sanitize(p))
+		pg.field("Changed", decode.Sanitize(p))
 	}
 	if k >= len(m.cmp.expected) {
 		return -1
 	}
-	para(th.Label, 0, fmt.Sprintf("Recorded reply %d is shown after this one's payload.", k+1))
+	pg.para(th.Label, 0, fmt.Sprintf("Recorded reply %d is shown after this one's payload.", k+1))
 	return k
 }
 
@@ -249,7 +261,7 @@ func relMicros(us int32) string {
 
 // explanationLines adds the explanation of a close, an error envelope or a
 // failure.
-func (m *Model) explanationLines(i int, section func(string), field func(string, string), para func(lipgloss.Style, int, string)) {
+func (m *Model) explanationLines(i int, pg *detailPage) {
 	th := &m.theme
 	r := m.store.row(i)
 	x := m.store.extra(i)
@@ -257,42 +269,42 @@ func (m *Model) explanationLines(i int, section func(string), field func(string,
 	switch {
 	case r.typ == conn.EventClose:
 		ex = m.closeExplanation(i)
-		section("EXPLANATION")
+		pg.section("EXPLANATION")
 		head := fmt.Sprintf("Close %d", r.code)
 		if !r.has(flagHasCode) && r.op == conn.OpClose {
 			head = "Close without a status code (reported as 1005)"
 		}
-		para(th.ExplainName, 0, head+" · "+decode.Sanitize(ex.Name))
+		pg.para(th.ExplainName, 0, head+" · "+decode.Sanitize(ex.Name))
 		if x.event != nil && x.event.Reason != "" {
-			field("Reason", decode.Sanitize(x.event.Reason))
+			pg.field("Reason", decode.Sanitize(x.event.Reason))
 		}
 		if r.op != conn.OpClose {
-			para(th.Label, 0, "No close frame: the connection ended.")
+			pg.para(th.Label, 0, "No close frame: the connection ended.")
 		}
 	case r.has(flagEnvelope) && x.envelope != nil:
 		env := x.envelope
 		ex = env.Explanation
-		section("EXPLANATION")
-		para(th.ExplainName, 0, fmt.Sprintf("Error reply %s · %s", env.CodeText(), decode.Sanitize(env.Message)))
-		field("Shape", decode.Sanitize(env.Format))
+		pg.section("EXPLANATION")
+		pg.para(th.ExplainName, 0, fmt.Sprintf("Error reply %s · %s", env.CodeText(), decode.Sanitize(env.Message)))
+		pg.field("Shape", decode.Sanitize(env.Format))
 		if ex.Name == "" {
-			para(th.ExplainText, 0, "The server answered with an application error. Its code is not one wsdbg knows; the message above is the server's own words.")
+			pg.para(th.ExplainText, 0, "The server answered with an application error. Its code is not one wsdbg knows; the message above is the server's own words.")
 			return
 		}
-		para(th.ExplainName, 0, decode.Sanitize(ex.Name))
+		pg.para(th.ExplainName, 0, decode.Sanitize(ex.Name))
 	case x.note != "":
-		section("FROM WSDBG")
-		para(th.ExplainName, 0, x.note)
-		para(th.Label, 0, "This row is wsdbg's own; no connection reported it.")
+		pg.section("FROM WSDBG")
+		pg.para(th.ExplainName, 0, x.note)
+		pg.para(th.Label, 0, "This row is wsdbg's own; no connection reported it.")
 		return
 	case (r.typ == conn.EventError || r.typ == conn.EventWarning) && x.event != nil && x.event.Failure != nil:
 		f := x.event.Failure
 		if x.event.Note != nil {
 			ex = x.event.Note.Explanation
 		}
-		section("EXPLANATION")
-		para(th.ExplainName, 0, decode.Sanitize(ex.Name))
-		failureFields(f, field)
+		pg.section("EXPLANATION")
+		pg.para(th.ExplainName, 0, decode.Sanitize(ex.Name))
+		failureFields(f, pg)
 	default:
 		return
 	}
@@ -301,59 +313,59 @@ func (m *Model) explanationLines(i int, section func(string), field func(string,
 		if ex.Dialect != "" {
 			cat += " · " + ex.Dialect
 		}
-		field("Kind", decode.Sanitize(cat))
+		pg.field("Kind", decode.Sanitize(cat))
 	}
 	if ex.Source != "" {
-		field("Sent by", decode.Sanitize(ex.Source))
+		pg.field("Sent by", decode.Sanitize(ex.Source))
 	}
 	if ex.Explanation != "" {
-		para(th.ExplainText, 0, decode.Sanitize(ex.Explanation))
+		pg.para(th.ExplainText, 0, decode.Sanitize(ex.Explanation))
 	}
 	if ex.Hint != "" {
-		para(th.Hint, 0, "What to do: "+decode.Sanitize(ex.Hint))
+		pg.para(th.Hint, 0, "What to do: "+decode.Sanitize(ex.Hint))
 	}
 	if ex.Reconnect {
-		field("Reconnect", "yes, after a back-off")
+		pg.field("Reconnect", "yes, after a back-off")
 	} else {
-		field("Reconnect", "no, not until the cause is fixed")
+		pg.field("Reconnect", "no, not until the cause is fixed")
 	}
 }
 
-func failureFields(f *decode.Failure, field func(string, string)) {
+func failureFields(f *decode.Failure, pg *detailPage) {
 	s := decode.Sanitize
-	add := func(label, v string) {
+	nonEmpty := func(label, v string) {
 		if v != "" {
-			field(label, s(v))
+			pg.field(label, s(v))
 		}
 	}
-	add("Kind", f.Kind+" / "+f.Cause)
+	nonEmpty("Kind", f.Kind+" / "+f.Cause)
 	if f.Status != 0 {
-		field("HTTP status", fmt.Sprint(f.Status))
+		pg.field("HTTP status", fmt.Sprint(f.Status))
 	}
 	if f.Code != 0 {
-		field("Close code", fmt.Sprint(f.Code))
+		pg.field("Close code", fmt.Sprint(f.Code))
 	}
-	add("Error", f.Message)
-	add("URL", f.URL)
-	add("Location", f.Location)
-	add("Retry-After", f.RetryAfter)
-	add("Origin sent", f.Origin)
+	nonEmpty("Error", f.Message)
+	nonEmpty("URL", f.URL)
+	nonEmpty("Location", f.Location)
+	nonEmpty("Retry-After", f.RetryAfter)
+	nonEmpty("Origin sent", f.Origin)
 	if len(f.Offered) > 0 {
-		add("Offered", strings.Join(f.Offered, ", "))
+		nonEmpty("Offered", strings.Join(f.Offered, ", "))
 	}
-	add("Chosen", f.Chosen)
-	add("Certificate subject", f.CertSubject)
-	add("Certificate issuer", f.CertIssuer)
-	add("Valid from", f.CertNotBefore)
-	add("Valid until", f.CertNotAfter)
+	nonEmpty("Chosen", f.Chosen)
+	nonEmpty("Certificate subject", f.CertSubject)
+	nonEmpty("Certificate issuer", f.CertIssuer)
+	nonEmpty("Valid from", f.CertNotBefore)
+	nonEmpty("Valid until", f.CertNotAfter)
 	if len(f.CertDNSNames) > 0 {
-		add("Certificate names", strings.Join(f.CertDNSNames, ", "))
+		nonEmpty("Certificate names", strings.Join(f.CertDNSNames, ", "))
 	}
 	if f.Length != 0 {
-		field("Length", fmt.Sprint(f.Length))
+		pg.field("Length", fmt.Sprint(f.Length))
 	}
 	if f.Limit != 0 {
-		field("Limit", fmt.Sprint(f.Limit))
+		pg.field("Limit", fmt.Sprint(f.Limit))
 	}
 	keys := make([]string, 0, len(f.Header))
 	for k := range f.Header {
@@ -361,36 +373,36 @@ func failureFields(f *decode.Failure, field func(string, string)) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		add(k, f.Header[k])
+		nonEmpty(k, f.Header[k])
 	}
-	add("Body", f.Body)
+	nonEmpty("Body", f.Body)
 }
 
-func (m *Model) openLines(ev *conn.Event, section func(string), field func(string, string), add func(...string)) {
-	section("HANDSHAKE")
+func (m *Model) openLines(ev *conn.Event, pg *detailPage) {
+	pg.section("HANDSHAKE")
 	s := decode.Sanitize
-	field("URL", s(ev.URL))
+	pg.field("URL", s(ev.URL))
 	if ev.Status != 0 {
-		field("Status", fmt.Sprintf("%d %s", ev.Status, http.StatusText(ev.Status)))
+		pg.field("Status", fmt.Sprintf("%d %s", ev.Status, http.StatusText(ev.Status)))
 	}
 	sub := ev.Subprotocol
 	if sub == "" {
 		sub = "(none)"
 	}
-	field("Subprotocol", s(sub))
+	pg.field("Subprotocol", s(sub))
 	ext := strings.Join(ev.Extensions, ", ")
 	if ext == "" {
 		ext = "(none)"
 	}
-	field("Extensions", s(ext))
+	pg.field("Extensions", s(ext))
 	for k, hop := range ev.Hops {
-		field(fmt.Sprintf("Redirect %d", k+1), s(hop))
+		pg.field(fmt.Sprintf("Redirect %d", k+1), s(hop))
 	}
 	headers := func(title string, h http.Header) {
 		if len(h) == 0 {
 			return
 		}
-		section(title)
+		pg.section(title)
 		keys := make([]string, 0, len(h))
 		for k := range h {
 			keys = append(keys, k)
@@ -398,7 +410,7 @@ func (m *Model) openLines(ev *conn.Event, section func(string), field func(strin
 		sort.Strings(keys)
 		for _, k := range keys {
 			for _, v := range h[k] {
-				field(s(k), s(v))
+				pg.field(s(k), s(v))
 			}
 		}
 	}
@@ -408,7 +420,7 @@ func (m *Model) openLines(ev *conn.Event, section func(string), field func(strin
 
 // payloadLines renders a payload under title in the chosen format. The
 // selected row's own payload is the one y copies, and says so.
-func (m *Model) payloadLines(s inspector.Settings, title string, p []byte, isText, own bool, section func(string), add func(...string), addSpans func(decode.Line)) {
+func (m *Model) payloadLines(pg *detailPage, s inspector.Settings, title string, p []byte, isText, own bool) {
 	th := &m.theme
 	format := s.Format
 	if format == formatAuto {
@@ -422,21 +434,21 @@ func (m *Model) payloadLines(s inspector.Settings, title string, p []byte, isTex
 	if s.Wrap {
 		wrap = "on"
 	}
-	section(fmt.Sprintf("%s %s (%s) · %s", title, format, mode, humanBytes(int64(len(p)))))
+	pg.section(fmt.Sprintf("%s %s (%s) · %s", title, format, mode, humanBytes(int64(len(p)))))
 	if own {
-		add(th.Label.Render(fmt.Sprintf("v: format · w: wrap %s · y: copy", wrap)))
+		pg.add(th.Label.Render(fmt.Sprintf("v: format · w: wrap %s · y: copy", wrap)))
 	}
 	// The whole payload is checked; only what is shown is capped, and the
 	// last line then says how much is left.
 	lines, err := decode.RenderLimited(p, format, renderLimit)
 	if err != nil {
-		add(th.NoticeError.Render(decode.Sanitize("not "+string(format)+": "+err.Error())), th.Label.Render("Showing hex instead."))
+		pg.add(th.NoticeError.Render(decode.Sanitize("not "+string(format)+": "+err.Error())), th.Label.Render("Showing hex instead."))
 		lines, _ = decode.RenderLimited(p, decode.FormatHex, renderLimit)
 	}
 	for _, l := range lines {
-		addSpans(l)
+		pg.addSpans(l)
 	}
 	if len(p) > renderLimit && own {
-		add(th.Label.Render("y copies all of it."))
+		pg.add(th.Label.Render("y copies all of it."))
 	}
 }

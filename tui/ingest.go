@@ -118,21 +118,7 @@ func (m *Model) ingest(ev conn.Event) {
 		}
 	case conn.EventClose:
 		keepEvent()
-		r.payload = m.store.bytes.add(ev.Payload)
-		r.code = int32(ev.Code)
-		if ev.HasCode {
-			r.flags |= flagHasCode
-		}
-		s.closeCode = ev.Code
-		switch {
-		case ev.Final:
-			r.flags |= flagFinal
-			s.state = stateClosed
-		case ev.Opcode == conn.OpClose:
-			s.state = stateClosing
-		default:
-			s.state = stateClosed
-		}
+		m.ingestClose(&r, ev)
 	case conn.EventError:
 		keepEvent()
 		if ev.Final {
@@ -168,6 +154,27 @@ func (m *Model) ingest(ev conn.Event) {
 		}
 	}
 	m.store.rows.push(r)
+}
+
+// ingestClose fills in a close row and what the close means for the
+// connection.
+func (m *Model) ingestClose(r *row, ev conn.Event) {
+	s := &m.sess
+	r.payload = m.store.bytes.add(ev.Payload)
+	r.code = int32(ev.Code)
+	if ev.HasCode {
+		r.flags |= flagHasCode
+	}
+	s.closeCode = ev.Code
+	switch {
+	case ev.Final:
+		r.flags |= flagFinal
+		s.state = stateClosed
+	case ev.Opcode == conn.OpClose:
+		s.state = stateClosing
+	default:
+		s.state = stateClosed
+	}
 }
 
 // addNote adds a warning row of wsdbg's own, one no connection reported;

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
@@ -457,37 +456,6 @@ func TestReplayKeysInHelpOnlyWhenReplaying(t *testing.T) {
 	}
 	if live.play != nil {
 		t.Fatal("a live session started a playback")
-	}
-}
-
-// The replay keys are free wherever they work: the log, the inspector and
-// everywhere.
-func TestReplayKeysDoNotCollide(t *testing.T) {
-	km := defaultKeyMap()
-	taken := map[string]string{}
-	for _, group := range [][][]key.Binding{km.Global.FullHelp(), km.Log.FullHelp(), km.Inspector.FullHelp()} {
-		for _, column := range group {
-			for _, b := range column {
-				for _, k := range b.Keys() {
-					taken[k] = b.Help().Desc
-				}
-			}
-		}
-	}
-	for _, b := range km.Replay.FullHelp()[0] {
-		for _, k := range b.Keys() {
-			if other, ok := taken[k]; ok {
-				t.Errorf("%q is both %q and %q", k, b.Help().Desc, other)
-			}
-		}
-	}
-}
-
-func TestGroupThousands(t *testing.T) {
-	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 56789: "56,789", 1234567: "1,234,567"} {
-		if got := groupThousands(n); got != want {
-			t.Errorf("groupThousands(%d) = %q, want %q", n, got, want)
-		}
 	}
 }
 

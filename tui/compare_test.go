@@ -31,7 +31,7 @@ func recordedRun() []history.Record {
 }
 
 // rowLine returns the log line showing text.
-func rowLine(t *testing.T, m *Model, text string) string {
+func rowLine(t *testing.T, m *model, text string) string {
 	t.Helper()
 	for _, l := range strings.Split(plainScreen(m), "\n") {
 		if strings.Contains(l, text) {

@@ -165,7 +165,7 @@ func TestEveryViewShowsTheSameAnnotation(t *testing.T) {
 	}
 }
 
-func badgeText(m *Model, i int) string {
+func badgeText(m *model, i int) string {
 	var parts []string
 	for _, b := range m.badgesOf(i) {
 		parts = append(parts, b.text)

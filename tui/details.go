@@ -26,7 +26,7 @@ const formatAuto decode.Format = ""
 
 // details is the log as the inspector's Document: the details of its
 // rows.
-type details struct{ m *Model }
+type details struct{ m *model }
 
 // Lines implements inspector.Document.
 func (d details) Lines(row, width int, s inspector.Settings) []inspector.Line {
@@ -35,7 +35,7 @@ func (d details) Lines(row, width int, s inspector.Settings) []inspector.Line {
 
 // inspectorLines is the inspector's content for row i, styled, as copying
 // the row's details takes it.
-func (m *Model) inspectorLines(i, width int) []string {
+func (m *model) inspectorLines(i, width int) []string {
 	content := m.inspectorContent(i, width, m.insp.Settings())
 	out := make([]string, len(content))
 	for k, l := range content {
@@ -87,7 +87,7 @@ func (p *detailPage) section(title string) {
 
 // inspectorContent builds the inspector's content for row i. Payload lines
 // stay spans, styled only where they are drawn.
-func (m *Model) inspectorContent(i, width int, s inspector.Settings) []inspector.Line {
+func (m *model) inspectorContent(i, width int, s inspector.Settings) []inspector.Line {
 	th := &m.theme
 	r := m.store.row(i)
 	x := m.store.extra(i)
@@ -151,7 +151,7 @@ func (m *Model) inspectorContent(i, width int, s inspector.Settings) []inspector
 // comparisonLines says whether row i, when it is a reply, matches the
 // recording being replayed. When it differs, it returns which recorded
 // reply to show with it; -1 otherwise.
-func (m *Model) comparisonLines(i int, pg *detailPage) int {
+func (m *model) comparisonLines(i int, pg *detailPage) int {
 	if m.cmp == nil {
 		return -1
 	}
@@ -261,7 +261,7 @@ func relMicros(us int32) string {
 
 // explanationLines adds the explanation of a close, an error envelope or a
 // failure.
-func (m *Model) explanationLines(i int, pg *detailPage) {
+func (m *model) explanationLines(i int, pg *detailPage) {
 	th := &m.theme
 	r := m.store.row(i)
 	x := m.store.extra(i)
@@ -378,7 +378,7 @@ func failureFields(f *decode.Failure, pg *detailPage) {
 	nonEmpty("Body", f.Body)
 }
 
-func (m *Model) openLines(ev *conn.Event, pg *detailPage) {
+func (m *model) openLines(ev *conn.Event, pg *detailPage) {
 	pg.section("HANDSHAKE")
 	s := decode.Sanitize
 	pg.field("URL", s(ev.URL))
@@ -420,7 +420,7 @@ func (m *Model) openLines(ev *conn.Event, pg *detailPage) {
 
 // payloadLines renders a payload under title in the chosen format. The
 // selected row's own payload is the one y copies, and says so.
-func (m *Model) payloadLines(pg *detailPage, s inspector.Settings, title string, p []byte, isText, own bool) {
+func (m *model) payloadLines(pg *detailPage, s inspector.Settings, title string, p []byte, isText, own bool) {
 	th := &m.theme
 	format := s.Format
 	if format == formatAuto {

@@ -7,7 +7,8 @@ import (
 	"github.com/wsdbg/wsdbg/tui/internal/cells"
 )
 
-// humanBytes formats a byte count compactly: 999B, 1.2K, 34K, 5.6M.
+// humanBytes formats a byte count compactly: 999B, 1.2K, 34K, 5.6M. It
+// is the one size formatter of the interface.
 func humanBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
@@ -24,6 +25,25 @@ func humanBytes(n int64) string {
 		}
 	}
 	return fmt.Sprintf("%dB", n)
+}
+
+// hexBytes writes bytes as hex pairs separated by spaces, perLine to a
+// line (0: all on one): the form /hex reads back. It is the one hex writer
+// of the interface, for previews and copies alike.
+func hexBytes(p []byte, perLine int) string {
+	const digits = "0123456789abcdef"
+	b := make([]byte, 0, len(p)*3)
+	for k, c := range p {
+		if k > 0 {
+			if perLine > 0 && k%perLine == 0 {
+				b = append(b, '\n')
+			} else {
+				b = append(b, ' ')
+			}
+		}
+		b = append(b, digits[c>>4], digits[c&0xf])
+	}
+	return string(b)
 }
 
 // humanDuration formats a latency or interval: 850µs, 12ms, 1.5s, 2m03s.

@@ -12,7 +12,7 @@ import (
 )
 
 // headerLines draws the two header lines.
-func (m *Model) headerLines() []string {
+func (m *model) headerLines() []string {
 	th := &m.theme
 	s := &m.sess
 	now := m.headerNow()

@@ -6,7 +6,7 @@ import (
 )
 
 // handleKey routes a key press to whatever has the keyboard.
-func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+func (m *model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, m.keys.Global.ForceQuit) {
 		return m.quit(closeNormal)
 	}
@@ -27,13 +27,13 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 // typing reports whether keys go to a text input.
-func (m *Model) typing() bool {
+func (m *model) typing() bool {
 	return m.focus == focusFilter || m.pane == focusComposer
 }
 
 // paneKey handles the keys shared by the log and the inspector. It reports
 // whether the key was one of them.
-func (m *Model) paneKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+func (m *model) paneKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	if cmd, ok := m.replayKey(msg); ok {
 		return cmd, true
 	}
@@ -63,7 +63,7 @@ func (m *Model) paneKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	return nil, true
 }
 
-func (m *Model) logKey(msg tea.KeyPressMsg) tea.Cmd {
+func (m *model) logKey(msg tea.KeyPressMsg) tea.Cmd {
 	if cmd, ok := m.paneKey(msg); ok {
 		return cmd
 	}
@@ -101,7 +101,7 @@ func (m *Model) logKey(msg tea.KeyPressMsg) tea.Cmd {
 
 // logMoveKey handles the keys that move through the log; it reports
 // whether msg was one.
-func (m *Model) logMoveKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+func (m *model) logMoveKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	l := m.keys.Log
 	page := max(1, m.layout().log.h-2)
 	switch {
@@ -136,7 +136,7 @@ func (m *Model) logMoveKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 }
 
 // logFilterKey handles the log's keys that filter it or find in it.
-func (m *Model) logFilterKey(msg tea.KeyPressMsg) tea.Cmd {
+func (m *model) logFilterKey(msg tea.KeyPressMsg) tea.Cmd {
 	l := m.keys.Log
 	switch {
 	case key.Matches(msg, l.Filter):
@@ -159,7 +159,7 @@ func (m *Model) logFilterKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-func (m *Model) inspectorKey(msg tea.KeyPressMsg) tea.Cmd {
+func (m *model) inspectorKey(msg tea.KeyPressMsg) tea.Cmd {
 	if cmd, ok := m.paneKey(msg); ok {
 		return cmd
 	}
@@ -175,7 +175,7 @@ func (m *Model) inspectorKey(msg tea.KeyPressMsg) tea.Cmd {
 
 // composerKey handles what the composer cannot do alone: moving the focus,
 // and sending.
-func (m *Model) composerKey(msg tea.KeyPressMsg) tea.Cmd {
+func (m *model) composerKey(msg tea.KeyPressMsg) tea.Cmd {
 	g, c := m.keys.Global, m.comp.KeyMap
 	switch {
 	case !m.comp.Picking() && key.Matches(msg, g.NextPane):
@@ -194,7 +194,7 @@ func (m *Model) composerKey(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
-func (m *Model) filterKey(msg tea.Msg) tea.Cmd {
+func (m *model) filterKey(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
 	m.filter, cmd = m.filter.Update(msg)
 	if !m.filter.Focused() {
@@ -203,7 +203,7 @@ func (m *Model) filterKey(msg tea.Msg) tea.Cmd {
 	return tea.Batch(cmd, m.refilterIfChanged())
 }
 
-func (m *Model) helpKey(msg tea.KeyPressMsg) tea.Cmd {
+func (m *model) helpKey(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, m.help.KeyMap.Close) {
 		m.focus = m.pane
 		return nil
@@ -213,7 +213,7 @@ func (m *Model) helpKey(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
-func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
+func (m *model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 	switch {
 	case m.focus == focusFilter:
 		return m.filterKey(msg)
@@ -232,7 +232,7 @@ func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 }
 
 // cycleFocus moves to the next (or previous) pane that is on screen.
-func (m *Model) cycleFocus(delta int) tea.Cmd {
+func (m *model) cycleFocus(delta int) tea.Cmd {
 	// The composer comes right after the log: going back and forth between
 	// reading and typing is the common case.
 	panes := []focus{focusLog}
@@ -254,7 +254,7 @@ func (m *Model) cycleFocus(delta int) tea.Cmd {
 
 // setFocus focuses pane p. While the filter bar or the help is open it
 // keeps the keyboard, and p is focused once it closes.
-func (m *Model) setFocus(p focus) tea.Cmd {
+func (m *model) setFocus(p focus) tea.Cmd {
 	if p == m.pane {
 		return nil
 	}
@@ -274,7 +274,7 @@ func (m *Model) setFocus(p focus) tea.Cmd {
 	return nil
 }
 
-func (m *Model) focusComposer() tea.Cmd {
+func (m *model) focusComposer() tea.Cmd {
 	if m.live == nil {
 		return m.setNotice("this is a replay: nothing can be sent", true)
 	}
@@ -282,7 +282,7 @@ func (m *Model) focusComposer() tea.Cmd {
 }
 
 // openInspector shows the selected row's details, explanation first.
-func (m *Model) openInspector() {
+func (m *model) openInspector() {
 	if m.displayLen() == 0 {
 		return
 	}
@@ -294,12 +294,12 @@ func (m *Model) openInspector() {
 }
 
 // openHelp shows the help over the focused pane.
-func (m *Model) openHelp() {
+func (m *model) openHelp() {
 	m.focus = focusHelp
 	m.help.GotoTop()
 }
 
-func (m *Model) handleClick(mouse tea.Mouse) tea.Cmd {
+func (m *model) handleClick(mouse tea.Mouse) tea.Cmd {
 	lay := m.layout()
 	switch {
 	case lay.showLog && lay.log.contains(mouse.X, mouse.Y):
@@ -322,7 +322,7 @@ func (m *Model) handleClick(mouse tea.Mouse) tea.Cmd {
 	return nil
 }
 
-func (m *Model) handleWheel(mouse tea.Mouse) {
+func (m *model) handleWheel(mouse tea.Mouse) {
 	lay := m.layout()
 	delta := 0
 	switch mouse.Button {

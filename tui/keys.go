@@ -190,7 +190,7 @@ const helpFootnote = "Filter: plain text matches payloads (case-insensitive unle
 // helpSections are what the help overlay lists: every key of every part of
 // the screen, then the composer's commands. The replay keys are left out
 // of a live session, being disabled.
-func (m *Model) helpSections() []help.Section {
+func (m *model) helpSections() []help.Section {
 	km := m.keys
 	var commands []help.Item
 	for _, c := range composer.Commands() {
@@ -209,11 +209,11 @@ func (m *Model) helpSections() []help.Section {
 }
 
 // helpLines is the help overlay's content.
-func (m *Model) helpLines() []string { return m.help.Render(m.helpSections(), helpFootnote) }
+func (m *model) helpLines() []string { return m.help.Render(m.helpSections(), helpFootnote) }
 
 // shortHelp is what the status line lists: the keys of what has the
 // keyboard.
-func (m *Model) shortHelp() []key.Binding {
+func (m *model) shortHelp() []key.Binding {
 	g, l := m.keys.Global, m.keys.Log
 	switch {
 	case m.focus == focusHelp:

@@ -15,7 +15,7 @@ import (
 // rows on screen.
 
 // ingestBatch takes in a batch of events and asks for the next one.
-func (m *Model) ingestBatch(b eventBatchMsg) tea.Cmd {
+func (m *model) ingestBatch(b eventBatchMsg) tea.Cmd {
 	before := m.store.len()
 	for _, ev := range b.events {
 		m.ingest(ev)
@@ -36,7 +36,7 @@ func (m *Model) ingestBatch(b eventBatchMsg) tea.Cmd {
 
 // showIngested puts the rows from before on into view, through the filter
 // when it hides rows.
-func (m *Model) showIngested(before int) tea.Cmd {
+func (m *model) showIngested(before int) tea.Cmd {
 	if m.filter.Criteria().Hides() {
 		return m.scanStep()
 	}
@@ -46,7 +46,7 @@ func (m *Model) showIngested(before int) tea.Cmd {
 
 // onRowsShown keeps the selection on the newest row while following, and
 // counts what arrived otherwise.
-func (m *Model) onRowsShown(n int) {
+func (m *model) onRowsShown(n int) {
 	if n <= 0 {
 		return
 	}
@@ -60,7 +60,7 @@ func (m *Model) onRowsShown(n int) {
 }
 
 // following reports whether the log is tracking new rows.
-func (m *Model) following() bool {
+func (m *model) following() bool {
 	return m.follow && m.unseen == 0 && m.sel >= m.followTarget(m.displayLen())
 }
 
@@ -68,7 +68,7 @@ func (m *Model) following() bool {
 // rows are all there is: the last one, unless that is wsdbg's answer to the
 // server's close, shown just below it. The server's close is what explains
 // the ending, with its code and reason; the answer only echoes the code.
-func (m *Model) followTarget(n int) int {
+func (m *model) followTarget(n int) int {
 	last := n - 1
 	if last >= 1 {
 		if answer := m.rowAt(last); m.rowAt(last-1) == answer-1 && m.answersPeerClose(answer) {
@@ -80,7 +80,7 @@ func (m *Model) followTarget(n int) int {
 
 // answersPeerClose reports whether row i is the close frame sent in answer
 // to the one the peer sent just before it.
-func (m *Model) answersPeerClose(i int) bool {
+func (m *model) answersPeerClose(i int) bool {
 	if i < 1 {
 		return false
 	}
@@ -112,7 +112,7 @@ func passesToggles(c *filter.Criteria, r *row) bool {
 
 // rowMatchesText reports whether row i matches the text query. Messages are
 // searched in their payload; other rows in their summary.
-func (m *Model) rowMatchesText(i int) bool {
+func (m *model) rowMatchesText(i int) bool {
 	r := m.store.row(i)
 	if r.isMessage() && r.payload.n > 0 {
 		return m.filter.Criteria().Match(m.store.payload(i))
@@ -120,7 +120,7 @@ func (m *Model) rowMatchesText(i int) bool {
 	return m.filter.Criteria().Match([]byte(m.computeRowText(i).preview))
 }
 
-func (m *Model) rowShown(i int) bool {
+func (m *model) rowShown(i int) bool {
 	c := m.filter.Criteria()
 	if !passesToggles(c, m.store.row(i)) {
 		return false
@@ -142,7 +142,7 @@ type filterStepMsg struct{ gen int }
 const scanBudget = 3 * time.Millisecond
 
 // displayLen is the number of rows the log shows.
-func (m *Model) displayLen() int {
+func (m *model) displayLen() int {
 	if !m.filter.Criteria().Hides() {
 		return m.store.len()
 	}
@@ -150,7 +150,7 @@ func (m *Model) displayLen() int {
 }
 
 // rowAt maps a display position to a row index.
-func (m *Model) rowAt(pos int) int {
+func (m *model) rowAt(pos int) int {
 	if !m.filter.Criteria().Hides() {
 		return pos
 	}
@@ -159,7 +159,7 @@ func (m *Model) rowAt(pos int) int {
 
 // positionOf maps a row index to the display position of the first shown
 // row at or after it.
-func (m *Model) positionOf(rowIdx int) int {
+func (m *model) positionOf(rowIdx int) int {
 	if !m.filter.Criteria().Hides() {
 		return rowIdx
 	}
@@ -167,11 +167,11 @@ func (m *Model) positionOf(rowIdx int) int {
 }
 
 // scanning reports whether the filter has rows left to test.
-func (m *Model) scanning() bool { return m.filter.Criteria().Hides() && m.scanned < m.store.len() }
+func (m *model) scanning() bool { return m.filter.Criteria().Hides() && m.scanned < m.store.len() }
 
 // refilterIfChanged starts a new scan if the filter changed since the log
 // was last filtered.
-func (m *Model) refilterIfChanged() tea.Cmd {
+func (m *model) refilterIfChanged() tea.Cmd {
 	if m.filter.Version() == m.filtered {
 		return nil
 	}
@@ -179,7 +179,7 @@ func (m *Model) refilterIfChanged() tea.Cmd {
 }
 
 // refilter starts a new scan after the filter changed.
-func (m *Model) refilter() tea.Cmd {
+func (m *model) refilter() tea.Cmd {
 	anchor := -1
 	if m.displayLen() > 0 && m.sel < m.displayLen() {
 		anchor = m.rowAt(m.sel)
@@ -199,7 +199,7 @@ func (m *Model) refilter() tea.Cmd {
 
 // scanStep tests rows for the filter until the time budget runs out, and
 // asks to be called again if rows are left.
-func (m *Model) scanStep() tea.Cmd {
+func (m *model) scanStep() tea.Cmd {
 	if !m.filter.Criteria().Hides() {
 		return nil
 	}
@@ -228,7 +228,7 @@ func (m *Model) scanStep() tea.Cmd {
 
 // placeAfterFilter puts the selection back on the row that was selected
 // before the filter changed, or on the nearest shown row after it.
-func (m *Model) placeAfterFilter() {
+func (m *model) placeAfterFilter() {
 	defer func() { m.anchor = -1 }()
 	n := m.displayLen()
 	if n == 0 {
@@ -245,7 +245,7 @@ func (m *Model) placeAfterFilter() {
 }
 
 // move shifts the selection by delta rows.
-func (m *Model) move(delta int) {
+func (m *model) move(delta int) {
 	n := m.displayLen()
 	if n == 0 {
 		return
@@ -258,7 +258,7 @@ func (m *Model) move(delta int) {
 }
 
 // ensureVisible scrolls the log so the selection is on screen.
-func (m *Model) ensureVisible() {
+func (m *model) ensureVisible() {
 	rows := max(1, m.layout().log.h-1)
 	n := m.displayLen()
 	m.sel = max(0, min(m.sel, n-1))
@@ -273,7 +273,7 @@ func (m *Model) ensureVisible() {
 
 // findNext moves to the next (dir 1) or previous (dir -1) row matching the
 // text query.
-func (m *Model) findNext(dir int) tea.Cmd {
+func (m *model) findNext(dir int) tea.Cmd {
 	if !m.filter.Criteria().HasText() {
 		return m.setNotice("nothing to find: press / and type", true)
 	}
@@ -296,7 +296,7 @@ func (m *Model) findNext(dir int) tea.Cmd {
 }
 
 // jumpLink selects the request or reply linked with the selected row.
-func (m *Model) jumpLink() tea.Cmd {
+func (m *model) jumpLink() tea.Cmd {
 	if m.displayLen() == 0 {
 		return nil
 	}

@@ -1,7 +1,13 @@
 // Package tui is wsdbg's terminal interface: a header with the connection's
 // state, the frame log, an inspector that explains the selected row, and a
-// composer to talk back. It is a Bubble Tea program fed by a conn.Client or
-// by a recording.
+// composer to talk back. It is a Bubble Tea program fed by a Source: a
+// conn.Client, or a Replay of a recording.
+//
+// Run and NewProgram start it. Inside, the root model keeps the frame log,
+// which holds every event and draws only the rows on screen, and hands the
+// keyboard to one part at a time: the composer (tui/composer), the filter
+// bar (tui/filter), the inspector (tui/inspector) or the help (tui/help).
+// Each part owns its state and its key map; docs/keys.md lists them all.
 package tui
 
 import (
@@ -75,8 +81,8 @@ type common struct {
 	keys          keyMap
 }
 
-// Model is the Bubble Tea model of the interface.
-type Model struct {
+// model is the Bubble Tea model of the interface.
+type model struct {
 	common
 	opts        Options
 	themeChoice themes.Choice
@@ -151,10 +157,10 @@ type RecordingFailedMsg struct {
 
 const noticeDuration = 5 * time.Second
 
-// NewModel builds the model. Problems with the history or snippets files are
+// newModel builds the model. Problems with the history or snippets files are
 // shown as notices, not returned: the debugger works without them.
-func NewModel(opts Options) *Model {
-	m := &Model{
+func newModel(opts Options) *model {
+	m := &model{
 		common: common{width: 80, height: 24, keys: defaultKeyMap()},
 		opts:   opts,
 		now:    time.Now,
@@ -198,7 +204,7 @@ func NewModel(opts Options) *Model {
 
 // newParts builds the filter bar, the inspector, the composer and the
 // help, with the model's theme and keys.
-func (m *Model) newParts() {
+func (m *model) newParts() {
 	var err error
 	m.comp, err = composer.New(&m.theme, composer.Config{
 		HistoryFile: m.opts.HistoryFile, SnippetsFile: m.opts.SnippetsFile, ReadOnly: m.live == nil,
@@ -217,7 +223,7 @@ func (m *Model) newParts() {
 
 // applyTheme picks the theme for the current background and styles every
 // part with it.
-func (m *Model) applyTheme() {
+func (m *model) applyTheme() {
 	m.theme = m.themeChoice.Theme(m.dark)
 	m.comp.SetStyles(&m.theme)
 	m.filter.SetStyles(&m.theme)
@@ -228,7 +234,7 @@ func (m *Model) applyTheme() {
 }
 
 // Init starts draining the source and the clock.
-func (m *Model) Init() tea.Cmd {
+func (m *model) Init() tea.Cmd {
 	cmds := []tea.Cmd{m.tick()}
 	if m.themeChoice.FollowsBackground() {
 		cmds = append(cmds, tea.RequestBackgroundColor)
@@ -245,12 +251,12 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-func (m *Model) tick() tea.Cmd {
+func (m *model) tick() tea.Cmd {
 	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
 }
 
 // Update handles one message.
-func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -311,7 +317,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // onRecordingFailed turns REC in the header into a failure and says in the
 // log what happened, where it happened.
-func (m *Model) onRecordingFailed(msg RecordingFailedMsg) tea.Cmd {
+func (m *model) onRecordingFailed(msg RecordingFailedMsg) tea.Cmd {
 	m.recordingFailed = true
 	reason := "unknown error"
 	if msg.Err != nil {
@@ -326,7 +332,7 @@ func (m *Model) onRecordingFailed(msg RecordingFailedMsg) tea.Cmd {
 	return m.showIngested(before)
 }
 
-func (m *Model) onTick(now time.Time) {
+func (m *model) onTick(now time.Time) {
 	s := &m.sess
 	if !s.lastTick.IsZero() {
 		dt := now.Sub(s.lastTick).Seconds()
@@ -340,18 +346,18 @@ func (m *Model) onTick(now time.Time) {
 	s.lastTick = now
 }
 
-func (m *Model) setNotice(text string, isErr bool) tea.Cmd {
+func (m *model) setNotice(text string, isErr bool) tea.Cmd {
 	return m.setNoticeFor(text, isErr, noticeDuration)
 }
 
 // setNoticeFor shows a notice for d.
-func (m *Model) setNoticeFor(text string, isErr bool, d time.Duration) tea.Cmd {
+func (m *model) setNoticeFor(text string, isErr bool, d time.Duration) tea.Cmd {
 	m.notice = noticeState{text: decode.Sanitize(text), isErr: isErr, seq: m.notice.seq + 1}
 	return m.expireNotice(d)
 }
 
 // expireNotice clears the current notice after d.
-func (m *Model) expireNotice(d time.Duration) tea.Cmd {
+func (m *model) expireNotice(d time.Duration) tea.Cmd {
 	seq := m.notice.seq
 	return tea.Tick(d, func(time.Time) tea.Msg { return noticeExpiredMsg{seq: seq} })
 }

@@ -43,7 +43,7 @@ type rowPaints struct {
 	badges                                               [badgeKindCount]paint
 }
 
-func newRowPaints(m *Model, sel *lipgloss.Style) rowPaints {
+func newRowPaints(m *model, sel *lipgloss.Style) rowPaints {
 	th := &m.theme
 	mk := func(s lipgloss.Style) paint {
 		if sel != nil {

@@ -107,6 +107,16 @@ func TestFormatting(t *testing.T) {
 			t.Errorf("humanBytes(%d) = %q, want %q", in, got, want)
 		}
 	}
+	seq := make([]byte, 60)
+	for k := range seq {
+		seq[k] = byte(k * 5)
+	}
+	if got := hexBytes(seq[:17], 16); got != "00 05 0a 0f 14 19 1e 23 28 2d 32 37 3c 41 46 4b\n50" {
+		t.Errorf("hexBytes for copying = %q", got)
+	}
+	if got := hexPreview(seq); !strings.HasPrefix(got, "00 05 0a") || !strings.HasSuffix(got, "eb …") || len(got) != previewHexBytes*3-1+len(" …") {
+		t.Errorf("hexPreview = %q", got)
+	}
 	if got := cutUTF8([]byte("aé"), 2); string(got) != "a" {
 		t.Errorf("cutUTF8 split a character: %q", got)
 	}

@@ -93,7 +93,7 @@ func recordingOf(t *testing.T, events []conn.Event) *history.Recording {
 
 // newPlaybackModel is the interface started on a playback in time of
 // events, with a clock the test drives.
-func newPlaybackModel(t *testing.T, events []conn.Event, speed float64, noGaps bool) (*Model, *fakeClock) {
+func newPlaybackModel(t *testing.T, events []conn.Event, speed float64, noGaps bool) (*model, *fakeClock) {
 	t.Helper()
 	clock := newFakeClock()
 	src := NewReplay(t.Context(), recordingOf(t, events), ReplayOptions{InTime: true, Speed: speed, NoGaps: noGaps})
@@ -105,7 +105,7 @@ func newPlaybackModel(t *testing.T, events []conn.Event, speed float64, noGaps b
 
 // startRead reads the player's next delivery in the background, as the
 // program would.
-func startRead(m *Model) <-chan tea.Msg {
+func startRead(m *model) <-chan tea.Msg {
 	got := make(chan tea.Msg, 1)
 	read := m.play.read()
 	go func() { got <- read() }()
@@ -113,7 +113,7 @@ func startRead(m *Model) <-chan tea.Msg {
 }
 
 // take waits for a read and gives what it collected to the model.
-func take(t *testing.T, m *Model, read <-chan tea.Msg) playedMsg {
+func take(t *testing.T, m *model, read <-chan tea.Msg) playedMsg {
 	t.Helper()
 	select {
 	case msg := <-read:
@@ -130,7 +130,7 @@ func take(t *testing.T, m *Model, read <-chan tea.Msg) playedMsg {
 }
 
 // played waits for the next delivery and gives it to the model.
-func played(t *testing.T, m *Model) playedMsg {
+func played(t *testing.T, m *model) playedMsg {
 	t.Helper()
 	return take(t, m, startRead(m))
 }
@@ -156,9 +156,9 @@ func wantIndexes(t *testing.T, pm playedMsg, want ...int) {
 	}
 }
 
-func headerOf(m *Model) string { return ansi.Strip(m.headerLines()[0]) }
+func headerOf(m *model) string { return ansi.Strip(m.headerLines()[0]) }
 
-func wantHeader(t *testing.T, m *Model, want string) {
+func wantHeader(t *testing.T, m *model, want string) {
 	t.Helper()
 	if h := headerOf(m); !strings.Contains(h, want) {
 		t.Fatalf("header %q lacks %q", h, want)

@@ -33,7 +33,7 @@ const quitCloseWait = time.Second
 // close frame with code and waits, at most quitCloseWait, for the server's
 // answer, so that the server sees a clean ending and the log shows it.
 // Asked again during the wait, it ends at once.
-func (m *Model) quit(code int) tea.Cmd {
+func (m *model) quit(code int) tea.Cmd {
 	if m.closing || m.live == nil || m.sess.ended {
 		return m.exit()
 	}
@@ -50,7 +50,7 @@ func (m *Model) quit(code int) tea.Cmd {
 }
 
 // exit stops taking events from the source and ends the program.
-func (m *Model) exit() tea.Cmd {
+func (m *model) exit() tea.Cmd {
 	m.closing, m.exiting = false, true
 	m.stopSource()
 	return tea.Quit
@@ -59,7 +59,7 @@ func (m *Model) exit() tea.Cmd {
 // filterStop turns the requests to end that Bubble Tea makes by itself (on
 // SIGTERM, or SIGINT when the input is not a terminal) into a quit that
 // says goodbye to the server first; the program's own quit passes.
-func (m *Model) filterStop(_ tea.Model, msg tea.Msg) tea.Msg {
+func (m *model) filterStop(_ tea.Model, msg tea.Msg) tea.Msg {
 	if m.exiting {
 		return msg
 	}
@@ -133,7 +133,7 @@ func newProgram(ctx context.Context, opts Options, extra ...tea.ProgramOption) (
 	if os.Getenv("NO_COLOR") != "" {
 		opts.NoColor = true
 	}
-	m := NewModel(opts)
+	m := newModel(opts)
 	runCtx, kill := context.WithCancel(context.WithoutCancel(ctx))
 	m.startSource(runCtx)
 	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(runCtx), tea.WithFilter(m.filterStop)}, extra...)...)

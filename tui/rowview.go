@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -88,7 +87,7 @@ func (c *rowTextCache) forget(i int32) { delete(c.entries, i) }
 func (c *rowTextCache) reset() { c.entries = nil }
 
 // rowTextOf returns the cached preview and badges of row i.
-func (m *Model) rowTextOf(i int) rowText {
+func (m *model) rowTextOf(i int) rowText {
 	if t, ok := m.rowCache.get(int32(i)); ok {
 		return t
 	}
@@ -97,7 +96,7 @@ func (m *Model) rowTextOf(i int) rowText {
 	return t
 }
 
-func (m *Model) computeRowText(i int) rowText {
+func (m *model) computeRowText(i int) rowText {
 	r := m.store.row(i)
 	p := m.store.payload(i)
 	x := m.store.extra(i)
@@ -139,7 +138,7 @@ func (m *Model) computeRowText(i int) rowText {
 	return t
 }
 
-func (m *Model) badgesOf(i int) []badge {
+func (m *model) badgesOf(i int) []badge {
 	r := m.store.row(i)
 	x := m.store.extra(i)
 	var out []badge
@@ -191,20 +190,13 @@ func payloadPreview(p []byte, op conn.Opcode, isJSON bool) string {
 	return decode.Sanitize(string(cutUTF8(p, previewBytes)))
 }
 
+// hexPreview is the start of a binary payload in hex, for the log.
 func hexPreview(p []byte) string {
 	n := min(len(p), previewHexBytes)
-	var b strings.Builder
-	for k, c := range p[:n] {
-		if k > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(strconv.FormatUint(uint64(c)>>4, 16))
-		b.WriteString(strconv.FormatUint(uint64(c)&0xf, 16))
-	}
 	if n < len(p) {
-		b.WriteString(" …")
+		return hexBytes(p[:n], 0) + " …"
 	}
-	return b.String()
+	return hexBytes(p, 0)
 }
 
 // cutUTF8 shortens p to at most n bytes without splitting a character.
@@ -221,14 +213,14 @@ func cutUTF8(p []byte, n int) []byte {
 
 // closeExplanation is the annotation of close row i; zero for a close
 // nobody explained (a recording written by hand).
-func (m *Model) closeExplanation(i int) decode.Explanation {
+func (m *model) closeExplanation(i int) decode.Explanation {
 	if x := m.store.extra(i); x.event != nil && x.event.Note != nil {
 		return x.event.Note.Explanation
 	}
 	return decode.Explanation{}
 }
 
-func (m *Model) closeSummary(i int) string {
+func (m *model) closeSummary(i int) string {
 	r := m.store.row(i)
 	reason := "(no reason)"
 	if x := m.store.extra(i); x.event != nil && x.event.Reason != "" {
@@ -247,7 +239,7 @@ func (m *Model) closeSummary(i int) string {
 	return who + reason
 }
 
-func (m *Model) closeBadge(i int) string {
+func (m *model) closeBadge(i int) string {
 	r := m.store.row(i)
 	name := m.closeExplanation(i).Name
 	return strings.TrimSpace(fmt.Sprintf("CLOSE %d %s", r.code, decode.Sanitize(name)))
@@ -351,7 +343,7 @@ func previewStart(width int) int {
 }
 
 // renderRow renders row i as exactly width cells.
-func (m *Model) renderRow(i, width int, selected bool) string {
+func (m *model) renderRow(i, width int, selected bool) string {
 	r := m.store.row(i)
 	t := m.rowTextOf(i)
 	narrow := narrowLog(width)
@@ -411,7 +403,7 @@ func (m *Model) renderRow(i, width int, selected bool) string {
 	return b.String()
 }
 
-func (m *Model) previewStyle(tone previewTone) lipgloss.Style {
+func (m *model) previewStyle(tone previewTone) lipgloss.Style {
 	th := &m.theme
 	switch tone {
 	case toneControl:
@@ -428,7 +420,7 @@ func (m *Model) previewStyle(tone previewTone) lipgloss.Style {
 	return th.Preview
 }
 
-func (m *Model) badgeStyle(kind badgeKind) lipgloss.Style {
+func (m *model) badgeStyle(kind badgeKind) lipgloss.Style {
 	th := &m.theme
 	switch kind {
 	case badgeError:
@@ -447,7 +439,7 @@ func (m *Model) badgeStyle(kind badgeKind) lipgloss.Style {
 
 // renderPreview renders the preview in exactly width cells, highlighting
 // search matches.
-func (m *Model) renderPreview(t rowText, width int, p *rowPaints) string {
+func (m *model) renderPreview(t rowText, width int, p *rowPaints) string {
 	if width <= 0 {
 		return ""
 	}

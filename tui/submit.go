@@ -9,7 +9,7 @@ import (
 )
 
 // submit acts on the composer's text.
-func (m *Model) submit() tea.Cmd {
+func (m *model) submit() tea.Cmd {
 	text := m.comp.Value()
 	if strings.TrimSpace(text) == "" {
 		return nil

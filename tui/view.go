@@ -47,7 +47,7 @@ type layout struct {
 	tooSmall          bool
 }
 
-func (m *Model) layout() layout {
+func (m *model) layout() layout {
 	w, h := m.width, m.height
 	var l layout
 	if w < minWidth || h < minHeight {
@@ -84,7 +84,7 @@ func (m *Model) layout() layout {
 
 // syncPanes brings sizes and the inspector's content up to date after an
 // update, so View only draws.
-func (m *Model) syncPanes() {
+func (m *model) syncPanes() {
 	lay := m.layout()
 	if lay.tooSmall {
 		return
@@ -117,7 +117,7 @@ func (m *Model) syncPanes() {
 
 // selectedRow is the row index of the selection; -1 when the log shows
 // none.
-func (m *Model) selectedRow() int {
+func (m *model) selectedRow() int {
 	if n := m.displayLen(); n > 0 {
 		return m.rowAt(min(m.sel, n-1))
 	}
@@ -125,7 +125,7 @@ func (m *Model) selectedRow() int {
 }
 
 // View draws the screen.
-func (m *Model) View() tea.View {
+func (m *model) View() tea.View {
 	var v tea.View
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
@@ -158,7 +158,7 @@ func (m *Model) View() tea.View {
 }
 
 // bodyLines draws the panes (or the help) between header and composer.
-func (m *Model) bodyLines(lay layout) []string {
+func (m *model) bodyLines(lay layout) []string {
 	if m.focus == focusHelp {
 		return strings.Split(m.help.View(), "\n")
 	}
@@ -187,7 +187,7 @@ func (m *Model) bodyLines(lay layout) []string {
 }
 
 // logLines draws the log pane: a title line, then the visible rows only.
-func (m *Model) logLines(r rect) []string {
+func (m *model) logLines(r rect) []string {
 	out := make([]string, 0, r.h)
 	out = append(out, m.logTitle(r.w))
 	n := m.displayLen()
@@ -210,7 +210,7 @@ func (m *Model) logLines(r rect) []string {
 	return out
 }
 
-func (m *Model) logTitle(width int) string {
+func (m *model) logTitle(width int) string {
 	th := &m.theme
 	title := th.PaneTitle
 	if m.focus == focusLog {
@@ -250,7 +250,7 @@ func (m *Model) logTitle(width int) string {
 
 // footerLine is the filter bar while filtering, a notice after something
 // happened, or the short help of whatever has the keyboard.
-func (m *Model) footerLine() string {
+func (m *model) footerLine() string {
 	th := &m.theme
 	switch {
 	case m.focus == focusFilter:

@@ -425,3 +425,27 @@ func TestNoColorKeepsSelectionVisible(t *testing.T) {
 		t.Errorf("selection is not in reverse video: %q", out)
 	}
 }
+
+// The status line lists the keys of whatever has the keyboard, and only
+// those.
+func TestStatusLineFollowsFocus(t *testing.T) {
+	m, _ := newTestModel(t, 160, 40, Options{})
+	feed(m, sampleSession()...)
+	steps := []struct {
+		keys         []string
+		want, absent string
+	}{
+		{nil, "i compose", "enter send"},
+		{[]string{"?"}, "?/esc close help", "i compose"},
+		{[]string{"esc", "i"}, "enter send", "older match"},
+		{[]string{"ctrl+r"}, "ctrl+r older match", "enter send"},
+		{[]string{"esc", "esc", "tab", "tab"}, "v payload format", "enter send"},
+	}
+	for _, st := range steps {
+		press(m, st.keys...)
+		footer := ansi.Strip(m.footerLine())
+		if !strings.Contains(footer, st.want) || strings.Contains(footer, st.absent) {
+			t.Errorf("after %v the status line is %q; want %q and no %q", st.keys, footer, st.want, st.absent)
+		}
+	}
+}

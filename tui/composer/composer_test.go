@@ -7,7 +7,10 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/themes"
 )
 
 func TestParseCommand(t *testing.T) {
@@ -189,4 +192,35 @@ func unsafeRune(r rune) bool {
 		return true
 	}
 	return false
+}
+
+// The composer's keys follow its state: the picker's keys only while a
+// picker is open, the editing keys only while it is not.
+func TestKeysFollowState(t *testing.T) {
+	th := themes.Choice{}.Theme(true)
+	m, err := New(&th, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Focus()
+	enabled := func() (names []string) {
+		for _, b := range m.ShortHelp() {
+			if b.Enabled() {
+				names = append(names, b.Help().Desc)
+			}
+		}
+		return names
+	}
+	if got := strings.Join(enabled(), ", "); got != "send, new line, previous sent, search sent, snippets, send as text/hex/base64, back to log" {
+		t.Errorf("typing: %s", got)
+	}
+	m, _ = m.Update(tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl})
+	if got := strings.Join(enabled(), ", "); got != "older match, choose, cancel" {
+		t.Errorf("history search: %s", got)
+	}
+	m, _ = m.Update(tea.KeyPressMsg{Code: tea.KeyEscape})
+	m, _ = m.Update(tea.KeyPressMsg{Code: 'o', Mod: tea.ModCtrl})
+	if got := strings.Join(enabled(), ", "); got != "previous, next, choose, cancel" {
+		t.Errorf("snippet picker: %s", got)
+	}
 }

@@ -34,7 +34,7 @@ type Options struct {
 	URL        string       // shown until the connection reports its own
 	Conn       conn.Options // what the connection was dialled with: header, repro commands
 	Source     Source       // a *conn.Client, or a *Replay
-	Theme      string       // a themes name; "" or "auto" follows the terminal's background
+	Theme      string       // a name themes.Parse accepts; "" is "auto"
 	NoColor    bool         // no colours at all (Run sets it when NO_COLOR is set)
 	Copier     Copier       // nil: the system clipboard, else OSC 52 through the terminal
 	SaveDir    string       // where text no clipboard took is saved on request; "" is the temporary directory

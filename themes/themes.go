@@ -2,7 +2,8 @@
 //
 // A Theme is a set of lipgloss styles named by what they show, not by how
 // they look, so the UI never picks a colour itself. Themes come in light and
-// dark variants; "auto" picks one from the terminal's background.
+// dark variants; "auto" picks one from the terminal's background, as do
+// the high-contrast and colour-blind themes (see Choice.FollowsBackground).
 package themes
 
 import (
@@ -103,39 +104,88 @@ const (
 	Mono         = "mono" // no colour at all; what NO_COLOR selects
 )
 
-// Names lists the theme names Get accepts.
+// Names lists the theme names Parse and Get accept.
 func Names() []string {
 	return []string{Auto, Dark, Light, HighContrast, ColorBlind, Mono}
 }
 
-// Get returns the named theme. dark says whether the terminal's background is
-// dark; it picks the variant of "auto", "high-contrast" and "colorblind".
-// An empty name means "auto".
-func Get(name string, dark bool) (Theme, error) {
-	switch strings.ToLower(strings.TrimSpace(name)) {
+// Choice is a theme chosen by name, before the terminal's background is
+// known. Whether a theme follows the background is decided here and
+// nowhere else. The zero Choice is "auto".
+type Choice struct {
+	name string // one of Names, never empty
+}
+
+// Parse checks a theme name. An empty name means "auto"; case and
+// surrounding space are ignored, and a few spellings of colour-blind and
+// mono are accepted.
+func Parse(name string) (Choice, error) {
+	switch n := strings.ToLower(strings.TrimSpace(name)); n {
 	case "", Auto:
-		if dark {
-			return build(Dark, true, darkPalette), nil
-		}
-		return build(Light, false, lightPalette), nil
+		return Choice{Auto}, nil
+	case Dark, Light, HighContrast:
+		return Choice{n}, nil
+	case ColorBlind, "colourblind", "color-blind", "colour-blind":
+		return Choice{ColorBlind}, nil
+	case Mono, "none", "no-color":
+		return Choice{Mono}, nil
+	}
+	return Choice{}, fmt.Errorf("unknown theme %q (known: %s)", name, strings.Join(Names(), ", "))
+}
+
+// Name is the theme's name, as Names spells it.
+func (c Choice) Name() string {
+	if c.name == "" {
+		return Auto
+	}
+	return c.name
+}
+
+// FollowsBackground reports whether the theme has a light and a dark
+// variant, chosen by the terminal's background: the interface asks the
+// terminal for its background only then.
+func (c Choice) FollowsBackground() bool {
+	switch c.Name() {
+	case Auto, HighContrast, ColorBlind:
+		return true
+	}
+	return false
+}
+
+// Theme returns the chosen theme for a dark or a light background.
+func (c Choice) Theme(dark bool) Theme {
+	switch c.Name() {
 	case Dark:
-		return build(Dark, true, darkPalette), nil
+		return build(Dark, true, darkPalette)
 	case Light:
-		return build(Light, false, lightPalette), nil
+		return build(Light, false, lightPalette)
 	case HighContrast:
 		if dark {
-			return build(HighContrast, true, highContrastDark), nil
+			return build(HighContrast, true, highContrastDark)
 		}
-		return build(HighContrast, false, highContrastLight), nil
-	case ColorBlind, "colourblind", "color-blind", "colour-blind":
+		return build(HighContrast, false, highContrastLight)
+	case ColorBlind:
 		if dark {
-			return build(ColorBlind, true, colorBlindDark), nil
+			return build(ColorBlind, true, colorBlindDark)
 		}
-		return build(ColorBlind, false, colorBlindLight), nil
-	case Mono, "none", "no-color":
-		return mono(dark), nil
+		return build(ColorBlind, false, colorBlindLight)
+	case Mono:
+		return mono(dark)
 	}
-	return Theme{}, fmt.Errorf("unknown theme %q (known: %s)", name, strings.Join(Names(), ", "))
+	if dark {
+		return build(Dark, true, darkPalette)
+	}
+	return build(Light, false, lightPalette)
+}
+
+// Get returns the named theme for a dark or a light background: Parse,
+// then Theme.
+func Get(name string, dark bool) (Theme, error) {
+	c, err := Parse(name)
+	if err != nil {
+		return Theme{}, err
+	}
+	return c.Theme(dark), nil
 }
 
 // palette is the handful of colours a coloured theme is made of.

@@ -174,3 +174,24 @@ func fromLinear(v float64) float64 {
 	}
 	return 1.055*math.Pow(v, 1/2.4) - 0.055
 }
+
+// Only the themes with a light and a dark variant ask for the terminal's
+// background; the others look the same on either.
+func TestFollowsBackground(t *testing.T) {
+	for _, name := range Names() {
+		c, err := Parse(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		differs := !reflect.DeepEqual(styles(c.Theme(true)), styles(c.Theme(false)))
+		if c.FollowsBackground() != differs {
+			t.Errorf("%s: FollowsBackground %v, but its variants differ: %v", name, c.FollowsBackground(), differs)
+		}
+	}
+	for _, name := range []string{"", " AUTO ", "Colour-Blind"} {
+		c, err := Parse(name)
+		if err != nil || !c.FollowsBackground() {
+			t.Errorf("Parse(%q) = %v, %v; want a theme that follows the background", name, c.Name(), err)
+		}
+	}
+}

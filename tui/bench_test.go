@@ -49,7 +49,7 @@ func benchEvents(n int, fn func([]conn.Event)) {
 }
 
 // bigModel is a 120×40 model holding a million rows.
-func bigModel(b *testing.B) *Model {
+func bigModel(b *testing.B) *model {
 	b.Helper()
 	m, _ := newTestModel(b, 120, 40, Options{})
 	benchEvents(benchRows, func(evs []conn.Event) {
@@ -125,7 +125,7 @@ func BenchmarkMemoryMillionRows(b *testing.B) {
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		m := NewModel(Options{Source: newScriptedSource(), Theme: "dark"})
+		m := newModel(Options{Source: newScriptedSource(), Theme: "dark"})
 		benchEvents(benchRows, func(evs []conn.Event) {
 			for _, ev := range evs {
 				m.ingest(ev)
@@ -225,7 +225,7 @@ func TestFloodIsSplitIntoBoundedBatches(t *testing.T) {
 
 // wrapModel is a 120×40 model whose only row is a single-line text payload
 // of n bytes, selected, with wrapping on.
-func wrapModel(b *testing.B, n int) *Model {
+func wrapModel(b *testing.B, n int) *model {
 	b.Helper()
 	m, _ := newTestModel(b, 120, 40, Options{})
 	p := make([]byte, n)
@@ -244,7 +244,7 @@ func wrapModel(b *testing.B, n int) *Model {
 func BenchmarkWrappedKeyPress(b *testing.B) {
 	for _, focus := range []struct {
 		name     string
-		pane     focusPane
+		pane     focus
 		keys     []string
 		down, up string
 	}{

@@ -31,7 +31,7 @@ func recordedRun() []history.Record {
 }
 
 // rowLine returns the log line showing text.
-func rowLine(t *testing.T, m *Model, text string) string {
+func rowLine(t *testing.T, m *model, text string) string {
 	t.Helper()
 	for _, l := range strings.Split(plainScreen(m), "\n") {
 		if strings.Contains(l, text) {
@@ -144,7 +144,7 @@ func TestNoComparisonWithoutExpected(t *testing.T) {
 }
 
 func TestGoldenReplayComparison(t *testing.T) {
-	m, _ := newTestModel(t, 120, 40, Options{Expected: recordedRun(), Recording: "again.jsonl"})
+	m, _ := newTestModel(t, 120, 40, Options{Expected: recordedRun(), RecordPath: "again.jsonl"})
 	feed(m,
 		openEvent(0),
 		textOut(100*time.Millisecond, `{"id":2,"op":"subscribe"}`),

@@ -107,7 +107,7 @@ func TestEveryViewShowsTheSameAnnotation(t *testing.T) {
 	for _, ev := range events {
 		live.ingest(ev)
 	}
-	src := Replay(t.Context(), rec)
+	src := NewReplay(t.Context(), rec, ReplayOptions{})
 	replayed, _ := newTestModel(t, 200, 60, Options{Source: src})
 	p := startPump(t.Context(), src, nil)
 	defer p.stop()
@@ -165,7 +165,7 @@ func TestEveryViewShowsTheSameAnnotation(t *testing.T) {
 	}
 }
 
-func badgeText(m *Model, i int) string {
+func badgeText(m *model, i int) string {
 	var parts []string
 	for _, b := range m.badgesOf(i) {
 		parts = append(parts, b.text)

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/history"
 	"github.com/wsdbg/wsdbg/internal/render"
 )
@@ -59,7 +60,7 @@ const (
 // moment and the screen must not wait for them. Without a Copier, the
 // system clipboard is tried, then OSC 52 through the program's own output,
 // so the sequence cannot land in the middle of a frame.
-func (m *Model) copyText(what, text string) tea.Cmd {
+func (m *model) copyText(what, text string) tea.Cmd {
 	c := m.opts.Copier
 	return func() tea.Msg {
 		msg := copiedMsg{what: what, size: len(text)}
@@ -80,7 +81,7 @@ func (m *Model) copyText(what, text string) tea.Cmd {
 // onCopied confirms a copy, or offers to save the text to a file when no
 // clipboard took it. The offer comes before the reason, which may be long,
 // so that a narrow status line still shows what to press.
-func (m *Model) onCopied(msg copiedMsg) tea.Cmd {
+func (m *model) onCopied(msg copiedMsg) tea.Cmd {
 	if msg.err != nil {
 		text := fmt.Sprintf("could not copy %s; press %s to save it to a file (%v)",
 			msg.what, m.keys.Log.SaveCopy.Help().Key, msg.err)
@@ -88,7 +89,7 @@ func (m *Model) onCopied(msg copiedMsg) tea.Cmd {
 		m.unsaved = &unsavedCopy{what: msg.what, text: msg.text, notice: m.notice.seq}
 		return cmd
 	}
-	note := m.setNotice(fmt.Sprintf("copied %s (%s) to the %s", msg.what, humanBytes(int64(msg.size)), clipboardName(msg.method)), false)
+	note := m.setNotice(fmt.Sprintf("copied %s (%s) to the %s", msg.what, decode.HumanSize(int64(msg.size)), clipboardName(msg.method)), false)
 	if msg.osc52 != "" {
 		return tea.Batch(tea.Raw(msg.osc52), note)
 	}
@@ -97,7 +98,7 @@ func (m *Model) onCopied(msg copiedMsg) tea.Cmd {
 
 // takeUnsaved returns the text waiting to be saved, if its offer is still
 // on screen, and forgets it either way.
-func (m *Model) takeUnsaved() (unsavedCopy, bool) {
+func (m *model) takeUnsaved() (unsavedCopy, bool) {
 	u := m.unsaved
 	m.unsaved = nil
 	if u == nil || m.notice.text == "" || m.notice.seq != u.notice {
@@ -108,7 +109,7 @@ func (m *Model) takeUnsaved() (unsavedCopy, bool) {
 
 // saveUnsaved writes text that could not be copied to a new file in the
 // save directory, in the background.
-func (m *Model) saveUnsaved(u unsavedCopy) tea.Cmd {
+func (m *model) saveUnsaved(u unsavedCopy) tea.Cmd {
 	dir := m.opts.SaveDir
 	return func() tea.Msg {
 		path, err := history.WriteToFile(dir, u.text)
@@ -116,11 +117,11 @@ func (m *Model) saveUnsaved(u unsavedCopy) tea.Cmd {
 	}
 }
 
-func (m *Model) onSaved(msg savedMsg) tea.Cmd {
+func (m *model) onSaved(msg savedMsg) tea.Cmd {
 	if msg.err != nil {
 		return m.setNotice(fmt.Sprintf("could not save %s: %v", msg.what, msg.err), true)
 	}
-	return m.setNotice(fmt.Sprintf("saved %s (%s) to %s", msg.what, humanBytes(int64(msg.size)), msg.path), false)
+	return m.setNotice(fmt.Sprintf("saved %s (%s) to %s", msg.what, decode.HumanSize(int64(msg.size)), msg.path), false)
 }
 
 func clipboardName(m history.CopyMethod) string {
@@ -138,7 +139,7 @@ func clipboardName(m history.CopyMethod) string {
 // copySelected copies the selected row's payload: pretty JSON when it is
 // JSON, hex when it is binary. Rows without a payload copy what the
 // inspector shows.
-func (m *Model) copySelected() tea.Cmd {
+func (m *model) copySelected() tea.Cmd {
 	if m.displayLen() == 0 {
 		return m.setNotice("nothing selected", true)
 	}
@@ -161,7 +162,7 @@ func (m *Model) copySelected() tea.Cmd {
 
 // copyReport copies a Markdown bug report about the selected row: the
 // handshake it belongs to and the events leading to it.
-func (m *Model) copyReport() tea.Cmd {
+func (m *model) copyReport() tea.Cmd {
 	if m.displayLen() == 0 {
 		return m.setNotice("nothing selected", true)
 	}
@@ -189,7 +190,7 @@ func (m *Model) copyReport() tea.Cmd {
 
 // copyRepro copies commands that open the same connection, followed by the
 // last messages sent in this session.
-func (m *Model) copyRepro() tea.Cmd {
+func (m *model) copyRepro() tea.Cmd {
 	o := m.opts.Conn
 	if o.URL == "" {
 		o.URL = m.sess.url

@@ -51,7 +51,7 @@ func TestFailedCopyOffersToSaveToAFile(t *testing.T) {
 	if info, _ := os.Stat(files[0]); info.Mode().Perm() != 0o600 {
 		t.Errorf("saved file mode %v, want 0600", info.Mode().Perm())
 	}
-	if want := "saved payload as pretty JSON (27B) to " + files[0]; m.notice.text != want || m.notice.isErr {
+	if want := "saved payload as pretty JSON (27 B) to " + files[0]; m.notice.text != want || m.notice.isErr {
 		t.Errorf("after s: %q, want %q", m.notice.text, want)
 	}
 
@@ -83,8 +83,8 @@ func TestOfferToSaveIsDroppedByOtherKeysAndExpiry(t *testing.T) {
 	press(m, "i")
 	m.Update(copiedMsg{what: "payload", size: 1, text: "x", err: errCopy})
 	press(m, "s")
-	if n := len(savedFiles(t, dir)); n != 0 || m.comp.value() != "s" {
-		t.Errorf("s in the composer saved %d files, composer holds %q", n, m.comp.value())
+	if n := len(savedFiles(t, dir)); n != 0 || m.comp.Value() != "s" {
+		t.Errorf("s in the composer saved %d files, composer holds %q", n, m.comp.Value())
 	}
 }
 

@@ -140,12 +140,12 @@ func (s *closingServer) received(t *testing.T) int {
 // own and their messages come back to Update one at a time.
 type loop struct {
 	t    *testing.T
-	m    *Model
+	m    *model
 	msgs chan tea.Msg
 	done chan struct{}
 }
 
-func newLoop(t *testing.T, m *Model) *loop {
+func newLoop(t *testing.T, m *model) *loop {
 	l := &loop{t: t, m: m, msgs: make(chan tea.Msg), done: make(chan struct{})}
 	t.Cleanup(func() { close(l.done) })
 	l.run(m.Init())

@@ -2,56 +2,19 @@ package tui
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
+	"github.com/wsdbg/wsdbg/decode"
+
+	"github.com/wsdbg/wsdbg/tui/internal/cells"
 )
-
-// humanBytes formats a byte count compactly: 999B, 1.2K, 34K, 5.6M.
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%dB", n)
-	}
-	v := float64(n)
-	for _, suffix := range []string{"K", "M", "G", "T"} {
-		v /= unit
-		if v < 10 {
-			return fmt.Sprintf("%.1f%s", v, suffix)
-		}
-		if v < unit || suffix == "T" {
-			return fmt.Sprintf("%.0f%s", v, suffix)
-		}
-	}
-	return fmt.Sprintf("%dB", n)
-}
-
-// humanDuration formats a latency or interval: 850µs, 12ms, 1.5s, 2m03s.
-func humanDuration(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "-" + humanDuration(-d)
-	case d < time.Millisecond:
-		return fmt.Sprintf("%dµs", d.Microseconds())
-	case d < 10*time.Millisecond:
-		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
-	case d < time.Second:
-		return fmt.Sprintf("%dms", d.Milliseconds())
-	case d < time.Minute:
-		return fmt.Sprintf("%.1fs", d.Seconds())
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	}
-	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-}
 
 // uptime formats how long something has lasted, in whole seconds.
 func uptime(d time.Duration) string {
 	if d < time.Second {
 		return "0s"
 	}
-	return humanDuration(d.Truncate(time.Second))
+	return decode.HumanDuration(d.Truncate(time.Second))
 }
 
 // clockTime formats a wall-clock time for the log's time column. Narrow
@@ -85,49 +48,5 @@ func sinceStart(d time.Duration, narrow bool) string {
 	if narrow {
 		width = 8
 	}
-	return padLeft(out, width)
-}
-
-// padRight pads s with spaces to width cells, truncating with an ellipsis
-// when it is wider. s must not contain styling.
-func padRight(s string, width int) string {
-	if width <= 0 {
-		return ""
-	}
-	w := textWidth(s)
-	if w > width {
-		if printableASCII(s) {
-			// One byte per cell.
-			return s[:width-1] + "…"
-		}
-		s = ansi.Truncate(s, width, "…")
-		w = ansi.StringWidth(s)
-	}
-	return s + strings.Repeat(" ", width-w)
-}
-
-// padLeft right-aligns s in width cells.
-func padLeft(s string, width int) string {
-	w := textWidth(s)
-	if w >= width {
-		return s
-	}
-	return strings.Repeat(" ", width-w) + s
-}
-
-// fit truncates styled or plain s to width cells and pads it to exactly
-// width, so columns and panes line up whatever the content.
-func fit(s string, width int) string {
-	if width <= 0 {
-		return ""
-	}
-	w := ansi.StringWidth(s)
-	if w > width {
-		s = ansi.Truncate(s, width, "…")
-		w = ansi.StringWidth(s)
-	}
-	if w < width {
-		s += strings.Repeat(" ", width-w)
-	}
-	return s
+	return cells.PadLeft(out, width)
 }

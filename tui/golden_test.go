@@ -27,7 +27,7 @@ func TestGolden(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {120, 40}, {60, 15}} {
 		for _, sc := range scenes {
 			t.Run(fmt.Sprintf("%s-%dx%d", sc.name, size[0], size[1]), func(t *testing.T) {
-				m, _ := newTestModel(t, size[0], size[1], Options{Recording: "session.jsonl"})
+				m, _ := newTestModel(t, size[0], size[1], Options{RecordPath: "session.jsonl"})
 				feed(m, sampleSession()...)
 				press(m, sc.keys...)
 				golden.RequireEqual(t, screen(m))
@@ -74,7 +74,7 @@ func TestGoldenFrameTable(t *testing.T) {
 			feed(m, openEvent(0), ev)
 			press(m, "enter")
 			out := plainScreen(m)
-			for _, want := range []string{"1 0   000 text   0f1e2d00    125 7-bit  6B  -3.0ms", "3 1   000 cont   0f1e2d02  70000 64-bit 14B +0µs"} {
+			for _, want := range []string{"1 0   000 text   0f1e2d00    125 7-bit  6B  -3ms", "3 1   000 cont   0f1e2d02  70000 64-bit 14B +0µs"} {
 				if !strings.Contains(out, want) {
 					t.Errorf("no frame row %q:\n%s", want, out)
 				}

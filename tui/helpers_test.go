@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
@@ -95,7 +96,7 @@ func (c *recordingCopier) Copy(text string) (history.CopyMethod, error) {
 
 // newTestModel returns a model of the given size fed by a scripted source,
 // with a fixed clock and the dark theme.
-func newTestModel(t testing.TB, w, h int, opts Options) (*Model, *scriptedSource) {
+func newTestModel(t testing.TB, w, h int, opts Options) (*model, *scriptedSource) {
 	t.Helper()
 	src := newScriptedSource()
 	if opts.Source == nil {
@@ -107,7 +108,7 @@ func newTestModel(t testing.TB, w, h int, opts Options) (*Model, *scriptedSource
 	if opts.URL == "" {
 		opts.URL = "ws://127.0.0.1:8080/ws"
 	}
-	m := NewModel(opts)
+	m := newModel(opts)
 	m.now = func() time.Time { return t0.Add(90 * time.Second) }
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	return m, src
@@ -115,12 +116,12 @@ func newTestModel(t testing.TB, w, h int, opts Options) (*Model, *scriptedSource
 
 // annotators keeps one annotator per model under test, so that fed events
 // are annotated in order as a live connection annotates them.
-var annotators sync.Map // *Model → *conn.Annotator
+var annotators sync.Map // *model → *conn.Annotator
 
 // feed delivers events to the model as one batch, annotated as a live
 // connection delivers them, and runs what it returns that is synchronous
 // (filter scans).
-func feed(m *Model, events ...conn.Event) {
+func feed(m *model, events ...conn.Event) {
 	a, _ := annotators.LoadOrStore(m, conn.NewAnnotator(conn.Options{Dialects: m.opts.Dialects}))
 	for i := range events {
 		a.(*conn.Annotator).Annotate(&events[i])
@@ -130,7 +131,7 @@ func feed(m *Model, events ...conn.Event) {
 }
 
 // runFilterSteps executes filter scan commands until the scan is done.
-func runFilterSteps(m *Model, cmd tea.Cmd) {
+func runFilterSteps(m *model, cmd tea.Cmd) {
 	for _, msg := range drain(cmd) {
 		if step, ok := msg.(filterStepMsg); ok {
 			_, next := m.Update(step)
@@ -206,7 +207,7 @@ func keyMsg(name string) tea.KeyPressMsg {
 }
 
 // press sends key presses by name and returns the commands' messages.
-func press(m *Model, names ...string) []tea.Msg {
+func press(m *model, names ...string) []tea.Msg {
 	var out []tea.Msg
 	for _, n := range names {
 		_, cmd := m.Update(keyMsg(n))
@@ -224,7 +225,7 @@ func press(m *Model, names ...string) []tea.Msg {
 }
 
 // typeText types s one character at a time.
-func typeText(m *Model, s string) {
+func typeText(m *model, s string) {
 	for _, r := range s {
 		_, cmd := m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
 		runFilterSteps(m, cmd)
@@ -233,7 +234,7 @@ func typeText(m *Model, s string) {
 
 // screen renders the view with colours downsampled to the 16-colour ANSI
 // profile, as a terminal of that kind would receive it.
-func screen(m *Model) string {
+func screen(m *model) string {
 	var buf bytes.Buffer
 	w := colorprofile.Writer{Forward: &buf, Profile: colorprofile.ANSI}
 	_, _ = w.WriteString(m.View().Content)
@@ -241,7 +242,7 @@ func screen(m *Model) string {
 }
 
 // plainScreen is the view as text, without styling.
-func plainScreen(m *Model) string { return ansi.Strip(m.View().Content) }
+func plainScreen(m *model) string { return ansi.Strip(m.View().Content) }
 
 // Event constructors.
 
@@ -304,3 +305,18 @@ func sampleSession() []conn.Event {
 }
 
 var errCopy = errors.New("no clipboard helper found")
+
+// allBindings returns every binding of a live session, for checks that a
+// key is listed; the replay keys are apart.
+func allBindings(km keyMap) []key.Binding {
+	var all []key.Binding
+	for _, group := range [][][]key.Binding{
+		km.Global.FullHelp(), km.Log.FullHelp(), km.Inspector.FullHelp(),
+		km.Composer.FullHelp(), km.Filter.FullHelp(), km.Composer.Picker.FullHelp(),
+	} {
+		for _, column := range group {
+			all = append(all, column...)
+		}
+	}
+	return all
+}

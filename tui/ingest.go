@@ -87,7 +87,7 @@ func (l *linker) reply(id string) (int32, bool) {
 }
 
 // ingest appends one event to the log and updates the session summary.
-func (m *Model) ingest(ev conn.Event) {
+func (m *model) ingest(ev conn.Event) {
 	s := &m.sess
 	if s.firstEvent.IsZero() {
 		s.firstEvent = ev.Time
@@ -118,21 +118,7 @@ func (m *Model) ingest(ev conn.Event) {
 		}
 	case conn.EventClose:
 		keepEvent()
-		r.payload = m.store.bytes.add(ev.Payload)
-		r.code = int32(ev.Code)
-		if ev.HasCode {
-			r.flags |= flagHasCode
-		}
-		s.closeCode = ev.Code
-		switch {
-		case ev.Final:
-			r.flags |= flagFinal
-			s.state = stateClosed
-		case ev.Opcode == conn.OpClose:
-			s.state = stateClosing
-		default:
-			s.state = stateClosed
-		}
+		m.ingestClose(&r, ev)
 	case conn.EventError:
 		keepEvent()
 		if ev.Final {
@@ -170,9 +156,30 @@ func (m *Model) ingest(ev conn.Event) {
 	m.store.rows.push(r)
 }
 
+// ingestClose fills in a close row and what the close means for the
+// connection.
+func (m *model) ingestClose(r *row, ev conn.Event) {
+	s := &m.sess
+	r.payload = m.store.bytes.add(ev.Payload)
+	r.code = int32(ev.Code)
+	if ev.HasCode {
+		r.flags |= flagHasCode
+	}
+	s.closeCode = ev.Code
+	switch {
+	case ev.Final:
+		r.flags |= flagFinal
+		s.state = stateClosed
+	case ev.Opcode == conn.OpClose:
+		s.state = stateClosing
+	default:
+		s.state = stateClosed
+	}
+}
+
 // addNote adds a warning row of wsdbg's own, one no connection reported;
 // text must be sanitised.
-func (m *Model) addNote(at time.Time, text string) {
+func (m *model) addNote(at time.Time, text string) {
 	if m.sess.firstEvent.IsZero() {
 		m.sess.firstEvent = at
 	}
@@ -181,7 +188,7 @@ func (m *Model) addNote(at time.Time, text string) {
 
 // classifyMessage sets a message row's badges, detects error envelopes and
 // links requests with replies.
-func (m *Model) classifyMessage(r *row, idx int32, ev conn.Event) {
+func (m *model) classifyMessage(r *row, idx int32, ev conn.Event) {
 	s := &m.sess
 	if ev.Type == conn.EventMessage {
 		switch ev.Opcode {

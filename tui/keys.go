@@ -1,22 +1,29 @@
 package tui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
 
-// KeyMap holds every key binding of the program, grouped by the pane that
-// has focus. Help is generated from these bindings, so a key that works is a
-// key that is listed.
-type KeyMap struct {
-	Global    GlobalKeys
-	Log       LogKeys
-	Inspector InspectorKeys
-	Composer  ComposerKeys
-	Filter    FilterKeys
-	Picker    PickerKeys
-	Replay    ReplayKeys // only while a recording is replayed
+	"github.com/wsdbg/wsdbg/tui/composer"
+	"github.com/wsdbg/wsdbg/tui/filter"
+	"github.com/wsdbg/wsdbg/tui/help"
+	"github.com/wsdbg/wsdbg/tui/inspector"
+)
+
+// keyMap holds every key binding of the program, by what has the
+// keyboard. The help overlay, the status line and docs/keys.md are made
+// from these bindings, so a key that works is a key that is listed.
+type keyMap struct {
+	Global    globalKeys
+	Log       logKeys
+	Replay    replayKeys // disabled unless a recording is replayed
+	Inspector inspector.KeyMap
+	Composer  composer.KeyMap
+	Filter    filter.KeyMap
+	Help      help.KeyMap
 }
 
-// GlobalKeys work in every pane.
-type GlobalKeys struct {
+// globalKeys work wherever the keyboard is not typing text.
+type globalKeys struct {
 	Quit      key.Binding // outside text inputs only
 	ForceQuit key.Binding // everywhere; pressed while quitting waits for the server, it ends at once
 	Help      key.Binding // outside text inputs only
@@ -24,8 +31,8 @@ type GlobalKeys struct {
 	PrevPane  key.Binding
 }
 
-// LogKeys work while the frame log has focus.
-type LogKeys struct {
+// logKeys work while the frame log has focus.
+type logKeys struct {
 	Up, Down            key.Binding
 	Top, Bottom         key.Binding
 	PageUp, PageDown    key.Binding
@@ -52,50 +59,10 @@ type LogKeys struct {
 	InspectorScrollDown key.Binding
 }
 
-// InspectorKeys work while the inspector has focus.
-type InspectorKeys struct {
-	Up, Down         key.Binding
-	PageUp, PageDown key.Binding
-	Top, Bottom      key.Binding
-	Left, Right      key.Binding
-	Format           key.Binding
-	Wrap             key.Binding
-	Back             key.Binding
-}
-
-// ComposerKeys work while the composer has focus. Editing keys (cursor
-// movement, deletion, paste) are the text area's own.
-type ComposerKeys struct {
-	Send          key.Binding
-	Newline       key.Binding
-	HistoryPrev   key.Binding
-	HistoryNext   key.Binding
-	HistorySearch key.Binding
-	Snippets      key.Binding
-	Mode          key.Binding
-	Leave         key.Binding
-}
-
-// FilterKeys work while the filter bar is being edited.
-type FilterKeys struct {
-	Apply  key.Binding
-	Cancel key.Binding
-	Regex  key.Binding
-	Hide   key.Binding
-}
-
-// PickerKeys work in the snippet picker and the history search.
-type PickerKeys struct {
-	Up, Down key.Binding
-	Older    key.Binding // history search: the next older match
-	Choose   key.Binding
-	Cancel   key.Binding
-}
-
-// ReplayKeys control a replayed recording from the log or the inspector.
+// replayKeys control a replayed recording from the log or the inspector.
 // Until the recording plays in time, PlayPause is the only one that works:
 // it starts playing from the selected row.
-type ReplayKeys struct {
+type replayKeys struct {
 	PlayPause     key.Binding
 	Step          key.Binding
 	Slower        key.Binding
@@ -105,132 +72,88 @@ type ReplayKeys struct {
 	Restart       key.Binding
 }
 
-// DefaultKeyMap returns the standard bindings.
-func DefaultKeyMap() KeyMap {
-	b := func(keys []string, helpKey, desc string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(helpKey, desc))
-	}
-	k := func(keys ...string) []string { return keys }
-	return KeyMap{
-		Global: GlobalKeys{
-			Quit:      b(k("q"), "q", "quit"),
-			ForceQuit: b(k("ctrl+c"), "ctrl+c", "quit; twice: at once"),
-			Help:      b(k("?"), "?", "help"),
-			NextPane:  b(k("tab"), "tab", "next pane"),
-			PrevPane:  b(k("shift+tab"), "shift+tab", "previous pane"),
-		},
-		Log: LogKeys{
-			Up:                  b(k("k", "up"), "↑/k", "up"),
-			Down:                b(k("j", "down"), "↓/j", "down"),
-			Top:                 b(k("g", "home"), "g/home", "first row"),
-			Bottom:              b(k("G", "end"), "G/end", "last row, follow"),
-			PageUp:              b(k("pgup", "ctrl+b"), "pgup", "page up"),
-			PageDown:            b(k("pgdown", "ctrl+f", "space"), "pgdn", "page down"),
-			HalfUp:              b(k("ctrl+u"), "ctrl+u", "half page up"),
-			HalfDown:            b(k("ctrl+d"), "ctrl+d", "half page down"),
-			Inspect:             b(k("enter"), "enter", "inspect"),
-			Explain:             b(k("e"), "e", "explain"),
-			Close:               b(k("esc"), "esc", "close / clear filter"),
-			Follow:              b(k("f"), "f", "follow new rows"),
-			TimeMode:            b(k("t"), "t", "absolute/relative time"),
-			Filter:              b(k("/"), "/", "filter"),
-			NextMatch:           b(k("n"), "n", "next match"),
-			PrevMatch:           b(k("N"), "N", "previous match"),
-			Direction:           b(k("d"), "d", "direction: all/in/out"),
-			Opcode:              b(k("o"), "o", "opcode: all/text/binary/control"),
-			ErrorsOnly:          b(k("x", "!"), "x/!", "errors only"),
-			JumpLink:            b(k("%", "r"), "%/r", "jump request↔reply"),
-			Compose:             b(k("i", ":"), "i", "compose"),
-			CopyPayload:         b(k("y"), "y", "copy payload"),
-			CopyReport:          b(k("Y"), "Y", "copy bug report"),
-			CopyRepro:           b(k("c"), "c", "copy repro commands"),
-			SaveCopy:            b(k("s"), "s", "save what could not be copied to a file"),
-			InspectorFormat:     b(k("v"), "v", "payload format"),
-			InspectorWrap:       b(k("w"), "w", "wrap payload"),
-			InspectorScrollUp:   b(k("K", "shift+up"), "K", "scroll inspector up"),
-			InspectorScrollDown: b(k("J", "shift+down"), "J", "scroll inspector down"),
-		},
-		Inspector: InspectorKeys{
-			Up:       b(k("k", "up"), "↑/k", "scroll up"),
-			Down:     b(k("j", "down"), "↓/j", "scroll down"),
-			PageUp:   b(k("pgup", "ctrl+b", "ctrl+u"), "pgup", "page up"),
-			PageDown: b(k("pgdown", "ctrl+f", "ctrl+d", "space"), "pgdn", "page down"),
-			Top:      b(k("g", "home"), "g", "top"),
-			Bottom:   b(k("G", "end"), "G", "bottom"),
-			Left:     b(k("h", "left"), "←/h", "scroll left"),
-			Right:    b(k("l", "right"), "→/l", "scroll right"),
-			Format:   b(k("v"), "v", "payload format"),
-			Wrap:     b(k("w"), "w", "wrap"),
-			Back:     b(k("esc"), "esc", "back to log"),
-		},
-		Composer: ComposerKeys{
-			Send:          b(k("enter"), "enter", "send"),
-			Newline:       b(k("alt+enter", "ctrl+j"), "alt+enter/ctrl+j", "new line"),
-			HistoryPrev:   b(k("up"), "↑", "previous sent"),
-			HistoryNext:   b(k("down"), "↓", "next sent"),
-			HistorySearch: b(k("ctrl+r"), "ctrl+r", "search sent"),
-			Snippets:      b(k("ctrl+o"), "ctrl+o", "snippets"),
-			Mode:          b(k("ctrl+t"), "ctrl+t", "send as text/hex/base64"),
-			Leave:         b(k("esc"), "esc", "back to log"),
-		},
-		Filter: FilterKeys{
-			Apply:  b(k("enter"), "enter", "keep filter"),
-			Cancel: b(k("esc"), "esc", "clear filter"),
-			Regex:  b(k("ctrl+x"), "ctrl+x", "regular expression"),
-			Hide:   b(k("ctrl+t"), "ctrl+t", "hide/highlight non-matching"),
-		},
-		Picker: PickerKeys{
-			Up:     b(k("up", "ctrl+p"), "↑", "previous"),
-			Down:   b(k("down", "ctrl+n"), "↓", "next"),
-			Older:  b(k("ctrl+r"), "ctrl+r", "older match"),
-			Choose: b(k("enter", "tab"), "enter", "choose"),
-			Cancel: b(k("esc", "ctrl+c", "ctrl+g"), "esc", "cancel"),
-		},
-		Replay: ReplayKeys{
-			PlayPause: b(k("p"), "p", "play in time from the selected row / pause"),
-			Step:      b(k("."), ".", "one event, paused"),
-			Slower:    b(k("-"), "-", "slower"),
-			Faster:    b(k("+", "="), "+", "faster"),
-			NoGaps:    b(k("z"), "z", "shorten long pauses"),
-			Back:      b(k("["), "[", "back a tenth; the log starts there"),
-			Forward:   b(k("]"), "]", "skip a tenth ahead"),
-			Restart:   b(k("0"), "0", "from the start"),
-		},
-	}
+// binding is a key.Binding with its help: help describes keys (the first
+// is pressed in tests and docs), desc what they do.
+func binding(help, desc string, keys ...string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 }
 
-// All returns every binding of a live session, for checks that a key is
-// known; the replay keys are apart.
-func (km KeyMap) All() []key.Binding {
-	var all []key.Binding
-	for _, group := range [][][]key.Binding{
-		km.Global.FullHelp(), km.Log.FullHelp(), km.Inspector.FullHelp(),
-		km.Composer.FullHelp(), km.Filter.FullHelp(), km.Picker.FullHelp(),
-	} {
-		for _, column := range group {
-			all = append(all, column...)
-		}
+// defaultKeyMap returns the standard bindings.
+func defaultKeyMap() keyMap {
+	b := binding
+	return keyMap{
+		Global: globalKeys{
+			Quit:      b("q", "quit", "q"),
+			ForceQuit: b("ctrl+c", "quit; twice: at once", "ctrl+c"),
+			Help:      b("?", "help", "?"),
+			NextPane:  b("tab", "next pane", "tab"),
+			PrevPane:  b("shift+tab", "previous pane", "shift+tab"),
+		},
+		Log: logKeys{
+			Up:                  b("↑/k", "up", "k", "up"),
+			Down:                b("↓/j", "down", "j", "down"),
+			Top:                 b("g/home", "first row", "g", "home"),
+			Bottom:              b("G/end", "last row, follow", "G", "end"),
+			PageUp:              b("pgup", "page up", "pgup", "ctrl+b"),
+			PageDown:            b("pgdn", "page down", "pgdown", "ctrl+f", "space"),
+			HalfUp:              b("ctrl+u", "half page up", "ctrl+u"),
+			HalfDown:            b("ctrl+d", "half page down", "ctrl+d"),
+			Inspect:             b("enter", "inspect", "enter"),
+			Explain:             b("e", "explain", "e"),
+			Close:               b("esc", "close / clear filter", "esc"),
+			Follow:              b("f", "follow new rows", "f"),
+			TimeMode:            b("t", "absolute/relative time", "t"),
+			Filter:              b("/", "filter", "/"),
+			NextMatch:           b("n", "next match", "n"),
+			PrevMatch:           b("N", "previous match", "N"),
+			Direction:           b("d", "direction: all/in/out", "d"),
+			Opcode:              b("o", "opcode: all/text/binary/control", "o"),
+			ErrorsOnly:          b("x/!", "errors only", "x", "!"),
+			JumpLink:            b("%/r", "jump request↔reply", "%", "r"),
+			Compose:             b("i", "compose", "i", ":"),
+			CopyPayload:         b("y", "copy payload", "y"),
+			CopyReport:          b("Y", "copy bug report", "Y"),
+			CopyRepro:           b("c", "copy repro commands", "c"),
+			SaveCopy:            b("s", "save what could not be copied to a file", "s"),
+			InspectorFormat:     b("v", "payload format", "v"),
+			InspectorWrap:       b("w", "wrap payload", "w"),
+			InspectorScrollUp:   b("K", "scroll inspector up", "K", "shift+up"),
+			InspectorScrollDown: b("J", "scroll inspector down", "J", "shift+down"),
+		},
+		Replay: replayKeys{
+			PlayPause: b("p", "play in time from the selected row / pause", "p"),
+			Step:      b(".", "one event, paused", "."),
+			Slower:    b("-", "slower", "-"),
+			Faster:    b("+", "faster", "+", "="),
+			NoGaps:    b("z", "shorten long pauses", "z"),
+			Back:      b("[", "back a tenth; the log starts there", "["),
+			Forward:   b("]", "skip a tenth ahead", "]"),
+			Restart:   b("0", "from the start", "0"),
+		},
+		Inspector: inspector.DefaultKeyMap(),
+		Composer:  composer.DefaultKeyMap(),
+		Filter:    filter.DefaultKeyMap(),
+		Help:      help.DefaultKeyMap(),
 	}
-	return all
 }
 
 // ShortHelp implements help.KeyMap.
-func (g GlobalKeys) ShortHelp() []key.Binding {
+func (g globalKeys) ShortHelp() []key.Binding {
 	return []key.Binding{g.NextPane, g.Help, g.Quit}
 }
 
 // FullHelp implements help.KeyMap.
-func (g GlobalKeys) FullHelp() [][]key.Binding {
+func (g globalKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{g.NextPane, g.PrevPane, g.Help, g.Quit, g.ForceQuit}}
 }
 
 // ShortHelp implements help.KeyMap.
-func (l LogKeys) ShortHelp() []key.Binding {
+func (l logKeys) ShortHelp() []key.Binding {
 	return []key.Binding{l.Down, l.Up, l.Inspect, l.Explain, l.Filter, l.Compose, l.Follow, l.CopyPayload}
 }
 
 // FullHelp implements help.KeyMap.
-func (l LogKeys) FullHelp() [][]key.Binding {
+func (l logKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{l.Up, l.Down, l.Top, l.Bottom, l.PageUp, l.PageDown, l.HalfUp, l.HalfDown, l.Follow},
 		{l.Inspect, l.Explain, l.Close, l.JumpLink, l.TimeMode, l.InspectorFormat, l.InspectorWrap, l.InspectorScrollUp, l.InspectorScrollDown},
@@ -240,51 +163,69 @@ func (l LogKeys) FullHelp() [][]key.Binding {
 }
 
 // ShortHelp implements help.KeyMap.
-func (i InspectorKeys) ShortHelp() []key.Binding {
-	return []key.Binding{i.Down, i.Up, i.Format, i.Wrap, i.Back}
-}
-
-// FullHelp implements help.KeyMap.
-func (i InspectorKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{i.Up, i.Down, i.PageUp, i.PageDown, i.Top, i.Bottom, i.Left, i.Right, i.Format, i.Wrap, i.Back}}
-}
-
-// ShortHelp implements help.KeyMap.
-func (c ComposerKeys) ShortHelp() []key.Binding {
-	return []key.Binding{c.Send, c.Newline, c.HistoryPrev, c.HistorySearch, c.Snippets, c.Mode, c.Leave}
-}
-
-// FullHelp implements help.KeyMap.
-func (c ComposerKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{c.Send, c.Newline, c.HistoryPrev, c.HistoryNext, c.HistorySearch, c.Snippets, c.Mode, c.Leave}}
-}
-
-// ShortHelp implements help.KeyMap.
-func (f FilterKeys) ShortHelp() []key.Binding {
-	return []key.Binding{f.Apply, f.Cancel, f.Regex, f.Hide}
-}
-
-// FullHelp implements help.KeyMap.
-func (f FilterKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{f.Apply, f.Cancel, f.Regex, f.Hide}}
-}
-
-// ShortHelp implements help.KeyMap.
-func (r ReplayKeys) ShortHelp() []key.Binding {
+func (r replayKeys) ShortHelp() []key.Binding {
 	return []key.Binding{withHelp(r.PlayPause, "p", "play/pause"), withHelp(r.Faster, "-/+", "speed"), withHelp(r.Back, "[/]", "seek")}
 }
 
 // FullHelp implements help.KeyMap.
-func (r ReplayKeys) FullHelp() [][]key.Binding {
+func (r replayKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{r.PlayPause, r.Step, r.Slower, r.Faster, r.NoGaps, r.Back, r.Forward, r.Restart}}
 }
 
-// ShortHelp implements help.KeyMap.
-func (p PickerKeys) ShortHelp() []key.Binding {
-	return []key.Binding{p.Up, p.Down, p.Choose, p.Cancel}
+// setEnabled turns every replay key on or off.
+func (r *replayKeys) setEnabled(on bool) {
+	for _, b := range []*key.Binding{&r.PlayPause, &r.Step, &r.Slower, &r.Faster, &r.NoGaps, &r.Back, &r.Forward, &r.Restart} {
+		b.SetEnabled(on)
+	}
 }
 
-// FullHelp implements help.KeyMap.
-func (p PickerKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{p.Up, p.Down, p.Older, p.Choose, p.Cancel}}
+func withHelp(b key.Binding, k, desc string) key.Binding {
+	b.SetHelp(k, desc)
+	return b
+}
+
+// helpFootnote ends the help overlay.
+const helpFootnote = "Filter: plain text matches payloads (case-insensitive unless it has capitals); re: starts a regular expression."
+
+// helpSections are what the help overlay lists: every key of every part of
+// the screen, then the composer's commands. The replay keys are left out
+// of a live session, being disabled.
+func (m *model) helpSections() []help.Section {
+	km := m.keys
+	var commands []help.Item
+	for _, c := range composer.Commands() {
+		commands = append(commands, help.Item{Name: c.Usage, Desc: c.Desc})
+	}
+	return []help.Section{
+		{Title: "EVERYWHERE", Keys: km.Global.FullHelp()},
+		{Title: "FRAME LOG", Keys: km.Log.FullHelp()},
+		{Title: "REPLAY (FRAME LOG AND INSPECTOR)", Keys: km.Replay.FullHelp()},
+		{Title: "INSPECTOR", Keys: km.Inspector.FullHelp()},
+		{Title: "COMPOSER", Keys: km.Composer.FullHelp()},
+		{Title: "FILTER BAR", Keys: km.Filter.FullHelp()},
+		{Title: "HISTORY SEARCH AND SNIPPETS", Keys: km.Composer.Picker.FullHelp()},
+		{Title: "COMPOSER COMMANDS", Items: commands},
+	}
+}
+
+// helpLines is the help overlay's content.
+func (m *model) helpLines() []string { return m.help.Render(m.helpSections(), helpFootnote) }
+
+// shortHelp is what the status line lists: the keys of what has the
+// keyboard.
+func (m *model) shortHelp() []key.Binding {
+	g, l := m.keys.Global, m.keys.Log
+	switch {
+	case m.focus == focusHelp:
+		return m.help.KeyMap.ShortHelp()
+	case m.focus == focusComposer && m.comp.Picking():
+		return m.comp.ShortHelp()
+	case m.focus == focusComposer:
+		return append(m.comp.ShortHelp(), g.NextPane)
+	case m.focus == focusInspector:
+		return append(m.insp.KeyMap.ShortHelp(), g.Help, g.Quit)
+	case m.replaying():
+		return append(m.keys.Replay.ShortHelp(), l.Inspect, l.Filter, g.Help)
+	}
+	return append(l.ShortHelp(), g.Help, g.Quit)
 }

@@ -1,41 +1,46 @@
 // Package tui is wsdbg's terminal interface: a header with the connection's
 // state, the frame log, an inspector that explains the selected row, and a
-// composer to talk back. It is a Bubble Tea program fed by a conn.Client or
-// by a recording.
+// composer to talk back. It is a Bubble Tea program fed by a Source: a
+// conn.Client, or a Replay of a recording.
+//
+// Run and NewProgram start it. Inside, the root model keeps the frame log,
+// which holds every event and draws only the rows on screen, and hands the
+// keyboard to one part at a time: the composer (tui/composer), the filter
+// bar (tui/filter), the inspector (tui/inspector) or the help (tui/help).
+// Each part owns its state and its key map; docs/keys.md lists them all.
 package tui
 
 import (
 	"context"
 	"fmt"
-	"os"
-	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/help"
-	"charm.land/bubbles/v2/textarea"
-	"charm.land/bubbles/v2/textinput"
-	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/wsdbg/wsdbg/tui/help"
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/history"
 	"github.com/wsdbg/wsdbg/themes"
+	"github.com/wsdbg/wsdbg/tui/composer"
+	"github.com/wsdbg/wsdbg/tui/filter"
+	"github.com/wsdbg/wsdbg/tui/inspector"
 )
 
 // Options configure the interface.
 type Options struct {
-	Title     string       // shown before the URL; "wsdbg" when empty
-	URL       string       // shown until the connection reports its own
-	Conn      conn.Options // what the connection was dialled with: header, repro commands
-	Source    Source       // a *conn.Client, or a recording being replayed
-	Theme     string       // a themes name; "" or "auto" follows the terminal's background
-	NoColor   bool         // no colours at all (Run sets it when NO_COLOR is set)
-	Copier    Copier       // nil: the system clipboard, else OSC 52 through the terminal
-	SaveDir   string       // where text no clipboard took is saved on request; "" is the temporary directory
-	Recording string       // where the session is being recorded; "" when it is not
-	Dialects  *decode.Dialects
-	IDPaths   []string // extra dotted paths to request ids, tried before id, request_id, ref, nonce
+	Title      string       // shown before the URL; "wsdbg" when empty
+	URL        string       // shown until the connection reports its own
+	Conn       conn.Options // what the connection was dialled with: header, repro commands
+	Source     Source       // a *conn.Client, or a *Replay
+	Theme      string       // a name themes.Parse accepts; "" is "auto"
+	NoColor    bool         // no colours at all (Run sets it when NO_COLOR is set)
+	Copier     Copier       // nil: the system clipboard, else OSC 52 through the terminal
+	SaveDir    string       // where text no clipboard took is saved on request; "" is the temporary directory
+	RecordPath string       // the file the session is being recorded to; "" when it is not
+	Dialects   *decode.Dialects
+	IDPaths    []string // extra dotted paths to request ids, tried before id, request_id, ref, nonce
 
 	// OnEvent sees every event, in order, from the goroutine that drains the
 	// source, before the screen does. It must not block for long. A replay
@@ -55,23 +60,34 @@ type Options struct {
 	Expected []history.Record
 }
 
-type focusPane uint8
+// focus is what has the keyboard: one of the panes, or the filter bar or
+// the help over the focused pane.
+type focus uint8
 
 const (
-	focusLog focusPane = iota
+	focusLog focus = iota
 	focusInspector
 	focusComposer
+	focusFilter // the filter bar, opened from the log
+	focusHelp   // the help overlay
 )
 
-// Model is the Bubble Tea model of the interface.
-type Model struct {
-	opts  Options
-	keys  KeyMap
-	theme themes.Theme
-	dark  bool
-	now   func() time.Time
-
+// common is what every part of the interface shares: the screen's size,
+// the styles and the key bindings. The parts are given its theme, which
+// changes in place when the terminal's background turns out to be light.
+type common struct {
 	width, height int
+	theme         themes.Theme
+	keys          keyMap
+}
+
+// model is the Bubble Tea model of the interface.
+type model struct {
+	common
+	opts        Options
+	themeChoice themes.Choice
+	dark        bool
+	now         func() time.Time
 
 	store    *store
 	paints   [3]rowPaints // log rows: plain, selected, selected while unfocused
@@ -87,22 +103,20 @@ type Model struct {
 	unseen   int  // rows that arrived while not following
 	relTime  bool
 
-	filter    filter
-	shown     []int32 // rows passing the filter, when it hides any
-	scanned   int     // rows the filter has looked at
-	scanGen   int
-	anchor    int // row to reselect once a scan is done, -1 for none
-	filterBar textinput.Model
-	editing   bool // the filter bar has focus
+	shown    []int32 // rows passing the filter, when it hides any
+	scanned  int     // rows the filter has looked at
+	scanGen  int
+	filtered int // the filter's version the log was filtered with
+	anchor   int // row to reselect once a scan is done, -1 for none
 
-	focus         focusPane
-	inspectorOpen bool // compact layout: the inspector covers the log
-	insp          inspector
-	comp          composer
+	focus         focus // what has the keyboard
+	pane          focus // the focused pane, under the filter bar or help
+	inspectorOpen bool  // compact layout: the inspector covers the log
 
-	help     help.Model
-	showHelp bool
-	helpView viewport.Model
+	filter filter.Model
+	insp   inspector.Model
+	comp   composer.Model
+	help   help.Model
 
 	notice  noticeState
 	unsaved *unsavedCopy // text no clipboard took, offered for saving
@@ -141,44 +155,19 @@ type RecordingFailedMsg struct {
 	Written int
 }
 
-// stopRequestMsg asks the program to end from outside, as a signal or the
-// end of Run's context does; code is the close code the server is sent.
-type stopRequestMsg struct{ code int }
-
-// closeWaitOverMsg ends the wait for the server's answer to the close sent
-// on quitting.
-type closeWaitOverMsg struct{}
-
-// Close codes sent on quitting (RFC 6455 §7.4.1).
-const (
-	closeNormal    = 1000
-	closeGoingAway = 1001 // the program is being terminated
-)
-
-// quitCloseWait bounds how long quitting waits for the server to answer the
-// close frame.
-const quitCloseWait = time.Second
-
 const noticeDuration = 5 * time.Second
 
-// NewModel builds the model. Problems with the history or snippets files are
+// newModel builds the model. Problems with the history or snippets files are
 // shown as notices, not returned: the debugger works without them.
-func NewModel(opts Options) *Model {
-	m := &Model{
-		opts:      opts,
-		keys:      DefaultKeyMap(),
-		now:       time.Now,
-		width:     80,
-		height:    24,
-		store:     newStore(),
-		follow:    true,
-		anchor:    -1,
-		insp:      newInspector(),
-		comp:      newComposer(),
-		help:      help.New(),
-		helpView:  viewport.New(),
-		dark:      true,
-		filterBar: textinput.New(),
+func newModel(opts Options) *model {
+	m := &model{
+		common: common{width: 80, height: 24, keys: defaultKeyMap()},
+		opts:   opts,
+		now:    time.Now,
+		store:  newStore(),
+		follow: true,
+		anchor: -1,
+		dark:   true,
 	}
 	m.sess.url = opts.URL
 	m.sess.host = hostOf(opts.URL)
@@ -200,84 +189,54 @@ func NewModel(opts Options) *Model {
 	if opts.Expected != nil {
 		m.cmp = newComparison(opts.Expected)
 	}
-	m.filterBar.Prompt = "/"
-	m.filterBar.Placeholder = "text, or re:regexp"
-	m.filterBar.SetVirtualCursor(false)
-	m.helpView.KeyMap = viewport.KeyMap{}
-	m.applyTheme()
+	m.keys.Replay.setEnabled(m.replaying())
 
-	var problems []string
-	m.comp.historyFile = opts.HistoryFile
-	if opts.HistoryFile != "" {
-		h, err := loadHistory(opts.HistoryFile)
-		if err != nil {
-			problems = append(problems, "history: "+err.Error())
-		}
-		m.comp.history = h
-		if len(h) == maxHistory {
-			// The file may hold more than is kept; keep it from growing.
-			_ = compactHistory(opts.HistoryFile, h)
-		}
+	// An unknown name (newProgram refuses it) falls back to the zero Choice.
+	m.themeChoice, _ = themes.Parse(opts.Theme)
+	if opts.NoColor {
+		m.themeChoice, _ = themes.Parse(themes.Mono)
 	}
-	m.comp.histPos = len(m.comp.history)
-	if opts.SnippetsFile != "" {
-		s, err := loadSnippets(opts.SnippetsFile)
-		if err != nil {
-			problems = append(problems, err.Error())
-		}
-		m.comp.snippets = s
-	}
-	if len(problems) > 0 {
-		m.notice = noticeState{text: decode.Sanitize(strings.Join(problems, "; ")), isErr: true}
-	}
+	m.theme = m.themeChoice.Theme(m.dark)
+	m.newParts()
+	m.applyTheme()
 	return m
 }
 
-// applyTheme picks the theme for the current background and styles the
-// bubbles with it.
-func (m *Model) applyTheme() {
-	name := m.opts.Theme
-	if m.opts.NoColor {
-		name = themes.Mono
-	}
-	th, err := themes.Get(name, m.dark)
+// newParts builds the filter bar, the inspector, the composer and the
+// help, with the model's theme and keys.
+func (m *model) newParts() {
+	var err error
+	m.comp, err = composer.New(&m.theme, composer.Config{
+		HistoryFile: m.opts.HistoryFile, SnippetsFile: m.opts.SnippetsFile, ReadOnly: m.live == nil,
+	})
 	if err != nil {
-		th, _ = themes.Get(themes.Auto, m.dark)
+		m.notice = noticeState{text: decode.Sanitize(err.Error()), isErr: true}
 	}
-	m.theme = th
+	m.comp.KeyMap = m.keys.Composer
+	m.filter = filter.New(&m.theme)
+	m.filter.KeyMap = m.keys.Filter
+	m.insp = inspector.New(&m.theme)
+	m.insp.KeyMap = m.keys.Inspector
+	m.help = help.New(&m.theme)
+	m.help.KeyMap = m.keys.Help
+}
 
-	hs := help.Styles{
-		ShortKey: th.HelpKey, ShortDesc: th.HelpDesc, ShortSeparator: th.HelpSep,
-		FullKey: th.HelpKey, FullDesc: th.HelpDesc, FullSeparator: th.HelpSep, Ellipsis: th.HelpSep,
-	}
-	m.help.Styles = hs
-
-	ts := m.comp.ta.Styles()
-	for _, st := range []*textarea.StyleState{&ts.Focused, &ts.Blurred} {
-		st.Base, st.Text, st.CursorLine = th.Input, th.Input, th.Input
-		st.Placeholder, st.EndOfBuffer = th.Placeholder, th.Placeholder
-		st.LineNumber, st.CursorLineNumber = th.Placeholder, th.Placeholder
-		st.Prompt = th.Prompt
-	}
-	ts.Cursor.Color = th.Cursor
-	m.comp.ta.SetStyles(ts)
-
-	fs := m.filterBar.Styles()
-	for _, st := range []*textinput.StyleState{&fs.Focused, &fs.Blurred} {
-		st.Text, st.Placeholder, st.Prompt = th.Input, th.Placeholder, th.FilterPrompt
-	}
-	fs.Cursor.Color = th.Cursor
-	m.filterBar.SetStyles(fs)
-
-	m.paints = [3]rowPaints{newRowPaints(m, nil), newRowPaints(m, &th.Selected), newRowPaints(m, &th.SelectedBlurred)}
+// applyTheme picks the theme for the current background and styles every
+// part with it.
+func (m *model) applyTheme() {
+	m.theme = m.themeChoice.Theme(m.dark)
+	m.comp.SetStyles(&m.theme)
+	m.filter.SetStyles(&m.theme)
+	m.insp.SetStyles(&m.theme)
+	m.help.SetStyles(&m.theme)
+	m.paints = [3]rowPaints{newRowPaints(m, nil), newRowPaints(m, &m.theme.Selected), newRowPaints(m, &m.theme.SelectedBlurred)}
 	m.rowCache.reset()
-	m.invalidateInspector()
 }
 
 // Init starts draining the source and the clock.
-func (m *Model) Init() tea.Cmd {
+func (m *model) Init() tea.Cmd {
 	cmds := []tea.Cmd{m.tick()}
-	if m.opts.Theme == "" || m.opts.Theme == themes.Auto {
+	if m.themeChoice.FollowsBackground() {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
 	if m.opts.Source != nil && m.pump == nil && m.play == nil {
@@ -292,12 +251,12 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-func (m *Model) tick() tea.Cmd {
+func (m *model) tick() tea.Cmd {
 	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
 }
 
 // Update handles one message.
-func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -350,92 +309,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.handlePaste(msg)
 	default:
 		// Cursor blinks and other bubble-internal messages.
-		if m.focus == focusComposer {
-			m.comp.ta, cmd = m.comp.ta.Update(msg)
-		}
+		m.comp, cmd = m.comp.Update(msg)
 	}
 	m.syncPanes()
 	return m, cmd
 }
 
-// ingestBatch takes in a batch of events and asks for the next one.
-func (m *Model) ingestBatch(b eventBatchMsg) tea.Cmd {
-	before := m.store.len()
-	for _, ev := range b.events {
-		m.ingest(ev)
-	}
-	cmds := []tea.Cmd{m.showIngested(before)}
-	if b.done {
-		m.sess.ended = true
-		m.sess.state = stateClosed
-	} else if m.pump != nil {
-		cmds = append(cmds, m.pump.next())
-	}
-	if m.closing && m.sess.state == stateClosed {
-		// The server answered the close, or the connection ended anyway.
-		return m.exit()
-	}
-	return tea.Batch(cmds...)
-}
-
-// showIngested puts the rows from before on into view, through the filter
-// when it hides rows.
-func (m *Model) showIngested(before int) tea.Cmd {
-	if m.filter.hides() {
-		return m.scanStep()
-	}
-	m.onRowsShown(m.store.len() - before)
-	return nil
-}
-
-// onRowsShown keeps the selection on the newest row while following, and
-// counts what arrived otherwise.
-func (m *Model) onRowsShown(n int) {
-	if n <= 0 {
-		return
-	}
-	total := m.displayLen()
-	if m.follow && m.unseen == 0 && m.sel >= m.followTarget(total-n) {
-		m.sel = m.followTarget(total)
-		m.ensureVisible()
-		return
-	}
-	m.unseen += n
-}
-
-// following reports whether the log is tracking new rows.
-func (m *Model) following() bool {
-	return m.follow && m.unseen == 0 && m.sel >= m.followTarget(m.displayLen())
-}
-
-// followTarget is the position following selects when the first n shown
-// rows are all there is: the last one, unless that is wsdbg's answer to the
-// server's close, shown just below it. The server's close is what explains
-// the ending, with its code and reason; the answer only echoes the code.
-func (m *Model) followTarget(n int) int {
-	last := n - 1
-	if last >= 1 {
-		if answer := m.rowAt(last); m.rowAt(last-1) == answer-1 && m.answersPeerClose(answer) {
-			return last - 1
-		}
-	}
-	return last
-}
-
-// answersPeerClose reports whether row i is the close frame sent in answer
-// to the one the peer sent just before it.
-func (m *Model) answersPeerClose(i int) bool {
-	if i < 1 {
-		return false
-	}
-	r, prev := m.store.row(i), m.store.row(i-1)
-	return r.typ == conn.EventClose && r.dir == conn.Out && r.op == conn.OpClose &&
-		prev.typ == conn.EventClose && prev.dir == conn.In && prev.op == conn.OpClose
-}
-
 // onRecordingFailed turns REC in the header into a failure and says in the
 // log what happened, where it happened.
-func (m *Model) onRecordingFailed(msg RecordingFailedMsg) tea.Cmd {
+func (m *model) onRecordingFailed(msg RecordingFailedMsg) tea.Cmd {
 	m.recordingFailed = true
 	reason := "unknown error"
 	if msg.Err != nil {
@@ -450,7 +332,7 @@ func (m *Model) onRecordingFailed(msg RecordingFailedMsg) tea.Cmd {
 	return m.showIngested(before)
 }
 
-func (m *Model) onTick(now time.Time) {
+func (m *model) onTick(now time.Time) {
 	s := &m.sess
 	if !s.lastTick.IsZero() {
 		dt := now.Sub(s.lastTick).Seconds()
@@ -464,146 +346,18 @@ func (m *Model) onTick(now time.Time) {
 	s.lastTick = now
 }
 
-func (m *Model) setNotice(text string, isErr bool) tea.Cmd {
+func (m *model) setNotice(text string, isErr bool) tea.Cmd {
 	return m.setNoticeFor(text, isErr, noticeDuration)
 }
 
 // setNoticeFor shows a notice for d.
-func (m *Model) setNoticeFor(text string, isErr bool, d time.Duration) tea.Cmd {
+func (m *model) setNoticeFor(text string, isErr bool, d time.Duration) tea.Cmd {
 	m.notice = noticeState{text: decode.Sanitize(text), isErr: isErr, seq: m.notice.seq + 1}
 	return m.expireNotice(d)
 }
 
 // expireNotice clears the current notice after d.
-func (m *Model) expireNotice(d time.Duration) tea.Cmd {
+func (m *model) expireNotice(d time.Duration) tea.Cmd {
 	seq := m.notice.seq
 	return tea.Tick(d, func(time.Time) tea.Msg { return noticeExpiredMsg{seq: seq} })
-}
-
-// quit ends the program. While the connection is open it first sends a
-// close frame with code and waits, at most quitCloseWait, for the server's
-// answer, so that the server sees a clean ending and the log shows it.
-// Asked again during the wait, it ends at once.
-func (m *Model) quit(code int) tea.Cmd {
-	if m.closing || m.live == nil || m.sess.ended {
-		return m.exit()
-	}
-	switch m.sess.state {
-	case stateOpen, stateClosing:
-	default:
-		return m.exit() // no connection to say goodbye on
-	}
-	if err := m.live.Close(code, ""); err != nil {
-		return m.exit()
-	}
-	m.closing = true
-	return tea.Tick(quitCloseWait, func(time.Time) tea.Msg { return closeWaitOverMsg{} })
-}
-
-// exit stops taking events from the source and ends the program.
-func (m *Model) exit() tea.Cmd {
-	m.closing, m.exiting = false, true
-	m.stopSource()
-	return tea.Quit
-}
-
-// filterStop turns the requests to end that Bubble Tea makes by itself (on
-// SIGTERM, or SIGINT when the input is not a terminal) into a quit that
-// says goodbye to the server first; the program's own quit passes.
-func (m *Model) filterStop(_ tea.Model, msg tea.Msg) tea.Msg {
-	if m.exiting {
-		return msg
-	}
-	switch msg.(type) {
-	case tea.QuitMsg:
-		return stopRequestMsg{code: closeGoingAway}
-	case tea.InterruptMsg:
-		return stopRequestMsg{code: closeNormal}
-	}
-	return msg
-}
-
-// Run shows the interface until the user quits or ctx is cancelled; then,
-// while the connection is open, it sends the server a close frame and waits
-// up to a second for the answer. It does not close the source: the caller
-// owns it.
-func Run(ctx context.Context, opts Options) error {
-	p, err := NewProgram(ctx, opts)
-	if err != nil {
-		return err
-	}
-	return p.Run()
-}
-
-// Program is the interface, built and not yet running. Its Send lets other
-// goroutines tell it what it cannot see itself, such as a
-// RecordingFailedMsg.
-type Program struct {
-	ctx  context.Context
-	p    *tea.Program
-	stop func()
-}
-
-// NewProgram builds the interface Run runs, for callers that need to send
-// it messages.
-func NewProgram(ctx context.Context, opts Options) (*Program, error) {
-	p, stop, err := newProgram(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	return &Program{ctx: ctx, p: p, stop: stop}, nil
-}
-
-// Run is the package's Run, with the context given to NewProgram.
-func (p *Program) Run() error {
-	defer p.stop()
-	_, err := p.p.Run()
-	if err != nil && p.ctx.Err() != nil {
-		return nil
-	}
-	return err
-}
-
-// Send delivers msg to the interface. It waits until the interface takes
-// it, and returns at once when the interface has ended.
-func (p *Program) Send(msg tea.Msg) { p.p.Send(msg) }
-
-// newProgram builds the program Run runs; extra options let tests bind it to
-// a pseudo-terminal. stop ends the draining of the source.
-//
-// When ctx ends the program says goodbye: it sends the server a close 1001
-// (going away) and ends once the server answers or quitCloseWait has
-// passed; a little later it is stopped regardless.
-func newProgram(ctx context.Context, opts Options, extra ...tea.ProgramOption) (*tea.Program, func(), error) {
-	if opts.Source == nil {
-		return nil, nil, fmt.Errorf("tui: no source of events")
-	}
-	if opts.Theme != "" {
-		if _, err := themes.Get(opts.Theme, true); err != nil {
-			return nil, nil, err
-		}
-	}
-	if os.Getenv("NO_COLOR") != "" {
-		opts.NoColor = true
-	}
-	m := NewModel(opts)
-	runCtx, kill := context.WithCancel(context.WithoutCancel(ctx))
-	m.startSource(runCtx)
-	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(runCtx), tea.WithFilter(m.filterStop)}, extra...)...)
-	go func() {
-		select {
-		case <-runCtx.Done():
-			return
-		case <-ctx.Done():
-		}
-		go p.Send(stopRequestMsg{code: closeGoingAway})
-		t := time.NewTimer(quitCloseWait + time.Second)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			kill()
-		case <-runCtx.Done():
-		}
-	}()
-	return p, func() { m.stopSource(); kill() }, nil
 }

@@ -3,8 +3,6 @@ package tui
 import (
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/tui/composer"
 )
 
 func TestRowsArriveAndSelectionFollows(t *testing.T) {
@@ -61,180 +60,6 @@ func TestScrollingUpPausesFollowAndCountsNewRows(t *testing.T) {
 	}
 }
 
-func TestTypingIsNotDisturbedByIncomingFrames(t *testing.T) {
-	m, src := newTestModel(t, 80, 24, Options{})
-	feed(m, openEvent(0))
-	press(m, "tab")
-	if m.focus != focusComposer {
-		t.Fatalf("tab did not focus the composer (focus %d)", m.focus)
-	}
-	typeText(m, "echo hel")
-	for k := range 20 {
-		feed(m, textIn(time.Duration(k)*time.Millisecond, "noise"))
-	}
-	typeText(m, "lo")
-	if got := m.comp.value(); got != "echo hello" {
-		t.Fatalf("composer holds %q", got)
-	}
-	press(m, "enter")
-	if f := src.frames(); len(f) != 1 || f[0].payload != "echo hello" || f[0].op != conn.OpText {
-		t.Fatalf("sent %+v", f)
-	}
-	if m.comp.value() != "" {
-		t.Errorf("composer not cleared after sending: %q", m.comp.value())
-	}
-}
-
-func TestComposerCommands(t *testing.T) {
-	m, src := newTestModel(t, 80, 24, Options{})
-	press(m, "i")
-	for _, line := range []string{"/hex 01 02 ff", "/b64 AQL/", "/ping hb", "/close 4000 bye now", "/reconnect", "//slash", "plain"} {
-		typeText(m, line)
-		press(m, "enter")
-	}
-	want := []sentFrame{
-		{op: conn.OpBinary, payload: "\x01\x02\xff"},
-		{op: conn.OpBinary, payload: "\x01\x02\xff"},
-		{op: conn.OpPing, payload: "hb"},
-		{op: conn.OpClose, payload: "bye now", code: 4000},
-		{op: conn.OpText, payload: "/slash"},
-		{op: conn.OpText, payload: "plain"},
-	}
-	got := src.frames()
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("sent\n%v\nwant\n%v", got, want)
-	}
-	if src.reconnect != 1 {
-		t.Errorf("reconnect called %d times", src.reconnect)
-	}
-
-	typeText(m, "/close 1006")
-	press(m, "enter")
-	if !m.notice.isErr || !strings.Contains(m.notice.text, "1006") {
-		t.Errorf("sending close 1006 gave notice %+v", m.notice)
-	}
-	if m.comp.value() != "/close 1006" {
-		t.Errorf("a rejected command should stay in the composer, got %q", m.comp.value())
-	}
-	m.comp.set("/bogus")
-	press(m, "enter")
-	if !m.notice.isErr || !strings.Contains(m.notice.text, "unknown command /bogus") {
-		t.Errorf("unknown command notice: %+v", m.notice)
-	}
-}
-
-func TestSendModeToggleSendsBinaryFromHex(t *testing.T) {
-	m, src := newTestModel(t, 80, 24, Options{})
-	press(m, "i", "ctrl+t")
-	if !strings.Contains(plainScreen(m), "send as hex") {
-		t.Fatalf("mode not shown:\n%s", plainScreen(m))
-	}
-	typeText(m, "de ad be ef")
-	press(m, "enter")
-	if f := src.frames(); len(f) != 1 || f[0].op != conn.OpBinary || f[0].payload != "\xde\xad\xbe\xef" {
-		t.Fatalf("sent %+v", f)
-	}
-}
-
-func TestMultiLineComposer(t *testing.T) {
-	m, src := newTestModel(t, 80, 24, Options{})
-	press(m, "i")
-	typeText(m, `{"a":1,`)
-	press(m, "alt+enter")
-	typeText(m, `"b":2}`)
-	press(m, "ctrl+j")
-	typeText(m, "x")
-	if got := m.comp.value(); got != "{\"a\":1,\n\"b\":2}\nx" {
-		t.Fatalf("composer holds %q", got)
-	}
-	if m.comp.lines() != 3 {
-		t.Errorf("composer is %d lines tall, want 3", m.comp.lines())
-	}
-	if n := strings.Count(plainScreen(m), "\n") + 1; n != 24 {
-		t.Errorf("screen is %d lines, want 24", n)
-	}
-	press(m, "enter")
-	if f := src.frames(); len(f) != 1 || f[0].payload != "{\"a\":1,\n\"b\":2}\nx" {
-		t.Fatalf("sent %+v", f)
-	}
-}
-
-func TestHistoryPersistsAndIsSearchable(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "state", "history")
-	m, _ := newTestModel(t, 80, 24, Options{HistoryFile: file})
-	press(m, "i")
-	for _, line := range []string{"echo one", "close 4403 forbidden", "echo three\nsecond line"} {
-		m.comp.set(line)
-		press(m, "enter")
-	}
-
-	m2, _ := newTestModel(t, 80, 24, Options{HistoryFile: file})
-	if got := len(m2.comp.history); got != 3 {
-		t.Fatalf("reloaded %d history lines, want 3", got)
-	}
-	press(m2, "i")
-	typeText(m2, "draft")
-	press(m2, "up")
-	if got := m2.comp.value(); got != "echo three\nsecond line" {
-		t.Fatalf("up recalled %q", got)
-	}
-	// On the second line of a multi-line entry, up moves within it first.
-	press(m2, "up")
-	if got := m2.comp.value(); got != "echo three\nsecond line" {
-		t.Fatalf("up from the last line should move the cursor, recalled %q", got)
-	}
-	press(m2, "up")
-	if got := m2.comp.value(); got != "close 4403 forbidden" {
-		t.Fatalf("second up recalled %q", got)
-	}
-	press(m2, "down", "down")
-	if got := m2.comp.value(); got != "draft" {
-		t.Fatalf("down past the newest restored %q, want the draft", got)
-	}
-
-	m2.comp.set("")
-	press(m2, "ctrl+r")
-	typeText(m2, "one")
-	if !strings.Contains(plainScreen(m2), "(history search) one: echo one") {
-		t.Fatalf("search line missing:\n%s", plainScreen(m2))
-	}
-	press(m2, "enter")
-	if got := m2.comp.value(); got != "echo one" {
-		t.Fatalf("search chose %q", got)
-	}
-	press(m2, "ctrl+r")
-	typeText(m2, "zzz")
-	press(m2, "esc")
-	if got := m2.comp.value(); got != "echo one" {
-		t.Fatalf("cancelled search left %q", got)
-	}
-}
-
-func TestSnippetsByCommandAndPicker(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "snippets")
-	content := "# test snippets\n[subscribe]\n{\"op\":\"subscribe\",\n \"channel\":\"ticker\"}\n\n[bye]\nclose 1000 done\n"
-	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	m, src := newTestModel(t, 80, 24, Options{SnippetsFile: file})
-	press(m, "i")
-	typeText(m, "/snip bye")
-	press(m, "enter")
-	if got := m.comp.value(); got != "close 1000 done" {
-		t.Fatalf("/snip put %q in the composer", got)
-	}
-	m.comp.set("")
-	press(m, "ctrl+o")
-	typeText(m, "sub")
-	if !strings.Contains(plainScreen(m), "snippet: sub") {
-		t.Fatalf("picker not shown:\n%s", plainScreen(m))
-	}
-	press(m, "enter", "enter")
-	if f := src.frames(); len(f) != 1 || f[0].payload != "{\"op\":\"subscribe\",\n \"channel\":\"ticker\"}" {
-		t.Fatalf("sent %+v", f)
-	}
-}
-
 func TestReplayIsReadOnly(t *testing.T) {
 	m, _ := newTestModel(t, 80, 24, Options{Source: replaySource{events: make(chan conn.Event)}})
 	feed(m, sampleSession()...)
@@ -247,109 +72,6 @@ func TestReplayIsReadOnly(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("screen lacks %q:\n%s", want, out)
 		}
-	}
-}
-
-func TestFilterTextRegexAndToggles(t *testing.T) {
-	m, _ := newTestModel(t, 80, 24, Options{})
-	feed(m, sampleSession()...)
-	press(m, "/")
-	typeText(m, "Tick")
-	if got := m.displayLen(); got != 0 {
-		t.Fatalf("a query with a capital is case-sensitive, but Tick matched %d rows", got)
-	}
-	m.filterBar.SetValue("")
-	m.filter.query = ""
-	runFilterSteps(m, m.refilter())
-	typeText(m, "tick")
-	if got := m.displayLen(); got != 2 {
-		t.Fatalf("tick matched %d rows, want 2 (subscribe to ticker, and the tick)", got)
-	}
-	if !strings.Contains(plainScreen(m), "2 of 11") {
-		t.Errorf("footer lacks the count:\n%s", plainScreen(m))
-	}
-	press(m, "enter")
-	if m.editing {
-		t.Fatal("enter did not leave the filter bar")
-	}
-	if !strings.Contains(plainScreen(m), "2 of 11") {
-		t.Errorf("log title lacks the count:\n%s", plainScreen(m))
-	}
-
-	// Rows that arrive later are filtered as they come.
-	feed(m, textIn(8*time.Second, "another tick"), textIn(8*time.Second, "unrelated"))
-	if got := m.displayLen(); got != 3 {
-		t.Errorf("after new rows, %d shown, want 3", got)
-	}
-
-	press(m, "esc")
-	if m.filter.hides() || m.displayLen() != 13 {
-		t.Fatalf("esc did not clear the filter: %d shown", m.displayLen())
-	}
-
-	press(m, "/")
-	typeText(m, `re:"id":\d+`)
-	press(m, "enter")
-	if got := m.displayLen(); got != 2 {
-		t.Errorf("regexp matched %d rows, want 2", got)
-	}
-	press(m, "/", "ctrl+u")
-	typeText(m, "re:(")
-	if m.filter.err == "" || !strings.Contains(plainScreen(m), "bad regexp") {
-		t.Errorf("bad regexp not reported:\n%s", plainScreen(m))
-	}
-	press(m, "esc")
-
-	press(m, "d")
-	if got := m.displayLen(); got != 10 {
-		t.Errorf("incoming only: %d rows, want 10", got)
-	}
-	press(m, "d")
-	if got := m.displayLen(); got != 2 {
-		t.Errorf("outgoing only: %d rows, want 2", got)
-	}
-	press(m, "d", "x")
-	if got := m.displayLen(); got != 2 {
-		t.Errorf("errors only: %d rows, want 2 (envelope and close 4001)", got)
-	}
-	press(m, "x", "o")
-	if got := m.displayLen(); got != 8 {
-		t.Errorf("text only: %d rows, want 8", got)
-	}
-	press(m, "o")
-	if got := m.displayLen(); got != 1 {
-		t.Errorf("binary only: %d rows, want 1", got)
-	}
-	press(m, "o")
-	if got := m.displayLen(); got != 3 {
-		t.Errorf("control only: %d rows, want 3 (ping, pong, close)", got)
-	}
-}
-
-func TestFindModeKeepsRowsAndJumps(t *testing.T) {
-	m, _ := newTestModel(t, 80, 24, Options{})
-	feed(m, sampleSession()...)
-	press(m, "/")
-	typeText(m, `"id"`)
-	press(m, "ctrl+t", "enter")
-	if m.displayLen() != 11 {
-		t.Fatalf("find mode hid rows: %d shown", m.displayLen())
-	}
-	press(m, "g", "n")
-	if m.sel != 2 {
-		t.Fatalf("n went to %d, want 2", m.sel)
-	}
-	press(m, "n")
-	if m.sel != 3 {
-		t.Fatalf("second n went to %d, want 3", m.sel)
-	}
-	press(m, "n")
-	if m.sel != 3 || !strings.Contains(m.notice.text, "no more matches") {
-		t.Fatalf("n past the last match: sel %d, notice %q", m.sel, m.notice.text)
-	}
-	press(m, "N")
-	if m.sel != 2 {
-		t.Fatalf("N went to %d, want 2", m.sel)
 	}
 }
 
@@ -435,17 +157,17 @@ func TestInspectorFramesFormatsAndWrap(t *testing.T) {
 		t.Errorf("v v did not switch to hex:\n%s", plainScreen(m))
 	}
 	press(m, "w")
-	if !m.insp.wrap || !m.insp.pg.wrap {
+	if !m.insp.Settings().Wrap || !strings.Contains(plainScreen(m), "w: wrap on") {
 		t.Error("w did not turn wrapping on")
 	}
 	press(m, "tab", "tab")
 	if m.focus != focusInspector {
 		t.Fatalf("tab, tab from the log focused %d, want the inspector", m.focus)
 	}
-	before := m.insp.pg.y
+	before := m.insp.YOffset()
 	press(m, "j", "j")
-	if m.insp.pg.y != before+2 {
-		t.Errorf("j in the inspector scrolled from %d to %d", before, m.insp.pg.y)
+	if m.insp.YOffset() != before+2 {
+		t.Errorf("j in the inspector scrolled from %d to %d", before, m.insp.YOffset())
 	}
 }
 
@@ -476,7 +198,7 @@ func TestCopyPayloadReportReproAndErrors(t *testing.T) {
 	if cp.text != "{\n  \"id\": 7,\n  \"ok\": true\n}" {
 		t.Fatalf("y copied %q", cp.text)
 	}
-	if !strings.Contains(m.notice.text, "copied payload as pretty JSON (27B) to the test clipboard") {
+	if !strings.Contains(m.notice.text, "copied payload as pretty JSON (27 B) to the test clipboard") {
 		t.Errorf("notice: %q", m.notice.text)
 	}
 	m.sel = 5
@@ -522,22 +244,22 @@ func TestCopyPayloadReportReproAndErrors(t *testing.T) {
 func TestHelpListsEveryBinding(t *testing.T) {
 	m, _ := newTestModel(t, 100, 60, Options{})
 	press(m, "?")
-	if !m.showHelp {
+	if m.focus != focusHelp {
 		t.Fatal("? did not open help")
 	}
 	text := ansi.Strip(strings.Join(m.helpLines(), "\n"))
-	for _, b := range m.keys.All() {
+	for _, b := range allBindings(m.keys) {
 		if !strings.Contains(text, b.Help().Desc) {
 			t.Errorf("help lacks %q (%s)", b.Help().Desc, b.Help().Key)
 		}
 	}
-	for _, c := range composerCommands {
-		if !strings.Contains(text, c.usage) {
-			t.Errorf("help lacks command %q", c.usage)
+	for _, c := range composer.Commands() {
+		if !strings.Contains(text, c.Usage) {
+			t.Errorf("help lacks command %q", c.Usage)
 		}
 	}
 	press(m, "esc")
-	if m.showHelp {
+	if m.focus == focusHelp {
 		t.Error("esc did not close help")
 	}
 }
@@ -590,14 +312,14 @@ func TestRelativeTimeToggle(t *testing.T) {
 }
 
 func TestHeaderShowsStateRatesAndRecording(t *testing.T) {
-	m, _ := newTestModel(t, 120, 40, Options{Recording: "/tmp/x.jsonl"})
+	m, _ := newTestModel(t, 120, 40, Options{RecordPath: "/tmp/x.jsonl"})
 	feed(m, sampleSession()[:9]...)
 	m.Update(tickMsg(t0))
 	m.sess.msgs[0] += 5
 	m.Update(tickMsg(t0.Add(time.Second)))
 	head := strings.Join(m.headerLines(), "\n")
 	head = ansi.Strip(head)
-	for _, want := range []string{"ws://127.0.0.1:8080/ws", "open 1m30s", "REC", "out 1 msg", "in 10 msg 5.0/s", "rtt", "proto chat.v1", "ext permessage-deflate"} {
+	for _, want := range []string{"ws://127.0.0.1:8080/ws", "open 90s", "REC", "out 1 msg", "in 10 msg 5.0/s", "rtt", "proto chat.v1", "ext permessage-deflate"} {
 		if !strings.Contains(head, want) {
 			t.Errorf("header lacks %q:\n%s", want, head)
 		}
@@ -701,5 +423,29 @@ func TestNoColorKeepsSelectionVisible(t *testing.T) {
 	}
 	if !strings.Contains(out, "\x1b[1;7m") && !strings.Contains(out, "\x1b[7;1m") && !strings.Contains(out, ";7m") {
 		t.Errorf("selection is not in reverse video: %q", out)
+	}
+}
+
+// The status line lists the keys of whatever has the keyboard, and only
+// those.
+func TestStatusLineFollowsFocus(t *testing.T) {
+	m, _ := newTestModel(t, 160, 40, Options{})
+	feed(m, sampleSession()...)
+	steps := []struct {
+		keys         []string
+		want, absent string
+	}{
+		{nil, "i compose", "enter send"},
+		{[]string{"?"}, "?/esc close help", "i compose"},
+		{[]string{"esc", "i"}, "enter send", "older match"},
+		{[]string{"ctrl+r"}, "ctrl+r older match", "enter send"},
+		{[]string{"esc", "esc", "tab", "tab"}, "v payload format", "enter send"},
+	}
+	for _, st := range steps {
+		press(m, st.keys...)
+		footer := ansi.Strip(m.footerLine())
+		if !strings.Contains(footer, st.want) || strings.Contains(footer, st.absent) {
+			t.Errorf("after %v the status line is %q; want %q and no %q", st.keys, footer, st.want, st.absent)
+		}
 	}
 }

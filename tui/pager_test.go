@@ -9,7 +9,7 @@ import (
 
 // inspectorRows is the inspector's side of a side-by-side screen, one
 // string per row, without trailing blanks.
-func inspectorRows(t *testing.T, m *Model) []string {
+func inspectorRows(t *testing.T, m *model) []string {
 	t.Helper()
 	var out []string
 	for _, l := range strings.Split(plainScreen(m), "\n") {

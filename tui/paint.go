@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 )
 
 // paint is a lipgloss style reduced to the escape sequences that open and
@@ -44,7 +43,7 @@ type rowPaints struct {
 	badges                                               [badgeKindCount]paint
 }
 
-func newRowPaints(m *Model, sel *lipgloss.Style) rowPaints {
+func newRowPaints(m *model, sel *lipgloss.Style) rowPaints {
 	th := &m.theme
 	mk := func(s lipgloss.Style) paint {
 		if sel != nil {
@@ -67,21 +66,4 @@ func newRowPaints(m *Model, sel *lipgloss.Style) rowPaints {
 		p.badges[kind] = mk(m.badgeStyle(kind))
 	}
 	return p
-}
-
-// textWidth is ansi.StringWidth with a fast path for printable ASCII.
-func textWidth(s string) int {
-	if printableASCII(s) {
-		return len(s)
-	}
-	return ansi.StringWidth(s)
-}
-
-func printableASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f {
-			return false
-		}
-	}
-	return true
 }

@@ -27,7 +27,7 @@ const playFrame = 15 * time.Millisecond
 
 // playback is the state of a replay being played in time.
 type playback struct {
-	rec     Recorded
+	rec     Recording
 	player  *history.Player
 	playing bool
 	speed   float64
@@ -39,7 +39,7 @@ type playback struct {
 // playedMsg is what one read of the player collected, in order.
 type playedMsg []history.Playback
 
-func newPlayback(ctx context.Context, rec Recorded, clock history.Clock, from int, start playStart) *playback {
+func newPlayback(ctx context.Context, rec Recording, clock history.Clock, from int, start playStart) *playback {
 	p := &playback{rec: rec, player: history.NewPlayer(rec, clock), next: from, noGaps: start.noGaps,
 		speed: min(max(start.speed, history.MinSpeed), history.MaxSpeed)}
 	context.AfterFunc(ctx, p.player.Close)
@@ -96,8 +96,8 @@ func (p *playback) read() tea.Cmd {
 
 // startSource starts taking events from the source: through the pump, or
 // from a player when the source is a replay to be played in time.
-func (m *Model) startSource(ctx context.Context) {
-	if r, ok := m.opts.Source.(*replay); ok && r.timed != nil {
+func (m *model) startSource(ctx context.Context) {
+	if r, ok := m.opts.Source.(*Replay); ok && r.timed != nil {
 		m.play = newPlayback(r.ctx, r.rec, m.clock, 0, *r.timed)
 		return
 	}
@@ -105,7 +105,7 @@ func (m *Model) startSource(ctx context.Context) {
 }
 
 // stopSource stops taking events; the source itself is left alone.
-func (m *Model) stopSource() {
+func (m *model) stopSource() {
 	if m.pump != nil {
 		m.pump.stop()
 	}
@@ -115,7 +115,7 @@ func (m *Model) stopSource() {
 }
 
 // nextFromSource asks for the next events, wherever they come from.
-func (m *Model) nextFromSource() tea.Cmd {
+func (m *model) nextFromSource() tea.Cmd {
 	switch {
 	case m.play != nil:
 		return m.play.read()
@@ -127,7 +127,7 @@ func (m *Model) nextFromSource() tea.Cmd {
 
 // takePlayed shows the deliveries that belong where the playback is and
 // drops the ones read before a seek moved it.
-func (m *Model) takePlayed(msg playedMsg) tea.Cmd {
+func (m *model) takePlayed(msg playedMsg) tea.Cmd {
 	p := m.play
 	if p == nil {
 		return nil
@@ -155,8 +155,8 @@ func (m *Model) takePlayed(msg playedMsg) tea.Cmd {
 }
 
 // replayKey handles the playback keys; it reports whether msg was one.
-func (m *Model) replayKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
-	r, ok := m.opts.Source.(*replay)
+func (m *model) replayKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	r, ok := m.opts.Source.(*Replay)
 	if !ok {
 		return nil, false
 	}
@@ -212,14 +212,14 @@ func (m *Model) replayKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 }
 
 // replaying reports whether the source is a recording.
-func (m *Model) replaying() bool {
-	_, ok := m.opts.Source.(*replay)
+func (m *model) replaying() bool {
+	_, ok := m.opts.Source.(*Replay)
 	return ok
 }
 
 // playFromSelection turns a whole-log replay into a playback in time that
 // starts at the selected row.
-func (m *Model) playFromSelection(r *replay) tea.Cmd {
+func (m *model) playFromSelection(r *Replay) tea.Cmd {
 	from := 0
 	if m.displayLen() > 0 {
 		from = m.rowAt(m.sel) // a whole-log replay has one row per event
@@ -235,12 +235,12 @@ func (m *Model) playFromSelection(r *replay) tea.Cmd {
 }
 
 // seekStride is a tenth of the recording.
-func (m *Model) seekStride() int { return max(1, m.play.rec.Len()/10) }
+func (m *model) seekStride() int { return max(1, m.play.rec.Len()/10) }
 
 // seekTo moves the playback to event i. Going back empties the log, which
 // then fills again from event i; going forward keeps it and skips the
 // events in between.
-func (m *Model) seekTo(i int) {
+func (m *model) seekTo(i int) {
 	p := m.play
 	i = min(max(i, 0), p.rec.Len())
 	if i < p.next {
@@ -251,7 +251,7 @@ func (m *Model) seekTo(i int) {
 }
 
 // changeSpeed moves to the next slower (dir -1) or faster (dir 1) step.
-func (m *Model) changeSpeed(dir int) {
+func (m *model) changeSpeed(dir int) {
 	p := m.play
 	next := p.speed
 	if dir > 0 {
@@ -277,14 +277,14 @@ func (m *Model) changeSpeed(dir int) {
 // resetLog empties the log so that a playback can start over at another
 // point of the recording. What identifies the connection is kept, so that
 // messages are explained as before and times count from the same origin.
-func (m *Model) resetLog() {
+func (m *model) resetLog() {
 	m.store = newStore()
 	m.rowCache.reset()
 	m.links = linker{}
 	m.shown, m.scanned, m.anchor = m.shown[:0], 0, -1
 	m.scanGen++ // a scan under way was over the old rows
 	m.sel, m.top, m.unseen = 0, 0, 0
-	m.invalidateInspector()
+	m.insp.Invalidate()
 	s := m.sess
 	m.sess = session{
 		state: stateConnecting, url: s.url, host: s.host, subprotocol: s.subprotocol, extensions: s.extensions,
@@ -300,7 +300,7 @@ func (m *Model) resetLog() {
 
 // headerNow is the time the header measures against: the latest event shown
 // while playing a recording in time, the clock otherwise.
-func (m *Model) headerNow() time.Time {
+func (m *model) headerNow() time.Time {
 	if m.play != nil && !m.play.at.IsZero() {
 		return m.play.at
 	}
@@ -309,7 +309,7 @@ func (m *Model) headerNow() time.Time {
 
 // replayBadge is the header's mark for a replay: where a playback in time
 // stands, e.g. "REPLAY ▶ 2× 1,234/56,789".
-func (m *Model) replayBadge() string {
+func (m *model) replayBadge() string {
 	p := m.play
 	if p == nil {
 		return " REPLAY "

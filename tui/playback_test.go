@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
@@ -94,10 +93,10 @@ func recordingOf(t *testing.T, events []conn.Event) *history.Recording {
 
 // newPlaybackModel is the interface started on a playback in time of
 // events, with a clock the test drives.
-func newPlaybackModel(t *testing.T, events []conn.Event, speed float64, noGaps bool) (*Model, *fakeClock) {
+func newPlaybackModel(t *testing.T, events []conn.Event, speed float64, noGaps bool) (*model, *fakeClock) {
 	t.Helper()
 	clock := newFakeClock()
-	src := Playback(t.Context(), recordingOf(t, events), speed, noGaps)
+	src := NewReplay(t.Context(), recordingOf(t, events), ReplayOptions{InTime: true, Speed: speed, NoGaps: noGaps})
 	m, _ := newTestModel(t, 80, 24, Options{Title: "wsdbg replay", Source: src})
 	m.clock = clock
 	m.Init() // the commands it returns are run by hand below
@@ -106,7 +105,7 @@ func newPlaybackModel(t *testing.T, events []conn.Event, speed float64, noGaps b
 
 // startRead reads the player's next delivery in the background, as the
 // program would.
-func startRead(m *Model) <-chan tea.Msg {
+func startRead(m *model) <-chan tea.Msg {
 	got := make(chan tea.Msg, 1)
 	read := m.play.read()
 	go func() { got <- read() }()
@@ -114,7 +113,7 @@ func startRead(m *Model) <-chan tea.Msg {
 }
 
 // take waits for a read and gives what it collected to the model.
-func take(t *testing.T, m *Model, read <-chan tea.Msg) playedMsg {
+func take(t *testing.T, m *model, read <-chan tea.Msg) playedMsg {
 	t.Helper()
 	select {
 	case msg := <-read:
@@ -131,7 +130,7 @@ func take(t *testing.T, m *Model, read <-chan tea.Msg) playedMsg {
 }
 
 // played waits for the next delivery and gives it to the model.
-func played(t *testing.T, m *Model) playedMsg {
+func played(t *testing.T, m *model) playedMsg {
 	t.Helper()
 	return take(t, m, startRead(m))
 }
@@ -157,9 +156,9 @@ func wantIndexes(t *testing.T, pm playedMsg, want ...int) {
 	}
 }
 
-func headerOf(m *Model) string { return ansi.Strip(m.headerLines()[0]) }
+func headerOf(m *model) string { return ansi.Strip(m.headerLines()[0]) }
 
-func wantHeader(t *testing.T, m *Model, want string) {
+func wantHeader(t *testing.T, m *model, want string) {
 	t.Helper()
 	if h := headerOf(m); !strings.Contains(h, want) {
 		t.Fatalf("header %q lacks %q", h, want)
@@ -334,7 +333,7 @@ func TestPlaybackSeekBackStartsTheLogOver(t *testing.T) {
 	if got := string(m.store.payload(0)); got != string(events[4].Payload) {
 		t.Fatalf("first row after the seek is %q", got)
 	}
-	if !strings.Contains(plainScreen(m), "ABC") {
+	if !strings.Contains(plainScreen(m), "101.25") {
 		t.Errorf("the replayed row is not on screen:\n%s", plainScreen(m))
 	}
 
@@ -395,7 +394,7 @@ func TestPlaybackEndsAndStartsOver(t *testing.T) {
 // The whole-log replay turns into a playback from the selected row.
 func TestReplayPlaysFromTheSelectedRow(t *testing.T) {
 	events := sampleSession()
-	src := Replay(t.Context(), recordingOf(t, events))
+	src := NewReplay(t.Context(), recordingOf(t, events), ReplayOptions{})
 	m, _ := newTestModel(t, 80, 24, Options{Source: src})
 	p := startPump(t.Context(), src, nil)
 	defer p.stop()
@@ -457,37 +456,6 @@ func TestReplayKeysInHelpOnlyWhenReplaying(t *testing.T) {
 	}
 	if live.play != nil {
 		t.Fatal("a live session started a playback")
-	}
-}
-
-// The replay keys are free wherever they work: the log, the inspector and
-// everywhere.
-func TestReplayKeysDoNotCollide(t *testing.T) {
-	km := DefaultKeyMap()
-	taken := map[string]string{}
-	for _, group := range [][][]key.Binding{km.Global.FullHelp(), km.Log.FullHelp(), km.Inspector.FullHelp()} {
-		for _, column := range group {
-			for _, b := range column {
-				for _, k := range b.Keys() {
-					taken[k] = b.Help().Desc
-				}
-			}
-		}
-	}
-	for _, b := range km.Replay.FullHelp()[0] {
-		for _, k := range b.Keys() {
-			if other, ok := taken[k]; ok {
-				t.Errorf("%q is both %q and %q", k, b.Help().Desc, other)
-			}
-		}
-	}
-}
-
-func TestGroupThousands(t *testing.T) {
-	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 56789: "56,789", 1234567: "1,234,567"} {
-		if got := groupThousands(n); got != want {
-			t.Errorf("groupThousands(%d) = %q, want %q", n, got, want)
-		}
 	}
 }
 

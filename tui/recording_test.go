@@ -19,7 +19,7 @@ var errDiskFull = errors.New("write /tmp/session.jsonl: no space left on device"
 // for failures, and says in the log what stopped it and how much was
 // written.
 func TestRecordingFailureIsShown(t *testing.T) {
-	m, _ := newTestModel(t, 120, 40, Options{Recording: "/tmp/session.jsonl"})
+	m, _ := newTestModel(t, 120, 40, Options{RecordPath: "/tmp/session.jsonl"})
 	feed(m, sampleSession()[:5]...)
 	if head := ansi.Strip(m.headerLines()[0]); !strings.Contains(head, " REC") || strings.Contains(head, "FAILED") {
 		t.Fatalf("header before the failure: %s", head)
@@ -49,7 +49,7 @@ func TestRecordingFailureIsShown(t *testing.T) {
 // An error text is the recorder's, with a file name in it: it is escaped
 // before it reaches the terminal.
 func TestRecordingFailureTextIsEscaped(t *testing.T) {
-	m, _ := newTestModel(t, 120, 40, Options{Recording: "x.jsonl"})
+	m, _ := newTestModel(t, 120, 40, Options{RecordPath: "x.jsonl"})
 	m.Update(RecordingFailedMsg{Err: errors.New("open \x1b]0;pwned\x07\u202e.jsonl: read-only file system"), Written: 1})
 	out := sgr.ReplaceAllString(m.View().Content, "")
 	if strings.ContainsAny(out, "\x1b\x07\u202e") {
@@ -63,7 +63,7 @@ func TestRecordingFailureTextIsEscaped(t *testing.T) {
 func TestGoldenRecordingFailed(t *testing.T) {
 	for _, size := range [][2]int{{120, 40}, {80, 24}} {
 		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
-			m, _ := newTestModel(t, size[0], size[1], Options{Recording: "session.jsonl"})
+			m, _ := newTestModel(t, size[0], size[1], Options{RecordPath: "session.jsonl"})
 			feed(m, sampleSession()[:5]...)
 			m.Update(RecordingFailedMsg{Err: errDiskFull, Written: 5})
 			golden.RequireEqual(t, screen(m))
@@ -77,7 +77,7 @@ func TestProgramSendReachesTheModel(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	term := &terminal{}
-	p, stop, err := newProgram(ctx, Options{Source: newScriptedSource(), Theme: "dark", Recording: "x.jsonl"},
+	p, stop, err := newProgram(ctx, Options{Source: newScriptedSource(), Theme: "dark", RecordPath: "x.jsonl"},
 		tea.WithInput(nil), tea.WithOutput(term), tea.WithWindowSize(100, 30))
 	if err != nil {
 		t.Fatal(err)

@@ -8,43 +8,46 @@ import (
 	"github.com/wsdbg/wsdbg/decode"
 )
 
-// Recorded is what a replay reads; *history.Recording is one. Len may grow
-// until Done is closed, while the recording is still being indexed.
-type Recorded interface {
+// Recording is a recorded session as a Replay reads it;
+// *history.Recording is one. Len may grow until Done is closed, while the
+// recording is still being indexed.
+type Recording interface {
 	Len() int
 	Event(i int) (conn.Event, error)
 	Done() <-chan struct{}
 }
 
-// Replay is a read-only Source that delivers every event of a recording, as
-// fast as the screen takes them, for reading the session back. An event
-// that cannot be read becomes a warning row saying why. Delivery stops when
-// ctx is done.
-//
-// In the interface, the play key turns it into a playback in time from the
-// selected row (see Playback).
-func Replay(ctx context.Context, rec Recorded) Source {
-	feedCtx, stopFeed := context.WithCancel(ctx)
-	return &replay{ctx: ctx, feedCtx: feedCtx, stopFeed: stopFeed, rec: rec}
+// ReplayOptions say how a Replay starts.
+type ReplayOptions struct {
+	// InTime plays the recording in time from its first event, at Speed
+	// (clamped to 0.5–20) and, with NoGaps, with every pause shortened to
+	// at most a quarter second; the interface gives it controls: pause,
+	// speed, step and seek. Without it the whole recording is shown at
+	// once, and the play key starts playing in time from the selected row.
+	InTime bool
+	Speed  float64
+	NoGaps bool
 }
 
-// Playback is a Replay that the interface plays in time from the first
-// event, at speed (clamped to 0.5–20) and, with noGaps, with every pause
-// shortened to at most a quarter second. The interface gives it controls:
-// pause, speed, step and seek. Read as a plain Source, it delivers the
-// whole recording at once, as Replay does.
-func Playback(ctx context.Context, rec Recorded, speed float64, noGaps bool) Source {
-	r := Replay(ctx, rec).(*replay)
-	r.timed = &playStart{speed: speed, noGaps: noGaps}
-	return r
-}
-
-type replay struct {
+// Replay is a read-only Source that reads a Recording back. An event that
+// cannot be read becomes a warning row saying why. Delivery stops when the
+// context given to NewReplay is done.
+type Replay struct {
 	ctx      context.Context // the player, if any, lives as long as this
 	feedCtx  context.Context // the whole-log delivery of Events
 	stopFeed context.CancelFunc
-	rec      Recorded
+	rec      Recording
 	timed    *playStart // the interface starts it playing in time
+}
+
+// NewReplay returns a Replay of rec.
+func NewReplay(ctx context.Context, rec Recording, opts ReplayOptions) *Replay {
+	feedCtx, stopFeed := context.WithCancel(ctx)
+	r := &Replay{ctx: ctx, feedCtx: feedCtx, stopFeed: stopFeed, rec: rec}
+	if opts.InTime {
+		r.timed = &playStart{speed: opts.Speed, noGaps: opts.NoGaps}
+	}
+	return r
 }
 
 // playStart is how a playback in time begins.
@@ -57,7 +60,10 @@ type playStart struct {
 // recording is still being indexed.
 const indexPoll = 20 * time.Millisecond
 
-func (r *replay) Events() <-chan conn.Event {
+// Events delivers every event of the recording, as fast as the interface
+// takes them. Read as a plain Source, a Replay that plays in time delivers
+// the whole recording at once too.
+func (r *Replay) Events() <-chan conn.Event {
 	ch := make(chan conn.Event, 256)
 	ctx := r.feedCtx
 	go func() {

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/key"
+
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/history"
 )
@@ -35,7 +37,7 @@ func TestReplayOfARecording(t *testing.T) {
 	}
 	defer rec.Close()
 
-	src := Replay(t.Context(), rec)
+	src := NewReplay(t.Context(), rec, ReplayOptions{})
 	m, _ := newTestModel(t, 80, 24, Options{Source: src})
 	p := startPump(t.Context(), src, nil)
 	defer p.stop()
@@ -59,5 +61,36 @@ func TestReplayOfARecording(t *testing.T) {
 	insp := plainLines(m.inspectorLines(last, 100))
 	if strings.Contains(insp, "No close frame") || !strings.Contains(insp, "token expired") || !strings.Contains(insp, "FRAMES") {
 		t.Errorf("replayed close is told wrongly:\n%s", insp)
+	}
+}
+
+// The replay keys are free wherever they work: the log, the inspector and
+// everywhere.
+func TestReplayKeysDoNotCollide(t *testing.T) {
+	km := defaultKeyMap()
+	taken := map[string]string{}
+	for _, group := range [][][]key.Binding{km.Global.FullHelp(), km.Log.FullHelp(), km.Inspector.FullHelp()} {
+		for _, column := range group {
+			for _, b := range column {
+				for _, k := range b.Keys() {
+					taken[k] = b.Help().Desc
+				}
+			}
+		}
+	}
+	for _, b := range km.Replay.FullHelp()[0] {
+		for _, k := range b.Keys() {
+			if other, ok := taken[k]; ok {
+				t.Errorf("%q is both %q and %q", k, b.Help().Desc, other)
+			}
+		}
+	}
+}
+
+func TestGroupThousands(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 56789: "56,789", 1234567: "1,234,567"} {
+		if got := groupThousands(n); got != want {
+			t.Errorf("groupThousands(%d) = %q, want %q", n, got, want)
+		}
 	}
 }

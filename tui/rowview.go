@@ -13,6 +13,7 @@ import (
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/internal/render"
+	"github.com/wsdbg/wsdbg/tui/internal/cells"
 )
 
 // How much of a payload a one-line preview looks at.
@@ -87,7 +88,7 @@ func (c *rowTextCache) forget(i int32) { delete(c.entries, i) }
 func (c *rowTextCache) reset() { c.entries = nil }
 
 // rowTextOf returns the cached preview and badges of row i.
-func (m *Model) rowTextOf(i int) rowText {
+func (m *model) rowTextOf(i int) rowText {
 	if t, ok := m.rowCache.get(int32(i)); ok {
 		return t
 	}
@@ -96,7 +97,7 @@ func (m *Model) rowTextOf(i int) rowText {
 	return t
 }
 
-func (m *Model) computeRowText(i int) rowText {
+func (m *model) computeRowText(i int) rowText {
 	r := m.store.row(i)
 	p := m.store.payload(i)
 	x := m.store.extra(i)
@@ -108,7 +109,7 @@ func (m *Model) computeRowText(i int) rowText {
 		case r.op.IsControl():
 			t.tone = toneControl
 			if x.event != nil && x.event.RTT > 0 {
-				t.preview = strings.TrimSpace("rtt " + humanDuration(x.event.RTT) + " " + t.preview)
+				t.preview = strings.TrimSpace("rtt " + decode.HumanDuration(x.event.RTT) + " " + t.preview)
 			}
 		case r.has(flagEnvelope):
 			t.tone = toneError
@@ -131,14 +132,14 @@ func (m *Model) computeRowText(i int) rowText {
 	case conn.EventReconnect:
 		t.tone = toneEvent
 		if ev := x.event; ev != nil {
-			t.preview = fmt.Sprintf("reconnecting: attempt %d in %s", ev.Attempt, humanDuration(ev.Delay))
+			t.preview = fmt.Sprintf("reconnecting: attempt %d in %s", ev.Attempt, decode.HumanDuration(ev.Delay))
 		}
 	}
 	t.badges = m.badgesOf(i)
 	return t
 }
 
-func (m *Model) badgesOf(i int) []badge {
+func (m *model) badgesOf(i int) []badge {
 	r := m.store.row(i)
 	x := m.store.extra(i)
 	var out []badge
@@ -147,7 +148,7 @@ func (m *Model) badgesOf(i int) []badge {
 	}
 	if r.has(flagReply) {
 		q := m.store.row(int(r.link))
-		out = append(out, badge{badgeLatency, "reply " + humanDuration(time.Duration(r.at-q.at))})
+		out = append(out, badge{badgeLatency, "reply " + decode.HumanDuration(time.Duration(r.at-q.at))})
 	}
 	if r.has(flagRequest) {
 		out = append(out, badge{badgeLatency, "req"})
@@ -204,14 +205,14 @@ func cutUTF8(p []byte, n int) []byte {
 
 // closeExplanation is the annotation of close row i; zero for a close
 // nobody explained (a recording written by hand).
-func (m *Model) closeExplanation(i int) decode.Explanation {
+func (m *model) closeExplanation(i int) decode.Explanation {
 	if x := m.store.extra(i); x.event != nil && x.event.Note != nil {
 		return x.event.Note.Explanation
 	}
 	return decode.Explanation{}
 }
 
-func (m *Model) closeSummary(i int) string {
+func (m *model) closeSummary(i int) string {
 	r := m.store.row(i)
 	reason := "(no reason)"
 	if x := m.store.extra(i); x.event != nil && x.event.Reason != "" {
@@ -230,7 +231,7 @@ func (m *Model) closeSummary(i int) string {
 	return who + reason
 }
 
-func (m *Model) closeBadge(i int) string {
+func (m *model) closeBadge(i int) string {
 	r := m.store.row(i)
 	name := m.closeExplanation(i).Name
 	return strings.TrimSpace(fmt.Sprintf("CLOSE %d %s", r.code, decode.Sanitize(name)))
@@ -315,7 +316,7 @@ const (
 	gutterWidth = 2
 	dirWidth    = 2
 	opWidth     = 6
-	sizeWidth   = 5
+	sizeWidth   = 7 // "1.2 KiB", "512 KiB", "1023 B"
 )
 
 // narrowLog reports whether the log drops milliseconds to save room.
@@ -334,7 +335,7 @@ func previewStart(width int) int {
 }
 
 // renderRow renders row i as exactly width cells.
-func (m *Model) renderRow(i, width int, selected bool) string {
+func (m *model) renderRow(i, width int, selected bool) string {
 	r := m.store.row(i)
 	t := m.rowTextOf(i)
 	narrow := narrowLog(width)
@@ -343,7 +344,7 @@ func (m *Model) renderRow(i, width int, selected bool) string {
 	if selected {
 		gutter = "> "
 		p = &m.paints[2]
-		if m.focus == focusLog {
+		if m.pane == focusLog {
 			p = &m.paints[1]
 		}
 	}
@@ -368,18 +369,18 @@ func (m *Model) renderRow(i, width int, selected bool) string {
 	}
 	b.WriteString(dir.render(dirLabel(r)))
 	b.WriteString(p.gap.render(" "))
-	b.WriteString(p.opcode.render(padRight(opcodeLabel(r), opWidth)))
+	b.WriteString(p.opcode.render(cells.PadRight(opcodeLabel(r), opWidth)))
 	b.WriteString(p.gap.render(" "))
 	size := ""
 	if r.payload.n > 0 || r.isMessage() {
-		size = humanBytes(int64(r.payload.n))
+		size = decode.HumanSize(int64(r.payload.n))
 	}
-	b.WriteString(p.size.render(padLeft(size, sizeWidth)))
+	b.WriteString(p.size.render(cells.PadLeft(size, sizeWidth)))
 	b.WriteString(p.gap.render(" "))
 
 	rest := width - previewStart(width)
 	if rest <= 0 {
-		return fit(b.String(), width)
+		return cells.Fit(b.String(), width)
 	}
 	badges, badgesWidth := renderBadges(t.badges, rest/2, p)
 	previewWidth := rest - badgesWidth
@@ -394,7 +395,7 @@ func (m *Model) renderRow(i, width int, selected bool) string {
 	return b.String()
 }
 
-func (m *Model) previewStyle(tone previewTone) lipgloss.Style {
+func (m *model) previewStyle(tone previewTone) lipgloss.Style {
 	th := &m.theme
 	switch tone {
 	case toneControl:
@@ -411,7 +412,7 @@ func (m *Model) previewStyle(tone previewTone) lipgloss.Style {
 	return th.Preview
 }
 
-func (m *Model) badgeStyle(kind badgeKind) lipgloss.Style {
+func (m *model) badgeStyle(kind badgeKind) lipgloss.Style {
 	th := &m.theme
 	switch kind {
 	case badgeError:
@@ -430,13 +431,13 @@ func (m *Model) badgeStyle(kind badgeKind) lipgloss.Style {
 
 // renderPreview renders the preview in exactly width cells, highlighting
 // search matches.
-func (m *Model) renderPreview(t rowText, width int, p *rowPaints) string {
+func (m *model) renderPreview(t rowText, width int, p *rowPaints) string {
 	if width <= 0 {
 		return ""
 	}
-	text := padRight(t.preview, width)
+	text := cells.PadRight(t.preview, width)
 	base := p.tones[t.tone]
-	spans := m.filter.highlight(text)
+	spans := m.filter.Criteria().Highlight(text)
 	if len(spans) == 0 {
 		return base.render(text)
 	}
@@ -457,7 +458,7 @@ func renderBadges(badges []badge, limit int, p *rowPaints) (string, int) {
 	used := 0
 	for k, bd := range badges {
 		text := bd.text
-		w := textWidth(text)
+		w := cells.Width(text)
 		room := limit - used
 		if k > 0 {
 			room--
@@ -466,7 +467,7 @@ func renderBadges(badges []badge, limit int, p *rowPaints) (string, int) {
 			if room < 6 {
 				break
 			}
-			text = padRight(text, room)
+			text = cells.PadRight(text, room)
 			w = room
 		}
 		if k > 0 {

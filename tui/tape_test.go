@@ -117,20 +117,20 @@ func parseTape(t *testing.T, path, startCommand string) []tapeStep {
 var demoCommands = []string{"help", "close", "error", "drop", "flood", "big", "badutf8", "rsv", "fragment", "slow", "echo", "rpcerror", "escape"}
 
 // typingIntoText reports whether keys now go to a text input.
-func typingIntoText(m *Model) bool {
-	return m.editing || m.comp.search != nil || m.comp.picker != nil || m.focus == focusComposer
+func typingIntoText(m *model) bool {
+	return m.focus == focusFilter || m.focus == focusComposer
 }
 
 // boundKey reports whether the key press is bound in the context it is
 // pressed in.
-func boundKey(m *Model, msg tea.KeyPressMsg) bool {
+func boundKey(m *model, msg tea.KeyPressMsg) bool {
 	km := m.keys
 	var groups [][]key.Binding
 	switch {
-	case m.editing:
+	case m.focus == focusFilter:
 		groups = km.Filter.FullHelp()
-	case m.comp.search != nil || m.comp.picker != nil:
-		groups = km.Picker.FullHelp()
+	case m.focus == focusComposer && m.comp.Picking():
+		groups = km.Composer.Picker.FullHelp()
 	case m.focus == focusComposer:
 		groups = append(km.Composer.FullHelp(), []key.Binding{km.Global.NextPane, km.Global.PrevPane, km.Global.ForceQuit})
 	case m.focus == focusInspector:
@@ -165,7 +165,7 @@ func TestDemoTape(t *testing.T) {
 	client := conn.Dial(ctx, conn.Options{URL: srv.URL()})
 	defer client.Shutdown()
 
-	m := NewModel(Options{Source: client, Theme: "dark", URL: srv.URL()})
+	m := newModel(Options{Source: client, Theme: "dark", URL: srv.URL()})
 	m.Update(tea.WindowSizeMsg{Width: 140, Height: 40})
 	// The test drains the source itself (m.pump stays nil), so that no
 	// command it runs can take a batch away.
@@ -194,7 +194,7 @@ func TestDemoTape(t *testing.T) {
 			textInput := typingIntoText(m)
 			printable := msg.Text != "" && msg.Mod&^tea.ModShift == 0
 			if !(textInput && printable) && !boundKey(m, msg) {
-				t.Fatalf("demo.tape:%d: %q is not bound where it is pressed (focus %d, filter bar %v)", st.line, msg.String(), m.focus, m.editing)
+				t.Fatalf("demo.tape:%d: %q is not bound where it is pressed (focus %d)", st.line, msg.String(), m.focus)
 			}
 			explain := !textInput && key.Matches(msg, m.keys.Log.Explain)
 			_, cmd := m.Update(msg)
@@ -241,7 +241,7 @@ func TestDemoTape(t *testing.T) {
 }
 
 // sentCommands returns the text messages sent since the first skip ones.
-func sentCommands(m *Model, skip int) []string {
+func sentCommands(m *model, skip int) []string {
 	var out []string
 	n := 0
 	for i := 0; i < m.store.len(); i++ {
@@ -266,7 +266,7 @@ func containsString(list []string, s string) bool {
 }
 
 // pumpFor feeds the model what the source produced during d.
-func pumpFor(m *Model, p *pump, d time.Duration) {
+func pumpFor(m *model, p *pump, d time.Duration) {
 	deadline := time.Now().Add(d)
 	for {
 		if b := p.take(); len(b.events) > 0 || b.done {
@@ -281,7 +281,7 @@ func pumpFor(m *Model, p *pump, d time.Duration) {
 }
 
 // pumpUntil feeds the model until cond holds.
-func pumpUntil(t *testing.T, m *Model, p *pump, limit time.Duration, cond func() bool) {
+func pumpUntil(t *testing.T, m *model, p *pump, limit time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for !cond() {

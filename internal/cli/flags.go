@@ -246,10 +246,7 @@ func (uf *uiFlags) register(cmd *cobra.Command, version string) {
 }
 
 func (uf *uiFlags) validate() error {
-	if uf.theme == "auto" || uf.theme == "" {
-		return nil
-	}
-	if _, err := themes.Get(uf.theme, true); err != nil {
+	if _, err := themes.Parse(uf.theme); err != nil {
 		return usagef("--theme: unknown theme %q (one of %s)", uf.theme, strings.Join(themes.Names(), ", "))
 	}
 	return nil

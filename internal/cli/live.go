@@ -262,7 +262,7 @@ func (s *liveSession) runDebugger(to tui.Options, stopped func()) error {
 	}
 	to.Source, to.OnEvent = s.c, record
 	if s.rec != nil {
-		to.Recording = s.rec.Path()
+		to.RecordPath = s.rec.Path()
 	}
 	p, err := tui.NewProgram(ctx, to)
 	if err != nil {
@@ -380,9 +380,6 @@ func debuggerOptions(opts conn.Options, uf *uiFlags, dialects *decode.Dialects) 
 		Theme:    uf.theme,
 		Dialects: dialects,
 		Redact:   uf.record.redactor(),
-	}
-	if to.Theme == "auto" {
-		to.Theme = ""
 	}
 	if dir, err := history.DefaultDir(); err == nil {
 		to.HistoryFile = filepath.Join(filepath.Dir(dir), "sent_history")

@@ -103,10 +103,7 @@ func (r *replayCmd) run(positional []string) error {
 	hdr := rec.Header()
 	o := debuggerOptions(conn.Options{URL: hdr.URL, Header: hdr.RequestHeaders}, &r.ui, dialects)
 	o.Title = "wsdbg replay"
-	o.Source = tui.Replay(ctx, rec)
-	if r.play {
-		o.Source = tui.Playback(ctx, rec, r.speed, r.noGaps)
-	}
+	o.Source = tui.NewReplay(ctx, rec, tui.ReplayOptions{InTime: r.play, Speed: r.speed, NoGaps: r.noGaps})
 	return tui.Run(ctx, o)
 }
 

@@ -1,4 +1,4 @@
-package tui
+package inspector
 
 import (
 	"sort"
@@ -15,7 +15,7 @@ import (
 // content is set, and draws only what is on screen: a key press costs the
 // same whatever the payload's size.
 type pager struct {
-	lines  []pagerLine
+	lines  []Line
 	width  int
 	height int
 	wrap   bool
@@ -27,9 +27,9 @@ type pager struct {
 	longest    int   // the widest line, in cells
 }
 
-// pagerLine is a line styled when it was built, or a payload line kept as
-// spans and styled only where it is drawn.
-type pagerLine struct {
+// Line is a line of the inspector's content: styled when it was built, or
+// a payload line kept as spans and styled only where it is drawn.
+type Line struct {
 	styled string
 	spans  render.Line
 	width  int
@@ -45,12 +45,14 @@ type spanPos struct {
 	span, off, cell int
 }
 
-func styledLine(s string) pagerLine { return pagerLine{styled: s} }
+// Styled is a line styled already.
+func Styled(s string) Line { return Line{styled: s} }
 
-func spanLine(l render.Line) pagerLine { return pagerLine{spans: l} }
+// Spans is a rendered payload line, styled by span kind where it is drawn.
+func Spans(l render.Line) Line { return Line{spans: l} }
 
 // setContent replaces what the pager shows, laid out for width.
-func (pg *pager) setContent(lines []pagerLine, width int, wrap bool) {
+func (pg *pager) setContent(lines []Line, width int, wrap bool) {
 	pg.lines, pg.width, pg.wrap = lines, max(1, width), wrap
 	pg.longest, pg.total = 0, 0
 	pg.rowsBefore = pg.rowsBefore[:0]
@@ -74,7 +76,7 @@ func (pg *pager) setContent(lines []pagerLine, width int, wrap bool) {
 }
 
 // rowsOf is how many rows line l takes when wrapped.
-func (pg *pager) rowsOf(l *pagerLine) int {
+func (pg *pager) rowsOf(l *Line) int {
 	if l.spans != nil {
 		return 1 + len(l.rows)
 	}
@@ -137,7 +139,7 @@ func (pg *pager) view(style func(render.SpanKind) lipgloss.Style) []string {
 }
 
 // wrappedRow draws row number row of line l.
-func (pg *pager) wrappedRow(l *pagerLine, row int, style func(render.SpanKind) lipgloss.Style) string {
+func (pg *pager) wrappedRow(l *Line, row int, style func(render.SpanKind) lipgloss.Style) string {
 	if l.spans == nil {
 		if l.width <= pg.width {
 			return l.styled
@@ -152,7 +154,7 @@ func (pg *pager) wrappedRow(l *pagerLine, row int, style func(render.SpanKind) l
 }
 
 // cut draws the columns of l from x on.
-func (pg *pager) cut(l *pagerLine, x int, style func(render.SpanKind) lipgloss.Style) string {
+func (pg *pager) cut(l *Line, x int, style func(render.SpanKind) lipgloss.Style) string {
 	if l.spans == nil {
 		if x == 0 && l.width <= pg.width {
 			return l.styled

@@ -1,0 +1,250 @@
+package filter
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/decode"
+)
+
+// Ops narrows the log to one kind of frame.
+type Ops uint8
+
+// The kinds of frame the log can be narrowed to, in the order the opcode
+// toggle goes through them.
+const (
+	OpsAll Ops = iota
+	OpsText
+	OpsBinary
+	OpsControl
+	OpsEvents
+	opsCount
+)
+
+func (o Ops) String() string {
+	return [...]string{"all", "text", "binary", "control", "events"}[o]
+}
+
+// regexPrefix starts a query that is a regular expression.
+const regexPrefix = "re:"
+
+// Criteria decide which rows the log shows and which text the search finds.
+// The zero value lets everything through.
+type Criteria struct {
+	query      string // as typed; a "re:" prefix makes it a regular expression
+	regex      bool   // the regex toggle, same effect as the prefix
+	findOnly   bool   // find mode: keep every row, highlight and jump with n/N
+	dir        conn.Direction
+	ops        Ops
+	errorsOnly bool
+
+	// Compiled from query.
+	re     *regexp.Regexp
+	needle []byte
+	fold   bool
+	err    string
+}
+
+// compile prepares the query for matching. A bad regular expression leaves
+// the text part of the filter off and says why.
+func (c *Criteria) compile() {
+	c.re, c.needle, c.err = nil, nil, ""
+	q := c.query
+	isRegex := c.regex
+	if strings.HasPrefix(q, regexPrefix) {
+		q, isRegex = strings.TrimPrefix(q, regexPrefix), true
+	}
+	if q == "" {
+		return
+	}
+	c.fold = !hasUpper(q)
+	if isRegex {
+		expr := q
+		if c.fold {
+			expr = "(?i)" + expr
+		}
+		re, err := regexp.Compile(expr)
+		if err != nil {
+			c.err = err.Error()
+			return
+		}
+		c.re = re
+		return
+	}
+	if c.fold {
+		q = strings.ToLower(q)
+	}
+	c.needle = []byte(q)
+}
+
+func hasUpper(s string) bool {
+	for _, r := range s {
+		if unicode.IsUpper(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// HasText reports whether there is a text query to match.
+func (c *Criteria) HasText() bool { return c.re != nil || len(c.needle) > 0 }
+
+// Hides reports whether some rows are left out of the log.
+func (c *Criteria) Hides() bool {
+	return c.dir != 0 || c.ops != OpsAll || c.errorsOnly || c.HasText() && !c.findOnly
+}
+
+// Set reports whether anything differs from the zero Criteria that a
+// clear would undo.
+func (c *Criteria) Set() bool { return c.query != "" || c.Hides() }
+
+// FindOnly reports whether the text query only finds rows, hiding none.
+func (c *Criteria) FindOnly() bool { return c.findOnly }
+
+// Direction is the only direction shown; 0 shows both.
+func (c *Criteria) Direction() conn.Direction { return c.dir }
+
+// Ops is the kind of frame shown.
+func (c *Criteria) Ops() Ops { return c.ops }
+
+// ErrorsOnly reports whether only errors are shown.
+func (c *Criteria) ErrorsOnly() bool { return c.errorsOnly }
+
+// Err is why the query is not a regular expression, or "".
+func (c *Criteria) Err() string { return c.err }
+
+// Match reports whether p matches the text query.
+func (c *Criteria) Match(p []byte) bool {
+	if c.re != nil {
+		return c.re.Match(p)
+	}
+	if c.fold {
+		return containsFold(p, c.needle)
+	}
+	return bytes.Contains(p, c.needle)
+}
+
+// Highlight returns the byte ranges of text that match the query, at most
+// 16.
+func (c *Criteria) Highlight(text string) [][2]int {
+	if !c.HasText() {
+		return nil
+	}
+	var out [][2]int
+	if c.re != nil {
+		for _, loc := range c.re.FindAllStringIndex(text, 16) {
+			if loc[1] > loc[0] {
+				out = append(out, [2]int{loc[0], loc[1]})
+			}
+		}
+		return out
+	}
+	hay := text
+	if c.fold {
+		hay = asciiLower(text)
+	}
+	needle := string(c.needle)
+	for start := 0; len(out) < 16; {
+		k := strings.Index(hay[start:], needle)
+		if k < 0 {
+			break
+		}
+		out = append(out, [2]int{start + k, start + k + len(needle)})
+		start += k + len(needle)
+	}
+	return out
+}
+
+// Summary describes the criteria in a few words, sanitised; "" when they
+// let everything through.
+func (c *Criteria) Summary() string {
+	var parts []string
+	if c.query != "" {
+		q := decode.Sanitize(c.query)
+		if c.regex && !strings.HasPrefix(q, regexPrefix) {
+			q = regexPrefix + q
+		}
+		verb := "filter"
+		if c.findOnly {
+			verb = "find"
+		}
+		parts = append(parts, verb+" "+q)
+	}
+	if c.dir != 0 {
+		parts = append(parts, c.dir.String()+" only")
+	}
+	if c.ops != OpsAll {
+		parts = append(parts, c.ops.String()+" only")
+	}
+	if c.errorsOnly {
+		parts = append(parts, "errors only")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// asciiLower lowercases ASCII letters only, so byte offsets stay valid.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 32
+		}
+	}
+	return string(b)
+}
+
+// containsFold reports whether hay contains needle, ignoring ASCII case.
+// needle must be lower case.
+func containsFold(hay, needle []byte) bool {
+	if len(needle) == 0 {
+		return true
+	}
+	first := needle[0]
+	upper := first
+	if 'a' <= first && first <= 'z' {
+		upper = first - 32
+	}
+	last := len(hay) - len(needle)
+	for i := 0; i <= last; {
+		j := indexEither(hay[i:last+1], first, upper)
+		if j < 0 {
+			return false
+		}
+		i += j
+		if equalFoldLower(hay[i:i+len(needle)], needle) {
+			return true
+		}
+		i++
+	}
+	return false
+}
+
+func indexEither(b []byte, x, y byte) int {
+	i := bytes.IndexByte(b, x)
+	if x == y {
+		return i
+	}
+	limit := b
+	if i >= 0 {
+		limit = b[:i]
+	}
+	if j := bytes.IndexByte(limit, y); j >= 0 {
+		return j
+	}
+	return i
+}
+
+func equalFoldLower(a, lower []byte) bool {
+	for k, c := range a {
+		if 'A' <= c && c <= 'Z' {
+			c += 32
+		}
+		if c != lower[k] {
+			return false
+		}
+	}
+	return true
+}

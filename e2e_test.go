@@ -20,6 +20,7 @@ import (
 	"github.com/creack/pty"
 	"github.com/gorilla/websocket"
 
+	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/history"
 )
 
@@ -458,9 +459,9 @@ func slowRecording(t *testing.T, url string) string {
 		t.Fatal(err)
 	}
 	for _, r := range []history.Record{
-		{Type: "open", Time: start, URL: url, Status: 101},
-		{Type: "message", Time: start.Add(10 * time.Millisecond), Dir: "out", Opcode: "text", Len: 5, Text: "first"},
-		{Type: "message", Time: start.Add(time.Minute), Dir: "out", Opcode: "text", Len: 6, Text: "second"},
+		{Type: conn.EventOpen, Time: start, URL: url, Status: 101},
+		{Type: conn.EventMessage, Time: start.Add(10 * time.Millisecond), Dir: conn.Out, Opcode: conn.OpText, Len: 5, Text: "first"},
+		{Type: conn.EventMessage, Time: start.Add(time.Minute), Dir: conn.Out, Opcode: conn.OpText, Len: 6, Text: "second"},
 	} {
 		if err := rec.AppendRecord(r); err != nil {
 			t.Fatal(err)

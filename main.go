@@ -701,19 +701,20 @@ func (t *tailSession) abandon() {
 // before its connection opened, or with a closing handshake cut short
 // (the close frame sent or not).
 func abandonRecord(open, closeOut bool) history.Record {
-	r := history.Record{Type: "error", Time: time.Now(), Kind: decode.KindTimeout, Final: true}
+	f := &decode.Failure{Kind: decode.KindTimeout}
+	r := history.Record{Type: conn.EventError, Time: time.Now(), Failure: f, Final: true}
 	if !open {
 		r.Name = "Interrupted while connecting"
-		r.Message = "wsdbg stopped before the connection opened"
+		f.Message = "wsdbg stopped before the connection opened"
 		return r
 	}
-	r.Code = 1006
+	f.Code = 1006
 	r.Name = "Closing handshake cut short"
 	r.Explanation = "The server sees the connection end without a close frame (1006)."
 	if closeOut {
-		r.Message = fmt.Sprintf("the server did not answer the close frame within %s; wsdbg dropped the connection", closeAnswerWait)
+		f.Message = fmt.Sprintf("the server did not answer the close frame within %s; wsdbg dropped the connection", closeAnswerWait)
 	} else {
-		r.Message = fmt.Sprintf("the close frame could not be sent within %s (the server is not reading); wsdbg dropped the connection", closeAnswerWait)
+		f.Message = fmt.Sprintf("the close frame could not be sent within %s (the server is not reading); wsdbg dropped the connection", closeAnswerWait)
 	}
 	return r
 }
@@ -1585,7 +1586,7 @@ func resend(rec *history.Recording, opts conn.Options, uf *uiFlags, dialects *de
 	for i := 0; i < rec.Len(); i++ {
 		if r, err := rec.Record(i); err == nil {
 			recorded = append(recorded, r)
-			if r.Type == "message" && r.Dir == "out" && strings.Contains(r.Text, "[redacted:") {
+			if r.Type == conn.EventMessage && r.Dir == conn.Out && strings.Contains(r.Text, "[redacted:") {
 				masked++
 			}
 		}

@@ -72,12 +72,6 @@ func eachRecord(src Source, fn func(Record)) (unreadable int) {
 	return unreadable
 }
 
-// isDataMessage reports whether rec is a text or binary message, the kind
-// a session's message counts are about (pings and pongs are not).
-func (r Record) isDataMessage() bool {
-	return r.Type == "message" && (r.Opcode == "text" || r.Opcode == "binary")
-}
-
 func writeNDJSON(w io.Writer, src Source, red Redactor) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var line []byte
@@ -130,7 +124,7 @@ const openSearchLimit = 10000
 
 func firstOpen(src Source) (Record, bool) {
 	for i := 0; i < src.Len() && i < openSearchLimit; i++ {
-		if rec, err := src.Record(i); err == nil && rec.Type == "open" {
+		if rec, err := src.Record(i); err == nil && rec.Type == conn.EventOpen {
 			return rec, true
 		}
 	}
@@ -140,7 +134,7 @@ func firstOpen(src Source) (Record, bool) {
 // openBefore finds the open event of the connection event i belongs to.
 func openBefore(src Source, i int) (Record, bool) {
 	for j := i; j >= 0 && j > i-openSearchLimit; j-- {
-		if rec, err := src.Record(j); err == nil && rec.Type == "open" {
+		if rec, err := src.Record(j); err == nil && rec.Type == conn.EventOpen {
 			return rec, true
 		}
 	}
@@ -155,11 +149,11 @@ func writeMarkdown(w io.Writer, src Source, red Redactor) error {
 	lineOpts := LineOptions{Location: time.UTC}
 	unreadable := eachRecord(src, func(rec Record) {
 		rec = red.Record(rec)
-		if rec.Type == "message" || rec.Type == "frame" {
+		if rec.Type == conn.EventMessage || rec.Type == conn.EventFrame {
 			rec.Text = red.Payload(rec.Text)
 		}
-		if rec.isDataMessage() {
-			if rec.Dir == "in" {
+		if rec.IsDataMessage() {
+			if rec.Dir == conn.In {
 				in++
 			} else {
 				out++
@@ -167,9 +161,9 @@ func writeMarkdown(w io.Writer, src Source, red Redactor) error {
 		}
 		lines = append(lines, FormatLine(rec, lineOpts))
 		switch rec.Type {
-		case "close", "error", "warning":
+		case conn.EventClose, conn.EventError, conn.EventWarning:
 			endings = append(endings, rec)
-		case "message":
+		case conn.EventMessage:
 			if rec.Envelope != nil {
 				endings = append(endings, rec)
 			}
@@ -232,36 +226,36 @@ func writeExplanation(b *strings.Builder, rec Record) {
 	when := rec.Time.UTC().Format("15:04:05.000")
 	name, explanation, hint := rec.Name, rec.Explanation, rec.Hint
 	switch rec.Type {
-	case "close":
+	case conn.EventClose:
 		who := "server"
-		if rec.Dir == "out" {
+		if rec.Dir == conn.Out {
 			who = "client"
 		}
 		fmt.Fprintf(b, "### %s close %d %s (sent by the %s)\n\n", when, rec.Code, mdText(name), who)
 		if rec.Reason != "" {
 			fmt.Fprintf(b, "Reason: %s\n\n", inlineCode(rec.Reason))
 		}
-	case "message":
+	case conn.EventMessage:
 		e := rec.Envelope
 		title := []string{when, "error reply"}
 		if hasEnvelopeCode(e) {
 			title = append(title, inlineCode(string(e.Code)))
 		}
-		if e.Name != "" {
-			title = append(title, mdText(e.Name))
+		if e.Explanation.Name != "" {
+			title = append(title, mdText(e.Explanation.Name))
 		}
 		fmt.Fprintf(b, "### %s\n\n", strings.Join(title, " "))
 		if e.Message != "" {
 			fmt.Fprintf(b, "Message: %s (%s)\n\n", inlineCode(e.Message), mdText(e.Format))
 		}
-		explanation, hint = e.Explanation, e.Hint
+		explanation, hint = e.Explanation.Explanation, e.Explanation.Hint
 	default:
 		fmt.Fprintf(b, "### %s %s: %s\n\n", when, rec.Type, mdText(name))
-		if rec.Kind != "" {
-			fmt.Fprintf(b, "Kind: %s, cause: %s\n\n", inlineCode(rec.Kind), inlineCode(rec.Cause))
+		if f := rec.Failure; f != nil && f.Kind != "" {
+			fmt.Fprintf(b, "Kind: %s, cause: %s\n\n", inlineCode(f.Kind), inlineCode(f.Cause))
 		}
-		if rec.Message != "" {
-			fmt.Fprintf(b, "Error: %s\n\n", inlineCode(rec.Message))
+		if f := rec.Failure; f != nil && f.Message != "" {
+			fmt.Fprintf(b, "Error: %s\n\n", inlineCode(f.Message))
 		}
 	}
 	if explanation != "" {
@@ -274,7 +268,7 @@ func writeExplanation(b *strings.Builder, rec Record) {
 
 // hasEnvelopeCode reports whether an error reply gave a code: envelopes
 // without one record it as null.
-func hasEnvelopeCode(e *EnvelopeInfo) bool {
+func hasEnvelopeCode(e *decode.Envelope) bool {
 	return len(e.Code) > 0 && string(e.Code) != "null"
 }
 
@@ -347,11 +341,11 @@ func BugReport(src Source, selected, before int, red Redactor) string {
 	writeFenced(&b, strings.Join(lines, "\n"))
 
 	sel = red.Record(sel)
-	if sel.Type == "message" || sel.Type == "frame" {
-		fmt.Fprintf(&b, "\n### Selected payload (%s %s, %s)\n\n", sel.Dir, mdText(sel.Opcode), HumanSize(int64(sel.payloadSize())))
+	if sel.Type == conn.EventMessage || sel.Type == conn.EventFrame {
+		fmt.Fprintf(&b, "\n### Selected payload (%s %s, %s)\n\n", sel.Dir, mdText(opcodeWord(sel.Opcode)), HumanSize(int64(sel.PayloadSize())))
 		writeFenced(&b, payloadBlock(sel, red))
 	}
-	if sel.Type == "close" || sel.Type == "error" || sel.Type == "warning" || sel.Envelope != nil {
+	if sel.Type == conn.EventClose || sel.Type == conn.EventError || sel.Type == conn.EventWarning || sel.Envelope != nil {
 		b.WriteString("\n")
 		writeExplanation(&b, sel)
 	}

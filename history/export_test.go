@@ -41,7 +41,7 @@ func TestExportNDJSON(t *testing.T) {
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatalf("line %d: %v", n+1, err)
 		}
-		if r.Type != events[n].Type.String() {
+		if r.Type != events[n].Type {
 			t.Errorf("line %d is %s, want %s", n+1, r.Type, events[n].Type)
 		}
 		for _, s := range []string{"SECRET1", "SECRET2", "SECRET3", "SECRET5"} {

@@ -408,7 +408,7 @@ func writeHAR(w io.Writer, src Source, red Redactor) error {
 		current = &entries[len(entries)-1]
 	}
 	eachRecord(src, func(rec Record) {
-		if rec.Type == "open" {
+		if rec.Type == conn.EventOpen {
 			startEntry(rec)
 			return
 		}
@@ -417,18 +417,18 @@ func writeHAR(w io.Writer, src Source, red Redactor) error {
 			current = nil
 			return
 		}
-		if rec.Type != "message" || (rec.Opcode != "text" && rec.Opcode != "binary") {
+		if rec.Type != conn.EventMessage || (rec.Opcode != conn.OpText && rec.Opcode != conn.OpBinary) {
 			return
 		}
 		if current == nil {
-			startEntry(Record{Type: "open", Time: hdr.Start, URL: hdr.URL, Status: 101,
+			startEntry(Record{Type: conn.EventOpen, Time: hdr.Start, URL: hdr.URL, Status: 101,
 				RequestHeaders: hdr.RequestHeaders, Headers: hdr.ResponseHeaders})
 		}
 		m := harMessage{Type: "receive", Time: float64(rec.Time.UnixMicro()) / 1e6, Opcode: 1, Data: rec.Text}
-		if rec.Dir == "out" {
+		if rec.Dir == conn.Out {
 			m.Type = "send"
 		}
-		if rec.Opcode == "binary" || rec.Base64 != "" {
+		if rec.Opcode == conn.OpBinary || rec.Base64 != "" {
 			m.Opcode, m.Data = 2, rec.Base64
 		}
 		current.Messages = append(current.Messages, m)
@@ -465,28 +465,26 @@ func harEntryFor(open Record, red Redactor) harEntry {
 // with a final HTTP status instead of 101 (a 101 that negotiated wrongly
 // is a failed connection, not a refused request).
 func isRefusedUpgrade(rec Record) bool {
-	return rec.Type == "error" && rec.Kind == decode.KindHandshake && rec.Status >= 200
+	return rec.Type == conn.EventError && rec.Failure != nil && rec.Failure.Kind == decode.KindHandshake && rec.Failure.Status >= 200
 }
 
 // harRefusedEntry is the entry of a refused upgrade: the request as the
 // recording knows it and the server's answer.
 func harRefusedEntry(rec Record, hdr Header, red Redactor) harEntry {
 	rec = red.Record(rec)
+	f := rec.Failure // a refused upgrade has one
 	u := hdr.URL
-	response := http.Header{}
-	var body string
-	if d := rec.Detail; d != nil {
-		if d.URL != "" {
-			u = d.URL
-		}
-		for name, v := range d.Header {
-			response.Add(name, v)
-		}
-		body = d.Body
+	if f.URL != "" {
+		u = f.URL
 	}
-	e := harEntryFor(Record{Type: "open", Time: rec.Time, URL: u, Status: rec.Status,
+	response := http.Header{}
+	for name, v := range f.Header {
+		response.Add(name, v)
+	}
+	body := f.Body
+	e := harEntryFor(Record{Type: conn.EventOpen, Time: rec.Time, URL: u, Status: f.Status,
 		RequestHeaders: hdr.RequestHeaders, Headers: response}, red)
-	e.Response.RedirectURL = rec.Location
+	e.Response.RedirectURL = f.Location
 	e.Response.BodySize = len(body)
 	e.Response.Content = harContent{Size: len(body), MimeType: response.Get("Content-Type"), Text: body}
 	if e.Response.Content.MimeType == "" {

@@ -211,9 +211,9 @@ func (r *Recorder) AppendEncoded(rec Record, line []byte) error {
 // credential.
 func redactionMayChange(rec Record) bool {
 	switch rec.Type {
-	case "open", "error", "warning":
+	case conn.EventOpen, conn.EventError, conn.EventWarning:
 		return true
-	case "message":
+	case conn.EventMessage:
 		return rec.Text != "" && mayHoldSecretKey(rec.Text)
 	}
 	return false

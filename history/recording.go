@@ -448,10 +448,9 @@ func (r *Recording) readLine(start, end int64) ([]byte, error) {
 // decodeLine decodes one line, noting keys this version does not know
 // (a newer wsdbg wrote them) once per key.
 func (r *Recording) decodeLine(line int, data []byte) (Record, error) {
-	var rec Record
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(&rec)
+	rec, err := decodeRecord(dec)
 	if err != nil {
 		if key, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 			r.noteUnknownKey(line, key)

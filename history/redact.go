@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wsdbg/wsdbg/conn"
 )
 
 // Redactor hides credentials before anything reaches the terminal, a file,
@@ -188,9 +190,9 @@ func (r Redactor) Record(rec Record) Record {
 		return rec
 	}
 	switch rec.Type {
-	case "message":
+	case conn.EventMessage:
 		rec.Text = r.Payload(rec.Text)
-	case "open":
+	case conn.EventOpen:
 		rec.URL = r.URL(rec.URL)
 		rec.Subprotocol = r.Subprotocol(rec.Subprotocol)
 		rec.Headers = r.Header(rec.Headers)
@@ -202,24 +204,24 @@ func (r Redactor) Record(rec Record) Record {
 			}
 			rec.Hops = hops
 		}
-	case "error", "warning":
-		rec.Message = r.Text(rec.Message)
+	case conn.EventError, conn.EventWarning:
 		rec.Explanation = r.Text(rec.Explanation)
 		rec.Hint = r.Text(rec.Hint)
-		rec.Location = r.URL(rec.Location)
-		if d := rec.Detail; d != nil {
-			c := *d
+		if f := rec.Failure; f != nil {
+			c := *f
+			c.Message = r.Text(c.Message)
+			c.Location = r.URL(c.Location)
 			c.URL = r.URL(c.URL)
 			c.Body = r.Text(c.Body)
 			c.Offered = r.Subprotocols(c.Offered)
 			c.Chosen = r.Subprotocol(c.Chosen)
 			if len(c.Header) > 0 {
-				c.Header = make(map[string]string, len(d.Header))
-				for name, v := range d.Header {
+				c.Header = make(map[string]string, len(f.Header))
+				for name, v := range f.Header {
 					c.Header[name] = r.headerValue(name, v)
 				}
 			}
-			rec.Detail = &c
+			rec.Failure = &c
 		}
 	}
 	return rec

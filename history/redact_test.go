@@ -100,11 +100,11 @@ func TestRedactPayloadKeepsFormatting(t *testing.T) {
 
 func TestRedactRecord(t *testing.T) {
 	var red Redactor
-	open := Record{Type: "open", URL: "wss://h/?token=t1", Hops: []string{"wss://h/old?token=t2"},
+	open := Record{Type: conn.EventOpen, URL: "wss://h/?token=t1", Hops: []string{"wss://h/old?token=t2"},
 		RequestHeaders: http.Header{"Authorization": {"Bearer t3"}, "Sec-Websocket-Key": {"t4"}},
 		Headers:        http.Header{"Set-Cookie": {"a=t5"}, "Sec-Websocket-Accept": {"t6"}}}
-	fail := Record{Type: "error", Message: `GET "wss://h/?token=t7": 401`, Location: "wss://h/next?sig=t8",
-		Detail: &FailureDetail{URL: "wss://u:t9@h/", Header: map[string]string{"Set-Cookie": "s=t10"}, Body: "see https://h/?token=t11"}}
+	fail := Record{Type: conn.EventError, Failure: &decode.Failure{Message: `GET "wss://h/?token=t7": 401`, Location: "wss://h/next?sig=t8",
+		URL: "wss://u:t9@h/", Header: map[string]string{"Set-Cookie": "s=t10"}, Body: "see https://h/?token=t11"}}
 	for _, rec := range []Record{open, fail} {
 		line := string(red.Record(rec).AppendJSON(nil))
 		for _, secret := range []string{"t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8", "t9", "t10", "t11"} {
@@ -113,10 +113,10 @@ func TestRedactRecord(t *testing.T) {
 			}
 		}
 	}
-	if open.RequestHeaders.Get("Authorization") != "Bearer t3" || fail.Detail.URL != "wss://u:t9@h/" {
+	if open.RequestHeaders.Get("Authorization") != "Bearer t3" || fail.Failure.URL != "wss://u:t9@h/" {
 		t.Error("Record changed its argument")
 	}
-	msg := Record{Type: "message", Text: `{"op":"auth", "Token" : "s3cret-value", "nested":{"api_key":"k3y-value"},"keys":["a"]}`}
+	msg := Record{Type: conn.EventMessage, Text: `{"op":"auth", "Token" : "s3cret-value", "nested":{"api_key":"k3y-value"},"keys":["a"]}`}
 	got := red.Record(msg).Text
 	if strings.Contains(got, "s3cret-value") || strings.Contains(got, "k3y-value") || !strings.Contains(got, `"op":"auth"`) {
 		t.Errorf("credential keys in a payload: %s", got)
@@ -124,7 +124,7 @@ func TestRedactRecord(t *testing.T) {
 	if kept := (Redactor{Disabled: true}).Record(msg).Text; kept != msg.Text {
 		t.Errorf("--no-redact changed a payload: %s", kept)
 	}
-	plain := Record{Type: "message", Text: `{"type":"tick","price":"1.5","keyboard":"x"}`}
+	plain := Record{Type: conn.EventMessage, Text: `{"type":"tick","price":"1.5","keyboard":"x"}`}
 	if redactionMayChange(plain) {
 		t.Errorf("an ordinary message is taken for one with a credential: %s", plain.Text)
 	}
@@ -134,8 +134,8 @@ func TestRedactEventFailureDetail(t *testing.T) {
 	ev := sampleEvents()[12]
 	ev.Failure = &decode.Failure{Kind: "handshake", URL: "wss://h/?token=zzz"}
 	rec := Redactor{}.Record(annotated(nil, ev))
-	if rec.Detail == nil || rec.Detail.URL != "wss://h/?token=[redacted:3]" {
-		t.Errorf("detail = %+v", rec.Detail)
+	if rec.Failure == nil || rec.Failure.URL != "wss://h/?token=[redacted:3]" {
+		t.Errorf("failure = %+v", rec.Failure)
 	}
 }
 
@@ -220,7 +220,7 @@ func TestRedactSubprotocols(t *testing.T) {
 func TestRedactRecordSubprotocolsEverywhere(t *testing.T) {
 	const token = "base64url.bearer.authorization.k8s.io.S3CRETTOKEN"
 	var red Redactor
-	open := red.Record(Record{Type: "open", Subprotocol: token,
+	open := red.Record(Record{Type: conn.EventOpen, Subprotocol: token,
 		RequestHeaders: http.Header{"Sec-Websocket-Protocol": {token}, "X-Custom-Token": {"S3CRETHEADER"}},
 		Headers:        http.Header{"Sec-Websocket-Protocol": {token}}})
 	fail := red.Record(annotated(nil, conn.Event{Type: conn.EventError, Failure: &decode.Failure{

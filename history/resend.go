@@ -73,18 +73,18 @@ func planResend(src Source, speed float64, noGaps bool) (resendPlan, error) {
 	eachRecord(src, func(rec Record) {
 		last = rec.Time
 		switch {
-		case rec.Type == "open" && prev.IsZero():
+		case rec.Type == conn.EventOpen && prev.IsZero():
 			prev = rec.Time
-		case isData(rec) && rec.Dir == "in":
+		case isData(rec) && rec.Dir == conn.In:
 			p.replies++
-		case isData(rec) && rec.Dir == "out":
+		case isData(rec) && rec.Dir == conn.Out:
 			payload, err := rec.Payload()
 			if err != nil {
 				unreadablePayload = err
 				return
 			}
 			op := conn.OpText
-			if rec.Opcode == "binary" {
+			if rec.Opcode == conn.OpBinary {
 				op = conn.OpBinary
 			}
 			if prev.IsZero() {
@@ -128,7 +128,7 @@ func ResendTo(ctx context.Context, src Source, opts conn.Options, speed float64,
 	note := func(ev conn.Event) Record {
 		rec := FromEvent(ev)
 		got = append(got, rec)
-		if isData(rec) && rec.Dir == "in" {
+		if isData(rec) && rec.Dir == conn.In {
 			received++
 		}
 		return rec
@@ -239,19 +239,23 @@ listen:
 }
 
 func isData(r Record) bool {
-	return r.Type == "message" && (r.Opcode == "text" || r.Opcode == "binary")
+	return r.Type == conn.EventMessage && (r.Opcode == conn.OpText || r.Opcode == conn.OpBinary)
 }
 
 // describe names a close or failure record in a sentence.
 func describe(r Record) string {
+	var f decode.Failure
+	if r.Failure != nil {
+		f = *r.Failure
+	}
 	var parts []string
 	switch r.Type {
-	case "close":
+	case conn.EventClose:
 		parts = append(parts, fmt.Sprintf("closed with %d", r.Code))
 	default:
-		parts = append(parts, r.Kind)
+		parts = append(parts, f.Kind)
 	}
-	for _, s := range []string{r.Name, r.Message} {
+	for _, s := range []string{r.Name, f.Message} {
 		if s != "" {
 			parts = append(parts, decode.Sanitize(s))
 		}
@@ -307,7 +311,7 @@ func Diff(recorded, replayed []Record) []Difference {
 func incoming(recs []Record) []Record {
 	var out []Record
 	for _, r := range recs {
-		if isData(r) && r.Dir == "in" {
+		if isData(r) && r.Dir == conn.In {
 			out = append(out, r)
 		}
 	}
@@ -329,7 +333,7 @@ func compareMessages(d *Difference) bool {
 		return true
 	}
 	var vx, vy any
-	if x.Opcode == "text" && decodeJSON(px, &vx) && decodeJSON(py, &vy) {
+	if x.Opcode == conn.OpText && decodeJSON(px, &vx) && decodeJSON(py, &vy) {
 		var w diffWalk
 		w.walk(vx, vy)
 		if len(w.paths) == 0 {

@@ -104,7 +104,7 @@ func TestResendToReplaysWithTheRecordedSpacing(t *testing.T) {
 			t.Errorf("message %d came %v after the one before; recorded 200ms apart at 2x is 100ms", i, gap)
 		}
 	}
-	if replayed[0].Type != "open" || replayed[0].Subprotocol != "chat.v1" {
+	if replayed[0].Type != conn.EventOpen || replayed[0].Subprotocol != "chat.v1" {
 		t.Errorf("first replayed record: %+v", replayed[0])
 	}
 	if diffs := Diff(chatRecording(), replayed); len(diffs) != 0 {
@@ -161,10 +161,10 @@ func TestResendToReportsAFailedConnection(t *testing.T) {
 
 func TestDiff(t *testing.T) {
 	in := func(payload string) Record {
-		return Record{Type: "message", Dir: "in", Opcode: "text", Text: payload}
+		return Record{Type: conn.EventMessage, Dir: conn.In, Opcode: conn.OpText, Text: payload}
 	}
-	ping := Record{Type: "message", Dir: "in", Opcode: "pong"}
-	out := Record{Type: "message", Dir: "out", Opcode: "text", Text: "x"}
+	ping := Record{Type: conn.EventMessage, Dir: conn.In, Opcode: conn.OpPong}
+	out := Record{Type: conn.EventMessage, Dir: conn.Out, Opcode: conn.OpText, Text: "x"}
 	recorded := []Record{out, in(`{"a":1,"b":[1,2],"at":"2026-01-01T00:00:00Z","user_id":7,"when":"2026-01-01T00:00:00Z"}`), ping, in("same"), in(`{"k":"v"}`)}
 	replayed := []Record{in(`{"b":[1,3],  "a":1,"at":"2027-05-05T00:00:00Z","user_id":9,"when":"2027-05-05T05:05:05.5Z"}`), out, in("same")}
 	diffs := Diff(recorded, replayed)
@@ -181,8 +181,8 @@ func TestDiff(t *testing.T) {
 	if len(extra) != 1 || extra[0].Recorded != nil || !strings.Contains(extra[0].Summary, "new in the replay") {
 		t.Errorf("extra = %+v", extra)
 	}
-	binary := Diff([]Record{{Type: "message", Dir: "in", Opcode: "binary", Base64: "AAE="}},
-		[]Record{{Type: "message", Dir: "in", Opcode: "text", Text: "\x00\x01"}})
+	binary := Diff([]Record{{Type: conn.EventMessage, Dir: conn.In, Opcode: conn.OpBinary, Base64: "AAE="}},
+		[]Record{{Type: conn.EventMessage, Dir: conn.In, Opcode: conn.OpText, Text: "\x00\x01"}})
 	if len(binary) != 1 || !strings.Contains(binary[0].Summary, "binary recorded, text replayed") {
 		t.Errorf("opcode change = %+v", binary)
 	}
@@ -203,7 +203,7 @@ func TestDiffOfDeeplyNestedRepliesStaysSmall(t *testing.T) {
 	const depth = 9000 // encoding/json allows 10000
 	nested := func(leaf string) Record {
 		text := strings.Repeat("[", depth) + leaf + strings.Repeat("]", depth)
-		return Record{Type: "message", Dir: "in", Opcode: "text", Text: text}
+		return Record{Type: conn.EventMessage, Dir: conn.In, Opcode: conn.OpText, Text: text}
 	}
 	recorded, replayed := []Record{nested("1")}, []Record{nested("2")}
 	var before, after runtime.MemStats

@@ -36,7 +36,7 @@ func newComparison(recorded []history.Record) *comparison {
 }
 
 func isReply(r history.Record) bool {
-	return r.Type == "message" && r.Dir == "in" && (r.Opcode == "text" || r.Opcode == "binary")
+	return r.Type == conn.EventMessage && r.Dir == conn.In && (r.Opcode == conn.OpText || r.Opcode == conn.OpBinary)
 }
 
 // observe compares the reply in row with its recorded counterpart and

@@ -181,7 +181,7 @@ func (m *Model) inspectorContent(i, width int) []pagerLine {
 			section(title)
 			add(th.NoticeError.Render(decode.Sanitize("unreadable: " + err.Error())))
 		} else {
-			m.payloadLines(title, p, rec.Opcode != "binary", false, section, add, addSpans)
+			m.payloadLines(title, p, rec.Opcode != conn.OpBinary, false, section, add, addSpans)
 		}
 	}
 	return out

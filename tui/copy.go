@@ -12,18 +12,19 @@ import (
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/history"
+	"github.com/wsdbg/wsdbg/internal/clipboard"
 )
 
-// Copier puts text on the clipboard and says how. history.Clipboard is one.
+// Copier puts text on the clipboard and says how. clipboard.Copier is one.
 type Copier interface {
-	Copy(text string) (history.CopyMethod, error)
+	Copy(text string) (clipboard.Method, error)
 }
 
 // copiedMsg reports how copying went.
 type copiedMsg struct {
 	what   string
 	size   int
-	method history.CopyMethod
+	method clipboard.Method
 	osc52  string // the OSC 52 sequence to print, when that is how it is copied
 	err    error
 	text   string // kept when copying failed, so that it can be saved instead
@@ -67,7 +68,7 @@ func (m *Model) copyText(what, text string) tea.Cmd {
 			msg.method, msg.err = c.Copy(text)
 		} else {
 			var osc bytes.Buffer
-			msg.method, msg.err = history.Clipboard{Terminal: &osc}.Copy(text)
+			msg.method, msg.err = clipboard.Copier{Terminal: &osc}.Copy(text)
 			msg.osc52 = osc.String()
 		}
 		if msg.err != nil {
@@ -111,7 +112,7 @@ func (m *Model) takeUnsaved() (unsavedCopy, bool) {
 func (m *Model) saveUnsaved(u unsavedCopy) tea.Cmd {
 	dir := m.opts.SaveDir
 	return func() tea.Msg {
-		path, err := history.WriteToFile(dir, u.text)
+		path, err := clipboard.WriteToFile(dir, u.text)
 		return savedMsg{what: u.what, size: len(u.text), path: path, err: err}
 	}
 }
@@ -123,13 +124,13 @@ func (m *Model) onSaved(msg savedMsg) tea.Cmd {
 	return m.setNotice(fmt.Sprintf("saved %s (%s) to %s", msg.what, humanBytes(int64(msg.size)), msg.path), false)
 }
 
-func clipboardName(m history.CopyMethod) string {
+func clipboardName(m clipboard.Method) string {
 	switch m {
-	case history.CopyOSC52:
+	case clipboard.OSC52:
 		return "clipboard via OSC 52"
-	case history.CopyTmux:
+	case clipboard.Tmux:
 		return "tmux buffer and clipboard"
-	case history.CopyTmuxBuffer:
+	case clipboard.TmuxBuffer:
 		return "tmux buffer (tmux's set-clipboard is off)"
 	}
 	return string(m)

@@ -39,7 +39,7 @@ func BenchmarkFirehoseTailJSON(b *testing.B) {
 func BenchmarkFirehoseTailJSONRecorded(b *testing.B) {
 	u := conntest.Firehose(b, b.N)
 	opts := conn.Options{URL: u, ConnectTimeout: 5 * time.Second}
-	rec, err := history.Create(filepath.Join(b.TempDir(), "bench.wsdbg.jsonl"), history.Header{URL: u}, history.RecordOptions{})
+	rec, err := history.Create(filepath.Join(b.TempDir(), "bench.wsdbg.jsonl"), history.Header{URL: u}, history.WriterOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -454,7 +454,7 @@ func slowRecording(t *testing.T, url string) string {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "slow.wsdbg.jsonl")
 	start := time.Now().Add(-time.Hour)
-	rec, err := history.Create(file, history.Header{URL: url, Start: start}, history.RecordOptions{})
+	rec, err := history.Create(file, history.Header{URL: url, Start: start}, history.WriterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

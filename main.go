@@ -28,6 +28,7 @@ import (
 	"github.com/wsdbg/wsdbg/conn/demo"
 	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/history"
+	"github.com/wsdbg/wsdbg/internal/replay"
 	"github.com/wsdbg/wsdbg/themes"
 	"github.com/wsdbg/wsdbg/tui"
 )
@@ -507,7 +508,7 @@ func signalStatus(sig os.Signal) int {
 // once. A failed write to stdout closes the connection the same way and
 // ends with a message on stderr and status 1, or, when the reader went
 // away, quietly with exitBrokenPipe.
-func tailLive(opts conn.Options, asJSON, keepOpen bool, rec *history.Recorder, red history.Redactor, stdin io.Reader, stdout, stderr io.Writer) int {
+func tailLive(opts conn.Options, asJSON, keepOpen bool, rec *history.Writer, red history.Redactor, stdin io.Reader, stdout, stderr io.Writer) int {
 	quit := make(chan os.Signal, 2)
 	signal.Notify(quit, quitSignals...)
 	defer signal.Stop(quit)
@@ -612,7 +613,7 @@ func sendLines(stdin io.Reader, maxMessage int64, send func([]byte) error) error
 // tailSession is what tailLive knows of the session it prints.
 type tailSession struct {
 	c      *conn.Client
-	rec    *history.Recorder
+	rec    *history.Writer
 	red    history.Redactor // stdout is redacted like the recording
 	asJSON bool
 	out    *bufio.Writer
@@ -800,7 +801,7 @@ func nothingReadable(rec *history.Recording) bool {
 // recordingWatch tells the user on stderr when a session's recording
 // fails; the session goes on without it.
 type recordingWatch struct {
-	rec    *history.Recorder // nil when not recording
+	rec    *history.Writer // nil when not recording
 	stderr io.Writer
 	told   bool
 }
@@ -1037,7 +1038,7 @@ func openTUI(opts conn.Options, uf *uiFlags, stderr io.Writer) error {
 // then calls stopped (if any) and closes the connection as finishLive
 // does: with 1000, or 1001 when SIGTERM or SIGHUP ended the program. How
 // the session ended goes to rec when it did not end by itself.
-func runLive(to tui.Options, c *conn.Client, rec *history.Recorder, stopped func()) error {
+func runLive(to tui.Options, c *conn.Client, rec *history.Writer, stopped func()) error {
 	// bubbletea turns SIGINT and SIGTERM into a quit by itself; SIGHUP,
 	// the terminal going away, would kill the program without a close.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -1228,7 +1229,7 @@ func (rf *recordFlags) announce(stderr io.Writer) {
 }
 
 // start opens the recording for a session, or returns nil when off.
-func (rf *recordFlags) start(opts conn.Options) (*history.Recorder, error) {
+func (rf *recordFlags) start(opts conn.Options) (*history.Writer, error) {
 	if rf.off {
 		return nil, nil
 	}
@@ -1241,7 +1242,7 @@ func (rf *recordFlags) start(opts conn.Options) (*history.Recorder, error) {
 		}
 	}
 	hdr := history.Header{ToolVersion: version, URL: opts.URL, RequestHeaders: opts.Header}
-	rec, err := history.Create(path, hdr, history.RecordOptions{Redactor: rf.redactor()})
+	rec, err := history.Create(path, hdr, history.WriterOptions{Redactor: rf.redactor()})
 	if err != nil {
 		return nil, fmt.Errorf("%w%s", err, hint)
 	}
@@ -1528,8 +1529,8 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case len(positional) != 1:
 		return usagef("replay needs one recording file")
-	case *speed < history.MinSpeed || *speed > history.MaxSpeed:
-		return usagef("--speed must be between %g and %d", history.MinSpeed, history.MaxSpeed)
+	case *speed < replay.MinSpeed || *speed > replay.MaxSpeed:
+		return usagef("--speed must be between %g and %d", replay.MinSpeed, replay.MaxSpeed)
 	case *headless && *to == "":
 		return usagef("--tail goes with --to URL")
 	case *play && *to != "":
@@ -1617,7 +1618,7 @@ func resend(rec *history.Recording, opts conn.Options, uf *uiFlags, dialects *de
 		out.Close()
 		fmt.Fprintln(w, out.Summary())
 	}
-	diffs := history.Diff(recorded, replayed)
+	diffs := replay.Diff(recorded, replayed)
 	if len(diffs) == 0 && err == nil {
 		fmt.Fprintln(w, "every reply matched the recording")
 		return nil
@@ -1631,7 +1632,7 @@ func resend(rec *history.Recording, opts conn.Options, uf *uiFlags, dialects *de
 	return fmt.Errorf("%d replies differ from the recording", len(diffs))
 }
 
-// resendHeadless runs history.ResendTo until it ends or a quit signal
+// resendHeadless runs replay.Resend until it ends or a quit signal
 // interrupts it: the first one closes the connection, waiting at most a
 // second for the answer; a second one gives up at once.
 func resendHeadless(rec *history.Recording, opts conn.Options, speed float64, noGaps bool) ([]history.Record, error) {
@@ -1646,7 +1647,7 @@ func resendHeadless(rec *history.Recording, opts conn.Options, speed float64, no
 	}
 	done := make(chan result, 1)
 	go func() {
-		records, err := history.ResendTo(ctx, rec, opts, speed, noGaps)
+		records, err := replay.Resend(ctx, rec, opts, speed, noGaps)
 		done <- result{records, err}
 	}()
 	interrupted := false
@@ -1673,7 +1674,7 @@ func resendHeadless(rec *history.Recording, opts conn.Options, speed float64, no
 // connection ends: what a reconnect brings is the user's own session. The
 // session is recorded like any other.
 func resendInDebugger(recorded history.Records, opts conn.Options, uf *uiFlags, dialects *decode.Dialects, speed float64, noGaps bool, stderr io.Writer) error {
-	plan, err := history.PlanResend(recorded, speed, noGaps)
+	plan, err := replay.PlanResend(recorded, speed, noGaps)
 	if err != nil {
 		return err
 	}

@@ -14,27 +14,6 @@ import (
 	"github.com/wsdbg/wsdbg/decode"
 )
 
-// Source is a sequence of records: a *Recording, a Records slice, or a
-// view over a live session's events.
-type Source interface {
-	Len() int
-	Record(i int) (Record, error)
-}
-
-// Records is a Source over records in memory.
-type Records []Record
-
-// Len is the number of records.
-func (rs Records) Len() int { return len(rs) }
-
-// Record returns record i.
-func (rs Records) Record(i int) (Record, error) {
-	if i < 0 || i >= len(rs) {
-		return Record{}, fmt.Errorf("no record %d (there are %d)", i, len(rs))
-	}
-	return rs[i], nil
-}
-
 // exportFormats are the formats Export writes. HAR carries the handshake
 // and the data messages in Chrome DevTools' form; Markdown is a readable
 // report of the whole session; NDJSON is one Record per line.
@@ -43,7 +22,7 @@ var exportFormats = []string{"har", "md", "ndjson"}
 // Export writes src in format ("har", "md" or "ndjson"), redacted by red.
 // A *Recording still being indexed is waited for; events that cannot be
 // read are left out (Markdown says how many).
-func Export(w io.Writer, src Source, format string, red Redactor) error {
+func Export(w io.Writer, src Log, format string, red Redactor) error {
 	if rec, ok := src.(interface{ Wait() }); ok {
 		rec.Wait()
 	}
@@ -58,24 +37,10 @@ func Export(w io.Writer, src Source, format string, red Redactor) error {
 	return fmt.Errorf("unknown export format %q (use %s)", format, strings.Join(exportFormats, ", "))
 }
 
-// eachRecord calls fn for every readable record and returns how many
-// could not be read.
-func eachRecord(src Source, fn func(Record)) (unreadable int) {
-	for i := 0; i < src.Len(); i++ {
-		rec, err := src.Record(i)
-		if err != nil {
-			unreadable++
-			continue
-		}
-		fn(rec)
-	}
-	return unreadable
-}
-
-func writeNDJSON(w io.Writer, src Source, red Redactor) error {
+func writeNDJSON(w io.Writer, src Log, red Redactor) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var line []byte
-	eachRecord(src, func(rec Record) {
+	EachRecord(src, func(rec Record) {
 		line = red.Record(rec).AppendJSON(line[:0])
 		line = append(line, '\n')
 		bw.Write(line)
@@ -85,7 +50,7 @@ func writeNDJSON(w io.Writer, src Source, red Redactor) error {
 
 // headerOf is what is known about the connection: the recording's header,
 // completed from the first open record when the header lacks it.
-func headerOf(src Source) Header {
+func headerOf(src Log) Header {
 	var h Header
 	if withHeader, ok := src.(interface{ Header() Header }); ok {
 		h = withHeader.Header()
@@ -122,7 +87,7 @@ func headerOf(src Source) Header {
 // event that describes a connection.
 const openSearchLimit = 10000
 
-func firstOpen(src Source) (Record, bool) {
+func firstOpen(src Log) (Record, bool) {
 	for i := 0; i < src.Len() && i < openSearchLimit; i++ {
 		if rec, err := src.Record(i); err == nil && rec.Type == conn.EventOpen {
 			return rec, true
@@ -132,7 +97,7 @@ func firstOpen(src Source) (Record, bool) {
 }
 
 // openBefore finds the open event of the connection event i belongs to.
-func openBefore(src Source, i int) (Record, bool) {
+func openBefore(src Log, i int) (Record, bool) {
 	for j := i; j >= 0 && j > i-openSearchLimit; j-- {
 		if rec, err := src.Record(j); err == nil && rec.Type == conn.EventOpen {
 			return rec, true
@@ -141,13 +106,13 @@ func openBefore(src Source, i int) (Record, bool) {
 	return Record{}, false
 }
 
-func writeMarkdown(w io.Writer, src Source, red Redactor) error {
+func writeMarkdown(w io.Writer, src Log, red Redactor) error {
 	h := headerOf(src)
 	var lines []string
 	var endings []Record
 	in, out := 0, 0
 	lineOpts := LineOptions{Location: time.UTC}
-	unreadable := eachRecord(src, func(rec Record) {
+	unreadable := EachRecord(src, func(rec Record) {
 		rec = red.Record(rec)
 		if rec.Type == conn.EventMessage || rec.Type == conn.EventFrame {
 			rec.Text = red.Payload(rec.Text)
@@ -306,7 +271,7 @@ func writeFenced(b *strings.Builder, text string) {
 // what was negotiated, the selected event with up to before events leading
 // to it, its payload, and for a close, failure or error reply what it means
 // and what to do. Secrets are redacted by red.
-func BugReport(src Source, selected, before int, red Redactor) string {
+func BugReport(src Log, selected, before int, red Redactor) string {
 	var b strings.Builder
 	b.WriteString("## WebSocket bug report\n\n")
 	sel, err := src.Record(selected)

@@ -395,7 +395,7 @@ func unixSeconds(s float64) time.Time {
 // is an entry too, with the status, response headers and body it answered
 // with and no messages. Closes, other failures and control frames have no
 // place in Chrome's form and are left out.
-func writeHAR(w io.Writer, src Source, red Redactor) error {
+func writeHAR(w io.Writer, src Log, red Redactor) error {
 	hdr := headerOf(src)
 	creator := harCreator{Name: "wsdbg", Version: hdr.ToolVersion}
 	if creator.Version == "" {
@@ -407,7 +407,7 @@ func writeHAR(w io.Writer, src Source, red Redactor) error {
 		entries = append(entries, harEntryFor(open, red))
 		current = &entries[len(entries)-1]
 	}
-	eachRecord(src, func(rec Record) {
+	EachRecord(src, func(rec Record) {
 		if rec.Type == conn.EventOpen {
 			startEntry(rec)
 			return

@@ -7,10 +7,11 @@ import (
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/history"
+	replays "github.com/wsdbg/wsdbg/internal/replay"
 )
 
 // comparison pairs the replies of a session that replays a recording with
-// the recorded replies, in order, as history.Diff does: the k-th incoming
+// the recorded replies, in order, as replays.Diff does: the k-th incoming
 // text or binary message is compared with the k-th recorded one.
 type comparison struct {
 	expected []history.Record    // the recorded replies
@@ -49,7 +50,7 @@ func (c *comparison) observe(row int32, ev conn.Event) bool {
 		return true
 	}
 	got := history.FromEvent(ev)
-	diffs := history.Diff(c.expected[k:k+1], []history.Record{got})
+	diffs := replays.Diff(c.expected[k:k+1], []history.Record{got})
 	if len(diffs) == 0 {
 		c.matched++
 		return false

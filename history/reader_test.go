@@ -15,12 +15,12 @@ import (
 	"github.com/wsdbg/wsdbg/conn"
 )
 
-// record writes events through a Recorder and returns the file.
+// record writes events through a Writer and returns the file.
 func record(t testing.TB, events []conn.Event) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "r"+FileSuffix)
 	r, err := Create(path, Header{ToolVersion: "test", URL: "wss://api.example.com/ws?room=1", Start: t0},
-		RecordOptions{Redactor: Redactor{Disabled: true}})
+		WriterOptions{Redactor: Redactor{Disabled: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func TestOpenHeaderlessRecords(t *testing.T) {
 func bigRecording(t testing.TB, n int) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), fmt.Sprintf("big-%d%s", n, FileSuffix))
-	r, err := Create(path, Header{URL: "wss://h/"}, RecordOptions{})
+	r, err := Create(path, Header{URL: "wss://h/"}, WriterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,7 +369,7 @@ func millionEventFile(b *testing.B) string {
 			b.Fatal(err)
 		}
 		millionPath = filepath.Join(dir, "million"+FileSuffix)
-		r, err := Create(millionPath, Header{URL: "wss://h/"}, RecordOptions{})
+		r, err := Create(millionPath, Header{URL: "wss://h/"}, WriterOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}

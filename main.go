@@ -28,6 +28,7 @@ import (
 	"github.com/wsdbg/wsdbg/conn/demo"
 	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/history"
+	"github.com/wsdbg/wsdbg/internal/export"
 	"github.com/wsdbg/wsdbg/internal/replay"
 	"github.com/wsdbg/wsdbg/themes"
 	"github.com/wsdbg/wsdbg/tui"
@@ -1474,7 +1475,7 @@ func runExport(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		w = f
 	}
 	bw := bufio.NewWriter(w)
-	err = history.Export(bw, rec, *format, rf.redactor())
+	err = export.Write(bw, rec, *format, rf.redactor())
 	if err == nil {
 		err = bw.Flush()
 	}

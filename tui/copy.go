@@ -13,6 +13,7 @@ import (
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/history"
 	"github.com/wsdbg/wsdbg/internal/clipboard"
+	"github.com/wsdbg/wsdbg/internal/export"
 )
 
 // Copier puts text on the clipboard and says how. clipboard.Copier is one.
@@ -201,7 +202,7 @@ func (m *Model) copyReport() tea.Cmd {
 	for _, i := range rows {
 		recs = append(recs, history.FromEvent(m.store.event(i)))
 	}
-	report := history.BugReport(recs, len(recs)-1, len(recs)-1, m.opts.Redact)
+	report := export.BugReport(recs, len(recs)-1, len(recs)-1, m.opts.Redact)
 	return m.copyText("bug report", report)
 }
 
@@ -215,14 +216,14 @@ func (m *Model) copyRepro() tea.Cmd {
 	if o.URL == "" {
 		return m.setNotice("no URL to reproduce", true)
 	}
-	var sent []history.SentMessage
+	var sent []export.SentMessage
 	for i := m.store.len() - 1; i >= 0 && len(sent) < reproSent; i-- {
 		r := m.store.row(i)
 		if r.typ != conn.EventMessage || r.dir != conn.Out || r.op.IsControl() {
 			continue
 		}
-		sent = append(sent, history.SentMessage{Binary: r.op == conn.OpBinary, Payload: m.store.payload(i)})
+		sent = append(sent, export.SentMessage{Binary: r.op == conn.OpBinary, Payload: m.store.payload(i)})
 	}
 	slices.Reverse(sent)
-	return m.copyText("repro commands", history.ReproScript(o, sent, m.opts.Redact))
+	return m.copyText("repro commands", export.ReproScript(o, sent, m.opts.Redact))
 }

@@ -62,7 +62,7 @@ type harMessage struct {
 // exports it) as a recording: per connection an open event, then its
 // messages in time order. Connections follow each other by start time.
 // Binary messages are base64 in HAR. The file is read as a stream, value by
-// value, and a string longer than MaxLineBytes is left out unread, so a
+// value, and a string longer than maxLineBytes is left out unread, so a
 // huge or hostile file costs no more memory than the messages it holds.
 // Problems with the file are reported in Problems; what was read before a
 // damaged part is kept. An error is returned only when the file cannot be
@@ -70,7 +70,7 @@ type harMessage struct {
 func openHAR(path string, f *os.File) (*Recording, error) {
 	r := &Recording{path: path, done: make(chan struct{})}
 	close(r.done)
-	capper := newStringCapper(f, MaxLineBytes, 256<<10)
+	capper := newStringCapper(f, maxLineBytes, 256<<10)
 	h := &harReader{dec: json.NewDecoder(capper)}
 	var creator harCreator
 	var sockets []harEntry
@@ -114,7 +114,7 @@ func openHAR(path string, f *os.File) (*Recording, error) {
 	})
 	first := sockets[0]
 	r.header = Header{
-		Version:         FormatVersion,
+		Version:         formatVersion,
 		ToolVersion:     strings.TrimSpace(creator.Name + " " + creator.Version),
 		URL:             first.Request.URL,
 		RequestHeaders:  harHeader(first.Request.Headers),
@@ -123,8 +123,18 @@ func openHAR(path string, f *os.File) (*Recording, error) {
 	}
 	r.header.Subprotocol, r.header.Extensions = negotiated(r.header.ResponseHeaders)
 
+	tooLong := r.addHAREntries(sockets)
+	if others := capper.oversized - tooLong; others > 0 {
+		r.addProblem(0, fmt.Sprintf("%d other values longer than %s were left out", others, HumanSize(maxLineBytes)))
+	}
+	return r, nil
+}
+
+// addHAREntries adds the events of each WebSocket entry, annotated as a
+// live session would be, and returns how many messages were left out for
+// being too long.
+func (r *Recording) addHAREntries(sockets []harEntry) (tooLong int) {
 	notes := conn.NewAnnotator(conn.Options{})
-	tooLong := 0
 	for n, e := range sockets {
 		if refused, ok := harRefusal(e); ok {
 			notes.Annotate(&refused)
@@ -156,10 +166,7 @@ func openHAR(path string, f *os.File) (*Recording, error) {
 			r.records = append(r.records, FromEvent(ev))
 		}
 	}
-	if others := capper.oversized - tooLong; others > 0 {
-		r.addProblem(0, fmt.Sprintf("%d other values longer than %s were left out", others, HumanSize(MaxLineBytes)))
-	}
-	return r, nil
+	return tooLong
 }
 
 // harRefusal reads an entry whose upgrade the server refused (a status
@@ -292,7 +299,7 @@ func harEvent(m harMessage) (conn.Event, error) {
 		return ev, fmt.Errorf("unknown type %q", m.Type)
 	}
 	if m.Data == oversizedValue {
-		return ev, fmt.Errorf("its data is longer than %s", HumanSize(MaxLineBytes))
+		return ev, fmt.Errorf("its data is longer than %s", HumanSize(maxLineBytes))
 	}
 	switch ev.Opcode {
 	case conn.OpText, conn.OpPing, conn.OpPong:

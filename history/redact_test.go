@@ -76,10 +76,10 @@ func TestRedactText(t *testing.T) {
 	var red Redactor
 	in := `dial "wss://h.example.com/ws?token=abc" failed; retry https://u:pw@h/x?key=1 later`
 	want := `dial "wss://h.example.com/ws?token=[redacted:3]" failed; retry https://u:[redacted:2]@h/x?key=[redacted:1] later`
-	if got := red.Text(in); got != want {
+	if got := red.text(in); got != want {
 		t.Errorf("Text\n = %q\nwant %q", got, want)
 	}
-	if got := red.Text("no urls here"); got != "no urls here" {
+	if got := red.text("no urls here"); got != "no urls here" {
 		t.Errorf("Text changed plain text: %q", got)
 	}
 }
@@ -149,7 +149,7 @@ func FuzzRedactURL(f *testing.F) {
 		if twice := red.URL(once); twice != once {
 			t.Errorf("not idempotent: %q → %q → %q", s, once, twice)
 		}
-		red.Text(s)
+		red.text(s)
 		red.Payload(s)
 	})
 }
@@ -206,10 +206,10 @@ func TestRedactSubprotocols(t *testing.T) {
 	}
 	text := `The server chose "x"; the client offered "base64url.bearer.authorization.k8s.io.dG9rZW4". Token ` + jwt + "."
 	want := `The server chose "x"; the client offered "base64url.bearer.authorization.k8s.io.[redacted:7]". Token [redacted:41].`
-	if got := red.Text(text); got != want {
+	if got := red.text(text); got != want {
 		t.Errorf("Text\n = %s\nwant %s", got, want)
 	}
-	if got := red.Text("lookup auth.example.com: no such host"); got != "lookup auth.example.com: no such host" {
+	if got := red.text("lookup auth.example.com: no such host"); got != "lookup auth.example.com: no such host" {
 		t.Errorf("host names must stay: %q", got)
 	}
 	if got := (Redactor{Disabled: true}).Subprotocol(cases[0].in); got != cases[0].in {
@@ -230,7 +230,7 @@ func TestRedactRecordSubprotocolsEverywhere(t *testing.T) {
 			t.Errorf("secret survived: %s", line)
 		}
 	}
-	hdr := red.RecordingHeader(Header{Subprotocol: token, RequestHeaders: http.Header{"X-Custom-Token": {"S3CRET"}}})
+	hdr := red.recordingHeader(Header{Subprotocol: token, RequestHeaders: http.Header{"X-Custom-Token": {"S3CRET"}}})
 	if strings.Contains(hdr.Subprotocol+hdr.RequestHeaders.Get("X-Custom-Token"), "S3CRET") {
 		t.Errorf("recording header: %+v", hdr)
 	}

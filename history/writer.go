@@ -19,9 +19,9 @@ import (
 	"github.com/wsdbg/wsdbg/decode"
 )
 
-// FormatVersion is the recording format this package writes
+// formatVersion is the recording format this package writes
 // (the header's "wsdbg_recording").
-const FormatVersion = 1
+const formatVersion = 1
 
 // FileSuffix ends the name of every recording.
 const FileSuffix = ".wsdbg.jsonl"
@@ -44,19 +44,19 @@ type Header struct {
 
 // Defaults for WriterOptions fields left zero.
 const (
-	DefaultFlushInterval = 100 * time.Millisecond
-	DefaultFlushBytes    = 64 << 10
+	defaultFlushInterval = 100 * time.Millisecond
+	defaultFlushBytes    = 64 << 10
 )
 
 // WriterOptions configure a Writer.
 type WriterOptions struct {
 	Redactor      Redactor
-	FlushInterval time.Duration // longest time an event waits in memory; 0 means DefaultFlushInterval
-	FlushBytes    int           // buffer size that forces a write; 0 means DefaultFlushBytes
+	FlushInterval time.Duration // longest time an event waits in memory; 0 means 100 ms
+	FlushBytes    int           // buffer size that forces a write; 0 means 64 KiB
 }
 
-// ErrClosed is returned by Append after Close.
-var ErrClosed = errors.New("recording is closed")
+// errClosed is what appends return after Close.
+var errClosed = errors.New("recording is closed")
 
 // Writer appends events to a recording file. Writes are buffered and
 // flushed at least every FlushInterval or FlushBytes, always as whole lines,
@@ -75,7 +75,7 @@ type Writer struct {
 	mu      sync.Mutex
 	f       *os.File
 	buf     []byte
-	err     error // why appends are refused: the write failure, or ErrClosed
+	err     error // why appends are refused: the write failure, or errClosed
 	failure error // the write failure that stopped the recording
 	failed  chan struct{}
 	written int64 // bytes of whole lines in the file
@@ -97,11 +97,11 @@ func Create(path string, hdr Header, opts WriterOptions) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create recording: %w", err)
 	}
-	hdr.Version = FormatVersion
+	hdr.Version = formatVersion
 	if hdr.Start.IsZero() {
 		hdr.Start = time.Now()
 	}
-	hdr = opts.Redactor.RecordingHeader(hdr)
+	hdr = opts.Redactor.recordingHeader(hdr)
 	line, err := json.Marshal(hdr)
 	if err == nil {
 		_, err = f.Write(append(line, '\n'))
@@ -114,7 +114,7 @@ func Create(path string, hdr Header, opts WriterOptions) (*Writer, error) {
 	line = append(line, '\n')
 	interval := opts.FlushInterval
 	if interval <= 0 {
-		interval = DefaultFlushInterval
+		interval = defaultFlushInterval
 	}
 	w := &Writer{
 		path:       path,
@@ -127,7 +127,7 @@ func Create(path string, hdr Header, opts WriterOptions) (*Writer, error) {
 		done:       make(chan struct{}),
 	}
 	if w.flushBytes <= 0 {
-		w.flushBytes = DefaultFlushBytes
+		w.flushBytes = defaultFlushBytes
 	}
 	w.buf = make([]byte, 0, w.flushBytes+w.flushBytes/4)
 	go w.flushLoop(interval)
@@ -286,15 +286,15 @@ func (w *Writer) flushLoop(interval time.Duration) {
 	}
 }
 
-// Flush writes buffered events to the file now.
-func (w *Writer) Flush() error {
+// flush writes buffered events to the file now.
+func (w *Writer) flush() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.flushLocked()
 }
 
 // Close flushes, syncs the file to disk and closes it. Appends after Close
-// return ErrClosed.
+// return an error.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	if w.closing {
@@ -319,7 +319,7 @@ func (w *Writer) Close() error {
 		err = w.failure
 	}
 	if w.err == nil {
-		w.err = ErrClosed
+		w.err = errClosed
 	}
 	return err
 }

@@ -30,8 +30,8 @@ func TestWriterWritesPrivateFileWithHeaderFirst(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Append(sampleEvents()[1]); !errors.Is(err, ErrClosed) {
-		t.Errorf("Append after Close = %v, want ErrClosed", err)
+	if err := r.Append(sampleEvents()[1]); !errors.Is(err, errClosed) {
+		t.Errorf("Append after Close = %v, want errClosed", err)
 	}
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
 		t.Errorf("file mode %v, want 0600", st.Mode().Perm())
@@ -121,7 +121,7 @@ func TestWriterFlushesWhenBufferFills(t *testing.T) {
 		t.Error("a write ended inside a line")
 	}
 	r.Append(ev)
-	if err := r.Flush(); err != nil {
+	if err := r.flush(); err != nil {
 		t.Fatal(err)
 	}
 	if data, _ := os.ReadFile(path); bytes.Count(data, []byte{'\n'}) != 6 {

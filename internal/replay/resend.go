@@ -113,82 +113,112 @@ func Resend(ctx context.Context, src history.Log, opts conn.Options, speed float
 	if err != nil {
 		return nil, err
 	}
-	plan, expectIn := p.steps, p.replies
-	linger := min(max(p.tail, minLinger), maxLinger)
-
 	opts.Reconnect = false
-	// Cancelling ctx closes the connection with a handshake, below.
-	c := conn.Dial(context.WithoutCancel(ctx), opts)
-	defer c.Shutdown()
-	var got []history.Record
-	received := 0
-	note := func(ev conn.Event) history.Record {
-		rec := history.FromEvent(ev)
-		got = append(got, rec)
-		if rec.IsDataMessage() && rec.Dir == conn.In {
-			received++
-		}
-		return rec
+	// Cancelling ctx closes the connection with a handshake (interrupted).
+	r := &resender{ctx: ctx, c: conn.Dial(context.WithoutCancel(ctx), opts)}
+	defer r.c.Shutdown()
+	if err := r.awaitOpen(); err != nil {
+		return r.got, err
 	}
-	interrupted := func() ([]history.Record, error) {
-		c.Close(1001, "")
-		grace := time.NewTimer(interruptGrace)
-		defer grace.Stop()
-		for {
-			select {
-			case ev, ok := <-c.Events():
-				if !ok {
-					return got, ctx.Err()
-				}
-				note(ev)
-			case <-grace.C:
-				return got, ctx.Err()
-			}
+	sent, ended, err := r.send(p)
+	if err != nil {
+		return r.got, err
+	}
+	if !ended {
+		if err := r.closeAndDrain(); err != nil {
+			return r.got, err
 		}
 	}
+	if sent < len(p.steps) {
+		return r.got, fmt.Errorf("the connection ended after %d of %d messages were sent", sent, len(p.steps))
+	}
+	return r.got, nil
+}
 
-	for opened := false; !opened; {
+// resender is one run of Resend: the connection and what it brought.
+type resender struct {
+	ctx      context.Context
+	c        *conn.Client
+	got      []history.Record
+	received int // incoming data messages
+}
+
+func (r *resender) note(ev conn.Event) history.Record {
+	rec := history.FromEvent(ev)
+	r.got = append(r.got, rec)
+	if rec.IsDataMessage() && rec.Dir == conn.In {
+		r.received++
+	}
+	return rec
+}
+
+// interrupted closes the connection with 1001 when ctx is cancelled,
+// waits a moment for the answer, and returns ctx's error.
+func (r *resender) interrupted() error {
+	r.c.Close(1001, "")
+	grace := time.NewTimer(interruptGrace)
+	defer grace.Stop()
+	for {
 		select {
-		case ev, ok := <-c.Events():
+		case ev, ok := <-r.c.Events():
 			if !ok {
-				return got, errors.New("the connection ended before it opened")
+				return r.ctx.Err()
 			}
-			rec := note(ev)
+			r.note(ev)
+		case <-grace.C:
+			return r.ctx.Err()
+		}
+	}
+}
+
+// awaitOpen waits for the connection to open.
+func (r *resender) awaitOpen() error {
+	for {
+		select {
+		case ev, ok := <-r.c.Events():
+			if !ok {
+				return errors.New("the connection ended before it opened")
+			}
+			rec := r.note(ev)
 			switch ev.Type {
 			case conn.EventOpen:
-				opened = true
+				return nil
 			case conn.EventError, conn.EventClose:
-				return got, fmt.Errorf("could not connect: %s", describe(rec))
+				return fmt.Errorf("could not connect: %s", describe(rec))
 			}
-		case <-ctx.Done():
-			return interrupted()
+		case <-r.ctx.Done():
+			return r.interrupted()
 		}
 	}
+}
 
-	sent := 0
+// send sends the plan's messages on time while noting what comes in, then
+// listens until every reply is in or the recorded tail has passed. It
+// reports how many messages went out and whether the connection ended;
+// its error is ctx's, when ctx was cancelled.
+func (r *resender) send(p resendPlan) (sent int, ended bool, err error) {
+	plan := p.steps
+	linger := min(max(p.tail, minLinger), maxLinger)
 	timer := time.NewTimer(linger)
 	if len(plan) > 0 {
 		timer.Reset(plan[0].Wait)
 	}
 	defer timer.Stop()
-	ended := false
-listen:
 	for {
 		select {
-		case ev, ok := <-c.Events():
+		case ev, ok := <-r.c.Events():
 			if !ok {
-				ended = true
-				break listen
+				return sent, true, nil
 			}
-			note(ev)
-			if sent == len(plan) && received >= expectIn {
-				break listen // every reply is in
+			r.note(ev)
+			if sent == len(plan) && r.received >= p.replies {
+				return sent, false, nil // every reply is in
 			}
 		case <-timer.C:
 			if sent == len(plan) {
-				break listen
+				return sent, false, nil
 			}
-			err := c.Send(plan[sent].Op, plan[sent].Payload)
+			err := r.c.Send(plan[sent].Op, plan[sent].Payload)
 			if errors.Is(err, conn.ErrQueueFull) {
 				// The server is behind: try again once it has read some,
 				// reading events meanwhile.
@@ -196,8 +226,7 @@ listen:
 				continue
 			}
 			if err != nil {
-				ended = true
-				break listen
+				return sent, true, nil
 			}
 			sent++
 			if sent < len(plan) {
@@ -205,34 +234,31 @@ listen:
 			} else {
 				timer.Reset(linger)
 			}
-		case <-ctx.Done():
-			return interrupted()
+		case <-r.ctx.Done():
+			return sent, false, r.interrupted()
 		}
 	}
+}
 
-	if !ended {
-		c.CloseWhenSent(1000, "replay finished")
-		grace := time.NewTimer(closeGrace)
-		defer grace.Stop()
-	drain:
-		for {
-			select {
-			case ev, ok := <-c.Events():
-				if !ok {
-					break drain
-				}
-				note(ev)
-			case <-grace.C:
-				break drain
-			case <-ctx.Done():
-				return interrupted()
+// closeAndDrain closes with 1000 once everything is sent and notes what
+// comes until the connection ends or closeGrace has passed.
+func (r *resender) closeAndDrain() error {
+	r.c.CloseWhenSent(1000, "replay finished")
+	grace := time.NewTimer(closeGrace)
+	defer grace.Stop()
+	for {
+		select {
+		case ev, ok := <-r.c.Events():
+			if !ok {
+				return nil
 			}
+			r.note(ev)
+		case <-grace.C:
+			return nil
+		case <-r.ctx.Done():
+			return r.interrupted()
 		}
 	}
-	if sent < len(plan) {
-		return got, fmt.Errorf("the connection ended after %d of %d messages were sent", sent, len(plan))
-	}
-	return got, nil
 }
 
 // describe names a close or failure record in a sentence.

@@ -20,6 +20,7 @@ import (
 	"github.com/creack/pty"
 	"github.com/gorilla/websocket"
 
+	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/history"
 )
 
@@ -453,14 +454,14 @@ func slowRecording(t *testing.T, url string) string {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "slow.wsdbg.jsonl")
 	start := time.Now().Add(-time.Hour)
-	rec, err := history.Create(file, history.Header{URL: url, Start: start}, history.RecordOptions{})
+	rec, err := history.Create(file, history.Header{URL: url, Start: start}, history.WriterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range []history.Record{
-		{Type: "open", Time: start, URL: url, Status: 101},
-		{Type: "message", Time: start.Add(10 * time.Millisecond), Dir: "out", Opcode: "text", Len: 5, Text: "first"},
-		{Type: "message", Time: start.Add(time.Minute), Dir: "out", Opcode: "text", Len: 6, Text: "second"},
+		{Type: conn.EventOpen, Time: start, URL: url, Status: 101},
+		{Type: conn.EventMessage, Time: start.Add(10 * time.Millisecond), Dir: conn.Out, Opcode: conn.OpText, Len: 5, Text: "first"},
+		{Type: conn.EventMessage, Time: start.Add(time.Minute), Dir: conn.Out, Opcode: conn.OpText, Len: 6, Text: "second"},
 	} {
 		if err := rec.AppendRecord(r); err != nil {
 			t.Fatal(err)

@@ -15,7 +15,7 @@ import (
 func writeRecording(t *testing.T, dir, name string) string {
 	t.Helper()
 	path := filepath.Join(dir, name)
-	rec, err := history.Create(path, history.Header{ToolVersion: "test", URL: "wss://h.example/ws"}, history.RecordOptions{})
+	rec, err := history.Create(path, history.Header{ToolVersion: "test", URL: "wss://h.example/ws"}, history.WriterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

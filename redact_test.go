@@ -16,6 +16,7 @@ import (
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/history"
+	"github.com/wsdbg/wsdbg/internal/export"
 )
 
 // The secrets of TestSecretsAreRedactedEverywhere, each in one of the
@@ -170,7 +171,7 @@ func TestSecretsAreRedactedEverywhere(t *testing.T) {
 		}
 		rec.Wait()
 		for i := range rec.Len() {
-			outputs["bug report "+filepath.Base(src)] += history.BugReport(rec, i, i, history.Redactor{})
+			outputs["bug report "+filepath.Base(src)] += export.BugReport(rec, i, i, history.Redactor{})
 		}
 		rec.Close()
 	}
@@ -185,8 +186,8 @@ func TestSecretsAreRedactedEverywhere(t *testing.T) {
 		Subprotocols: []string{"channel.k8s.io", bearerSubprotocol},
 		Proxy:        proxy,
 	}
-	sent := []history.SentMessage{{Payload: []byte("hello")}, {Payload: []byte(`{"op":"auth","token":"` + secretPayload + `"}`)}}
-	outputs["repro commands"] = history.ReproScript(opts, sent, history.Redactor{})
+	sent := []export.SentMessage{{Payload: []byte("hello")}, {Payload: []byte(`{"op":"auth","token":"` + secretPayload + `"}`)}}
+	outputs["repro commands"] = export.ReproScript(opts, sent, history.Redactor{})
 
 	for name, out := range outputs {
 		if strings.HasPrefix(name, "raw") {
@@ -220,7 +221,7 @@ func TestSecretsAreRedactedEverywhere(t *testing.T) {
 	if code != 0 || !strings.Contains(out, secretBearer) || !strings.Contains(stderr, "--no-redact") {
 		t.Errorf("export --no-redact: exit %d, stderr %q\n%s", code, stderr, out)
 	}
-	if repro := history.ReproScript(opts, sent, history.Redactor{Disabled: true}); !strings.Contains(repro, secretProxy) || !strings.Contains(repro, secretSubproto) {
+	if repro := export.ReproScript(opts, sent, history.Redactor{Disabled: true}); !strings.Contains(repro, secretProxy) || !strings.Contains(repro, secretSubproto) {
 		t.Errorf("unredacted repro commands lack secrets:\n%s", repro)
 	}
 }

@@ -89,20 +89,21 @@ func (o Opcode) String() string {
 func (o Opcode) IsControl() bool { return o&0x8 != 0 }
 
 // Frame is one frame as the tap saw it on the wire.
+// Recordings keep the tagged fields (see AppendJSON for the order).
 type Frame struct {
-	Time      time.Time
-	Dir       Direction
-	FIN       bool
-	RSV       uint8 // RSV1<<2 | RSV2<<1 | RSV3
-	Opcode    Opcode
-	Masked    bool
-	MaskKey   [4]byte
-	Length    int64 // declared payload length
-	LenBytes  uint8 // how the length was encoded: 0 (7-bit), 2 (16-bit) or 8 (64-bit)
-	HeaderLen uint8 // bytes of header on the wire
+	Time      time.Time `json:"time"`
+	Dir       Direction `json:"-"`
+	FIN       bool      `json:"fin"`
+	RSV       uint8     `json:"rsv"` // RSV1<<2 | RSV2<<1 | RSV3
+	Opcode    Opcode    `json:"opcode"`
+	Masked    bool      `json:"masked"`
+	MaskKey   [4]byte   `json:"-"`
+	Length    int64     `json:"len"`       // declared payload length
+	LenBytes  uint8     `json:"len_bytes"` // how the length was encoded: 0 (7-bit), 2 (16-bit) or 8 (64-bit)
+	HeaderLen uint8     `json:"-"`         // bytes of header on the wire
 	// Payload holds the unmasked payload of control frames only (≤125 bytes
 	// when legal); data payloads come from the message.
-	Payload []byte
+	Payload []byte `json:"-"`
 }
 
 // Event is a plain value describing one thing that happened on a connection.

@@ -1,10 +1,16 @@
-// Package history keeps what happened on a connection: it records events to
-// crash-safe JSON Lines files, loads recordings (and Chrome DevTools HAR
-// files) back as events, replays them in time or against a live endpoint,
-// exports them as HAR, Markdown or NDJSON, formats the one-line view that
-// `wsdbg tail` prints, and copies text to the clipboard.
+// Package history is the recording format and the store of past sessions.
 //
-// One schema serves `tail --json`, recordings and NDJSON exports: see Record.
-// Secrets in headers, URLs and subprotocols are redacted (see Redactor)
-// before anything reaches a file, an export or a bug report.
+// A Record is one event as one line of JSON: `tail --json` prints it, a
+// Writer appends it to a crash-safe recording file (a header line, then one
+// record per line), and NDJSON exports are made of it. FromEvent makes a
+// record of a conn.Event and Record.Event turns it back.
+//
+// Open loads a recording (or a Chrome DevTools HAR file, or `tail --json`
+// output) as a Recording, indexed in the background and read by index; a
+// Recording, like Records in memory, is a Log, which is what exports and
+// replays read. List and Prune look after the recordings in a directory
+// (DefaultDir). FormatLine is the one-line text view `wsdbg tail` prints.
+//
+// Secrets in headers, URLs, subprotocols and JSON payloads are redacted
+// (see Redactor) before anything reaches a file.
 package history

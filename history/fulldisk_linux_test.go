@@ -16,18 +16,18 @@ import (
 
 const fullDiskChildEnv = "WSDBG_TEST_RECORD_TO_FULL_DISK"
 
-// TestRecorderOnAFullDisk records until the file system (a 1 MiB tmpfs, or
+// TestWriterOnAFullDisk records until the file system (a 1 MiB tmpfs, or
 // a file size limit) refuses more: the failure is reported at once, the
 // file keeps only whole lines, and the summary says the recording is
 // incomplete.
-func TestRecorderOnAFullDisk(t *testing.T) {
+func TestWriterOnAFullDisk(t *testing.T) {
 	if path := os.Getenv(fullDiskChildEnv); path != "" {
 		recordToFullDisk(path)
 		return
 	}
 	dir, env := smallfs.Full(t, 1<<20)
 	path := filepath.Join(dir, "full"+FileSuffix)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestRecorderOnAFullDisk$")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestWriterOnAFullDisk$")
 	cmd.Env = append(env, fullDiskChildEnv+"="+path)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -79,7 +79,7 @@ func recordToFullDisk(path string) {
 		fmt.Println(err)
 		os.Exit(1)
 	}
-	r, err := Create(path, Header{URL: "wss://h/"}, RecordOptions{})
+	r, err := Create(path, Header{URL: "wss://h/"}, WriterOptions{})
 	if err != nil {
 		fmt.Println(err)
 		os.Exit(1)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -17,82 +16,39 @@ import (
 	"github.com/wsdbg/wsdbg/decode"
 )
 
-// The HAR 1.2 subset that carries WebSocket traffic, in the form Chrome
-// DevTools writes: an entry with "_resourceType": "websocket" and its
-// frames in "_webSocketMessages".
-type harFile struct {
-	Log harLog `json:"log"`
-}
-
-type harLog struct {
-	Version string     `json:"version"`
-	Creator harCreator `json:"creator"`
-	Entries []harEntry `json:"entries"`
-}
-
+// What a HAR import reads of a HAR 1.2 file in the form Chrome DevTools
+// writes: entries with "_resourceType": "websocket" and their frames in
+// "_webSocketMessages". Other keys are skipped.
 type harCreator struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
 }
 
 type harEntry struct {
-	StartedDateTime string       `json:"startedDateTime"`
-	Time            float64      `json:"time"`
-	Request         harRequest   `json:"request"`
-	Response        harResponse  `json:"response"`
-	Cache           struct{}     `json:"cache"`
-	Timings         harTimings   `json:"timings"`
-	ResourceType    string       `json:"_resourceType"`
-	Messages        []harMessage `json:"_webSocketMessages"`
+	StartedDateTime string
+	Request         harRequest
+	Response        harResponse
+	ResourceType    string
+	Messages        []harMessage
 }
 
 type harRequest struct {
-	Method      string      `json:"method"`
-	URL         string      `json:"url"`
-	HTTPVersion string      `json:"httpVersion"`
-	Cookies     []harCookie `json:"cookies"`
-	Headers     []harPair   `json:"headers"`
-	QueryString []harPair   `json:"queryString"`
-	HeadersSize int         `json:"headersSize"`
-	BodySize    int         `json:"bodySize"`
+	URL     string    `json:"url"`
+	Headers []harPair `json:"headers"`
 }
 
 type harResponse struct {
-	Status      int         `json:"status"`
-	StatusText  string      `json:"statusText"`
-	HTTPVersion string      `json:"httpVersion"`
-	Cookies     []harCookie `json:"cookies"`
-	Headers     []harPair   `json:"headers"`
-	Content     harContent  `json:"content"`
-	RedirectURL string      `json:"redirectURL"`
-	HeadersSize int         `json:"headersSize"`
-	BodySize    int         `json:"bodySize"`
+	Status  int       `json:"status"`
+	Headers []harPair `json:"headers"`
+	Content struct {
+		Text string `json:"text"`
+	} `json:"content"`
+	RedirectURL string `json:"redirectURL"`
 }
 
 type harPair struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
-}
-
-type harCookie struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
-
-type harContent struct {
-	Size     int    `json:"size"`
-	MimeType string `json:"mimeType"`
-	Text     string `json:"text,omitempty"`
-}
-
-type harTimings struct {
-	Blocked float64 `json:"blocked"`
-	DNS     float64 `json:"dns"`
-	Connect float64 `json:"connect"`
-	Send    float64 `json:"send"`
-	Wait    float64 `json:"wait"`
-	Receive float64 `json:"receive"`
-	SSL     float64 `json:"ssl"`
 }
 
 type harMessage struct {
@@ -106,7 +62,7 @@ type harMessage struct {
 // exports it) as a recording: per connection an open event, then its
 // messages in time order. Connections follow each other by start time.
 // Binary messages are base64 in HAR. The file is read as a stream, value by
-// value, and a string longer than MaxLineBytes is left out unread, so a
+// value, and a string longer than maxLineBytes is left out unread, so a
 // huge or hostile file costs no more memory than the messages it holds.
 // Problems with the file are reported in Problems; what was read before a
 // damaged part is kept. An error is returned only when the file cannot be
@@ -114,7 +70,7 @@ type harMessage struct {
 func openHAR(path string, f *os.File) (*Recording, error) {
 	r := &Recording{path: path, done: make(chan struct{})}
 	close(r.done)
-	capper := newStringCapper(f, MaxLineBytes, 256<<10)
+	capper := newStringCapper(f, maxLineBytes, 256<<10)
 	h := &harReader{dec: json.NewDecoder(capper)}
 	var creator harCreator
 	var sockets []harEntry
@@ -158,7 +114,7 @@ func openHAR(path string, f *os.File) (*Recording, error) {
 	})
 	first := sockets[0]
 	r.header = Header{
-		Version:         FormatVersion,
+		Version:         formatVersion,
 		ToolVersion:     strings.TrimSpace(creator.Name + " " + creator.Version),
 		URL:             first.Request.URL,
 		RequestHeaders:  harHeader(first.Request.Headers),
@@ -167,8 +123,18 @@ func openHAR(path string, f *os.File) (*Recording, error) {
 	}
 	r.header.Subprotocol, r.header.Extensions = negotiated(r.header.ResponseHeaders)
 
+	tooLong := r.addHAREntries(sockets)
+	if others := capper.oversized - tooLong; others > 0 {
+		r.addProblem(0, fmt.Sprintf("%d other values longer than %s were left out", others, decode.HumanSize(maxLineBytes)))
+	}
+	return r, nil
+}
+
+// addHAREntries adds the events of each WebSocket entry, annotated as a
+// live session would be, and returns how many messages were left out for
+// being too long.
+func (r *Recording) addHAREntries(sockets []harEntry) (tooLong int) {
 	notes := conn.NewAnnotator(conn.Options{})
-	tooLong := 0
 	for n, e := range sockets {
 		if refused, ok := harRefusal(e); ok {
 			notes.Annotate(&refused)
@@ -200,10 +166,7 @@ func openHAR(path string, f *os.File) (*Recording, error) {
 			r.records = append(r.records, FromEvent(ev))
 		}
 	}
-	if others := capper.oversized - tooLong; others > 0 {
-		r.addProblem(0, fmt.Sprintf("%d other values longer than %s were left out", others, decode.HumanSize(MaxLineBytes)))
-	}
-	return r, nil
+	return tooLong
 }
 
 // harRefusal reads an entry whose upgrade the server refused (a status
@@ -336,7 +299,7 @@ func harEvent(m harMessage) (conn.Event, error) {
 		return ev, fmt.Errorf("unknown type %q", m.Type)
 	}
 	if m.Data == oversizedValue {
-		return ev, fmt.Errorf("its data is longer than %s", decode.HumanSize(MaxLineBytes))
+		return ev, fmt.Errorf("its data is longer than %s", decode.HumanSize(maxLineBytes))
 	}
 	switch ev.Opcode {
 	case conn.OpText, conn.OpPing, conn.OpPong:
@@ -388,148 +351,4 @@ func unixSeconds(s float64) time.Time {
 	}
 	sec := math.Floor(s)
 	return time.Unix(int64(sec), 0).Add(time.Duration(math.Round((s-sec)*1e6)) * time.Microsecond)
-}
-
-// writeHAR writes one entry per connection (each open record starts one);
-// data messages go into _webSocketMessages. An upgrade the server refused
-// is an entry too, with the status, response headers and body it answered
-// with and no messages. Closes, other failures and control frames have no
-// place in Chrome's form and are left out.
-func writeHAR(w io.Writer, src Source, red Redactor) error {
-	hdr := headerOf(src)
-	creator := harCreator{Name: "wsdbg", Version: hdr.ToolVersion}
-	if creator.Version == "" {
-		creator.Version = "unknown"
-	}
-	var entries []harEntry
-	var current *harEntry
-	startEntry := func(open Record) {
-		entries = append(entries, harEntryFor(open, red))
-		current = &entries[len(entries)-1]
-	}
-	eachRecord(src, func(rec Record) {
-		if rec.Type == "open" {
-			startEntry(rec)
-			return
-		}
-		if isRefusedUpgrade(rec) {
-			entries = append(entries, harRefusedEntry(rec, hdr, red))
-			current = nil
-			return
-		}
-		if rec.Type != "message" || (rec.Opcode != "text" && rec.Opcode != "binary") {
-			return
-		}
-		if current == nil {
-			startEntry(Record{Type: "open", Time: hdr.Start, URL: hdr.URL, Status: 101,
-				RequestHeaders: hdr.RequestHeaders, Headers: hdr.ResponseHeaders})
-		}
-		m := harMessage{Type: "receive", Time: float64(rec.Time.UnixMicro()) / 1e6, Opcode: 1, Data: rec.Text}
-		if rec.Dir == "out" {
-			m.Type = "send"
-		}
-		if rec.Opcode == "binary" || rec.Base64 != "" {
-			m.Opcode, m.Data = 2, rec.Base64
-		}
-		current.Messages = append(current.Messages, m)
-		if last := rec.Time.Sub(harTime(current.StartedDateTime)); last > 0 {
-			current.Time = millis(last)
-		}
-	})
-	if entries == nil {
-		entries = []harEntry{}
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(harFile{Log: harLog{Version: "1.2", Creator: creator, Entries: entries}})
-}
-
-func harEntryFor(open Record, red Redactor) harEntry {
-	u := red.URL(open.URL)
-	return harEntry{
-		StartedDateTime: open.Time.UTC().Format(time.RFC3339Nano),
-		ResourceType:    "websocket",
-		Messages:        []harMessage{},
-		Request: harRequest{Method: "GET", URL: u, HTTPVersion: "HTTP/1.1", Cookies: []harCookie{},
-			Headers: headerPairs(red.Header(open.RequestHeaders)), QueryString: harQuery(u),
-			HeadersSize: -1, BodySize: 0},
-		Response: harResponse{Status: open.Status, StatusText: http.StatusText(open.Status), HTTPVersion: "HTTP/1.1",
-			Cookies: []harCookie{}, Headers: headerPairs(red.Header(open.Headers)),
-			Content: harContent{Size: 0, MimeType: "x-unknown"}, HeadersSize: -1, BodySize: 0},
-		Timings: harTimings{Blocked: -1, DNS: -1, Connect: -1, SSL: -1},
-	}
-}
-
-// isRefusedUpgrade reports whether rec is a handshake the server answered
-// with a final HTTP status instead of 101 (a 101 that negotiated wrongly
-// is a failed connection, not a refused request).
-func isRefusedUpgrade(rec Record) bool {
-	return rec.Type == "error" && rec.Kind == decode.KindHandshake && rec.Status >= 200
-}
-
-// harRefusedEntry is the entry of a refused upgrade: the request as the
-// recording knows it and the server's answer.
-func harRefusedEntry(rec Record, hdr Header, red Redactor) harEntry {
-	rec = red.Record(rec)
-	u := hdr.URL
-	response := http.Header{}
-	var body string
-	if d := rec.Detail; d != nil {
-		if d.URL != "" {
-			u = d.URL
-		}
-		for name, v := range d.Header {
-			response.Add(name, v)
-		}
-		body = d.Body
-	}
-	e := harEntryFor(Record{Type: "open", Time: rec.Time, URL: u, Status: rec.Status,
-		RequestHeaders: hdr.RequestHeaders, Headers: response}, red)
-	e.Response.RedirectURL = rec.Location
-	e.Response.BodySize = len(body)
-	e.Response.Content = harContent{Size: len(body), MimeType: response.Get("Content-Type"), Text: body}
-	if e.Response.Content.MimeType == "" {
-		e.Response.Content.MimeType = "x-unknown"
-	}
-	return e
-}
-
-// headerPairs lists h's fields sorted by name, one pair per value.
-func headerPairs(h http.Header) []harPair {
-	pairs := []harPair{}
-	names := make([]string, 0, len(h))
-	for name := range h {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		for _, v := range h[name] {
-			pairs = append(pairs, harPair{Name: name, Value: v})
-		}
-	}
-	return pairs
-}
-
-func harQuery(rawURL string) []harPair {
-	pairs := []harPair{}
-	_, query, ok := strings.Cut(rawURL, "?")
-	if !ok {
-		return pairs
-	}
-	query, _, _ = strings.Cut(query, "#")
-	for _, p := range strings.Split(query, "&") {
-		if p == "" {
-			continue
-		}
-		name, value, _ := strings.Cut(p, "=")
-		if n, err := url.QueryUnescape(name); err == nil {
-			name = n
-		}
-		if v, err := url.QueryUnescape(value); err == nil {
-			value = v
-		}
-		pairs = append(pairs, harPair{Name: name, Value: value})
-	}
-	return pairs
 }

@@ -13,9 +13,6 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	if path := os.Getenv(clipboardHelperEnv); path != "" {
-		os.Exit(copyFromPane(path))
-	}
 	code := m.Run()
 	if millionPath != "" {
 		os.RemoveAll(filepath.Dir(millionPath))

@@ -97,7 +97,7 @@ func TestOpenSkipsAHugeLineWithoutLoadingIt(t *testing.T) {
 	if len(events) != 1 || events[0] != nil {
 		t.Fatalf("events after the huge line: %v, want one readable", events)
 	}
-	if line := rec.Line(0); line != 3 {
+	if line := rec.line(0); line != 3 {
 		t.Errorf("the event is on line %d, want 3", line)
 	}
 	p := rec.Problems()
@@ -177,7 +177,7 @@ func TestStringCapperKeepsShortStringsAndEscapes(t *testing.T) {
 }
 
 func TestOpenHARReportsTheLineOfDamageAfterALongString(t *testing.T) {
-	long := strings.Repeat("x", MaxLineBytes+1)
+	long := strings.Repeat("x", maxLineBytes+1)
 	data := "{\"log\": {\"comment\": \"" + long + "\",\n\"entries\": [\n{,}]}}"
 	rec := openT(t, writeFile(t, "bad.har", []byte(data)))
 	p := rec.Problems()

@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/internal/render"
 )
@@ -55,31 +56,31 @@ func FormatLine(r Record, opts LineOptions) string {
 	b.WriteString(r.Time.In(loc).Format("15:04:05.000"))
 	b.WriteByte(' ')
 	arrow := g.in
-	if r.Dir == "out" {
+	if r.Dir == conn.Out {
 		arrow = g.out
 	}
 	switch r.Type {
-	case "open":
+	case conn.EventOpen:
 		arrow = g.open
-	case "error":
+	case conn.EventError:
 		arrow = g.fail
-	case "warning":
+	case conn.EventWarning:
 		arrow = g.warn
-	case "reconnect":
+	case conn.EventReconnect:
 		arrow = g.reconnect
 	}
 	fmt.Fprintf(&b, "%-2s ", arrow)
 
 	var hint string
 	switch r.Type {
-	case "message", "frame":
-		kind := decode.Sanitize(r.Opcode)
-		if r.Type == "frame" {
+	case conn.EventMessage, conn.EventFrame:
+		kind := opcodeWord(r.Opcode)
+		if r.Type == conn.EventFrame {
 			kind = "frame"
 		}
-		fmt.Fprintf(&b, "%-7s %9s", kind, decode.HumanSize(int64(r.payloadSize())))
+		fmt.Fprintf(&b, "%-7s %9s", kind, decode.HumanSize(int64(r.PayloadSize())))
 		var parts []string
-		if r.Type == "frame" {
+		if r.Type == conn.EventFrame {
 			parts = append(parts, frameFlags(r))
 		}
 		if p := payloadPreview(r, preview, g.more); p != "" {
@@ -101,10 +102,10 @@ func FormatLine(r Record, opts LineOptions) string {
 			if e.Message != "" {
 				b.WriteString(": " + clip(decode.Sanitize(e.Message), preview, g.more))
 			}
-			writeExplained(&b, e.Name, e.Explanation, g)
-			hint = e.Hint
+			writeExplained(&b, e.Explanation.Name, e.Explanation.Explanation, g)
+			hint = e.Explanation.Hint
 		}
-	case "open":
+	case conn.EventOpen:
 		fmt.Fprintf(&b, "%-7s %s", "open", decode.Sanitize(r.URL))
 		if r.Status != 0 {
 			fmt.Fprintf(&b, " %d", r.Status)
@@ -118,7 +119,7 @@ func FormatLine(r Record, opts LineOptions) string {
 		for _, hop := range r.Hops {
 			fmt.Fprintf(&b, " %s redirected %s", g.dot, decode.Sanitize(hop))
 		}
-	case "close":
+	case conn.EventClose:
 		fmt.Fprintf(&b, "%-7s %d", "close", r.Code)
 		if r.Name != "" {
 			b.WriteString(" " + decode.Sanitize(r.Name))
@@ -127,13 +128,17 @@ func FormatLine(r Record, opts LineOptions) string {
 			b.WriteString(` "` + clip(decode.Sanitize(r.Reason), preview, g.more) + `"`)
 		}
 		// A close we send needs no explaining; the server's does.
-		if r.Dir != "out" {
+		if r.Dir != conn.Out {
 			writeExplained(&b, "", r.Explanation, g)
 			hint = r.Hint
 		}
-	case "error", "warning":
+	case conn.EventError, conn.EventWarning:
 		fmt.Fprintf(&b, "%-7s ", r.Type)
-		msg := clip(decode.Sanitize(r.Message), preview, g.more)
+		var f decode.Failure
+		if r.Failure != nil {
+			f = *r.Failure
+		}
+		msg := clip(decode.Sanitize(f.Message), preview, g.more)
 		switch {
 		case r.Name != "":
 			b.WriteString(decode.Sanitize(r.Name))
@@ -141,16 +146,16 @@ func FormatLine(r Record, opts LineOptions) string {
 			if msg != "" {
 				b.WriteString(" (" + msg + ")")
 			}
-		case r.Kind != "":
-			b.WriteString(decode.Sanitize(r.Kind) + ": " + msg)
+		case f.Kind != "":
+			b.WriteString(decode.Sanitize(f.Kind) + ": " + msg)
 		default:
 			b.WriteString(msg)
 		}
 		hint = r.Hint
-	case "reconnect":
+	case conn.EventReconnect:
 		fmt.Fprintf(&b, "reconnect attempt %d in %s", r.Attempt, fromMillis(r.DelayMillis).Round(time.Millisecond))
 	default:
-		b.WriteString(decode.Sanitize(r.Type))
+		b.WriteString(decode.Sanitize(r.Type.String()))
 	}
 	if hint != "" {
 		b.WriteString("\n" + hintIndent + "hint: " + decode.Sanitize(hint))
@@ -174,7 +179,7 @@ func writeExplained(b *strings.Builder, name, explanation string, g glyphs) {
 }
 
 func frameFlags(r Record) string {
-	flags := []string{"opcode " + decode.Sanitize(r.Opcode)}
+	flags := []string{"opcode " + opcodeWord(r.Opcode)}
 	if len(r.FrameInfo) == 1 {
 		f := r.FrameInfo[0]
 		if f.FIN {
@@ -202,7 +207,7 @@ func payloadPreview(r Record, max int, more string) string {
 	if r.Base64 == "" {
 		return clip(decode.Sanitize(prefix(r.Text, textBytes)), max, more)
 	}
-	if r.Opcode == "text" {
+	if r.Opcode == conn.OpText {
 		raw, _ := base64.StdEncoding.DecodeString(prefix(r.Base64, (textBytes+2)/3*4))
 		return clip(decode.Sanitize(string(raw)), max, more)
 	}

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/decode"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -37,28 +40,29 @@ func golden(t *testing.T, name, got string) {
 // so the golden output does not depend on decode's wording.
 func lineRecords() []Record {
 	return []Record{
-		{Type: "open", Time: at(0), URL: "wss://api.example.com/graphql", Status: 101, Subprotocol: "graphql-transport-ws",
+		{Type: conn.EventOpen, Time: at(0), URL: "wss://api.example.com/graphql", Status: 101, Subprotocol: "graphql-transport-ws",
 			Extensions: []string{"permessage-deflate; client_max_window_bits"}, Headers: http.Header{"Upgrade": {"websocket"}}},
-		{Type: "message", Time: at(12), Dir: "out", Opcode: "text", Len: 29, Text: `{"type":"subscribe","id":"1"}`},
-		{Type: "message", Time: at(40), Dir: "in", Opcode: "text", Len: 2200, Text: `{"data":` + strings.Repeat(`"long",`, 300) + `}`},
-		{Type: "message", Time: at(41), Dir: "in", Opcode: "text", Len: 31, Text: "evil \x1b]0;pwned\a title \u202e reversed\nnext"},
-		{Type: "message", Time: at(42), Dir: "in", Opcode: "binary", Len: 20, Base64: base64.StdEncoding.EncodeToString([]byte("\x82\xa3op\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10"))},
-		{Type: "message", Time: at(50), Dir: "out", Opcode: "ping", Len: 0},
-		{Type: "message", Time: at(62), Dir: "in", Opcode: "pong", Len: 0, RTTMillis: 12.345},
-		{Type: "message", Time: at(70), Dir: "in", Opcode: "text", Len: 63, Text: `{"type":"error","data":{"code":4003,"message":"Forbidden: scope"}}`,
-			Envelope: &EnvelopeInfo{Code: json.RawMessage("4003"), Message: "Forbidden: scope", Format: "envelope",
-				Name: "Forbidden", Explanation: "The token lacks a permission the request needs.", Hint: "Ask for a token with the missing scope."}},
-		{Type: "frame", Time: at(80), Dir: "in", Opcode: "0xb", Len: 2, Base64: "AQI=",
-			FrameInfo: []FrameInfo{{FIN: true, RSV: 4, Opcode: "0xb", Len: 2}}},
-		{Type: "warning", Time: at(85), Kind: "protocol", Cause: "non-minimal-length", Message: "length 5 in 2 bytes",
+		{Type: conn.EventMessage, Time: at(12), Dir: conn.Out, Opcode: conn.OpText, Len: 29, Text: `{"type":"subscribe","id":"1"}`},
+		{Type: conn.EventMessage, Time: at(40), Dir: conn.In, Opcode: conn.OpText, Len: 2200, Text: `{"data":` + strings.Repeat(`"long",`, 300) + `}`},
+		{Type: conn.EventMessage, Time: at(41), Dir: conn.In, Opcode: conn.OpText, Len: 31, Text: "evil \x1b]0;pwned\a title \u202e reversed\nnext"},
+		{Type: conn.EventMessage, Time: at(42), Dir: conn.In, Opcode: conn.OpBinary, Len: 20, Base64: base64.StdEncoding.EncodeToString([]byte("\x82\xa3op\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10"))},
+		{Type: conn.EventMessage, Time: at(50), Dir: conn.Out, Opcode: conn.OpPing, Len: 0},
+		{Type: conn.EventMessage, Time: at(62), Dir: conn.In, Opcode: conn.OpPong, Len: 0, RTTMillis: 12.345},
+		{Type: conn.EventMessage, Time: at(70), Dir: conn.In, Opcode: conn.OpText, Len: 63, Text: `{"type":"error","data":{"code":4003,"message":"Forbidden: scope"}}`,
+			Envelope: &decode.Envelope{Code: json.RawMessage("4003"), Message: "Forbidden: scope", Format: "envelope",
+				Explanation: decode.Explanation{Name: "Forbidden", Explanation: "The token lacks a permission the request needs.",
+					Hint: "Ask for a token with the missing scope."}}},
+		{Type: conn.EventFrame, Time: at(80), Dir: conn.In, Opcode: 0xB, Len: 2, Base64: "AQI=",
+			FrameInfo: []conn.Frame{{FIN: true, RSV: 4, Opcode: 0xB, Length: 2}}},
+		{Type: conn.EventWarning, Time: at(85), Failure: &decode.Failure{Kind: "protocol", Cause: "non-minimal-length", Message: "length 5 in 2 bytes"},
 			Name: "Non-minimal length", Explanation: "The server encoded a frame length in more bytes than needed.", Hint: "Report it to the server's authors."},
-		{Type: "close", Time: at(90), Dir: "in", Code: 1008, Reason: "token expired\x07", HasCode: true, Name: "Policy Violation",
+		{Type: conn.EventClose, Time: at(90), Dir: conn.In, Code: 1008, Reason: "token expired\x07", HasCode: true, Name: "Policy Violation",
 			Explanation: "The server refused something this connection did.", Hint: "Refresh the token and reconnect."},
-		{Type: "reconnect", Time: at(100), Attempt: 2, DelayMillis: 1500},
-		{Type: "error", Time: at(110), Kind: "handshake", Cause: "http-status", Status: 401, Message: "websocket: bad handshake",
+		{Type: conn.EventReconnect, Time: at(100), Attempt: 2, DelayMillis: 1500},
+		{Type: conn.EventError, Time: at(110), Failure: &decode.Failure{Kind: "handshake", Cause: "http-status", Status: 401, Message: "websocket: bad handshake"},
 			Name: "Upgrade refused: 401 Unauthorized", Explanation: "The server wants credentials it did not get.", Hint: "Send an Authorization header (-H)."},
-		{Type: "error", Time: at(120), Kind: "dns", Message: "lookup nowhere.invalid: no such host"},
-		{Type: "close", Time: at(130), Dir: "out", Code: 1000, HasCode: true, Name: "Normal Closure"},
+		{Type: conn.EventError, Time: at(120), Failure: &decode.Failure{Kind: "dns", Message: "lookup nowhere.invalid: no such host"}},
+		{Type: conn.EventClose, Time: at(130), Dir: conn.Out, Code: 1000, HasCode: true, Name: "Normal Closure"},
 	}
 }
 
@@ -75,14 +79,13 @@ func TestFormatLineGolden(t *testing.T) {
 func TestFormatLineNeverPrintsControlBytes(t *testing.T) {
 	hostile := "\x1b[2J\x1b]52;c;AAAA\a\x9b31m\u202e\u2066\x00\xff"
 	records := []Record{
-		{Type: "message", Dir: "in", Opcode: "text", Text: hostile},
-		{Type: "close", Dir: "in", Code: 4000, Reason: hostile, Name: hostile, Explanation: hostile, Hint: hostile},
-		{Type: "error", Kind: hostile, Message: hostile},
-		{Type: "error", Name: hostile, Message: hostile, Hint: hostile},
-		{Type: "open", URL: hostile, Subprotocol: hostile, Extensions: []string{hostile}},
-		{Type: "message", Dir: "in", Opcode: hostile, Text: "x"},
-		{Type: "message", Dir: "in", Opcode: "text", Envelope: &EnvelopeInfo{Code: json.RawMessage(`"` + hostile + `"`), Message: hostile, Name: hostile, Hint: hostile}},
-		{Type: hostile},
+		{Type: conn.EventMessage, Dir: conn.In, Opcode: conn.OpText, Text: hostile},
+		{Type: conn.EventClose, Dir: conn.In, Code: 4000, Reason: hostile, Name: hostile, Explanation: hostile, Hint: hostile},
+		{Type: conn.EventError, Failure: &decode.Failure{Kind: hostile, Message: hostile}},
+		{Type: conn.EventError, Name: hostile, Failure: &decode.Failure{Message: hostile}, Hint: hostile},
+		{Type: conn.EventOpen, URL: hostile, Subprotocol: hostile, Extensions: []string{hostile}},
+		{Type: conn.EventMessage, Dir: conn.In, Opcode: conn.OpText, Envelope: &decode.Envelope{Code: json.RawMessage(`"` + hostile + `"`), Message: hostile,
+			Explanation: decode.Explanation{Name: hostile, Hint: hostile}}},
 	}
 	for _, r := range records {
 		line := FormatLine(r, LineOptions{})
@@ -95,11 +98,11 @@ func TestFormatLineNeverPrintsControlBytes(t *testing.T) {
 }
 
 func TestFormatLineShowsRedirectsAndKeepsOwnClosesShort(t *testing.T) {
-	open := Record{Type: "open", Time: time.Unix(0, 0), URL: "ws://h/ws", Status: 101, Hops: []string{"301 ws://h/old → ws://h/ws"}}
+	open := Record{Type: conn.EventOpen, Time: time.Unix(0, 0), URL: "ws://h/ws", Status: 101, Hops: []string{"301 ws://h/old → ws://h/ws"}}
 	if got := FormatLine(open, LineOptions{Location: time.UTC}); !strings.Contains(got, "redirected 301 ws://h/old → ws://h/ws") {
 		t.Errorf("open line lacks the hop: %q", got)
 	}
-	ours := Record{Type: "close", Time: time.Unix(0, 0), Dir: "out", Code: 1000, Name: "Normal Closure", Explanation: "The peer closed on purpose.", Hint: "Nothing is wrong."}
+	ours := Record{Type: conn.EventClose, Time: time.Unix(0, 0), Dir: conn.Out, Code: 1000, Name: "Normal Closure", Explanation: "The peer closed on purpose.", Hint: "Nothing is wrong."}
 	if got := FormatLine(ours, LineOptions{Location: time.UTC}); strings.Contains(got, "on purpose") || strings.Contains(got, "hint") {
 		t.Errorf("own close explained: %q", got)
 	}
@@ -109,7 +112,7 @@ func TestFormatLineShowsRedirectsAndKeepsOwnClosesShort(t *testing.T) {
 // as text, only its bad bytes escaped; a long one is cut like any text.
 func TestFormatLineShowsInvalidUTF8TextWithEscapes(t *testing.T) {
 	bad := []byte("caf\xc3( \xff\xfe is not UTF-8")
-	r := Record{Type: "message", Time: time.Unix(0, 0), Dir: "in", Opcode: "text", Len: len(bad),
+	r := Record{Type: conn.EventMessage, Time: time.Unix(0, 0), Dir: conn.In, Opcode: conn.OpText, Len: len(bad),
 		Base64: base64.StdEncoding.EncodeToString(bad)}
 	got := FormatLine(r, LineOptions{Location: time.UTC})
 	if !strings.HasSuffix(got, `caf\xc3( \xff\xfe is not UTF-8`) {
@@ -122,7 +125,7 @@ func TestFormatLineShowsInvalidUTF8TextWithEscapes(t *testing.T) {
 		t.Fatalf("line = %q, want it to end %q", got, want)
 	}
 	// Binary stays hex.
-	r.Opcode = "binary"
+	r.Opcode = conn.OpBinary
 	if got = FormatLine(r, LineOptions{Location: time.UTC}); !strings.Contains(got, "ff c3 a9") {
 		t.Fatalf("binary line = %q", got)
 	}

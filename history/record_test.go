@@ -2,10 +2,12 @@ package history
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/decode"
 )
 
 func TestRecordRoundTripEveryKind(t *testing.T) {
@@ -72,7 +74,7 @@ func TestRecordKeysScriptsRelyOn(t *testing.T) {
 		}
 	}
 	rec := annotated(ctx, evs[2])
-	if rec.Frames != 3 || len(rec.FrameInfo) != 3 || rec.FrameInfo[1].Opcode != "continuation" {
+	if rec.Frames != 3 || len(rec.FrameInfo) != 3 || rec.FrameInfo[1].Opcode != conn.OpContinuation {
 		t.Errorf("frames = %d, frame_info = %+v", rec.Frames, rec.FrameInfo)
 	}
 	if stamp := string(keysOf(t, rec.AppendJSON(nil))["time"]); stamp != `"2026-11-22T02:10:00.153456789Z"` {
@@ -95,7 +97,7 @@ func TestRecordExplainsCloseAndFailure(t *testing.T) {
 	if failure.Name == "" || failure.Explanation == "" || failure.Hint == "" {
 		t.Errorf("401 is not explained: %+v", failure)
 	}
-	if failure.Kind != "handshake" || failure.Status != 401 || failure.RetryAfter != "30" {
+	if f := failure.Failure; f == nil || f.Kind != "handshake" || f.Status != 401 || f.RetryAfter != "30" {
 		t.Errorf("failure fields: %+v", failure)
 	}
 }
@@ -151,10 +153,13 @@ func TestRecordEventRejectsBadRecords(t *testing.T) {
 		`{"type":"message","dir":"in","opcode":"shout"}`,
 		`{"type":"message","dir":"in","opcode":"binary","base64":"!!!"}`,
 		`{"type":"message","dir":"in","opcode":"text","frame_info":[{"opcode":"nope"}]}`,
+		`{"type":"message","dir":"in","time":"2026-11-22T02:10:00Z"}`,
+		`{"type":"close","time":"2026-11-22T02:10:00Z"}`,
 	} {
+		// Words conn does not know fail decoding; the rest fail Event.
 		var rec Record
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
-			t.Fatal(err)
+			continue
 		}
 		if _, err := rec.Event(); err == nil {
 			t.Errorf("%s: accepted", line)
@@ -217,5 +222,73 @@ func TestRecordJSONEscapesTerminalControls(t *testing.T) {
 	}
 	if back.Text != hostile {
 		t.Errorf("text changed on the way: %+q", back.Text)
+	}
+}
+
+// Every field of a failure survives a round trip through a record line:
+// kind, cause, code, status, message, location and retry_after at the top,
+// the rest under "detail".
+func TestRecordKeepsTheWholeFailure(t *testing.T) {
+	f := &decode.Failure{Kind: decode.KindTransport, Cause: "c", Code: 1006, Status: 502, Message: "m",
+		URL: "wss://h/", Location: "wss://h/next", RetryAfter: "30", Header: map[string]string{"Server": "x"},
+		Body: "b", Origin: "https://o", SentAuth: true, Offered: []string{"a", "b"}, Chosen: "c",
+		CertSubject: "s", CertIssuer: "i", CertNotAfter: "2026-01-01T00:00:00Z", CertNotBefore: "2025-01-01T00:00:00Z",
+		CertDNSNames: []string{"h"}, Opcode: 3, Length: 5, Limit: 4, Raw: "HTTP/1.1 200", TimeoutSeconds: 2.5,
+		Waiting: 3, WaitingBytes: 300, StalledSeconds: 4.5, IdleSeconds: 61, PingsOn: true, Proxy: "nginx",
+		EarlierDrops: []float64{60, 60.5}}
+	if v := reflect.ValueOf(*f); v.NumField() != 31 {
+		t.Fatalf("decode.Failure has %d fields; set the new ones above", v.NumField())
+	}
+	for i := range reflect.ValueOf(*f).NumField() {
+		if reflect.ValueOf(*f).Field(i).IsZero() {
+			t.Fatalf("field %s is not set", reflect.TypeOf(*f).Field(i).Name)
+		}
+	}
+	line := FromEvent(conn.Event{Type: conn.EventError, Time: t0, Failure: f}).AppendJSON(nil)
+	keys := keysOf(t, line)
+	for _, k := range []string{"kind", "cause", "code", "status", "message", "location", "retry_after", "detail"} {
+		if _, ok := keys[k]; !ok {
+			t.Errorf("no %q: %s", k, line)
+		}
+	}
+	var detail map[string]json.RawMessage
+	json.Unmarshal(keys["detail"], &detail)
+	for _, k := range []string{"kind", "cause", "code", "status", "message", "location", "retry_after"} {
+		if _, ok := detail[k]; ok {
+			t.Errorf("%q is in the detail too: %s", k, keys["detail"])
+		}
+	}
+	var rec Record
+	if err := json.Unmarshal(line, &rec); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := rec.Event()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(ev.Failure, f) {
+		t.Errorf("failure changed on the way:\n got  %+v\n want %+v", ev.Failure, f)
+	}
+}
+
+func TestRecordKeepsTheErrorEnvelope(t *testing.T) {
+	env := &decode.Envelope{Code: json.RawMessage(`"E42"`), Message: "nope", Format: "envelope",
+		Explanation: decode.Explanation{Name: "N", Category: "cat", Dialect: "d", Explanation: "e", Hint: "h",
+			Reconnect: true, Source: decode.SourceServer}}
+	rec := FromEvent(conn.Event{Type: conn.EventMessage, Time: t0, Dir: conn.In, Opcode: conn.OpText,
+		Payload: []byte("x"), Note: &conn.Note{Envelope: env}})
+	line := rec.AppendJSON(nil)
+	const want = `"error":{"code":"E42","message":"nope","format":"envelope","name":"N","category":"cat","dialect":"d","explanation":"e","hint":"h","reconnect":true}`
+	if !strings.Contains(string(line), want) {
+		t.Errorf("line = %s\nwant it to hold %s", line, want)
+	}
+	var back Record
+	if err := json.Unmarshal(line, &back); err != nil {
+		t.Fatal(err)
+	}
+	got := *back.Envelope
+	env.Explanation.Source = "" // not recorded: an envelope always comes from the server
+	if !reflect.DeepEqual(got, *env) {
+		t.Errorf("envelope changed on the way:\n got  %+v\n want %+v", got, *env)
 	}
 }

@@ -76,10 +76,10 @@ func TestRedactText(t *testing.T) {
 	var red Redactor
 	in := `dial "wss://h.example.com/ws?token=abc" failed; retry https://u:pw@h/x?key=1 later`
 	want := `dial "wss://h.example.com/ws?token=[redacted:3]" failed; retry https://u:[redacted:2]@h/x?key=[redacted:1] later`
-	if got := red.Text(in); got != want {
+	if got := red.text(in); got != want {
 		t.Errorf("Text\n = %q\nwant %q", got, want)
 	}
-	if got := red.Text("no urls here"); got != "no urls here" {
+	if got := red.text("no urls here"); got != "no urls here" {
 		t.Errorf("Text changed plain text: %q", got)
 	}
 }
@@ -100,11 +100,11 @@ func TestRedactPayloadKeepsFormatting(t *testing.T) {
 
 func TestRedactRecord(t *testing.T) {
 	var red Redactor
-	open := Record{Type: "open", URL: "wss://h/?token=t1", Hops: []string{"wss://h/old?token=t2"},
+	open := Record{Type: conn.EventOpen, URL: "wss://h/?token=t1", Hops: []string{"wss://h/old?token=t2"},
 		RequestHeaders: http.Header{"Authorization": {"Bearer t3"}, "Sec-Websocket-Key": {"t4"}},
 		Headers:        http.Header{"Set-Cookie": {"a=t5"}, "Sec-Websocket-Accept": {"t6"}}}
-	fail := Record{Type: "error", Message: `GET "wss://h/?token=t7": 401`, Location: "wss://h/next?sig=t8",
-		Detail: &FailureDetail{URL: "wss://u:t9@h/", Header: map[string]string{"Set-Cookie": "s=t10"}, Body: "see https://h/?token=t11"}}
+	fail := Record{Type: conn.EventError, Failure: &decode.Failure{Message: `GET "wss://h/?token=t7": 401`, Location: "wss://h/next?sig=t8",
+		URL: "wss://u:t9@h/", Header: map[string]string{"Set-Cookie": "s=t10"}, Body: "see https://h/?token=t11"}}
 	for _, rec := range []Record{open, fail} {
 		line := string(red.Record(rec).AppendJSON(nil))
 		for _, secret := range []string{"t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8", "t9", "t10", "t11"} {
@@ -113,10 +113,10 @@ func TestRedactRecord(t *testing.T) {
 			}
 		}
 	}
-	if open.RequestHeaders.Get("Authorization") != "Bearer t3" || fail.Detail.URL != "wss://u:t9@h/" {
+	if open.RequestHeaders.Get("Authorization") != "Bearer t3" || fail.Failure.URL != "wss://u:t9@h/" {
 		t.Error("Record changed its argument")
 	}
-	msg := Record{Type: "message", Text: `{"op":"auth", "Token" : "s3cret-value", "nested":{"api_key":"k3y-value"},"keys":["a"]}`}
+	msg := Record{Type: conn.EventMessage, Text: `{"op":"auth", "Token" : "s3cret-value", "nested":{"api_key":"k3y-value"},"keys":["a"]}`}
 	got := red.Record(msg).Text
 	if strings.Contains(got, "s3cret-value") || strings.Contains(got, "k3y-value") || !strings.Contains(got, `"op":"auth"`) {
 		t.Errorf("credential keys in a payload: %s", got)
@@ -124,7 +124,7 @@ func TestRedactRecord(t *testing.T) {
 	if kept := (Redactor{Disabled: true}).Record(msg).Text; kept != msg.Text {
 		t.Errorf("--no-redact changed a payload: %s", kept)
 	}
-	plain := Record{Type: "message", Text: `{"type":"tick","price":"1.5","keyboard":"x"}`}
+	plain := Record{Type: conn.EventMessage, Text: `{"type":"tick","price":"1.5","keyboard":"x"}`}
 	if redactionMayChange(plain) {
 		t.Errorf("an ordinary message is taken for one with a credential: %s", plain.Text)
 	}
@@ -134,8 +134,8 @@ func TestRedactEventFailureDetail(t *testing.T) {
 	ev := sampleEvents()[12]
 	ev.Failure = &decode.Failure{Kind: "handshake", URL: "wss://h/?token=zzz"}
 	rec := Redactor{}.Record(annotated(nil, ev))
-	if rec.Detail == nil || rec.Detail.URL != "wss://h/?token=[redacted:3]" {
-		t.Errorf("detail = %+v", rec.Detail)
+	if rec.Failure == nil || rec.Failure.URL != "wss://h/?token=[redacted:3]" {
+		t.Errorf("failure = %+v", rec.Failure)
 	}
 }
 
@@ -149,7 +149,7 @@ func FuzzRedactURL(f *testing.F) {
 		if twice := red.URL(once); twice != once {
 			t.Errorf("not idempotent: %q → %q → %q", s, once, twice)
 		}
-		red.Text(s)
+		red.text(s)
 		red.Payload(s)
 	})
 }
@@ -206,10 +206,10 @@ func TestRedactSubprotocols(t *testing.T) {
 	}
 	text := `The server chose "x"; the client offered "base64url.bearer.authorization.k8s.io.dG9rZW4". Token ` + jwt + "."
 	want := `The server chose "x"; the client offered "base64url.bearer.authorization.k8s.io.[redacted:7]". Token [redacted:41].`
-	if got := red.Text(text); got != want {
+	if got := red.text(text); got != want {
 		t.Errorf("Text\n = %s\nwant %s", got, want)
 	}
-	if got := red.Text("lookup auth.example.com: no such host"); got != "lookup auth.example.com: no such host" {
+	if got := red.text("lookup auth.example.com: no such host"); got != "lookup auth.example.com: no such host" {
 		t.Errorf("host names must stay: %q", got)
 	}
 	if got := (Redactor{Disabled: true}).Subprotocol(cases[0].in); got != cases[0].in {
@@ -220,7 +220,7 @@ func TestRedactSubprotocols(t *testing.T) {
 func TestRedactRecordSubprotocolsEverywhere(t *testing.T) {
 	const token = "base64url.bearer.authorization.k8s.io.S3CRETTOKEN"
 	var red Redactor
-	open := red.Record(Record{Type: "open", Subprotocol: token,
+	open := red.Record(Record{Type: conn.EventOpen, Subprotocol: token,
 		RequestHeaders: http.Header{"Sec-Websocket-Protocol": {token}, "X-Custom-Token": {"S3CRETHEADER"}},
 		Headers:        http.Header{"Sec-Websocket-Protocol": {token}}})
 	fail := red.Record(annotated(nil, conn.Event{Type: conn.EventError, Failure: &decode.Failure{
@@ -230,7 +230,7 @@ func TestRedactRecordSubprotocolsEverywhere(t *testing.T) {
 			t.Errorf("secret survived: %s", line)
 		}
 	}
-	hdr := red.RecordingHeader(Header{Subprotocol: token, RequestHeaders: http.Header{"X-Custom-Token": {"S3CRET"}}})
+	hdr := red.recordingHeader(Header{Subprotocol: token, RequestHeaders: http.Header{"X-Custom-Token": {"S3CRET"}}})
 	if strings.Contains(hdr.Subprotocol+hdr.RequestHeaders.Get("X-Custom-Token"), "S3CRET") {
 		t.Errorf("recording header: %+v", hdr)
 	}

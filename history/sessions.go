@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/wsdbg/wsdbg/conn"
 )
 
 // SessionInfo summarises one recording for a list of past sessions.
@@ -117,17 +119,17 @@ func summarise(path string) SessionInfo {
 		line, err := br.ReadSlice('\n')
 		if len(line) > 0 && !continuation {
 			head := line[:min(len(line), 256)]
-			t := countLine(head, &info)
+			t, isEvent := countLine(head, &info)
 			switch t {
-			case "close", "error":
+			case conn.EventClose, conn.EventError:
 				ending = append(ending[:0], line...)
 				if err == bufio.ErrBufferFull {
 					ending = nil // cut short: not one of ours
 				}
-			case "open":
+			case conn.EventOpen:
 				ending = nil
 			}
-			if t != "" {
+			if isEvent {
 				last = append(last[:0], head...)
 			}
 		}
@@ -141,11 +143,11 @@ func summarise(path string) SessionInfo {
 	}
 	var end Record
 	if len(ending) > 0 && json.Unmarshal(ending, &end) == nil {
-		switch end.Type {
-		case "close":
+		switch {
+		case end.Type == conn.EventClose:
 			info.CloseCode, info.CloseName = end.Code, end.Name
-		case "error":
-			info.ErrorKind = end.Kind
+		case end.Type == conn.EventError && end.Failure != nil:
+			info.ErrorKind = end.Failure.Kind
 		}
 	}
 	return info
@@ -173,9 +175,10 @@ func describeOpenError(err error) string {
 	return err.Error()
 }
 
-// countLine counts a message line and returns the line's type ("" when it
-// is not an event); head is the start of the line.
-func countLine(head []byte, info *SessionInfo) string {
+// countLine counts a message line and returns the line's type and whether
+// it is an event at all (of a type this version may not know); head is the
+// start of the line.
+func countLine(head []byte, info *SessionInfo) (conn.EventType, bool) {
 	switch {
 	case bytes.HasPrefix(head, messagePrefix):
 		if bytes.Contains(head, dirIn) {
@@ -183,31 +186,36 @@ func countLine(head []byte, info *SessionInfo) string {
 		} else {
 			info.Out++
 		}
-		return "message"
+		return conn.EventMessage, true
 	case bytes.HasPrefix(head, openPrefix):
-		return "open"
+		return conn.EventOpen, true
 	case bytes.HasPrefix(head, closePrefix):
-		return "close"
+		return conn.EventClose, true
 	case bytes.HasPrefix(head, errorPrefix):
-		return "error"
+		return conn.EventError, true
 	case !bytes.HasPrefix(bytes.TrimSpace(head), []byte{'{'}):
-		return ""
+		return 0, false
 	}
 	var probe struct {
 		Type string `json:"type"`
 		Dir  string `json:"dir"`
 	}
-	if json.Unmarshal(head, &probe) != nil {
-		return ""
+	if json.Unmarshal(head, &probe) != nil || probe.Type == "" {
+		return 0, false
 	}
-	if probe.Type == "message" {
-		if probe.Dir == "in" {
+	var t conn.EventType
+	if t.UnmarshalText([]byte(probe.Type)) != nil {
+		return 0, true
+	}
+	if t == conn.EventMessage {
+		var dir conn.Direction
+		if dir.UnmarshalText([]byte(probe.Dir)) == nil && dir == conn.In {
 			info.In++
 		} else {
 			info.Out++
 		}
 	}
-	return probe.Type
+	return t, true
 }
 
 func lineTime(head []byte) time.Time {

@@ -18,7 +18,7 @@ import (
 func recordIn(t *testing.T, dir, name string, start time.Time, events []conn.Event) string {
 	t.Helper()
 	path := filepath.Join(dir, name+FileSuffix)
-	r, err := Create(path, Header{URL: "wss://h.example.com/" + name, Start: start}, RecordOptions{})
+	r, err := Create(path, Header{URL: "wss://h.example.com/" + name, Start: start}, WriterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

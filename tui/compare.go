@@ -7,10 +7,11 @@ import (
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/history"
+	replays "github.com/wsdbg/wsdbg/internal/replay"
 )
 
 // comparison pairs the replies of a session that replays a recording with
-// the recorded replies, in order, as history.Diff does: the k-th incoming
+// the recorded replies, in order, as replays.Diff does: the k-th incoming
 // text or binary message is compared with the k-th recorded one.
 type comparison struct {
 	expected []history.Record    // the recorded replies
@@ -36,7 +37,7 @@ func newComparison(recorded []history.Record) *comparison {
 }
 
 func isReply(r history.Record) bool {
-	return r.Type == "message" && r.Dir == "in" && (r.Opcode == "text" || r.Opcode == "binary")
+	return r.Type == conn.EventMessage && r.Dir == conn.In && (r.Opcode == conn.OpText || r.Opcode == conn.OpBinary)
 }
 
 // observe compares the reply in row with its recorded counterpart and
@@ -49,7 +50,7 @@ func (c *comparison) observe(row int32, ev conn.Event) bool {
 		return true
 	}
 	got := history.FromEvent(ev)
-	diffs := history.Diff(c.expected[k:k+1], []history.Record{got})
+	diffs := replays.Diff(c.expected[k:k+1], []history.Record{got})
 	if len(diffs) == 0 {
 		c.matched++
 		return false

@@ -11,6 +11,7 @@ import (
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/history"
+	"github.com/wsdbg/wsdbg/internal/export"
 )
 
 // everyKindOfExplainedEvent is a session with every kind of event wsdbg
@@ -80,7 +81,7 @@ func TestEveryViewShowsTheSameAnnotation(t *testing.T) {
 	}
 
 	path := filepath.Join(t.TempDir(), "session.jsonl")
-	w, err := history.Create(path, history.Header{URL: "ws://127.0.0.1:8080/ws", Start: t0}, history.RecordOptions{})
+	w, err := history.Create(path, history.Header{URL: "ws://127.0.0.1:8080/ws", Start: t0}, history.WriterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +115,7 @@ func TestEveryViewShowsTheSameAnnotation(t *testing.T) {
 	pumpUntil(t, replayed, p, 5*time.Second, func() bool { return replayed.sess.ended })
 
 	var md bytes.Buffer
-	if err := history.Export(&md, rec, "md", history.Redactor{}); err != nil {
+	if err := export.Write(&md, rec, "md", history.Redactor{}); err != nil {
 		t.Fatal(err)
 	}
 	report := flat(unmarkdown(md.String()))

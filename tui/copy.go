@@ -12,19 +12,21 @@ import (
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/history"
+	"github.com/wsdbg/wsdbg/internal/clipboard"
+	"github.com/wsdbg/wsdbg/internal/export"
 	"github.com/wsdbg/wsdbg/internal/render"
 )
 
-// Copier puts text on the clipboard and says how. history.Clipboard is one.
+// Copier puts text on the clipboard and says how. clipboard.Copier is one.
 type Copier interface {
-	Copy(text string) (history.CopyMethod, error)
+	Copy(text string) (clipboard.Method, error)
 }
 
 // copiedMsg reports how copying went.
 type copiedMsg struct {
 	what   string
 	size   int
-	method history.CopyMethod
+	method clipboard.Method
 	osc52  string // the OSC 52 sequence to print, when that is how it is copied
 	err    error
 	text   string // kept when copying failed, so that it can be saved instead
@@ -68,7 +70,7 @@ func (m *model) copyText(what, text string) tea.Cmd {
 			msg.method, msg.err = c.Copy(text)
 		} else {
 			var osc bytes.Buffer
-			msg.method, msg.err = history.Clipboard{Terminal: &osc}.Copy(text)
+			msg.method, msg.err = clipboard.Copier{Terminal: &osc}.Copy(text)
 			msg.osc52 = osc.String()
 		}
 		if msg.err != nil {
@@ -112,7 +114,7 @@ func (m *model) takeUnsaved() (unsavedCopy, bool) {
 func (m *model) saveUnsaved(u unsavedCopy) tea.Cmd {
 	dir := m.opts.SaveDir
 	return func() tea.Msg {
-		path, err := history.WriteToFile(dir, u.text)
+		path, err := clipboard.WriteToFile(dir, u.text)
 		return savedMsg{what: u.what, size: len(u.text), path: path, err: err}
 	}
 }
@@ -124,13 +126,13 @@ func (m *model) onSaved(msg savedMsg) tea.Cmd {
 	return m.setNotice(fmt.Sprintf("saved %s (%s) to %s", msg.what, decode.HumanSize(int64(msg.size)), msg.path), false)
 }
 
-func clipboardName(m history.CopyMethod) string {
+func clipboardName(m clipboard.Method) string {
 	switch m {
-	case history.CopyOSC52:
+	case clipboard.OSC52:
 		return "clipboard via OSC 52"
-	case history.CopyTmux:
+	case clipboard.Tmux:
 		return "tmux buffer and clipboard"
-	case history.CopyTmuxBuffer:
+	case clipboard.TmuxBuffer:
 		return "tmux buffer (tmux's set-clipboard is off)"
 	}
 	return string(m)
@@ -184,7 +186,7 @@ func (m *model) copyReport() tea.Cmd {
 	for _, i := range rows {
 		recs = append(recs, history.FromEvent(m.store.event(i)))
 	}
-	report := history.BugReport(recs, len(recs)-1, len(recs)-1, m.opts.Redact)
+	report := export.BugReport(recs, len(recs)-1, len(recs)-1, m.opts.Redact)
 	return m.copyText("bug report", report)
 }
 
@@ -198,14 +200,14 @@ func (m *model) copyRepro() tea.Cmd {
 	if o.URL == "" {
 		return m.setNotice("no URL to reproduce", true)
 	}
-	var sent []history.SentMessage
+	var sent []export.SentMessage
 	for i := m.store.len() - 1; i >= 0 && len(sent) < reproSent; i-- {
 		r := m.store.row(i)
 		if r.typ != conn.EventMessage || r.dir != conn.Out || r.op.IsControl() {
 			continue
 		}
-		sent = append(sent, history.SentMessage{Binary: r.op == conn.OpBinary, Payload: m.store.payload(i)})
+		sent = append(sent, export.SentMessage{Binary: r.op == conn.OpBinary, Payload: m.store.payload(i)})
 	}
 	slices.Reverse(sent)
-	return m.copyText("repro commands", history.ReproScript(o, sent, m.opts.Redact))
+	return m.copyText("repro commands", export.ReproScript(o, sent, m.opts.Redact))
 }

@@ -143,7 +143,7 @@ func (m *model) inspectorContent(i, width int, s inspector.Settings) []inspector
 			pg.section(title)
 			pg.add(th.NoticeError.Render(decode.Sanitize("unreadable: " + err.Error())))
 		} else {
-			m.payloadLines(pg, s, title, p, rec.Opcode != "binary", false)
+			m.payloadLines(pg, s, title, p, rec.Opcode != conn.OpBinary, false)
 		}
 	}
 	return pg.out

@@ -15,7 +15,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/wsdbg/wsdbg/conn"
-	"github.com/wsdbg/wsdbg/history"
+	"github.com/wsdbg/wsdbg/internal/clipboard"
 )
 
 // t0 is the fixed start of every scripted session.
@@ -86,7 +86,7 @@ type recordingCopier struct {
 	err  error
 }
 
-func (c *recordingCopier) Copy(text string) (history.CopyMethod, error) {
+func (c *recordingCopier) Copy(text string) (clipboard.Method, error) {
 	if c.err != nil {
 		return "", c.err
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/history"
+	replays "github.com/wsdbg/wsdbg/internal/replay"
 	"github.com/wsdbg/wsdbg/themes"
 	"github.com/wsdbg/wsdbg/tui/composer"
 	"github.com/wsdbg/wsdbg/tui/filter"
@@ -125,7 +126,7 @@ type model struct {
 
 	pump  *pump
 	play  *playback     // a replay being played in time; it replaces the pump
-	clock history.Clock // the player's; nil is the system clock
+	clock replays.Clock // the player's; nil is the system clock
 	live  Live
 
 	closing bool // quitting: a close frame went out, the server's answer is awaited

@@ -9,10 +9,10 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/wsdbg/wsdbg/history"
+	replays "github.com/wsdbg/wsdbg/internal/replay"
 )
 
-// A replay played in time is driven by a history.Player that the model
+// A replay played in time is driven by a replays.Player that the model
 // reads directly, not through the pump: pausing then stops delivery at
 // once, and every delivery carries its index in the recording, which is how
 // the model tells current events from ones read before a seek.
@@ -28,7 +28,7 @@ const playFrame = 15 * time.Millisecond
 // playback is the state of a replay being played in time.
 type playback struct {
 	rec     Recording
-	player  *history.Player
+	player  *replays.Player
 	playing bool
 	speed   float64
 	noGaps  bool
@@ -37,11 +37,11 @@ type playback struct {
 }
 
 // playedMsg is what one read of the player collected, in order.
-type playedMsg []history.Playback
+type playedMsg []replays.Played
 
-func newPlayback(ctx context.Context, rec Recording, clock history.Clock, from int, start playStart) *playback {
-	p := &playback{rec: rec, player: history.NewPlayer(rec, clock), next: from, noGaps: start.noGaps,
-		speed: min(max(start.speed, history.MinSpeed), history.MaxSpeed)}
+func newPlayback(ctx context.Context, rec Recording, clock replays.Clock, from int, start playStart) *playback {
+	p := &playback{rec: rec, player: replays.NewPlayer(rec, clock), next: from, noGaps: start.noGaps,
+		speed: min(max(start.speed, replays.MinSpeed), replays.MaxSpeed)}
 	context.AfterFunc(ctx, p.player.Close)
 	p.player.SetNoGaps(start.noGaps)
 	p.play()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/history"
+	replays "github.com/wsdbg/wsdbg/internal/replay"
 )
 
 // fakeClock makes timers that fire only when the test says so, and hands
@@ -28,7 +29,7 @@ type fakeTimer struct {
 
 func newFakeClock() *fakeClock { return &fakeClock{made: make(chan *fakeTimer, 64)} }
 
-func (c *fakeClock) NewTimer(d time.Duration) history.Timer {
+func (c *fakeClock) NewTimer(d time.Duration) replays.Timer {
 	tm := &fakeTimer{d: d, c: make(chan time.Time, 1)}
 	c.made <- tm
 	return tm
@@ -70,7 +71,7 @@ func (c *fakeClock) nextTimer(t *testing.T) *fakeTimer {
 func recordingOf(t *testing.T, events []conn.Event) *history.Recording {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "session.jsonl")
-	w, err := history.Create(path, history.Header{URL: "ws://127.0.0.1:8080/ws", Start: t0}, history.RecordOptions{})
+	w, err := history.Create(path, history.Header{URL: "ws://127.0.0.1:8080/ws", Start: t0}, history.WriterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,8 +247,8 @@ func TestPlaybackSpeedAndGaps(t *testing.T) {
 	}
 	press(m, "z")
 	wantHeader(t, m, "REPLAY ▶ 2× no gaps 2/11")
-	if tm := clock.nextTimer(t); tm.d != history.NoGapsMax {
-		t.Fatalf("without gaps a 1190ms gap takes %v, want %v", tm.d, history.NoGapsMax)
+	if tm := clock.nextTimer(t); tm.d != replays.NoGapsMax {
+		t.Fatalf("without gaps a 1190ms gap takes %v, want %v", tm.d, replays.NoGapsMax)
 	}
 	press(m, "z")
 	if tm := clock.nextTimer(t); tm.d != 595*time.Millisecond || strings.Contains(headerOf(m), "no gaps") {

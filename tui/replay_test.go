@@ -16,7 +16,7 @@ import (
 // every event, explanations included.
 func TestReplayOfARecording(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "session.jsonl")
-	w, err := history.Create(path, history.Header{URL: "ws://127.0.0.1:8080/ws", Start: t0}, history.RecordOptions{})
+	w, err := history.Create(path, history.Header{URL: "ws://127.0.0.1:8080/ws", Start: t0}, history.WriterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

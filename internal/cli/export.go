@@ -3,12 +3,12 @@ package cli
 import (
 	"bufio"
 	"fmt"
+	"github.com/wsdbg/wsdbg/internal/export"
 	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wsdbg/wsdbg/decode"
-	"github.com/wsdbg/wsdbg/history"
 )
 
 // exportFormats are the values of export --format.
@@ -73,7 +73,7 @@ func (e *exportCmd) run(positional []string) error {
 		w = f
 	}
 	bw := bufio.NewWriter(w)
-	err = history.Export(bw, rec, e.format, e.record.redactor())
+	err = export.Write(bw, rec, e.format, e.record.redactor())
 	if err == nil {
 		err = bw.Flush()
 	}

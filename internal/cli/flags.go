@@ -210,7 +210,7 @@ func (rf *recordFlags) announce(stderr io.Writer) {
 }
 
 // start opens the recording for a session, or returns nil when off.
-func (rf *recordFlags) start(opts conn.Options) (*history.Recorder, error) {
+func (rf *recordFlags) start(opts conn.Options) (*history.Writer, error) {
 	if rf.off {
 		return nil, nil
 	}
@@ -223,7 +223,7 @@ func (rf *recordFlags) start(opts conn.Options) (*history.Recorder, error) {
 		}
 	}
 	hdr := history.Header{ToolVersion: rf.version, URL: opts.URL, RequestHeaders: opts.Header}
-	rec, err := history.Create(path, hdr, history.RecordOptions{Redactor: rf.redactor()})
+	rec, err := history.Create(path, hdr, history.WriterOptions{Redactor: rf.redactor()})
 	if err != nil {
 		return nil, fmt.Errorf("%w%s", err, hint)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/wsdbg/wsdbg/internal/replay"
 	"io"
 	"os"
 	"os/signal"
@@ -73,12 +74,12 @@ func (q quitWatch) stop() { signal.Stop(q) }
 // the debugger and replay --to.
 type liveSession struct {
 	c      *conn.Client
-	rec    *history.Recorder // nil when not recording
+	rec    *history.Writer // nil when not recording
 	stderr io.Writer
 }
 
 // startLive dials opts; every event the session's reader takes is for rec.
-func startLive(opts conn.Options, rec *history.Recorder, stderr io.Writer) *liveSession {
+func startLive(opts conn.Options, rec *history.Writer, stderr io.Writer) *liveSession {
 	return &liveSession{c: conn.Dial(context.Background(), opts), rec: rec, stderr: stderr}
 }
 
@@ -134,7 +135,7 @@ func sendLines(stdin io.Reader, maxMessage int64, send func([]byte) error) error
 // planSender sends a recording's outgoing messages once the connection has
 // opened, with their recorded spacing. Sending stops when the connection
 // ends: what a reconnect brings is the user's own session.
-func planSender(plan []history.ResendStep, opened, ended <-chan struct{}) sender {
+func planSender(plan []replay.ResendStep, opened, ended <-chan struct{}) sender {
 	return func(ctx context.Context, c *conn.Client) error {
 		select {
 		case <-opened:
@@ -165,7 +166,7 @@ func planSender(plan []history.ResendStep, opened, ended <-chan struct{}) sender
 // recordingWatch tells the user on stderr when a session's recording
 // fails; the session goes on without it.
 type recordingWatch struct {
-	rec    *history.Recorder // nil when not recording
+	rec    *history.Writer // nil when not recording
 	stderr io.Writer
 	told   bool
 }
@@ -208,19 +209,20 @@ func (w *recordingWatch) finish() bool {
 // before its connection opened, or with a closing handshake cut short
 // (the close frame sent or not).
 func abandonRecord(open, closeOut bool) history.Record {
-	r := history.Record{Type: "error", Time: time.Now(), Kind: decode.KindTimeout, Final: true}
+	f := &decode.Failure{Kind: decode.KindTimeout}
+	r := history.Record{Type: conn.EventError, Time: time.Now(), Failure: f, Final: true}
 	if !open {
 		r.Name = "Interrupted while connecting"
-		r.Message = "wsdbg stopped before the connection opened"
+		f.Message = "wsdbg stopped before the connection opened"
 		return r
 	}
-	r.Code = 1006
+	f.Code = 1006
 	r.Name = "Closing handshake cut short"
 	r.Explanation = "The server sees the connection end without a close frame (1006)."
 	if closeOut {
-		r.Message = fmt.Sprintf("the server did not answer the close frame within %s; wsdbg dropped the connection", closeAnswerWait)
+		f.Message = fmt.Sprintf("the server did not answer the close frame within %s; wsdbg dropped the connection", closeAnswerWait)
 	} else {
-		r.Message = fmt.Sprintf("the close frame could not be sent within %s (the server is not reading); wsdbg dropped the connection", closeAnswerWait)
+		f.Message = fmt.Sprintf("the close frame could not be sent within %s (the server is not reading); wsdbg dropped the connection", closeAnswerWait)
 	}
 	return r
 }

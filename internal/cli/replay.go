@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/wsdbg/wsdbg/internal/replay"
 	"os"
 	"strings"
 	"sync"
@@ -111,8 +112,8 @@ func (r *replayCmd) validate(positional []string) error {
 	switch {
 	case len(positional) != 1:
 		return usagef("replay needs one recording file")
-	case r.speed < history.MinSpeed || r.speed > history.MaxSpeed:
-		return usagef("--speed must be between %g and %d", history.MinSpeed, history.MaxSpeed)
+	case r.speed < replay.MinSpeed || r.speed > replay.MaxSpeed:
+		return usagef("--speed must be between %g and %d", replay.MinSpeed, replay.MaxSpeed)
 	case r.headless && r.to == "":
 		return usagef("--tail goes with --to URL")
 	case r.play && r.to != "":
@@ -129,7 +130,7 @@ func (r *replayCmd) resend(rec *history.Recording, opts conn.Options, dialects *
 	recorded := readRecords(rec)
 	masked := 0
 	for _, rr := range recorded {
-		if rr.Type == "message" && rr.Dir == "out" && strings.Contains(rr.Text, "[redacted:") {
+		if rr.Type == conn.EventMessage && rr.Dir == conn.Out && strings.Contains(rr.Text, "[redacted:") {
 			masked++
 		}
 	}
@@ -166,7 +167,7 @@ func (r *replayCmd) reportReplay(recorded, replayed history.Records, opts conn.O
 		out.Close()
 		fmt.Fprintln(w, out.Summary())
 	}
-	diffs := history.Diff(recorded, replayed)
+	diffs := replay.Diff(recorded, replayed)
 	if len(diffs) == 0 && replayErr == nil {
 		fmt.Fprintln(w, "every reply matched the recording")
 		return nil
@@ -194,7 +195,7 @@ func resendHeadless(rec *history.Recording, opts conn.Options, speed float64, no
 	}
 	done := make(chan result, 1)
 	go func() {
-		records, err := history.ResendTo(ctx, rec, opts, speed, noGaps)
+		records, err := replay.Resend(ctx, rec, opts, speed, noGaps)
 		done <- result{records, err}
 	}()
 	interrupted := false
@@ -220,7 +221,7 @@ func resendHeadless(rec *history.Recording, opts conn.Options, speed float64, no
 // (divided by speed, pauses capped with noGaps). The session is recorded
 // like any other.
 func (r *replayCmd) resendInDebugger(recorded history.Records, opts conn.Options, dialects *decode.Dialects) error {
-	plan, err := history.PlanResend(recorded, r.speed, r.noGaps)
+	plan, err := replay.PlanResend(recorded, r.speed, r.noGaps)
 	if err != nil {
 		return err
 	}

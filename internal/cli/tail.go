@@ -117,7 +117,7 @@ func namesRecording(arg string) bool {
 // once. A failed write to stdout closes the connection the same way and
 // ends with a message on stderr and status 1, or, when the reader went
 // away, quietly with exitBrokenPipe.
-func tailLive(opts conn.Options, asJSON, keepOpen bool, rec *history.Recorder, red history.Redactor, stdin io.Reader, stdout, stderr io.Writer) int {
+func tailLive(opts conn.Options, asJSON, keepOpen bool, rec *history.Writer, red history.Redactor, stdin io.Reader, stdout, stderr io.Writer) int {
 	quit := watchQuit()
 	defer quit.stop()
 	// Handling SIGPIPE makes a write to a closed pipe return EPIPE instead

@@ -15,7 +15,7 @@ import (
 // tailSession is what tailLive knows of the session it prints.
 type tailSession struct {
 	c      *conn.Client
-	rec    *history.Recorder
+	rec    *history.Writer
 	red    history.Redactor // stdout is redacted like the recording
 	asJSON bool
 	out    *bufio.Writer

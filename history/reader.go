@@ -36,11 +36,11 @@ const (
 	linePeek    = 64 << 10 // first read of a line; longer lines take a second
 )
 
-// MaxLineBytes bounds one line of a recording (and one string of a HAR
+// maxLineBytes bounds one line of a recording (and one string of a HAR
 // file): a message of the default maximum size whose text is all control
 // bytes, each escaped as \u00XX, fits with room to spare. Longer lines are
 // reported and skipped, never loaded.
-const MaxLineBytes = 6*conn.DefaultMaxMessage + 1<<20
+const maxLineBytes = 6*conn.DefaultMaxMessage + 1<<20
 
 // Recording is a loaded recording: a wsdbg JSON Lines file, `tail --json`
 // output, an NDJSON export, or a HAR file.
@@ -75,12 +75,12 @@ type Recording struct {
 }
 
 // Open loads a recording. A damaged or truncated line, an unknown key, a
-// line longer than MaxLineBytes, or a file that is not a recording at all is
-// reported in Problems with its line, and everything readable stays
-// available; an error is returned only when the file cannot be read. HAR
-// files exported by browsers are recognised and loaded too. A pipe or
-// other file that cannot seek is read to its end into a temporary file
-// first.
+// line too long to be one of ours (over 6 times the default --max-message
+// plus 1 MiB), or a file that is not a recording at all is reported in
+// Problems with its line, and everything readable stays available; an
+// error is returned only when the file cannot be read. HAR files exported
+// by browsers are recognised and loaded too. A pipe or other file that
+// cannot seek is read to its end into a temporary file first.
 func Open(path string) (*Recording, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -203,9 +203,9 @@ func (r *Recording) readHeader(line []byte, complete bool) firstLineKind {
 		if err := json.Unmarshal(line, &r.header); err != nil {
 			r.addProblem(1, "damaged header: "+decode.DescribeJSONError(err))
 		}
-		if probe.Version > FormatVersion {
+		if probe.Version > formatVersion {
 			r.addProblem(1, fmt.Sprintf("recording format %d is newer than this wsdbg reads (%d); reading what it can",
-				probe.Version, FormatVersion))
+				probe.Version, formatVersion))
 		}
 		return headerLine
 	case probe.Type != "":
@@ -229,113 +229,6 @@ func (r *Recording) settleForeign() {
 func looksLikeHAR(data []byte) bool {
 	rest, ok := bytes.CutPrefix(bytes.TrimLeft(data, " \t\r\n\ufeff"), []byte{'{'})
 	return ok && bytes.HasPrefix(bytes.TrimLeft(rest, " \t\r\n"), []byte(`"log"`))
-}
-
-// indexer is the state of the line scan between chunks.
-type indexer struct {
-	pos       int64 // file offset of the next byte to scan
-	lineStart int64
-	lineNo    int
-	filled    bool // the current line has a non-blank byte
-	first     byte // its first non-blank byte
-	last      byte // its last non-blank byte so far
-	skipFirst bool // line 1 is a header (or foreign): not an event
-}
-
-func (x *indexer) note(seg []byte) {
-	if !x.filled {
-		if t := bytes.TrimLeft(seg, " \t\r"); len(t) > 0 {
-			x.filled, x.first = true, t[0]
-		}
-	}
-	if t := bytes.TrimRight(seg, " \t\r"); len(t) > 0 {
-		x.last = t[len(t)-1]
-	}
-}
-
-func (r *Recording) indexRest(x *indexer, buf []byte) {
-	defer close(r.done)
-	if len(buf) < indexChunk { // the file grew since Open looked
-		buf = make([]byte, indexChunk)
-	}
-	for {
-		select {
-		case <-r.stop:
-			return
-		default:
-		}
-		n, err := r.file.ReadAt(buf, x.pos)
-		if n > 0 {
-			r.scan(x, buf[:n])
-		}
-		if err == io.EOF || n == 0 {
-			r.finish(x)
-			r.settleForeign()
-			return
-		}
-		if err != nil {
-			r.addProblem(x.lineNo, "reading stopped here: "+err.Error())
-			return
-		}
-	}
-}
-
-// scan indexes the lines in data, which starts at x.pos.
-func (r *Recording) scan(x *indexer, data []byte) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	base := x.pos
-	for i := 0; i < len(data); {
-		j := bytes.IndexByte(data[i:], '\n')
-		if j < 0 {
-			x.note(data[i:])
-			break
-		}
-		x.note(data[i : i+j])
-		r.endLine(x, base+int64(i+j), false)
-		i += j + 1
-		x.lineStart = base + int64(i)
-		x.lineNo++
-		x.filled = false
-	}
-	x.pos = base + int64(len(data))
-	r.scanned = x.pos
-}
-
-// finish deals with a last line that has no newline.
-func (r *Recording) finish(x *indexer) {
-	if !x.filled {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.endLine(x, x.pos, true)
-}
-
-// endLine files the line that ends at end (its newline, or the end of the
-// file) as an event or a skipped line.
-func (r *Recording) endLine(x *indexer, end int64, atEOF bool) {
-	switch {
-	case !x.filled || x.lineNo == 1 && x.skipFirst:
-		r.skipped = append(r.skipped, len(r.offsets))
-	case end-x.lineStart > MaxLineBytes:
-		r.skipped = append(r.skipped, len(r.offsets))
-		r.addProblem(x.lineNo, fmt.Sprintf("the line is %s long, more than the %s a recording line may have; skipped",
-			decode.HumanSize(end-x.lineStart), decode.HumanSize(MaxLineBytes)))
-	case x.first == '{' && x.last == '}':
-		r.offsets = append(r.offsets, x.lineStart)
-	case atEOF:
-		r.skipped = append(r.skipped, len(r.offsets))
-		r.addProblem(x.lineNo, "cut off at the end of the file (the recording stopped while writing it); skipped")
-	default:
-		r.skipped = append(r.skipped, len(r.offsets))
-		r.addProblem(x.lineNo, "not a JSON object (a damaged line); skipped")
-	}
-}
-
-// lineOf is the file line of event i; r.mu must be held.
-func (r *Recording) lineOf(i int) int {
-	return i + 1 + sort.SearchInts(r.skipped, i+1)
 }
 
 // Path is the file the recording was loaded from.
@@ -362,8 +255,8 @@ func (r *Recording) Done() <-chan struct{} { return r.done }
 // Wait blocks until the whole file is indexed.
 func (r *Recording) Wait() { <-r.done }
 
-// Line is the file line event i was read from (0 for HAR imports).
-func (r *Recording) Line(i int) int {
+// line is the file line event i was read from (0 for HAR imports).
+func (r *Recording) line(i int) int {
 	if r.file == nil {
 		return 0
 	}
@@ -408,7 +301,7 @@ func (r *Recording) Event(i int) (conn.Event, error) {
 	}
 	ev, err := rec.Event()
 	if err != nil {
-		line := r.Line(i)
+		line := r.line(i)
 		r.reportLine(line, err.Error())
 		return conn.Event{}, Problem{Line: line, Msg: err.Error()}
 	}
@@ -418,11 +311,11 @@ func (r *Recording) Event(i int) (conn.Event, error) {
 // readLine reads the line starting at start; end bounds it (the next
 // event's start, which may lie past skipped lines). It reads in growing
 // chunks, so that skipped lines after a long event are not read with it,
-// and never more than MaxLineBytes.
+// and never more than maxLineBytes.
 func (r *Recording) readLine(start, end int64) ([]byte, error) {
 	var line []byte
 	off, size := start, int64(linePeek)
-	end = min(end, start+MaxLineBytes+1)
+	end = min(end, start+maxLineBytes+1)
 	for off < end {
 		chunk := make([]byte, min(end-off, size))
 		n, err := r.file.ReadAt(chunk, off)
@@ -433,8 +326,8 @@ func (r *Recording) readLine(start, end int64) ([]byte, error) {
 			return append(line, chunk[:nl]...), nil
 		}
 		line = append(line, chunk[:n]...)
-		if len(line) > MaxLineBytes {
-			return nil, fmt.Errorf("the line is longer than the %s a recording line may have", decode.HumanSize(MaxLineBytes))
+		if len(line) > maxLineBytes {
+			return nil, fmt.Errorf("the line is longer than the %s a recording line may have", decode.HumanSize(maxLineBytes))
 		}
 		if n < len(chunk) {
 			break
@@ -448,10 +341,9 @@ func (r *Recording) readLine(start, end int64) ([]byte, error) {
 // decodeLine decodes one line, noting keys this version does not know
 // (a newer wsdbg wrote them) once per key.
 func (r *Recording) decodeLine(line int, data []byte) (Record, error) {
-	var rec Record
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(&rec)
+	rec, err := decodeRecord(dec)
 	if err != nil {
 		if key, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 			r.noteUnknownKey(line, key)

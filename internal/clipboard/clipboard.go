@@ -1,4 +1,8 @@
-package history
+// Package clipboard copies text for the user: to the system clipboard
+// where one works, otherwise through the terminal with OSC 52 (also over
+// SSH, and inside tmux or GNU screen), and when neither is there, to a
+// private file.
+package clipboard
 
 import (
 	"bytes"
@@ -10,46 +14,46 @@ import (
 	"os/exec"
 	"strings"
 
-	"github.com/atotto/clipboard"
+	system "github.com/atotto/clipboard"
+
 	"github.com/wsdbg/wsdbg/decode"
 )
 
-// CopyMethod is how Copy put text on the clipboard.
-type CopyMethod string
+// Method is how Copy put text on the clipboard.
+type Method string
 
 const (
-	CopySystem CopyMethod = "system clipboard" // xclip, xsel, wl-copy, pbcopy, clip.exe ...
-	CopyOSC52  CopyMethod = "OSC 52"           // an escape sequence asking the terminal to do it
-	// CopyTmux: inside tmux, whose buffer now holds the text and which
-	// passes it on to the terminal's clipboard (set-clipboard on or
-	// external).
-	CopyTmux CopyMethod = "tmux"
-	// CopyTmuxBuffer: inside tmux with set-clipboard off, so only tmux's
-	// paste buffer holds the text.
-	CopyTmuxBuffer CopyMethod = "tmux buffer"
+	System Method = "system clipboard" // xclip, xsel, wl-copy, pbcopy, clip.exe ...
+	OSC52  Method = "OSC 52"           // an escape sequence asking the terminal to do it
+	// Tmux: inside tmux, whose buffer now holds the text and which passes
+	// it on to the terminal's clipboard (set-clipboard on or external).
+	Tmux Method = "tmux"
+	// TmuxBuffer: inside tmux with set-clipboard off, so only tmux's paste
+	// buffer holds the text.
+	TmuxBuffer Method = "tmux buffer"
 )
 
 // maxOSC52 is the most text Copy sends through OSC 52; terminals drop
 // longer sequences (about 100,000 bytes once base64-encoded).
 const maxOSC52 = 74 << 10
 
-// ErrNoClipboard means neither a system clipboard nor a terminal was there
+// errNoClipboard means neither a system clipboard nor a terminal was there
 // to copy to. WriteToFile is the way out.
-var ErrNoClipboard = errors.New("no clipboard available")
+var errNoClipboard = errors.New("no clipboard available")
 
-// Clipboard copies text: to the system clipboard where one works,
+// Copier copies text: to the system clipboard where one works,
 // otherwise through the terminal with OSC 52 (which also reaches the local
 // clipboard over SSH, so it goes first there). Inside tmux the terminal is
 // tmux itself, which keeps an application's OSC 52 only with set-clipboard
 // on; with another setting the text is handed to tmux directly.
-type Clipboard struct {
+type Copier struct {
 	Terminal    io.Writer           // where OSC 52 goes; nil rules OSC 52 out
 	PreferOSC52 bool                // try OSC 52 before the system clipboard
 	Getenv      func(string) string // environment lookup; nil means os.Getenv
 }
 
 // Copy puts text on the clipboard and says how.
-func (c Clipboard) Copy(text string) (CopyMethod, error) {
+func (c Copier) Copy(text string) (Method, error) {
 	getenv := c.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
@@ -59,19 +63,19 @@ func (c Clipboard) Copy(text string) (CopyMethod, error) {
 		return c.osc52(text, getenv)
 	}
 	systemErr := errors.New("no clipboard tool (xclip, xsel or wl-copy) found")
-	if !clipboard.Unsupported {
-		if systemErr = clipboard.WriteAll(text); systemErr == nil {
-			return CopySystem, nil
+	if !system.Unsupported {
+		if systemErr = system.WriteAll(text); systemErr == nil {
+			return System, nil
 		}
 	}
 	if c.Terminal != nil {
 		return c.osc52(text, getenv)
 	}
 	return "", fmt.Errorf("%w: %v, and no terminal to ask with OSC 52; save the text to a file instead",
-		ErrNoClipboard, systemErr)
+		errNoClipboard, systemErr)
 }
 
-func (c Clipboard) osc52(text string, getenv func(string) string) (CopyMethod, error) {
+func (c Copier) osc52(text string, getenv func(string) string) (Method, error) {
 	if len(text) > maxOSC52 {
 		return "", fmt.Errorf("%s is too much for OSC 52 (terminals take about %s); save it to a file instead",
 			decode.HumanSize(int64(len(text))), decode.HumanSize(maxOSC52))
@@ -83,10 +87,10 @@ func (c Clipboard) osc52(text string, getenv func(string) string) (CopyMethod, e
 	if err := c.writeTerminal(osc52Sequence(text, inScreen)); err != nil {
 		return "", err
 	}
-	return CopyOSC52, nil
+	return OSC52, nil
 }
 
-func (c Clipboard) writeTerminal(seq []byte) error {
+func (c Copier) writeTerminal(seq []byte) error {
 	if _, err := c.Terminal.Write(seq); err != nil {
 		return fmt.Errorf("write OSC 52 to the terminal: %w", err)
 	}
@@ -101,7 +105,7 @@ func (c Clipboard) writeTerminal(seq []byte) error {
 // load-buffer, which with -w also sets the terminal's clipboard where
 // set-clipboard allows. tmuxEnv is $TMUX: the server's socket, its pid and
 // the session.
-func (c Clipboard) viaTmux(text, tmuxEnv string) (CopyMethod, error) {
+func (c Copier) viaTmux(text, tmuxEnv string) (Method, error) {
 	socket, _, _ := strings.Cut(tmuxEnv, ",")
 	out, err := exec.Command("tmux", "-S", socket, "show-options", "-gv", "set-clipboard").Output()
 	if err != nil {
@@ -112,7 +116,7 @@ func (c Clipboard) viaTmux(text, tmuxEnv string) (CopyMethod, error) {
 		if err := c.writeTerminal(osc52Sequence(text, false)); err != nil {
 			return "", err
 		}
-		return CopyTmux, nil
+		return Tmux, nil
 	}
 	load := func(args ...string) error {
 		cmd := exec.Command("tmux", append([]string{"-S", socket, "load-buffer"}, args...)...)
@@ -124,12 +128,12 @@ func (c Clipboard) viaTmux(text, tmuxEnv string) (CopyMethod, error) {
 		return nil
 	}
 	if setting == "external" && load("-w", "-") == nil {
-		return CopyTmux, nil
+		return Tmux, nil
 	}
 	if err := load("-"); err != nil {
 		return "", err
 	}
-	return CopyTmuxBuffer, nil
+	return TmuxBuffer, nil
 }
 
 // osc52Sequence returns the escape sequence that sets the clipboard to text:

@@ -17,10 +17,10 @@ import (
 	"github.com/wsdbg/wsdbg/conn"
 )
 
-func TestRecorderWritesPrivateFileWithHeaderFirst(t *testing.T) {
+func TestWriterWritesPrivateFileWithHeaderFirst(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "new", "dir", "s"+FileSuffix)
 	r, err := Create(path, Header{ToolVersion: "1.2.3", URL: "wss://api.example.com/ws?token=abc",
-		RequestHeaders: http.Header{"Authorization": {"Bearer abc"}}}, RecordOptions{})
+		RequestHeaders: http.Header{"Authorization": {"Bearer abc"}}}, WriterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,8 +30,8 @@ func TestRecorderWritesPrivateFileWithHeaderFirst(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Append(sampleEvents()[1]); !errors.Is(err, ErrClosed) {
-		t.Errorf("Append after Close = %v, want ErrClosed", err)
+	if err := r.Append(sampleEvents()[1]); !errors.Is(err, errClosed) {
+		t.Errorf("Append after Close = %v, want errClosed", err)
 	}
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
 		t.Errorf("file mode %v, want 0600", st.Mode().Perm())
@@ -50,14 +50,14 @@ func TestRecorderWritesPrivateFileWithHeaderFirst(t *testing.T) {
 	if strings.Contains(string(data), "Bearer abc") {
 		t.Errorf("secret reached the disk: %s", lines[0])
 	}
-	if _, err := Create(path, Header{}, RecordOptions{}); err == nil {
+	if _, err := Create(path, Header{}, WriterOptions{}); err == nil {
 		t.Error("Create overwrote an existing recording")
 	}
 }
 
-func TestRecorderRedactsEventsBeforeDisk(t *testing.T) {
+func TestWriterRedactsEventsBeforeDisk(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s"+FileSuffix)
-	r, err := Create(path, Header{URL: "wss://h/"}, RecordOptions{Redactor: Redactor{ExtraHeaders: []string{"X-Tenant"}}})
+	r, err := Create(path, Header{URL: "wss://h/"}, WriterOptions{Redactor: Redactor{ExtraHeaders: []string{"X-Tenant"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,9 +79,9 @@ func TestRecorderRedactsEventsBeforeDisk(t *testing.T) {
 	}
 }
 
-func TestRecorderFlushesWithoutClose(t *testing.T) {
+func TestWriterFlushesWithoutClose(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s"+FileSuffix)
-	r, err := Create(path, Header{URL: "wss://h/"}, RecordOptions{FlushInterval: 10 * time.Millisecond})
+	r, err := Create(path, Header{URL: "wss://h/"}, WriterOptions{FlushInterval: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,9 +102,9 @@ func TestRecorderFlushesWithoutClose(t *testing.T) {
 	}
 }
 
-func TestRecorderFlushesWhenBufferFills(t *testing.T) {
+func TestWriterFlushesWhenBufferFills(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s"+FileSuffix)
-	r, err := Create(path, Header{URL: "wss://h/"}, RecordOptions{FlushInterval: time.Hour, FlushBytes: 1024})
+	r, err := Create(path, Header{URL: "wss://h/"}, WriterOptions{FlushInterval: time.Hour, FlushBytes: 1024})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestRecorderFlushesWhenBufferFills(t *testing.T) {
 		t.Error("a write ended inside a line")
 	}
 	r.Append(ev)
-	if err := r.Flush(); err != nil {
+	if err := r.flush(); err != nil {
 		t.Fatal(err)
 	}
 	if data, _ := os.ReadFile(path); bytes.Count(data, []byte{'\n'}) != 6 {
@@ -131,9 +131,9 @@ func TestRecorderFlushesWhenBufferFills(t *testing.T) {
 
 const killChildEnv = "WSDBG_TEST_RECORD_UNTIL_KILLED"
 
-// TestRecorderSurvivesSIGKILL records 100,000 messages in a child process,
+// TestWriterSurvivesSIGKILL records 100,000 messages in a child process,
 // kills it with SIGKILL halfway, and loads what is on disk.
-func TestRecorderSurvivesSIGKILL(t *testing.T) {
+func TestWriterSurvivesSIGKILL(t *testing.T) {
 	if path := os.Getenv(killChildEnv); path != "" {
 		recordUntilKilled(path)
 		return
@@ -142,7 +142,7 @@ func TestRecorderSurvivesSIGKILL(t *testing.T) {
 		t.Skip("spawns a child process")
 	}
 	path := filepath.Join(t.TempDir(), "killed"+FileSuffix)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestRecorderSurvivesSIGKILL$")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestWriterSurvivesSIGKILL$")
 	cmd.Env = append(os.Environ(), killChildEnv+"="+path)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -194,7 +194,7 @@ func TestRecorderSurvivesSIGKILL(t *testing.T) {
 }
 
 func recordUntilKilled(path string) {
-	r, err := Create(path, Header{URL: "wss://h/"}, RecordOptions{})
+	r, err := Create(path, Header{URL: "wss://h/"}, WriterOptions{})
 	if err != nil {
 		fmt.Println(err)
 		os.Exit(1)
@@ -207,7 +207,7 @@ func recordUntilKilled(path string) {
 		}
 	}
 	fmt.Println("done")
-	select {} // wait for the kill without ever closing the recorder
+	select {} // wait for the kill without ever closing the writer
 }
 
 func TestDefaultPath(t *testing.T) {
@@ -240,9 +240,10 @@ func TestDefaultPath(t *testing.T) {
 	}
 }
 
-// BenchmarkRecorderAppend measures recording one 100-byte text message.
-func BenchmarkRecorderAppend(b *testing.B) {
-	r, err := Create(filepath.Join(b.TempDir(), "b"+FileSuffix), Header{URL: "wss://h/"}, RecordOptions{})
+// BenchmarkWriterAppendFromEvent measures recording one 100-byte text
+// message event.
+func BenchmarkWriterAppendFromEvent(b *testing.B) {
+	r, err := Create(filepath.Join(b.TempDir(), "b"+FileSuffix), Header{URL: "wss://h/"}, WriterOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -255,10 +256,10 @@ func BenchmarkRecorderAppend(b *testing.B) {
 	}
 }
 
-// BenchmarkRecorderAppendRecord is the cost recording adds to `tail`,
+// BenchmarkWriterAppendRecord is the cost recording adds to `tail`,
 // which already made the record for printing.
-func BenchmarkRecorderAppendRecord(b *testing.B) {
-	r, err := Create(filepath.Join(b.TempDir(), "b"+FileSuffix), Header{URL: "wss://h/"}, RecordOptions{})
+func BenchmarkWriterAppendRecord(b *testing.B) {
+	r, err := Create(filepath.Join(b.TempDir(), "b"+FileSuffix), Header{URL: "wss://h/"}, WriterOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -293,7 +294,7 @@ func benchMessage() conn.Event {
 // redacted, whether it copies the line or encodes the record again.
 func TestAppendEncodedMatchesAppendRecord(t *testing.T) {
 	dir := t.TempDir()
-	opts := RecordOptions{Redactor: Redactor{}}
+	opts := WriterOptions{Redactor: Redactor{}}
 	hdr := Header{URL: "wss://h/", Start: time.Unix(1e9, 0)}
 	a, err := Create(filepath.Join(dir, "a"+FileSuffix), hdr, opts)
 	if err != nil {

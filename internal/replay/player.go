@@ -1,4 +1,8 @@
-package history
+// Package replay plays recordings back: in time on the screen (Player), as
+// a resend of the recorded outgoing messages to a live endpoint (Resend,
+// PlanResend), and compares a resend's replies with the recorded ones
+// (Diff).
+package replay
 
 import (
 	"sync"
@@ -28,15 +32,18 @@ type systemTimer struct{ t *time.Timer }
 func (t systemTimer) C() <-chan time.Time { return t.t.C }
 func (t systemTimer) Stop() bool          { return t.t.Stop() }
 
-// EventSource is what a Player plays: a *Recording, for one.
-type EventSource interface {
+// Recording is what a Player plays: events by index, and a channel closed
+// once Len stops growing (while a file is being indexed, it grows).
+// *history.Recording is one.
+type Recording interface {
 	Len() int
 	Event(i int) (conn.Event, error)
+	Done() <-chan struct{}
 }
 
-// Playback is one step of a replay: the event at Index, or the error
+// Played is what a Player delivers: the event at Index, or the error
 // reading it, or the end of the recording.
-type Playback struct {
+type Played struct {
 	Index int
 	Event conn.Event
 	Err   error
@@ -56,9 +63,9 @@ const (
 // Seek and Step take effect at once. The player stops when Close is called
 // (Events is closed then).
 type Player struct {
-	src       EventSource
+	src       Recording
 	clock     Clock
-	out       chan Playback
+	out       chan Played
 	cmds      chan func(*playerState)
 	closed    chan struct{}
 	closeOnce sync.Once
@@ -70,25 +77,25 @@ type playerState struct {
 	speed    float64
 	noGaps   bool
 	prev     time.Time // time of the last delivered event; zero after a seek
-	upcoming *Playback // the next event, read ahead while its timer runs
-	due      *Playback // delivered as soon as the consumer reads
+	upcoming *Played   // the next event, read ahead while its timer runs
+	due      *Played   // delivered as soon as the consumer reads
 	timer    Timer     // runs while playing and nothing is due
 	indexing <-chan struct{}
 }
 
 // NewPlayer makes a paused player over src; a nil clock is the system clock.
-func NewPlayer(src EventSource, clock Clock) *Player {
+func NewPlayer(src Recording, clock Clock) *Player {
 	if clock == nil {
 		clock = systemClock{}
 	}
-	p := &Player{src: src, clock: clock, out: make(chan Playback),
+	p := &Player{src: src, clock: clock, out: make(chan Played),
 		cmds: make(chan func(*playerState)), closed: make(chan struct{})}
 	go p.run()
 	return p
 }
 
-// Events delivers the playback.
-func (p *Player) Events() <-chan Playback { return p.out }
+// Events delivers what is played.
+func (p *Player) Events() <-chan Played { return p.out }
 
 // Play starts or resumes playback at speed (clamped to 0.5–20). From the
 // end, it starts over.
@@ -152,24 +159,21 @@ func (p *Player) do(cmd func(*playerState)) {
 	}
 }
 
-func (p *Player) read(i int) *Playback {
+func (p *Player) read(i int) *Played {
 	if i >= p.src.Len() {
-		return &Playback{Index: i, End: true}
+		return &Played{Index: i, End: true}
 	}
 	ev, err := p.src.Event(i)
-	return &Playback{Index: i, Event: ev, Err: err}
+	return &Played{Index: i, Event: ev, Err: err}
 }
 
 func (p *Player) run() {
 	defer close(p.out)
-	s := &playerState{speed: 1}
-	if src, ok := p.src.(interface{ Done() <-chan struct{} }); ok {
-		s.indexing = src.Done()
-	}
+	s := &playerState{speed: 1, indexing: p.src.Done()}
 	for {
 		p.arm(s)
-		var out chan Playback
-		var due Playback
+		var out chan Played
+		var due Played
 		if s.due != nil {
 			out, due = p.out, *s.due
 		}

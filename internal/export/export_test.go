@@ -1,4 +1,4 @@
-package history
+package export
 
 import (
 	"bufio"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/history"
 )
 
 // secretSession is the sample session with secrets in every place they go.
@@ -31,17 +32,17 @@ func TestExportNDJSON(t *testing.T) {
 	events := secretSession()
 	rec := openT(t, record(t, events))
 	var buf bytes.Buffer
-	if err := Export(&buf, rec, "ndjson", Redactor{}); err != nil {
+	if err := Write(&buf, rec, "ndjson", history.Redactor{}); err != nil {
 		t.Fatal(err)
 	}
 	sc := bufio.NewScanner(&buf)
 	n := 0
 	for ; sc.Scan(); n++ {
-		var r Record
+		var r history.Record
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatalf("line %d: %v", n+1, err)
 		}
-		if r.Type != events[n].Type.String() {
+		if r.Type != events[n].Type {
 			t.Errorf("line %d is %s, want %s", n+1, r.Type, events[n].Type)
 		}
 		for _, s := range []string{"SECRET1", "SECRET2", "SECRET3", "SECRET5"} {
@@ -58,7 +59,7 @@ func TestExportNDJSON(t *testing.T) {
 func TestExportMarkdown(t *testing.T) {
 	rec := openT(t, record(t, secretSession()))
 	var buf bytes.Buffer
-	if err := Export(&buf, rec, "md", Redactor{}); err != nil {
+	if err := Write(&buf, rec, "md", history.Redactor{}); err != nil {
 		t.Fatal(err)
 	}
 	md := buf.String()
@@ -83,18 +84,18 @@ func TestExportMarkdown(t *testing.T) {
 	if strings.Contains(md, "SECRET") {
 		t.Errorf("markdown leaks a secret:\n%s", md)
 	}
-	if err := Export(&buf, rec, "pdf", Redactor{}); err == nil || !strings.Contains(err.Error(), "har, md, ndjson") {
+	if err := Write(&buf, rec, "pdf", history.Redactor{}); err == nil || !strings.Contains(err.Error(), "har, md, ndjson") {
 		t.Errorf("unknown format: %v", err)
 	}
 }
 
 func TestBugReport(t *testing.T) {
-	var recs Records
+	var recs history.Records
 	ctx := conn.NewAnnotator(conn.Options{})
 	for _, ev := range secretSession() {
 		recs = append(recs, annotated(ctx, ev))
 	}
-	report := BugReport(recs, 10, 3, Redactor{})
+	report := BugReport(recs, 10, 3, history.Redactor{})
 	for _, want := range []string{
 		"## WebSocket bug report",
 		"`wss://api.example.com/ws?token=[redacted:7]&room=1`",
@@ -113,19 +114,19 @@ func TestBugReport(t *testing.T) {
 		t.Errorf("%d event lines, want the selected one and 3 before it:\n%s", got, report)
 	}
 
-	withPayload := BugReport(recs, 1, 1, Redactor{})
+	withPayload := BugReport(recs, 1, 1, history.Redactor{})
 	if strings.Contains(withPayload, "SECRET") || !strings.Contains(withPayload, `"authToken":"[redacted:7]"`) {
 		t.Errorf("payload secrets not redacted:\n%s", withPayload)
 	}
-	binary := BugReport(recs, 3, 0, Redactor{})
+	binary := BugReport(recs, 3, 0, history.Redactor{})
 	if !strings.Contains(binary, "00000000  82 a3 00 ff") {
 		t.Errorf("binary payload not dumped:\n%s", binary)
 	}
-	failure := BugReport(recs, 12, 0, Redactor{})
+	failure := BugReport(recs, 12, 0, history.Redactor{})
 	if strings.Contains(failure, "SECRET") || !strings.Contains(failure, "Kind: `handshake`") {
 		t.Errorf("failure report:\n%s", failure)
 	}
-	if bad := BugReport(recs, 99, 3, Redactor{}); !strings.Contains(bad, "could not be read") {
+	if bad := BugReport(recs, 99, 3, history.Redactor{}); !strings.Contains(bad, "could not be read") {
 		t.Errorf("out of range: %s", bad)
 	}
 }
@@ -139,7 +140,7 @@ func TestReproCommands(t *testing.T) {
 		Insecure:     true,
 		PingInterval: 30 * time.Second,
 	}
-	wsdbg, websocat, wscat := ReproCommands(opts, Redactor{})
+	wsdbg, websocat, wscat := reproCommands(opts, history.Redactor{})
 	want := []string{
 		`wsdbg -H 'Authorization: Bearer [redacted:3]' -H 'X-Trace: 1' --subprotocol graphql-ws --origin https://app.example.com --insecure --ping 30s 'wss://api.example.com/ws?token=[redacted:3]&room=it'\''s'`,
 		`websocat -H='Authorization: Bearer [redacted:3]' -H='X-Trace: 1' --protocol graphql-ws --origin https://app.example.com -k --ping-interval 30 'wss://api.example.com/ws?token=[redacted:3]&room=it'\''s'`,
@@ -150,7 +151,7 @@ func TestReproCommands(t *testing.T) {
 			t.Errorf("got  %s\nwant %s", got, want[i])
 		}
 	}
-	_, websocat, _ = ReproCommands(opts, Redactor{Disabled: true})
+	_, websocat, _ = reproCommands(opts, history.Redactor{Disabled: true})
 	if !strings.Contains(websocat, "Bearer abc") || !strings.Contains(websocat, "token=abc") {
 		t.Errorf("unredacted: %s", websocat)
 	}
@@ -188,7 +189,7 @@ func TestExportMarkdownCountsDataMessagesAndCodelessReplies(t *testing.T) {
 	conn.NewAnnotator(conn.Options{}).Annotate(&events[len(events)-1])
 	rec := openT(t, record(t, events))
 	var buf bytes.Buffer
-	if err := Export(&buf, rec, "md", Redactor{}); err != nil {
+	if err := Write(&buf, rec, "md", history.Redactor{}); err != nil {
 		t.Fatal(err)
 	}
 	md := buf.String()
@@ -275,7 +276,7 @@ func TestReproScriptIsInertInAShell(t *testing.T) {
 		want.WriteString(m + "\n")
 	}
 	sent = append(sent[:3:3], append([]SentMessage{{Binary: true, Payload: []byte{0x24, 0x28, 0x0a}}}, sent[3:]...)...)
-	script := ReproScript(conn.Options{URL: "ws://127.0.0.1:1/ws"}, sent, Redactor{})
+	script := ReproScript(conn.Options{URL: "ws://127.0.0.1:1/ws"}, sent, history.Redactor{})
 	for _, r := range script {
 		if r < ' ' && r != '\n' || r == 0x7f {
 			t.Fatalf("the block holds control character %q:\n%s", r, script)
@@ -326,13 +327,13 @@ func TestReproScriptIsInertInAShell(t *testing.T) {
 }
 
 func TestReproScriptWithoutMessages(t *testing.T) {
-	script := ReproScript(conn.Options{URL: "wss://h/ws?token=abc"}, nil, Redactor{})
+	script := ReproScript(conn.Options{URL: "wss://h/ws?token=abc"}, nil, history.Redactor{})
 	want := "# wsdbg\nwsdbg 'wss://h/ws?token=[redacted:3]'\n# websocat\nwebsocat 'wss://h/ws?token=[redacted:3]'\n# wscat\nwscat -c 'wss://h/ws?token=[redacted:3]'\n"
 	if script != want {
 		t.Errorf("got\n%s\nwant\n%s", script, want)
 	}
 	secret := ReproScript(conn.Options{URL: "wss://h/ws", Subprotocols: []string{"base64url.bearer.authorization.k8s.io.S3CRET"}},
-		[]SentMessage{{Payload: []byte(`{"token":"S3CRET"}`)}}, Redactor{})
+		[]SentMessage{{Payload: []byte(`{"token":"S3CRET"}`)}}, history.Redactor{})
 	if strings.Contains(secret, "S3CRET") {
 		t.Errorf("secret in the repro block:\n%s", secret)
 	}

@@ -15,12 +15,12 @@ import (
 	"github.com/wsdbg/wsdbg/conn"
 )
 
-// record writes events through a Recorder and returns the file.
+// record writes events through a Writer and returns the file.
 func record(t testing.TB, events []conn.Event) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "r"+FileSuffix)
 	r, err := Create(path, Header{ToolVersion: "test", URL: "wss://api.example.com/ws?room=1", Start: t0},
-		RecordOptions{Redactor: Redactor{Disabled: true}})
+		WriterOptions{Redactor: Redactor{Disabled: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestRecordThenLoadEveryKind(t *testing.T) {
 			t.Fatalf("event %d: %v", i, err)
 		}
 		assertSameEvent(t, i, want, got)
-		if line := rec.Line(i); line != i+2 {
+		if line := rec.line(i); line != i+2 {
 			t.Errorf("event %d is on line %d, want %d", i, line, i+2)
 		}
 	}
@@ -115,7 +115,7 @@ func TestOpenCorruptedMiddleLines(t *testing.T) {
 			t.Errorf("event %d: %v, %v", i, ev.Opcode, err)
 		}
 	}
-	if line := rec.Line(3); line != 7 {
+	if line := rec.line(3); line != 7 {
 		t.Errorf("the repeated line is line %d, want 7", line)
 	}
 	p := rec.Problems()
@@ -215,8 +215,8 @@ func TestOpenHeaderlessRecords(t *testing.T) {
 	if rec.Len() != 3 || len(rec.Problems()) != 0 {
 		t.Fatalf("Len = %d, problems = %v", rec.Len(), rec.Problems())
 	}
-	if ev, err := rec.Event(2); err != nil || ev.Opcode != conn.OpBinary || rec.Line(2) != 3 {
-		t.Errorf("event 2: %+v, %v, line %d", ev, err, rec.Line(2))
+	if ev, err := rec.Event(2); err != nil || ev.Opcode != conn.OpBinary || rec.line(2) != 3 {
+		t.Errorf("event 2: %+v, %v, line %d", ev, err, rec.line(2))
 	}
 }
 
@@ -224,7 +224,7 @@ func TestOpenHeaderlessRecords(t *testing.T) {
 func bigRecording(t testing.TB, n int) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), fmt.Sprintf("big-%d%s", n, FileSuffix))
-	r, err := Create(path, Header{URL: "wss://h/"}, RecordOptions{})
+	r, err := Create(path, Header{URL: "wss://h/"}, WriterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,8 +269,8 @@ func TestOpenIndexesLargeFileInBackground(t *testing.T) {
 		if want := fmt.Sprintf(`{"seq":%09d,`, i); !strings.HasPrefix(string(ev.Payload), want) {
 			t.Fatalf("event %d = %.20s", i, ev.Payload)
 		}
-		if rec.Line(i) != i+2 {
-			t.Errorf("event %d on line %d", i, rec.Line(i))
+		if rec.line(i) != i+2 {
+			t.Errorf("event %d on line %d", i, rec.line(i))
 		}
 	}
 }
@@ -310,7 +310,7 @@ func FuzzOpen(f *testing.F) {
 		rec.Wait()
 		for i := range rec.Len() {
 			rec.Event(i)
-			rec.Line(i)
+			rec.line(i)
 		}
 		rec.Problems()
 		rec.Header()
@@ -369,7 +369,7 @@ func millionEventFile(b *testing.B) string {
 			b.Fatal(err)
 		}
 		millionPath = filepath.Join(dir, "million"+FileSuffix)
-		r, err := Create(millionPath, Header{URL: "wss://h/"}, RecordOptions{})
+		r, err := Create(millionPath, Header{URL: "wss://h/"}, WriterOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}

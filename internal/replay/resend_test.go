@@ -1,20 +1,20 @@
-package history
+package replay
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+
 	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/history"
 )
 
 // replyServer answers every text message with reply(n, message) and notes
@@ -67,9 +67,9 @@ func echoWithNoise(n int, msg string) string {
 
 // chatRecording is a recorded session: three messages sent 200 ms apart
 // and the replies the server gave then.
-func chatRecording() Records {
-	var recs Records
-	add := func(ev conn.Event) { recs = append(recs, annotated(nil, ev)) }
+func chatRecording() history.Records {
+	var recs history.Records
+	add := func(ev conn.Event) { recs = append(recs, annotated(ev)) }
 	add(conn.Event{Type: conn.EventOpen, Time: at(0), URL: "ws://recorded.example.com/chat", Status: 101})
 	for i, m := range []string{"hello", "how are you", "bye"} {
 		add(conn.Event{Type: conn.EventMessage, Time: at(200 * i), Dir: conn.Out, Opcode: conn.OpText, Payload: []byte(m)})
@@ -85,11 +85,11 @@ func liveOptions(url string) conn.Options {
 		Subprotocols: []string{"chat.v1"}, ConnectTimeout: 5 * time.Second}
 }
 
-func TestResendToReplaysWithTheRecordedSpacing(t *testing.T) {
+func TestResendReplaysWithTheRecordedSpacing(t *testing.T) {
 	srv := newReplyServer(t, echoWithNoise)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	replayed, err := ResendTo(ctx, chatRecording(), liveOptions(srv.url()), 2, false)
+	replayed, err := Resend(ctx, chatRecording(), liveOptions(srv.url()), 2, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestResendToReplaysWithTheRecordedSpacing(t *testing.T) {
 			t.Errorf("message %d came %v after the one before; recorded 200ms apart at 2x is 100ms", i, gap)
 		}
 	}
-	if replayed[0].Type != "open" || replayed[0].Subprotocol != "chat.v1" {
+	if replayed[0].Type != conn.EventOpen || replayed[0].Subprotocol != "chat.v1" {
 		t.Errorf("first replayed record: %+v", replayed[0])
 	}
 	if diffs := Diff(chatRecording(), replayed); len(diffs) != 0 {
@@ -112,7 +112,7 @@ func TestResendToReplaysWithTheRecordedSpacing(t *testing.T) {
 	}
 }
 
-func TestResendToFindsChangedReplies(t *testing.T) {
+func TestResendFindsChangedReplies(t *testing.T) {
 	srv := newReplyServer(t, func(n int, msg string) string {
 		reply := echoWithNoise(n, msg)
 		if n == 1 {
@@ -125,7 +125,7 @@ func TestResendToFindsChangedReplies(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	replayed, err := ResendTo(ctx, chatRecording(), liveOptions(srv.url()), MaxSpeed, true)
+	replayed, err := Resend(ctx, chatRecording(), liveOptions(srv.url()), MaxSpeed, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,11 +141,11 @@ func TestResendToFindsChangedReplies(t *testing.T) {
 	}
 }
 
-func TestResendToReportsAFailedConnection(t *testing.T) {
+func TestResendReportsAFailedConnection(t *testing.T) {
 	srv := newReplyServer(t, echoWithNoise)
 	opts := liveOptions(srv.url())
 	opts.Header = nil // the server wants a token
-	_, err := ResendTo(context.Background(), chatRecording(), opts, 1, false)
+	_, err := Resend(context.Background(), chatRecording(), opts, 1, false)
 	if err == nil || !strings.Contains(err.Error(), "could not connect") || !strings.Contains(err.Error(), "401") {
 		t.Errorf("err = %v", err)
 	}
@@ -153,71 +153,8 @@ func TestResendToReportsAFailedConnection(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
 	ln.Close()
-	_, err = ResendTo(context.Background(), chatRecording(), liveOptions("ws://"+addr+"/"), 1, false)
+	_, err = Resend(context.Background(), chatRecording(), liveOptions("ws://"+addr+"/"), 1, false)
 	if err == nil || !strings.Contains(err.Error(), "could not connect") {
 		t.Errorf("refused: err = %v", err)
-	}
-}
-
-func TestDiff(t *testing.T) {
-	in := func(payload string) Record {
-		return Record{Type: "message", Dir: "in", Opcode: "text", Text: payload}
-	}
-	ping := Record{Type: "message", Dir: "in", Opcode: "pong"}
-	out := Record{Type: "message", Dir: "out", Opcode: "text", Text: "x"}
-	recorded := []Record{out, in(`{"a":1,"b":[1,2],"at":"2026-01-01T00:00:00Z","user_id":7,"when":"2026-01-01T00:00:00Z"}`), ping, in("same"), in(`{"k":"v"}`)}
-	replayed := []Record{in(`{"b":[1,3],  "a":1,"at":"2027-05-05T00:00:00Z","user_id":9,"when":"2027-05-05T05:05:05.5Z"}`), out, in("same")}
-	diffs := Diff(recorded, replayed)
-	if len(diffs) != 2 {
-		t.Fatalf("diffs = %+v", diffs)
-	}
-	if d := diffs[0]; len(d.Paths) != 1 || d.Paths[0] != "$.b[1]" {
-		t.Errorf("first = %+v", d)
-	}
-	if d := diffs[1]; d.Index != 2 || d.Replayed != nil || !strings.Contains(d.Summary, "missing from the replay") {
-		t.Errorf("second = %+v", d)
-	}
-	extra := Diff(nil, []Record{in("new")})
-	if len(extra) != 1 || extra[0].Recorded != nil || !strings.Contains(extra[0].Summary, "new in the replay") {
-		t.Errorf("extra = %+v", extra)
-	}
-	binary := Diff([]Record{{Type: "message", Dir: "in", Opcode: "binary", Base64: "AAE="}},
-		[]Record{{Type: "message", Dir: "in", Opcode: "text", Text: "\x00\x01"}})
-	if len(binary) != 1 || !strings.Contains(binary[0].Summary, "binary recorded, text replayed") {
-		t.Errorf("opcode change = %+v", binary)
-	}
-	var paths []string
-	for i := range 50 {
-		paths = append(paths, fmt.Sprintf(`"k%02d":%d`, i, i))
-	}
-	many := Diff([]Record{in("{" + strings.Join(paths, ",") + "}")}, []Record{in("{}")})
-	if len(many) != 1 || len(many[0].Paths) != maxDiffPaths || !strings.Contains(many[0].Summary, "more)") {
-		t.Errorf("many = %d paths, %s", len(many[0].Paths), many[0].Summary)
-	}
-	if data, _ := json.Marshal(many[0].Paths[:2]); string(data) != `["$.k00","$.k01"]` {
-		t.Errorf("paths are not in key order: %s", data)
-	}
-}
-
-func TestDiffOfDeeplyNestedRepliesStaysSmall(t *testing.T) {
-	const depth = 9000 // encoding/json allows 10000
-	nested := func(leaf string) Record {
-		text := strings.Repeat("[", depth) + leaf + strings.Repeat("]", depth)
-		return Record{Type: "message", Dir: "in", Opcode: "text", Text: text}
-	}
-	recorded, replayed := []Record{nested("1")}, []Record{nested("2")}
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	diffs := Diff(recorded, replayed)
-	runtime.ReadMemStats(&after)
-	if len(diffs) != 1 || len(diffs[0].Paths) != 1 || len(diffs[0].Paths[0]) != 1+3*depth {
-		t.Fatalf("diffs = %d", len(diffs))
-	}
-	if !strings.Contains(diffs[0].Summary, "[0][0]: 1 → 2") || len(diffs[0].Summary) > 200 {
-		t.Fatalf("summary = %.300q", diffs[0].Summary)
-	}
-	if grew := after.TotalAlloc - before.TotalAlloc; grew > 32<<20 {
-		t.Fatalf("diffing two %d-deep replies allocated %d MiB", depth, grew>>20)
 	}
 }

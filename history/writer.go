@@ -19,9 +19,9 @@ import (
 	"github.com/wsdbg/wsdbg/decode"
 )
 
-// FormatVersion is the recording format this package writes
+// formatVersion is the recording format this package writes
 // (the header's "wsdbg_recording").
-const FormatVersion = 1
+const formatVersion = 1
 
 // FileSuffix ends the name of every recording.
 const FileSuffix = ".wsdbg.jsonl"
@@ -42,23 +42,23 @@ type Header struct {
 	Start           time.Time   `json:"start"`
 }
 
-// Defaults for RecordOptions fields left zero.
+// Defaults for WriterOptions fields left zero.
 const (
-	DefaultFlushInterval = 100 * time.Millisecond
-	DefaultFlushBytes    = 64 << 10
+	defaultFlushInterval = 100 * time.Millisecond
+	defaultFlushBytes    = 64 << 10
 )
 
-// RecordOptions configure a Recorder.
-type RecordOptions struct {
+// WriterOptions configure a Writer.
+type WriterOptions struct {
 	Redactor      Redactor
-	FlushInterval time.Duration // longest time an event waits in memory; 0 means DefaultFlushInterval
-	FlushBytes    int           // buffer size that forces a write; 0 means DefaultFlushBytes
+	FlushInterval time.Duration // longest time an event waits in memory; 0 means 100 ms
+	FlushBytes    int           // buffer size that forces a write; 0 means 64 KiB
 }
 
-// ErrClosed is returned by Append after Close.
-var ErrClosed = errors.New("recording is closed")
+// errClosed is what appends return after Close.
+var errClosed = errors.New("recording is closed")
 
-// Recorder appends events to a recording file. Writes are buffered and
+// Writer appends events to a recording file. Writes are buffered and
 // flushed at least every FlushInterval or FlushBytes, always as whole lines,
 // so a crash or kill -9 loses at most the last moment and never damages
 // what was written before. All methods are safe for concurrent use.
@@ -67,7 +67,7 @@ var ErrClosed = errors.New("recording is closed")
 // once: the file is cut back to its last whole line, Failed is closed, Err
 // says why, and every later Append returns that error. The session itself
 // can go on; the recording is incomplete and Summary says so.
-type Recorder struct {
+type Writer struct {
 	path       string
 	flushBytes int
 	redactor   Redactor
@@ -75,7 +75,7 @@ type Recorder struct {
 	mu      sync.Mutex
 	f       *os.File
 	buf     []byte
-	err     error // why appends are refused: the write failure, or ErrClosed
+	err     error // why appends are refused: the write failure, or errClosed
 	failure error // the write failure that stopped the recording
 	failed  chan struct{}
 	written int64 // bytes of whole lines in the file
@@ -89,7 +89,7 @@ type Recorder struct {
 // Create starts a recording at path: the file is created with mode 0600
 // (missing directories 0700) and must not exist yet. The header line is
 // written at once, with hdr.Version set and hdr.Start defaulting to now.
-func Create(path string, hdr Header, opts RecordOptions) (*Recorder, error) {
+func Create(path string, hdr Header, opts WriterOptions) (*Writer, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create recording directory: %w", err)
 	}
@@ -97,11 +97,11 @@ func Create(path string, hdr Header, opts RecordOptions) (*Recorder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create recording: %w", err)
 	}
-	hdr.Version = FormatVersion
+	hdr.Version = formatVersion
 	if hdr.Start.IsZero() {
 		hdr.Start = time.Now()
 	}
-	hdr = opts.Redactor.RecordingHeader(hdr)
+	hdr = opts.Redactor.recordingHeader(hdr)
 	line, err := json.Marshal(hdr)
 	if err == nil {
 		_, err = f.Write(append(line, '\n'))
@@ -114,9 +114,9 @@ func Create(path string, hdr Header, opts RecordOptions) (*Recorder, error) {
 	line = append(line, '\n')
 	interval := opts.FlushInterval
 	if interval <= 0 {
-		interval = DefaultFlushInterval
+		interval = defaultFlushInterval
 	}
-	r := &Recorder{
+	w := &Writer{
 		path:       path,
 		flushBytes: opts.FlushBytes,
 		redactor:   opts.Redactor,
@@ -126,82 +126,82 @@ func Create(path string, hdr Header, opts RecordOptions) (*Recorder, error) {
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
 	}
-	if r.flushBytes <= 0 {
-		r.flushBytes = DefaultFlushBytes
+	if w.flushBytes <= 0 {
+		w.flushBytes = defaultFlushBytes
 	}
-	r.buf = make([]byte, 0, r.flushBytes+r.flushBytes/4)
-	go r.flushLoop(interval)
-	return r, nil
+	w.buf = make([]byte, 0, w.flushBytes+w.flushBytes/4)
+	go w.flushLoop(interval)
+	return w, nil
 }
 
 // Path is the file being written.
-func (r *Recorder) Path() string { return r.path }
+func (w *Writer) Path() string { return w.path }
 
 // Failed is closed when a write fails and the recording stops.
-func (r *Recorder) Failed() <-chan struct{} { return r.failed }
+func (w *Writer) Failed() <-chan struct{} { return w.failed }
 
 // Err is the failure that stopped the recording, such as a full disk, or
 // nil while everything appended has been (or is being) written. Its text
 // is safe to print.
-func (r *Recorder) Err() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.failure
+func (w *Writer) Err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.failure
 }
 
 // Saved is how many events reached the file.
-func (r *Recorder) Saved() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.saved
+func (w *Writer) Saved() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.saved
 }
 
 // Summary says in one line, safe to print, where the session was recorded,
 // or that the recording is incomplete and why.
-func (r *Recorder) Summary() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	path := decode.Sanitize(r.path)
-	if r.failure == nil {
+func (w *Writer) Summary() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	path := decode.Sanitize(w.path)
+	if w.failure == nil {
 		return "session recorded to " + path
 	}
 	return fmt.Sprintf("the recording %s is incomplete: only the first %d events were saved (%v)",
-		path, r.saved, errors.Unwrap(r.failure))
+		path, w.saved, errors.Unwrap(w.failure))
 }
 
 // Append records one event, with its annotation, redacted.
-func (r *Recorder) Append(ev conn.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.appendLocked(FromEvent(ev))
+func (w *Writer) Append(ev conn.Event) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.appendLocked(FromEvent(ev))
 }
 
 // AppendRecord records a record someone already made from an event, e.g.
 // `tail --json` printing and recording the same thing.
-func (r *Recorder) AppendRecord(rec Record) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.appendLocked(rec)
+func (w *Writer) AppendRecord(rec Record) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.appendLocked(rec)
 }
 
 // AppendEncoded records rec whose JSON line, as rec.AppendJSON wrote it,
 // is at hand (tail --json has just printed it): when redaction leaves the
 // record as it is, which is so for messages, closes and reconnects, the
 // line is copied instead of encoded again.
-func (r *Recorder) AppendEncoded(rec Record, line []byte) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !r.redactor.Disabled && redactionMayChange(rec) {
-		return r.appendLocked(rec)
+func (w *Writer) AppendEncoded(rec Record, line []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.redactor.Disabled && redactionMayChange(rec) {
+		return w.appendLocked(rec)
 	}
-	if r.err != nil {
-		return r.err
+	if w.err != nil {
+		return w.err
 	}
 	line = bytes.TrimSuffix(line, []byte("\n"))
-	r.buf = append(append(r.buf, line...), '\n')
-	r.pending++
-	if len(r.buf) >= r.flushBytes {
-		return r.flushLocked()
+	w.buf = append(append(w.buf, line...), '\n')
+	w.pending++
+	if len(w.buf) >= w.flushBytes {
+		return w.flushLocked()
 	}
 	return nil
 }
@@ -211,115 +211,115 @@ func (r *Recorder) AppendEncoded(rec Record, line []byte) error {
 // credential.
 func redactionMayChange(rec Record) bool {
 	switch rec.Type {
-	case "open", "error", "warning":
+	case conn.EventOpen, conn.EventError, conn.EventWarning:
 		return true
-	case "message":
+	case conn.EventMessage:
 		return rec.Text != "" && mayHoldSecretKey(rec.Text)
 	}
 	return false
 }
 
-func (r *Recorder) appendLocked(rec Record) error {
-	if r.err != nil {
-		return r.err
+func (w *Writer) appendLocked(rec Record) error {
+	if w.err != nil {
+		return w.err
 	}
-	r.buf = r.redactor.Record(rec).AppendJSON(r.buf)
-	r.buf = append(r.buf, '\n')
-	r.pending++
-	if len(r.buf) >= r.flushBytes {
-		return r.flushLocked()
+	w.buf = w.redactor.Record(rec).AppendJSON(w.buf)
+	w.buf = append(w.buf, '\n')
+	w.pending++
+	if len(w.buf) >= w.flushBytes {
+		return w.flushLocked()
 	}
 	return nil
 }
 
 // flushLocked writes the buffer in one call, so the file only ever gains
 // whole lines (short of the process dying inside the write itself).
-func (r *Recorder) flushLocked() error {
-	if len(r.buf) == 0 || r.err != nil {
-		return r.err
+func (w *Writer) flushLocked() error {
+	if len(w.buf) == 0 || w.err != nil {
+		return w.err
 	}
-	if n, err := r.f.Write(r.buf); err != nil {
-		r.failLocked(err, n > 0)
+	if n, err := w.f.Write(w.buf); err != nil {
+		w.failLocked(err, n > 0)
 	} else {
-		r.written += int64(n)
-		r.saved += r.pending
+		w.written += int64(n)
+		w.saved += w.pending
 	}
-	r.pending = 0
-	if cap(r.buf) > 4*r.flushBytes {
-		r.buf = make([]byte, 0, r.flushBytes+r.flushBytes/4) // let a huge message's buffer go
+	w.pending = 0
+	if cap(w.buf) > 4*w.flushBytes {
+		w.buf = make([]byte, 0, w.flushBytes+w.flushBytes/4) // let a huge message's buffer go
 	} else {
-		r.buf = r.buf[:0]
+		w.buf = w.buf[:0]
 	}
-	return r.err
+	return w.err
 }
 
 // failLocked stops the recording after a failed write. A write cut short
 // left part of a line behind: the file is cut back to its last whole line.
-func (r *Recorder) failLocked(err error, partial bool) {
+func (w *Writer) failLocked(err error, partial bool) {
 	var pathErr *fs.PathError
 	if errors.As(err, &pathErr) {
 		err = pathErr.Err // the path is in our own message, escaped
 	}
-	r.failure = fmt.Errorf("recording to %s stopped: %w", decode.Sanitize(r.path), err)
+	w.failure = fmt.Errorf("recording to %s stopped: %w", decode.Sanitize(w.path), err)
 	if partial {
-		if terr := r.f.Truncate(r.written); terr != nil {
-			r.failure = fmt.Errorf("recording to %s stopped, its last line cut short: %w", decode.Sanitize(r.path), err)
+		if terr := w.f.Truncate(w.written); terr != nil {
+			w.failure = fmt.Errorf("recording to %s stopped, its last line cut short: %w", decode.Sanitize(w.path), err)
 		}
 	}
-	r.err = r.failure
-	close(r.failed)
+	w.err = w.failure
+	close(w.failed)
 }
 
-func (r *Recorder) flushLoop(interval time.Duration) {
-	defer close(r.done)
+func (w *Writer) flushLoop(interval time.Duration) {
+	defer close(w.done)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
 		select {
 		case <-tick.C:
-			r.mu.Lock()
-			r.flushLocked()
-			r.mu.Unlock()
-		case <-r.stop:
+			w.mu.Lock()
+			w.flushLocked()
+			w.mu.Unlock()
+		case <-w.stop:
 			return
 		}
 	}
 }
 
-// Flush writes buffered events to the file now.
-func (r *Recorder) Flush() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.flushLocked()
+// flush writes buffered events to the file now.
+func (w *Writer) flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.flushLocked()
 }
 
 // Close flushes, syncs the file to disk and closes it. Appends after Close
-// return ErrClosed.
-func (r *Recorder) Close() error {
-	r.mu.Lock()
-	if r.closing {
-		r.mu.Unlock()
+// return an error.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	if w.closing {
+		w.mu.Unlock()
 		return nil
 	}
-	r.closing = true
-	close(r.stop)
-	r.mu.Unlock()
-	<-r.done
+	w.closing = true
+	close(w.stop)
+	w.mu.Unlock()
+	<-w.done
 
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	err := r.flushLocked()
-	if serr := r.f.Sync(); err == nil && serr != nil {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	err := w.flushLocked()
+	if serr := w.f.Sync(); err == nil && serr != nil {
 		// The data may never have reached the disk.
-		r.failLocked(serr, false)
-		err = r.failure
+		w.failLocked(serr, false)
+		err = w.failure
 	}
-	if cerr := r.f.Close(); err == nil && cerr != nil {
-		r.failLocked(cerr, false)
-		err = r.failure
+	if cerr := w.f.Close(); err == nil && cerr != nil {
+		w.failLocked(cerr, false)
+		err = w.failure
 	}
-	if r.err == nil {
-		r.err = ErrClosed
+	if w.err == nil {
+		w.err = errClosed
 	}
 	return err
 }

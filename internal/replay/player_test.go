@@ -1,4 +1,4 @@
-package history
+package replay
 
 import (
 	"errors"
@@ -77,10 +77,12 @@ func (c *fakeClock) waitArmed(t *testing.T) time.Duration {
 	}
 }
 
-// events is an EventSource in memory.
+// events is a Recording in memory.
 type events []conn.Event
 
 func (e events) Len() int { return len(e) }
+
+func (e events) Done() <-chan struct{} { return indexed }
 func (e events) Event(i int) (conn.Event, error) {
 	if e[i].Type == 0 {
 		return conn.Event{}, errors.New("damaged")
@@ -93,14 +95,14 @@ func playEvents() events {
 	return events{msg(0, conn.In), msg(1000, conn.Out), msg(1500, conn.In), msg(11500, conn.In)}
 }
 
-func next(t *testing.T, p *Player) Playback {
+func next(t *testing.T, p *Player) Played {
 	t.Helper()
 	select {
 	case pb := <-p.Events():
 		return pb
 	case <-time.After(5 * time.Second):
 		t.Fatal("nothing was delivered")
-		return Playback{}
+		return Played{}
 	}
 }
 
@@ -230,13 +232,13 @@ func TestPlayerReportsUnreadableEventsAndGoesOn(t *testing.T) {
 }
 
 func TestPlayerPlaysARecordingFile(t *testing.T) {
-	rec := openT(t, record(t, sampleEvents()))
+	rec := openT(t, record(t, fileEvents()))
 	clock := newFakeClock()
 	p := NewPlayer(rec, clock)
 	defer p.Close()
 	p.SetNoGaps(true)
 	p.Play(MaxSpeed)
-	for i := range len(sampleEvents()) {
+	for i := range len(fileEvents()) {
 		if i > 0 {
 			clock.advance(clock.waitArmed(t))
 		}

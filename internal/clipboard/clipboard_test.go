@@ -1,4 +1,4 @@
-package history
+package clipboard
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atotto/clipboard"
+	system "github.com/atotto/clipboard"
 )
 
 func env(vars map[string]string) func(string) string {
@@ -31,8 +31,8 @@ func TestOSC52Bytes(t *testing.T) {
 	}
 	for _, c := range cases {
 		var term bytes.Buffer
-		m, err := Clipboard{Terminal: &term, PreferOSC52: true, Getenv: env(c.vars)}.Copy("hi")
-		if err != nil || m != CopyOSC52 {
+		m, err := Copier{Terminal: &term, PreferOSC52: true, Getenv: env(c.vars)}.Copy("hi")
+		if err != nil || m != OSC52 {
 			t.Fatalf("%s: %v, %v", c.name, m, err)
 		}
 		if term.String() != c.want {
@@ -45,7 +45,7 @@ func TestOSC52Bytes(t *testing.T) {
 func TestOSC52UnderUnreachableTmuxFails(t *testing.T) {
 	var term bytes.Buffer
 	vars := map[string]string{"TMUX": filepath.Join(t.TempDir(), "no-such-socket") + ",1,0", "TERM": "tmux-256color"}
-	m, err := Clipboard{Terminal: &term, PreferOSC52: true, Getenv: env(vars)}.Copy("hi")
+	m, err := Copier{Terminal: &term, PreferOSC52: true, Getenv: env(vars)}.Copy("hi")
 	if err == nil || !strings.Contains(err.Error(), "tmux") || term.Len() != 0 {
 		t.Errorf("got %v, %v, wrote %q", m, err, term.String())
 	}
@@ -79,7 +79,7 @@ func copyFromPane(path string) int {
 	if err != nil {
 		return 1
 	}
-	m, err := Clipboard{Terminal: os.Stdout, PreferOSC52: true}.Copy(string(text))
+	m, err := Copier{Terminal: os.Stdout, PreferOSC52: true}.Copy(string(text))
 	result := string(m)
 	if err != nil {
 		result = "error: " + err.Error()
@@ -117,11 +117,11 @@ func TestCopyInsideTmux(t *testing.T) {
 	dir := t.TempDir()
 	for i, c := range []struct {
 		setting string
-		want    CopyMethod
+		want    Method
 	}{
-		{"on", CopyTmux},
-		{"external", CopyTmux},
-		{"off", CopyTmuxBuffer},
+		{"on", Tmux},
+		{"external", Tmux},
+		{"off", TmuxBuffer},
 	} {
 		if out, err := run("set-option", "-g", "set-clipboard", c.setting); err != nil {
 			t.Fatalf("set-clipboard %s: %v: %s", c.setting, err, out)
@@ -157,28 +157,28 @@ func TestCopyInsideTmux(t *testing.T) {
 
 func TestCopyPrefersOSC52OverSSH(t *testing.T) {
 	var term bytes.Buffer
-	m, err := Clipboard{Terminal: &term, Getenv: env(map[string]string{"SSH_TTY": "/dev/pts/3"})}.Copy("remote")
-	if err != nil || m != CopyOSC52 || term.Len() == 0 {
+	m, err := Copier{Terminal: &term, Getenv: env(map[string]string{"SSH_TTY": "/dev/pts/3"})}.Copy("remote")
+	if err != nil || m != OSC52 || term.Len() == 0 {
 		t.Errorf("over SSH: %v, %v, %q", m, err, term.String())
 	}
 }
 
 func TestCopyFallsBackToOSC52AndThenFails(t *testing.T) {
-	was := clipboard.Unsupported
-	clipboard.Unsupported = true // as on a machine without xclip, xsel or wl-copy
-	defer func() { clipboard.Unsupported = was }()
+	was := system.Unsupported
+	system.Unsupported = true // as on a machine without xclip, xsel or wl-copy
+	defer func() { system.Unsupported = was }()
 
 	var term bytes.Buffer
-	m, err := Clipboard{Terminal: &term, Getenv: env(nil)}.Copy("hi")
-	if err != nil || m != CopyOSC52 || term.String() != "\x1b]52;c;aGk=\a" {
+	m, err := Copier{Terminal: &term, Getenv: env(nil)}.Copy("hi")
+	if err != nil || m != OSC52 || term.String() != "\x1b]52;c;aGk=\a" {
 		t.Errorf("fallback: %v, %v, %q", m, err, term.String())
 	}
-	_, err = Clipboard{Getenv: env(nil)}.Copy("hi")
-	if !errors.Is(err, ErrNoClipboard) || !strings.Contains(err.Error(), "file") {
+	_, err = Copier{Getenv: env(nil)}.Copy("hi")
+	if !errors.Is(err, errNoClipboard) || !strings.Contains(err.Error(), "file") {
 		t.Errorf("no clipboard at all: %v", err)
 	}
 	term.Reset()
-	_, err = Clipboard{Terminal: &term, PreferOSC52: true}.Copy(strings.Repeat("x", maxOSC52+1))
+	_, err = Copier{Terminal: &term, PreferOSC52: true}.Copy(strings.Repeat("x", maxOSC52+1))
 	if err == nil || term.Len() != 0 || !strings.Contains(err.Error(), "file") {
 		t.Errorf("too large for OSC 52: %v (wrote %d bytes)", err, term.Len())
 	}
@@ -208,7 +208,7 @@ func TestCopyToX11Clipboard(t *testing.T) {
 		}
 		t.Skip("needs Xvfb and xclip on PATH (apt-get install xvfb xclip)")
 	}
-	if clipboard.Unsupported {
+	if system.Unsupported {
 		t.Fatal("xclip is on PATH but atotto/clipboard found no tool")
 	}
 	display := startXvfb(t, xvfb)
@@ -217,8 +217,8 @@ func TestCopyToX11Clipboard(t *testing.T) {
 
 	text := "copied by wsdbg ✓ " + time.Now().Format(time.RFC3339Nano)
 	var term bytes.Buffer
-	m, err := Clipboard{Terminal: &term, Getenv: env(map[string]string{"DISPLAY": display})}.Copy(text)
-	if err != nil || m != CopySystem {
+	m, err := Copier{Terminal: &term, Getenv: env(map[string]string{"DISPLAY": display})}.Copy(text)
+	if err != nil || m != System {
 		t.Fatalf("Copy = %v, %v", m, err)
 	}
 	if term.Len() != 0 {
@@ -285,3 +285,13 @@ func tryXvfb(t *testing.T, xvfb string, n int) (string, bool) {
 	t.Fatalf("Xvfb %s did not come up", display)
 	return "", false
 }
+
+func TestMain(m *testing.M) {
+	if path := os.Getenv(clipboardHelperEnv); path != "" {
+		os.Exit(copyFromPane(path))
+	}
+	os.Exit(m.Run())
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

@@ -1,0 +1,116 @@
+package history
+
+import (
+	"bytes"
+	"fmt"
+	"github.com/wsdbg/wsdbg/decode"
+	"io"
+	"sort"
+)
+
+// indexer is the state of the line scan between chunks.
+type indexer struct {
+	pos       int64 // file offset of the next byte to scan
+	lineStart int64
+	lineNo    int
+	filled    bool // the current line has a non-blank byte
+	first     byte // its first non-blank byte
+	last      byte // its last non-blank byte so far
+	skipFirst bool // line 1 is a header (or foreign): not an event
+}
+
+func (x *indexer) note(seg []byte) {
+	if !x.filled {
+		if t := bytes.TrimLeft(seg, " \t\r"); len(t) > 0 {
+			x.filled, x.first = true, t[0]
+		}
+	}
+	if t := bytes.TrimRight(seg, " \t\r"); len(t) > 0 {
+		x.last = t[len(t)-1]
+	}
+}
+
+func (r *Recording) indexRest(x *indexer, buf []byte) {
+	defer close(r.done)
+	if len(buf) < indexChunk { // the file grew since Open looked
+		buf = make([]byte, indexChunk)
+	}
+	for {
+		select {
+		case <-r.stop:
+			return
+		default:
+		}
+		n, err := r.file.ReadAt(buf, x.pos)
+		if n > 0 {
+			r.scan(x, buf[:n])
+		}
+		if err == io.EOF || n == 0 {
+			r.finish(x)
+			r.settleForeign()
+			return
+		}
+		if err != nil {
+			r.addProblem(x.lineNo, "reading stopped here: "+err.Error())
+			return
+		}
+	}
+}
+
+// scan indexes the lines in data, which starts at x.pos.
+func (r *Recording) scan(x *indexer, data []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	base := x.pos
+	for i := 0; i < len(data); {
+		j := bytes.IndexByte(data[i:], '\n')
+		if j < 0 {
+			x.note(data[i:])
+			break
+		}
+		x.note(data[i : i+j])
+		r.endLine(x, base+int64(i+j), false)
+		i += j + 1
+		x.lineStart = base + int64(i)
+		x.lineNo++
+		x.filled = false
+	}
+	x.pos = base + int64(len(data))
+	r.scanned = x.pos
+}
+
+// finish deals with a last line that has no newline.
+func (r *Recording) finish(x *indexer) {
+	if !x.filled {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.endLine(x, x.pos, true)
+}
+
+// endLine files the line that ends at end (its newline, or the end of the
+// file) as an event or a skipped line.
+func (r *Recording) endLine(x *indexer, end int64, atEOF bool) {
+	switch {
+	case !x.filled || x.lineNo == 1 && x.skipFirst:
+		r.skipped = append(r.skipped, len(r.offsets))
+	case end-x.lineStart > maxLineBytes:
+		r.skipped = append(r.skipped, len(r.offsets))
+		r.addProblem(x.lineNo, fmt.Sprintf("the line is %s long, more than the %s a recording line may have; skipped",
+			decode.HumanSize(end-x.lineStart), decode.HumanSize(maxLineBytes)))
+	case x.first == '{' && x.last == '}':
+		r.offsets = append(r.offsets, x.lineStart)
+	case atEOF:
+		r.skipped = append(r.skipped, len(r.offsets))
+		r.addProblem(x.lineNo, "cut off at the end of the file (the recording stopped while writing it); skipped")
+	default:
+		r.skipped = append(r.skipped, len(r.offsets))
+		r.addProblem(x.lineNo, "not a JSON object (a damaged line); skipped")
+	}
+}
+
+// lineOf is the file line of event i; r.mu must be held.
+func (r *Recording) lineOf(i int) int {
+	return i + 1 + sort.SearchInts(r.skipped, i+1)
+}

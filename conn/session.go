@@ -108,6 +108,11 @@ wait:
 			break wait
 		case <-c.reconnect:
 			s.redialing.Store(true)
+			if s.failed.Load() || s.remoteClose.Load() {
+				// Already ending: the reader is about to finish, and a close
+				// frame now would be reported after the connection's end.
+				continue
+			}
 			closeIn(websocket.CloseGoingAway, "reconnecting", closeRequest{})
 		case <-c.closeRequest:
 			if req, ok := c.takeClose(false); ok {

@@ -86,42 +86,7 @@ func (c *Client) serve(ws *websocket.Conn, resp *http.Response, a *attempt, u *u
 	wg.Add(2)
 	go func() { defer wg.Done(); s.readLoop(a.violations) }()
 	go func() { defer wg.Done(); s.writeLoop() }()
-	// closeIn carries a close out of this goroutine, which must keep
-	// watching for Shutdown while the socket takes its time.
-	closeIn := func(code int, reason string, dropped closeRequest) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c.reportDropped(dropped)
-			s.sendClose(code, reason)
-		}()
-	}
-	stallCheck := time.NewTicker(max(c.timing.stallWarning/4, time.Millisecond))
-	defer stallCheck.Stop()
-
-wait:
-	for {
-		select {
-		case <-s.readerDone:
-			break wait
-		case <-c.ctx.Done():
-			break wait
-		case <-c.reconnect:
-			s.redialing.Store(true)
-			if s.failed.Load() || s.remoteClose.Load() {
-				// Already ending: the reader is about to finish, and a close
-				// frame now would be reported after the connection's end.
-				continue
-			}
-			closeIn(websocket.CloseGoingAway, "reconnecting", closeRequest{})
-		case <-c.closeRequest:
-			if req, ok := c.takeClose(false); ok {
-				closeIn(req.code, req.reason, req)
-			}
-		case now := <-stallCheck.C:
-			s.checkStall(now)
-		}
-	}
+	s.watch(&wg)
 	s.stop()
 	ws.Close()
 	wg.Wait()
@@ -198,4 +163,44 @@ func (s *session) checkStall(now time.Time) {
 // is gone.
 func livenessWindow(p time.Duration) time.Duration {
 	return 2*p + min(p, 5*time.Second)
+}
+
+// watch runs until the connection ends: it carries Reconnect and Close
+// requests to the connection and checks for a stalled writer. A close
+// goes out on a goroutine of its own (counted in wg), since this one must
+// keep watching for Shutdown while the socket takes its time.
+func (s *session) watch(wg *sync.WaitGroup) {
+	c := s.c
+	closeIn := func(code int, reason string, dropped closeRequest) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.reportDropped(dropped)
+			s.sendClose(code, reason)
+		}()
+	}
+	stallCheck := time.NewTicker(max(c.timing.stallWarning/4, time.Millisecond))
+	defer stallCheck.Stop()
+	for {
+		select {
+		case <-s.readerDone:
+			return
+		case <-c.ctx.Done():
+			return
+		case <-c.reconnect:
+			s.redialing.Store(true)
+			if s.failed.Load() || s.remoteClose.Load() {
+				// Already ending: the reader is about to finish, and a close
+				// frame now would be reported after the connection's end.
+				continue
+			}
+			closeIn(websocket.CloseGoingAway, "reconnecting", closeRequest{})
+		case <-c.closeRequest:
+			if req, ok := c.takeClose(false); ok {
+				closeIn(req.code, req.reason, req)
+			}
+		case now := <-stallCheck.C:
+			s.checkStall(now)
+		}
+	}
 }

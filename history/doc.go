@@ -9,7 +9,7 @@
 // output) as a Recording, indexed in the background and read by index; a
 // Recording, like Records in memory, is a Log, which is what exports and
 // replays read. List and Prune look after the recordings in a directory
-// (DefaultDir). FormatLine is the one-line text view `wsdbg tail` prints.
+// (DefaultDir).
 //
 // Secrets in headers, URLs, subprotocols and JSON payloads are redacted
 // (see Redactor) before anything reaches a file.

@@ -272,16 +272,6 @@ func BenchmarkWriterAppendRecord(b *testing.B) {
 	}
 }
 
-// BenchmarkTailLine is what `tail` does per message without recording
-// (make the record, format the line), for comparison with Append.
-func BenchmarkTailLine(b *testing.B) {
-	ev := benchMessage()
-	b.ReportAllocs()
-	for b.Loop() {
-		FormatLine(annotated(nil, ev), LineOptions{})
-	}
-}
-
 func benchMessage() conn.Event {
 	payload := []byte(`{"type":"tick","symbol":"BTC-USD","price":"97012.55","size":"0.0042","seq":123456789,"side":"buy"}`)
 	payload = append(payload[:len(payload)-1], bytes.Repeat([]byte(" "), 100-len(payload))...)

@@ -91,7 +91,7 @@ func TestEveryViewShowsTheSameAnnotation(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := history.FromEvent(ev)
-		tailText = append(tailText, history.FormatLine(r, history.LineOptions{Location: time.UTC}))
+		tailText = append(tailText, export.FormatLine(r, export.LineOptions{Location: time.UTC}))
 		tailJSON = append(tailJSON, string(r.AppendJSON(nil)))
 	}
 	if err := w.Close(); err != nil {

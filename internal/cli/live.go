@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/wsdbg/wsdbg/internal/replay"
 	"io"
 	"os"
 	"os/signal"
@@ -20,6 +19,7 @@ import (
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/history"
+	"github.com/wsdbg/wsdbg/internal/replay"
 	"github.com/wsdbg/wsdbg/tui"
 )
 

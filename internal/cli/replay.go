@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/wsdbg/wsdbg/internal/replay"
 	"os"
 	"strings"
 	"sync"
@@ -15,6 +14,8 @@ import (
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/history"
+	"github.com/wsdbg/wsdbg/internal/export"
+	"github.com/wsdbg/wsdbg/internal/replay"
 	"github.com/wsdbg/wsdbg/tui"
 )
 
@@ -161,7 +162,7 @@ func (r *replayCmd) reportReplay(recorded, replayed history.Records, opts conn.O
 		if out != nil {
 			out.AppendRecord(rr)
 		}
-		fmt.Fprintln(w, history.FormatLine(red.Record(rr), history.LineOptions{}))
+		fmt.Fprintln(w, export.FormatLine(red.Record(rr), export.LineOptions{}))
 	}
 	if out != nil {
 		out.Close()

@@ -17,6 +17,7 @@ import (
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/history"
+	"github.com/wsdbg/wsdbg/internal/export"
 )
 
 // tailCmd holds tail's flags.
@@ -209,7 +210,7 @@ func tailFile(path string, asJSON bool, red history.Redactor, stdin io.Reader, s
 			line = append(r.AppendJSON(line[:0]), '\n')
 			w.Write(line)
 		} else {
-			fmt.Fprintln(w, history.FormatLine(r, history.LineOptions{}))
+			fmt.Fprintln(w, export.FormatLine(r, export.LineOptions{}))
 		}
 	}
 	w.Flush()

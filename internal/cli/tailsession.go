@@ -10,6 +10,7 @@ import (
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/history"
+	"github.com/wsdbg/wsdbg/internal/export"
 )
 
 // tailSession is what tailLive knows of the session it prints.
@@ -88,7 +89,7 @@ func (t *tailSession) print(r history.Record) {
 		t.rec.AppendRecord(r)
 	}
 	if t.outErr == nil {
-		t.line = append(append(t.line[:0], history.FormatLine(r, history.LineOptions{})...), '\n')
+		t.line = append(append(t.line[:0], export.FormatLine(r, export.LineOptions{})...), '\n')
 		t.write(t.line)
 	}
 }

@@ -3,6 +3,8 @@
 // and a Markdown report with Write, a Markdown bug report about one event
 // with BugReport, and shell commands that open the same connection with
 // ReproScript. Secrets are redacted by a history.Redactor in all of them.
+// FormatLine is the one-line text view of a record that `wsdbg tail`
+// prints and the Markdown reports quote.
 package export
 
 import (

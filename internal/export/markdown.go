@@ -19,7 +19,7 @@ func writeMarkdown(w io.Writer, src history.Log, red history.Redactor) error {
 	var lines []string
 	var endings []history.Record
 	in, out := 0, 0
-	lineOpts := history.LineOptions{Location: time.UTC}
+	lineOpts := LineOptions{Location: time.UTC}
 	unreadable := history.EachRecord(src, func(rec history.Record) {
 		rec = red.Record(rec)
 		if rec.Type == conn.EventMessage || rec.Type == conn.EventFrame {
@@ -32,7 +32,7 @@ func writeMarkdown(w io.Writer, src history.Log, red history.Redactor) error {
 				out++
 			}
 		}
-		lines = append(lines, history.FormatLine(rec, lineOpts))
+		lines = append(lines, FormatLine(rec, lineOpts))
 		switch rec.Type {
 		case conn.EventClose, conn.EventError, conn.EventWarning:
 			endings = append(endings, rec)
@@ -200,7 +200,7 @@ func BugReport(src history.Log, selected, before int, red history.Redactor) stri
 	first := max(0, selected-max(0, before))
 	fmt.Fprintf(&b, "\n### Events (the selected one last)\n\n")
 	var lines []string
-	lineOpts := history.LineOptions{Location: time.UTC}
+	lineOpts := LineOptions{Location: time.UTC}
 	for i := first; i <= selected; i++ {
 		rec, err := src.Record(i)
 		if err != nil {
@@ -209,7 +209,7 @@ func BugReport(src history.Log, selected, before int, red history.Redactor) stri
 		}
 		rec = red.Record(rec)
 		rec.Text = red.Payload(rec.Text)
-		lines = append(lines, history.FormatLine(rec, lineOpts))
+		lines = append(lines, FormatLine(rec, lineOpts))
 	}
 	writeFenced(&b, strings.Join(lines, "\n"))
 

@@ -1,4 +1,4 @@
-package history
+package export
 
 import (
 	"encoding/base64"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/history"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -38,8 +39,8 @@ func golden(t *testing.T, name, got string) {
 
 // lineRecords are records as FormatLine sees them, explanations included,
 // so the golden output does not depend on decode's wording.
-func lineRecords() []Record {
-	return []Record{
+func lineRecords() []history.Record {
+	return []history.Record{
 		{Type: conn.EventOpen, Time: at(0), URL: "wss://api.example.com/graphql", Status: 101, Subprotocol: "graphql-transport-ws",
 			Extensions: []string{"permessage-deflate; client_max_window_bits"}, Headers: http.Header{"Upgrade": {"websocket"}}},
 		{Type: conn.EventMessage, Time: at(12), Dir: conn.Out, Opcode: conn.OpText, Len: 29, Text: `{"type":"subscribe","id":"1"}`},
@@ -78,7 +79,7 @@ func TestFormatLineGolden(t *testing.T) {
 
 func TestFormatLineNeverPrintsControlBytes(t *testing.T) {
 	hostile := "\x1b[2J\x1b]52;c;AAAA\a\x9b31m\u202e\u2066\x00\xff"
-	records := []Record{
+	records := []history.Record{
 		{Type: conn.EventMessage, Dir: conn.In, Opcode: conn.OpText, Text: hostile},
 		{Type: conn.EventClose, Dir: conn.In, Code: 4000, Reason: hostile, Name: hostile, Explanation: hostile, Hint: hostile},
 		{Type: conn.EventError, Failure: &decode.Failure{Kind: hostile, Message: hostile}},
@@ -98,11 +99,11 @@ func TestFormatLineNeverPrintsControlBytes(t *testing.T) {
 }
 
 func TestFormatLineShowsRedirectsAndKeepsOwnClosesShort(t *testing.T) {
-	open := Record{Type: conn.EventOpen, Time: time.Unix(0, 0), URL: "ws://h/ws", Status: 101, Hops: []string{"301 ws://h/old → ws://h/ws"}}
+	open := history.Record{Type: conn.EventOpen, Time: time.Unix(0, 0), URL: "ws://h/ws", Status: 101, Hops: []string{"301 ws://h/old → ws://h/ws"}}
 	if got := FormatLine(open, LineOptions{Location: time.UTC}); !strings.Contains(got, "redirected 301 ws://h/old → ws://h/ws") {
 		t.Errorf("open line lacks the hop: %q", got)
 	}
-	ours := Record{Type: conn.EventClose, Time: time.Unix(0, 0), Dir: conn.Out, Code: 1000, Name: "Normal Closure", Explanation: "The peer closed on purpose.", Hint: "Nothing is wrong."}
+	ours := history.Record{Type: conn.EventClose, Time: time.Unix(0, 0), Dir: conn.Out, Code: 1000, Name: "Normal Closure", Explanation: "The peer closed on purpose.", Hint: "Nothing is wrong."}
 	if got := FormatLine(ours, LineOptions{Location: time.UTC}); strings.Contains(got, "on purpose") || strings.Contains(got, "hint") {
 		t.Errorf("own close explained: %q", got)
 	}
@@ -112,7 +113,7 @@ func TestFormatLineShowsRedirectsAndKeepsOwnClosesShort(t *testing.T) {
 // as text, only its bad bytes escaped; a long one is cut like any text.
 func TestFormatLineShowsInvalidUTF8TextWithEscapes(t *testing.T) {
 	bad := []byte("caf\xc3( \xff\xfe is not UTF-8")
-	r := Record{Type: conn.EventMessage, Time: time.Unix(0, 0), Dir: conn.In, Opcode: conn.OpText, Len: len(bad),
+	r := history.Record{Type: conn.EventMessage, Time: time.Unix(0, 0), Dir: conn.In, Opcode: conn.OpText, Len: len(bad),
 		Base64: base64.StdEncoding.EncodeToString(bad)}
 	got := FormatLine(r, LineOptions{Location: time.UTC})
 	if !strings.HasSuffix(got, `caf\xc3( \xff\xfe is not UTF-8`) {
@@ -128,5 +129,20 @@ func TestFormatLineShowsInvalidUTF8TextWithEscapes(t *testing.T) {
 	r.Opcode = conn.OpBinary
 	if got = FormatLine(r, LineOptions{Location: time.UTC}); !strings.Contains(got, "ff c3 a9") {
 		t.Fatalf("binary line = %q", got)
+	}
+}
+
+// BenchmarkTailLine is what `tail` does per message without recording
+// (make the record, format the line), for comparison with the history
+// package's BenchmarkWriterAppendFromEvent.
+func BenchmarkTailLine(b *testing.B) {
+	payload := []byte(`{"type":"tick","symbol":"BTC-USD","price":"97012.55","size":"0.0042","seq":123456789,"side":"buy"}`)
+	payload = append(payload[:len(payload)-1], strings.Repeat(" ", 100-len(payload))...)
+	payload = append(payload, '}')
+	ev := conn.Event{Type: conn.EventMessage, Time: time.Now(), Dir: conn.In, Opcode: conn.OpText, Payload: payload,
+		Frames: []conn.Frame{{Time: time.Now(), Dir: conn.In, FIN: true, Opcode: conn.OpText, Length: 100, HeaderLen: 2}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		FormatLine(annotated(conn.NewAnnotator(conn.Options{}), ev), LineOptions{})
 	}
 }

@@ -132,30 +132,63 @@ func sendLines(stdin io.Reader, maxMessage int64, send func([]byte) error) error
 	return sc.Err()
 }
 
+// planGate follows a connection's events for a planSender: opened is
+// closed once the connection has opened, ended once it has closed or
+// failed.
+type planGate struct {
+	opened, ended     chan struct{}
+	openOnce, endOnce sync.Once
+}
+
+func newPlanGate() *planGate {
+	return &planGate{opened: make(chan struct{}), ended: make(chan struct{})}
+}
+
+// observe takes each event of the connection.
+func (g *planGate) observe(ev conn.Event) {
+	switch ev.Type {
+	case conn.EventOpen:
+		g.openOnce.Do(func() { close(g.opened) })
+	case conn.EventClose, conn.EventError:
+		g.endOnce.Do(func() { close(g.ended) })
+	}
+}
+
 // planSender sends a recording's outgoing messages once the connection has
 // opened, with their recorded spacing. Sending stops when the connection
-// ends: what a reconnect brings is the user's own session.
-func planSender(plan []replay.ResendStep, opened, ended <-chan struct{}) sender {
+// ends: what a reconnect brings is the user's own session. It fails when
+// the connection ended before every message went out, and not when ctx
+// ends or the connection never opened, which its events tell.
+func planSender(plan []replay.ResendStep, gate *planGate) sender {
 	return func(ctx context.Context, c *conn.Client) error {
 		select {
-		case <-opened:
-		case <-ended:
+		case <-gate.opened:
+		case <-gate.ended:
 			return nil
 		case <-ctx.Done():
 			return nil
 		}
-		for _, s := range plan {
+		endedEarly := func(sent int) error {
+			return fmt.Errorf("the connection ended after %d of %d messages were sent", sent, len(plan))
+		}
+		for i, s := range plan {
 			gap := time.NewTimer(s.Wait)
 			select {
 			case <-gap.C:
-			case <-ended:
+			case <-gate.ended:
 				gap.Stop()
-				return nil
+				return endedEarly(i)
 			case <-ctx.Done():
 				gap.Stop()
 				return nil
 			}
 			if err := c.SendWait(ctx, s.Op, s.Payload); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				if errors.Is(err, conn.ErrClosed) {
+					return endedEarly(i)
+				}
 				return err
 			}
 		}

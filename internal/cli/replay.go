@@ -7,14 +7,13 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/history"
-	"github.com/wsdbg/wsdbg/internal/export"
 	"github.com/wsdbg/wsdbg/internal/replay"
 	"github.com/wsdbg/wsdbg/tui"
 )
@@ -138,35 +137,128 @@ func (r *replayCmd) resend(rec *history.Recording, opts conn.Options, dialects *
 	if masked > 0 {
 		fmt.Fprintf(r.a.stderr, "wsdbg: %d recorded messages had credentials redacted and are sent as recorded; record with --no-redact to replay them as they were\n", masked)
 	}
-	if !r.headless {
-		return r.resendInDebugger(recorded, opts, dialects)
-	}
-	replayed, err := resendHeadless(rec, opts, r.speed, r.noGaps)
-	if status := exitStatus(0); errors.As(err, &status) {
+	plan, err := replay.PlanResend(recorded, r.speed, r.noGaps)
+	if err != nil {
 		return err
 	}
-	return r.reportReplay(recorded, replayed, opts, err)
-}
-
-// reportReplay prints the new session as tail does, records it, and lists
-// where its replies differ from the recorded ones.
-func (r *replayCmd) reportReplay(recorded, replayed history.Records, opts conn.Options, replayErr error) error {
-	w := bufio.NewWriter(r.a.stdout)
-	defer w.Flush()
 	out, err := r.ui.record.start(opts)
 	if err != nil {
 		return err
 	}
-	red := r.ui.record.redactor()
-	for _, rr := range replayed {
-		if out != nil {
-			out.AppendRecord(rr)
-		}
-		fmt.Fprintln(w, export.FormatLine(red.Record(rr), export.LineOptions{}))
+	if !r.headless {
+		return r.resendInDebugger(recorded, plan, out, opts, dialects)
 	}
-	if out != nil {
-		out.Close()
-		fmt.Fprintln(w, out.Summary())
+	return r.resendHeadless(recorded, plan, out, opts)
+}
+
+// replayedSession is what replay --to --tail notes of the new session.
+type replayedSession struct {
+	records history.Records
+	opened  bool
+	failure *history.Record // how the connection failed before it opened
+	replies int             // incoming data messages so far
+	want    int             // incoming data messages in the recording
+	allIn   chan struct{}   // closed once want replies are in
+}
+
+func newReplayedSession(want int) *replayedSession {
+	rs := &replayedSession{want: want, allIn: make(chan struct{})}
+	if want == 0 {
+		close(rs.allIn)
+	}
+	return rs
+}
+
+func (rs *replayedSession) observe(ev conn.Event) {
+	r := history.FromEvent(ev)
+	rs.records = append(rs.records, r)
+	switch {
+	case ev.Type == conn.EventOpen:
+		rs.opened = true
+	case !rs.opened && (ev.Type == conn.EventError || ev.Type == conn.EventClose):
+		rs.failure = &r
+	case r.IsDataMessage() && r.Dir == conn.In:
+		rs.replies++
+		if rs.replies == rs.want {
+			close(rs.allIn)
+		}
+	}
+}
+
+// resendHeadless sends the plan's messages as the debugger would, prints
+// the new session as tail does and records it; once every reply is in or
+// the recording's tail has passed, it closes with 1000 and lists where the
+// replies differ from the recorded ones. A quit signal closes with 1001
+// (the replay goes away unfinished), a second one exits at once.
+func (r *replayCmd) resendHeadless(recorded history.Records, plan replay.ResendPlan, rec *history.Writer, opts conn.Options) error {
+	if rec != nil {
+		defer rec.Close()
+	}
+	opts.Reconnect = false
+	gate := newPlanGate()
+	rs := newReplayedSession(plan.Replies)
+	var sendErr error
+	t := newTailSession(rec, r.ui.record.redactor(), false, r.a.stdout)
+	status := runHeadless(opts, t, headless{
+		snd: listenAfter(planSender(plan.Steps, gate), plan.Linger(), rs.allIn, gate.ended),
+		sent: func(err error) {
+			sendErr = err
+			if !t.closeSent {
+				t.closeSent = true
+				t.c.CloseWhenSent(1000, "replay finished")
+			}
+		},
+		closeCode: func(os.Signal) int { return 1001 },
+		observe: func(ev conn.Event) {
+			gate.observe(ev)
+			rs.observe(ev)
+		},
+	}, r.a.stderr)
+	if t.interrupts > 1 || t.outErr != nil {
+		return statusError(status) // said already, or nowhere to say it
+	}
+	var replayErr error
+	switch {
+	case t.interrupts > 0:
+		replayErr = errors.New("interrupted before the replay finished")
+	case !rs.opened && rs.failure != nil:
+		replayErr = fmt.Errorf("could not connect: %s", describe(*rs.failure))
+	case !rs.opened:
+		replayErr = errors.New("could not connect")
+	default:
+		replayErr = sendErr
+	}
+	return r.reportReplay(recorded, rs.records, rec, replayErr)
+}
+
+// listenAfter runs snd, then listens for the replies still missing: it
+// returns once allIn is closed, linger has passed or the connection has
+// ended.
+func listenAfter(snd sender, linger time.Duration, allIn, ended <-chan struct{}) sender {
+	return func(ctx context.Context, c *conn.Client) error {
+		if err := snd(ctx, c); err != nil {
+			return err
+		}
+		wait := time.NewTimer(linger)
+		defer wait.Stop()
+		select {
+		case <-allIn:
+		case <-wait.C:
+		case <-ended:
+		case <-ctx.Done():
+		}
+		return nil
+	}
+}
+
+// reportReplay says where the session was recorded and lists where its
+// replies differ from the recorded ones.
+func (r *replayCmd) reportReplay(recorded, replayed history.Records, rec *history.Writer, replayErr error) error {
+	w := bufio.NewWriter(r.a.stdout)
+	defer w.Flush()
+	if rec != nil {
+		rec.Close()
+		fmt.Fprintln(w, rec.Summary())
 	}
 	diffs := replay.Diff(recorded, replayed)
 	if len(diffs) == 0 && replayErr == nil {
@@ -182,75 +274,45 @@ func (r *replayCmd) reportReplay(recorded, replayed history.Records, opts conn.O
 	return fmt.Errorf("%d replies differ from the recording", len(diffs))
 }
 
-// resendHeadless runs history.ResendTo until it ends or a quit signal
-// interrupts it: the first one closes the connection, waiting at most a
-// second for the answer; a second one gives up at once.
-func resendHeadless(rec *history.Recording, opts conn.Options, speed float64, noGaps bool) ([]history.Record, error) {
-	quit := watchQuit()
-	defer quit.stop()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	type result struct {
-		records []history.Record
-		err     error
+// describe names a close or failure record in a sentence.
+func describe(r history.Record) string {
+	var f decode.Failure
+	if r.Failure != nil {
+		f = *r.Failure
 	}
-	done := make(chan result, 1)
-	go func() {
-		records, err := replay.Resend(ctx, rec, opts, speed, noGaps)
-		done <- result{records, err}
-	}()
-	interrupted := false
-	for {
-		select {
-		case res := <-done:
-			if interrupted {
-				res.err = errors.New("interrupted before the replay finished")
-			}
-			return res.records, res.err
-		case sig := <-quit:
-			if interrupted {
-				return nil, exitStatus(signalStatus(sig))
-			}
-			interrupted = true
-			cancel()
+	var parts []string
+	switch r.Type {
+	case conn.EventClose:
+		parts = append(parts, fmt.Sprintf("closed with %d", r.Code))
+	default:
+		parts = append(parts, f.Kind)
+	}
+	for _, s := range []string{r.Name, f.Message} {
+		if s != "" {
+			parts = append(parts, decode.Sanitize(s))
 		}
 	}
+	return strings.Join(parts, ": ")
 }
 
 // resendInDebugger opens the debugger on a live connection and, once it is
 // open, sends the recorded outgoing messages with their recorded spacing
 // (divided by speed, pauses capped with noGaps). The session is recorded
 // like any other.
-func (r *replayCmd) resendInDebugger(recorded history.Records, opts conn.Options, dialects *decode.Dialects) error {
-	plan, err := replay.PlanResend(recorded, r.speed, r.noGaps)
-	if err != nil {
-		return err
-	}
-	rec, err := r.ui.record.start(opts)
-	if err != nil {
-		return err
-	}
+func (r *replayCmd) resendInDebugger(recorded history.Records, plan replay.ResendPlan, rec *history.Writer, opts conn.Options, dialects *decode.Dialects) error {
 	opts.RedialOnRequest = true
 	s := startLive(opts, rec, r.a.stderr)
 	defer s.c.Shutdown()
 	defer s.finishRecording()
 
-	opened, ended := make(chan struct{}), make(chan struct{})
-	var openOnce, endOnce sync.Once
+	gate := newPlanGate()
 	to := debuggerOptions(opts, &r.ui, dialects)
 	to.Title = "wsdbg replay"
 	to.Expected = recorded
-	to.OnEvent = func(ev conn.Event) {
-		switch ev.Type {
-		case conn.EventOpen:
-			openOnce.Do(func() { close(opened) })
-		case conn.EventClose, conn.EventError:
-			endOnce.Do(func() { close(ended) })
-		}
-	}
+	to.OnEvent = gate.observe
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sending := s.send(ctx, planSender(plan, opened, ended))
+	sending := s.send(ctx, planSender(plan.Steps, gate))
 	return s.runDebugger(to, func() {
 		cancel()
 		<-sending

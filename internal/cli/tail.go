@@ -2,20 +2,14 @@ package cli
 
 import (
 	"bufio"
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wsdbg/wsdbg/conn"
-	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/history"
 	"github.com/wsdbg/wsdbg/internal/export"
 )
@@ -113,78 +107,16 @@ func namesRecording(arg string) bool {
 }
 
 // tailLive streams a live connection's events to stdout until the
-// connection ends. The first quit signal closes it (see closeCodeFor) and
-// waits at most closeAnswerWait for the answer; a second one quits at
-// once. A failed write to stdout closes the connection the same way and
-// ends with a message on stderr and status 1, or, when the reader went
-// away, quietly with exitBrokenPipe.
+// connection ends, sending stdin's lines; at the end of stdin it closes the
+// connection unless keepOpen. Interrupts and output failures end it as
+// runHeadless says.
 func tailLive(opts conn.Options, asJSON, keepOpen bool, rec *history.Writer, red history.Redactor, stdin io.Reader, stdout, stderr io.Writer) int {
-	quit := watchQuit()
-	defer quit.stop()
-	// Handling SIGPIPE makes a write to a closed pipe return EPIPE instead
-	// of killing the process, so the session is closed and recorded.
-	brokenPipe := make(chan os.Signal, 1)
-	signal.Notify(brokenPipe, syscall.SIGPIPE)
-	defer signal.Stop(brokenPipe)
-
-	s := startLive(opts, rec, stderr)
-	defer s.c.Shutdown()
-	stdinDone := s.send(context.Background(), lineSender(stdin, opts.MaxMessage))
-
-	t := &tailSession{
-		c: s.c, rec: rec, red: red, asJSON: asJSON,
-		out: bufio.NewWriterSize(stdout, 64<<10),
-	}
-	defer t.out.Flush()
-	var giveUp <-chan time.Time // runs while an interrupted session closes
-	interrupted := false
-	watch := recordingWatch{rec: rec, stderr: stderr}
-	recordingFailed := watch.failed()
-	stopAndWait := func(code int) {
-		t.close(code)
-		if giveUp == nil {
-			giveUp = time.After(closeAnswerWait)
-		}
-	}
-	for {
-		select {
-		case <-recordingFailed:
-			recordingFailed = nil
-			watch.tell()
-		case err := <-stdinDone:
-			stdinDone = nil
-			t.stdinEnded(err, keepOpen, stderr)
-		case sig := <-quit:
-			if interrupted {
-				return signalStatus(sig)
-			}
-			interrupted = true
-			stopAndWait(closeCodeFor(sig))
-		case <-giveUp:
-			t.abandon()
-			return t.status()
-		case ev, ok := <-s.c.Events():
-			if !ok {
-				t.flush()
-				complete := watch.finish()
-				if status := t.status(); status != exitOK || complete {
-					return status
-				}
-				return exitFailure
-			}
-			t.show(ev)
-			if len(s.c.Events()) == 0 {
-				t.flush()
-			}
-			if t.outErr != nil && !t.outReported {
-				t.outReported = true
-				if !errors.Is(t.outErr, syscall.EPIPE) {
-					fmt.Fprintln(stderr, "wsdbg: writing the output:", decode.Sanitize(t.outErr.Error()))
-				}
-				stopAndWait(1001)
-			}
-		}
-	}
+	t := newTailSession(rec, red, asJSON, stdout)
+	return runHeadless(opts, t, headless{
+		snd:       lineSender(stdin, opts.MaxMessage),
+		sent:      func(err error) { t.stdinEnded(err, keepOpen, stderr) },
+		closeCode: closeCodeFor,
+	}, stderr)
 }
 
 // tailFile prints a recording's events as tail would have. It fails when

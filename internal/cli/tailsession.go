@@ -2,10 +2,14 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
@@ -13,7 +17,8 @@ import (
 	"github.com/wsdbg/wsdbg/internal/export"
 )
 
-// tailSession is what tailLive knows of the session it prints.
+// tailSession is what a headless session (tail, replay --to --tail)
+// knows of the session it prints.
 type tailSession struct {
 	c      *conn.Client
 	rec    *history.Writer
@@ -25,12 +30,105 @@ type tailSession struct {
 	outErr      error // the first failed write to stdout: nothing is printed after it
 	outReported bool  // outErr has been dealt with
 	stdinErr    error // stdin could not be read to its end
+	interrupts  int   // quit signals received
 
 	open       bool // a connection is open
 	closeSent  bool // we asked to close
 	closeOut   bool // our close frame went out
 	endedClean bool
 	failed     bool
+}
+
+// newTailSession prints to stdout, redacted by red, and records to rec
+// (nil when not recording).
+func newTailSession(rec *history.Writer, red history.Redactor, asJSON bool, stdout io.Writer) *tailSession {
+	return &tailSession{rec: rec, red: red, asJSON: asJSON, out: bufio.NewWriterSize(stdout, 64<<10)}
+}
+
+// headless is what a headless session sends and how it ends: tail sends
+// stdin's lines, replay --to --tail a recording's messages.
+type headless struct {
+	snd       sender
+	sent      func(err error)     // snd has returned, with its error
+	closeCode func(os.Signal) int // the close code of the first quit signal
+	observe   func(conn.Event)    // when not nil, sees each event once it is shown
+}
+
+// runHeadless connects with opts, feeds the connection with h.snd and
+// prints and records its events through t until it ends. The first quit
+// signal closes it (h.closeCode) and waits at most closeAnswerWait for the
+// answer; a second one quits at once. A failed write to stdout closes the
+// connection the same way and ends with a message on stderr and status 1,
+// or, when the reader went away, quietly with exitBrokenPipe. It returns
+// the exit status.
+func runHeadless(opts conn.Options, t *tailSession, h headless, stderr io.Writer) int {
+	quit := watchQuit()
+	defer quit.stop()
+	// Handling SIGPIPE makes a write to a closed pipe return EPIPE instead
+	// of killing the process, so the session is closed and recorded.
+	brokenPipe := make(chan os.Signal, 1)
+	signal.Notify(brokenPipe, syscall.SIGPIPE)
+	defer signal.Stop(brokenPipe)
+
+	s := startLive(opts, t.rec, stderr)
+	defer s.c.Shutdown()
+	t.c = s.c
+	defer t.flush()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sending := s.send(ctx, h.snd)
+
+	var giveUp <-chan time.Time // runs while an interrupted session closes
+	watch := recordingWatch{rec: t.rec, stderr: stderr}
+	recordingFailed := watch.failed()
+	stopAndWait := func(code int) {
+		t.close(code)
+		if giveUp == nil {
+			giveUp = time.After(closeAnswerWait)
+		}
+	}
+	for {
+		select {
+		case <-recordingFailed:
+			recordingFailed = nil
+			watch.tell()
+		case err := <-sending:
+			sending = nil
+			h.sent(err)
+		case sig := <-quit:
+			t.interrupts++
+			if t.interrupts > 1 {
+				return signalStatus(sig)
+			}
+			stopAndWait(h.closeCode(sig))
+		case <-giveUp:
+			t.abandon()
+			return t.status()
+		case ev, ok := <-s.c.Events():
+			if !ok {
+				t.flush()
+				complete := watch.finish()
+				if status := t.status(); status != exitOK || complete {
+					return status
+				}
+				return exitFailure
+			}
+			t.show(ev)
+			if h.observe != nil {
+				h.observe(ev)
+			}
+			if len(s.c.Events()) == 0 {
+				t.flush()
+			}
+			if t.outErr != nil && !t.outReported {
+				t.outReported = true
+				if !errors.Is(t.outErr, syscall.EPIPE) {
+					fmt.Fprintln(stderr, "wsdbg: writing the output:", decode.Sanitize(t.outErr.Error()))
+				}
+				stopAndWait(1001)
+			}
+		}
+	}
 }
 
 func (t *tailSession) close(code int) {

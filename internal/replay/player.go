@@ -1,7 +1,7 @@
-// Package replay plays recordings back: in time on the screen (Player), as
-// a resend of the recorded outgoing messages to a live endpoint (Resend,
-// PlanResend), and compares a resend's replies with the recorded ones
-// (Diff).
+// Package replay plays recordings back: in time on the screen (Player),
+// plans sending the recorded outgoing messages to a live endpoint again
+// (PlanResend), and compares the replies of such a resend with the
+// recorded ones (Diff).
 package replay
 
 import (

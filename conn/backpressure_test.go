@@ -120,7 +120,7 @@ func TestSendQueueIsBoundedAgainstAServerThatDoesNotRead(t *testing.T) {
 		t.Fatalf("close = %+v, want our final close with no frame", ev)
 	}
 	select {
-	case <-c.Done():
+	case <-c.done:
 	case <-time.After(3 * time.Second):
 		t.Fatal("the client did not finish after Close")
 	}

@@ -133,9 +133,6 @@ func dial(ctx context.Context, opts Options, t timing) *Client {
 // client is finished for good.
 func (c *Client) Events() <-chan Event { return c.events }
 
-// Done is closed when the client has finished and every goroutine is gone.
-func (c *Client) Done() <-chan struct{} { return c.done }
-
 // Send queues a text or binary message (or a ping or pong) without
 // waiting: when the queue is full (Options.MaxQueueBytes or
 // MaxQueueMessages) it returns ErrQueueFull, and ErrClosed after Close or

@@ -120,7 +120,7 @@ func TestRedialOnRequestAfterTheEnd(t *testing.T) {
 	next(t, c, EventClose)
 	c.Shutdown()
 	select {
-	case <-c.Done():
+	case <-c.done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("client still running after Shutdown")
 	}

@@ -171,12 +171,12 @@ func (s *session) onClose(int, string) error {
 	f, _ := s.tap.takeControl(In, OpClose)
 	s.awaitWriter(f.Time)
 	code, reason := websocket.CloseNoStatusReceived, ""
-	if len(f.Payload) >= 2 {
-		code, reason = int(binary.BigEndian.Uint16(f.Payload)), string(f.Payload[2:])
+	if len(f.payload) >= 2 {
+		code, reason = int(binary.BigEndian.Uint16(f.payload)), string(f.payload[2:])
 	}
 	s.remoteClose.Store(true)
 	s.remoteCode.Store(int32(code))
-	if v, bad := closeViolation(f.Payload); bad {
+	if v, bad := closeViolation(f.payload); bad {
 		v.URL = s.c.opts.URL
 		s.failRead(v, []Frame{f})
 		return nil
@@ -190,7 +190,7 @@ func (s *session) onClose(int, string) error {
 		}
 	}
 	s.c.emit(Event{Type: EventClose, Dir: In, Opcode: OpClose, Code: code, Reason: reason,
-		HasCode: len(f.Payload) >= 2, Frames: []Frame{f}, Payload: f.Payload,
+		HasCode: len(f.payload) >= 2, Frames: []Frame{f}, Payload: f.payload,
 		Idle: s.idle(), PingsOn: s.c.opts.PingInterval > 0, Final: answer && s.ending(s.closeRetryable(code))})
 	if answer {
 		return nil

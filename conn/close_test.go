@@ -26,7 +26,7 @@ func TestCloseAndWaitEndsWithTheConnection(t *testing.T) {
 			t.Fatalf("closeAndWait took %v against a server that answers at once", took)
 		}
 		select {
-		case <-c.Done():
+		case <-c.done:
 			t.Fatal("the client finished although it waits for Reconnect")
 		default:
 		}

@@ -101,9 +101,9 @@ type Frame struct {
 	Length    int64     `json:"len"`       // declared payload length
 	LenBytes  uint8     `json:"len_bytes"` // how the length was encoded: 0 (7-bit), 2 (16-bit) or 8 (64-bit)
 	HeaderLen uint8     `json:"-"`         // bytes of header on the wire
-	// Payload holds the unmasked payload of control frames only (≤125 bytes
+	// payload holds the unmasked payload of control frames only (≤125 bytes
 	// when legal); data payloads come from the message.
-	Payload []byte `json:"-"`
+	payload []byte
 }
 
 // Event is a plain value describing one thing that happened on a connection.

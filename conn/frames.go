@@ -388,7 +388,7 @@ func (p *frameParser) feedPayload(b []byte) []byte {
 // code, and answers every close it dislikes with a 1002 of its own. The tap
 // is the judge instead: gorilla is handed a close it always accepts, of the
 // same length, and the session reads the real code and reason from the
-// tap's copy of the frame (Frame.Payload), decides whether they are legal
+// tap's copy of the frame (Frame.payload), decides whether they are legal
 // and answers itself. The bytes are rewritten as they pass through Read,
 // before gorilla sees them, so a payload split across reads is handled
 // byte by byte.
@@ -408,12 +408,12 @@ func standInClosePayload(b []byte, at int64) {
 func (p *frameParser) finishFrame() {
 	f := p.cur
 	if f.Opcode.IsControl() {
-		f.Payload = append([]byte(nil), p.ctl...)
+		f.payload = append([]byte(nil), p.ctl...)
 	}
 	p.cur = f
 	if f.Opcode == OpClose {
 		if p.dir == In {
-			p.checkClose(f.Payload)
+			p.checkClose(f.payload)
 		}
 		p.closeSeen = true
 	}

@@ -51,7 +51,7 @@ func FuzzFrameParser(f *testing.F) {
 		}
 		for i := range whole {
 			a, b := whole[i], parts[i]
-			if a.Opcode != b.Opcode || a.Length != b.Length || a.FIN != b.FIN || string(a.Payload) != string(b.Payload) {
+			if a.Opcode != b.Opcode || a.Length != b.Length || a.FIN != b.FIN || string(a.payload) != string(b.payload) {
 				t.Fatalf("frame %d differs: %+v vs %+v", i, a, b)
 			}
 		}
@@ -92,7 +92,7 @@ func TestCloseFrameIsHandedToGorillaAsAStandIn(t *testing.T) {
 		if string(seen) != string(want) {
 			t.Fatalf("chunks of %d: gorilla is shown % x, want % x", chunk, seen, want)
 		}
-		if len(frames) != 2 || string(frames[1].Payload) != "\x03\xf6bye" {
+		if len(frames) != 2 || string(frames[1].payload) != "\x03\xf6bye" {
 			t.Fatalf("chunks of %d: frames %+v", chunk, frames)
 		}
 	}

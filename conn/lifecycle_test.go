@@ -151,7 +151,7 @@ func TestCloseDuringBackoffEndsTheClient(t *testing.T) {
 		t.Fatalf("close = %+v, want a final local close with no frame", ev)
 	}
 	select {
-	case <-c.Done():
+	case <-c.done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("the client kept going after Close")
 	}
@@ -420,7 +420,7 @@ func TestShutdownWhileEverythingIsBusy(t *testing.T) {
 		c.Shutdown()
 		wg.Wait()
 		select {
-		case <-c.Done():
+		case <-c.done:
 		default:
 			t.Fatal("Shutdown returned before the client was done")
 		}
@@ -452,7 +452,7 @@ func TestUnansweredCloseEndsAfterCloseWait(t *testing.T) {
 		t.Fatalf("gave up after %v, want about %v", waited, closeWait)
 	}
 	select {
-	case <-c.Done():
+	case <-c.done:
 	case <-time.After(2 * time.Second):
 		t.Fatal("the client did not finish")
 	}

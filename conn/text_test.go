@@ -70,7 +70,7 @@ func TestEventWordsRejectWhatTheyDoNotKnow(t *testing.T) {
 func TestFrameJSON(t *testing.T) {
 	at := time.Date(2026, 11, 22, 2, 10, 0, 123456789, time.UTC)
 	f := Frame{Time: at, Dir: Out, FIN: true, RSV: 4, Opcode: 0xB, Masked: true, MaskKey: [4]byte{1, 2, 3, 4},
-		Length: 300, LenBytes: 2, HeaderLen: 8, Payload: []byte("x")}
+		Length: 300, LenBytes: 2, HeaderLen: 8, payload: []byte("x")}
 	const want = `{"fin":true,"rsv":4,"opcode":"0xb","masked":true,"len":300,"len_bytes":2,"time":"2026-11-22T02:10:00.123456789Z"}`
 	got, err := json.Marshal(f)
 	if err != nil || string(got) != want {
@@ -84,7 +84,7 @@ func TestFrameJSON(t *testing.T) {
 	if err := json.Unmarshal(got, &back); err != nil {
 		t.Fatal(err)
 	}
-	f.Dir, f.MaskKey, f.HeaderLen, f.Payload = 0, [4]byte{}, 0, nil
+	f.Dir, f.MaskKey, f.HeaderLen, f.payload = 0, [4]byte{}, 0, nil
 	if !back.Time.Equal(f.Time) {
 		t.Errorf("time %v, want %v", back.Time, f.Time)
 	}

@@ -126,7 +126,7 @@ func TestUserCloseHandshake(t *testing.T) {
 		t.Fatalf("out %+v in %+v", out, in)
 	}
 	select {
-	case <-c.Done():
+	case <-c.done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("client did not finish after the closing handshake")
 	}

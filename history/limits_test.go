@@ -101,7 +101,7 @@ func TestOpenSkipsAHugeLineWithoutLoadingIt(t *testing.T) {
 		t.Errorf("the event is on line %d, want 3", line)
 	}
 	p := rec.Problems()
-	if len(p) != 1 || p[0].Line != 2 || !strings.Contains(p[0].Msg, "2 GiB") || !strings.Contains(p[0].Msg, "skipped") {
+	if len(p) != 1 || p[0].line != 2 || !strings.Contains(p[0].msg, "2 GiB") || !strings.Contains(p[0].msg, "skipped") {
 		t.Errorf("problems = %v, want line 2 reported as too long", p)
 	}
 }
@@ -143,8 +143,8 @@ func TestOpenHARStreamsPastAHugeString(t *testing.T) {
 		t.Fatalf("%d events, last %q; want the open and the message after the hole", rec.Len(), last.Text)
 	}
 	p := rec.Problems()
-	if len(p) != 2 || !strings.Contains(p[0].Msg, "entry 1, message 1: its data is longer than") ||
-		!strings.Contains(p[1].Msg, "1 other values longer") {
+	if len(p) != 2 || !strings.Contains(p[0].msg, "entry 1, message 1: its data is longer than") ||
+		!strings.Contains(p[1].msg, "1 other values longer") {
 		t.Errorf("problems = %v", p)
 	}
 }
@@ -181,7 +181,7 @@ func TestOpenHARReportsTheLineOfDamageAfterALongString(t *testing.T) {
 	data := "{\"log\": {\"comment\": \"" + long + "\",\n\"entries\": [\n{,}]}}"
 	rec := openT(t, writeFile(t, "bad.har", []byte(data)))
 	p := rec.Problems()
-	if len(p) != 1 || p[0].Line != 3 || !strings.Contains(p[0].Msg, "not a HAR file") {
+	if len(p) != 1 || p[0].line != 3 || !strings.Contains(p[0].msg, "not a HAR file") {
 		t.Errorf("problems = %v, want line 3", p)
 	}
 }

@@ -19,15 +19,15 @@ import (
 // (0 when it concerns the whole file). Event and Record return one as their
 // error when a line cannot be read.
 type Problem struct {
-	Line int
-	Msg  string
+	line int
+	msg  string
 }
 
 func (p Problem) Error() string {
-	if p.Line > 0 {
-		return fmt.Sprintf("line %d: %s", p.Line, p.Msg)
+	if p.line > 0 {
+		return fmt.Sprintf("line %d: %s", p.line, p.msg)
 	}
-	return p.Msg
+	return p.msg
 }
 
 const (
@@ -221,7 +221,7 @@ func (r *Recording) settleForeign() {
 		return
 	}
 	r.problemMu.Lock()
-	r.problems = []Problem{{Line: 1, Msg: "not a wsdbg recording: no line in it is a wsdbg event"}}
+	r.problems = []Problem{{line: 1, msg: "not a wsdbg recording: no line in it is a wsdbg event"}}
 	r.moreProblems = 0
 	r.problemMu.Unlock()
 }
@@ -288,7 +288,7 @@ func (r *Recording) Record(i int) (Record, error) {
 
 	data, err := r.readLine(start, end)
 	if err != nil {
-		return Record{}, Problem{Line: line, Msg: err.Error()}
+		return Record{}, Problem{line: line, msg: err.Error()}
 	}
 	return r.decodeLine(line, data)
 }
@@ -299,11 +299,11 @@ func (r *Recording) Event(i int) (conn.Event, error) {
 	if err != nil {
 		return conn.Event{}, err
 	}
-	ev, err := rec.Event()
+	ev, err := rec.event()
 	if err != nil {
 		line := r.line(i)
 		r.reportLine(line, err.Error())
-		return conn.Event{}, Problem{Line: line, Msg: err.Error()}
+		return conn.Event{}, Problem{line: line, msg: err.Error()}
 	}
 	return ev, nil
 }
@@ -354,7 +354,7 @@ func (r *Recording) decodeLine(line int, data []byte) (Record, error) {
 	if err != nil {
 		msg := decode.DescribeJSONError(err)
 		r.reportLine(line, msg)
-		return Record{}, Problem{Line: line, Msg: msg}
+		return Record{}, Problem{line: line, msg: msg}
 	}
 	return rec, nil
 }
@@ -387,7 +387,7 @@ func (r *Recording) addProblem(line int, msg string) {
 	r.problemMu.Lock()
 	defer r.problemMu.Unlock()
 	if len(r.problems) < maxProblems {
-		r.problems = append(r.problems, Problem{Line: line, Msg: msg})
+		r.problems = append(r.problems, Problem{line: line, msg: msg})
 	} else {
 		r.moreProblems++
 	}
@@ -397,7 +397,7 @@ func (r *Recording) hasProblemOnLine(line int) bool {
 	r.problemMu.Lock()
 	defer r.problemMu.Unlock()
 	for _, p := range r.problems {
-		if p.Line == line {
+		if p.line == line {
 			return true
 		}
 	}
@@ -410,9 +410,9 @@ func (r *Recording) Problems() []Problem {
 	r.problemMu.Lock()
 	defer r.problemMu.Unlock()
 	out := append([]Problem(nil), r.problems...)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
+	sort.SliceStable(out, func(i, j int) bool { return out[i].line < out[j].line })
 	if r.moreProblems > 0 {
-		out = append(out, Problem{Msg: fmt.Sprintf("%d more problems not listed", r.moreProblems)})
+		out = append(out, Problem{msg: fmt.Sprintf("%d more problems not listed", r.moreProblems)})
 	}
 	return out
 }

@@ -82,7 +82,7 @@ func TestOpenTruncatedLastLine(t *testing.T) {
 		t.Errorf("Len = %d, want %d (all but the cut line)", rec.Len(), len(lines)-2)
 	}
 	p := rec.Problems()
-	if len(p) != 1 || p[0].Line != len(lines) || !strings.Contains(p[0].Msg, "cut off") {
+	if len(p) != 1 || p[0].line != len(lines) || !strings.Contains(p[0].msg, "cut off") {
 		t.Errorf("problems = %v", p)
 	}
 	for i := range rec.Len() {
@@ -107,7 +107,7 @@ func TestOpenCorruptedMiddleLines(t *testing.T) {
 	}
 	_, err := rec.Event(1)
 	var problem Problem
-	if !errors.As(err, &problem) || problem.Line != 4 {
+	if !errors.As(err, &problem) || problem.line != 4 {
 		t.Errorf("event 1 (line 4): err = %v", err)
 	}
 	for _, i := range []int{2, 3} {
@@ -119,7 +119,7 @@ func TestOpenCorruptedMiddleLines(t *testing.T) {
 		t.Errorf("the repeated line is line %d, want 7", line)
 	}
 	p := rec.Problems()
-	if len(p) != 2 || p[0].Line != 3 || p[1].Line != 4 {
+	if len(p) != 2 || p[0].line != 3 || p[1].line != 4 {
 		t.Errorf("problems = %v, want lines 3 and 4", p)
 	}
 	rec.Event(1) // asking again does not list it again
@@ -140,8 +140,8 @@ func TestOpenProblemsAreInPlainWords(t *testing.T) {
 		t.Fatalf("problems = %v", p)
 	}
 	for i, w := range want {
-		if !strings.Contains(p[i].Msg, w) || strings.Contains(p[i].Msg, "Go ") || strings.Contains(p[i].Msg, "json:") {
-			t.Errorf("problem %d = %q, want it to say %q", i, p[i].Msg, w)
+		if !strings.Contains(p[i].msg, w) || strings.Contains(p[i].msg, "Go ") || strings.Contains(p[i].msg, "json:") {
+			t.Errorf("problem %d = %q, want it to say %q", i, p[i].msg, w)
 		}
 	}
 }
@@ -159,7 +159,7 @@ func TestOpenUnknownKeyIsNotedOnce(t *testing.T) {
 		}
 	}
 	p := rec.Problems()
-	if len(p) != 1 || p[0].Line != 2 || !strings.Contains(p[0].Msg, `"future"`) {
+	if len(p) != 1 || p[0].line != 2 || !strings.Contains(p[0].msg, `"future"`) {
 		t.Errorf("problems = %v", p)
 	}
 }
@@ -177,7 +177,7 @@ func TestOpenNewerFormatAndUnknownType(t *testing.T) {
 		t.Errorf("event 0: %v", err)
 	}
 	p := rec.Problems()
-	if len(p) != 2 || p[0].Line != 1 || !strings.Contains(p[0].Msg, "newer") || p[1].Line != len(lines) {
+	if len(p) != 2 || p[0].line != 1 || !strings.Contains(p[0].msg, "newer") || p[1].line != len(lines) {
 		t.Errorf("problems = %v", p)
 	}
 }
@@ -197,7 +197,7 @@ func TestOpenNotARecording(t *testing.T) {
 				t.Errorf("Len = %d", rec.Len())
 			}
 			p := rec.Problems()
-			if len(p) != 1 || !strings.Contains(p[0].Msg, "not a wsdbg recording") {
+			if len(p) != 1 || !strings.Contains(p[0].msg, "not a wsdbg recording") {
 				t.Errorf("problems = %v", p)
 			}
 		})

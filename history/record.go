@@ -178,10 +178,10 @@ func (r Record) IsDataMessage() bool {
 	return r.Type == conn.EventMessage && (r.Opcode == conn.OpText || r.Opcode == conn.OpBinary)
 }
 
-// Event turns a record back into the event it was made from, so that a
+// event turns a record back into the event it was made from, so that a
 // loaded recording can be shown like a live session. The annotation is the
 // one the record was written with.
-func (r Record) Event() (conn.Event, error) {
+func (r Record) event() (conn.Event, error) {
 	ev := conn.Event{Type: r.Type, Time: r.Time}
 	switch r.Type {
 	case conn.EventOpen:

@@ -21,7 +21,7 @@ func TestRecordRoundTripEveryKind(t *testing.T) {
 		if err := json.Unmarshal(line, &rec); err != nil {
 			t.Fatalf("event %d: %v", i, err)
 		}
-		got, err := rec.Event()
+		got, err := rec.event()
 		if err != nil {
 			t.Fatalf("event %d: %v\n%s", i, err, line)
 		}
@@ -161,7 +161,7 @@ func TestRecordEventRejectsBadRecords(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
 			continue
 		}
-		if _, err := rec.Event(); err == nil {
+		if _, err := rec.event(); err == nil {
 			t.Errorf("%s: accepted", line)
 		}
 	}
@@ -262,7 +262,7 @@ func TestRecordKeepsTheWholeFailure(t *testing.T) {
 	if err := json.Unmarshal(line, &rec); err != nil {
 		t.Fatal(err)
 	}
-	ev, err := rec.Event()
+	ev, err := rec.event()
 	if err != nil {
 		t.Fatal(err)
 	}

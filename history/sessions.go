@@ -20,16 +20,16 @@ import (
 
 // SessionInfo summarises one recording for a list of past sessions.
 type SessionInfo struct {
-	Path      string
-	Size      int64
-	Start     time.Time
-	URL       string
-	Duration  time.Duration // from the start to the last event
-	In, Out   int           // messages received and sent
-	CloseCode int           // the close that ended the session, 0 if none did
-	CloseName string
-	ErrorKind string // the failure that ended the session, "" if none did
-	Problem   string // why the file could not be summarised, "" when it could
+	Path     string
+	Start    time.Time
+	URL      string
+	Duration time.Duration // from the start to the last event
+	In, Out  int           // messages received and sent
+	Problem  string        // why the file could not be summarised, "" when it could
+
+	closeCode int    // the close that ended the session, 0 if none did
+	closeName string // its name
+	errorKind string // the failure that ended the session, "" if none did
 }
 
 // Ending says how the session ended: "1000 Normal Closure", "error: dns",
@@ -37,10 +37,10 @@ type SessionInfo struct {
 // (still running, or the program was killed).
 func (s SessionInfo) Ending() string {
 	switch {
-	case s.ErrorKind != "":
-		return "error: " + s.ErrorKind
-	case s.CloseCode != 0:
-		return strings.TrimSpace(fmt.Sprintf("%d %s", s.CloseCode, s.CloseName))
+	case s.errorKind != "":
+		return "error: " + s.errorKind
+	case s.closeCode != 0:
+		return strings.TrimSpace(fmt.Sprintf("%d %s", s.closeCode, s.closeName))
 	}
 	return "unfinished"
 }
@@ -95,7 +95,6 @@ func summarise(path string) SessionInfo {
 		info.Problem = "not a regular file"
 		return info
 	}
-	info.Size = st.Size()
 	br := bufio.NewReaderSize(f, 1<<20)
 	first, err := readHeaderLine(br)
 	switch {
@@ -145,9 +144,9 @@ func summarise(path string) SessionInfo {
 	if len(ending) > 0 && json.Unmarshal(ending, &end) == nil {
 		switch {
 		case end.Type == conn.EventClose:
-			info.CloseCode, info.CloseName = end.Code, end.Name
+			info.closeCode, info.closeName = end.Code, end.Name
 		case end.Type == conn.EventError && end.Failure != nil:
-			info.ErrorKind = end.Failure.Kind
+			info.errorKind = end.Failure.Kind
 		}
 	}
 	return info

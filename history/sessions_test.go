@@ -68,14 +68,14 @@ func TestList(t *testing.T) {
 		t.Fatalf("order = %v, want newest first and the unreadable last", names)
 	}
 	closed, failed, reconnected, junk := list[0], list[1], list[2], list[3]
-	if closed.Out != 1 || closed.In != 2 || closed.Duration != 2500*time.Millisecond || closed.CloseCode != 1000 ||
-		closed.CloseName == "" || closed.URL != "wss://h.example.com/closed" || closed.Size == 0 {
+	if closed.Out != 1 || closed.In != 2 || closed.Duration != 2500*time.Millisecond || closed.closeCode != 1000 ||
+		closed.closeName == "" || closed.URL != "wss://h.example.com/closed" {
 		t.Errorf("closed = %+v", closed)
 	}
 	if closed.Ending() != "1000 Normal Closure" {
 		t.Errorf("Ending = %q", closed.Ending())
 	}
-	if failed.ErrorKind != "dns" || failed.Ending() != "error: dns" {
+	if failed.errorKind != "dns" || failed.Ending() != "error: dns" {
 		t.Errorf("failed = %+v", failed)
 	}
 	if reconnected.Ending() != "unfinished" || reconnected.Out != 1 {
@@ -98,7 +98,7 @@ func TestListHandlesHugeLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := list[0]; s.In != 1 || s.Out != 1 || s.CloseCode != 1001 || s.Duration != 30*time.Millisecond {
+	if s := list[0]; s.In != 1 || s.Out != 1 || s.closeCode != 1001 || s.Duration != 30*time.Millisecond {
 		t.Errorf("summary = %+v", s)
 	}
 }

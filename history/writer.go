@@ -51,15 +51,15 @@ const (
 // WriterOptions configure a Writer.
 type WriterOptions struct {
 	Redactor      Redactor
-	FlushInterval time.Duration // longest time an event waits in memory; 0 means 100 ms
-	FlushBytes    int           // buffer size that forces a write; 0 means 64 KiB
+	flushInterval time.Duration // longest time an event waits in memory; 0 means 100 ms
+	flushBytes    int           // buffer size that forces a write; 0 means 64 KiB
 }
 
 // errClosed is what appends return after Close.
 var errClosed = errors.New("recording is closed")
 
 // Writer appends events to a recording file. Writes are buffered and
-// flushed at least every FlushInterval or FlushBytes, always as whole lines,
+// flushed at least every 100 ms or 64 KiB, always as whole lines,
 // so a crash or kill -9 loses at most the last moment and never damages
 // what was written before. All methods are safe for concurrent use.
 //
@@ -112,13 +112,13 @@ func Create(path string, hdr Header, opts WriterOptions) (*Writer, error) {
 		return nil, fmt.Errorf("write recording header: %w", err)
 	}
 	line = append(line, '\n')
-	interval := opts.FlushInterval
+	interval := opts.flushInterval
 	if interval <= 0 {
 		interval = defaultFlushInterval
 	}
 	w := &Writer{
 		path:       path,
-		flushBytes: opts.FlushBytes,
+		flushBytes: opts.flushBytes,
 		redactor:   opts.Redactor,
 		f:          f,
 		written:    int64(len(line)),

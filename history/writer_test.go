@@ -81,7 +81,7 @@ func TestWriterRedactsEventsBeforeDisk(t *testing.T) {
 
 func TestWriterFlushesWithoutClose(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s"+FileSuffix)
-	r, err := Create(path, Header{URL: "wss://h/"}, WriterOptions{FlushInterval: 10 * time.Millisecond})
+	r, err := Create(path, Header{URL: "wss://h/"}, WriterOptions{flushInterval: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestWriterFlushesWithoutClose(t *testing.T) {
 
 func TestWriterFlushesWhenBufferFills(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s"+FileSuffix)
-	r, err := Create(path, Header{URL: "wss://h/"}, WriterOptions{FlushInterval: time.Hour, FlushBytes: 1024})
+	r, err := Create(path, Header{URL: "wss://h/"}, WriterOptions{flushInterval: time.Hour, flushBytes: 1024})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestWriterFlushesWhenBufferFills(t *testing.T) {
 	}
 	data, _ := os.ReadFile(path)
 	if n := bytes.Count(data, []byte{'\n'}); n < 4 {
-		t.Errorf("buffer over FlushBytes was not written: %d lines on disk", n)
+		t.Errorf("buffer over flushBytes was not written: %d lines on disk", n)
 	}
 	if !bytes.HasSuffix(data, []byte{'\n'}) {
 		t.Error("a write ended inside a line")

@@ -48,18 +48,18 @@ var errNoClipboard = errors.New("no clipboard available")
 // on; with another setting the text is handed to tmux directly.
 type Copier struct {
 	Terminal    io.Writer           // where OSC 52 goes; nil rules OSC 52 out
-	PreferOSC52 bool                // try OSC 52 before the system clipboard
-	Getenv      func(string) string // environment lookup; nil means os.Getenv
+	preferOSC52 bool                // try OSC 52 before the system clipboard
+	getenv      func(string) string // environment lookup; nil means os.Getenv
 }
 
 // Copy puts text on the clipboard and says how.
 func (c Copier) Copy(text string) (Method, error) {
-	getenv := c.Getenv
+	getenv := c.getenv
 	if getenv == nil {
 		getenv = os.Getenv
 	}
 	overSSH := getenv("SSH_TTY") != "" || getenv("SSH_CONNECTION") != ""
-	if c.Terminal != nil && (c.PreferOSC52 || overSSH) {
+	if c.Terminal != nil && (c.preferOSC52 || overSSH) {
 		return c.osc52(text, getenv)
 	}
 	systemErr := errors.New("no clipboard tool (xclip, xsel or wl-copy) found")

@@ -31,7 +31,7 @@ func TestOSC52Bytes(t *testing.T) {
 	}
 	for _, c := range cases {
 		var term bytes.Buffer
-		m, err := Copier{Terminal: &term, PreferOSC52: true, Getenv: env(c.vars)}.Copy("hi")
+		m, err := Copier{Terminal: &term, preferOSC52: true, getenv: env(c.vars)}.Copy("hi")
 		if err != nil || m != OSC52 {
 			t.Fatalf("%s: %v, %v", c.name, m, err)
 		}
@@ -45,7 +45,7 @@ func TestOSC52Bytes(t *testing.T) {
 func TestOSC52UnderUnreachableTmuxFails(t *testing.T) {
 	var term bytes.Buffer
 	vars := map[string]string{"TMUX": filepath.Join(t.TempDir(), "no-such-socket") + ",1,0", "TERM": "tmux-256color"}
-	m, err := Copier{Terminal: &term, PreferOSC52: true, Getenv: env(vars)}.Copy("hi")
+	m, err := Copier{Terminal: &term, preferOSC52: true, getenv: env(vars)}.Copy("hi")
 	if err == nil || !strings.Contains(err.Error(), "tmux") || term.Len() != 0 {
 		t.Errorf("got %v, %v, wrote %q", m, err, term.String())
 	}
@@ -79,7 +79,7 @@ func copyFromPane(path string) int {
 	if err != nil {
 		return 1
 	}
-	m, err := Copier{Terminal: os.Stdout, PreferOSC52: true}.Copy(string(text))
+	m, err := Copier{Terminal: os.Stdout, preferOSC52: true}.Copy(string(text))
 	result := string(m)
 	if err != nil {
 		result = "error: " + err.Error()
@@ -157,7 +157,7 @@ func TestCopyInsideTmux(t *testing.T) {
 
 func TestCopyPrefersOSC52OverSSH(t *testing.T) {
 	var term bytes.Buffer
-	m, err := Copier{Terminal: &term, Getenv: env(map[string]string{"SSH_TTY": "/dev/pts/3"})}.Copy("remote")
+	m, err := Copier{Terminal: &term, getenv: env(map[string]string{"SSH_TTY": "/dev/pts/3"})}.Copy("remote")
 	if err != nil || m != OSC52 || term.Len() == 0 {
 		t.Errorf("over SSH: %v, %v, %q", m, err, term.String())
 	}
@@ -169,16 +169,16 @@ func TestCopyFallsBackToOSC52AndThenFails(t *testing.T) {
 	defer func() { system.Unsupported = was }()
 
 	var term bytes.Buffer
-	m, err := Copier{Terminal: &term, Getenv: env(nil)}.Copy("hi")
+	m, err := Copier{Terminal: &term, getenv: env(nil)}.Copy("hi")
 	if err != nil || m != OSC52 || term.String() != "\x1b]52;c;aGk=\a" {
 		t.Errorf("fallback: %v, %v, %q", m, err, term.String())
 	}
-	_, err = Copier{Getenv: env(nil)}.Copy("hi")
+	_, err = Copier{getenv: env(nil)}.Copy("hi")
 	if !errors.Is(err, errNoClipboard) || !strings.Contains(err.Error(), "file") {
 		t.Errorf("no clipboard at all: %v", err)
 	}
 	term.Reset()
-	_, err = Copier{Terminal: &term, PreferOSC52: true}.Copy(strings.Repeat("x", maxOSC52+1))
+	_, err = Copier{Terminal: &term, preferOSC52: true}.Copy(strings.Repeat("x", maxOSC52+1))
 	if err == nil || term.Len() != 0 || !strings.Contains(err.Error(), "file") {
 		t.Errorf("too large for OSC 52: %v (wrote %d bytes)", err, term.Len())
 	}
@@ -217,7 +217,7 @@ func TestCopyToX11Clipboard(t *testing.T) {
 
 	text := "copied by wsdbg ✓ " + time.Now().Format(time.RFC3339Nano)
 	var term bytes.Buffer
-	m, err := Copier{Terminal: &term, Getenv: env(map[string]string{"DISPLAY": display})}.Copy(text)
+	m, err := Copier{Terminal: &term, getenv: env(map[string]string{"DISPLAY": display})}.Copy(text)
 	if err != nil || m != System {
 		t.Fatalf("Copy = %v, %v", m, err)
 	}

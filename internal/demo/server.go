@@ -24,11 +24,11 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// Subprotocols the demo accepts when a client offers them.
-var Subprotocols = []string{"wsdbg-demo", "graphql-transport-ws"}
+// subprotocols are the ones the demo accepts when a client offers them.
+var subprotocols = []string{"wsdbg-demo", "graphql-transport-ws"}
 
-// DemoToken is the bearer token /auth accepts.
-const DemoToken = "demo"
+// authToken is the bearer token /auth accepts.
+const authToken = "demo"
 
 // pacing sets the feed's timing; tests shorten it.
 type pacing struct {
@@ -86,7 +86,7 @@ func start(addr string, pace pacing) (*Server, error) {
 		upgrader: websocket.Upgrader{
 			HandshakeTimeout:  10 * time.Second,
 			EnableCompression: true,
-			Subprotocols:      Subprotocols,
+			Subprotocols:      subprotocols,
 			// A debugger connects from anywhere, with any Origin.
 			CheckOrigin: func(*http.Request) bool { return true },
 		},
@@ -117,7 +117,7 @@ func (s *Server) urlFor(path string) string { return "ws://" + s.ln.Addr().Strin
 func (s *Server) Endpoints() []Endpoint {
 	return []Endpoint{
 		{s.urlFor("/ws"), "live feed; send help for the commands"},
-		{s.urlFor("/auth"), "401 unless Authorization: Bearer " + DemoToken + " is sent"},
+		{s.urlFor("/auth"), "401 unless Authorization: Bearer " + authToken + " is sent"},
 		{s.urlFor("/forbidden"), "403 Forbidden"},
 		{s.urlFor("/old"), "301 redirect to /ws (follow it with -L)"},
 		{s.urlFor("/busy"), "429 Too Many Requests with Retry-After: 30"},
@@ -183,7 +183,7 @@ func (s *Server) untrack(sess *session) {
 }
 
 func (s *Server) serveAuth(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("Authorization") == "Bearer "+DemoToken {
+	if r.Header.Get("Authorization") == "Bearer "+authToken {
 		s.serveWebSocket(w, r)
 		return
 	}

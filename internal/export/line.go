@@ -15,9 +15,10 @@ import (
 
 // LineOptions shape FormatLine's output.
 type LineOptions struct {
-	MaxPreview int            // payload preview length in characters; 0 means defaultPreview
-	ASCII      bool           // plain ASCII arrows and dashes, for terminals without Unicode
-	Location   *time.Location // time zone of the clock column; nil means local time
+	Location *time.Location // time zone of the clock column; nil means local time
+
+	maxPreview int  // payload preview length in characters; 0 means defaultPreview
+	ascii      bool // plain ASCII arrows and dashes, for terminals without Unicode
 }
 
 // defaultPreview is the payload preview length FormatLine uses by default.
@@ -69,8 +70,8 @@ type lineWriter struct {
 // The Markdown reports quote the same lines.
 func FormatLine(r history.Record, opts LineOptions) string {
 	var b strings.Builder
-	w := lineWriter{b: &b, g: &unicodeGlyphs, preview: opts.MaxPreview}
-	if opts.ASCII {
+	w := lineWriter{b: &b, g: &unicodeGlyphs, preview: opts.maxPreview}
+	if opts.ascii {
 		w.g = &asciiGlyphs
 	}
 	if w.preview <= 0 {

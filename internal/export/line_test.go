@@ -70,8 +70,8 @@ func lineRecords() []history.Record {
 func TestFormatLineGolden(t *testing.T) {
 	var unicode, ascii []string
 	for _, r := range lineRecords() {
-		unicode = append(unicode, FormatLine(r, LineOptions{Location: time.UTC, MaxPreview: 60}))
-		ascii = append(ascii, FormatLine(r, LineOptions{Location: time.UTC, MaxPreview: 60, ASCII: true}))
+		unicode = append(unicode, FormatLine(r, LineOptions{Location: time.UTC, maxPreview: 60}))
+		ascii = append(ascii, FormatLine(r, LineOptions{Location: time.UTC, maxPreview: 60, ascii: true}))
 	}
 	golden(t, "lines.golden", strings.Join(unicode, "\n")+"\n")
 	golden(t, "lines-ascii.golden", strings.Join(ascii, "\n")+"\n")
@@ -121,7 +121,7 @@ func TestFormatLineShowsInvalidUTF8TextWithEscapes(t *testing.T) {
 	}
 	long := append([]byte("\xff"), strings.Repeat("é", 500)...)
 	r.Len, r.Base64 = len(long), base64.StdEncoding.EncodeToString(long)
-	got = FormatLine(r, LineOptions{Location: time.UTC, MaxPreview: 20})
+	got = FormatLine(r, LineOptions{Location: time.UTC, maxPreview: 20})
 	if want := `\xff` + strings.Repeat("é", 16) + "…"; !strings.HasSuffix(got, want) {
 		t.Fatalf("line = %q, want it to end %q", got, want)
 	}

@@ -17,11 +17,12 @@ import (
 
 // Difference is where a replayed reply differs from the recorded one.
 type Difference struct {
-	Index    int             // position among the incoming data messages
-	Recorded *history.Record // nil when the replay got more replies
-	Replayed *history.Record // nil when the replay got fewer
-	Paths    []string
-	Summary  string // one readable line, safe to print
+	Paths   []string // the JSON paths that differ, when both replies are JSON
+	Summary string   // one readable line, safe to print
+
+	index    int             // position among the incoming data messages
+	recorded *history.Record // nil when the replay got more replies
+	replayed *history.Record // nil when the replay got fewer
 }
 
 // maxDiffPaths bounds the JSON paths listed per message.
@@ -41,16 +42,16 @@ func Diff(recorded, replayed []history.Record) []Difference {
 	a, b := incoming(recorded), incoming(replayed)
 	var out []Difference
 	for i := 0; i < max(len(a), len(b)); i++ {
-		d := Difference{Index: i}
+		d := Difference{index: i}
 		switch {
 		case i >= len(b):
-			d.Recorded = &a[i]
+			d.recorded = &a[i]
 			d.Summary = fmt.Sprintf("reply %d: recorded, but missing from the replay", i+1)
 		case i >= len(a):
-			d.Replayed = &b[i]
+			d.replayed = &b[i]
 			d.Summary = fmt.Sprintf("reply %d: new in the replay", i+1)
 		default:
-			d.Recorded, d.Replayed = &a[i], &b[i]
+			d.recorded, d.replayed = &a[i], &b[i]
 			if !compareMessages(&d) {
 				continue
 			}
@@ -72,8 +73,8 @@ func incoming(recs []history.Record) []history.Record {
 
 // compareMessages fills d and reports whether the pair differs.
 func compareMessages(d *Difference) bool {
-	x, y := *d.Recorded, *d.Replayed
-	n := d.Index + 1
+	x, y := *d.recorded, *d.replayed
+	n := d.index + 1
 	if x.Opcode != y.Opcode {
 		d.Summary = fmt.Sprintf("reply %d: %s recorded, %s replayed", n, x.Opcode, y.Opcode)
 		return true

@@ -26,11 +26,11 @@ func TestDiff(t *testing.T) {
 	if d := diffs[0]; len(d.Paths) != 1 || d.Paths[0] != "$.b[1]" {
 		t.Errorf("first = %+v", d)
 	}
-	if d := diffs[1]; d.Index != 2 || d.Replayed != nil || !strings.Contains(d.Summary, "missing from the replay") {
+	if d := diffs[1]; d.index != 2 || d.replayed != nil || !strings.Contains(d.Summary, "missing from the replay") {
 		t.Errorf("second = %+v", d)
 	}
 	extra := Diff(nil, []history.Record{in("new")})
-	if len(extra) != 1 || extra[0].Recorded != nil || !strings.Contains(extra[0].Summary, "new in the replay") {
+	if len(extra) != 1 || extra[0].recorded != nil || !strings.Contains(extra[0].Summary, "new in the replay") {
 		t.Errorf("extra = %+v", extra)
 	}
 	binary := Diff([]history.Record{{Type: conn.EventMessage, Dir: conn.In, Opcode: conn.OpBinary, Base64: "AAE="}},

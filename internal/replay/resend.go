@@ -27,12 +27,12 @@ type ResendStep struct {
 type ResendPlan struct {
 	Steps   []ResendStep
 	Replies int           // incoming data messages in the recording
-	Tail    time.Duration // from the last send to the end of the recording, scaled
+	tail    time.Duration // from the last send to the end of the recording, scaled
 }
 
 // Linger is how long to listen after the last message for replies still
 // missing: the recording's scaled tail, within half a second and five.
-func (p ResendPlan) Linger() time.Duration { return min(max(p.Tail, minLinger), maxLinger) }
+func (p ResendPlan) Linger() time.Duration { return min(max(p.tail, minLinger), maxLinger) }
 
 // PlanResend lists the recording's outgoing text and binary messages,
 // spaced as they were recorded (divided by speed, and with pauses capped at
@@ -82,6 +82,6 @@ func PlanResend(src history.Log, speed float64, noGaps bool) (ResendPlan, error)
 	if unreadablePayload != nil {
 		return ResendPlan{}, fmt.Errorf("the recording has an unreadable outgoing message: %w", unreadablePayload)
 	}
-	p.Tail = scale(last.Sub(prev))
+	p.tail = scale(last.Sub(prev))
 	return p, nil
 }

@@ -42,8 +42,8 @@ func TestPlanResendKeepsTheRecordedSpacing(t *testing.T) {
 	if fmt.Sprint(sent) != "[hello how are you bye]" || fmt.Sprint(waits) != "[0s 100ms 100ms]" {
 		t.Errorf("steps %q after %v", sent, waits)
 	}
-	if p.Replies != 3 || p.Tail != 100*time.Millisecond || p.Linger() != minLinger {
-		t.Errorf("replies %d, tail %v, linger %v", p.Replies, p.Tail, p.Linger())
+	if p.Replies != 3 || p.tail != 100*time.Millisecond || p.Linger() != minLinger {
+		t.Errorf("replies %d, tail %v, linger %v", p.Replies, p.tail, p.Linger())
 	}
 }
 
@@ -57,7 +57,7 @@ func TestPlanResendWithoutGaps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Steps) != 1 || p.Steps[0].Wait != NoGapsMax || p.Steps[0].Op != conn.OpBinary || p.Tail != NoGapsMax {
+	if len(p.Steps) != 1 || p.Steps[0].Wait != NoGapsMax || p.Steps[0].Op != conn.OpBinary || p.tail != NoGapsMax {
 		t.Errorf("plan %+v", p)
 	}
 	if p, _ = PlanResend(recs, 1, false); p.Linger() != maxLinger {

@@ -299,10 +299,15 @@ func (m *model) resetLog() {
 }
 
 // headerNow is the time the header measures against: the latest event shown
-// while playing a recording in time, the clock otherwise.
+// while playing a recording in time, its last event loaded in any other
+// replay, the clock in a live session.
 func (m *model) headerNow() time.Time {
 	if m.play != nil && !m.play.at.IsZero() {
 		return m.play.at
+	}
+	if m.live == nil && m.store.len() > 0 {
+		// A recording's clock stops at its last event, not at today's.
+		return time.Unix(0, m.store.row(m.store.len()-1).at)
 	}
 	return m.now()
 }

@@ -94,3 +94,14 @@ func TestGroupThousands(t *testing.T) {
 		}
 	}
 }
+
+// While a recording loads, the header counts its open time to the last
+// event loaded, not to today's clock.
+func TestReplayHeaderUsesTheRecordingsTimes(t *testing.T) {
+	m, _ := newTestModel(t, 100, 24, Options{Source: replaySource{events: make(chan conn.Event)}})
+	m.now = func() time.Time { return t0.Add(39 * time.Minute) }
+	feed(m, sampleSession()[:5]...) // open, then messages until 2s
+	if out := plainScreen(m); !strings.Contains(out, "open 2s") {
+		t.Errorf("header does not say the recording was open 2s:\n%s", out)
+	}
+}

@@ -127,22 +127,20 @@ func tailFile(path string, asJSON bool, red history.Redactor, stdin io.Reader, s
 		return err
 	}
 	defer rec.Close()
-	rec.Wait()
-	w := bufio.NewWriter(stdout)
-	var line []byte
+	w := bufio.NewWriterSize(stdout, 64<<10)
 	printed := 0
-	for i := 0; i < rec.Len(); i++ {
-		r, err := rec.Record(i)
-		if err != nil {
-			continue
-		}
-		r = red.Record(r)
-		printed++
-		if asJSON {
-			line = append(r.AppendJSON(line[:0]), '\n')
-			w.Write(line)
-		} else {
-			fmt.Fprintln(w, export.FormatLine(r, export.LineOptions{}))
+	if asJSON {
+		// A failed write (the reader went away) ends the printing early.
+		printed, _ = rec.WriteJSONLines(w, red)
+	} else {
+		rec.Wait()
+		for i := 0; i < rec.Len(); i++ {
+			r, err := rec.Record(i)
+			if err != nil {
+				continue
+			}
+			printed++
+			fmt.Fprintln(w, export.FormatLine(red.Record(r), export.LineOptions{}))
 		}
 	}
 	w.Flush()

@@ -171,7 +171,10 @@ func diagnoseAbnormal(e *Explanation, ctx CloseContext) {
 		}
 	}
 	if repeats > 0 && !ctx.PingsOn {
-		e.Explanation += fmt.Sprintf(" The connection had been quiet for %s with no pings.", quiet) + repeatSentence(repeats, quiet) +
+		if !hasProxy || proxy.seconds == 0 { // otherwise the proxy's sentence said it
+			e.Explanation += fmt.Sprintf(" The connection had been quiet for %s with no pings.", quiet)
+		}
+		e.Explanation += repeatSentence(repeats, quiet) +
 			" A fixed idle timeout on the path (a proxy, load balancer, NAT or firewall) is the likely cause."
 		e.Hint = fmt.Sprintf("Turn on pings below that period (%s) so the path sees traffic, then reconnect.", pingBelow(idle))
 		if hasProxy {

@@ -339,7 +339,7 @@ func failureFields(f *decode.Failure, pg *detailPage) {
 			pg.field(label, s(v))
 		}
 	}
-	nonEmpty("Kind", f.Kind+" / "+f.Cause)
+	nonEmpty("Cause", f.Kind+" / "+f.Cause)
 	if f.Status != 0 {
 		pg.field("HTTP status", fmt.Sprint(f.Status))
 	}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // HumanSize writes a byte count for a person, the one way every output
@@ -93,4 +94,21 @@ func twoDigits(n int64) string {
 		return "0" + strconv.FormatInt(n, 10)
 	}
 	return strconv.FormatInt(n, 10)
+}
+
+// Clip cuts text to max characters, ending a cut with more (such as "…").
+// It counts runes, so escaped text (see Sanitize) keeps whole escapes
+// only as far as they fit.
+func Clip(s string, max int, more string) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	i, n := 0, 0
+	for i = range s {
+		if n == max {
+			break
+		}
+		n++
+	}
+	return s[:i] + more
 }

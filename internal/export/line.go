@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
@@ -139,7 +138,7 @@ func (w *lineWriter) message(r history.Record) (hint string) {
 		b.WriteString(" " + decode.Sanitize(string(e.Code)))
 	}
 	if e.Message != "" {
-		b.WriteString(": " + clip(decode.Sanitize(e.Message), w.preview, w.g.more))
+		b.WriteString(": " + decode.Clip(decode.Sanitize(e.Message), w.preview, w.g.more))
 	}
 	w.explained(e.Explanation.Name, e.Explanation.Explanation)
 	return e.Explanation.Hint
@@ -172,7 +171,7 @@ func (w *lineWriter) close(r history.Record) (hint string) {
 		b.WriteString(" " + decode.Sanitize(r.Name))
 	}
 	if r.Reason != "" {
-		b.WriteString(` "` + clip(decode.Sanitize(r.Reason), w.preview, w.g.more) + `"`)
+		b.WriteString(` "` + decode.Clip(decode.Sanitize(r.Reason), w.preview, w.g.more) + `"`)
 	}
 	// A close we send needs no explaining; the server's does.
 	if r.Dir == conn.Out {
@@ -191,7 +190,7 @@ func (w *lineWriter) failure(r history.Record) (hint string) {
 	if r.Failure != nil {
 		f = *r.Failure
 	}
-	msg := clip(decode.Sanitize(f.Message), w.preview, w.g.more)
+	msg := decode.Clip(decode.Sanitize(f.Message), w.preview, w.g.more)
 	switch {
 	case r.Name != "":
 		b.WriteString(decode.Sanitize(r.Name))
@@ -250,11 +249,11 @@ func payloadPreview(r history.Record, max int, more string) string {
 	// preview; a character cut at the end falls beyond what is shown.
 	textBytes := max*4 + 16
 	if r.Base64 == "" {
-		return clip(decode.Sanitize(prefix(r.Text, textBytes)), max, more)
+		return decode.Clip(decode.Sanitize(prefix(r.Text, textBytes)), max, more)
 	}
 	if r.Opcode == conn.OpText {
 		raw, _ := base64.StdEncoding.DecodeString(prefix(r.Base64, (textBytes+2)/3*4))
-		return clip(decode.Sanitize(string(raw)), max, more)
+		return decode.Clip(decode.Sanitize(string(raw)), max, more)
 	}
 	n := min(max/3, 16)
 	raw, _ := base64.StdEncoding.DecodeString(prefix(r.Base64, (n/3+2)*4))
@@ -264,21 +263,6 @@ func payloadPreview(r history.Record, max int, more string) string {
 	// The prefix decoded holds more than n bytes exactly when the payload
 	// does, so HexPreview knows whether to add more.
 	return render.HexPreview(raw, n, more)
-}
-
-// clip cuts already-escaped text to max characters, marking the cut.
-func clip(s string, max int, more string) string {
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	i, n := 0, 0
-	for i = range s {
-		if n == max {
-			break
-		}
-		n++
-	}
-	return s[:i] + more
 }
 
 func fromMillis(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
@@ -207,7 +206,7 @@ func shortJSON(v any) string {
 		return "(absent)"
 	}
 	data, _ := json.Marshal(v)
-	return clip(decode.Sanitize(string(data)), 40, "…")
+	return decode.Clip(decode.Sanitize(string(data)), 40, "…")
 }
 
 // volatileKey reports whether a key names something that changes between
@@ -243,19 +242,4 @@ func volatileValue(s string) bool {
 		}
 	}
 	return true
-}
-
-// clip cuts already-escaped text to max characters, marking the cut.
-func clip(s string, max int, more string) string {
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	i, n := 0, 0
-	for i = range s {
-		if n == max {
-			break
-		}
-		n++
-	}
-	return s[:i] + more
 }

@@ -165,23 +165,47 @@ func (f frameFact) fin() bool    { return f.bits&0x80 != 0 }
 func (f frameFact) masked() bool { return f.bits&0x40 != 0 }
 func (f frameFact) rsv() uint8   { return f.bits & 0x7 }
 
-// store is the session's log.
+// store is the session's log. A recording being browsed has a lazy store:
+// its rows are the recording's, decoded on demand (see lazyRows), and
+// nothing is appended to it.
 type store struct {
 	rows   chunked[row]
 	frames chunked[frameFact]
 	extras []rowExtra
 	bytes  arena
+	lazy   *lazyRows
 }
 
 func newStore() *store { return &store{bytes: arena{cur: -1}} }
 
-func (s *store) len() int { return s.rows.len() }
+func (s *store) len() int {
+	if s.lazy != nil {
+		return s.lazy.n
+	}
+	return s.rows.len()
+}
 
-func (s *store) row(i int) *row { return s.rows.at(i) }
+func (s *store) row(i int) *row {
+	if s.lazy != nil {
+		pg, k := s.lazy.page(i)
+		return pg.row(k)
+	}
+	return s.rows.at(i)
+}
 
-func (s *store) payload(i int) []byte { return s.bytes.get(s.rows.at(i).payload) }
+func (s *store) payload(i int) []byte {
+	if s.lazy != nil {
+		pg, k := s.lazy.page(i)
+		return pg.payload(k)
+	}
+	return s.bytes.get(s.rows.at(i).payload)
+}
 
 func (s *store) extra(i int) rowExtra {
+	if s.lazy != nil {
+		pg, k := s.lazy.page(i)
+		return pg.extra(k)
+	}
 	r := s.rows.at(i)
 	if r.extra < 0 {
 		return rowExtra{}
@@ -195,6 +219,10 @@ func (s *store) addExtra(x rowExtra) int32 {
 }
 
 func (s *store) framesOf(i int) []frameFact {
+	if s.lazy != nil {
+		pg, k := s.lazy.page(i)
+		return pg.framesOf(k)
+	}
 	r := s.rows.at(i)
 	out := make([]frameFact, 0, r.nframes)
 	for k := uint32(0); k < r.nframes; k++ {
@@ -206,6 +234,10 @@ func (s *store) framesOf(i int) []frameFact {
 // event rebuilds the conn.Event a row was made from, for copying and bug
 // reports.
 func (s *store) event(i int) conn.Event {
+	if s.lazy != nil {
+		pg, k := s.lazy.page(i)
+		return pg.event(k)
+	}
 	r := s.rows.at(i)
 	var ev conn.Event
 	if x := s.extra(i); x.event != nil {

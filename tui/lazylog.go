@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/tui/filter"
 )
 
 // A whole recording being browsed is not taken in event by event: that
@@ -40,14 +41,14 @@ const (
 // lazyRows are the rows of a recording, decoded on demand.
 type lazyRows struct {
 	rec     Recording
-	n       int // rows known: the recording's Len when last looked at
+	n       int // rows shown: the recording's Len when last looked at
 	idPaths [][]string
 	pages   map[int]*store
 	order   []int // cached pages, oldest first
 }
 
 func newLazyRows(rec Recording, idPaths [][]string) *lazyRows {
-	return &lazyRows{rec: rec, n: rec.Len(), idPaths: idPaths, pages: map[int]*store{}}
+	return &lazyRows{rec: rec, idPaths: idPaths, pages: map[int]*store{}}
 }
 
 // page returns the decoded page holding row i and i's place in it.
@@ -73,7 +74,7 @@ func (l *lazyRows) page(i int) (*store, int) {
 // decode takes events from to to in as a live log takes events, into a
 // store of their own.
 func (l *lazyRows) decode(from, to int) *store {
-	d := &model{store: newStore(), idPaths: l.idPaths}
+	d := &model{store: newPageStore(), idPaths: l.idPaths}
 	for i := from; i < to; i++ {
 		ev, err := l.rec.Event(i)
 		if err != nil {
@@ -181,15 +182,15 @@ func (s *summaryPass) publish(sess *session, done bool) {
 }
 
 func (s *summaryPass) run(ctx context.Context, rec Recording, lines lineSource, start session) {
-	d := &model{store: newStore(), sess: start}
+	d := &model{store: newPageStore(), sess: start}
 	take := func(i int) {
 		ev, err := rec.Event(i)
 		if err != nil {
 			ev = unreadableEvent(err)
 		}
 		d.ingest(ev)
-		if d.store.len() >= blockSize { // only the session is wanted
-			d.store, d.links = newStore(), linker{}
+		if d.store.len() >= lazyPageSize { // only the session is wanted
+			d.store, d.links = newPageStore(), linker{}
 		}
 	}
 	published := 0
@@ -209,9 +210,9 @@ func (s *summaryPass) run(ctx context.Context, rec Recording, lines lineSource, 
 			return
 		}
 		next, err := lines.Lines(i, lineBlock, func(k int, line []byte) {
-			if dir, size, ok := dataMessageOf(line); ok && k > 0 {
-				d.sess.msgs[dir]++
-				d.sess.bytes[dir] += size
+			if dir, _, size, ok := dataMessageOf(line); ok && k > 0 {
+				d.sess.msgs[dirIndex(dir)]++
+				d.sess.bytes[dirIndex(dir)] += size
 				return
 			}
 			take(k)
@@ -228,46 +229,157 @@ func (s *summaryPass) run(ctx context.Context, rec Recording, lines lineSource, 
 	}
 }
 
-// dataMessageOf reads the direction and size of a text or binary message
-// from the first keys of its line, in the order a wsdbg recording writes
-// them; ok is false for any other line.
-func dataMessageOf(line []byte) (dir int, size int64, ok bool) {
+// dataMessageOf reads the direction, opcode and size of a text or binary
+// message from the first keys of its line, in the order a wsdbg recording
+// writes them; ok is false for any other line.
+func dataMessageOf(line []byte) (dir conn.Direction, op conn.Opcode, size int64, ok bool) {
 	rest, ok := bytes.CutPrefix(line, []byte(`{"type":"message","time":"`))
 	if !ok {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	q := bytes.IndexByte(rest, '"')
 	if q < 0 {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	rest = rest[q+1:]
 	switch {
 	case bytes.HasPrefix(rest, []byte(`,"dir":"in"`)):
-		dir, rest = dirIndex(conn.In), rest[len(`,"dir":"in"`):]
+		dir, rest = conn.In, rest[len(`,"dir":"in"`):]
 	case bytes.HasPrefix(rest, []byte(`,"dir":"out"`)):
-		dir, rest = dirIndex(conn.Out), rest[len(`,"dir":"out"`):]
+		dir, rest = conn.Out, rest[len(`,"dir":"out"`):]
 	default:
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	switch {
 	case bytes.HasPrefix(rest, []byte(`,"opcode":"text"`)):
-		rest = rest[len(`,"opcode":"text"`):]
+		op, rest = conn.OpText, rest[len(`,"opcode":"text"`):]
 	case bytes.HasPrefix(rest, []byte(`,"opcode":"binary"`)):
-		rest = rest[len(`,"opcode":"binary"`):]
+		op, rest = conn.OpBinary, rest[len(`,"opcode":"binary"`):]
 	default:
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	rest, ok = bytes.CutPrefix(rest, []byte(`,"len":`))
 	if !ok {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	end := bytes.IndexByte(rest, ',')
 	if end < 0 {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	n, err := strconv.ParseInt(string(rest[:end]), 10, 64)
 	if err != nil || n < 0 {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
-	return dir, n, true
+	return dir, op, n, true
+}
+
+// A filter over a browsed recording first reads the raw lines: a text or
+// binary message that its line shows the filter hides is never decoded.
+// The rest are decoded one by one and tested as any row is.
+
+// lineFilter decides from raw lines which rows a filter certainly hides.
+type lineFilter struct {
+	c *filter.Criteria
+	// text: the query can be looked for in a text message's line. Its
+	// characters are written there as they are, unless the line has \u
+	// escapes, and ignoring case touches ASCII letters only.
+	text bool
+}
+
+func newLineFilter(c *filter.Criteria) lineFilter {
+	needle, _, ok := c.Literal()
+	return lineFilter{c: c, text: ok && !c.FindOnly() && plainASCII(needle)}
+}
+
+// plainASCII reports whether every byte of p is printable ASCII that JSON
+// writers leave as it is in a string.
+func plainASCII(p []byte) bool {
+	for _, b := range p {
+		if b < 0x20 || b > 0x7e || b == '"' || b == '\\' || b == '/' || b == '<' || b == '>' || b == '&' {
+			return false
+		}
+	}
+	return true
+}
+
+// hides reports whether the event on line is certainly hidden.
+func (f lineFilter) hides(line []byte) bool {
+	dir, op, _, ok := dataMessageOf(line)
+	if !ok {
+		return false
+	}
+	c := f.c
+	if d := c.Direction(); d != 0 && d != dir {
+		return true
+	}
+	switch c.Ops() {
+	case filter.OpsText:
+		if op != conn.OpText {
+			return true
+		}
+	case filter.OpsBinary:
+		if op != conn.OpBinary {
+			return true
+		}
+	case filter.OpsControl, filter.OpsEvents:
+		return true
+	}
+	if c.ErrorsOnly() && !bytes.Contains(line, []byte(`,"error":{`)) {
+		return true // no error envelope: a message is no error
+	}
+	return f.text && op == conn.OpText && bytes.Contains(line, []byte(`,"text":"`)) &&
+		!bytes.Contains(line, []byte(`,"text":""`)) && !bytes.Contains(line, []byte(`\u`)) && !c.Match(line)
+}
+
+// scanLines is scanStep over a browsed recording: it tests the rows from
+// m.scanned up to n, reading their lines in blocks, until the deadline. It
+// reports false when the recording has no lines to read.
+func (m *model) scanLines(n int, deadline time.Time) bool {
+	lines, ok := m.store.lazy.rec.(lineSource)
+	if !ok {
+		return false
+	}
+	f := newLineFilter(m.filter.Criteria())
+	for m.scanned < n && time.Now().Before(deadline) {
+		resume := -1
+		next, err := lines.Lines(m.scanned, lineBlock/8, func(k int, line []byte) {
+			if resume >= 0 || k >= n || f.hides(line) {
+				return
+			}
+			if k > m.scanned && time.Now().After(deadline) {
+				resume = k
+				return
+			}
+			if m.lazyRowShown(k) {
+				m.shown = append(m.shown, int32(k))
+			}
+		})
+		switch {
+		case resume >= 0:
+			next = resume
+		case err != nil || next <= m.scanned: // no line: test the row itself
+			if m.rowShown(m.scanned) {
+				m.shown = append(m.shown, int32(m.scanned))
+			}
+			next = m.scanned + 1
+		}
+		m.scanned = min(next, n)
+	}
+	return true
+}
+
+// lazyRowShown is rowShown for a browsed recording: a message is decoded
+// alone unless its page already is.
+func (m *model) lazyRowShown(i int) bool {
+	l := m.store.lazy
+	if _, cached := l.pages[i>>lazyPageBits]; cached {
+		return m.rowShown(i)
+	}
+	one := l.decode(i, i+1)
+	r := one.row(0)
+	if !r.isMessage() || r.payload.n == 0 {
+		return m.rowShown(i) // its summary is matched, which needs the page
+	}
+	c := m.filter.Criteria()
+	return passesToggles(c, r) && (!c.HasText() || c.FindOnly() || c.Match(one.payload(0)))
 }

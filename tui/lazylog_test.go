@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/wsdbg/wsdbg/conn"
@@ -130,28 +131,95 @@ func TestFilteringABrowsedRecording(t *testing.T) {
 	browseUntilEnded(t, m)
 
 	press(m, "/")
-	typeText(m, `"seq":1234`)
+	pasteText(m, "97234.5")
 	press(m, "enter")
-	// seq 1234 and 12340–12349
-	if got := m.displayLen(); got != 11 {
-		t.Fatalf("the filter shows %d rows, want 11:\n%s", got, plainScreen(m))
+	if got := m.displayLen(); got != 20 {
+		t.Fatalf("the filter shows %d rows, want 20:\n%s", got, plainScreen(m))
 	}
-	if out := plainScreen(m); !strings.Contains(out, "11 of 20,002") && !strings.Contains(out, "11 of 20002") {
+	if out := plainScreen(m); !strings.Contains(out, "20 of 20002") {
 		t.Errorf("the log does not count the matches:\n%s", out)
 	}
+	if m.rowAt(0) != 1+234 || !strings.Contains(plainScreen(m), `"seq":234,`) {
+		t.Errorf("the first match is row %d:\n%s", m.rowAt(0), plainScreen(m))
+	}
 	press(m, "esc", "/")
-	typeText(m, "STATUS") // a capital makes it case-sensitive
+	pasteText(m, "STATUS") // a capital makes it case-sensitive
 	if got := m.displayLen(); got != 0 {
 		t.Errorf("STATUS matched %d rows, want none", got)
 	}
 	press(m, "ctrl+u")
-	typeText(m, "status")
+	pasteText(m, "status")
 	if got := m.displayLen(); got != 20 {
 		t.Errorf("status matched %d rows, want the 20 requests", got)
 	}
-	typeText(m, "")
+	press(m, "enter", "G")
+	if m.rowAt(m.sel) != 1+19_500 {
+		t.Errorf("G selected row %d, want the last request, row %d", m.rowAt(m.sel), 1+19_500)
+	}
 	press(m, "esc")
 	if got := m.displayLen(); got != 20_002 {
 		t.Errorf("after the filter is cleared %d rows are shown", got)
+	}
+}
+
+// pasteText pastes s, into the filter bar when it is open.
+func pasteText(m *model, s string) {
+	_, cmd := m.Update(tea.PasteMsg{Content: s})
+	runFilterSteps(m, cmd)
+}
+
+// A filter over a browsed recording, which reads raw lines first, shows the
+// same rows as over the same events taken in one by one.
+func TestBrowsedFilterAgreesWithTheLiveLog(t *testing.T) {
+	events := append(sampleSession()[:10:10],
+		textIn(8*time.Second, "tab\there, a \"quoted\" word and a/slash"),
+		textIn(9*time.Second, "Kelvin \u212a and \u2028 separator"),
+		textIn(10*time.Second, ""),
+		msgEvent(11*time.Second, conn.In, conn.OpBinary, "binary status"),
+		textOut(12*time.Second, `{"id":8,"op":"status"}`),
+		closeIn(13*time.Second, 4001, "token expired"))
+	path := filepath.Join(t.TempDir(), "mixed.jsonl")
+	w, err := history.Create(path, history.Header{URL: "ws://127.0.0.1:8080/ws", Start: t0}, history.WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, _ := newTestModel(t, 100, 30, Options{})
+	feed(live, events...) // annotates them as the recording has them
+	for _, ev := range events {
+		if err := w.Append(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	browsed := browseModel(t, path)
+	browseUntilEnded(t, browsed)
+
+	shown := func(m *model) []int {
+		var rows []int
+		for pos := range m.displayLen() {
+			rows = append(rows, m.rowAt(pos))
+		}
+		return rows
+	}
+	for _, q := range []string{"status", "Status", "tick", "token", "expired", "4001", "here", "quoted", "a/slash",
+		"k", "separator", "message", "in", "binary", "welcome", "re:stat.s", "zzz"} {
+		for _, m := range []*model{live, browsed} {
+			press(m, "/", "ctrl+u")
+			typeText(m, q)
+			press(m, "enter")
+		}
+		if got, want := fmt.Sprint(shown(browsed)), fmt.Sprint(shown(live)); got != want {
+			t.Errorf("filter %q: the browsed recording shows rows %s, the live log %s", q, got, want)
+		}
+	}
+	for _, keys := range [][]string{{"esc", "d"}, {"d"}, {"esc", "e"}, {"esc", "t"}, {"t"}} {
+		for _, m := range []*model{live, browsed} {
+			press(m, keys...)
+		}
+		if got, want := fmt.Sprint(shown(browsed)), fmt.Sprint(shown(live)); got != want {
+			t.Errorf("after %v: the browsed recording shows rows %s, the live log %s", keys, got, want)
+		}
 	}
 }

@@ -206,14 +206,8 @@ func (m *model) scanStep() tea.Cmd {
 	deadline := time.Now().Add(scanBudget)
 	n := m.store.len()
 	before := len(m.shown)
-	for m.scanned < n {
-		if m.rowShown(m.scanned) {
-			m.shown = append(m.shown, int32(m.scanned))
-		}
-		m.scanned++
-		if m.scanned&1023 == 0 && time.Now().After(deadline) {
-			break
-		}
+	if m.store.lazy == nil || !m.scanLines(n, deadline) {
+		m.scanRows(n, deadline)
 	}
 	m.onRowsShown(len(m.shown) - before)
 	if m.scanned < n {
@@ -224,6 +218,19 @@ func (m *model) scanStep() tea.Cmd {
 		m.placeAfterFilter()
 	}
 	return nil
+}
+
+// scanRows tests the rows from m.scanned up to n until the deadline.
+func (m *model) scanRows(n int, deadline time.Time) {
+	for m.scanned < n {
+		if m.rowShown(m.scanned) {
+			m.shown = append(m.shown, int32(m.scanned))
+		}
+		m.scanned++
+		if m.scanned&1023 == 0 && time.Now().After(deadline) {
+			break
+		}
+	}
 }
 
 // placeAfterFilter puts the selection back on the row that was selected

@@ -139,6 +139,10 @@ func (r *Recording) Lines(first, maxBytes int, fn func(i int, line []byte)) (int
 		end = r.offsets[last]
 	}
 	offsets := r.offsets[first:last:last] // appends never change what is indexed
+	// Events followed by a line that is not one: their lines end before
+	// the next event starts.
+	gaps := r.skipped[sort.SearchInts(r.skipped, first+1):]
+	gaps = gaps[:sort.SearchInts(gaps, last+1):len(gaps)]
 	r.mu.RUnlock()
 
 	if last == first+1 {
@@ -149,18 +153,33 @@ func (r *Recording) Lines(first, maxBytes int, fn func(i int, line []byte)) (int
 		fn(first, line)
 		return last, nil
 	}
-	block := make([]byte, end-start)
+	buf := r.blocks.Get().(*[]byte)
+	defer r.blocks.Put(buf)
+	if int64(cap(*buf)) < end-start {
+		*buf = make([]byte, end-start)
+	}
+	block := (*buf)[:end-start]
 	got, err := r.file.ReadAt(block, start)
 	if err != nil && err != io.EOF {
 		return first, err
 	}
 	block = block[:got]
 	for k, off := range offsets {
-		line := block[min(off-start, int64(len(block))):]
-		if nl := bytes.IndexByte(line, '\n'); nl >= 0 {
-			line = line[:nl]
+		from := min(off-start, int64(len(block)))
+		to := int64(len(block))
+		if first+k+1 < last {
+			to = offsets[k+1] - start
 		}
-		fn(first+k, line)
+		line := block[from:min(to, int64(len(block)))]
+		if len(gaps) > 0 && gaps[0] == first+k+1 {
+			for len(gaps) > 0 && gaps[0] == first+k+1 {
+				gaps = gaps[1:]
+			}
+			if nl := bytes.IndexByte(line, '\n'); nl >= 0 {
+				line = line[:nl]
+			}
+		}
+		fn(first+k, bytes.TrimSuffix(line, []byte{'\n'}))
 	}
 	return last, nil
 }

@@ -31,9 +31,9 @@ type lineSource interface {
 }
 
 const (
-	lazyPageBits  = 8 // events decoded together
+	lazyPageBits  = 6 // events decoded together
 	lazyPageSize  = 1 << lazyPageBits
-	lazyPagesKept = 64      // decoded pages kept
+	lazyPagesKept = 256     // decoded pages kept
 	lineBlock     = 1 << 20 // raw bytes read at a time by a pass over the lines
 	summaryEvery  = 1 << 16 // events between two summaries the header sees
 )
@@ -210,9 +210,9 @@ func (s *summaryPass) run(ctx context.Context, rec Recording, lines lineSource, 
 			return
 		}
 		next, err := lines.Lines(i, lineBlock, func(k int, line []byte) {
-			if dir, _, size, ok := dataMessageOf(line); ok && k > 0 {
-				d.sess.msgs[dirIndex(dir)]++
-				d.sess.bytes[dirIndex(dir)] += size
+			if data, ok := dataMessageOf(line); ok && k > 0 {
+				d.sess.msgs[dirIndex(data.dir)]++
+				d.sess.bytes[dirIndex(data.dir)] += data.size
 				return
 			}
 			take(k)
@@ -229,48 +229,56 @@ func (s *summaryPass) run(ctx context.Context, rec Recording, lines lineSource, 
 	}
 }
 
-// dataMessageOf reads the direction, opcode and size of a text or binary
-// message from the first keys of its line, in the order a wsdbg recording
-// writes them; ok is false for any other line.
-func dataMessageOf(line []byte) (dir conn.Direction, op conn.Opcode, size int64, ok bool) {
+// dataLine is what the first keys of a text or binary message's line say.
+type dataLine struct {
+	dir  conn.Direction
+	op   conn.Opcode
+	size int64
+	rest []byte // the line after its "len" key
+}
+
+// dataMessageOf reads a text or binary message's first keys, in the order
+// a wsdbg recording writes them; ok is false for any other line.
+func dataMessageOf(line []byte) (d dataLine, ok bool) {
 	rest, ok := bytes.CutPrefix(line, []byte(`{"type":"message","time":"`))
 	if !ok {
-		return 0, 0, 0, false
+		return d, false
 	}
 	q := bytes.IndexByte(rest, '"')
 	if q < 0 {
-		return 0, 0, 0, false
+		return d, false
 	}
 	rest = rest[q+1:]
 	switch {
 	case bytes.HasPrefix(rest, []byte(`,"dir":"in"`)):
-		dir, rest = conn.In, rest[len(`,"dir":"in"`):]
+		d.dir, rest = conn.In, rest[len(`,"dir":"in"`):]
 	case bytes.HasPrefix(rest, []byte(`,"dir":"out"`)):
-		dir, rest = conn.Out, rest[len(`,"dir":"out"`):]
+		d.dir, rest = conn.Out, rest[len(`,"dir":"out"`):]
 	default:
-		return 0, 0, 0, false
+		return d, false
 	}
 	switch {
 	case bytes.HasPrefix(rest, []byte(`,"opcode":"text"`)):
-		op, rest = conn.OpText, rest[len(`,"opcode":"text"`):]
+		d.op, rest = conn.OpText, rest[len(`,"opcode":"text"`):]
 	case bytes.HasPrefix(rest, []byte(`,"opcode":"binary"`)):
-		op, rest = conn.OpBinary, rest[len(`,"opcode":"binary"`):]
+		d.op, rest = conn.OpBinary, rest[len(`,"opcode":"binary"`):]
 	default:
-		return 0, 0, 0, false
+		return d, false
 	}
 	rest, ok = bytes.CutPrefix(rest, []byte(`,"len":`))
 	if !ok {
-		return 0, 0, 0, false
+		return d, false
 	}
 	end := bytes.IndexByte(rest, ',')
 	if end < 0 {
-		return 0, 0, 0, false
+		return d, false
 	}
 	n, err := strconv.ParseInt(string(rest[:end]), 10, 64)
 	if err != nil || n < 0 {
-		return 0, 0, 0, false
+		return d, false
 	}
-	return dir, op, n, true
+	d.size, d.rest = n, rest[end:]
+	return d, true
 }
 
 // A filter over a browsed recording first reads the raw lines: a text or
@@ -280,9 +288,9 @@ func dataMessageOf(line []byte) (dir conn.Direction, op conn.Opcode, size int64,
 // lineFilter decides from raw lines which rows a filter certainly hides.
 type lineFilter struct {
 	c *filter.Criteria
-	// text: the query can be looked for in a text message's line. Its
-	// characters are written there as they are, unless the line has \u
-	// escapes, and ignoring case touches ASCII letters only.
+	// text: the query can be looked for in a text message's line. A wsdbg
+	// recording writes printable ASCII other than '"' and '\\' as it is,
+	// and ignoring case touches ASCII letters only.
 	text bool
 }
 
@@ -291,11 +299,11 @@ func newLineFilter(c *filter.Criteria) lineFilter {
 	return lineFilter{c: c, text: ok && !c.FindOnly() && plainASCII(needle)}
 }
 
-// plainASCII reports whether every byte of p is printable ASCII that JSON
-// writers leave as it is in a string.
+// plainASCII reports whether every byte of p is printable ASCII that a
+// JSON string holds as it is.
 func plainASCII(p []byte) bool {
 	for _, b := range p {
-		if b < 0x20 || b > 0x7e || b == '"' || b == '\\' || b == '/' || b == '<' || b == '>' || b == '&' {
+		if b < 0x20 || b > 0x7e || b == '"' || b == '\\' {
 			return false
 		}
 	}
@@ -304,31 +312,32 @@ func plainASCII(p []byte) bool {
 
 // hides reports whether the event on line is certainly hidden.
 func (f lineFilter) hides(line []byte) bool {
-	dir, op, _, ok := dataMessageOf(line)
+	data, ok := dataMessageOf(line)
 	if !ok {
 		return false
 	}
 	c := f.c
-	if d := c.Direction(); d != 0 && d != dir {
+	if d := c.Direction(); d != 0 && d != data.dir {
 		return true
 	}
 	switch c.Ops() {
 	case filter.OpsText:
-		if op != conn.OpText {
+		if data.op != conn.OpText {
 			return true
 		}
 	case filter.OpsBinary:
-		if op != conn.OpBinary {
+		if data.op != conn.OpBinary {
 			return true
 		}
 	case filter.OpsControl, filter.OpsEvents:
 		return true
 	}
-	if c.ErrorsOnly() && !bytes.Contains(line, []byte(`,"error":{`)) {
+	if c.ErrorsOnly() && !bytes.Contains(data.rest, []byte(`,"error":{`)) {
 		return true // no error envelope: a message is no error
 	}
-	return f.text && op == conn.OpText && bytes.Contains(line, []byte(`,"text":"`)) &&
-		!bytes.Contains(line, []byte(`,"text":""`)) && !bytes.Contains(line, []byte(`\u`)) && !c.Match(line)
+	// An empty text is matched by its row's summary, not its payload.
+	text, ok := bytes.CutPrefix(data.rest, []byte(`,"text":"`))
+	return f.text && data.op == conn.OpText && ok && !bytes.HasPrefix(text, []byte{'"'}) && !c.Match(text)
 }
 
 // scanLines is scanStep over a browsed recording: it tests the rows from

@@ -285,12 +285,24 @@ func (m *model) findNext(dir int) tea.Cmd {
 		return m.setNotice("nothing to find: press / and type", true)
 	}
 	n := m.displayLen()
+	if m.store.lazy != nil && !m.filter.Criteria().Hides() {
+		return m.found(m.lazyFind(m.sel+dir, dir), dir)
+	}
 	for pos := m.sel + dir; pos >= 0 && pos < n; pos += dir {
 		if !m.filter.Criteria().Hides() && !m.rowMatchesText(m.rowAt(pos)) {
 			continue
 		}
+		return m.found(pos, dir)
+	}
+	return m.found(-1, dir)
+}
+
+// found selects display position pos, which findNext found, or says that
+// nothing was (pos -1).
+func (m *model) found(pos, dir int) tea.Cmd {
+	if pos >= 0 {
 		m.sel = pos
-		if pos == n-1 {
+		if pos == m.displayLen()-1 {
 			m.unseen = 0
 		}
 		m.ensureVisible()

@@ -3,6 +3,8 @@ package tui
 import (
 	"bytes"
 	"context"
+	"slices"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -127,6 +129,13 @@ func (m *model) onBrowseTick() tea.Cmd {
 	indexed := isDone(b.rec.Done()) // before Len, so that no row is missed
 	before := m.store.len()
 	m.store.lazy.n = b.rec.Len()
+	if m.store.lazy.n > before {
+		// The last page is decoded again with its new rows, which may
+		// answer requests in it: its rows' badges may change.
+		for i := before &^ (lazyPageSize - 1); i < before; i++ {
+			m.rowCache.forget(int32(i))
+		}
+	}
 	cmd := m.showIngested(before)
 
 	sum, done := b.summary.current()
@@ -150,13 +159,17 @@ func isDone(c <-chan struct{}) bool {
 }
 
 // summaryPass reads every line of a recording once to sum up the session
-// as the header shows it. A text or binary message, nearly every line, is
-// counted from the first keys of its line; any other event is decoded and
-// taken in as a live log takes it.
+// as the header shows it, and to note the few rows that copying a bug
+// report or a repro looks for. A text or binary message, nearly every
+// line, is counted from the first keys of its line; any other event is
+// decoded and taken in as a live log takes it.
 type summaryPass struct {
-	mu   sync.Mutex
-	sess session
-	done bool
+	mu      sync.Mutex
+	sess    session
+	covered int   // rows the summary covers, from the first
+	opens   []int // the open events among them
+	sent    []int // the last reproSent text or binary messages sent among them
+	done    bool
 }
 
 // startSummary starts the pass from the session as the model starts it.
@@ -173,20 +186,42 @@ func (s *summaryPass) current() (session, bool) {
 	return s.sess, s.done
 }
 
-func (s *summaryPass) publish(sess *session, done bool) {
+// rows are the open events and the last messages sent among the rows the
+// summary covers.
+func (s *summaryPass) rows() (opens, sent []int, covered int, done bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.opens, s.sent, s.covered, s.done
+}
+
+func (s *summaryPass) publish(sess *session, covered int, opens, sent []int, done bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sess = *sess
 	s.sess.extensions = append([]string(nil), sess.extensions...)
-	s.done = done
+	s.covered, s.done = covered, done
+	s.opens, s.sent = slices.Clone(opens), slices.Clone(sent)
 }
 
 func (s *summaryPass) run(ctx context.Context, rec Recording, lines lineSource, start session) {
 	d := &model{store: newPageStore(), sess: start}
+	var opens, sent []int
+	noteSent := func(i int) {
+		if len(sent) == reproSent {
+			sent = sent[1:]
+		}
+		sent = append(sent, i)
+	}
 	take := func(i int) {
 		ev, err := rec.Event(i)
 		if err != nil {
 			ev = unreadableEvent(err)
+		}
+		switch {
+		case ev.Type == conn.EventOpen:
+			opens = append(opens, i)
+		case ev.Type == conn.EventMessage && ev.Dir == conn.Out && !ev.Opcode.IsControl():
+			noteSent(i)
 		}
 		d.ingest(ev)
 		if d.store.len() >= lazyPageSize { // only the session is wanted
@@ -197,7 +232,7 @@ func (s *summaryPass) run(ctx context.Context, rec Recording, lines lineSource, 
 	for i := 0; ; {
 		for i >= rec.Len() {
 			if isDone(rec.Done()) && i >= rec.Len() {
-				s.publish(&d.sess, true)
+				s.publish(&d.sess, i, opens, sent, true)
 				return
 			}
 			select {
@@ -213,6 +248,9 @@ func (s *summaryPass) run(ctx context.Context, rec Recording, lines lineSource, 
 			if data, ok := dataMessageOf(line); ok && k > 0 {
 				d.sess.msgs[dirIndex(data.dir)]++
 				d.sess.bytes[dirIndex(data.dir)] += data.size
+				if data.dir == conn.Out {
+					noteSent(k)
+				}
 				return
 			}
 			take(k)
@@ -223,10 +261,48 @@ func (s *summaryPass) run(ctx context.Context, rec Recording, lines lineSource, 
 		}
 		i = next
 		if i-published >= summaryEvery {
-			s.publish(&d.sess, false)
+			s.publish(&d.sess, i, opens, sent, false)
 			published = i
 		}
 	}
+}
+
+// openAtOrBefore is the last open event at or before row i, or -1.
+func (m *model) openAtOrBefore(i int) int {
+	if m.browse != nil && m.store.lazy != nil {
+		if opens, _, covered, _ := m.browse.summary.rows(); covered > i {
+			k := sort.SearchInts(opens, i+1)
+			if k == 0 {
+				return -1
+			}
+			return opens[k-1]
+		}
+	}
+	for ; i >= 0; i-- {
+		if m.store.row(i).typ == conn.EventOpen {
+			return i
+		}
+	}
+	return -1
+}
+
+// lastSent lists the rows of the last reproSent text or binary messages
+// sent, oldest first.
+func (m *model) lastSent() []int {
+	if m.browse != nil && m.store.lazy != nil {
+		if _, sent, _, done := m.browse.summary.rows(); done {
+			return sent
+		}
+	}
+	var rows []int
+	for i := m.store.len() - 1; i >= 0 && len(rows) < reproSent; i-- {
+		r := m.store.row(i)
+		if r.typ == conn.EventMessage && r.dir == conn.Out && !r.op.IsControl() {
+			rows = append(rows, i)
+		}
+	}
+	slices.Reverse(rows)
+	return rows
 }
 
 // dataLine is what the first keys of a text or binary message's line say.

@@ -203,6 +203,37 @@ func TestFindingInABrowsedRecording(t *testing.T) {
 	}
 }
 
+// A bug report and repro commands copied from a browsed recording name its
+// handshake and its last messages sent without decoding all of it.
+func TestCopyingFromABrowsedRecording(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ticks.jsonl")
+	writeTicks(t, path, 50_000)
+	m := browseModel(t, path)
+	browseUntilEnded(t, m)
+	copier := &recordingCopier{}
+	m.opts.Copier = copier
+	m.store.lazy.pages, m.store.lazy.order = map[int]*store{}, nil
+
+	press(m, "G", "Y")
+	for _, want := range []string{"ws://127.0.0.1:8080/ws", "chat.v1", `"seq":49999`} {
+		if !strings.Contains(copier.text, want) {
+			t.Errorf("the bug report lacks %q:\n%s", want, copier.text)
+		}
+	}
+	press(m, "c")
+	for _, want := range []string{`{"id":30500,"op":"status"}`, `{"id":49500,"op":"status"}`} {
+		if !strings.Contains(copier.text, want) {
+			t.Errorf("the repro lacks %q:\n%s", want, copier.text)
+		}
+	}
+	if strings.Contains(copier.text, `{"id":29500,"op":"status"}`) {
+		t.Errorf("the repro has more than the last %d messages sent:\n%s", reproSent, copier.text)
+	}
+	if n := len(m.store.lazy.pages); n > reproSent+4 {
+		t.Errorf("%d pages of events were decoded to copy", n)
+	}
+}
+
 // pasteText pastes s, into the filter bar when it is open.
 func pasteText(m *model, s string) {
 	_, cmd := m.Update(tea.PasteMsg{Content: s})

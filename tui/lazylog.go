@@ -3,6 +3,7 @@ package tui
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"slices"
 	"sort"
 	"strconv"
@@ -23,8 +24,9 @@ import (
 // pages on screen. What the header says about the whole session comes from
 // one pass over the raw lines in the background, and grows as it goes.
 //
-// A request and its reply are linked when they are decoded in the same
-// page; links across pages are not known.
+// Requests and replies are linked by the same pass, which decodes the
+// text messages whose line may hold an id; a page it has not reached yet
+// links only the requests and replies within it.
 
 // lineSource reads a recording's raw lines in order; *history.Recording
 // is one.
@@ -43,7 +45,8 @@ const (
 // lazyRows are the rows of a recording, decoded on demand.
 type lazyRows struct {
 	rec     Recording
-	n       int // rows shown: the recording's Len when last looked at
+	summary *summaryPass // links requests and replies across pages
+	n       int          // rows shown: the recording's Len when last looked at
 	idPaths [][]string
 	pages   map[int]*store
 	order   []int // cached pages, oldest first
@@ -84,6 +87,9 @@ func (l *lazyRows) decode(from, to int) *store {
 		}
 		d.ingest(ev)
 	}
+	if l.summary != nil && l.summary.linked(d.store, from) {
+		return d.store
+	}
 	for k := range d.store.len() { // links were made by position in the page
 		if r := d.store.row(k); r.link >= 0 {
 			r.link += int32(from)
@@ -97,6 +103,7 @@ func (l *lazyRows) decode(from, to int) *store {
 type browse struct {
 	rec     Recording
 	summary *summaryPass
+	linked  int // rows the summary covered when pages were last dropped
 }
 
 // browseTickMsg asks the log to look for rows the index has found since,
@@ -110,8 +117,10 @@ func (m *model) startBrowse(ctx context.Context, rec Recording) bool {
 	if !ok {
 		return false
 	}
-	m.store = &store{lazy: newLazyRows(rec, m.idPaths)}
-	m.browse = &browse{rec: rec, summary: startSummary(ctx, rec, lines, m.sess)}
+	rows := newLazyRows(rec, m.idPaths)
+	rows.summary = startSummary(ctx, rec, lines, m.sess, m.idPaths)
+	m.store = &store{lazy: rows}
+	m.browse = &browse{rec: rec, summary: rows.summary}
 	return true
 }
 
@@ -138,6 +147,12 @@ func (m *model) onBrowseTick() tea.Cmd {
 	}
 	cmd := m.showIngested(before)
 
+	if _, _, covered, _ := b.summary.rows(); covered > b.linked {
+		// Pages decoded before the summary reached them lack links.
+		b.linked = covered
+		m.store.lazy.pages, m.store.lazy.order = map[int]*store{}, nil
+		m.rowCache.reset()
+	}
 	sum, done := b.summary.current()
 	keep := m.sess
 	m.sess = sum
@@ -170,12 +185,17 @@ type summaryPass struct {
 	opens   []int // the open events among them
 	sent    []int // the last reproSent text or binary messages sent among them
 	done    bool
+
+	// Links between requests and replies, as a live log makes them, among
+	// the rows the summary covers.
+	replyTo    map[int32]int32 // reply → its request
+	firstReply map[int32]int32 // request → its first reply
 }
 
 // startSummary starts the pass from the session as the model starts it.
-func startSummary(ctx context.Context, rec Recording, lines lineSource, start session) *summaryPass {
-	s := &summaryPass{sess: start}
-	go s.run(ctx, rec, lines, start)
+func startSummary(ctx context.Context, rec Recording, lines lineSource, start session, idPaths [][]string) *summaryPass {
+	s := &summaryPass{sess: start, replyTo: map[int32]int32{}, firstReply: map[int32]int32{}}
+	go s.run(ctx, rec, lines, start, idPaths)
 	return s
 }
 
@@ -203,9 +223,49 @@ func (s *summaryPass) publish(sess *session, covered int, opens, sent []int, don
 	s.opens, s.sent = slices.Clone(opens), slices.Clone(sent)
 }
 
-func (s *summaryPass) run(ctx context.Context, rec Recording, lines lineSource, start session) {
+// linked applies the links the summary knows to the rows of pg, which
+// start at row from, and reports whether it covers them all.
+func (s *summaryPass) linked(pg *store, from int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.covered < from+pg.len() {
+		return false
+	}
+	for k := range pg.len() {
+		r := pg.row(k)
+		r.link, r.flags = -1, r.flags&^(flagReply|flagRequest)
+		if req, ok := s.replyTo[int32(from+k)]; ok {
+			r.link, r.flags = req, r.flags|flagReply
+		} else if reply, ok := s.firstReply[int32(from+k)]; ok {
+			r.link, r.flags = reply, r.flags|flagRequest
+		}
+	}
+	return true
+}
+
+func (s *summaryPass) addLink(reply, req int32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.replyTo[reply] = req
+	if _, ok := s.firstReply[req]; !ok {
+		s.firstReply[req] = reply
+	}
+}
+
+func (s *summaryPass) run(ctx context.Context, rec Recording, lines lineSource, start session, idPaths [][]string) {
 	d := &model{store: newPageStore(), sess: start}
 	var opens, sent []int
+	var links linker
+	idKeys := idKeysOf(idPaths)
+	link := func(i int, ev conn.Event) {
+		if ev.Type != conn.EventMessage && ev.Type != conn.EventFrame || ev.Opcode != conn.OpText ||
+			!looksLikeJSON(ev.Payload) || !json.Valid(ev.Payload) {
+			return
+		}
+		if req, ok := links.link(ev, int32(i), idPaths); ok {
+			s.addLink(int32(i), req)
+		}
+	}
 	noteSent := func(i int) {
 		if len(sent) == reproSent {
 			sent = sent[1:]
@@ -223,6 +283,7 @@ func (s *summaryPass) run(ctx context.Context, rec Recording, lines lineSource, 
 		case ev.Type == conn.EventMessage && ev.Dir == conn.Out && !ev.Opcode.IsControl():
 			noteSent(i)
 		}
+		link(i, ev)
 		d.ingest(ev)
 		if d.store.len() >= lazyPageSize { // only the session is wanted
 			d.store, d.links = newPageStore(), linker{}
@@ -251,6 +312,11 @@ func (s *summaryPass) run(ctx context.Context, rec Recording, lines lineSource, 
 				if data.dir == conn.Out {
 					noteSent(k)
 				}
+				if data.op == conn.OpText && mayHoldID(data.rest, idKeys) {
+					if ev, err := rec.Event(k); err == nil {
+						link(k, ev)
+					}
+				}
 				return
 			}
 			take(k)
@@ -265,6 +331,36 @@ func (s *summaryPass) run(ctx context.Context, rec Recording, lines lineSource, 
 			published = i
 		}
 	}
+}
+
+// idKeysOf is how the last key of each id path looks in a recording's
+// line, inside the escaped text of a message: \"id\". It is nil when a key
+// would be written with escapes of its own.
+func idKeysOf(idPaths [][]string) [][]byte {
+	var keys [][]byte
+	for _, p := range idPaths {
+		key := p[len(p)-1]
+		if !plainASCII([]byte(key)) {
+			return nil
+		}
+		keys = append(keys, []byte(`\"`+key+`\"`))
+	}
+	return keys
+}
+
+// mayHoldID reports whether the rest of a text message's line may hold a
+// message id: one of the keys, or an escape that could spell one. Without
+// keys, any message may.
+func mayHoldID(rest []byte, keys [][]byte) bool {
+	if keys == nil || bytes.Contains(rest, []byte(`\\u`)) {
+		return true
+	}
+	for _, k := range keys {
+		if bytes.Contains(rest, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // openAtOrBefore is the last open event at or before row i, or -1.

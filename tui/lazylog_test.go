@@ -17,7 +17,8 @@ import (
 )
 
 // writeTicks writes a recording of an open, n ticks (every thousandth a
-// request and its reply) and a close, and returns the events written.
+// request, answered 200 events later) and a close, and returns the events
+// written.
 func writeTicks(t testing.TB, path string, n int) []conn.Event {
 	t.Helper()
 	w, err := history.Create(path, history.Header{URL: "ws://127.0.0.1:8080/ws", Start: t0}, history.WriterOptions{})
@@ -30,8 +31,8 @@ func writeTicks(t testing.TB, path string, n int) []conn.Event {
 		switch {
 		case i%1000 == 500:
 			events = append(events, textOut(at, fmt.Sprintf(`{"id":%d,"op":"status"}`, i)))
-		case i%1000 == 501:
-			events = append(events, textIn(at, fmt.Sprintf(`{"id":%d,"ok":true}`, i-1)))
+		case i%1000 == 700:
+			events = append(events, textIn(at, fmt.Sprintf(`{"id":%d,"ok":true}`, i-200)))
 		default:
 			events = append(events, textIn(at, fmt.Sprintf(`{"type":"tick","seq":%d,"price":"%d.5"}`, i, 97000+i%1000)))
 		}
@@ -119,10 +120,16 @@ func TestBrowsingARecordingDecodesOnlyWhatIsShown(t *testing.T) {
 		t.Errorf("row %d holds %q, the recording %q", sel, got, want)
 	}
 
-	// A request and its reply decoded together are linked.
-	reply := 1 + 20_501
-	if r := m.store.row(reply); !r.has(flagReply) || int(r.link) != reply-1 {
-		t.Errorf("reply row %d: flags %b, link %d; want a reply to row %d", reply, r.flags, r.link, reply-1)
+	// A request and its reply are linked, though they are pages apart.
+	req, reply := 1+20_500, 1+20_700
+	if r := m.store.row(reply); !r.has(flagReply) || int(r.link) != req {
+		t.Errorf("reply row %d: flags %b, link %d; want a reply to row %d", reply, r.flags, r.link, req)
+	}
+	if r := m.store.row(req); !r.has(flagRequest) || int(r.link) != reply {
+		t.Errorf("request row %d: flags %b, link %d; want a request answered by row %d", req, r.flags, r.link, reply)
+	}
+	if r := m.store.row(reply - 1); r.has(flagReply|flagRequest) || r.link >= 0 {
+		t.Errorf("tick row %d: flags %b, link %d; want no link", reply-1, r.flags, r.link)
 	}
 }
 
@@ -288,6 +295,12 @@ func TestBrowsedFilterAgreesWithTheLiveLog(t *testing.T) {
 	browsed := browseModel(t, path)
 	browseUntilEnded(t, browsed)
 
+	for i := range len(events) {
+		b, l := browsed.store.row(i), live.store.row(i)
+		if b.link != l.link || b.flags != l.flags {
+			t.Errorf("row %d: browsed link %d flags %b, live link %d flags %b", i, b.link, b.flags, l.link, l.flags)
+		}
+	}
 	shown := func(m *model) []int {
 		var rows []int
 		for pos := range m.displayLen() {

@@ -333,9 +333,9 @@ func (s *summaryPass) run(ctx context.Context, rec Recording, lines lineSource, 
 	}
 }
 
-// idKeysOf is how the last key of each id path looks in a recording's
-// line, inside the escaped text of a message: \"id\". It is nil when a key
-// would be written with escapes of its own.
+// idKeysOf is how the last key of each id path ends in a recording's line,
+// inside the escaped text of a message: id\" for \"id\". It is nil when a
+// key would be written with escapes of its own.
 func idKeysOf(idPaths [][]string) [][]byte {
 	var keys [][]byte
 	for _, p := range idPaths {
@@ -343,24 +343,46 @@ func idKeysOf(idPaths [][]string) [][]byte {
 		if !plainASCII([]byte(key)) {
 			return nil
 		}
-		keys = append(keys, []byte(`\"`+key+`\"`))
+		keys = append(keys, []byte(key+`\"`))
 	}
 	return keys
 }
 
 // mayHoldID reports whether the rest of a text message's line may hold a
-// message id: one of the keys, or an escape that could spell one. Without
-// keys, any message may.
+// message id: a string in its text that is one of the keys, or a \u or \/
+// escape in the text that could spell one. It walks the line's escapes once:
+// \" starts or ends a string of the text, \\ is a backslash of the text.
+// Without keys, any message may.
 func mayHoldID(rest []byte, keys [][]byte) bool {
-	if keys == nil || bytes.Contains(rest, []byte(`\\u`)) {
+	if keys == nil {
 		return true
 	}
+	var firsts [256]bool // the bytes keys start with
 	for _, k := range keys {
-		if bytes.Contains(rest, k) {
-			return true
+		firsts[k[0]] = true
+	}
+	for i := 0; ; i += 2 {
+		j := bytes.IndexByte(rest[i:], '\\')
+		if j < 0 || i+j+1 >= len(rest) {
+			return false
+		}
+		i += j
+		switch rest[i+1] {
+		case '\\':
+			if i+2 < len(rest) && (rest[i+2] == 'u' || rest[i+2] == '/') {
+				return true
+			}
+		case '"':
+			if i+2 >= len(rest) || !firsts[rest[i+2]] {
+				break
+			}
+			for _, k := range keys {
+				if bytes.HasPrefix(rest[i+2:], k) {
+					return true
+				}
+			}
 		}
 	}
-	return false
 }
 
 // openAtOrBefore is the last open event at or before row i, or -1.

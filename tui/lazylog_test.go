@@ -241,6 +241,34 @@ func TestCopyingFromABrowsedRecording(t *testing.T) {
 	}
 }
 
+// Only a text message that may hold an id is decoded to link it.
+func TestMayHoldID(t *testing.T) {
+	keys := idKeysOf([][]string{{"id"}, {"data", "ref"}})
+	for _, c := range []struct {
+		text string
+		want bool
+	}{
+		{`{"id":7}`, true},
+		{`{"type":"tick","side":"buy","ref":"x"}`, true},
+		{`{"type":"tick","side":"buy","xid":"idle"}`, false},
+		{`{"note":"a \"quoted\" id"}`, false},
+		{`{"i\u0064":7}`, true},
+		{`{"type":"tick","seq":1}`, false},
+		{`plain text id`, false},
+	} {
+		data, ok := dataMessageOf(history.FromEvent(textOut(0, c.text)).AppendJSON(nil))
+		if !ok {
+			t.Fatalf("%s: not read as a message", c.text)
+		}
+		if got := mayHoldID(data.rest, keys); got != c.want {
+			t.Errorf("%s: may hold an id %v, want %v", c.text, got, c.want)
+		}
+	}
+	if !mayHoldID([]byte(`,"text":"x"`), idKeysOf([][]string{{"a\"b"}})) {
+		t.Error("a key written with escapes is not looked for in every message")
+	}
+}
+
 // pasteText pastes s, into the filter bar when it is open.
 func pasteText(m *model, s string) {
 	_, cmd := m.Update(tea.PasteMsg{Content: s})

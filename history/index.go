@@ -114,3 +114,72 @@ func (r *Recording) endLine(x *indexer, end int64, atEOF bool) {
 func (r *Recording) lineOf(i int) int {
 	return i + 1 + sort.SearchInts(r.skipped, i+1)
 }
+
+// Lines calls fn with the raw JSON line of each event from first on, in
+// order, reading the file in blocks of about maxBytes, and returns the
+// index of the first event it did not give. It gives at least one event when
+// one is indexed at first, however long its line, and stops at the events
+// indexed so far. A line is only valid during its call to fn. A HAR import
+// has no lines: Lines gives nothing and returns first.
+func (r *Recording) Lines(first, maxBytes int, fn func(i int, line []byte)) (int, error) {
+	if r.file == nil {
+		return first, nil
+	}
+	r.mu.RLock()
+	n := len(r.offsets)
+	if first < 0 || first >= n {
+		r.mu.RUnlock()
+		return first, nil
+	}
+	start := r.offsets[first]
+	last := first + sort.Search(n-first, func(k int) bool { return r.offsets[first+k] >= start+int64(maxBytes) })
+	last = max(last, first+1) // one event past the block: the line itself is read below
+	end := r.scanned
+	if last < n {
+		end = r.offsets[last]
+	}
+	offsets := r.offsets[first:last:last] // appends never change what is indexed
+	// Events followed by a line that is not one: their lines end before
+	// the next event starts.
+	gaps := r.skipped[sort.SearchInts(r.skipped, first+1):]
+	gaps = gaps[:sort.SearchInts(gaps, last+1):len(gaps)]
+	r.mu.RUnlock()
+
+	if last == first+1 {
+		line, err := r.readLine(start, end)
+		if err != nil {
+			return first, err
+		}
+		fn(first, line)
+		return last, nil
+	}
+	buf := r.blocks.Get().(*[]byte)
+	defer r.blocks.Put(buf)
+	if int64(cap(*buf)) < end-start {
+		*buf = make([]byte, end-start)
+	}
+	block := (*buf)[:end-start]
+	got, err := r.file.ReadAt(block, start)
+	if err != nil && err != io.EOF {
+		return first, err
+	}
+	block = block[:got]
+	for k, off := range offsets {
+		from := min(off-start, int64(len(block)))
+		to := int64(len(block))
+		if first+k+1 < last {
+			to = offsets[k+1] - start
+		}
+		line := block[from:min(to, int64(len(block)))]
+		if len(gaps) > 0 && gaps[0] == first+k+1 {
+			for len(gaps) > 0 && gaps[0] == first+k+1 {
+				gaps = gaps[1:]
+			}
+			if nl := bytes.IndexByte(line, '\n'); nl >= 0 {
+				line = line[:nl]
+			}
+		}
+		fn(first+k, bytes.TrimSuffix(line, []byte{'\n'}))
+	}
+	return last, nil
+}

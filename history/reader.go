@@ -69,6 +69,8 @@ type Recording struct {
 	reported     map[int]bool    // lines whose decoding problem is listed
 	unknownKeys  map[string]bool // unknown keys already reported
 
+	blocks sync.Pool // *[]byte: read buffers of Lines
+
 	stop      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
@@ -145,7 +147,8 @@ func open(path string, f *os.File, st os.FileInfo) (*Recording, error) {
 		return openHAR(path, f)
 	}
 	r := &Recording{path: path, file: f, stop: make(chan struct{}), done: make(chan struct{}),
-		reported: map[int]bool{}, unknownKeys: map[string]bool{}}
+		reported: map[int]bool{}, unknownKeys: map[string]bool{},
+		blocks: sync.Pool{New: func() any { return new([]byte) }}}
 	if n == 0 {
 		r.addProblem(0, "the file is empty: not a wsdbg recording")
 		close(r.done)

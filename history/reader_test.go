@@ -407,3 +407,39 @@ func TestReadingALongEventSkipsTheJunkAfterIt(t *testing.T) {
 		t.Fatalf("the event after the junk: %v", err)
 	}
 }
+
+// Lines gives every event's line as it is in the file, in blocks, skipping
+// lines that are not events, and at least one event however long its line.
+func TestLinesGivesEachEventsRawLine(t *testing.T) {
+	long := strings.Repeat("x", 3000)
+	data := "{\"wsdbg_recording\":1}\n" +
+		`{"type":"message","dir":"in","opcode":"text","text":"a"}` + "\n" +
+		"damaged\n\n" +
+		`{"type":"message","dir":"in","opcode":"text","text":"` + long + `"}` + "\n" +
+		`{"type":"message","dir":"out","opcode":"text","text":"c"}`
+	rec := openT(t, writeFile(t, "lines.jsonl", []byte(data)))
+	rec.Wait()
+	want := strings.Split(data, "\n")
+	want = []string{want[1], want[4], want[5]}
+	for _, block := range []int{1, 100, 1 << 20} {
+		var got []string
+		for i := 0; i < rec.Len(); {
+			next, err := rec.Lines(i, block, func(k int, line []byte) {
+				if k != len(got) {
+					t.Fatalf("block %d: event %d given after %d others", block, k, len(got))
+				}
+				got = append(got, string(line))
+			})
+			if err != nil || next <= i {
+				t.Fatalf("block %d: Lines(%d) = %d, %v", block, i, next, err)
+			}
+			i = next
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("block %d: lines\n%q\nwant\n%q", block, got, want)
+		}
+	}
+	if next, err := rec.Lines(rec.Len(), 100, func(int, []byte) { t.Error("a line past the end") }); next != rec.Len() || err != nil {
+		t.Errorf("Lines past the end = %d, %v", next, err)
+	}
+}

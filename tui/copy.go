@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -171,13 +170,8 @@ func (m *model) copyReport() tea.Cmd {
 	sel := m.rowAt(m.sel)
 	first := max(0, sel-reportBefore)
 	var rows []int
-	for i := sel; i >= 0; i-- {
-		if m.store.row(i).typ == conn.EventOpen {
-			if i < first {
-				rows = append(rows, i)
-			}
-			break
-		}
+	if open := m.openAtOrBefore(sel); open >= 0 && open < first {
+		rows = append(rows, open)
 	}
 	for i := first; i <= sel; i++ {
 		rows = append(rows, i)
@@ -201,13 +195,8 @@ func (m *model) copyRepro() tea.Cmd {
 		return m.setNotice("no URL to reproduce", true)
 	}
 	var sent []export.SentMessage
-	for i := m.store.len() - 1; i >= 0 && len(sent) < reproSent; i-- {
-		r := m.store.row(i)
-		if r.typ != conn.EventMessage || r.dir != conn.Out || r.op.IsControl() {
-			continue
-		}
-		sent = append(sent, export.SentMessage{Binary: r.op == conn.OpBinary, Payload: m.store.payload(i)})
+	for _, i := range m.lastSent() {
+		sent = append(sent, export.SentMessage{Binary: m.store.row(i).op == conn.OpBinary, Payload: m.store.payload(i)})
 	}
-	slices.Reverse(sent)
 	return m.copyText("repro commands", export.ReproScript(o, sent, m.opts.Redact))
 }

@@ -86,6 +86,21 @@ func (l *linker) reply(id string) (int32, bool) {
 	return idx, ok
 }
 
+// link takes the JSON text message ev on row idx: a message sent with an
+// id is a request, and one received with an id answers the latest request
+// with that id, whose row link returns.
+func (l *linker) link(ev conn.Event, idx int32, idPaths [][]string) (req int32, ok bool) {
+	id, ok := messageID(ev.Payload, idPaths)
+	if !ok {
+		return 0, false
+	}
+	if ev.Dir == conn.Out {
+		l.request(id, idx)
+		return 0, false
+	}
+	return l.reply(id)
+}
+
 // ingest appends one event to the log and updates the session summary.
 func (m *model) ingest(ev conn.Event) {
 	s := &m.sess
@@ -212,15 +227,7 @@ func (m *model) classifyMessage(r *row, idx int32, ev conn.Event) {
 		return
 	}
 	r.flags |= flagJSON
-	id, ok := messageID(ev.Payload, m.idPaths)
-	if !ok {
-		return
-	}
-	if ev.Dir == conn.Out {
-		m.links.request(id, idx)
-		return
-	}
-	req, ok := m.links.reply(id)
+	req, ok := m.links.link(ev, idx, m.idPaths)
 	if !ok {
 		return
 	}

@@ -206,14 +206,8 @@ func (m *model) scanStep() tea.Cmd {
 	deadline := time.Now().Add(scanBudget)
 	n := m.store.len()
 	before := len(m.shown)
-	for m.scanned < n {
-		if m.rowShown(m.scanned) {
-			m.shown = append(m.shown, int32(m.scanned))
-		}
-		m.scanned++
-		if m.scanned&1023 == 0 && time.Now().After(deadline) {
-			break
-		}
+	if m.store.lazy == nil || !m.scanLines(n, deadline) {
+		m.scanRows(n, deadline)
 	}
 	m.onRowsShown(len(m.shown) - before)
 	if m.scanned < n {
@@ -224,6 +218,19 @@ func (m *model) scanStep() tea.Cmd {
 		m.placeAfterFilter()
 	}
 	return nil
+}
+
+// scanRows tests the rows from m.scanned up to n until the deadline.
+func (m *model) scanRows(n int, deadline time.Time) {
+	for m.scanned < n {
+		if m.rowShown(m.scanned) {
+			m.shown = append(m.shown, int32(m.scanned))
+		}
+		m.scanned++
+		if m.scanned&1023 == 0 && time.Now().After(deadline) {
+			break
+		}
+	}
 }
 
 // placeAfterFilter puts the selection back on the row that was selected
@@ -278,12 +285,24 @@ func (m *model) findNext(dir int) tea.Cmd {
 		return m.setNotice("nothing to find: press / and type", true)
 	}
 	n := m.displayLen()
+	if m.store.lazy != nil && !m.filter.Criteria().Hides() {
+		return m.found(m.lazyFind(m.sel+dir, dir), dir)
+	}
 	for pos := m.sel + dir; pos >= 0 && pos < n; pos += dir {
 		if !m.filter.Criteria().Hides() && !m.rowMatchesText(m.rowAt(pos)) {
 			continue
 		}
+		return m.found(pos, dir)
+	}
+	return m.found(-1, dir)
+}
+
+// found selects display position pos, which findNext found, or says that
+// nothing was (pos -1).
+func (m *model) found(pos, dir int) tea.Cmd {
+	if pos >= 0 {
 		m.sel = pos
-		if pos == n-1 {
+		if pos == m.displayLen()-1 {
 			m.unseen = 0
 		}
 		m.ensureVisible()

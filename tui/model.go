@@ -124,10 +124,11 @@ type model struct {
 
 	cmp *comparison // nil unless Options.Expected is set
 
-	pump  *pump
-	play  *playback     // a replay being played in time; it replaces the pump
-	clock replays.Clock // the player's; nil is the system clock
-	live  Live
+	pump   *pump
+	play   *playback     // a replay being played in time; it replaces the pump
+	browse *browse       // a whole recording browsed without a pump
+	clock  replays.Clock // the player's; nil is the system clock
+	live   Live
 
 	closing bool // quitting: a close frame went out, the server's answer is awaited
 	exiting bool // the program is ending
@@ -240,7 +241,7 @@ func (m *model) Init() tea.Cmd {
 	if m.themeChoice.FollowsBackground() {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
-	if m.opts.Source != nil && m.pump == nil && m.play == nil {
+	if m.opts.Source != nil && m.pump == nil && m.play == nil && m.browse == nil {
 		m.startSource(context.Background())
 	}
 	if cmd := m.nextFromSource(); cmd != nil {
@@ -274,6 +275,8 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case playedMsg:
 		cmd = m.takePlayed(msg)
+	case browseTickMsg:
+		cmd = m.onBrowseTick()
 	case filterStepMsg:
 		if msg.gen == m.scanGen {
 			cmd = m.scanStep()

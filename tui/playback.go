@@ -95,11 +95,17 @@ func (p *playback) read() tea.Cmd {
 }
 
 // startSource starts taking events from the source: through the pump, or
-// from a player when the source is a replay to be played in time.
+// from a player when the source is a replay to be played in time. A whole
+// recording that nothing else watches is browsed in place.
 func (m *model) startSource(ctx context.Context) {
-	if r, ok := m.opts.Source.(*Replay); ok && r.timed != nil {
-		m.play = newPlayback(r.ctx, r.rec, m.clock, 0, *r.timed)
-		return
+	if r, ok := m.opts.Source.(*Replay); ok {
+		if r.timed != nil {
+			m.play = newPlayback(r.ctx, r.rec, m.clock, 0, *r.timed)
+			return
+		}
+		if m.opts.OnEvent == nil && m.startBrowse(r.feedCtx, r.rec) {
+			return
+		}
 	}
 	m.pump = startPump(ctx, m.opts.Source, m.opts.OnEvent)
 }
@@ -119,6 +125,8 @@ func (m *model) nextFromSource() tea.Cmd {
 	switch {
 	case m.play != nil:
 		return m.play.read()
+	case m.browse != nil:
+		return m.browse.poll()
 	case m.pump != nil:
 		return m.pump.next()
 	}
@@ -229,6 +237,7 @@ func (m *model) playFromSelection(r *Replay) tea.Cmd {
 		m.pump = nil
 	}
 	r.stopFeed()
+	m.browse = nil
 	m.resetLog()
 	m.play = newPlayback(r.ctx, r.rec, m.clock, from, playStart{speed: 1})
 	return m.play.read()

@@ -18,6 +18,7 @@ const (
 	blockSize    = 1 << blockBits
 	arenaChunk   = 1 << 20  // payload bytes are packed into 1 MiB chunks
 	ownChunkSize = 64 << 10 // payloads at least this big get a chunk of their own
+	pageChunk    = 16 << 10 // payload chunks of a store for a few hundred rows
 )
 
 // chunked is an append-only sequence stored in fixed-size blocks, so growing
@@ -25,11 +26,16 @@ const (
 type chunked[T any] struct {
 	blocks [][]T
 	n      int
+	small  bool // the first block starts small and grows
 }
 
 func (c *chunked[T]) push(v T) int {
 	if c.n&(blockSize-1) == 0 {
-		c.blocks = append(c.blocks, make([]T, 0, blockSize))
+		size := blockSize
+		if c.small && c.n == 0 {
+			size = lazyPageSize
+		}
+		c.blocks = append(c.blocks, make([]T, 0, size))
 	}
 	b := &c.blocks[len(c.blocks)-1]
 	*b = append(*b, v)
@@ -48,8 +54,9 @@ type payloadRef struct {
 
 // arena stores payload bytes back to back in large chunks.
 type arena struct {
-	chunks [][]byte
-	cur    int // the chunk small payloads are appended to, -1 before the first
+	chunks    [][]byte
+	cur       int // the chunk small payloads are appended to, -1 before the first
+	chunkSize int // of the chunks small payloads share; 0 is arenaChunk
 }
 
 func (a *arena) add(p []byte) payloadRef {
@@ -60,8 +67,12 @@ func (a *arena) add(p []byte) payloadRef {
 		a.chunks = append(a.chunks, append([]byte(nil), p...))
 		return payloadRef{chunk: uint32(len(a.chunks) - 1), n: uint32(len(p))}
 	}
-	if len(a.chunks) == 0 || a.cur < 0 || len(a.chunks[a.cur])+len(p) > arenaChunk {
-		a.chunks = append(a.chunks, make([]byte, 0, arenaChunk))
+	size := a.chunkSize
+	if size == 0 {
+		size = arenaChunk
+	}
+	if len(a.chunks) == 0 || a.cur < 0 || len(a.chunks[a.cur])+len(p) > size {
+		a.chunks = append(a.chunks, make([]byte, 0, size))
 		a.cur = len(a.chunks) - 1
 	}
 	off := len(a.chunks[a.cur])
@@ -165,23 +176,54 @@ func (f frameFact) fin() bool    { return f.bits&0x80 != 0 }
 func (f frameFact) masked() bool { return f.bits&0x40 != 0 }
 func (f frameFact) rsv() uint8   { return f.bits & 0x7 }
 
-// store is the session's log.
+// store is the session's log. A recording being browsed has a lazy store:
+// its rows are the recording's, decoded on demand (see lazyRows), and
+// nothing is appended to it.
 type store struct {
 	rows   chunked[row]
 	frames chunked[frameFact]
 	extras []rowExtra
 	bytes  arena
+	lazy   *lazyRows
 }
 
 func newStore() *store { return &store{bytes: arena{cur: -1}} }
 
-func (s *store) len() int { return s.rows.len() }
+// newPageStore is a store for a few hundred rows: it allocates for that
+// many, and grows if it must.
+func newPageStore() *store {
+	return &store{rows: chunked[row]{small: true}, frames: chunked[frameFact]{small: true},
+		bytes: arena{cur: -1, chunkSize: pageChunk}}
+}
 
-func (s *store) row(i int) *row { return s.rows.at(i) }
+func (s *store) len() int {
+	if s.lazy != nil {
+		return s.lazy.n
+	}
+	return s.rows.len()
+}
 
-func (s *store) payload(i int) []byte { return s.bytes.get(s.rows.at(i).payload) }
+func (s *store) row(i int) *row {
+	if s.lazy != nil {
+		pg, k := s.lazy.page(i)
+		return pg.row(k)
+	}
+	return s.rows.at(i)
+}
+
+func (s *store) payload(i int) []byte {
+	if s.lazy != nil {
+		pg, k := s.lazy.page(i)
+		return pg.payload(k)
+	}
+	return s.bytes.get(s.rows.at(i).payload)
+}
 
 func (s *store) extra(i int) rowExtra {
+	if s.lazy != nil {
+		pg, k := s.lazy.page(i)
+		return pg.extra(k)
+	}
 	r := s.rows.at(i)
 	if r.extra < 0 {
 		return rowExtra{}
@@ -195,6 +237,10 @@ func (s *store) addExtra(x rowExtra) int32 {
 }
 
 func (s *store) framesOf(i int) []frameFact {
+	if s.lazy != nil {
+		pg, k := s.lazy.page(i)
+		return pg.framesOf(k)
+	}
 	r := s.rows.at(i)
 	out := make([]frameFact, 0, r.nframes)
 	for k := uint32(0); k < r.nframes; k++ {
@@ -206,6 +252,10 @@ func (s *store) framesOf(i int) []frameFact {
 // event rebuilds the conn.Event a row was made from, for copying and bug
 // reports.
 func (s *store) event(i int) conn.Event {
+	if s.lazy != nil {
+		pg, k := s.lazy.page(i)
+		return pg.event(k)
+	}
 	r := s.rows.at(i)
 	var ev conn.Event
 	if x := s.extra(i); x.event != nil {

@@ -116,6 +116,15 @@ func (c *Criteria) ErrorsOnly() bool { return c.errorsOnly }
 // Err is why the query is not a regular expression, or "".
 func (c *Criteria) Err() string { return c.err }
 
+// Literal is the text query when it is plain text rather than a regular
+// expression; fold reports whether it ignores case (ASCII letters only).
+func (c *Criteria) Literal() (needle []byte, fold, ok bool) {
+	if c.re != nil || len(c.needle) == 0 {
+		return nil, false, false
+	}
+	return c.needle, c.fold, true
+}
+
 // Match reports whether p matches the text query.
 func (c *Criteria) Match(p []byte) bool {
 	if c.re != nil {

@@ -5,7 +5,11 @@
 //
 //	go build -o /tmp/wsdbg . && go run ./internal/cmd/recbench -wsdbg /tmp/wsdbg [-mb 1024] [-rounds 3]
 //
-// -mb 64 makes a run short enough for CI.
+// -mb 64 makes a run short enough for CI. Browsing the recording in the
+// debugger is timed by a benchmark of package tui on a file kept with -file:
+//
+//	go run ./internal/cmd/recbench -wsdbg /tmp/wsdbg -file /tmp/big.jsonl
+//	WSDBG_RECORDING=/tmp/big.jsonl go test ./tui -run '^$' -bench BrowseRecording -benchtime 1x
 package main
 
 import (

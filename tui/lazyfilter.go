@@ -1,0 +1,201 @@
+package tui
+
+import (
+	"bytes"
+	"time"
+
+	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/tui/filter"
+)
+
+// A filter over a browsed recording first reads the raw lines: a text or
+// binary message that its line shows the filter hides is never decoded.
+// The rest are decoded one by one and tested as any row is.
+
+// lineFilter decides from raw lines which rows a filter certainly hides,
+// or, finding, which rows certainly do not match the text query.
+type lineFilter struct {
+	c *filter.Criteria
+	// text: the query can be looked for in a text message's line. A wsdbg
+	// recording writes printable ASCII other than '"' and '\\' as it is,
+	// and ignoring case touches ASCII letters only.
+	text    bool
+	finding bool // the text query alone counts, not the toggles
+}
+
+// newFindFilter is a lineFilter for finding the text query.
+func newFindFilter(c *filter.Criteria) lineFilter {
+	needle, _, ok := c.Literal()
+	return lineFilter{c: c, text: ok && plainASCII(needle), finding: true}
+}
+
+func newLineFilter(c *filter.Criteria) lineFilter {
+	needle, _, ok := c.Literal()
+	return lineFilter{c: c, text: ok && plainASCII(needle)}
+}
+
+// plainASCII reports whether every byte of p is printable ASCII that a
+// JSON string holds as it is.
+func plainASCII(p []byte) bool {
+	for _, b := range p {
+		if b < 0x20 || b > 0x7e || b == '"' || b == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// hides reports whether the event on line is certainly hidden.
+func (f lineFilter) hides(line []byte) bool {
+	data, ok := dataMessageOf(line)
+	if !ok {
+		return false
+	}
+	c := f.c
+	if f.finding {
+		return f.missesText(data)
+	}
+	if d := c.Direction(); d != 0 && d != data.dir {
+		return true
+	}
+	switch c.Ops() {
+	case filter.OpsText:
+		if data.op != conn.OpText {
+			return true
+		}
+	case filter.OpsBinary:
+		if data.op != conn.OpBinary {
+			return true
+		}
+	case filter.OpsControl, filter.OpsEvents:
+		return true
+	}
+	if c.ErrorsOnly() && !bytes.Contains(data.rest, []byte(`,"error":{`)) {
+		return true // no error envelope: a message is no error
+	}
+	return !c.FindOnly() && f.missesText(data)
+}
+
+// missesText reports whether a message certainly does not match the text
+// query. An empty text is matched by its row's summary, not its payload.
+func (f lineFilter) missesText(data dataLine) bool {
+	text, ok := bytes.CutPrefix(data.rest, []byte(`,"text":"`))
+	return f.text && data.op == conn.OpText && ok && !bytes.HasPrefix(text, []byte{'"'}) && !f.c.Match(text)
+}
+
+// scanLines is scanStep over a browsed recording: it tests the rows from
+// m.scanned up to n, reading their lines in blocks, until the deadline. It
+// reports false when the recording has no lines to read.
+func (m *model) scanLines(n int, deadline time.Time) bool {
+	lines, ok := m.store.lazy.rec.(lineSource)
+	if !ok {
+		return false
+	}
+	f := newLineFilter(m.filter.Criteria())
+	for m.scanned < n && time.Now().Before(deadline) {
+		resume := -1
+		next, err := lines.Lines(m.scanned, lineBlock/8, func(k int, line []byte) {
+			if resume >= 0 || k >= n || f.hides(line) {
+				return
+			}
+			if k > m.scanned && time.Now().After(deadline) {
+				resume = k
+				return
+			}
+			if m.lazyRowShown(k) {
+				m.shown = append(m.shown, int32(k))
+			}
+		})
+		switch {
+		case resume >= 0:
+			next = resume
+		case err != nil || next <= m.scanned: // no line: test the row itself
+			if m.rowShown(m.scanned) {
+				m.shown = append(m.shown, int32(m.scanned))
+			}
+			next = m.scanned + 1
+		}
+		m.scanned = min(next, n)
+	}
+	return true
+}
+
+// lazyRowShown is rowShown for a browsed recording: a message is decoded
+// alone unless its page already is.
+func (m *model) lazyRowShown(i int) bool {
+	one, ok := m.decodedAlone(i)
+	if !ok {
+		return m.rowShown(i)
+	}
+	c := m.filter.Criteria()
+	return passesToggles(c, one.row(0)) && (!c.HasText() || c.FindOnly() || c.Match(one.payload(0)))
+}
+
+// lazyMatchesText is rowMatchesText for a browsed recording.
+func (m *model) lazyMatchesText(i int) bool {
+	one, ok := m.decodedAlone(i)
+	if !ok {
+		return m.rowMatchesText(i)
+	}
+	return m.filter.Criteria().Match(one.payload(0))
+}
+
+// decodedAlone decodes row i on its own, when it is a message with a
+// payload (which is what a query looks at) and its page is not decoded.
+func (m *model) decodedAlone(i int) (*store, bool) {
+	l := m.store.lazy
+	if _, cached := l.pages[i>>lazyPageBits]; cached {
+		return nil, false
+	}
+	one := l.decode(i, i+1)
+	if r := one.row(0); !r.isMessage() || r.payload.n == 0 {
+		return nil, false // its summary is matched, which needs the page
+	}
+	return one, true
+}
+
+// findBack is how many rows finding backwards reads at a time.
+const findBack = 4096
+
+// lazyFind is the row nearest from, in direction dir (1 or -1), from
+// included, that matches the text query, or -1; it reads raw lines first
+// when the recording has them.
+func (m *model) lazyFind(from, dir int) int {
+	lines, _ := m.store.lazy.rec.(lineSource)
+	f := newFindFilter(m.filter.Criteria())
+	// first is the first matching row of lo to hi, or -1; last the last.
+	search := func(lo, hi int, last bool) int {
+		found := -1
+		for i := lo; i < hi && (last || found < 0); {
+			next, err := i, error(nil)
+			if lines != nil {
+				next, err = lines.Lines(i, lineBlock, func(k int, line []byte) {
+					if k >= hi || !last && found >= 0 || f.hides(line) {
+						return
+					}
+					if m.lazyMatchesText(k) {
+						found = k
+					}
+				})
+			}
+			if err != nil || next <= i { // no line: test the row itself
+				if m.rowMatchesText(i) {
+					found = i
+				}
+				next = i + 1
+			}
+			i = next
+		}
+		return found
+	}
+	n := m.store.len()
+	if dir > 0 {
+		return search(from, n, false)
+	}
+	for hi := from + 1; hi > 0; hi -= findBack {
+		if k := search(max(0, hi-findBack), hi, true); k >= 0 {
+			return k
+		}
+	}
+	return -1
+}

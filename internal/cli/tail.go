@@ -136,6 +136,7 @@ func tailLive(opts conn.Options, asJSON, keepOpen bool, rec *history.Writer, red
 		out: bufio.NewWriterSize(stdout, 64<<10),
 	}
 	defer t.out.Flush()
+	var batch []conn.Event
 	var giveUp <-chan time.Time // runs while an interrupted session closes
 	interrupted := false
 	watch := recordingWatch{rec: rec, stderr: stderr}
@@ -163,25 +164,28 @@ func tailLive(opts conn.Options, asJSON, keepOpen bool, rec *history.Writer, red
 		case <-giveUp:
 			t.abandon()
 			return t.status()
-		case ev, ok := <-s.c.Events():
-			if !ok {
-				t.flush()
-				complete := watch.finish()
-				if status := t.status(); status != exitOK || complete {
-					return status
-				}
-				return exitFailure
+		case <-s.c.EventsReady():
+			var finished bool
+			batch, finished = s.c.TakeEvents(batch)
+			for i := range batch {
+				t.show(&batch[i])
 			}
-			t.show(ev)
-			if len(s.c.Events()) == 0 {
-				t.flush()
-			}
+			t.flush()
 			if t.outErr != nil && !t.outReported {
 				t.outReported = true
 				if !errors.Is(t.outErr, syscall.EPIPE) {
 					fmt.Fprintln(stderr, "wsdbg: writing the output:", decode.Sanitize(t.outErr.Error()))
 				}
-				stopAndWait(1001)
+				if !finished {
+					stopAndWait(1001)
+				}
+			}
+			if finished {
+				complete := watch.finish()
+				if status := t.status(); status != exitOK || complete {
+					return status
+				}
+				return exitFailure
 			}
 		}
 	}

@@ -53,7 +53,7 @@ func (t *tailSession) stdinEnded(err error, keepOpen bool, stderr io.Writer) {
 }
 
 // show prints and records one event.
-func (t *tailSession) show(ev conn.Event) {
+func (t *tailSession) show(ev *conn.Event) {
 	switch ev.Type {
 	case conn.EventOpen:
 		t.open, t.failed, t.endedClean = true, false, false
@@ -72,7 +72,7 @@ func (t *tailSession) show(ev conn.Event) {
 	case conn.EventError:
 		t.open, t.failed = false, true
 	}
-	t.print(t.red.Record(history.FromEvent(ev)))
+	t.print(t.red.Record(history.FromEvent(*ev)))
 }
 
 // print writes r to stdout, unless stdout has failed, and to the recording.

@@ -313,3 +313,15 @@ func TestAppendEncodedMatchesAppendRecord(t *testing.T) {
 		t.Fatal("a secret reached the disk")
 	}
 }
+
+// BenchmarkRecordAppendJSON is the encoding `tail --json` and recording
+// share, for one 100-byte text message.
+func BenchmarkRecordAppendJSON(b *testing.B) {
+	rec := annotated(nil, benchMessage())
+	var line []byte
+	b.ReportAllocs()
+	b.SetBytes(int64(rec.Len))
+	for b.Loop() {
+		line = rec.AppendJSON(line[:0])
+	}
+}

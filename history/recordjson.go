@@ -5,12 +5,12 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/internal/timefmt"
 )
 
 // MarshalJSON writes the record with exactly the keys its type calls for.
@@ -23,7 +23,7 @@ func (r Record) AppendJSON(b []byte) []byte {
 	b = append(b, `{"type":"`...)
 	b, _ = r.Type.AppendText(b) // an unknown type is written as ""
 	b = append(b, `","time":"`...)
-	b = r.Time.AppendFormat(b, time.RFC3339Nano)
+	b = timefmt.AppendRFC3339Nano(b, r.Time)
 	b = append(b, '"')
 	switch r.Type {
 	case conn.EventOpen:

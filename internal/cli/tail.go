@@ -214,7 +214,8 @@ func tailFile(path string, asJSON bool, red history.Redactor, stdin io.Reader, s
 			line = append(r.AppendJSON(line[:0]), '\n')
 			w.Write(line)
 		} else {
-			fmt.Fprintln(w, export.FormatLine(r, export.LineOptions{}))
+			line = append(export.AppendLine(line[:0], r, export.LineOptions{}), '\n')
+			w.Write(line)
 		}
 	}
 	w.Flush()

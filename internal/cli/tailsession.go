@@ -89,7 +89,7 @@ func (t *tailSession) print(r history.Record) {
 		t.rec.AppendRecord(r)
 	}
 	if t.outErr == nil {
-		t.line = append(append(t.line[:0], export.FormatLine(r, export.LineOptions{})...), '\n')
+		t.line = append(export.AppendLine(t.line[:0], r, export.LineOptions{}), '\n')
 		t.write(t.line)
 	}
 }

@@ -63,7 +63,7 @@ func (q *eventQueue) finish() {
 // take returns every queued event, reusing buf's array for the queue, and
 // whether the client has finished: no events follow these.
 func (q *eventQueue) take(buf []Event) ([]Event, bool) {
-	clear(buf[:cap(buf)])
+	clear(buf) // the batch handed out last time: its payloads can go
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	taken := q.events

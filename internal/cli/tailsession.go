@@ -72,7 +72,7 @@ func (t *tailSession) show(ev *conn.Event) {
 	case conn.EventError:
 		t.open, t.failed = false, true
 	}
-	t.print(t.red.Record(history.FromEvent(*ev)))
+	t.print(t.red.Record(history.FromEventSharing(ev)))
 }
 
 // print writes r to stdout, unless stdout has failed, and to the recording.

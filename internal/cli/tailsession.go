@@ -75,18 +75,19 @@ func (t *tailSession) show(ev *conn.Event) {
 	t.print(t.red.Record(history.FromEventSharing(ev)))
 }
 
-// print writes r to stdout, unless stdout has failed, and to the recording.
+// print writes r, redacted with t.red, to stdout, unless stdout has
+// failed, and to the recording, which redacts with the same rules.
 func (t *tailSession) print(r history.Record) {
 	if t.asJSON {
 		t.line = append(r.AppendJSON(t.line[:0]), '\n')
 		t.write(t.line)
 		if t.rec != nil {
-			t.rec.AppendEncoded(r, t.line)
+			t.rec.AppendRedacted(r, t.line, t.red)
 		}
 		return
 	}
 	if t.rec != nil {
-		t.rec.AppendRecord(r)
+		t.rec.AppendRedacted(r, nil, t.red)
 	}
 	if t.outErr == nil {
 		t.line = append(export.AppendLine(t.line[:0], r, export.LineOptions{}), '\n')
@@ -111,7 +112,7 @@ func (t *tailSession) flush() {
 // the recording say so, so that the recording is not left unfinished.
 func (t *tailSession) abandon() {
 	t.failed, t.endedClean = true, false
-	t.print(abandonRecord(t.open, t.closeOut))
+	t.print(t.red.Record(abandonRecord(t.open, t.closeOut)))
 	t.flush()
 }
 

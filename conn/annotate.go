@@ -71,10 +71,11 @@ func (a *Annotator) Annotate(ev *Event) {
 		if ev.Dir != In || (ev.Opcode != OpText && ev.Opcode != OpBinary) {
 			return
 		}
-		env, ok := decode.DetectEnvelope(ev.Payload, decode.EnvelopeContext{
-			Subprotocol: a.subprotocol, Host: a.host, Dialects: a.dialects})
-		if ok {
-			ev.Note = &Note{Envelope: &env}
+		if env, ok := decode.DetectEnvelope(ev.Payload, decode.EnvelopeContext{
+			Subprotocol: a.subprotocol, Host: a.host, Dialects: a.dialects}); ok {
+			// A copy, so that only an envelope found costs an allocation.
+			found := env
+			ev.Note = &Note{Envelope: &found}
 		}
 	case EventClose:
 		pings := a.pingsOn || ev.PingsOn

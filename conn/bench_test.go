@@ -11,37 +11,6 @@ import (
 	"github.com/wsdbg/wsdbg/conn/conntest"
 )
 
-// BenchmarkBareGorillaRead is the baseline: a plain gorilla read loop.
-func BenchmarkBareGorillaRead(b *testing.B) {
-	u := conntest.Firehose(b, b.N)
-	b.ReportAllocs()
-	b.ResetTimer()
-	if n := conntest.BareRead(b, u); n != b.N {
-		b.Fatalf("read %d of %d", n, b.N)
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
-}
-
-// BenchmarkClientRead is the same firehose through the client: tap, frame
-// facts and events included.
-func BenchmarkClientRead(b *testing.B) {
-	u := conntest.Firehose(b, b.N)
-	b.ReportAllocs()
-	b.ResetTimer()
-	c := Dial(context.Background(), Options{URL: u})
-	defer c.Shutdown()
-	n := 0
-	for ev := range c.Events() {
-		if ev.Type == EventMessage && ev.Dir == In {
-			n++
-		}
-	}
-	if n != b.N {
-		b.Fatalf("got %d of %d messages", n, b.N)
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
-}
-
 // BenchmarkTapParse measures what the tap costs per 100-byte frame.
 func BenchmarkTapParse(b *testing.B) {
 	p := newFrameParser(In)

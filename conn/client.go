@@ -30,13 +30,19 @@ const (
 //	for ev := range c.Events() { ... } // closed when the client is finished for good
 //	c.Send(conn.OpText, []byte("hi"))  // queued; the writer goroutine sends it
 type Client struct {
-	opts   Options
-	notes  *Annotator
-	timing timing
-	events chan Event
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
+	opts    Options
+	notes   *Annotator
+	timing  timing
+	emitted *eventQueue
+	// events is Events' channel, fed by a goroutine from emitted;
+	// pumpDone is closed when that goroutine has ended. Both are nil until
+	// Events is first called; eventsMu guards them.
+	eventsMu sync.Mutex
+	events   chan Event
+	pumpDone chan struct{}
+	ctx      context.Context
+	cancel   context.CancelFunc
+	done     chan struct{}
 
 	// reconnect and closeRequest carry Reconnect and Close to run, which
 	// may be waiting between connections; each holds one pending request.
@@ -116,7 +122,7 @@ func dial(ctx context.Context, opts Options, t timing) *Client {
 		opts:         opts,
 		notes:        NewAnnotator(opts),
 		timing:       t,
-		events:       make(chan Event, eventBuffer),
+		emitted:      newEventQueue(),
 		ctx:          ctx,
 		cancel:       cancel,
 		done:         make(chan struct{}),
@@ -130,8 +136,34 @@ func dial(ctx context.Context, opts Options, t timing) *Client {
 }
 
 // Events delivers everything that happens, in order. It is closed when the
-// client is finished for good.
-func (c *Client) Events() <-chan Event { return c.events }
+// client is finished for good. A client's events go either to Events or to
+// TakeEvents: use one of them.
+func (c *Client) Events() <-chan Event {
+	c.eventsMu.Lock()
+	defer c.eventsMu.Unlock()
+	if c.events == nil {
+		c.events, c.pumpDone = make(chan Event, eventBuffer), make(chan struct{})
+		go func() {
+			defer close(c.pumpDone)
+			c.emitted.pump(c.events)
+		}()
+	}
+	return c.events
+}
+
+// EventsReady holds a notification whenever TakeEvents has something to
+// return: events, or the news that the client has finished.
+func (c *Client) EventsReady() <-chan struct{} { return c.emitted.ready }
+
+// TakeEvents returns every event that happened since the last call, in
+// order, and whether the client has finished for good: no events follow
+// these. It never waits; wait on EventsReady between calls. It reuses buf's
+// array (pass the previous batch): the batch is valid until the next call.
+// Handing events over in batches costs a busy connection far less than
+// one channel send each.
+func (c *Client) TakeEvents(buf []Event) (batch []Event, finished bool) {
+	return c.emitted.take(buf)
+}
 
 // Send queues a text or binary message (or a ping or pong) without
 // waiting: when the queue is full (Options.MaxQueueBytes or
@@ -230,8 +262,13 @@ func signal(ch chan struct{}) {
 // waiting senders get ErrClosed. It is idempotent.
 func (c *Client) Shutdown() {
 	c.cancel()
-	// The consumer may have stopped reading: drain so emitters unblock.
-	for range c.events {
+	c.eventsMu.Lock()
+	events := c.events
+	c.eventsMu.Unlock()
+	if events != nil {
+		// The consumer may have stopped reading: drain so the pump ends.
+		for range events {
+		}
 	}
 	<-c.done
 }
@@ -242,10 +279,17 @@ func (c *Client) emit(ev Event) bool {
 		ev.Time = time.Now()
 	}
 	c.notes.Annotate(&ev)
-	select {
-	case c.events <- ev:
-		return true
-	case <-c.ctx.Done():
-		return false
+	return c.emitted.push(ev, c.ctx.Done())
+}
+
+// finishEvents tells the consumer that no event follows, and waits until
+// Events' channel, if it is in use, has delivered the rest and is closed.
+func (c *Client) finishEvents() {
+	c.emitted.finish()
+	c.eventsMu.Lock()
+	pumpDone := c.pumpDone
+	c.eventsMu.Unlock()
+	if pumpDone != nil {
+		<-pumpDone
 	}
 }

@@ -30,10 +30,12 @@
 // from a short-lived goroutine, so that a socket that does not take it
 // cannot hold up Shutdown.
 //
-// Events go out through one buffered channel in the order they happened.
-// When the consumer falls behind and the buffer fills, the reader stops
-// reading the socket until there is room: nothing is dropped, and the
-// server sees the backpressure as TCP flow control.
+// Events go out through one bounded queue in the order they happened. A
+// consumer takes everything queued at once with TakeEvents (waking on
+// EventsReady), or reads Events, a channel fed from the queue. When the
+// consumer falls behind and the queue fills, the reader stops reading the
+// socket until there is room: nothing is dropped, and the server sees the
+// backpressure as TCP flow control.
 //
 // # The tap: the wire is the source of truth
 //

@@ -9,7 +9,7 @@ import (
 // run dials, serves and reconnects until done.
 func (c *Client) run() {
 	defer close(c.done)
-	defer close(c.events)
+	defer c.finishEvents()
 	defer c.settleClose()
 
 	attempt := 0

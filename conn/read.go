@@ -64,16 +64,30 @@ func (s *session) nextMessage() (op int, data []byte, tooBig bool, err error) {
 	if err != nil {
 		return op, nil, false, err
 	}
-	data, tooBig, err = readAtMost(r, s.c.opts.MaxMessage)
+	if s.readBuf == nil {
+		s.readBuf = make([]byte, 0, readBufSize)
+	}
+	data, tooBig, err = readAtMost(r, s.c.opts.MaxMessage, s.readBuf)
+	if &data[:1][0] == &s.readBuf[:1][0] {
+		// Read into the buffer: the message gets an array of its own
+		// size, and the buffer serves the next one.
+		data = append(make([]byte, 0, len(data)), data...)
+	}
 	return op, data, tooBig, err
 }
 
-// readAtMost reads r to its end, or stops once it has read more than limit
-// bytes and reports tooBig. Its buffer doubles as it fills but never grows
-// past limit+1, so reading costs at most about twice the message, or twice
-// the limit, in allocations.
-func readAtMost(r io.Reader, limit int64) (data []byte, tooBig bool, err error) {
-	b := make([]byte, 0, min(512, limit+1))
+// readBufSize is the reader's buffer. Messages that fit (most) are read
+// into it and copied out at their size, which costs less than growing an
+// array for each; larger ones are read into arrays of their own.
+const readBufSize = 16 << 10
+
+// readAtMost reads r to its end into buf's array, or stops once it has
+// read more than limit bytes and reports tooBig. When the array is full,
+// a new one twice its size takes over, but never one past limit+1 bytes,
+// so reading costs at most about twice the message, or twice the limit,
+// in allocations.
+func readAtMost(r io.Reader, limit int64, buf []byte) (data []byte, tooBig bool, err error) {
+	b := buf[:0:min(int64(cap(buf)), limit+1)]
 	for {
 		if len(b) == cap(b) {
 			if int64(len(b)) > limit {

@@ -20,6 +20,9 @@ type session struct {
 	tap  *tap
 	host string
 	sub  string
+	// readBuf is where the reader reads a message before copying it out
+	// at its size; only the reader uses it.
+	readBuf []byte
 
 	closeOnce  sync.Once
 	ended      chan struct{} // closed when the connection must stop

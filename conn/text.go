@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/wsdbg/wsdbg/internal/timefmt"
 )
 
 // Event types, directions and opcodes are written as words in recordings
@@ -110,7 +111,7 @@ func (f Frame) AppendJSON(b []byte) []byte {
 	b = append(b, `,"len_bytes":`...)
 	b = strconv.AppendUint(b, uint64(f.LenBytes), 10)
 	b = append(b, `,"time":"`...)
-	b = f.Time.AppendFormat(b, time.RFC3339Nano)
+	b = timefmt.AppendRFC3339Nano(b, f.Time)
 	return append(b, '"', '}')
 }
 

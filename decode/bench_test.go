@@ -68,3 +68,15 @@ func BenchmarkSanitizeHostile(b *testing.B) {
 		_ = Sanitize(s)
 	}
 }
+
+// BenchmarkDetectEnvelopeTick100B is the firehose's 100-byte tick, the
+// check every message of a busy feed goes through.
+func BenchmarkDetectEnvelopeTick100B(b *testing.B) {
+	msg := []byte(`{"type":"tick","seq":12345,"symbol":"BTC-USD","price":"64123.55","ts":"2026-11-22T02:10:00Z"}      `)
+	b.SetBytes(int64(len(msg)))
+	for b.Loop() {
+		if _, ok := DetectEnvelope(msg, EnvelopeContext{}); ok {
+			b.Fatal("ordinary message detected as an error")
+		}
+	}
+}

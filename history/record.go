@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
@@ -95,7 +96,14 @@ type Record struct {
 // FromEvent turns an event into a record. The explanations come from the
 // event's annotation (conn.Event.Note), never from explaining it again.
 // The record shares the event's frames, failure and envelope.
-func FromEvent(ev conn.Event) Record {
+func FromEvent(ev conn.Event) Record { return fromEvent(&ev, false) }
+
+// FromEventSharing is FromEvent for a record used and dropped while the
+// event's payload stays as it is, as printing one does: the record's
+// text is the payload's bytes, not a copy of them.
+func FromEventSharing(ev *conn.Event) Record { return fromEvent(ev, true) }
+
+func fromEvent(ev *conn.Event, share bool) Record {
 	r := Record{Type: ev.Type, Time: ev.Time}
 	switch ev.Type {
 	case conn.EventOpen:
@@ -110,10 +118,13 @@ func FromEvent(ev conn.Event) Record {
 		r.Dir = ev.Dir
 		r.Opcode = ev.Opcode
 		r.Len = len(ev.Payload)
-		if ev.Opcode != conn.OpBinary && utf8.Valid(ev.Payload) {
-			r.Text = string(ev.Payload)
-		} else {
+		switch {
+		case ev.Opcode == conn.OpBinary || !utf8.Valid(ev.Payload):
 			r.Base64 = base64.StdEncoding.EncodeToString(ev.Payload)
+		case share:
+			r.Text = unsafe.String(unsafe.SliceData(ev.Payload), len(ev.Payload))
+		default:
+			r.Text = string(ev.Payload)
 		}
 		if n := max(ev.FrameCount, len(ev.Frames)); n > 1 {
 			r.Frames = n

@@ -1,16 +1,16 @@
 package history
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
-	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/internal/timefmt"
 )
 
 // MarshalJSON writes the record with exactly the keys its type calls for.
@@ -23,7 +23,7 @@ func (r Record) AppendJSON(b []byte) []byte {
 	b = append(b, `{"type":"`...)
 	b, _ = r.Type.AppendText(b) // an unknown type is written as ""
 	b = append(b, `","time":"`...)
-	b = r.Time.AppendFormat(b, time.RFC3339Nano)
+	b = timefmt.AppendRFC3339Nano(b, r.Time)
 	b = append(b, '"')
 	switch r.Type {
 	case conn.EventOpen:
@@ -306,11 +306,49 @@ func plainWord(x uint64) bool {
 // as encoding/json does. Runes a terminal would act on (C1 controls such
 // as CSI, DEL, bidi and zero-width characters) are written as \u escapes,
 // so that `tail --json` piped to a terminal is as safe as the debugger.
+//
+// Payload text is the bulk of a recording and is often JSON itself, dense
+// with quotes: printable ASCII, the quotes and backslashes escaped, is
+// written straight into room made for it once (an escape at most doubles
+// a byte), eight plain bytes at a time where it can. The rest of the
+// string, from the first byte that needs more, goes the careful way.
 func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if i+8 <= len(s) && plainWord(binary.LittleEndian.Uint64([]byte(s[i:i+8]))) {
+	b = slices.Grow(b, 2*len(s)+2)
+	n := len(b)
+	b = b[:n+2*len(s)+2]
+	b[n] = '"'
+	n++
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < utf8.RuneSelf && plainJSON[c] {
+			b[n] = c
+			n++
+			continue
+		}
+		if c != '"' && c != '\\' {
+			return appendStringRest(b[:n], s, i)
+		}
+		b[n], b[n+1] = '\\', c
+		n += 2
+	}
+	b[n] = '"'
+	return b[:n+1]
+}
+
+// load64 reads the first 8 bytes of s as a little-endian word, in one load
+// (the compiler merges the bytes' loads) and without copying s to a slice.
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// appendStringRest writes s from i on, and the closing quote, for
+// appendString.
+func appendStringRest(b []byte, s string, i int) []byte {
+	start := i
+	for i < len(s) {
+		if i+8 <= len(s) && plainWord(load64(s[i:i+8])) {
 			i += 8
 			continue
 		}

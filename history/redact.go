@@ -2,6 +2,7 @@ package history
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/wsdbg/wsdbg/conn"
@@ -32,6 +33,11 @@ import (
 type Redactor struct {
 	Disabled     bool
 	ExtraHeaders []string // more header names whose values are secret (any case)
+}
+
+// same reports whether r and o redact alike.
+func (r Redactor) same(o Redactor) bool {
+	return r.Disabled == o.Disabled && slices.EqualFunc(r.ExtraHeaders, o.ExtraHeaders, strings.EqualFold)
 }
 
 var secretHeaders = map[string]bool{

@@ -184,21 +184,26 @@ func (w *Writer) AppendRecord(rec Record) error {
 	return w.appendLocked(rec)
 }
 
-// AppendEncoded records rec whose JSON line, as rec.AppendJSON wrote it,
-// is at hand (tail --json has just printed it): when redaction leaves the
-// record as it is, which is so for messages, closes and reconnects, the
-// line is copied instead of encoded again.
-func (w *Writer) AppendEncoded(rec Record, line []byte) error {
+// AppendRedacted records rec, which red has redacted already, as tail
+// does with the record it has just printed; line, when not empty, is rec's
+// JSON line as rec.AppendJSON wrote it. When red redacts as the writer's
+// own Redactor does, rec is not redacted again and line is copied rather
+// than encoded again; otherwise rec is recorded as AppendRecord does.
+func (w *Writer) AppendRedacted(rec Record, line []byte, red Redactor) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if !w.redactor.Disabled && redactionMayChange(rec) {
+	if !w.redactor.same(red) {
 		return w.appendLocked(rec)
 	}
 	if w.err != nil {
 		return w.err
 	}
-	line = bytes.TrimSuffix(line, []byte("\n"))
-	w.buf = append(append(w.buf, line...), '\n')
+	if len(line) == 0 {
+		w.buf = rec.AppendJSON(w.buf)
+	} else {
+		w.buf = append(w.buf, bytes.TrimSuffix(line, []byte("\n"))...)
+	}
+	w.buf = append(w.buf, '\n')
 	w.pending++
 	if len(w.buf) >= w.flushBytes {
 		return w.flushLocked()

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -280,36 +281,56 @@ func benchMessage() conn.Event {
 		Frames: []conn.Frame{{Time: time.Now(), Dir: conn.In, FIN: true, Opcode: conn.OpText, Length: 100, HeaderLen: 2}}}
 }
 
-// AppendEncoded must write exactly what AppendRecord would, secrets
-// redacted, whether it copies the line or encodes the record again.
-func TestAppendEncodedMatchesAppendRecord(t *testing.T) {
+// AppendRedacted must write exactly what AppendRecord would, secrets
+// redacted: from a record its caller redacted with the same rules, copying
+// the line, and from one redacted otherwise (here not at all), which it
+// redacts again.
+func TestAppendRedactedMatchesAppendRecord(t *testing.T) {
 	dir := t.TempDir()
-	opts := WriterOptions{Redactor: Redactor{}}
+	red := Redactor{ExtraHeaders: []string{"X-Private"}}
+	opts := WriterOptions{Redactor: red}
 	hdr := Header{URL: "wss://h/", Start: time.Unix(1e9, 0)}
-	a, err := Create(filepath.Join(dir, "a"+FileSuffix), hdr, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := Create(filepath.Join(dir, "b"+FileSuffix), hdr, opts)
-	if err != nil {
-		t.Fatal(err)
+	var files [3]*Writer
+	for i := range files {
+		w, err := Create(filepath.Join(dir, strconv.Itoa(i)+FileSuffix), hdr, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[i] = w
 	}
 	events := sampleEvents()
-	events[0].RequestHeader = http.Header{"Authorization": {"Bearer SECRET"}}
+	events[0].RequestHeader = http.Header{"Authorization": {"Bearer SECRET"}, "X-Private": {"SECRET"}}
 	ctx := conn.NewAnnotator(conn.Options{})
 	for _, ev := range events {
 		rec := annotated(ctx, ev)
-		a.AppendRecord(rec)
-		b.AppendEncoded(rec, append(rec.AppendJSON(nil), '\n'))
+		files[0].AppendRecord(rec)
+		redacted := red.Record(rec)
+		files[1].AppendRedacted(redacted, append(redacted.AppendJSON(nil), '\n'), Redactor{ExtraHeaders: []string{"x-private"}})
+		files[2].AppendRedacted(rec, append(rec.AppendJSON(nil), '\n'), Redactor{Disabled: true})
 	}
-	a.Close()
-	b.Close()
-	da, _ := os.ReadFile(filepath.Join(dir, "a"+FileSuffix))
-	db, _ := os.ReadFile(filepath.Join(dir, "b"+FileSuffix))
-	if !bytes.Equal(da, db) {
-		t.Fatalf("files differ:\n%s\n---\n%s", da, db)
+	var data [3][]byte
+	for i, w := range files {
+		w.Close()
+		data[i], _ = os.ReadFile(filepath.Join(dir, strconv.Itoa(i)+FileSuffix))
 	}
-	if bytes.Contains(db, []byte("SECRET")) {
+	for i := 1; i < len(data); i++ {
+		if !bytes.Equal(data[0], data[i]) {
+			t.Fatalf("file %d differs:\n%s\n---\n%s", i, data[0], data[i])
+		}
+	}
+	if bytes.Contains(data[0], []byte("SECRET")) {
 		t.Fatal("a secret reached the disk")
+	}
+}
+
+// BenchmarkRecordAppendJSON is the encoding `tail --json` and recording
+// share, for one 100-byte text message.
+func BenchmarkRecordAppendJSON(b *testing.B) {
+	rec := annotated(nil, benchMessage())
+	var line []byte
+	b.ReportAllocs()
+	b.SetBytes(int64(rec.Len))
+	for b.Loop() {
+		line = rec.AppendJSON(line[:0])
 	}
 }

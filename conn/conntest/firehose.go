@@ -1,6 +1,7 @@
-// Package conntest holds WebSocket peers for the benchmarks of wsdbg's
-// packages, so that the client's figures and the baseline they are
-// compared with come from the same server.
+// Package conntest holds WebSocket peers for the tests of wsdbg's
+// packages. Throughput against a bare gorilla client is measured out of
+// process, by internal/cmd/wsbench, so that neither shares its CPU with
+// the server.
 package conntest
 
 import (
@@ -11,10 +12,6 @@ import (
 
 	"github.com/gorilla/websocket"
 )
-
-// readBufferSize is the client's read buffer (conn's dialer), which
-// BareRead uses too so that only the work done per message differs.
-const readBufferSize = 32 << 10
 
 // Firehose serves n 100-byte text messages to every client as fast as it
 // can, then a normal closure, and returns its ws:// URL.
@@ -40,23 +37,4 @@ func Firehose(tb testing.TB, n int) string {
 	}))
 	tb.Cleanup(srv.Close)
 	return "ws" + strings.TrimPrefix(srv.URL, "http")
-}
-
-// BareRead is the baseline: a plain gorilla read loop that does nothing
-// with the messages. It returns how many it read.
-func BareRead(tb testing.TB, url string) int {
-	tb.Helper()
-	d := websocket.Dialer{ReadBufferSize: readBufferSize}
-	ws, _, err := d.Dial(url, nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer ws.Close()
-	n := 0
-	for {
-		if _, _, err := ws.ReadMessage(); err != nil {
-			return n
-		}
-		n++
-	}
 }

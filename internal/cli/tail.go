@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -134,13 +133,15 @@ func tailFile(path string, asJSON bool, red history.Redactor, stdin io.Reader, s
 		printed, _ = rec.WriteJSONLines(w, red)
 	} else {
 		rec.Wait()
+		var line []byte
 		for i := 0; i < rec.Len(); i++ {
 			r, err := rec.Record(i)
 			if err != nil {
 				continue
 			}
 			printed++
-			fmt.Fprintln(w, export.FormatLine(red.Record(r), export.LineOptions{}))
+			line = append(export.AppendLine(line[:0], red.Record(r), export.LineOptions{}), '\n')
+			w.Write(line)
 		}
 	}
 	w.Flush()

@@ -78,6 +78,7 @@ func runHeadless(opts conn.Options, t *tailSession, h headless, stderr io.Writer
 	defer cancel()
 	sending := s.send(ctx, h.snd)
 
+	var batch []conn.Event
 	var giveUp <-chan time.Time // runs while an interrupted session closes
 	watch := recordingWatch{rec: t.rec, stderr: stderr}
 	recordingFailed := watch.failed()
@@ -104,28 +105,31 @@ func runHeadless(opts conn.Options, t *tailSession, h headless, stderr io.Writer
 		case <-giveUp:
 			t.abandon()
 			return t.status()
-		case ev, ok := <-s.c.Events():
-			if !ok {
-				t.flush()
-				complete := watch.finish()
-				if status := t.status(); status != exitOK || complete {
-					return status
+		case <-s.c.EventsReady():
+			var finished bool
+			batch, finished = s.c.TakeEvents(batch)
+			for i := range batch {
+				t.show(&batch[i])
+				if h.observe != nil {
+					h.observe(batch[i])
 				}
-				return exitFailure
 			}
-			t.show(ev)
-			if h.observe != nil {
-				h.observe(ev)
-			}
-			if len(s.c.Events()) == 0 {
-				t.flush()
-			}
+			t.flush()
 			if t.outErr != nil && !t.outReported {
 				t.outReported = true
 				if !errors.Is(t.outErr, syscall.EPIPE) {
 					fmt.Fprintln(stderr, "wsdbg: writing the output:", decode.Sanitize(t.outErr.Error()))
 				}
-				stopAndWait(1001)
+				if !finished {
+					stopAndWait(1001)
+				}
+			}
+			if finished {
+				complete := watch.finish()
+				if status := t.status(); status != exitOK || complete {
+					return status
+				}
+				return exitFailure
 			}
 		}
 	}
@@ -151,7 +155,7 @@ func (t *tailSession) stdinEnded(err error, keepOpen bool, stderr io.Writer) {
 }
 
 // show prints and records one event.
-func (t *tailSession) show(ev conn.Event) {
+func (t *tailSession) show(ev *conn.Event) {
 	switch ev.Type {
 	case conn.EventOpen:
 		t.open, t.failed, t.endedClean = true, false, false
@@ -170,24 +174,25 @@ func (t *tailSession) show(ev conn.Event) {
 	case conn.EventError:
 		t.open, t.failed = false, true
 	}
-	t.print(t.red.Record(history.FromEvent(ev)))
+	t.print(t.red.Record(history.FromEventSharing(ev)))
 }
 
-// print writes r to stdout, unless stdout has failed, and to the recording.
+// print writes r, redacted with t.red, to stdout, unless stdout has
+// failed, and to the recording, which redacts with the same rules.
 func (t *tailSession) print(r history.Record) {
 	if t.asJSON {
 		t.line = append(r.AppendJSON(t.line[:0]), '\n')
 		t.write(t.line)
 		if t.rec != nil {
-			t.rec.AppendEncoded(r, t.line)
+			t.rec.AppendRedacted(r, t.line, t.red)
 		}
 		return
 	}
 	if t.rec != nil {
-		t.rec.AppendRecord(r)
+		t.rec.AppendRedacted(r, nil, t.red)
 	}
 	if t.outErr == nil {
-		t.line = append(append(t.line[:0], export.FormatLine(r, export.LineOptions{})...), '\n')
+		t.line = append(export.AppendLine(t.line[:0], r, export.LineOptions{}), '\n')
 		t.write(t.line)
 	}
 }
@@ -209,7 +214,7 @@ func (t *tailSession) flush() {
 // the recording say so, so that the recording is not left unfinished.
 func (t *tailSession) abandon() {
 	t.failed, t.endedClean = true, false
-	t.print(abandonRecord(t.open, t.closeOut))
+	t.print(t.red.Record(abandonRecord(t.open, t.closeOut)))
 	t.flush()
 }
 

@@ -3,13 +3,16 @@ package export
 import (
 	"encoding/base64"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/history"
 	"github.com/wsdbg/wsdbg/internal/render"
+	"github.com/wsdbg/wsdbg/internal/timefmt"
 )
 
 // LineOptions shape FormatLine's output.
@@ -102,6 +105,74 @@ func FormatLine(r history.Record, opts LineOptions) string {
 		b.WriteString("\n" + hintIndent + "hint: " + decode.Sanitize(hint))
 	}
 	return b.String()
+}
+
+// AppendLine appends FormatLine(r, opts) to b. The common line, a text
+// message whose preview is printable ASCII, is written straight into b,
+// which is what makes `tail` keep up with a busy connection; any other
+// goes through FormatLine.
+func AppendLine(b []byte, r history.Record, opts LineOptions) []byte {
+	preview := opts.maxPreview
+	if preview <= 0 {
+		preview = defaultPreview
+	}
+	shown := r.Text[:min(len(r.Text), preview)]
+	if r.Type != conn.EventMessage || r.Opcode != conn.OpText || r.Base64 != "" || r.Envelope != nil ||
+		r.RTTMillis > 0 || !printableASCII(shown) {
+		return append(b, FormatLine(r, opts)...)
+	}
+	g := &unicodeGlyphs
+	if opts.ascii {
+		g = &asciiGlyphs
+	}
+	loc := opts.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	b = timefmt.AppendClock(b, r.Time.In(loc))
+	b = append(b, ' ')
+	arrow := g.arrow(r)
+	b = append(b, arrow...)
+	b = appendSpaces(b, 2-utf8.RuneCountInString(arrow))
+	b = append(b, " text    "...)
+	size := int64(r.PayloadSize())
+	if size < 1<<10 {
+		var digits [20]byte
+		n := strconv.AppendInt(digits[:0], size, 10)
+		b = appendSpaces(b, 9-len(n)-2)
+		b = append(append(b, n...), " B"...)
+	} else {
+		human := decode.HumanSize(size)
+		b = append(appendSpaces(b, 9-utf8.RuneCountInString(human)), human...)
+	}
+	if shown == "" {
+		return b
+	}
+	b = append(append(b, "  "...), shown...)
+	if len(r.Text) > preview {
+		// More than preview characters follow when Sanitize has had its
+		// way with them: every byte makes at least one.
+		b = append(b, g.more...)
+	}
+	return b
+}
+
+func appendSpaces(b []byte, n int) []byte {
+	for ; n > 0; n-- {
+		b = append(b, ' ')
+	}
+	return b
+}
+
+// printableASCII reports whether decode.Sanitize leaves s as it is because
+// every byte is printable ASCII.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // message writes a message or frame: kind, size, flags, preview and round

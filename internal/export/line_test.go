@@ -146,3 +146,31 @@ func BenchmarkTailLine(b *testing.B) {
 		FormatLine(annotated(conn.NewAnnotator(conn.Options{}), ev), LineOptions{})
 	}
 }
+
+// AppendLine writes what FormatLine does, on its quick path and off it.
+func TestAppendLineMatchesFormatLine(t *testing.T) {
+	at := time.Date(2026, 11, 22, 2, 10, 0, 123456789, time.UTC)
+	var records []history.Record
+	for _, text := range []string{"", "hi", `{"type":"tick","seq":1}`, strings.Repeat("x", 119), strings.Repeat("y", 120),
+		strings.Repeat("z", 121), strings.Repeat("a", 120) + "é", strings.Repeat("b", 2000), "tab\there", "caf\u00e9",
+		"\x1b[31mred", strings.Repeat("q", 119) + "\x1b", `{"error":{"code":-32600,"message":"Invalid Request"},"id":1,"jsonrpc":"2.0"}`} {
+		for _, dir := range []conn.Direction{conn.In, conn.Out} {
+			ev := conn.Event{Type: conn.EventMessage, Time: at, Dir: dir, Opcode: conn.OpText, Payload: []byte(text)}
+			records = append(records, annotated(conn.NewAnnotator(conn.Options{}), ev))
+		}
+	}
+	records = append(records,
+		annotated(conn.NewAnnotator(conn.Options{}), conn.Event{Type: conn.EventMessage, Time: at, Dir: conn.In, Opcode: conn.OpBinary, Payload: []byte{0xff, 1}}),
+		annotated(conn.NewAnnotator(conn.Options{}), conn.Event{Type: conn.EventMessage, Time: at, Dir: conn.In, Opcode: conn.OpText, Payload: []byte{'a', 0xff}}),
+		annotated(conn.NewAnnotator(conn.Options{}), conn.Event{Type: conn.EventMessage, Time: at, Dir: conn.In, Opcode: conn.OpPong, Payload: []byte("p"), RTT: 1500 * time.Microsecond}),
+		annotated(conn.NewAnnotator(conn.Options{}), conn.Event{Type: conn.EventClose, Time: at, Dir: conn.In, Code: 1000, HasCode: true}),
+	)
+	for _, opts := range []LineOptions{{Location: time.UTC}, {Location: time.FixedZone("x", 5*3600+1800), ascii: true}, {maxPreview: 10, Location: time.UTC}, {}} {
+		for _, r := range records {
+			want := FormatLine(r, opts)
+			if got := string(AppendLine([]byte("> "), r, opts)); got != "> "+want {
+				t.Errorf("AppendLine = %q\nFormatLine = %q", got, "> "+want)
+			}
+		}
+	}
+}

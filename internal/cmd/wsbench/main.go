@@ -3,11 +3,13 @@
 // process of their own, in alternating rounds of the same run, so that no
 // client shares its CPU with the server.
 //
-//	go run ./internal/cmd/wsbench [-n 500000] [-rounds 3]
+//	go run ./internal/cmd/wsbench [-n 500000] [-rounds 3] [-linear]
 //
-// It prints messages per second and CPU seconds for each client, and the
-// ratio of wsdbg's rate to the bare loop's. wscat is measured too when it
-// is on PATH.
+// It prints messages per second, CPU seconds and peak resident memory for
+// each client, and the ratio of wsdbg's rate to the bare loop's. With
+// -linear every client also reads ten times as many messages, and the
+// table gives how many times longer that took: 10 for a cost that grows
+// linearly. wscat is measured too when it is on PATH.
 package main
 
 import (
@@ -47,8 +49,9 @@ func main() {
 	}
 	n := flag.Int("n", 500000, "messages per run")
 	rounds := flag.Int("rounds", 3, "rounds of every client, alternating")
+	linear := flag.Bool("linear", false, "also run every client on 10×n messages and report the time ratio")
 	flag.Parse()
-	if err := compare(*n, *rounds); err != nil {
+	if err := compare(*n, *rounds, *linear); err != nil {
 		fmt.Fprintln(os.Stderr, "wsbench:", err)
 		os.Exit(1)
 	}
@@ -114,9 +117,10 @@ type client struct {
 
 type result struct {
 	wall, cpu time.Duration
+	maxRSS    int64 // peak resident set, in bytes
 }
 
-func compare(n, rounds int) error {
+func compare(n, rounds int, linear bool) error {
 	dir, err := os.MkdirTemp("", "wsbench")
 	if err != nil {
 		return err
@@ -147,7 +151,7 @@ func compare(n, rounds int) error {
 	if err != nil {
 		return fmt.Errorf("firehose server: %w", err)
 	}
-	url := fmt.Sprintf("ws://%s/?n=%d", strings.TrimSpace(addr), n)
+	urlFor := func(n int) string { return fmt.Sprintf("ws://%s/?n=%d", strings.TrimSpace(addr), n) }
 
 	clients := []client{
 		{"bare gorilla", func(u string) []string { return []string{self, "bare", u} }},
@@ -161,21 +165,25 @@ func compare(n, rounds int) error {
 		clients = append(clients, client{"wscat", func(u string) []string { return []string{path, "-c", u} }})
 	}
 
-	results := map[string][]result{}
-	for round := range rounds {
-		for _, c := range clients {
-			r, err := run(c.argv(url))
-			if err != nil {
-				return fmt.Errorf("%s, round %d: %w", c.name, round+1, err)
-			}
-			results[c.name] = append(results[c.name], r)
+	results, err := measure(clients, urlFor(n), rounds)
+	if err != nil {
+		return err
+	}
+	var longer map[string][]result
+	if linear {
+		if longer, err = measure(clients, urlFor(10*n), rounds); err != nil {
+			return err
 		}
 	}
 
 	fmt.Printf("%d × %d-byte text messages on loopback; server, baseline and wsdbg in separate processes; %d rounds\n\n",
 		n, len(message), rounds)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "client\tmsgs/s (median)\tmsgs/s (each round)\tCPU s (median)\tratio to bare\t")
+	header := "client\tmsgs/s (median)\tmsgs/s (each round)\tCPU s (median)\tpeak RSS MB (max)\tratio to bare\t"
+	if linear {
+		header += "time 10n / n\t"
+	}
+	fmt.Fprintln(tw, header)
 	baseRate := rate(n, median(results["bare gorilla"]))
 	for _, c := range clients {
 		rs := results[c.name]
@@ -184,10 +192,30 @@ func compare(n, rounds int) error {
 			each = append(each, fmt.Sprintf("%.0fk", rate(n, r)/1000))
 		}
 		m := median(rs)
-		fmt.Fprintf(tw, "%s\t%.0fk\t%s\t%.2f\t%.2f\t\n", c.name, rate(n, m)/1000, strings.Join(each, " "),
-			medianCPU(rs).Seconds(), rate(n, m)/baseRate)
+		fmt.Fprintf(tw, "%s\t%.0fk\t%s\t%.2f\t%.1f\t%.2f\t", c.name, rate(n, m)/1000, strings.Join(each, " "),
+			medianCPU(rs).Seconds(), float64(maxRSS(rs))/(1<<20), rate(n, m)/baseRate)
+		if linear {
+			fmt.Fprintf(tw, "%.2f (%.1f MB)\t", median(longer[c.name]).wall.Seconds()/m.wall.Seconds(),
+				float64(maxRSS(longer[c.name]))/(1<<20))
+		}
+		fmt.Fprintln(tw)
 	}
 	return tw.Flush()
+}
+
+// measure runs every client on url, rounds times, alternating.
+func measure(clients []client, url string, rounds int) (map[string][]result, error) {
+	results := map[string][]result{}
+	for round := range rounds {
+		for _, c := range clients {
+			r, err := run(c.argv(url))
+			if err != nil {
+				return nil, fmt.Errorf("%s, round %d: %w", c.name, round+1, err)
+			}
+			results[c.name] = append(results[c.name], r)
+		}
+	}
+	return results, nil
 }
 
 // run times one client process to its end. Its output goes straight to
@@ -209,7 +237,7 @@ func run(argv []string) (result, error) {
 		return result{}, fmt.Errorf("%v: %s", err, stderr.String())
 	}
 	ps := cmd.ProcessState
-	return result{wall: wall, cpu: ps.UserTime() + ps.SystemTime()}, nil
+	return result{wall: wall, cpu: ps.UserTime() + ps.SystemTime(), maxRSS: peakRSS(ps)}, nil
 }
 
 func rate(n int, r result) float64 { return float64(n) / r.wall.Seconds() }
@@ -218,6 +246,14 @@ func median(rs []result) result {
 	s := append([]result(nil), rs...)
 	sort.Slice(s, func(i, j int) bool { return s[i].wall < s[j].wall })
 	return s[len(s)/2]
+}
+
+func maxRSS(rs []result) int64 {
+	var m int64
+	for _, r := range rs {
+		m = max(m, r.maxRSS)
+	}
+	return m
 }
 
 func medianCPU(rs []result) time.Duration {

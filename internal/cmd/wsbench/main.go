@@ -176,31 +176,7 @@ func compare(n, rounds int, linear bool) error {
 		}
 	}
 
-	fmt.Printf("%d × %d-byte text messages on loopback; server, baseline and wsdbg in separate processes; %d rounds\n\n",
-		n, len(message), rounds)
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	header := "client\tmsgs/s (median)\tmsgs/s (each round)\tCPU s (median)\tpeak RSS MB (max)\tratio to bare\t"
-	if linear {
-		header += "time 10n / n\t"
-	}
-	fmt.Fprintln(tw, header)
-	baseRate := rate(n, median(results["bare gorilla"]))
-	for _, c := range clients {
-		rs := results[c.name]
-		var each []string
-		for _, r := range rs {
-			each = append(each, fmt.Sprintf("%.0fk", rate(n, r)/1000))
-		}
-		m := median(rs)
-		fmt.Fprintf(tw, "%s\t%.0fk\t%s\t%.2f\t%.1f\t%.2f\t", c.name, rate(n, m)/1000, strings.Join(each, " "),
-			medianCPU(rs).Seconds(), float64(maxRSS(rs))/(1<<20), rate(n, m)/baseRate)
-		if linear {
-			fmt.Fprintf(tw, "%.2f (%.1f MB)\t", median(longer[c.name]).wall.Seconds()/m.wall.Seconds(),
-				float64(maxRSS(longer[c.name]))/(1<<20))
-		}
-		fmt.Fprintln(tw)
-	}
-	return tw.Flush()
+	return report(clients, results, longer, n, rounds)
 }
 
 // measure runs every client on url, rounds times, alternating.
@@ -263,4 +239,35 @@ func medianCPU(rs []result) time.Duration {
 	}
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return s[len(s)/2]
+}
+
+// report prints the table: each client's rate, CPU time, peak memory and
+// ratio to the bare loop, and with longer runs the time they took.
+func report(clients []client, results, longer map[string][]result, n, rounds int) error {
+	linear := longer != nil
+	fmt.Printf("%d × %d-byte text messages on loopback; server, baseline and wsdbg in separate processes; %d rounds\n\n",
+		n, len(message), rounds)
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	header := "client\tmsgs/s (median)\tmsgs/s (each round)\tCPU s (median)\tpeak RSS MB (max)\tratio to bare\t"
+	if linear {
+		header += "time 10n / n\t"
+	}
+	fmt.Fprintln(tw, header)
+	baseRate := rate(n, median(results["bare gorilla"]))
+	for _, c := range clients {
+		rs := results[c.name]
+		var each []string
+		for _, r := range rs {
+			each = append(each, fmt.Sprintf("%.0fk", rate(n, r)/1000))
+		}
+		m := median(rs)
+		fmt.Fprintf(tw, "%s\t%.0fk\t%s\t%.2f\t%.1f\t%.2f\t", c.name, rate(n, m)/1000, strings.Join(each, " "),
+			medianCPU(rs).Seconds(), float64(maxRSS(rs))/(1<<20), rate(n, m)/baseRate)
+		if linear {
+			fmt.Fprintf(tw, "%.2f (%.1f MB)\t", median(longer[c.name]).wall.Seconds()/m.wall.Seconds(),
+				float64(maxRSS(longer[c.name]))/(1<<20))
+		}
+		fmt.Fprintln(tw)
+	}
+	return tw.Flush()
 }

@@ -67,6 +67,7 @@ type Client struct {
 type outgoing struct {
 	op      Opcode
 	payload []byte
+	auto    bool // sent by the client on its own (Event.Auto)
 }
 
 // closeRequest is a Close waiting to be carried out, with what it dropped
@@ -244,8 +245,9 @@ func (c *Client) emit(ev Event) bool {
 	c.notes.Annotate(&ev)
 	select {
 	case c.events <- ev:
-		return true
 	case <-c.ctx.Done():
 		return false
 	}
+	c.answerHeartbeat(&ev)
+	return true
 }

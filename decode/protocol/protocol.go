@@ -197,8 +197,10 @@ func sniff(binary bool, p []byte) string {
 		_, hasID := objectRaw(obj, "id")
 		_, hasPayload := objectRaw(obj, "payload")
 		switch typ {
-		case "welcome", "confirm_subscription", "reject_subscription":
-			return ActionCable
+		case "confirm_subscription", "reject_subscription":
+			if hasKey(obj, "identifier") {
+				return ActionCable
+			}
 		case "subscribe", "next":
 			if hasID && hasPayload {
 				return GraphQLTransportWS

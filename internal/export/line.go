@@ -105,8 +105,8 @@ func FormatLine(r history.Record, opts LineOptions) string {
 	return b.String()
 }
 
-// message writes a message or frame: kind, size, flags, preview and round
-// trip, and an error envelope on a second line. It returns the envelope's
+// message writes a message or frame: kind, size, flags, the protocol
+// packet, preview and round trip, and an error envelope on a second line. It returns the envelope's
 // hint.
 func (w *lineWriter) message(r history.Record) (hint string) {
 	b := w.b
@@ -118,6 +118,10 @@ func (w *lineWriter) message(r history.Record) (hint string) {
 	var parts []string
 	if r.Type == conn.EventFrame {
 		parts = append(parts, frameFlags(r))
+	}
+	if p := r.Protocol; p != nil {
+		// A recording may have been edited: its words are escaped again.
+		parts = append(parts, decode.Sanitize(p.Name)+" "+decode.Sanitize(p.Summary))
 	}
 	if p := payloadPreview(r, w.preview, w.g.more); p != "" {
 		parts = append(parts, p)

@@ -188,3 +188,27 @@ func TestProtocolOption(t *testing.T) {
 		t.Fatalf("annotated %q", got)
 	}
 }
+
+// What annotating an ordinary message costs with protocol decoding off
+// and on; the difference is what decoding its packet adds.
+func BenchmarkAnnotateMessage(b *testing.B) {
+	const quote = `{"price":101.25,"symbol":"EURUSD","ts":1700000000123,"bid":101.24,"ask":101.26}`
+	for _, bc := range []struct{ name, protocol, url, payload string }{
+		{"socket.io off", ProtocolNone, "ws://h/socket.io/?EIO=4&transport=websocket", `42["price",` + quote + `]`},
+		{"socket.io", "", "ws://h/socket.io/?EIO=4&transport=websocket", `42["price",` + quote + `]`},
+		{"phoenix off", ProtocolNone, "ws://h/socket/websocket?vsn=2.0.0", `[null,null,"prices:eur","tick",` + quote + `]`},
+		{"phoenix", "", "ws://h/socket/websocket?vsn=2.0.0", `[null,null,"prices:eur","tick",` + quote + `]`},
+		{"graphql off", ProtocolNone, "ws://h/graphql", `{"id":"1","type":"next","payload":{"data":` + quote + `}}`},
+		{"graphql", protocol.GraphQLTransportWS, "ws://h/graphql", `{"id":"1","type":"next","payload":{"data":` + quote + `}}`},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			a := NewAnnotator(Options{URL: bc.url, Protocol: bc.protocol})
+			a.Annotate(&Event{Type: EventOpen, URL: bc.url})
+			ev := Event{Type: EventMessage, Dir: In, Opcode: OpText, Payload: []byte(bc.payload)}
+			b.ReportAllocs()
+			for b.Loop() {
+				a.Annotate(&ev)
+			}
+		})
+	}
+}

@@ -1,11 +1,15 @@
 package conn
 
 import (
+	"context"
+	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/wsdbg/wsdbg/conn/internal/peers"
+	"github.com/wsdbg/wsdbg/conn/internal/wirepeer"
 	"github.com/wsdbg/wsdbg/decode/protocol"
 )
 
@@ -210,5 +214,67 @@ func BenchmarkAnnotateMessage(b *testing.B) {
 				a.Annotate(&ev)
 			}
 		})
+	}
+}
+
+// The answer to an Engine.IO ping is one byte, taken even when the send
+// queue is at its bounds: a client busy sending must not be dropped for
+// an unanswered heartbeat.
+func TestEngineIOPongTakenWhenQueueIsFull(t *testing.T) {
+	pingNow, readNow := make(chan struct{}), make(chan struct{})
+	pong := make(chan struct{})
+	url := wirepeer.Start(t, func(p *wirepeer.Peer) {
+		<-pingNow
+		p.WriteText("2")
+		<-readNow
+		for {
+			f, err := p.ReadFrame()
+			if err != nil {
+				return
+			}
+			if f.Opcode == byte(OpText) && string(f.Payload) == "3" {
+				close(pong)
+				return
+			}
+		}
+	})
+	c := Dial(context.Background(), Options{URL: url + "/engine.io/?EIO=4&transport=websocket", MaxQueueMessages: 2})
+	defer c.Shutdown()
+	release := sync.OnceFunc(func() { close(readNow) })
+	defer release() // a failing test must not leave the server waiting
+	next(t, c, EventOpen)
+	// The server reads nothing until told: once the socket's buffers are
+	// full the writer is stuck and the queue stays full.
+	chunk := make([]byte, 4<<20)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		err := c.Send(OpBinary, chunk)
+		if errors.Is(err, ErrQueueFull) {
+			break
+		}
+		if err != nil || time.Now().After(deadline) {
+			t.Fatalf("the send queue never filled: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(pingNow)
+	for {
+		if ev := next(t, c, EventMessage); ev.Dir == In && string(ev.Payload) == "2" {
+			break
+		}
+	}
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if n, _ := c.waiting(0); n == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			n, _ := c.waiting(0)
+			t.Fatalf("%d messages queued after the ping, want the 2 that filled the queue and the pong", n)
+		}
+	}
+	release()
+	select {
+	case <-pong:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the pong never reached the server")
 	}
 }

@@ -130,6 +130,9 @@ func (s *Session) mqttPacket(head []byte) Packet {
 		}
 	case "PUBLISH":
 		qos := flags >> 1 & 3
+		if qos == 3 {
+			return Packet{Name: MQTT, Type: "malformed", Summary: "malformed PUBLISH: QoS 3 (both QoS bits set)"}
+		}
 		topic, _ := r.str()
 		sum += " " + clip(topic) + " qos" + strconv.Itoa(int(qos))
 		if qos > 0 {

@@ -10,6 +10,7 @@ package protocol
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -29,14 +30,7 @@ const (
 var Names = []string{SocketIO, EngineIO, GraphQLTransportWS, GraphQLWS, MQTT, STOMP, Phoenix, ActionCable}
 
 // Known reports whether name is one of Names.
-func Known(name string) bool {
-	for _, n := range Names {
-		if n == name {
-			return true
-		}
-	}
-	return false
-}
+func Known(name string) bool { return slices.Contains(Names, name) }
 
 // Packet is one packet of a protocol, as a message carried it.
 type Packet struct {

@@ -122,6 +122,7 @@ func TestDecode(t *testing.T) {
 			outBin("\xc0\x00\xc0\x00"),
 			inBin("\x00\x00"),
 			inBin("\xd0\x00"),
+			inBin("\x36\x03\x00\x01t"),
 		}, []string{
 			"mqtt/CONNECT//CONNECT v3.1.1 client wsdbg1",
 			"mqtt/part//part of CONNACK, 1 byte so far",
@@ -135,6 +136,7 @@ func TestDecode(t *testing.T) {
 			"mqtt/PINGREQ//PINGREQ (+1 more)",
 			"mqtt/malformed//not an MQTT packet: reserved packet type 0",
 			"mqtt/PINGRESP//PINGRESP",
+			"mqtt/malformed//malformed PUBLISH: QoS 3 (both QoS bits set)",
 		}},
 		{"mqtt 5 names reason codes", "", []msg{
 			outBin("\x10\x0e\x00\x04MQTT\x05\x02\x00\x3c\x00\x00\x01x"),

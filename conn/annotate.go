@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/decode/protocol"
 )
 
 // Note is what wsdbg has to say about one event. It is computed once, by an
@@ -16,6 +17,9 @@ type Note struct {
 	decode.Explanation
 	// Message events: the application error the payload carries, if any.
 	Envelope *decode.Envelope
+	// Message events: the packet of the protocol spoken over the
+	// connection (Socket.IO, GraphQL, MQTT, ...) the message carried.
+	Protocol *protocol.Packet
 }
 
 // Annotator explains events in the order they happened. It keeps what an
@@ -36,6 +40,10 @@ type Annotator struct {
 	host         string
 	proxy        string
 	drops        []float64 // idle seconds before each abnormal drop so far
+	// protocolOption is Options.Protocol; packets decodes the messages of
+	// the current connection by it (nil with "none").
+	protocolOption string
+	packets        *protocol.Session
 }
 
 // maxDropsKept bounds the quiet periods remembered for spotting drops that
@@ -43,12 +51,28 @@ type Annotator struct {
 const maxDropsKept = 8
 
 // NewAnnotator returns an Annotator for one session dialled with opts
-// (Dialects, PingInterval and Subprotocols are what it reads). For a
+// (Dialects, PingInterval, Subprotocols and Protocol are what it reads). For a
 // recording, where the options are not known, pass Options{}: without a
 // URL, the subprotocols offered count as unknown rather than as none.
 func NewAnnotator(opts Options) *Annotator {
-	return &Annotator{dialects: opts.Dialects, pingsOn: opts.PingInterval > 0,
-		offeredKnown: opts.URL != "", offered: opts.Subprotocols}
+	a := &Annotator{dialects: opts.Dialects, pingsOn: opts.PingInterval > 0,
+		offeredKnown: opts.URL != "", offered: opts.Subprotocols, protocolOption: opts.Protocol}
+	a.startProtocol("", opts.URL)
+	return a
+}
+
+// startProtocol begins decoding a connection's messages: by the protocol
+// the user named, else by the one the subprotocol or URL announce, else
+// by the one the first messages show.
+func (a *Annotator) startProtocol(subprotocol, rawURL string) {
+	switch a.protocolOption {
+	case ProtocolNone:
+		a.packets = nil
+	case "":
+		a.packets = protocol.NewSession(protocol.Detect(subprotocol, rawURL))
+	default:
+		a.packets = protocol.NewSession(a.protocolOption)
+	}
 }
 
 // Annotate sets ev.Note. An event that carries nothing to explain (an
@@ -67,15 +91,31 @@ func (a *Annotator) Annotate(ev *Event) {
 			a.pingsOn = true
 		}
 		a.proxy = decode.DetectProxy(ev.ResponseHeader)
+		a.startProtocol(ev.Subprotocol, ev.URL)
 	case EventMessage:
-		if ev.Dir != In || (ev.Opcode != OpText && ev.Opcode != OpBinary) {
+		if ev.Opcode != OpText && ev.Opcode != OpBinary {
 			return
 		}
-		if env, ok := decode.DetectEnvelope(ev.Payload, decode.EnvelopeContext{
-			Subprotocol: a.subprotocol, Host: a.host, Dialects: a.dialects}); ok {
-			// A copy, so that only an envelope found costs an allocation.
-			found := env
-			ev.Note = &Note{Envelope: &found}
+		var packet *protocol.Packet
+		if a.packets != nil {
+			if p, ok := a.packets.Decode(ev.Dir == In, ev.Opcode == OpBinary, ev.Payload); ok {
+				if ev.Auto {
+					p.Summary += " (automatic)"
+				}
+				found := p // only a packet found costs an allocation
+				packet = &found
+			}
+		}
+		var envelope *decode.Envelope
+		if ev.Dir == In {
+			if env, ok := decode.DetectEnvelope(ev.Payload, decode.EnvelopeContext{
+				Subprotocol: a.subprotocol, Host: a.host, Dialects: a.dialects}); ok {
+				found := env
+				envelope = &found
+			}
+		}
+		if packet != nil || envelope != nil {
+			ev.Note = &Note{Protocol: packet, Envelope: envelope}
 		}
 	case EventClose:
 		pings := a.pingsOn || ev.PingsOn

@@ -73,6 +73,7 @@ type Client struct {
 type outgoing struct {
 	op      Opcode
 	payload []byte
+	auto    bool // sent by the client on its own (Event.Auto)
 }
 
 // closeRequest is a Close waiting to be carried out, with what it dropped
@@ -279,7 +280,11 @@ func (c *Client) emit(ev Event) bool {
 		ev.Time = time.Now()
 	}
 	c.notes.Annotate(&ev)
-	return c.emitted.push(ev, c.ctx.Done())
+	if !c.emitted.push(ev, c.ctx.Done()) {
+		return false
+	}
+	c.answerHeartbeat(&ev)
+	return true
 }
 
 // finishEvents tells the consumer that no event follows, and waits until

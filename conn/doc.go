@@ -76,8 +76,12 @@
 // close code's or failure's explanation and to the application error a
 // message carries, using the dialect that the negotiated subprotocol and
 // host select and what earlier events showed (the proxy in front, the quiet
-// periods before earlier drops, whether pings were on). Every view reads
-// the note instead of explaining the event again. Failures are classified
+// periods before earlier drops, whether pings were on). It also names the
+// packet a message carries in the protocol spoken over the connection
+// (decode/protocol: Socket.IO, GraphQL, MQTT, STOMP, Phoenix, ActionCable),
+// and over Engine.IO the client answers the server's heartbeat pings
+// itself, marking the answers Event.Auto. Every view reads the note
+// instead of explaining the event again. Failures are classified
 // into decode.Failure values before they leave the package.
 //
 // # Sending and backpressure

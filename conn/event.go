@@ -122,6 +122,9 @@ type Event struct {
 	Frames     []Frame
 	FrameCount int           // message: how many frames it was made of
 	RTT        time.Duration // pong: round-trip time of the ping it answers
+	// Auto marks a message the client sent on its own, not asked to: the
+	// answer to an Engine.IO heartbeat ping.
+	Auto bool
 
 	// open
 	URL            string

@@ -172,10 +172,11 @@ func TestSocketIOBinaryEvent(t *testing.T) {
 	}
 }
 
-func TestSocketIOHeartbeat(t *testing.T) {
+func TestSocketIOHeartbeatUnanswered(t *testing.T) {
 	t.Parallel() // it waits seconds for a server-side timer
 	const interval, timeout = 3 * time.Second, time.Second
-	c, open := dialPeer(t, Options{URL: socketIOURL(peers.SocketIOHeartbeat(t, interval, timeout))})
+	// Without protocol decoding the client does not answer the heartbeat.
+	c, open := dialPeer(t, Options{URL: socketIOURL(peers.SocketIOHeartbeat(t, interval, timeout)), Protocol: ProtocolNone})
 	hs := engineIOOpen(t, c)
 	if hs.PingInterval != 3000 || hs.PingTimeout != 1000 {
 		t.Fatalf("handshake %+v, want pingInterval 3000 and pingTimeout 1000", hs)

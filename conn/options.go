@@ -49,4 +49,14 @@ type Options struct {
 	// message larger than MaxQueueBytes is taken when nothing waits.
 	MaxQueueBytes    int64
 	MaxQueueMessages int
+	// Protocol names the protocol spoken over the connection (one of
+	// protocol.Names), whose packets annotate its messages; "" detects it
+	// from the subprotocol, the URL or the first messages, and
+	// ProtocolNone decodes none. Over Engine.IO (Socket.IO) the client
+	// answers the server's heartbeat pings unless it is ProtocolNone.
+	Protocol string
 }
+
+// ProtocolNone, as Options.Protocol, turns protocol decoding and the
+// automatic heartbeat answers off.
+const ProtocolNone = "none"

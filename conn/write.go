@@ -78,7 +78,7 @@ func (s *session) write(o outgoing) bool {
 	} else {
 		frames, count = s.tap.takeMessage(Out)
 	}
-	s.c.emit(Event{Type: EventMessage, Dir: Out, Opcode: o.op, Payload: o.payload, Frames: frames, FrameCount: count})
+	s.c.emit(Event{Type: EventMessage, Dir: Out, Opcode: o.op, Payload: o.payload, Frames: frames, FrameCount: count, Auto: o.auto})
 	return true
 }
 

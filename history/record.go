@@ -16,6 +16,7 @@ import (
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/decode/protocol"
 )
 
 // Record is one event as `tail --json` prints it and as recordings and NDJSON
@@ -29,8 +30,10 @@ import (
 //     headers), request_headers, hops.
 //   - message: dir ("in" or "out"), opcode ("text", "binary", "ping",
 //     "pong"), len, and either text (valid UTF-8, not binary) or base64;
-//     frames (when more than one), frame_info, rtt_ms (pongs) and error
-//     (when the payload is a recognised error envelope).
+//     frames (when more than one), frame_info, rtt_ms (pongs), auto (a
+//     message the client sent on its own), protocol (the packet of the
+//     protocol spoken over the connection: name, type, id and summary)
+//     and error (when the payload is a recognised error envelope).
 //   - frame: a frame outside any message; the message keys apply, and a
 //     reserved opcode is written as hex ("0xb").
 //   - close: dir, code, reason, has_code, name, explanation, hint,
@@ -67,6 +70,10 @@ type Record struct {
 	// Envelope is the application error found in the payload, written as
 	// the "error" object.
 	Envelope *decode.Envelope `json:"-"`
+	// Protocol is the protocol packet the message carried, written as the
+	// "protocol" object.
+	Protocol *protocol.Packet `json:"-"`
+	Auto     bool             `json:"auto"`
 
 	// close (Code also for errors and warnings, in Failure)
 	Code        int     `json:"code"`
@@ -133,8 +140,9 @@ func fromEvent(ev *conn.Event, share bool) Record {
 		if ev.Opcode == conn.OpPong && ev.RTT > 0 {
 			r.RTTMillis = millis(ev.RTT)
 		}
+		r.Auto = ev.Auto
 		if n := ev.Note; n != nil {
-			r.Envelope = n.Envelope
+			r.Envelope, r.Protocol = n.Envelope, n.Protocol
 		}
 	case conn.EventClose:
 		r.Dir = ev.Dir
@@ -212,8 +220,9 @@ func (r Record) event() (conn.Event, error) {
 		ev.Dir, ev.Opcode, ev.Frames = r.Dir, r.Opcode, r.frames()
 		ev.FrameCount = max(r.Frames, len(ev.Frames))
 		ev.RTT = fromMillis(r.RTTMillis)
-		if r.Envelope != nil {
-			ev.Note = &conn.Note{Envelope: r.Envelope}
+		ev.Auto = r.Auto
+		if r.Envelope != nil || r.Protocol != nil {
+			ev.Note = &conn.Note{Envelope: r.Envelope, Protocol: r.Protocol}
 		}
 	case conn.EventClose:
 		if err := r.checkDir(); err != nil {
@@ -328,12 +337,21 @@ type recordFields Record
 type recordJSON struct {
 	recordFields
 	Envelope   *envelopeJSON   `json:"error"`
+	Protocol   *protocolJSON   `json:"protocol"`
 	Kind       string          `json:"kind"`
 	Cause      string          `json:"cause"`
 	Message    string          `json:"message"`
 	Location   string          `json:"location"`
 	RetryAfter string          `json:"retry_after"`
 	Detail     *decode.Failure `json:"detail"`
+}
+
+// protocolJSON is the "protocol" object of a message record.
+type protocolJSON struct {
+	Name    string `json:"name"`
+	Type    string `json:"type"`
+	ID      string `json:"id"`
+	Summary string `json:"summary"`
 }
 
 // envelopeJSON is the "error" object of a message record.
@@ -384,6 +402,9 @@ func (j *recordJSON) record() Record {
 			ex.Code = n
 		}
 		r.Envelope = &decode.Envelope{Code: e.Code, Message: e.Message, Format: e.Format, Explanation: ex}
+	}
+	if p := j.Protocol; p != nil {
+		r.Protocol = &protocol.Packet{Name: p.Name, Type: p.Type, ID: p.ID, Summary: p.Summary}
 	}
 	if r.Type == conn.EventError || r.Type == conn.EventWarning {
 		f := j.Detail

@@ -10,6 +10,7 @@ import (
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/decode/protocol"
 	"github.com/wsdbg/wsdbg/internal/timefmt"
 )
 
@@ -87,11 +88,35 @@ func (r Record) appendData(b []byte) []byte {
 		b = appendKey(b, "rtt_ms")
 		b = strconv.AppendFloat(b, r.RTTMillis, 'f', -1, 64)
 	}
+	if r.Auto {
+		b = appendKey(b, "auto")
+		b = append(b, "true"...)
+	}
+	if p := r.Protocol; p != nil {
+		b = appendKey(b, "protocol")
+		b = appendProtocol(b, p)
+	}
 	if e := r.Envelope; e != nil {
 		b = appendKey(b, "error")
 		b = appendEnvelope(b, e)
 	}
 	return b
+}
+
+// appendProtocol writes the "protocol" object: name, type, id (when the
+// packet has one) and summary.
+func appendProtocol(b []byte, p *protocol.Packet) []byte {
+	b = append(b, `{"name":`...)
+	b = appendString(b, p.Name)
+	b = appendKey(b, "type")
+	b = appendString(b, p.Type)
+	if p.ID != "" {
+		b = appendKey(b, "id")
+		b = appendString(b, p.ID)
+	}
+	b = appendKey(b, "summary")
+	b = appendString(b, p.Summary)
+	return append(b, '}')
 }
 
 func (r Record) appendClose(b []byte) []byte {

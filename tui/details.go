@@ -293,6 +293,10 @@ func (m *model) explanationLines(i int, pg *detailPage) {
 			return
 		}
 		pg.para(th.ExplainName, 0, decode.Sanitize(ex.Name))
+	case x.packet != "":
+		pg.section("PROTOCOL")
+		pg.para(th.ExplainName, 0, x.packet)
+		return
 	case x.note != "":
 		pg.section("FROM WSDBG")
 		pg.para(th.ExplainName, 0, x.note)

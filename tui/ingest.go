@@ -218,10 +218,17 @@ func (m *model) classifyMessage(r *row, idx int32, ev conn.Event) {
 			}
 		}
 	}
-	if n := ev.Note; n != nil && n.Envelope != nil {
-		r.flags |= flagEnvelope
-		r.code = envelopeCode(n.Envelope.Code)
-		r.extra = m.store.addExtra(rowExtra{envelope: n.Envelope})
+	if n := ev.Note; n != nil && (n.Envelope != nil || n.Protocol != nil) {
+		var x rowExtra
+		if n.Envelope != nil {
+			r.flags |= flagEnvelope
+			r.code = envelopeCode(n.Envelope.Code)
+			x.envelope = n.Envelope
+		}
+		if p := n.Protocol; p != nil {
+			x.packet = decode.Sanitize(p.Name + " " + p.Summary)
+		}
+		r.extra = m.store.addExtra(x)
 	}
 	if ev.Opcode != conn.OpText || !looksLikeJSON(ev.Payload) || !json.Valid(ev.Payload) {
 		return

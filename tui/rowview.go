@@ -114,6 +114,9 @@ func (m *model) computeRowText(i int) rowText {
 		case r.has(flagEnvelope):
 			t.tone = toneError
 		}
+		if x.packet != "" {
+			t.preview = strings.TrimSpace(x.packet + " · " + t.preview)
+		}
 	case conn.EventClose:
 		t.tone = toneClose
 		t.preview = m.closeSummary(i)

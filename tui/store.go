@@ -142,6 +142,7 @@ type rowExtra struct {
 	event    *conn.Event // connection events, closes, failures; Payload and Frames dropped
 	envelope *decode.Envelope
 	note     string // wsdbg's own word, sanitised, on a row no connection reported
+	packet   string // sanitised: the protocol packet a message carried, its protocol and summary
 }
 
 // frameFact is one wire frame as the tap saw it, packed.

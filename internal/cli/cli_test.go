@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -120,4 +121,22 @@ func TestHelpListsEveryFlag(t *testing.T) {
 			}
 		})
 	})
+}
+
+// --protocol takes the names wsdbg decodes, or none.
+func TestProtocolFlagNamesKnownProtocols(t *testing.T) {
+	code, out, stderr := runMain(t, "tail", "--protocol", "socketio", "ws://x")
+	want := "wsdbg: --protocol socketio is not one wsdbg knows: use one of socket.io, engine.io, graphql-transport-ws, " +
+		"graphql-ws, mqtt, stomp, phoenix, actioncable, or none\n"
+	if code != exitUsage || out != "" || stderr != want {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 2 and %q", code, out, stderr, want)
+	}
+	for _, name := range []string{"none", "mqtt"} {
+		var cf connFlags
+		cf.protocol = name
+		cf.timeout, cf.maxMessage = time.Second, 1
+		if o, err := cf.options("ws://x"); err != nil || o.Protocol != name {
+			t.Errorf("--protocol %s: %v, options.Protocol %q", name, err, o.Protocol)
+		}
+	}
 }

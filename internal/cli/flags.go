@@ -16,6 +16,7 @@ import (
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/decode/protocol"
 	"github.com/wsdbg/wsdbg/history"
 	"github.com/wsdbg/wsdbg/themes"
 )
@@ -52,6 +53,7 @@ type connFlags struct {
 	maxMessage   int64
 	reconnect    bool
 	location     bool
+	protocol     string
 }
 
 func (cf *connFlags) register(cmd *cobra.Command) {
@@ -70,8 +72,12 @@ func (cf *connFlags) register(cmd *cobra.Command) {
 	fs.Int64Var(&cf.maxMessage, "max-message", conn.DefaultMaxMessage, "largest message to accept, in `BYTES`")
 	fs.BoolVar(&cf.reconnect, "reconnect", false, "reconnect with backoff after an abnormal or retryable close")
 	fs.BoolVarP(&cf.location, "location", "L", false, "follow redirects on the upgrade")
+	fs.StringVar(&cf.protocol, "protocol", "", "decode messages as protocol `NAME` ("+strings.Join(protocol.Names, ", ")+
+		") or none, which also stops answering Engine.IO pings; default: detect it")
 	inGroup(fs, groupConnection, "header", "subprotocol", "origin", "insecure", "cacert", "cert", "key",
-		"proxy", "compress", "connect-timeout", "ping", "max-message", "reconnect", "location")
+		"proxy", "compress", "connect-timeout", "ping", "max-message", "reconnect", "location", "protocol")
+	_ = cmd.RegisterFlagCompletionFunc("protocol", cobra.FixedCompletions(append([]string{conn.ProtocolNone}, protocol.Names...),
+		cobra.ShellCompDirectiveNoFileComp))
 	for _, name := range []string{"cacert", "cert", "key"} {
 		_ = cmd.MarkFlagFilename(name, "pem", "crt", "key")
 	}
@@ -84,7 +90,7 @@ func (cf *connFlags) options(url string) (conn.Options, error) {
 		URL: url, Header: http.Header{}, Subprotocols: cf.subprotocols, Origin: cf.origin,
 		Insecure: cf.insecure, CACertFile: cf.cacert, CertFile: cf.cert, KeyFile: cf.key,
 		Proxy: cf.proxy, Compress: cf.compress, ConnectTimeout: cf.timeout, PingInterval: cf.ping,
-		MaxMessage: cf.maxMessage, Reconnect: cf.reconnect, FollowRedirects: cf.location,
+		MaxMessage: cf.maxMessage, Reconnect: cf.reconnect, FollowRedirects: cf.location, Protocol: cf.protocol,
 	}
 	return o, cf.validate(&o)
 }
@@ -104,6 +110,7 @@ func (cf *connFlags) merge(o *conn.Options) error {
 	o.ConnectTimeout, o.PingInterval, o.MaxMessage = cf.timeout, cf.ping, cf.maxMessage
 	o.Reconnect = cf.reconnect
 	o.FollowRedirects = o.FollowRedirects || cf.location
+	o.Protocol = cf.protocol
 	return cf.validate(o)
 }
 
@@ -129,6 +136,8 @@ func (cf *connFlags) validate(o *conn.Options) error {
 		return usagef("--ping must not be negative")
 	case o.MaxMessage <= 0:
 		return usagef("--max-message must be positive")
+	case o.Protocol != "" && o.Protocol != conn.ProtocolNone && !protocol.Known(o.Protocol):
+		return usagef("--protocol %s is not one wsdbg knows: use one of %s, or none", decode.Sanitize(o.Protocol), strings.Join(protocol.Names, ", "))
 	}
 	return nil
 }

@@ -118,7 +118,7 @@ func AppendLine(b []byte, r history.Record, opts LineOptions) []byte {
 	}
 	shown := r.Text[:min(len(r.Text), preview)]
 	if r.Type != conn.EventMessage || r.Opcode != conn.OpText || r.Base64 != "" || r.Envelope != nil ||
-		r.RTTMillis > 0 || !printableASCII(shown) {
+		r.Protocol != nil || r.RTTMillis > 0 || !printableASCII(shown) {
 		return append(b, FormatLine(r, opts)...)
 	}
 	g := &unicodeGlyphs
@@ -175,8 +175,8 @@ func printableASCII(s string) bool {
 	return true
 }
 
-// message writes a message or frame: kind, size, flags, preview and round
-// trip, and an error envelope on a second line. It returns the envelope's
+// message writes a message or frame: kind, size, flags, the protocol
+// packet, preview and round trip, and an error envelope on a second line. It returns the envelope's
 // hint.
 func (w *lineWriter) message(r history.Record) (hint string) {
 	b := w.b
@@ -188,6 +188,10 @@ func (w *lineWriter) message(r history.Record) (hint string) {
 	var parts []string
 	if r.Type == conn.EventFrame {
 		parts = append(parts, frameFlags(r))
+	}
+	if p := r.Protocol; p != nil {
+		// A recording may have been edited: its words are escaped again.
+		parts = append(parts, decode.Sanitize(p.Name)+" "+decode.Sanitize(p.Summary))
 	}
 	if p := payloadPreview(r, w.preview, w.g.more); p != "" {
 		parts = append(parts, p)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/decode/protocol"
 	"github.com/wsdbg/wsdbg/history"
 )
 
@@ -87,6 +88,7 @@ func TestFormatLineNeverPrintsControlBytes(t *testing.T) {
 		{Type: conn.EventOpen, URL: hostile, Subprotocol: hostile, Extensions: []string{hostile}},
 		{Type: conn.EventMessage, Dir: conn.In, Opcode: conn.OpText, Envelope: &decode.Envelope{Code: json.RawMessage(`"` + hostile + `"`), Message: hostile,
 			Explanation: decode.Explanation{Name: hostile, Hint: hostile}}},
+		{Type: conn.EventMessage, Dir: conn.In, Opcode: conn.OpText, Protocol: &protocol.Packet{Name: hostile, Type: hostile, Summary: hostile}},
 	}
 	for _, r := range records {
 		line := FormatLine(r, LineOptions{})
@@ -94,6 +96,26 @@ func TestFormatLineNeverPrintsControlBytes(t *testing.T) {
 			if c < 0x20 && c != '\n' || c == 0x7f || c >= 0x80 && c < 0xa0 || c == '\u202e' || c == '\u2066' || c == '\ufffd' {
 				t.Fatalf("%s record printed %U raw: %q", r.Type, c, line)
 			}
+		}
+	}
+}
+
+// The packet a message carried leads its preview; the heartbeat answer the
+// client sent on its own says so.
+func TestFormatLineShowsProtocolPacket(t *testing.T) {
+	for _, tc := range []struct {
+		r    history.Record
+		want string
+	}{
+		{history.Record{Type: conn.EventMessage, Time: time.Unix(0, 0), Dir: conn.Out, Opcode: conn.OpText, Len: 18, Text: `4212["chat","hi"]`,
+			Protocol: &protocol.Packet{Name: "socket.io", Type: "EVENT", ID: "12", Summary: `EVENT "chat" #12`}},
+			`00:00:00.000 →  text         18 B  socket.io EVENT "chat" #12 · 4212["chat","hi"]`},
+		{history.Record{Type: conn.EventMessage, Time: time.Unix(0, 0), Dir: conn.Out, Opcode: conn.OpText, Len: 1, Text: "3", Auto: true,
+			Protocol: &protocol.Packet{Name: "engine.io", Type: "pong", Summary: "pong (automatic)"}},
+			`00:00:00.000 →  text          1 B  engine.io pong (automatic) · 3`},
+	} {
+		if got := FormatLine(tc.r, LineOptions{Location: time.UTC}); got != tc.want {
+			t.Errorf("line\n got %q\nwant %q", got, tc.want)
 		}
 	}
 }

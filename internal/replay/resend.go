@@ -35,7 +35,8 @@ type ResendPlan struct {
 func (p ResendPlan) Linger() time.Duration { return min(max(p.tail, minLinger), maxLinger) }
 
 // PlanResend lists the recording's outgoing text and binary messages,
-// spaced as they were recorded (divided by speed, and with pauses capped at
+// but for those the client sent on its own (heartbeat answers, which the
+// new connection's client sends again when asked), spaced as they were recorded (divided by speed, and with pauses capped at
 // NoGapsMax when noGaps is set). A *history.Recording still being indexed
 // is waited for.
 func PlanResend(src history.Log, speed float64, noGaps bool) (ResendPlan, error) {
@@ -62,7 +63,7 @@ func PlanResend(src history.Log, speed float64, noGaps bool) (ResendPlan, error)
 			prev = rec.Time
 		case rec.IsDataMessage() && rec.Dir == conn.In:
 			p.Replies++
-		case rec.IsDataMessage() && rec.Dir == conn.Out:
+		case rec.IsDataMessage() && rec.Dir == conn.Out && !rec.Auto:
 			payload, err := rec.Payload()
 			if err != nil {
 				unreadablePayload = err

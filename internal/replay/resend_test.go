@@ -47,6 +47,29 @@ func TestPlanResendKeepsTheRecordedSpacing(t *testing.T) {
 	}
 }
 
+// A heartbeat answer the client sent on its own is not sent again: the
+// client answers the new server's pings itself.
+func TestPlanResendSkipsAutomaticMessages(t *testing.T) {
+	recs := history.Records{
+		annotated(conn.Event{Type: conn.EventOpen, Time: at(0), URL: "ws://h/socket.io/?EIO=4", Status: 101}),
+		annotated(conn.Event{Type: conn.EventMessage, Time: at(10), Dir: conn.Out, Opcode: conn.OpText, Payload: []byte("40")}),
+		annotated(conn.Event{Type: conn.EventMessage, Time: at(20), Dir: conn.In, Opcode: conn.OpText, Payload: []byte("2")}),
+		annotated(conn.Event{Type: conn.EventMessage, Time: at(21), Dir: conn.Out, Opcode: conn.OpText, Payload: []byte("3"), Auto: true}),
+		annotated(conn.Event{Type: conn.EventMessage, Time: at(30), Dir: conn.Out, Opcode: conn.OpText, Payload: []byte(`42["chat"]`)}),
+	}
+	p, err := PlanResend(recs, 1, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent []string
+	for _, s := range p.Steps {
+		sent = append(sent, string(s.Payload))
+	}
+	if fmt.Sprint(sent) != `[40 42["chat"]]` {
+		t.Errorf("resends %q", sent)
+	}
+}
+
 func TestPlanResendWithoutGaps(t *testing.T) {
 	recs := history.Records{
 		annotated(conn.Event{Type: conn.EventOpen, Time: at(0), URL: "ws://h/", Status: 101}),

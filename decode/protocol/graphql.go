@@ -1,0 +1,146 @@
+package protocol
+
+// graphql-transport-ws (the graphql-ws library) and the legacy graphql-ws
+// (subscriptions-transport-ws): JSON objects with a type, an operation id
+// and a payload.
+
+var graphQLTypes = map[string]map[string]bool{
+	GraphQLTransportWS: set("connection_init", "connection_ack", "ping", "pong", "subscribe", "next", "error", "complete"),
+	GraphQLWS: set("connection_init", "connection_ack", "connection_error", "ka", "start", "data", "error",
+		"complete", "stop", "connection_terminate"),
+}
+
+func set(words ...string) map[string]bool {
+	m := make(map[string]bool, len(words))
+	for _, w := range words {
+		m[w] = true
+	}
+	return m
+}
+
+func graphQL(name string, p []byte) (Packet, bool) {
+	var typ, id string
+	var payload []byte
+	var typeOK, idSeen bool
+	ok := eachMember(p, func(k, v []byte) bool {
+		switch {
+		case keyIs(k, "type"):
+			typ, typeOK = unquote(v)
+		case keyIs(k, "id"):
+			id, idSeen = idText(v), true
+		case keyIs(k, "payload"):
+			payload = v
+		}
+		// Servers write the type and id first: a next's payload, however
+		// large, need not be read.
+		return !(typeOK && idSeen && !needsPayload(typ))
+	})
+	if !ok || !typeOK || !graphQLTypes[name][typ] {
+		return Packet{}, false
+	}
+	pk := Packet{Name: name, Type: typ, ID: id}
+	sum := typ
+	if id != "" {
+		sum += " #" + clip(id)
+	}
+	switch typ {
+	case "subscribe", "start":
+		sum += " " + operation(payload)
+	case "error", "connection_error":
+		if msg := firstErrorMessage(payload); msg != "" {
+			sum += ": " + clip(msg)
+		}
+	}
+	pk.Summary = sum
+	return pk, true
+}
+
+func needsPayload(typ string) bool {
+	switch typ {
+	case "subscribe", "start", "error", "connection_error":
+		return true
+	}
+	return false
+}
+
+// operation names a subscribe's operation: its kind (query, mutation or
+// subscription) and its name, from operationName or the document.
+func operation(payload []byte) string {
+	var name string
+	var query []byte
+	eachMember(payload, func(k, v []byte) bool {
+		switch {
+		case keyIs(k, "operationName"):
+			name, _ = unquote(v)
+		case keyIs(k, "query"):
+			query = v
+		}
+		return true
+	})
+	kind, docName := operationOf(query)
+	if name == "" {
+		name = docName
+	}
+	if name == "" {
+		return kind
+	}
+	return kind + " " + clip(name)
+}
+
+// operationOf reads the kind and name of the first operation in a GraphQL
+// document, given as a raw JSON string: "query", "mutation" or
+// "subscription" and a name, or the shorthand "{ ... }", a query.
+func operationOf(raw []byte) (kind, name string) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "query", ""
+	}
+	doc := raw[1 : len(raw)-1]
+	i := skipDocSpace(doc, 0)
+	start := i
+	for i < len(doc) && isNameByte(doc[i]) {
+		i++
+	}
+	switch word := string(doc[start:i]); word {
+	case "query", "mutation", "subscription":
+		kind = word
+	default:
+		return "query", ""
+	}
+	i = skipDocSpace(doc, i)
+	start = i
+	for i < len(doc) && isNameByte(doc[i]) {
+		i++
+	}
+	return kind, string(doc[start:i])
+}
+
+// skipDocSpace skips GraphQL's ignored characters as a JSON string writes
+// them: blanks, commas and the escapes \n, \r and \t.
+func skipDocSpace(doc []byte, i int) int {
+	for i < len(doc) {
+		switch {
+		case doc[i] == ' ' || doc[i] == ',':
+			i++
+		case doc[i] == '\\' && i+1 < len(doc) && (doc[i+1] == 'n' || doc[i+1] == 'r' || doc[i+1] == 't'):
+			i += 2
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+func isNameByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// firstErrorMessage is the message of an error packet's payload: an array
+// of GraphQL errors (graphql-transport-ws) or one error object.
+func firstErrorMessage(payload []byte) string {
+	var buf [1][]byte
+	if elems, ok := arrayElems(payload, buf[:0]); ok && len(elems) == 1 {
+		payload = elems[0]
+	}
+	msg, _ := objectString(payload, "message")
+	return msg
+}

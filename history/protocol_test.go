@@ -1,0 +1,55 @@
+package history
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/wsdbg/wsdbg/conn"
+)
+
+// A Socket.IO session as the client annotates it: the packets each
+// message carried, and the heartbeat answer the client sent on its own,
+// are written under "protocol" and "auto" and read back as they were.
+func TestRecordKeepsTheProtocolPacket(t *testing.T) {
+	const url = "wss://chat.example.com/socket.io/?EIO=4&transport=websocket"
+	notes := conn.NewAnnotator(conn.Options{URL: url})
+	events := []conn.Event{
+		{Type: conn.EventOpen, Time: at(0), URL: url, Status: 101},
+		{Type: conn.EventMessage, Time: at(10), Dir: conn.In, Opcode: conn.OpText, Payload: []byte("2")},
+		{Type: conn.EventMessage, Time: at(11), Dir: conn.Out, Opcode: conn.OpText, Payload: []byte("3"), Auto: true},
+		{Type: conn.EventMessage, Time: at(12), Dir: conn.Out, Opcode: conn.OpText, Payload: []byte(`4212["chat","hi"]`)},
+		{Type: conn.EventMessage, Time: at(13), Dir: conn.In, Opcode: conn.OpText, Payload: []byte(`44/admin,{"message":"not authorized"}`)},
+	}
+	for i := range events {
+		notes.Annotate(&events[i])
+	}
+	for i, want := range map[int]string{
+		1: `"protocol":{"name":"engine.io","type":"ping","summary":"ping"}`,
+		2: `"auto":true,"protocol":{"name":"engine.io","type":"pong","summary":"pong (automatic)"}`,
+		3: `"protocol":{"name":"socket.io","type":"EVENT","id":"12","summary":"EVENT \"chat\" #12"}`,
+		4: `"protocol":{"name":"socket.io","type":"CONNECT_ERROR","summary":"CONNECT_ERROR /admin: not authorized"},"error":{`,
+	} {
+		if line := string(FromEvent(events[i]).AppendJSON(nil)); !strings.Contains(line, want) {
+			t.Errorf("event %d: %s\nwant it to hold %s", i, line, want)
+		}
+	}
+	if line := string(FromEvent(events[1]).AppendJSON(nil)); strings.Contains(line, `"auto"`) {
+		t.Errorf("a message the user's peer sent is marked auto: %s", line)
+	}
+	rec := openT(t, record(t, events))
+	rec.Wait()
+	for i, want := range events {
+		got, err := rec.Event(i)
+		if err != nil {
+			t.Fatalf("event %d: %v", i, err)
+		}
+		if want.Note != nil && want.Note.Envelope != nil {
+			// An envelope's source is not recorded (TestRecordKeepsTheErrorEnvelope).
+			if *got.Note.Protocol != *want.Note.Protocol {
+				t.Errorf("event %d: packet %+v, want %+v", i, *got.Note.Protocol, *want.Note.Protocol)
+			}
+			continue
+		}
+		assertSameEvent(t, i, want, got)
+	}
+}

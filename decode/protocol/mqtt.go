@@ -105,19 +105,7 @@ func (s *Session) mqttPacket(head []byte) Packet {
 	v5 := s.mqttVersion == 5
 	switch pk.Type {
 	case "CONNECT":
-		proto, _ := r.str()
-		level, _ := r.byte()
-		if proto == "MQTT" || proto == "MQIsdp" {
-			s.mqttVersion = level
-		}
-		r.skip(3) // flags, keep alive
-		if level == 5 {
-			r.properties()
-		}
-		sum += " " + mqttVersionName(level)
-		if id, ok := r.str(); ok && id != "" {
-			sum += " client " + clip(id)
-		}
+		sum += s.mqttConnect(&r)
 	case "CONNACK":
 		session, _ := r.byte()
 		code, ok := r.byte()
@@ -153,27 +141,7 @@ func (s *Session) mqttPacket(head []byte) Packet {
 			sum += " #" + pk.ID
 		}
 	case "SUBSCRIBE", "UNSUBSCRIBE":
-		if id, ok := r.uint16(); ok {
-			pk.ID = strconv.Itoa(id)
-			sum += " #" + pk.ID
-		}
-		if v5 {
-			r.properties()
-		}
-		var topics []string
-		for {
-			topic, ok := r.str()
-			if !ok {
-				break
-			}
-			topics = append(topics, clip(topic))
-			if pk.Type == "SUBSCRIBE" {
-				r.skip(1) // options
-			}
-		}
-		if len(topics) > 0 {
-			sum += " " + strings.Join(topics, ", ")
-		}
+		sum += mqttSubscription(&pk, &r, v5)
 	case "SUBACK":
 		if id, ok := r.uint16(); ok {
 			pk.ID = strconv.Itoa(id)
@@ -311,4 +279,51 @@ func (r *reader) properties() {
 		}
 	}
 	r.skip(n)
+}
+
+// mqttConnect reads a CONNECT's protocol level, which later packets are
+// read by, and its client id.
+func (s *Session) mqttConnect(r *reader) string {
+	proto, _ := r.str()
+	level, _ := r.byte()
+	if proto == "MQTT" || proto == "MQIsdp" {
+		s.mqttVersion = level
+	}
+	r.skip(3) // flags, keep alive
+	if level == 5 {
+		r.properties()
+	}
+	sum := " " + mqttVersionName(level)
+	if id, ok := r.str(); ok && id != "" {
+		sum += " client " + clip(id)
+	}
+	return sum
+}
+
+// mqttSubscription reads a SUBSCRIBE's or UNSUBSCRIBE's packet id into pk
+// and names its topics.
+func mqttSubscription(pk *Packet, r *reader, v5 bool) string {
+	sum := ""
+	if id, ok := r.uint16(); ok {
+		pk.ID = strconv.Itoa(id)
+		sum += " #" + pk.ID
+	}
+	if v5 {
+		r.properties()
+	}
+	var topics []string
+	for {
+		topic, ok := r.str()
+		if !ok {
+			break
+		}
+		topics = append(topics, clip(topic))
+		if pk.Type == "SUBSCRIBE" {
+			r.skip(1) // options
+		}
+	}
+	if len(topics) > 0 {
+		sum += " " + strings.Join(topics, ", ")
+	}
+	return sum
 }

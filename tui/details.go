@@ -191,7 +191,7 @@ func dirWord(r *row) string {
 // frameTable lays out the frames of a message, heading first. Each column
 // is as wide as its widest cell, so rows line up whatever the frames hold,
 // and the time comes last, where a narrow pane cuts only the margin.
-func frameTable(frames []frameFact) []string {
+func frameTable(frames []packedFrame) []string {
 	grid := [][]string{{"#", "FIN", "RSV", "OPCODE", "MASK", "LENGTH", "LENENC", "HDR", "AT"}}
 	for k, f := range frames {
 		mask := "-"

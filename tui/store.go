@@ -145,8 +145,10 @@ type rowExtra struct {
 	packet   string // sanitised: the protocol packet a message carried, its protocol and summary
 }
 
-// frameFact is one wire frame as the tap saw it, packed.
-type frameFact struct {
+// packedFrame is a conn.Frame as the log stores it: packed into a few
+// dozen bytes, since a log holds a million of them; store.event turns it
+// back into the conn.Frame.
+type packedFrame struct {
 	length   int64
 	offset   int32 // microseconds from the row's time (frames precede their message)
 	mask     [4]byte
@@ -156,7 +158,7 @@ type frameFact struct {
 	header   uint8
 }
 
-func packFrame(f conn.Frame, rowTime time.Time) frameFact {
+func packFrame(f conn.Frame, rowTime time.Time) packedFrame {
 	bits := f.RSV & 0x7
 	if f.FIN {
 		bits |= 0x80
@@ -169,20 +171,20 @@ func packFrame(f conn.Frame, rowTime time.Time) frameFact {
 		off = f.Time.Sub(rowTime).Microseconds()
 	}
 	off = max(min(off, 1<<31-1), -1<<31)
-	return frameFact{length: f.Length, offset: int32(off), mask: f.MaskKey, op: f.Opcode,
+	return packedFrame{length: f.Length, offset: int32(off), mask: f.MaskKey, op: f.Opcode,
 		bits: bits, lenBytes: f.LenBytes, header: f.HeaderLen}
 }
 
-func (f frameFact) fin() bool    { return f.bits&0x80 != 0 }
-func (f frameFact) masked() bool { return f.bits&0x40 != 0 }
-func (f frameFact) rsv() uint8   { return f.bits & 0x7 }
+func (f packedFrame) fin() bool    { return f.bits&0x80 != 0 }
+func (f packedFrame) masked() bool { return f.bits&0x40 != 0 }
+func (f packedFrame) rsv() uint8   { return f.bits & 0x7 }
 
 // store is the session's log. A recording being browsed has a lazy store:
 // its rows are the recording's, decoded on demand (see lazyRows), and
 // nothing is appended to it.
 type store struct {
 	rows   chunked[row]
-	frames chunked[frameFact]
+	frames chunked[packedFrame]
 	extras []rowExtra
 	bytes  arena
 	lazy   *lazyRows
@@ -193,7 +195,7 @@ func newStore() *store { return &store{bytes: arena{cur: -1}} }
 // newPageStore is a store for a few hundred rows: it allocates for that
 // many, and grows if it must.
 func newPageStore() *store {
-	return &store{rows: chunked[row]{small: true}, frames: chunked[frameFact]{small: true},
+	return &store{rows: chunked[row]{small: true}, frames: chunked[packedFrame]{small: true},
 		bytes: arena{cur: -1, chunkSize: pageChunk}}
 }
 
@@ -237,13 +239,13 @@ func (s *store) addExtra(x rowExtra) int32 {
 	return int32(len(s.extras) - 1)
 }
 
-func (s *store) framesOf(i int) []frameFact {
+func (s *store) framesOf(i int) []packedFrame {
 	if s.lazy != nil {
 		pg, k := s.lazy.page(i)
 		return pg.framesOf(k)
 	}
 	r := s.rows.at(i)
-	out := make([]frameFact, 0, r.nframes)
+	out := make([]packedFrame, 0, r.nframes)
 	for k := uint32(0); k < r.nframes; k++ {
 		out = append(out, *s.frames.at(int(r.frame + k)))
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -614,5 +615,62 @@ func TestTailStdinLineTooLongFails(t *testing.T) {
 	code, out, stderr := runCLI(t, "short\n"+strings.Repeat("x", 100)+"\n", "tail", "--no-record", "--max-message", "64", u)
 	if code != exitFailure || !strings.Contains(stderr, "longer than --max-message") || !strings.Contains(out, "short") {
 		t.Fatalf("exit %d, stderr %q\n%s", code, stderr, out)
+	}
+}
+
+// --send hex and --send base64 read stdin's lines as binary messages; a
+// line that is not in the form is named and ends tail with status 1.
+func TestTailSendsBinaryFromHexAndBase64Lines(t *testing.T) {
+	got := make(chan []byte, 8)
+	up := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		for {
+			op, p, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			if op == websocket.BinaryMessage {
+				got <- p
+			}
+		}
+	}))
+	defer srv.Close()
+	u := "ws" + strings.TrimPrefix(srv.URL, "http")
+	for _, tc := range []struct {
+		form, stdin string
+		want        []byte
+	}{
+		{"hex", "10 0c 00 04 4d 51 54 54\n", []byte{0x10, 0x0c, 0x00, 0x04, 'M', 'Q', 'T', 'T'}},
+		{"hex", "c000\n", []byte{0xc0, 0x00}},
+		{"base64", "AAH/\n", []byte{0x00, 0x01, 0xff}},
+		{"base64", "AAE\n", []byte{0x00, 0x01}},
+	} {
+		code, out, stderr := runCLI(t, tc.stdin, "tail", "--no-record", "--send", tc.form, u)
+		if code != exitOK {
+			t.Fatalf("--send %s: exit %d, stderr %q\n%s", tc.form, code, stderr, out)
+		}
+		select {
+		case p := <-got:
+			if !bytes.Equal(p, tc.want) {
+				t.Errorf("--send %s %q: server got % x, want % x", tc.form, tc.stdin, p, tc.want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("--send %s: nothing reached the server", tc.form)
+		}
+		if !strings.Contains(out, "binary") {
+			t.Errorf("--send %s: the sent message is not shown as binary:\n%s", tc.form, out)
+		}
+	}
+	code, _, stderr := runCLI(t, "0a0b\nzz\n", "tail", "--no-record", "--send", "hex", u)
+	if code != exitFailure || !strings.Contains(stderr, "line 2 is not hex") {
+		t.Errorf("a bad hex line: exit %d, stderr %q", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "", "tail", "--send", "octal", u); code != exitUsage || !strings.Contains(stderr, "text, hex, base64") {
+		t.Errorf("--send octal: exit %d, stderr %q", code, stderr)
 	}
 }

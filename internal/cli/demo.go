@@ -114,7 +114,7 @@ func (d *demoCmd) runTail(url string) error {
 	if rec != nil {
 		defer rec.Close()
 	}
-	switch code := tailLive(opts, false, true, rec, d.ui.record.redactor(), a.stdin, a.stdout, a.stderr); code {
+	switch code := tailLive(opts, false, true, formText, rec, d.ui.record.redactor(), a.stdin, a.stdout, a.stderr); code {
 	case exitOK:
 		return nil
 	case exitFailure:

@@ -104,25 +104,37 @@ func (s *liveSession) finishRecording() {
 // to send; an error says something could not be sent.
 type sender func(ctx context.Context, c *conn.Client) error
 
-// lineSender sends each line read from r as a text message, at the pace
-// the server reads (SendWait).
-func lineSender(r io.Reader, maxMessage int64) sender {
+// lineSender sends each line read from r as a message written in form, at
+// the pace the server reads (SendWait).
+func lineSender(r io.Reader, maxMessage int64, form lineForm) sender {
+	op := conn.OpText
+	if form != formText {
+		op = conn.OpBinary
+	}
 	return func(ctx context.Context, c *conn.Client) error {
-		return sendLines(r, maxMessage, func(line []byte) error { return c.SendWait(ctx, conn.OpText, line) })
+		return sendLines(r, maxMessage, form, func(msg []byte) error { return c.SendWait(ctx, op, msg) })
 	}
 }
 
 // sendLines sends each line read from stdin as a message until stdin ends
-// (nil) or cannot be read; it stops quietly when send fails, which means
-// the connection is finished.
-func sendLines(stdin io.Reader, maxMessage int64, send func([]byte) error) error {
+// (nil), cannot be read, or holds a line that is not in form; it stops
+// quietly when send fails, which means the connection is finished.
+func sendLines(stdin io.Reader, maxMessage int64, form lineForm, send func([]byte) error) error {
 	if maxMessage <= 0 {
 		maxMessage = conn.DefaultMaxMessage
 	}
 	sc := bufio.NewScanner(stdin)
-	sc.Buffer(make([]byte, min(64<<10, maxMessage)), int(maxMessage))
-	for sc.Scan() {
-		if send(append([]byte(nil), sc.Bytes()...)) != nil {
+	// A hex or base64 line is longer than the message it holds.
+	sc.Buffer(make([]byte, min(64<<10, maxMessage)), int(maxMessage)*2+2)
+	for n := 1; sc.Scan(); n++ {
+		msg, err := form.decode(sc.Bytes())
+		if err != nil {
+			return fmt.Errorf("line %d is not %s: %v; it was not sent", n, form, err)
+		}
+		if int64(len(msg)) > maxMessage {
+			return fmt.Errorf("line %d is longer than --max-message (%d bytes); it was not sent", n, maxMessage)
+		}
+		if send(msg) != nil {
 			return nil
 		}
 	}

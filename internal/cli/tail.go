@@ -21,6 +21,7 @@ type tailCmd struct {
 	dialects string
 	asJSON   bool
 	keepOpen bool
+	send     lineForm
 }
 
 func newTailCmd(a *app) *cobra.Command {
@@ -48,7 +49,8 @@ reports for SIGPIPE), 128+N after a second signal N (130 for ctrl+c), 2 for
 usage errors.`,
 		Example: `  wsdbg tail wss://echo.example.com/ws
   wsdbg tail --json --ping 20s wss://api.example.com/ws | jq 'select(.type=="close")'
-  printf '%s\n' '{"op":"ping"}' | wsdbg tail ws://localhost:8080/ws`,
+  printf '%s\n' '{"op":"ping"}' | wsdbg tail ws://localhost:8080/ws
+  echo 'c0 00' | wsdbg tail --send hex --subprotocol mqtt ws://localhost:8083/mqtt`,
 		RunE: func(_ *cobra.Command, args []string) error { return t.run(args) },
 	}
 	t.conn.register(cmd)
@@ -56,6 +58,8 @@ usage errors.`,
 	registerDialects(cmd, &t.dialects)
 	cmd.Flags().BoolVar(&t.asJSON, "json", false, "print one JSON object per line")
 	cmd.Flags().BoolVar(&t.keepOpen, "keep-open", false, "stay connected after stdin ends")
+	cmd.Flags().Var(&t.send, "send", "how stdin's lines are written: `FORM` text (sent as text messages), hex or base64 (sent as binary messages)")
+	_ = cmd.RegisterFlagCompletionFunc("send", cobra.FixedCompletions(lineForms, cobra.ShellCompDirectiveNoFileComp))
 	cmd.AddCommand(newCurlCmd(t.run))
 	return cmd
 }
@@ -80,7 +84,7 @@ func (t *tailCmd) run(positional []string) error {
 	if rec != nil {
 		defer rec.Close()
 	}
-	return statusError(tailLive(opts, t.asJSON, t.keepOpen, rec, t.record.redactor(), a.stdin, a.stdout, a.stderr))
+	return statusError(tailLive(opts, t.asJSON, t.keepOpen, t.send, rec, t.record.redactor(), a.stdin, a.stdout, a.stderr))
 }
 
 // statusError ends the program with status, its message written already.
@@ -109,10 +113,10 @@ func namesRecording(arg string) bool {
 // connection ends, sending stdin's lines; at the end of stdin it closes the
 // connection unless keepOpen. Interrupts and output failures end it as
 // runHeadless says.
-func tailLive(opts conn.Options, asJSON, keepOpen bool, rec *history.Writer, red history.Redactor, stdin io.Reader, stdout, stderr io.Writer) int {
+func tailLive(opts conn.Options, asJSON, keepOpen bool, form lineForm, rec *history.Writer, red history.Redactor, stdin io.Reader, stdout, stderr io.Writer) int {
 	t := newTailSession(rec, red, asJSON, stdout)
 	return runHeadless(opts, t, headless{
-		snd:       lineSender(stdin, opts.MaxMessage),
+		snd:       lineSender(stdin, opts.MaxMessage, form),
 		sent:      func(err error) { t.stdinEnded(err, keepOpen, stderr) },
 		closeCode: closeCodeFor,
 	}, stderr)

@@ -151,3 +151,52 @@ func TestValidateURLSaysWhatIsWrongInPlainWords(t *testing.T) {
 		}
 	}
 }
+
+// Every event carries its 1-based position in the session, in the order
+// the events are delivered, across a reconnect, whether they are taken
+// from Events or in batches.
+func TestEventsAreNumberedInTheOrderDelivered(t *testing.T) {
+	u := echoServer(t, nil)
+	for _, batched := range []bool{false, true} {
+		c := Dial(context.Background(), Options{URL: u, RedialOnRequest: true})
+		var seqs []int
+		take := func(want int) {
+			t.Helper()
+			deadline := time.After(5 * time.Second)
+			var buf []Event
+			for len(seqs) < want {
+				if batched {
+					select {
+					case <-c.EventsReady():
+						buf, _ = c.TakeEvents(buf)
+						for _, ev := range buf {
+							seqs = append(seqs, ev.Seq)
+						}
+					case <-deadline:
+						t.Fatalf("batched: %d events, want %d", len(seqs), want)
+					}
+					continue
+				}
+				select {
+				case ev := <-c.Events():
+					seqs = append(seqs, ev.Seq)
+				case <-deadline:
+					t.Fatalf("%d events, want %d", len(seqs), want)
+				}
+			}
+		}
+		take(1) // open
+		for _, m := range []string{"a", "b", "c"} {
+			c.Send(OpText, []byte(m))
+		}
+		take(7) // three sent, three echoed
+		c.Reconnect()
+		take(10) // our close, the server's answer, the new open
+		c.Shutdown()
+		for i, s := range seqs {
+			if s != i+1 {
+				t.Fatalf("batched %v: seqs %v, want 1…%d in order", batched, seqs, len(seqs))
+			}
+		}
+	}
+}

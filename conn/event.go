@@ -111,6 +111,9 @@ type Frame struct {
 type Event struct {
 	Type EventType
 	Time time.Time // wall clock with a monotonic reading
+	// Seq is the event's 1-based position among the events of its Client,
+	// reconnects included: the order Events and TakeEvents deliver them in.
+	Seq int
 
 	// message, frame, close
 	Dir     Direction

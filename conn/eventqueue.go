@@ -14,6 +14,7 @@ type eventQueue struct {
 	mu       sync.Mutex
 	events   []Event
 	finished bool // the client will emit nothing more
+	pushed   int  // events pushed so far: the next one's Seq is pushed+1
 	// room is closed when a take made room; an emitter that finds the
 	// queue full makes it and waits on it.
 	room chan struct{}
@@ -43,6 +44,8 @@ func (q *eventQueue) push(ev Event, done <-chan struct{}) bool {
 		}
 		q.mu.Lock()
 	}
+	q.pushed++
+	ev.Seq = q.pushed
 	q.events = append(q.events, ev)
 	first := len(q.events) == 1
 	q.mu.Unlock()

@@ -142,7 +142,7 @@ func canonicalLine(line []byte, red Redactor, s *canonScratch) bool {
 		return false
 	}
 	isMessage := line[len(`{"type":"`)] == 'm'
-	if !c.lit(`,"time":`) || !c.time(s) || !c.lit(`,"dir":"`) ||
+	if !c.lit(`,"time":`) || !c.time(s) || (c.lit(`,"seq":`) && !c.positive()) || !c.lit(`,"dir":"`) ||
 		!(c.lit(`in"`) || c.lit(`out"`)) || !c.lit(`,"opcode":"`) {
 		return false
 	}
@@ -213,6 +213,16 @@ func (c *cursor) int(bits int, overOne bool) bool {
 	}
 	var again [24]byte
 	return bytes.Equal(strconv.AppendInt(again[:0], n, 10), num)
+}
+
+// positive accepts a number above zero as the encoder writes it (it
+// leaves zero out).
+func (c *cursor) positive() bool {
+	if c.i < len(c.b) && c.b[c.i] == '-' {
+		return false
+	}
+	start := c.i
+	return c.int(64, false) && !(c.i == start+1 && c.b[start] == '0')
 }
 
 // uint8 accepts a small unsigned number as the frame encoder writes it.

@@ -103,6 +103,12 @@ func TestWriteJSONLinesMatchesOnForeignLines(t *testing.T) {
 	base := `{"type":"message","time":"2026-11-22T02:10:00.123456789Z","dir":"in","opcode":"text","len":3,"text":"abc"}`
 	lines := []string{
 		base,
+		strings.Replace(base, `Z","dir"`, `Z","seq":7,"dir"`, 1),
+		strings.Replace(base, `Z","dir"`, `Z","seq":1,"dir"`, 1),
+		strings.Replace(base, `Z","dir"`, `Z","seq":0,"dir"`, 1),
+		strings.Replace(base, `Z","dir"`, `Z","seq":-3,"dir"`, 1),
+		strings.Replace(base, `Z","dir"`, `Z","seq":07,"dir"`, 1),
+		strings.Replace(base, `Z","dir"`, `Z","seq":1.5,"dir"`, 1),
 		strings.Replace(base, "00.123456789Z", "59.5Z", 1),
 		strings.Replace(base, "00.123456789Z", "60Z", 1),
 		strings.Replace(base, "00.123456789Z", "00.1230Z", 1),

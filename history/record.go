@@ -48,6 +48,7 @@ import (
 type Record struct {
 	Type conn.EventType `json:"type"`
 	Time time.Time      `json:"time"`
+	Seq  int            `json:"seq,omitempty"` // the event's position in its session; 0 when not known
 
 	// open
 	URL            string      `json:"url"`
@@ -111,7 +112,7 @@ func FromEvent(ev conn.Event) Record { return fromEvent(&ev, false) }
 func FromEventSharing(ev *conn.Event) Record { return fromEvent(ev, true) }
 
 func fromEvent(ev *conn.Event, share bool) Record {
-	r := Record{Type: ev.Type, Time: ev.Time}
+	r := Record{Type: ev.Type, Time: ev.Time, Seq: ev.Seq}
 	switch ev.Type {
 	case conn.EventOpen:
 		r.URL = ev.URL
@@ -201,7 +202,7 @@ func (r Record) IsDataMessage() bool {
 // loaded recording can be shown like a live session. The annotation is the
 // one the record was written with.
 func (r Record) event() (conn.Event, error) {
-	ev := conn.Event{Type: r.Type, Time: r.Time}
+	ev := conn.Event{Type: r.Type, Time: r.Time, Seq: r.Seq}
 	switch r.Type {
 	case conn.EventOpen:
 		ev.URL, ev.Status, ev.Subprotocol = r.URL, r.Status, r.Subprotocol

@@ -292,3 +292,24 @@ func TestRecordKeepsTheErrorEnvelope(t *testing.T) {
 		t.Errorf("envelope changed on the way:\n got  %+v\n want %+v", got, *env)
 	}
 }
+
+// seq, the event's position in its session, comes right after the time
+// and survives the round trip; a record without one writes none.
+func TestRecordWritesItsPositionInTheSession(t *testing.T) {
+	ev := conn.Event{Type: conn.EventMessage, Time: t0, Seq: 42, Dir: conn.In, Opcode: conn.OpText, Payload: []byte("x")}
+	line := FromEvent(ev).AppendJSON(nil)
+	if !strings.HasPrefix(string(line), `{"type":"message","time":"2026-11-22T02:10:00.123456789Z","seq":42,"dir":"in"`) {
+		t.Fatalf("line: %s", line)
+	}
+	var back Record
+	if err := json.Unmarshal(line, &back); err != nil || back.Seq != 42 {
+		t.Fatalf("seq read back as %d (%v)", back.Seq, err)
+	}
+	if got, err := back.event(); err != nil || got.Seq != 42 {
+		t.Fatalf("event seq %d (%v)", got.Seq, err)
+	}
+	ev.Seq = 0
+	if line := FromEvent(ev).AppendJSON(nil); strings.Contains(string(line), `"seq"`) {
+		t.Errorf("a record without a position writes one: %s", line)
+	}
+}

@@ -26,6 +26,10 @@ func (r Record) AppendJSON(b []byte) []byte {
 	b = append(b, `","time":"`...)
 	b = timefmt.AppendRFC3339Nano(b, r.Time)
 	b = append(b, '"')
+	if r.Seq > 0 {
+		b = appendKey(b, "seq")
+		b = strconv.AppendInt(b, int64(r.Seq), 10)
+	}
 	switch r.Type {
 	case conn.EventOpen:
 		b = r.appendOpen(b)

@@ -120,6 +120,9 @@ func TestEveryViewShowsTheSameAnnotation(t *testing.T) {
 	}
 	report := flat(unmarkdown(md.String()))
 
+	if insp := plainLines(live.inspectorLines(1, 200)); !strings.Contains(insp, "Error reply · not authorized") {
+		t.Errorf("a reply without a code is headed badly:\n%s", insp)
+	}
 	for i, s := range want {
 		views := map[string]string{
 			"tail text":           flat(tailText[i]),

@@ -286,7 +286,14 @@ func (m *model) explanationLines(i int, pg *detailPage) {
 		env := x.envelope
 		ex = env.Explanation
 		pg.section("EXPLANATION")
-		pg.para(th.ExplainName, 0, fmt.Sprintf("Error reply %s · %s", env.CodeText(), decode.Sanitize(env.Message)))
+		head := "Error reply"
+		if code := env.CodeText(); code != "" {
+			head += " " + code
+		}
+		if env.Message != "" {
+			head += " · " + decode.Sanitize(env.Message)
+		}
+		pg.para(th.ExplainName, 0, head)
 		pg.field("Shape", decode.Sanitize(env.Format))
 		if ex.Name == "" {
 			pg.para(th.ExplainText, 0, "The server answered with an application error. Its code is not one wsdbg knows; the message above is the server's own words.")

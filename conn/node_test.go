@@ -8,13 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wsdbg/wsdbg/conn/internal/nodepeer"
+	"github.com/wsdbg/wsdbg/conn/internal/peers"
 )
 
 // Interoperability with the ws library, the most deployed Node server.
 
 func TestNodeEchoWithDeflate(t *testing.T) {
-	u := nodepeer.Start(t)
+	u := peers.NodeWS(t)
 	c := Dial(context.Background(), Options{URL: u, Compress: true})
 	defer c.Shutdown()
 	open := next(t, c, EventOpen)
@@ -45,7 +45,7 @@ func TestNodeEchoWithDeflate(t *testing.T) {
 }
 
 func TestNodeFragments(t *testing.T) {
-	u := nodepeer.Start(t)
+	u := peers.NodeWS(t)
 	c := Dial(context.Background(), Options{URL: u})
 	defer c.Shutdown()
 	next(t, c, EventOpen)
@@ -67,7 +67,7 @@ func TestNodeFragments(t *testing.T) {
 }
 
 func TestNodePingPong(t *testing.T) {
-	u := nodepeer.Start(t)
+	u := peers.NodeWS(t)
 	c := Dial(context.Background(), Options{URL: u})
 	defer c.Shutdown()
 	next(t, c, EventOpen)
@@ -88,7 +88,7 @@ func TestNodePingPong(t *testing.T) {
 }
 
 func TestNodeCloseCodes(t *testing.T) {
-	u := nodepeer.Start(t)
+	u := peers.NodeWS(t)
 	for _, code := range []int{1000, 1001, 1008, 1011, 3000, 4001, 4999} {
 		c := Dial(context.Background(), Options{URL: u})
 		next(t, c, EventOpen)
@@ -105,7 +105,7 @@ func TestNodeCloseCodes(t *testing.T) {
 }
 
 func TestNodeGetsOurCloseWhileMessagesAreQueued(t *testing.T) {
-	u, reports := nodepeer.StartReporting(t)
+	u, reports := peers.NodeWSReporting(t)
 	c := Dial(context.Background(), Options{URL: u})
 	defer c.Shutdown()
 	next(t, c, EventOpen)

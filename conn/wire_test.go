@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wsdbg/wsdbg/conn/internal/nodepeer"
+	"github.com/wsdbg/wsdbg/conn/internal/peers"
 	"github.com/wsdbg/wsdbg/conn/internal/wirepeer"
 	"github.com/wsdbg/wsdbg/decode"
 )
@@ -393,7 +393,7 @@ func TestQueueCountsLongMessagesWaitingTogether(t *testing.T) {
 }
 
 func TestPongsFollowTheirPings(t *testing.T) {
-	u := nodepeer.Start(t)
+	u := peers.NodeWS(t)
 	c := Dial(context.Background(), Options{URL: u, PingInterval: 30 * time.Millisecond})
 	defer c.Shutdown()
 	next(t, c, EventOpen)

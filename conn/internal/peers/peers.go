@@ -25,7 +25,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -98,12 +97,48 @@ func PythonWebsockets(t testing.TB) string {
 // silent for 2 s is dropped by nginx without a close frame.
 func Nginx(t testing.TB) string {
 	t.Helper()
-	upstream := shared(t, "ws upstream", func() (string, error) {
-		return startNode("ws", "server.js")
-	})
+	upstream := NodeWS(t)
 	return shared(t, "nginx", func() (string, error) {
 		return startNginx(strings.TrimPrefix(upstream, "ws://"))
 	})
+}
+
+// reportBuffer is how many report lines wait for a test to read them;
+// later ones are dropped rather than block the server.
+const reportBuffer = 64
+
+// NodeWS returns the ws:// URL (no path) of Node's ws server
+// (testdata/node/server.js): an echo server that also obeys commands such
+// as "close 4001 reason", "frag 3 text" and "ping payload".
+func NodeWS(t testing.TB) string {
+	t.Helper()
+	return shared(t, "ws", func() (string, error) { return startNode("ws", "server.js") })
+}
+
+// NodeWSReporting starts a ws server of the test's own, stopped when the
+// test ends, and delivers what it reports about its connections, one line
+// each, such as "CLOSE 1001 going away" when a client's close frame
+// arrives.
+func NodeWSReporting(t testing.TB) (string, <-chan string) {
+	t.Helper()
+	reports := make(chan string, reportBuffer)
+	cmd, err := nodeCommand("ws", "server.js")
+	var url string
+	if err == nil {
+		var p *process
+		url, p, err = startListening(cmd, reports)
+		if p != nil {
+			t.Cleanup(p.stop)
+		}
+	}
+	var u errUnavailable
+	switch {
+	case errors.As(err, &u):
+		unavailable(t, u.why)
+	case err != nil:
+		t.Fatalf("ws peer: %v", err)
+	}
+	return url, reports
 }
 
 // StopAll stops every server started so far. Tests must not use their URLs
@@ -195,17 +230,28 @@ func testdata(sub string) string {
 // startNode runs script from testdata/node, which needs the npm package
 // pkg, and returns the ws:// URL it prints.
 func startNode(pkg, script string, args ...string) (string, error) {
+	cmd, err := nodeCommand(pkg, script, args...)
+	if err != nil {
+		return "", err
+	}
+	url, _, err := startListening(cmd, nil)
+	return url, err
+}
+
+// nodeCommand is the command that runs script from testdata/node, or why
+// it cannot run here.
+func nodeCommand(pkg, script string, args ...string) (*exec.Cmd, error) {
 	dir := testdata("node")
 	nodePath, err := exec.LookPath("node")
 	if err != nil {
-		return "", errUnavailable{"node " + pkg + " peer not installed: node is not in PATH"}
+		return nil, errUnavailable{"node " + pkg + " peer not installed: node is not in PATH"}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
-		return "", errUnavailable{"node " + pkg + " peer not installed: run npm ci in conn/testdata/node"}
+		return nil, errUnavailable{"node " + pkg + " peer not installed: run npm ci in conn/testdata/node"}
 	}
 	cmd := exec.Command(nodePath, append([]string{script}, args...)...)
 	cmd.Dir = dir
-	return startListening(cmd)
+	return cmd, nil
 }
 
 func startPython() (string, error) {
@@ -215,7 +261,8 @@ func startPython() (string, error) {
 	}
 	cmd := exec.Command(python, "server.py")
 	cmd.Dir = testdata("python")
-	return startListening(cmd)
+	url, _, err := startListening(cmd, nil)
+	return url, err
 }
 
 // pythonWithWebsockets finds a Python 3 that can import websockets,
@@ -235,15 +282,16 @@ func pythonWithWebsockets() (string, error) {
 
 // startListening runs cmd, a server that prints "LISTENING <port>" once it
 // listens on 127.0.0.1 and exits when its standard input closes, and
-// returns its ws:// URL.
-func startListening(cmd *exec.Cmd) (string, error) {
+// returns its ws:// URL. The lines it prints after that go to reports,
+// when it is not nil, as long as there is room.
+func startListening(cmd *exec.Cmd, reports chan<- string) (string, *process, error) {
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	p := &process{cmd: cmd, stderr: &syncBuffer{}, exited: make(chan struct{})}
 	cmd.Stderr = p.stderr
@@ -252,7 +300,7 @@ func startListening(cmd *exec.Cmd) (string, error) {
 		p.await()
 	}
 	if err := cmd.Start(); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	register(p)
 
@@ -265,14 +313,25 @@ func startListening(cmd *exec.Cmd) (string, error) {
 		}
 		// Keep draining so the server never blocks on a full pipe; Wait
 		// must only run once all reads are done.
-		io.Copy(io.Discard, out)
+		for {
+			line, err := out.ReadString('\n')
+			if line != "" && reports != nil {
+				select {
+				case reports <- strings.TrimSpace(line):
+				default:
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
 		cmd.Wait()
 	}()
 
 	select {
 	case line := <-firstLine:
 		if port, ok := strings.CutPrefix(line, "LISTENING "); ok {
-			return "ws://127.0.0.1:" + port, nil
+			return "ws://127.0.0.1:" + port, p, nil
 		}
 		err = fmt.Errorf("printed %q, want LISTENING <port>", line)
 	case <-p.exited:
@@ -280,7 +339,7 @@ func startListening(cmd *exec.Cmd) (string, error) {
 	case <-time.After(startTimeout):
 		err = fmt.Errorf("did not listen within %v", startTimeout)
 	}
-	return "", fmt.Errorf("%s %v\n%s", filepath.Base(cmd.Path), err, p.stderr.String())
+	return "", p, fmt.Errorf("%s %v\n%s", filepath.Base(cmd.Path), err, p.stderr.String())
 }
 
 // process is a running server.

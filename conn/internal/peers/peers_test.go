@@ -2,10 +2,17 @@ package peers
 
 import (
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	StopAll()
+	os.Exit(code)
+}
 
 func TestStopAllEndsEveryServer(t *testing.T) {
 	urls := []string{PythonWebsockets(t), Nginx(t)}

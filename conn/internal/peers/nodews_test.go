@@ -1,4 +1,4 @@
-package nodepeer
+package peers
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 func dial(t *testing.T) *websocket.Conn {
 	t.Helper()
 	d := websocket.Dialer{EnableCompression: true, HandshakeTimeout: 5 * time.Second}
-	c, resp, err := d.Dial(Start(t), nil)
+	c, resp, err := d.Dial(NodeWS(t), nil)
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
@@ -99,7 +99,7 @@ func TestServerPing(t *testing.T) {
 }
 
 func TestReportsTheCloseItGot(t *testing.T) {
-	url, reports := StartReporting(t)
+	url, reports := NodeWSReporting(t)
 	c, _, err := websocket.DefaultDialer.Dial(url, nil)
 	if err != nil {
 		t.Fatalf("dial: %v", err)

@@ -1,7 +1,6 @@
 package history
 
 import (
-	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -9,7 +8,7 @@ import (
 	"time"
 
 	"github.com/wsdbg/wsdbg/conn"
-	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/internal/sessiontest"
 )
 
 func TestMain(m *testing.M) {
@@ -20,68 +19,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-var t0 = time.Date(2026, 11, 22, 2, 10, 0, 123456789, time.UTC)
-
-func at(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
-
-func frame(ms int, dir conn.Direction, fin bool, op conn.Opcode, n int64) conn.Frame {
-	f := conn.Frame{Time: at(ms), Dir: dir, FIN: fin, Opcode: op, Masked: dir == conn.Out, Length: n, HeaderLen: 2}
-	if f.Masked {
-		f.HeaderLen += 4
-	}
-	if n > 125 {
-		f.LenBytes = 2
-		f.HeaderLen += 2
-	}
-	return f
-}
-
-// sampleEvents has one event of every kind and shape a recording must keep.
-func sampleEvents() []conn.Event {
-	evs := []conn.Event{
-		{Type: conn.EventOpen, Time: at(0), URL: "wss://api.example.com/ws?room=1", Status: 101,
-			Subprotocol: "graphql-ws", Extensions: []string{"permessage-deflate"},
-			RequestHeader:  http.Header{"Origin": {"https://app.example.com"}, "Sec-Websocket-Version": {"13"}},
-			ResponseHeader: http.Header{"Upgrade": {"websocket"}, "Sec-Websocket-Protocol": {"graphql-ws"}},
-			Hops:           []string{"wss://old.example.com/ws"}},
-		{Type: conn.EventMessage, Time: at(10), Dir: conn.Out, Opcode: conn.OpText,
-			Payload: []byte(`{"type":"subscribe","id":"1"}`),
-			Frames:  []conn.Frame{frame(10, conn.Out, true, conn.OpText, 29)}},
-		{Type: conn.EventMessage, Time: at(30), Dir: conn.In, Opcode: conn.OpText,
-			Payload: []byte("héllo, wörld\n\ttab \"quoted\" \\ back"),
-			Frames: []conn.Frame{frame(20, conn.In, false, conn.OpText, 10), frame(25, conn.In, false, conn.OpContinuation, 10),
-				frame(30, conn.In, true, conn.OpContinuation, 17)}},
-		{Type: conn.EventMessage, Time: at(40), Dir: conn.In, Opcode: conn.OpBinary, Payload: []byte{0x82, 0xa3, 0x00, 0xff}},
-		{Type: conn.EventMessage, Time: at(45), Dir: conn.In, Opcode: conn.OpText, Payload: []byte("bad \xff\xfe utf8")},
-		{Type: conn.EventMessage, Time: at(50), Dir: conn.Out, Opcode: conn.OpPing, Payload: []byte("hb")},
-		{Type: conn.EventMessage, Time: at(62), Dir: conn.In, Opcode: conn.OpPong, Payload: []byte("hb"), RTT: 12500 * time.Microsecond},
-		{Type: conn.EventMessage, Time: at(63), Dir: conn.In, Opcode: conn.OpText},
-		{Type: conn.EventFrame, Time: at(70), Dir: conn.In, Opcode: 0xB, Payload: []byte{1, 2},
-			Frames: []conn.Frame{{Time: at(70), Dir: conn.In, FIN: true, RSV: 4, Opcode: 0xB, Length: 2, HeaderLen: 2}}},
-		{Type: conn.EventWarning, Time: at(80), Failure: &decode.Failure{Kind: decode.KindProtocol,
-			Cause: decode.CauseNonMinimalLength, Code: 1002, Message: "length 5 encoded in 2 bytes", Opcode: 1, Length: 5}},
-		{Type: conn.EventClose, Time: at(90), Dir: conn.In, Opcode: conn.OpClose, Code: 1008, Reason: "token expired",
-			HasCode: true, Payload: append([]byte{0x03, 0xf0}, "token expired"...), Final: false,
-			Idle: 1500 * time.Millisecond, PingsOn: true,
-			Frames: []conn.Frame{frame(90, conn.In, true, conn.OpClose, 15)}},
-		{Type: conn.EventReconnect, Time: at(100), Attempt: 2, Delay: 1500 * time.Millisecond},
-		{Type: conn.EventError, Time: at(110), Final: true, Failure: &decode.Failure{Kind: decode.KindHandshake,
-			Cause: decode.CauseHTTPStatus, Status: 401, Message: "websocket: bad handshake",
-			URL: "wss://api.example.com/ws?room=1", Header: map[string]string{"Www-Authenticate": "Bearer"},
-			Body: "token expired", SentAuth: true, RetryAfter: "30"}},
-		{Type: conn.EventClose, Time: at(120), Dir: conn.Out, Code: 1005, Final: true},
-	}
-	// As a live session hands them over: annotated, messages with their
-	// frame count.
-	notes := conn.NewAnnotator(conn.Options{})
-	for i := range evs {
-		if evs[i].Type == conn.EventMessage || evs[i].Type == conn.EventFrame {
-			evs[i].FrameCount = len(evs[i].Frames)
-		}
-		notes.Annotate(&evs[i])
-	}
-	return evs
-}
+// The sample session the recording and export tests share.
+var (
+	t0           = sessiontest.T0
+	at           = sessiontest.At
+	frame        = sessiontest.Frame
+	sampleEvents = sessiontest.SampleEvents
+)
 
 // normalized makes equal what JSON cannot tell apart: nil and empty.
 func normalized(ev conn.Event) conn.Event {

@@ -8,11 +8,13 @@ import (
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/history"
+	"github.com/wsdbg/wsdbg/internal/sessiontest"
 )
 
-var t0 = time.Date(2026, 11, 22, 2, 10, 0, 123456789, time.UTC)
-
-func at(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+var (
+	t0 = sessiontest.T0
+	at = sessiontest.At
+)
 
 func msg(ms int, dir conn.Direction) conn.Event {
 	return conn.Event{Type: conn.EventMessage, Time: at(ms), Dir: dir, Opcode: conn.OpText, Payload: []byte("x")}

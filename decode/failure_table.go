@@ -141,6 +141,14 @@ var failureTable = []failureInfo{
 		explanation: "The connection was closed while messages were still waiting to go out. The close went ahead of them, so the server never got them.",
 		hint:        "If they matter, wait until they have gone out (the server has caught up) before closing.", source: SourceLocal},
 
+	// stopping
+	{kind: KindTimeout, cause: CauseCloseUnanswered, name: "Closing handshake cut short",
+		explanation: "wsdbg was asked to stop and sent a close frame, but the server did not answer it in time (or the frame could not go out because the server was not reading), so wsdbg dropped the connection. The server sees the connection end without a close frame (1006).",
+		hint:        "Nothing is wrong on this side. If it happens every time, look at how the server handles close frames, or at what keeps it from reading.", code: 1006, source: SourceLocal},
+	{kind: KindTimeout, cause: CauseStoppedOpening, name: "Interrupted while connecting",
+		explanation: "wsdbg was asked to stop before the connection had opened, so the session ended without one.",
+		hint:        "Connect again; if opening takes long, --connect-timeout bounds the wait and the failure then says what held it up.", source: SourceLocal},
+
 	// tls
 	{kind: KindTLS, cause: CauseTLSUnknownAuthority, name: "Certificate signed by an unknown authority",
 		explanation: "The server's certificate does not chain to a trusted root: it is self-signed, from a private CA, or a corporate proxy is intercepting TLS.",

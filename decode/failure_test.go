@@ -23,6 +23,7 @@ var allCauses = map[string]string{
 	CauseProxyRefused: KindProxy, CauseProxyAuth: KindProxy, CauseProxyUnreachable: KindProxy, CauseProxyUnsupported: KindProxy,
 	CauseConnReset: KindTransport, CauseEOFWithoutClose: KindTransport, CauseBrokenPipe: KindTransport,
 	CauseWriteTimeout: KindTimeout, CauseNotReading: KindTransport, CauseUnsentDropped: KindTransport,
+	CauseCloseUnanswered: KindTimeout, CauseStoppedOpening: KindTimeout,
 	CauseTLSUnknownAuthority: KindTLS, CauseTLSNameMismatch: KindTLS, CauseTLSExpired: KindTLS,
 	CauseTLSNotYetValid: KindTLS, CauseTLSHandshake: KindTLS, CauseTLSClientCert: KindTLS,
 	CauseRSVWithoutExtension: KindProtocol, CauseReservedOpcode: KindProtocol, CauseFragmentedControl: KindProtocol,

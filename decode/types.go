@@ -82,6 +82,10 @@ const (
 	CauseNotReading    = "server-not-reading" // warning: a write is stuck, messages are waiting (transport)
 	CauseUnsentDropped = "unsent-dropped"     // warning: a close went out ahead of messages never sent (transport)
 
+	// stopping: wsdbg ended a session that would not end by itself (timeout)
+	CauseCloseUnanswered = "close-unanswered"       // our close frame got no answer in time, or could not go out
+	CauseStoppedOpening  = "stopped-before-opening" // stopped while the connection was still opening
+
 	// tls
 	CauseTLSUnknownAuthority = "unknown-authority"
 	CauseTLSNameMismatch     = "name-mismatch"

@@ -252,24 +252,20 @@ func (w *recordingWatch) finish() bool {
 
 // abandonRecord says how a session that wsdbg stopped waiting for ended:
 // before its connection opened, or with a closing handshake cut short
-// (the close frame sent or not).
+// (the close frame sent or not), explained as any failure is.
 func abandonRecord(open, closeOut bool) history.Record {
-	f := &decode.Failure{Kind: decode.KindTimeout}
-	r := history.Record{Type: conn.EventError, Time: time.Now(), Failure: f, Final: true}
-	if !open {
-		r.Name = "Interrupted while connecting"
-		f.Message = "wsdbg stopped before the connection opened"
-		return r
-	}
-	f.Code = 1006
-	r.Name = "Closing handshake cut short"
-	r.Explanation = "The server sees the connection end without a close frame (1006)."
-	if closeOut {
-		f.Message = fmt.Sprintf("the server did not answer the close frame within %s; wsdbg dropped the connection", closeAnswerWait)
-	} else {
+	f := &decode.Failure{Kind: decode.KindTimeout, Cause: decode.CauseStoppedOpening,
+		Message: "wsdbg stopped before the connection opened"}
+	if open {
+		f.Cause, f.Code = decode.CauseCloseUnanswered, 1006
 		f.Message = fmt.Sprintf("the close frame could not be sent within %s (the server is not reading); wsdbg dropped the connection", closeAnswerWait)
+		if closeOut {
+			f.Message = fmt.Sprintf("the server did not answer the close frame within %s; wsdbg dropped the connection", closeAnswerWait)
+		}
 	}
-	return r
+	ev := conn.Event{Type: conn.EventError, Time: time.Now(), Failure: f, Code: f.Code, Final: true}
+	conn.NewAnnotator(conn.Options{}).Annotate(&ev)
+	return history.FromEvent(ev)
 }
 
 // runDebugger runs the debugger on the session until the user quits, then

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -49,6 +50,9 @@ type Client struct {
 	reconnect    chan struct{}
 	closeRequest chan struct{}
 	wake         chan struct{} // tells the writer the queue has something
+	// halves is the open connection's client half of its protocol; nil
+	// between connections.
+	halves atomic.Pointer[halves]
 
 	mu    sync.Mutex
 	queue sendQueue
@@ -284,6 +288,9 @@ func (c *Client) emit(ev Event) bool {
 		return false
 	}
 	c.answerHeartbeat(&ev)
+	if h := c.halves.Load(); h != nil {
+		h.observe(&ev)
+	}
 	return true
 }
 

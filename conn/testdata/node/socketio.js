@@ -10,7 +10,9 @@
 // The default namespace answers:
 //   "echo" with an acknowledgement carrying the arguments back,
 //   "bin" by emitting "bin" back with the same binary attachment.
-// The /admin namespace refuses every connection in its middleware.
+// The /admin namespace refuses every connection in its middleware; the
+// /auth namespace lets in the clients whose auth carries the token
+// "secret" and refuses the others with "bad token".
 // EIO=3 clients are refused as Socket.IO 4 does by default (no allowEIO3).
 
 const http = require('http');
@@ -38,6 +40,10 @@ io.on('connection', (socket) => {
 
 io.of('/admin').use((socket, next) => {
   next(new Error('not authorized'));
+});
+
+io.of('/auth').use((socket, next) => {
+  next(socket.handshake.auth.token === 'secret' ? undefined : new Error('bad token'));
 });
 
 httpServer.listen(0, '127.0.0.1', () => {

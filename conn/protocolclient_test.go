@@ -1,0 +1,247 @@
+package conn
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wsdbg/wsdbg/conn/internal/peers"
+	"github.com/wsdbg/wsdbg/decode/protocol"
+)
+
+// The client half of each protocol against real servers: the opening
+// packets Options.Opening asks for, and the heartbeats the client keeps
+// on its own, each a sent message marked Auto.
+
+// expectAuto reads the next message, which must be one the client sent
+// on its own with the packet want.
+func expectAuto(t *testing.T, c *Client, want string) Event {
+	t.Helper()
+	ev := nextMessage(t, c)
+	if ev.Dir != Out || !ev.Auto || packetOf(ev) != want {
+		t.Fatalf("%s %q auto=%v packet %q, want the automatic %q", ev.Dir, ev.Payload, ev.Auto, packetOf(ev), want)
+	}
+	return ev
+}
+
+func TestSocketIONamespaceConnectWithAuth(t *testing.T) {
+	url := socketIOURL(peers.SocketIO(t))
+	for _, tc := range []struct{ token, answer string }{
+		{"secret", "socket.io/CONNECT//CONNECT /auth"},
+		{"wrong", "socket.io/CONNECT_ERROR//CONNECT_ERROR /auth: bad token"},
+	} {
+		t.Run(tc.token, func(t *testing.T) {
+			c := Dial(context.Background(), Options{URL: url,
+				Opening: &Opening{Namespace: "/auth", Payload: json.RawMessage(`{"token":"` + tc.token + `"}`)}})
+			t.Cleanup(c.Shutdown)
+			// Queued before the connection opens, Engine.IO's noop must
+			// still follow the namespace CONNECT.
+			c.Send(OpText, []byte("6"))
+			next(t, c, EventOpen)
+			expectPackets(t, c, "engine.io/open//open, ping every 25000ms, timeout 20000ms")
+			ev := expectAuto(t, c, "socket.io/CONNECT//CONNECT /auth (automatic)")
+			if got, want := string(ev.Payload), `40/auth,{"token":"`+tc.token+`"}`; got != want {
+				t.Fatalf("sent %q, want %q", got, want)
+			}
+			expectPackets(t, c, "engine.io/noop//noop", tc.answer)
+		})
+	}
+}
+
+func TestGraphQLConnectionInitKeepsTheSession(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits past the server's 3s connectionInitWaitTimeout")
+	}
+	t.Parallel()
+	c, _ := dialPeer(t, Options{URL: peers.GraphQLWS(t) + "/graphql", Subprotocols: []string{"graphql-transport-ws"},
+		Opening: &Opening{Payload: json.RawMessage(`{"authToken":"abc"}`)}})
+	ev := expectAuto(t, c, "graphql-transport-ws/connection_init//connection_init (automatic)")
+	if got := string(ev.Payload); got != `{"type":"connection_init","payload":{"authToken":"abc"}}` {
+		t.Fatalf("sent %q", got)
+	}
+	expectPackets(t, c, "graphql-transport-ws/connection_ack//connection_ack")
+	select {
+	case ev := <-c.Events():
+		t.Fatalf("within 4s of the ack: %s, want the session to stay quiet and open", describe(ev))
+	case <-time.After(4 * time.Second):
+	}
+	c.Send(OpText, []byte(`{"type":"subscribe","id":"s","payload":{"query":"subscription { count(to: 1) }"}}`))
+	expectPackets(t, c, "graphql-transport-ws/subscribe/s/subscribe #s subscription",
+		"graphql-transport-ws/next/s/next #s", "graphql-transport-ws/complete/s/complete #s")
+}
+
+// The server pings after the ack and again for each pong it receives,
+// counting them: its third ping proves two pongs arrived.
+func TestGraphQLPingAnswered(t *testing.T) {
+	c, _ := dialPeer(t, Options{URL: peers.GraphQLWSPinging(t) + "/graphql", Subprotocols: []string{"graphql-transport-ws"},
+		Opening: &Opening{}})
+	expectAuto(t, c, "graphql-transport-ws/connection_init//connection_init (automatic)")
+	expectPackets(t, c, "graphql-transport-ws/connection_ack//connection_ack")
+	for pongs := 0; pongs <= 3; pongs++ {
+		ev := nextMessage(t, c)
+		want := `{"type":"ping"}`
+		if pongs > 0 {
+			want = `{"type":"ping","payload":{"pongs":` + string(rune('0'+pongs)) + `}}`
+		}
+		if ev.Dir != In || string(ev.Payload) != want {
+			t.Fatalf("%s %q, want the server's %s", ev.Dir, ev.Payload, want)
+		}
+		pong := expectAuto(t, c, "graphql-transport-ws/pong//pong (automatic)")
+		if string(pong.Payload) != `{"type":"pong"}` {
+			t.Fatalf("answered %q", pong.Payload)
+		}
+	}
+}
+
+func TestMQTTConnectFromOptions(t *testing.T) {
+	url := peers.MQTT(t)
+	for _, tc := range []struct{ password, connack string }{
+		{"secret", "mqtt/CONNACK//CONNACK accepted"},
+		{"guess", "mqtt/CONNACK//CONNACK refused: bad user name or password"},
+	} {
+		t.Run(tc.password, func(t *testing.T) {
+			c, _ := dialPeer(t, Options{URL: url, Subprotocols: []string{"mqtt"},
+				Opening: &Opening{ClientID: "wsdbg-opening", User: "wsdbg", Password: tc.password, KeepAlive: time.Minute}})
+			ev := expectAuto(t, c, "mqtt/CONNECT//CONNECT v3.1.1 client wsdbg-opening (automatic)")
+			if want := mqttConnect("wsdbg-opening", "wsdbg", tc.password); string(ev.Payload) != string(want) {
+				t.Fatalf("sent % x, want % x", ev.Payload, want)
+			}
+			awaitPacket(t, c, tc.connack)
+		})
+	}
+}
+
+// awaitPacket reads messages until one carries the packet want; aedes
+// writes a packet in several messages.
+func awaitPacket(t *testing.T, c *Client, want string) Event {
+	t.Helper()
+	for range 20 {
+		if ev := nextMessage(t, c); packetOf(ev) == want {
+			return ev
+		}
+	}
+	t.Fatalf("no %q", want)
+	return Event{}
+}
+
+// PINGREQ goes out at the keep-alive the CONNECT asked for, the user's
+// own CONNECT as well, and only once nothing else went out for that long.
+func TestMQTTPingReqAtKeepAlive(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for keep-alives")
+	}
+	t.Parallel()
+	c, _ := dialPeer(t, Options{URL: peers.MQTT(t), Subprotocols: []string{"mqtt"}})
+	connect := mqttConnect("wsdbg-keepalive", "", "")
+	connect[11] = 1 // keep-alive: 1 s
+	c.Send(OpBinary, connect)
+	expectPackets(t, c, "mqtt/CONNECT//CONNECT v3.1.1 client wsdbg-keepalive")
+	awaitPacket(t, c, "mqtt/CONNACK//CONNACK accepted")
+
+	// A PUBLISH every 400ms keeps the connection alive without pings.
+	publish := []byte("\x30\x07\x00\x01t\x68\x65\x6c\x6f")
+	stopPublishing := time.Now().Add(2 * time.Second)
+	for time.Now().Before(stopPublishing) {
+		c.Send(OpBinary, publish)
+		ev := nextMessage(t, c)
+		if ev.Auto {
+			t.Fatalf("sent %q on its own while PUBLISHes went out", packetOf(ev))
+		}
+		time.Sleep(400 * time.Millisecond)
+	}
+	quietSince := time.Now()
+	ev := expectAuto(t, c, "mqtt/PINGREQ//PINGREQ (automatic)")
+	if string(ev.Payload) != "\xc0\x00" {
+		t.Fatalf("PINGREQ % x", ev.Payload)
+	}
+	if after := ev.Time.Sub(quietSince); after < 500*time.Millisecond || after > 1500*time.Millisecond {
+		t.Fatalf("PINGREQ %v after the last PUBLISH, want about the 1s keep-alive", after)
+	}
+	awaitPacket(t, c, "mqtt/PINGRESP//PINGRESP")
+	ev = expectAuto(t, c, "mqtt/PINGREQ//PINGREQ (automatic)")
+	awaitPacket(t, c, "mqtt/PINGRESP//PINGRESP")
+
+	// None once the connection is closed.
+	c.Close(1000, "")
+	for {
+		select {
+		case ev, ok := <-c.Events():
+			if !ok {
+				return
+			}
+			if ev.Auto {
+				t.Fatalf("sent %q on its own after the close", packetOf(ev))
+			}
+		case <-time.After(3 * time.Second):
+			return
+		}
+	}
+}
+
+// An idle session that speaks no protocol gets nothing on its own, nor a
+// Phoenix socket with --protocol none.
+func TestNoHeartbeatWithoutTheProtocol(t *testing.T) {
+	t.Parallel()
+	for _, opts := range []Options{
+		{URL: peers.NodeWS(t) + "/socket/websocket?vsn=2.0.0", Protocol: ProtocolNone},
+		{URL: peers.NodeWS(t) + "/plain", Opening: &Opening{}},
+	} {
+		tm := defaultTiming
+		tm.phoenixHeartbeat = 100 * time.Millisecond
+		c := dial(context.Background(), opts, tm)
+		defer c.Shutdown()
+		next(t, c, EventOpen)
+		select {
+		case ev := <-c.Events():
+			t.Fatalf("%s: %s, want nothing", opts.URL, describe(ev))
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// The Phoenix heartbeat goes out every interval in the serializer's form
+// the URL asks for; Node's ws server echoes it.
+func TestPhoenixHeartbeat(t *testing.T) {
+	for _, tc := range []struct{ vsn, want string }{
+		{"2.0.0", `[null,"hb-1","phoenix","heartbeat",{}]`},
+		{"1.0.0", `{"topic":"phoenix","event":"heartbeat","payload":{},"ref":"hb-1"}`},
+	} {
+		tm := defaultTiming
+		tm.phoenixHeartbeat = 200 * time.Millisecond
+		c := dial(context.Background(), Options{URL: peers.NodeWS(t) + "/socket/websocket?vsn=" + tc.vsn}, tm)
+		defer c.Shutdown()
+		open := next(t, c, EventOpen)
+		ev := expectAuto(t, c, "phoenix/heartbeat/hb-1/heartbeat phoenix (automatic)")
+		if string(ev.Payload) != tc.want {
+			t.Fatalf("vsn %s: sent %q, want %q", tc.vsn, ev.Payload, tc.want)
+		}
+		if after := ev.Time.Sub(open.Time); after < 150*time.Millisecond {
+			t.Fatalf("first heartbeat %v after the open, want the interval", after)
+		}
+		nextMessage(t, c) // the echo
+		if ev := expectAuto(t, c, "phoenix/heartbeat/hb-2/heartbeat phoenix (automatic)"); !strings.Contains(string(ev.Payload), `"hb-2"`) {
+			t.Fatalf("second heartbeat %q", ev.Payload)
+		}
+	}
+}
+
+func TestOpeningProtocol(t *testing.T) {
+	for _, tc := range []struct {
+		opts       Options
+		negotiated string
+		want       string
+	}{
+		{Options{URL: "ws://h/socket.io/?EIO=4&transport=websocket"}, "", protocol.SocketIO},
+		{Options{URL: "ws://h/graphql", Subprotocols: []string{"graphql-ws", "graphql-transport-ws"}}, "graphql-transport-ws", protocol.GraphQLTransportWS},
+		{Options{URL: "ws://h/graphql", Subprotocols: []string{"graphql-ws", "graphql-transport-ws"}}, "", protocol.GraphQLWS},
+		{Options{URL: "ws://h/mqtt", Protocol: protocol.MQTT}, "", protocol.MQTT},
+		{Options{URL: "ws://h/mqtt", Protocol: ProtocolNone, Subprotocols: []string{"mqtt"}}, "mqtt", ""},
+		{Options{URL: "ws://h/ws"}, "", ""},
+	} {
+		if got := OpeningProtocol(tc.opts, tc.negotiated); got != tc.want {
+			t.Errorf("%+v negotiating %q: %q, want %q", tc.opts, tc.negotiated, got, tc.want)
+		}
+	}
+}

@@ -24,8 +24,10 @@ import (
 //     (base64url.bearer.authorization.k8s.io.TOKEN) and others take
 //     "access_token, TOKEN", wherever a subprotocol appears: the negotiated
 //     one, Sec-WebSocket-Protocol header values and the offered lists;
-//   - in Markdown exports and bug reports, string values of JSON payload
-//     keys that look like credentials.
+//   - in message payloads, string values of JSON keys that look like
+//     credentials (after a packet prefix such as Socket.IO's
+//     40/admin,{"token":...} too), the passcode of a STOMP CONNECT and the
+//     password of an MQTT CONNECT.
 //
 // A redacted value keeps what helps debugging: the credential's scheme
 // ("Bearer [redacted:36]"), cookie names, subprotocol prefixes, and the
@@ -184,7 +186,7 @@ func indexURL(s string) int {
 
 // Record returns a redacted copy of rec: the handshake's URL, headers and
 // subprotocol, failure texts, and in message payloads the values of JSON
-// keys named like credentials. Records redactionMayChange rules out are
+// keys named like credentials, STOMP passcodes and MQTT passwords. Records redactionMayChange rules out are
 // returned as they are.
 func (r Redactor) Record(rec Record) Record {
 	if r.Disabled || !redactionMayChange(rec) {
@@ -193,6 +195,9 @@ func (r Redactor) Record(rec Record) Record {
 	switch rec.Type {
 	case conn.EventMessage:
 		rec.Text = r.Payload(rec.Text)
+		if masked, ok := binaryPayload(rec.Base64); ok {
+			rec.Base64 = masked
+		}
 	case conn.EventOpen:
 		rec.URL = r.URL(rec.URL)
 		rec.Subprotocol = r.Subprotocol(rec.Subprotocol)

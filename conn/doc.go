@@ -78,11 +78,23 @@
 // host select and what earlier events showed (the proxy in front, the quiet
 // periods before earlier drops, whether pings were on). It also names the
 // packet a message carries in the protocol spoken over the connection
-// (decode/protocol: Socket.IO, GraphQL, MQTT, STOMP, Phoenix, ActionCable),
-// and over Engine.IO the client answers the server's heartbeat pings
-// itself, marking the answers Event.Auto. Every view reads the note
-// instead of explaining the event again. Failures are classified
-// into decode.Failure values before they leave the package.
+// (decode/protocol: Socket.IO, GraphQL, MQTT, STOMP, Phoenix, ActionCable).
+// Every view reads the note instead of explaining the event again.
+// Failures are classified into decode.Failure values before they leave the
+// package.
+//
+// # The client half of the protocol
+//
+// The client keeps the heartbeat a protocol cannot live without, as the
+// protocol's own client library would: it answers Engine.IO's and
+// graphql-transport-ws's pings, sends Phoenix's heartbeat, MQTT's PINGREQ at
+// the keep-alive a CONNECT asked for and STOMP's negotiated heart-beat. With
+// Options.Opening it also sends the protocol's opening packet once connected,
+// ahead of anything queued (over Socket.IO, once Engine.IO's open arrives).
+// These go through the send queue, their events marked Event.Auto; they
+// follow the packets the annotation names, so a connection that does not
+// speak the protocol gets none, and Options.Protocol ProtocolNone turns them
+// off.
 //
 // # Sending and backpressure
 //

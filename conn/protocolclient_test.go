@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wsdbg/wsdbg/conn/internal/peers"
+	"github.com/wsdbg/wsdbg/conn/internal/wirepeer"
 	"github.com/wsdbg/wsdbg/decode/protocol"
 )
 
@@ -243,5 +244,76 @@ func TestOpeningProtocol(t *testing.T) {
 		if got := OpeningProtocol(tc.opts, tc.negotiated); got != tc.want {
 			t.Errorf("%+v negotiating %q: %q, want %q", tc.opts, tc.negotiated, got, tc.want)
 		}
+	}
+}
+
+// stompServer answers the client's CONNECT with CONNECTED carrying
+// heartBeat, then reads what the client sends; each text frame it gets
+// is passed on.
+func stompServer(t *testing.T, heartBeat string) (string, <-chan string) {
+	got := make(chan string, 64)
+	url := wirepeer.Start(t, func(p *wirepeer.Peer) {
+		for {
+			f, err := p.ReadFrame()
+			if err != nil {
+				return
+			}
+			if f.Opcode != byte(OpText) {
+				continue
+			}
+			select {
+			case got <- string(f.Payload):
+			default:
+			}
+			if strings.HasPrefix(string(f.Payload), "CONNECT\n") {
+				p.WriteText("CONNECTED\nversion:1.2\nheart-beat:" + heartBeat + "\n\n\x00")
+			}
+		}
+	})
+	return url, got
+}
+
+// The client sends STOMP's CONNECT from the options and then heart-beats
+// at the interval CONNECT and CONNECTED agree on: the larger of the
+// client's 200 ms and the server's wish for one every 300 ms.
+func TestSTOMPConnectAndHeartBeat(t *testing.T) {
+	url, got := stompServer(t, "0,300")
+	c, _ := dialPeer(t, Options{URL: url, Protocol: protocol.STOMP,
+		Opening: &Opening{User: "guest", Password: "guest", KeepAlive: 200 * time.Millisecond}})
+	connect := expectAuto(t, c, "stomp/CONNECT//CONNECT (automatic)")
+	want := "CONNECT\naccept-version:1.0,1.1,1.2\nhost:/\nlogin:guest\npasscode:guest\nheart-beat:200,200\n\n\x00"
+	if string(connect.Payload) != want {
+		t.Fatalf("sent %q, want %q", connect.Payload, want)
+	}
+	if s := <-got; s != want {
+		t.Fatalf("the server got %q", s)
+	}
+	connected := nextMessage(t, c)
+	if packetOf(connected) != "stomp/CONNECTED//CONNECTED version 1.2" {
+		t.Fatalf("got %q", packetOf(connected))
+	}
+	last := connect.Time
+	for range 3 {
+		beat := expectAuto(t, c, "stomp/heartbeat//heart-beat (automatic)")
+		if gap := beat.Time.Sub(last); gap < 250*time.Millisecond || gap > 600*time.Millisecond {
+			t.Fatalf("heart-beat %v after the last frame, want about 300ms", gap)
+		}
+		if s := <-got; s != "\n" {
+			t.Fatalf("the server got %q, want the heart-beat", s)
+		}
+		last = beat.Time
+	}
+}
+
+// A server that wants no heart-beats gets none.
+func TestSTOMPNoHeartBeatWhenTheServerWantsNone(t *testing.T) {
+	url, _ := stompServer(t, "5000,0")
+	c, _ := dialPeer(t, Options{URL: url, Protocol: protocol.STOMP, Opening: &Opening{KeepAlive: 100 * time.Millisecond}})
+	expectAuto(t, c, "stomp/CONNECT//CONNECT (automatic)")
+	nextMessage(t, c) // CONNECTED
+	select {
+	case ev := <-c.Events():
+		t.Fatalf("%s, want nothing", describe(ev))
+	case <-time.After(500 * time.Millisecond):
 	}
 }

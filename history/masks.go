@@ -40,16 +40,28 @@ func (r Redactor) Payload(s string) string {
 	return s
 }
 
-// binaryPayload redacts the password of an MQTT CONNECT that starts a
-// binary message, given and returned in base64; ok is false when there
-// is nothing to redact.
+// BinaryPayload redacts the password of an MQTT CONNECT that starts a
+// binary message; any other message is returned as it is.
+func (r Redactor) BinaryPayload(p []byte) []byte {
+	if r.Disabled {
+		return p
+	}
+	masked, _ := protocol.MaskMQTTPassword(p, maskWhole)
+	return masked
+}
+
+// binaryPayload is BinaryPayload for a record's base64; ok is false when
+// there is nothing to redact.
 func binaryPayload(b64 string) (string, bool) {
+	if !mayHoldBinarySecret(b64) {
+		return b64, false
+	}
 	raw, err := base64.StdEncoding.DecodeString(b64)
 	if err != nil {
 		return b64, false
 	}
-	masked, ok := protocol.MaskMQTTPassword(raw, maskWhole)
-	if !ok || bytes.Equal(masked, raw) {
+	masked := Redactor{}.BinaryPayload(raw)
+	if bytes.Equal(masked, raw) {
 		return b64, false
 	}
 	return base64.StdEncoding.EncodeToString(masked), true

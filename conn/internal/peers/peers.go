@@ -1,9 +1,10 @@
 // Package peers runs servers that people deploy in front of WebSocket
 // clients — Socket.IO, graphql-ws, an MQTT broker (aedes), Python's
-// websockets, and nginx proxying Node's ws — as reference peers for
-// interoperability tests.
+// websockets, nginx proxying Node's ws, RabbitMQ's STOMP over WebSocket —
+// as reference peers for interoperability tests.
 //
-// Starting node or nginx costs a good fraction of a second, so each server
+// Starting node or nginx costs a good fraction of a second, RabbitMQ 5–15
+// seconds, so each server
 // starts once per test binary, on first use, and is shared by every test
 // that asks for it afterwards. A package using these peers must stop them
 // when its tests end:
@@ -17,7 +18,8 @@
 // A server whose runtime or package is not installed skips the test, unless
 // the CI environment variable is set, where it is a failure. The pinned
 // versions live in conn/testdata/node/package-lock.json (npm ci) and in the
-// Debian packages python3-websockets and nginx; .ci/run installs both.
+// Debian packages python3-websockets, nginx and rabbitmq-server; .ci/run
+// installs them.
 package peers
 
 import (

@@ -33,3 +33,10 @@ func TestStopAllEndsEveryServer(t *testing.T) {
 		}
 	}
 }
+
+func TestRabbitMQStompListens(t *testing.T) {
+	u := RabbitMQStomp(t)
+	if !strings.HasPrefix(u, "ws://127.0.0.1:") || !strings.HasSuffix(u, "/ws") {
+		t.Fatalf("URL %q, want ws://127.0.0.1:PORT/ws", u)
+	}
+}

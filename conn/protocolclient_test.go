@@ -317,3 +317,50 @@ func TestSTOMPNoHeartBeatWhenTheServerWantsNone(t *testing.T) {
 	case <-time.After(500 * time.Millisecond):
 	}
 }
+
+// RabbitMQ's Web-STOMP accepts the CONNECT --connect sends, and the
+// heart-beat it negotiates keeps the session.
+func TestSTOMPConnectToRabbitMQ(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts RabbitMQ")
+	}
+	url := peers.RabbitMQStomp(t)
+	for _, tc := range []struct{ passcode, answer string }{
+		{"guest", "stomp/CONNECTED//CONNECTED version 1.2"},
+		{"wrong", "stomp/ERROR//ERROR: Bad CONNECT"},
+	} {
+		t.Run(tc.passcode, func(t *testing.T) {
+			c, _ := dialPeer(t, Options{URL: url, Subprotocols: []string{"v12.stomp"},
+				Opening: &Opening{User: "guest", Password: tc.passcode, KeepAlive: time.Second}})
+			expectAuto(t, c, "stomp/CONNECT//CONNECT (automatic)")
+			ev := nextMessage(t, c)
+			if got := packetOf(ev); got != tc.answer {
+				t.Fatalf("answer %q %q, want %q", got, ev.Payload, tc.answer)
+			}
+			if tc.passcode != "guest" {
+				if !strings.Contains(string(ev.Payload), "Access refused for user 'guest'") {
+					t.Fatalf("refusal %q, want access refused", ev.Payload)
+				}
+				return
+			}
+			if !strings.Contains(string(ev.Payload), "heart-beat:") {
+				t.Fatalf("CONNECTED without heart-beat: %q", ev.Payload)
+			}
+			// Both sides heart-beat about every second; two from the client
+			// prove the session goes on.
+			var beats int
+			for deadline := time.Now().Add(5 * time.Second); beats < 2 && time.Now().Before(deadline); {
+				ev := nextMessage(t, c)
+				switch {
+				case ev.Dir == Out && ev.Auto && packetOf(ev) == "stomp/heartbeat//heart-beat (automatic)":
+					beats++
+				case ev.Dir == Out:
+					t.Fatalf("sent %q", ev.Payload)
+				}
+			}
+			if beats < 2 {
+				t.Fatalf("%d client heart-beats in 5s, want one a second", beats)
+			}
+		})
+	}
+}

@@ -398,3 +398,21 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// Phoenix returns the ws:// base URL of a server shaped like a Phoenix
+// socket (testdata/node/phoenix.js): connect to
+// /socket/websocket?vsn=2.0.0 and join room:lobby; room:secret refuses the
+// join as unauthorized. It closes a connection silent for 60 s, Phoenix's
+// default transport timeout.
+func Phoenix(t testing.TB) string {
+	t.Helper()
+	return shared(t, "phoenix", func() (string, error) { return startNode("ws", "phoenix.js") })
+}
+
+// PhoenixTimeout is Phoenix closing a connection that sent nothing for
+// timeout, for tests of heart-beating. Each timeout is its own server.
+func PhoenixTimeout(t testing.TB, timeout time.Duration) string {
+	t.Helper()
+	ms := strconv.FormatInt(timeout.Milliseconds(), 10)
+	return shared(t, "phoenix "+ms, func() (string, error) { return startNode("ws", "phoenix.js", ms) })
+}

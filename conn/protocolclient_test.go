@@ -3,6 +3,7 @@ package conn
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -84,7 +85,7 @@ func TestGraphQLPingAnswered(t *testing.T) {
 		ev := nextMessage(t, c)
 		want := `{"type":"ping"}`
 		if pongs > 0 {
-			want = `{"type":"ping","payload":{"pongs":` + string(rune('0'+pongs)) + `}}`
+			want = `{"type":"ping","payload":{"pongs":` + strconv.Itoa(pongs) + `}}`
 		}
 		if ev.Dir != In || string(ev.Payload) != want {
 			t.Fatalf("%s %q, want the server's %s", ev.Dir, ev.Payload, want)
@@ -202,29 +203,56 @@ func TestNoHeartbeatWithoutTheProtocol(t *testing.T) {
 	}
 }
 
-// The Phoenix heartbeat goes out every interval in the serializer's form
-// the URL asks for; Node's ws server echoes it.
-func TestPhoenixHeartbeat(t *testing.T) {
-	for _, tc := range []struct{ vsn, want string }{
-		{"2.0.0", `[null,"hb-1","phoenix","heartbeat",{}]`},
-		{"1.0.0", `{"topic":"phoenix","event":"heartbeat","payload":{},"ref":"hb-1"}`},
-	} {
-		tm := defaultTiming
-		tm.phoenixHeartbeat = 200 * time.Millisecond
-		c := dial(context.Background(), Options{URL: peers.NodeWS(t) + "/socket/websocket?vsn=" + tc.vsn}, tm)
-		defer c.Shutdown()
-		open := next(t, c, EventOpen)
-		ev := expectAuto(t, c, "phoenix/heartbeat/hb-1/heartbeat phoenix (automatic)")
-		if string(ev.Payload) != tc.want {
-			t.Fatalf("vsn %s: sent %q, want %q", tc.vsn, ev.Payload, tc.want)
+// The Phoenix heartbeat keeps a socket that the server closes after
+// 1.5 s of silence open, each answered with phx_reply ok; with
+// --protocol none the server closes it.
+func TestPhoenixHeartbeatKeepsTheSession(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits past the server's transport timeout")
+	}
+	t.Parallel()
+	url := peers.PhoenixTimeout(t, 1500*time.Millisecond) + "/socket/websocket?vsn=2.0.0"
+	tm := defaultTiming
+	tm.phoenixHeartbeat = 500 * time.Millisecond
+	c := dial(context.Background(), Options{URL: url}, tm)
+	defer c.Shutdown()
+	open := next(t, c, EventOpen)
+	for ref := 1; ref <= 6; ref++ {
+		id := "hb-" + strconv.Itoa(ref)
+		ev := expectAuto(t, c, "phoenix/heartbeat/"+id+"/heartbeat phoenix (automatic)")
+		if want := `[null,"` + id + `","phoenix","heartbeat",{}]`; string(ev.Payload) != want {
+			t.Fatalf("sent %q, want %q", ev.Payload, want)
 		}
-		if after := ev.Time.Sub(open.Time); after < 150*time.Millisecond {
-			t.Fatalf("first heartbeat %v after the open, want the interval", after)
+		if got := packetOf(nextMessage(t, c)); got != "phoenix/phx_reply/"+id+"/phx_reply phoenix ok" {
+			t.Fatalf("answer %q", got)
 		}
-		nextMessage(t, c) // the echo
-		if ev := expectAuto(t, c, "phoenix/heartbeat/hb-2/heartbeat phoenix (automatic)"); !strings.Contains(string(ev.Payload), `"hb-2"`) {
-			t.Fatalf("second heartbeat %q", ev.Payload)
-		}
+	}
+	if lived := time.Since(open.Time); lived < 2500*time.Millisecond {
+		t.Fatalf("six heartbeats in %v, want one every 500ms", lived)
+	}
+
+	silent := dial(context.Background(), Options{URL: url, Protocol: ProtocolNone}, tm)
+	defer silent.Shutdown()
+	next(t, silent, EventOpen)
+	if ev := received(t, silent, 3*time.Second); ev.Type != EventClose || ev.Code != 1000 {
+		t.Fatalf("without heartbeats: %s, want the server's close after 1.5s", describe(ev))
+	}
+}
+
+// Serializer 1.x, which Phoenix uses when the URL names no vsn, takes the
+// heartbeat as an object; Node's ws server echoes it.
+func TestPhoenixHeartbeatV1(t *testing.T) {
+	tm := defaultTiming
+	tm.phoenixHeartbeat = 200 * time.Millisecond
+	c := dial(context.Background(), Options{URL: peers.NodeWS(t) + "/socket/websocket", Protocol: protocol.Phoenix}, tm)
+	defer c.Shutdown()
+	open := next(t, c, EventOpen)
+	ev := expectAuto(t, c, "phoenix/heartbeat/hb-1/heartbeat phoenix (automatic)")
+	if want := `{"topic":"phoenix","event":"heartbeat","payload":{},"ref":"hb-1"}`; string(ev.Payload) != want {
+		t.Fatalf("sent %q, want %q", ev.Payload, want)
+	}
+	if after := ev.Time.Sub(open.Time); after < 150*time.Millisecond {
+		t.Fatalf("first heartbeat %v after the open, want the interval", after)
 	}
 }
 

@@ -53,7 +53,7 @@ func TestDecode(t *testing.T) {
 			"socket.io/CONNECT_ERROR//CONNECT_ERROR /admin: not authorized",
 			"socket.io/DISCONNECT//DISCONNECT /admin",
 			`socket.io/BINARY_EVENT//BINARY_EVENT "bin", 1 attachment`,
-			"socket.io/attachment//attachment 1 of 1",
+			`socket.io/attachment//attachment 1 of 1 of BINARY_EVENT "bin"`,
 			"engine.io/message//message (binary)",
 			"engine.io/noop//noop",
 			"",

@@ -142,8 +142,8 @@ func (r *row) isError() bool {
 type rowExtra struct {
 	event    *conn.Event // connection events, closes, failures; Payload and Frames dropped
 	envelope *decode.Envelope
-	note     string // wsdbg's own word, sanitised, on a row no connection reported
-	packet   string // sanitised: the protocol packet a message carried, its protocol and summary
+	note     string           // wsdbg's own word, sanitised, on a row no connection reported
+	packet   string           // sanitised: the protocol packet a message carried, its protocol and summary
 	fields   []protocol.Field // the packet's decoded fields, as the annotation has them (not yet sanitised)
 }
 

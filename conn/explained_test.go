@@ -176,3 +176,24 @@ func TestMQTTRefusalIsExplained(t *testing.T) {
 		t.Fatalf("tail --json error %+v", j.Error)
 	}
 }
+
+func TestMQTTKeepAliveMissedIsExplained(t *testing.T) {
+	t.Parallel() // it waits for the broker's keep-alive timer
+	c := session(t, conn.Options{URL: peers.MQTT(t), Subprotocols: []string{"mqtt"}})
+	// Keep-alive 1 s, and then silence: aedes drops the client after
+	// one and a half times it.
+	str := func(s string) []byte { return append([]byte{0, byte(len(s))}, s...) }
+	body := append(str("MQTT"), 4, 0x02, 0, 1)
+	body = append(body, str("wsdbg-keepalive")...)
+	c.Send(conn.OpBinary, append([]byte{0x10, byte(len(body))}, body...))
+	end := next(t, c, 5*time.Second, func(ev conn.Event) bool {
+		return ev.Type == conn.EventClose && ev.Dir == conn.In || ev.Type == conn.EventError
+	})
+	j, text := tailLines(t, end)
+	if j.Name != "Missed heartbeat: keep-alive timeout" || !strings.Contains(j.Hint, "PINGREQ") {
+		t.Fatalf("ending (%v %d) explained as %q, hint %q", end.Type, end.Code, j.Name, j.Hint)
+	}
+	if !strings.Contains(text, "Missed heartbeat: keep-alive timeout") {
+		t.Fatalf("tail's text line: %s", text)
+	}
+}

@@ -19,6 +19,21 @@ var engineIOTypes = [...]string{"open", "close", "ping", "pong", "message", "upg
 // socketIOTypes are Socket.IO 5's packet types, by number.
 var socketIOTypes = [...]string{"CONNECT", "DISCONNECT", "EVENT", "ACK", "CONNECT_ERROR", "BINARY_EVENT", "BINARY_ACK"}
 
+// engineIOTypeTexts and socketIOTypeTexts are the types with their
+// numbers, as the inspector lists them.
+var (
+	engineIOTypeTexts = numbered(engineIOTypes[:])
+	socketIOTypeTexts = numbered(socketIOTypes[:])
+)
+
+func numbered(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = strconv.Itoa(i) + " " + n
+	}
+	return out
+}
+
 // maxName is how much of a name taken from a payload (an event, a topic,
 // a channel) a summary shows.
 const maxName = 80
@@ -36,13 +51,14 @@ func (s *Session) engineIO(dir int, binary bool, p []byte) (Packet, bool) {
 	}
 	typ := engineIOTypes[p[0]-'0']
 	data := p[1:]
-	fields := []Field{{"Engine.IO type", string(p[0]) + " " + typ}}
+	// Room for a Socket.IO packet's fields too, in one allocation.
+	fields := make([]Field, 1, 6)
+	fields[0] = Field{"Engine.IO type", engineIOTypeTexts[p[0]-'0']}
 	switch typ {
 	case "message":
 		if s.socketIO || isSocketIOConnect(data) {
-			if pk, ok := s.socketIOPacket(dir, data); ok {
+			if pk, ok := s.socketIOPacket(dir, data, fields); ok {
 				s.socketIO = true
-				pk.Fields = append(fields, pk.Fields...)
 				return pk, true
 			}
 		}
@@ -104,7 +120,8 @@ func openFields(data []byte) []Field {
 
 // socketIOPacket decodes a Socket.IO packet:
 // <type>[<attachments>-][<namespace>,][<ack id>][JSON data].
-func (s *Session) socketIOPacket(dir int, p []byte) (Packet, bool) {
+// The packet's fields are appended to fields.
+func (s *Session) socketIOPacket(dir int, p []byte, fields []Field) (Packet, bool) {
 	if len(p) == 0 || p[0] < '0' || p[0] > '6' {
 		return Packet{}, false
 	}
@@ -135,7 +152,7 @@ func (s *Session) socketIOPacket(dir int, p []byte) (Packet, bool) {
 	id := string(p[i:end])
 	data := p[end:]
 	pk := Packet{Name: SocketIO, Type: socketIOTypes[t], ID: id}
-	pk.Fields = append(pk.Fields, Field{"Socket.IO type", string(p[0]) + " " + pk.Type}, Field{"namespace", clip(nsp)})
+	pk.Fields = append(fields, Field{"Socket.IO type", socketIOTypeTexts[t]}, Field{"namespace", clip(nsp)})
 	if id != "" {
 		pk.Fields = append(pk.Fields, Field{"ack id", id})
 	}

@@ -44,7 +44,8 @@ func graphQL(name string, p []byte) (Packet, bool) {
 	if !ok || !typeOK || !graphQLTypes[name][typ] {
 		return Packet{}, false
 	}
-	pk := Packet{Name: name, Type: typ, ID: id, Fields: []Field{{"type", typ}}}
+	pk := Packet{Name: name, Type: typ, ID: id, Fields: make([]Field, 1, 3)}
+	pk.Fields[0] = Field{"type", typ}
 	sum := typ
 	if id != "" {
 		sum += " #" + clip(id)

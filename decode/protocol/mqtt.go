@@ -17,6 +17,21 @@ import (
 var mqttTypes = [...]string{"", "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP",
 	"SUBSCRIBE", "SUBACK", "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT", "AUTH"}
 
+// mqttTypeTexts, publishFlagTexts and flagTexts are what the inspector
+// lists for a fixed header's first byte.
+var (
+	mqttTypeTexts    = numbered(mqttTypes[:])
+	publishFlagTexts [16]string
+	flagTexts        [16]string
+)
+
+func init() {
+	for f := range 16 {
+		publishFlagTexts[f] = "DUP " + strconv.Itoa(f>>3) + ", QoS " + strconv.Itoa(f>>1&3) + ", RETAIN " + strconv.Itoa(f&1)
+		flagTexts[f] = "0x" + strconv.FormatUint(uint64(f), 16)
+	}
+}
+
 // maxMQTTHead bounds how much of a packet is kept while it arrives: enough
 // for the fixed header, the longest topic and the packet id, which is all
 // a summary shows of it.
@@ -105,12 +120,12 @@ func (s *Session) mqttPacket(dir int, head []byte) Packet {
 	}
 	r := reader{b: head[i+1:]}
 	pk := Packet{Name: MQTT, Type: mqttTypes[t]}
-	pk.Fields = []Field{{"packet type", strconv.Itoa(int(t)) + " " + pk.Type}}
+	pk.Fields = make([]Field, 0, 8)
+	pk.Fields = append(pk.Fields, Field{"packet type", mqttTypeTexts[t]})
 	if pk.Type == "PUBLISH" {
-		pk.Fields = append(pk.Fields, Field{"flags", "DUP " + strconv.Itoa(int(flags>>3)) + ", QoS " +
-			strconv.Itoa(int(flags>>1&3)) + ", RETAIN " + strconv.Itoa(int(flags&1))})
+		pk.Fields = append(pk.Fields, Field{"flags", publishFlagTexts[flags]})
 	} else {
-		pk.Fields = append(pk.Fields, Field{"flags", "0x" + strconv.FormatUint(uint64(flags), 16)})
+		pk.Fields = append(pk.Fields, Field{"flags", flagTexts[flags]})
 	}
 	pk.Fields = append(pk.Fields, Field{"remaining length", plural(remainingLength(head[1:i+1]), "byte")})
 	sum := pk.Type

@@ -88,7 +88,9 @@ func (w *heartbeatWatch) ending(end time.Time, proto string, hb protocol.Heartbe
 		if w.serverPingSeen {
 			last = w.serverPing
 		}
-		if silent := end.Sub(last); drop && hb.PingInterval > 0 && silent > hb.PingInterval+hb.PingTimeout+heartbeatEarly {
+		// Only a server whose last ping was answered owed the next one.
+		owed := !w.serverPingSeen || w.pongSent
+		if silent := end.Sub(last); drop && owed && hb.PingInterval > 0 && silent > hb.PingInterval+hb.PingTimeout+heartbeatEarly {
 			ex.Name = "Missed heartbeat: the server stopped pinging"
 			ex.Explanation = fmt.Sprintf("The server sent no Engine.IO ping for %s, longer than pingInterval plus pingTimeout (%s): "+
 				"a Socket.IO client gives the connection up by then (\"ping timeout\" on the client's side), and this one then ended without a close frame. "+

@@ -42,6 +42,8 @@ func TestMissedHeartbeatEndings(t *testing.T) {
 			""},
 		{"engine.io server stopped pinging", sio, "", []Event{text(0, In, eioOpen), text(25*time.Second, In, "2"), text(25*time.Second, Out, "3"), drop(80 * time.Second)},
 			"Missed heartbeat: the server stopped pinging"},
+		{"engine.io ping unanswered, no close, a drop much later", sio, "", []Event{text(0, In, eioOpen), text(25*time.Second, In, "2"), drop(120 * time.Second)},
+			""},
 		{"engine.io drop while pings come", sio, "", []Event{text(0, In, eioOpen), text(25*time.Second, In, "2"), text(25*time.Second, Out, "3"), drop(30 * time.Second)},
 			""},
 		{"engine.io private close code", sio, "", []Event{text(0, In, eioOpen), text(25*time.Second, In, "2"), closeIn(45*time.Second, 4001)},

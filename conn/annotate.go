@@ -27,7 +27,8 @@ type Note struct {
 // explanation needs from earlier events: the negotiated subprotocol and
 // host (which pick the dialect of private close codes and error replies),
 // the proxy the upgrade response points to, the quiet periods before
-// earlier drops, and whether pings were on (all of which sharpen a drop).
+// earlier drops, whether pings were on (all of which sharpen a drop), and
+// the protocol's heartbeat, whose missing beat can explain an ending.
 //
 // It is safe for concurrent use: the connection's reader and writer
 // goroutines both emit events.

@@ -89,7 +89,7 @@ func (w *heartbeatWatch) ending(end time.Time, proto string, hb protocol.Heartbe
 			last = w.serverPing
 		}
 		// Only a server whose last ping was answered owed the next one.
-		owed := !w.serverPingSeen || w.pongSent
+		owed := (!w.serverPingSeen || w.pongSent) && !last.IsZero()
 		if silent := end.Sub(last); drop && owed && hb.PingInterval > 0 && silent > hb.PingInterval+hb.PingTimeout+heartbeatEarly {
 			ex.Name = "Missed heartbeat: the server stopped pinging"
 			ex.Explanation = fmt.Sprintf("The server sent no Engine.IO ping for %s, longer than pingInterval plus pingTimeout (%s): "+

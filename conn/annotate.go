@@ -3,6 +3,7 @@ package conn
 import (
 	"net/url"
 	"sync"
+	"time"
 
 	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/decode/protocol"
@@ -26,7 +27,8 @@ type Note struct {
 // explanation needs from earlier events: the negotiated subprotocol and
 // host (which pick the dialect of private close codes and error replies),
 // the proxy the upgrade response points to, the quiet periods before
-// earlier drops, and whether pings were on (all of which sharpen a drop).
+// earlier drops, whether pings were on (all of which sharpen a drop), and
+// the protocol's heartbeat, whose missing beat can explain an ending.
 //
 // It is safe for concurrent use: the connection's reader and writer
 // goroutines both emit events.
@@ -41,9 +43,11 @@ type Annotator struct {
 	proxy        string
 	drops        []float64 // idle seconds before each abnormal drop so far
 	// protocolOption is Options.Protocol; packets decodes the messages of
-	// the current connection by it (nil with "none").
+	// the current connection by it. With "none" the packets are decoded
+	// only to explain a missed heartbeat, and not shown.
 	protocolOption string
 	packets        *protocol.Session
+	heartbeats     heartbeatWatch
 }
 
 // maxDropsKept bounds the quiet periods remembered for spotting drops that
@@ -66,9 +70,7 @@ func NewAnnotator(opts Options) *Annotator {
 // by the one the first messages show.
 func (a *Annotator) startProtocol(subprotocol, rawURL string) {
 	switch a.protocolOption {
-	case ProtocolNone:
-		a.packets = nil
-	case "":
+	case "", ProtocolNone:
 		a.packets = protocol.NewSession(protocol.Detect(subprotocol, rawURL))
 	default:
 		a.packets = protocol.NewSession(a.protocolOption)
@@ -92,19 +94,22 @@ func (a *Annotator) Annotate(ev *Event) {
 		}
 		a.proxy = decode.DetectProxy(ev.ResponseHeader)
 		a.startProtocol(ev.Subprotocol, ev.URL)
+		a.heartbeats.open(ev.Time)
 	case EventMessage:
 		if ev.Opcode != OpText && ev.Opcode != OpBinary {
 			return
 		}
 		var packet *protocol.Packet
-		if a.packets != nil {
-			if p, ok := a.packets.Decode(ev.Dir == In, ev.Opcode == OpBinary, ev.Payload); ok {
-				if ev.Auto {
-					p.Summary += " (automatic)"
-				}
-				found := p // only a packet found costs an allocation
-				packet = &found
+		if p, ok := a.packets.Decode(ev.Dir == In, ev.Opcode == OpBinary, ev.Payload); ok {
+			if ev.Auto {
+				p.Summary += " (automatic)"
 			}
+			found := p // only a packet found costs an allocation
+			packet = &found
+		}
+		a.heartbeats.observe(ev, packet)
+		if a.protocolOption == ProtocolNone {
+			packet = nil
 		}
 		var envelope *decode.Envelope
 		if ev.Dir == In {
@@ -114,6 +119,7 @@ func (a *Annotator) Annotate(ev *Event) {
 				envelope = &found
 			}
 		}
+		envelope = packetEnvelope(envelope, packet, ev.Dir == In)
 		if packet != nil || envelope != nil {
 			ev.Note = &Note{Protocol: packet, Envelope: envelope}
 		}
@@ -124,6 +130,11 @@ func (a *Annotator) Annotate(ev *Event) {
 			IdleSeconds: ev.Idle.Seconds(), PingsOn: pings, Dialects: a.dialects,
 			Proxy: a.proxy, EarlierDrops: a.earlierDrops(), OfferedKnown: a.offeredKnown, Offered: a.offered,
 		})}
+		// A server that drops a client for a missed heartbeat closes
+		// without a code, with 1000, or not at all.
+		if ev.Dir == In && (ev.Code == 1000 || ev.Code == 1005) || ev.Code == 1006 {
+			a.explainMissedHeartbeat(ev.Time, ev.Code == 1006, &ev.Note.Explanation)
+		}
 		if ev.Code == 1006 {
 			a.noteDrop(ev.Idle.Seconds())
 		}
@@ -139,8 +150,23 @@ func (a *Annotator) Annotate(ev *Event) {
 		}
 		ev.Note = &Note{Explanation: decode.ExplainFailure(*f)}
 		if drop {
+			a.explainMissedHeartbeat(ev.Time, true, &ev.Note.Explanation)
 			a.noteDrop(f.IdleSeconds)
 		}
+	}
+}
+
+// explainMissedHeartbeat replaces the explanation of an ending that the
+// protocol's missed heartbeat accounts for: what a close code or a drop
+// says in general is less than what the protocol shows.
+func (a *Annotator) explainMissedHeartbeat(end time.Time, drop bool, ex *decode.Explanation) {
+	proto := a.packets.Protocol()
+	if proto == "" || end.IsZero() {
+		return
+	}
+	if hb, ok := a.heartbeats.ending(end, proto, a.packets.Heartbeat(), drop, a.protocolOption != ProtocolNone); ok {
+		hb.Code = ex.Code
+		*ex = hb
 	}
 }
 

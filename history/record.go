@@ -32,7 +32,8 @@ import (
 //     "pong"), len, and either text (valid UTF-8, not binary) or base64;
 //     frames (when more than one), frame_info, rtt_ms (pongs), auto (a
 //     message the client sent on its own), protocol (the packet of the
-//     protocol spoken over the connection: name, type, id and summary)
+//     protocol spoken over the connection: name, type, id, summary and
+//     the decoded fields, a list of name and value)
 //     and error (when the payload is a recognised error envelope).
 //   - frame: a frame outside any message; the message keys apply, and a
 //     reserved opcode is written as hex ("0xb").
@@ -353,6 +354,10 @@ type protocolJSON struct {
 	Type    string `json:"type"`
 	ID      string `json:"id"`
 	Summary string `json:"summary"`
+	Fields  []struct {
+		Name  string `json:"name"`
+		Value string `json:"value"`
+	} `json:"fields"`
 }
 
 // envelopeJSON is the "error" object of a message record.
@@ -406,6 +411,9 @@ func (j *recordJSON) record() Record {
 	}
 	if p := j.Protocol; p != nil {
 		r.Protocol = &protocol.Packet{Name: p.Name, Type: p.Type, ID: p.ID, Summary: p.Summary}
+		for _, f := range p.Fields {
+			r.Protocol.Fields = append(r.Protocol.Fields, protocol.Field{Name: f.Name, Value: f.Value})
+		}
 	}
 	if r.Type == conn.EventError || r.Type == conn.EventWarning {
 		f := j.Detail

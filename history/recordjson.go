@@ -108,7 +108,7 @@ func (r Record) appendData(b []byte) []byte {
 }
 
 // appendProtocol writes the "protocol" object: name, type, id (when the
-// packet has one) and summary.
+// packet has one), summary and the decoded fields (when there are any).
 func appendProtocol(b []byte, p *protocol.Packet) []byte {
 	b = append(b, `{"name":`...)
 	b = appendString(b, p.Name)
@@ -120,6 +120,21 @@ func appendProtocol(b []byte, p *protocol.Packet) []byte {
 	}
 	b = appendKey(b, "summary")
 	b = appendString(b, p.Summary)
+	if len(p.Fields) > 0 {
+		b = appendKey(b, "fields")
+		b = append(b, '[')
+		for i, f := range p.Fields {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"name":`...)
+			b = appendString(b, f.Name)
+			b = appendKey(b, "value")
+			b = appendString(b, f.Value)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
 	return append(b, '}')
 }
 

@@ -121,6 +121,8 @@ func (m *model) inspectorContent(i, width int, s inspector.Settings) []inspector
 	if x.event != nil && r.typ == conn.EventOpen {
 		m.openLines(x.event, pg)
 	}
+	// The explanation names the packet unless it explains an error.
+	packetLines(x, pg, r.has(flagEnvelope))
 
 	if r.nframes > 0 {
 		pg.section(fmt.Sprintf("FRAMES (%d)", r.nframes))
@@ -176,6 +178,21 @@ func (m *model) comparisonLines(i int, pg *detailPage) int {
 	}
 	pg.para(th.Label, 0, fmt.Sprintf("Recorded reply %d is shown after this one's payload.", k+1))
 	return k
+}
+
+// packetLines lists the decoded fields of the packet a message carried.
+// They may come from a recording, so they are sanitised here.
+func packetLines(x rowExtra, pg *detailPage, withSummary bool) {
+	if len(x.fields) == 0 {
+		return
+	}
+	pg.section("PACKET")
+	if withSummary && x.packet != "" {
+		pg.para(pg.th.ExplainName, 0, x.packet)
+	}
+	for _, f := range x.fields {
+		pg.field(decode.Sanitize(f.Name), decode.Sanitize(f.Value))
+	}
 }
 
 func dirWord(r *row) string {

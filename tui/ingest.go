@@ -227,6 +227,7 @@ func (m *model) classifyMessage(r *row, idx int32, ev conn.Event) {
 		}
 		if p := n.Protocol; p != nil {
 			x.packet = decode.Sanitize(p.Name + " " + p.Summary)
+			x.fields = p.Fields
 		}
 		r.extra = m.store.addExtra(x)
 	}

@@ -161,14 +161,14 @@ func readMQTTConnect(p []byte) (l mqttConnectLayout, ok bool) {
 	l.keepAlive = ka
 	v5 := l.level == 5
 	if v5 {
-		r.properties()
+		r.skipProperties()
 	}
 	if _, ok := r.str(); !ok { // client id
 		return l, false
 	}
 	if l.flags&0x04 != 0 { // will
 		if v5 {
-			r.properties()
+			r.skipProperties()
 		}
 		if _, ok := r.str(); !ok {
 			return l, false
@@ -328,4 +328,11 @@ func MaskSTOMPPasscode(frame string, mask func(passcode string) string) (string,
 	}
 	b.WriteString(rest)
 	return b.String(), true
+}
+
+// skipProperties steps over an MQTT 5 property list.
+func (r *reader) skipProperties() {
+	if n, ok := r.varint(); ok {
+		r.skip(n)
+	}
 }

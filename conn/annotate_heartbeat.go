@@ -60,8 +60,8 @@ func (w *heartbeatWatch) observe(ev *Event, p *protocol.Packet) {
 
 // ending explains a connection the server closed (or that dropped) at end
 // by the heartbeat its protocol missed; ok is false when the heartbeat
-// does not account for it. answering says whether wsdbg answers Engine.IO
-// pings on its own.
+// does not account for it. answering says whether wsdbg keeps the protocol's
+// heartbeat on its own.
 func (w *heartbeatWatch) ending(end time.Time, proto string, hb protocol.Heartbeat, drop, answering bool) (decode.Explanation, bool) {
 	secs := func(d time.Duration) string { return decode.HumanDuration(d.Round(100 * time.Millisecond)) }
 	within := func(d, deadline, late time.Duration) bool { return d >= deadline-heartbeatEarly && d <= deadline+late }
@@ -111,7 +111,7 @@ func (w *heartbeatWatch) ending(end time.Time, proto string, hb protocol.Heartbe
 				"that sends no packet for one and a half times the keep-alive (%s).", secs(silent), secs(hb.KeepAlive), secs(limit))
 			ex.Hint = "Send PINGREQ (c0 00) within every keep-alive period, as MQTT client libraries do."
 			ex.Reconnect = true
-			return ex, true
+			return heartbeatsOff(ex, answering, "send PINGREQ (c0 00) within every keep-alive period"), true
 		}
 	case protocol.GraphQLTransportWS:
 		if w.graphQLPingPending {
@@ -121,7 +121,7 @@ func (w *heartbeatWatch) ending(end time.Time, proto string, hb protocol.Heartbe
 				secs(end.Sub(w.graphQLPing)))
 			ex.Hint = `Answer every {"type":"ping"} with {"type":"pong"}.`
 			ex.Reconnect = true
-			return ex, true
+			return heartbeatsOff(ex, answering, `answer every {"type":"ping"} with {"type":"pong"}`), true
 		}
 	case protocol.Phoenix:
 		if silent := end.Sub(w.lastOut); within(silent, phoenixTimeout, 15*time.Second) {
@@ -130,8 +130,19 @@ func (w *heartbeatWatch) ending(end time.Time, proto string, hb protocol.Heartbe
 				"for 60 s (its default timeout); Phoenix clients send a heartbeat on the topic \"phoenix\" every 30 s to stay connected.", secs(silent))
 			ex.Hint = `Send a heartbeat every 30 s: event "heartbeat" on topic "phoenix" with an empty payload.`
 			ex.Reconnect = true
-			return ex, true
+			return heartbeatsOff(ex, answering, `send a heartbeat every 30 s (event "heartbeat" on topic "phoenix")`), true
 		}
 	}
 	return ex, false
+}
+
+// heartbeatsOff says, when protocol decoding was off, that wsdbg's own
+// heartbeats were off with it: the missed heartbeat is the flag's doing.
+func heartbeatsOff(ex decode.Explanation, answering bool, yourself string) decode.Explanation {
+	if answering {
+		return ex
+	}
+	ex.Explanation += " wsdbg kept no heartbeat of its own because protocol decoding was off (--protocol none)."
+	ex.Hint = "Let wsdbg keep the heartbeat (drop --protocol none), or " + yourself + " yourself."
+	return ex
 }

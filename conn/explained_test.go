@@ -179,9 +179,10 @@ func TestMQTTRefusalIsExplained(t *testing.T) {
 
 func TestMQTTKeepAliveMissedIsExplained(t *testing.T) {
 	t.Parallel() // it waits for the broker's keep-alive timer
-	c := session(t, conn.Options{URL: peers.MQTT(t), Subprotocols: []string{"mqtt"}})
-	// Keep-alive 1 s, and then silence: aedes drops the client after
-	// one and a half times it.
+	// With --protocol none wsdbg sends no PINGREQ of its own. Keep-alive
+	// 1 s, and then silence: aedes drops the client after one and a half
+	// times it.
+	c := session(t, conn.Options{URL: peers.MQTT(t), Subprotocols: []string{"mqtt"}, Protocol: "none"})
 	str := func(s string) []byte { return append([]byte{0, byte(len(s))}, s...) }
 	body := append(str("MQTT"), 4, 0x02, 0, 1)
 	body = append(body, str("wsdbg-keepalive")...)
@@ -190,7 +191,7 @@ func TestMQTTKeepAliveMissedIsExplained(t *testing.T) {
 		return ev.Type == conn.EventClose && ev.Dir == conn.In || ev.Type == conn.EventError
 	})
 	j, text := tailLines(t, end)
-	if j.Name != "Missed heartbeat: keep-alive timeout" || !strings.Contains(j.Hint, "PINGREQ") {
+	if j.Name != "Missed heartbeat: keep-alive timeout" || !strings.Contains(j.Hint, "PINGREQ") || !strings.Contains(j.Hint, "--protocol none") {
 		t.Fatalf("ending (%v %d) explained as %q, hint %q", end.Type, end.Code, j.Name, j.Hint)
 	}
 	if !strings.Contains(text, "Missed heartbeat: keep-alive timeout") {

@@ -20,6 +20,8 @@ type Note struct {
 	// Message events: the packet of the protocol spoken over the
 	// connection (Socket.IO, GraphQL, MQTT, ...) the message carried.
 	Protocol *protocol.Packet
+	// Message events: the earlier message this one answers, if any.
+	Reply *Reply
 }
 
 // Annotator explains events in the order they happened. It keeps what an
@@ -44,6 +46,7 @@ type Annotator struct {
 	// the current connection by it (nil with "none").
 	protocolOption string
 	packets        *protocol.Session
+	links          *linker
 }
 
 // maxDropsKept bounds the quiet periods remembered for spotting drops that
@@ -56,7 +59,8 @@ const maxDropsKept = 8
 // URL, the subprotocols offered count as unknown rather than as none.
 func NewAnnotator(opts Options) *Annotator {
 	a := &Annotator{dialects: opts.Dialects, pingsOn: opts.PingInterval > 0,
-		offeredKnown: opts.URL != "", offered: opts.Subprotocols, protocolOption: opts.Protocol}
+		offeredKnown: opts.URL != "", offered: opts.Subprotocols, protocolOption: opts.Protocol,
+		links: newLinker(opts.IDFields)}
 	a.startProtocol("", opts.URL)
 	return a
 }
@@ -92,6 +96,7 @@ func (a *Annotator) Annotate(ev *Event) {
 		}
 		a.proxy = decode.DetectProxy(ev.ResponseHeader)
 		a.startProtocol(ev.Subprotocol, ev.URL)
+		a.links.forget()
 	case EventMessage:
 		if ev.Opcode != OpText && ev.Opcode != OpBinary {
 			return
@@ -114,8 +119,9 @@ func (a *Annotator) Annotate(ev *Event) {
 				envelope = &found
 			}
 		}
-		if packet != nil || envelope != nil {
-			ev.Note = &Note{Protocol: packet, Envelope: envelope}
+		reply := a.links.link(ev, packet)
+		if packet != nil || envelope != nil || reply != nil {
+			ev.Note = &Note{Protocol: packet, Envelope: envelope, Reply: reply}
 		}
 	case EventClose:
 		pings := a.pingsOn || ev.PingsOn

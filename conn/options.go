@@ -55,6 +55,10 @@ type Options struct {
 	// ProtocolNone decodes none. Over Engine.IO (Socket.IO) the client
 	// answers the server's heartbeat pings unless it is ProtocolNone.
 	Protocol string
+	// IDFields are dotted paths (such as "meta.requestId") to the id that
+	// links a JSON request with its replies, tried before the usual
+	// fields: id, request_id, requestId, ref and nonce.
+	IDFields []string
 }
 
 // ProtocolNone, as Options.Protocol, turns protocol decoding and the

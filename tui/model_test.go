@@ -76,7 +76,7 @@ func TestReplayIsReadOnly(t *testing.T) {
 }
 
 func TestRequestAndReplyAreLinked(t *testing.T) {
-	m, _ := newTestModel(t, 80, 24, Options{IDPaths: []string{"meta.corr"}})
+	m, _ := newTestModel(t, 80, 24, Options{Conn: conn.Options{IDFields: []string{"meta.corr"}}})
 	feed(m,
 		textOut(0, `{"id":"a1","op":"get"}`),
 		textOut(10*time.Millisecond, `{"meta":{"corr":9},"op":"get"}`),

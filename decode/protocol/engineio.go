@@ -106,6 +106,14 @@ func (s *Session) socketIOPacket(dir int, p []byte) (Packet, bool) {
 	id := string(p[i:end])
 	data := p[end:]
 	pk := Packet{Name: SocketIO, Type: socketIOTypes[t], ID: id}
+	if id != "" {
+		switch t {
+		case 2, 5: // an event that asks for an ack
+			pk.Asks = key(SocketIO, "ack", nsp, id)
+		case 3, 6:
+			pk.Answers = key(SocketIO, "ack", nsp, id)
+		}
+	}
 	sum := pk.Type
 	switch t {
 	case 2, 5:

@@ -39,6 +39,7 @@ func graphQL(name string, p []byte) (Packet, bool) {
 		return Packet{}, false
 	}
 	pk := Packet{Name: name, Type: typ, ID: id}
+	pk.Asks, pk.Answers = graphQLKeys(name, typ, id)
 	sum := typ
 	if id != "" {
 		sum += " #" + clip(id)
@@ -53,6 +54,31 @@ func graphQL(name string, p []byte) (Packet, bool) {
 	}
 	pk.Summary = sum
 	return pk, true
+}
+
+// graphQLKeys links an operation with its first result, the connection's
+// init with its ack (or refusal), and graphql-transport-ws's ping with its
+// pong.
+func graphQLKeys(name, typ, id string) (asks, answers string) {
+	switch typ {
+	case "subscribe", "start":
+		if id != "" {
+			return key(name, "operation", id), ""
+		}
+	case "next", "data", "error", "complete":
+		if id != "" {
+			return "", key(name, "operation", id)
+		}
+	case "connection_init":
+		return key(name, "connection"), ""
+	case "connection_ack", "connection_error":
+		return "", key(name, "connection")
+	case "ping":
+		return key(name, "pong"), ""
+	case "pong":
+		return "", key(name, "pong")
+	}
+	return "", ""
 }
 
 func needsPayload(typ string) bool {

@@ -38,7 +38,17 @@ type Packet struct {
 	Type    string // the packet's type as the protocol names it: "EVENT", "subscribe", "PUBLISH"
 	ID      string // the packet's id (ack id, operation id, packet identifier, ref), when it has one
 	Summary string // one line for a preview: `EVENT "chat" #12 /admin`; untrusted parts escaped
+	// Asks is the key a reply to this packet will carry, and Answers the
+	// key of the request this packet replies to; "" when none. A key
+	// names the protocol, the kind of exchange and its id (with the
+	// namespace or topic the id is scoped to), so that keys of different
+	// exchanges never collide. The request and its reply travel in
+	// opposite directions.
+	Asks, Answers string
 }
+
+// key builds a link key from its parts.
+func key(parts ...string) string { return strings.Join(parts, "\x00") }
 
 // Detect names the protocol that the negotiated subprotocol or the URL
 // announce, or "" when neither does. The subprotocol wins: it is what the

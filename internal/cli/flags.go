@@ -54,6 +54,7 @@ type connFlags struct {
 	reconnect    bool
 	location     bool
 	protocol     string
+	idFields     []string
 }
 
 func (cf *connFlags) register(cmd *cobra.Command) {
@@ -74,14 +75,16 @@ func (cf *connFlags) register(cmd *cobra.Command) {
 	fs.BoolVarP(&cf.location, "location", "L", false, "follow redirects on the upgrade")
 	fs.StringVar(&cf.protocol, "protocol", "", "decode messages as protocol `NAME` ("+strings.Join(protocol.Names, ", ")+
 		") or none, which also stops answering Engine.IO pings; default: detect it")
+	fs.StringArrayVar(&cf.idFields, "id-field", nil, "link JSON requests and replies by the id at dotted `PATH`, "+
+		"tried before id, request_id, requestId, ref and nonce (repeatable)")
 	inGroup(fs, groupConnection, "header", "subprotocol", "origin", "insecure", "cacert", "cert", "key",
-		"proxy", "compress", "connect-timeout", "ping", "max-message", "reconnect", "location", "protocol")
+		"proxy", "compress", "connect-timeout", "ping", "max-message", "reconnect", "location", "protocol", "id-field")
 	_ = cmd.RegisterFlagCompletionFunc("protocol", cobra.FixedCompletions(append([]string{conn.ProtocolNone}, protocol.Names...),
 		cobra.ShellCompDirectiveNoFileComp))
 	for _, name := range []string{"cacert", "cert", "key"} {
 		_ = cmd.MarkFlagFilename(name, "pem", "crt", "key")
 	}
-	noCompletion(cmd, "header", "subprotocol", "origin", "proxy", "connect-timeout", "ping", "max-message")
+	noCompletion(cmd, "header", "subprotocol", "origin", "proxy", "connect-timeout", "ping", "max-message", "id-field")
 }
 
 // options validates the flags and the URL into connection options.
@@ -91,6 +94,7 @@ func (cf *connFlags) options(url string) (conn.Options, error) {
 		Insecure: cf.insecure, CACertFile: cf.cacert, CertFile: cf.cert, KeyFile: cf.key,
 		Proxy: cf.proxy, Compress: cf.compress, ConnectTimeout: cf.timeout, PingInterval: cf.ping,
 		MaxMessage: cf.maxMessage, Reconnect: cf.reconnect, FollowRedirects: cf.location, Protocol: cf.protocol,
+		IDFields: cf.idFields,
 	}
 	return o, cf.validate(&o)
 }
@@ -111,6 +115,7 @@ func (cf *connFlags) merge(o *conn.Options) error {
 	o.Reconnect = cf.reconnect
 	o.FollowRedirects = o.FollowRedirects || cf.location
 	o.Protocol = cf.protocol
+	o.IDFields = cf.idFields
 	return cf.validate(o)
 }
 

@@ -99,3 +99,28 @@ func compact(b []byte) []byte {
 	}
 	return buf.Bytes()
 }
+
+// FuzzMessageID checks the one-pass search against looking each path up in
+// turn, on valid documents.
+func FuzzMessageID(f *testing.F) {
+	for _, seed := range []string{`{"id":1}`, `{"ref":"r","id":2}`, `{"meta":{"corr":9},"id":"x"}`, `{"id":{"a":1},"nonce":3}`, `{"id":[1],"id":2}`, `{"a\\"b":"\\\"","ref":-1}`} {
+		f.Add([]byte(seed))
+	}
+	paths := [][]string{{"meta", "corr"}, {"id"}, {"request_id"}, {"requestId"}, {"ref"}, {"nonce"}}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		got, ok := messageID(doc, paths)
+		if !json.Valid(doc) {
+			return
+		}
+		var want []byte
+		wantOK := false
+		for _, p := range paths {
+			if want, wantOK = lookupJSON(doc, p); wantOK {
+				break
+			}
+		}
+		if ok != wantOK || !bytes.Equal(got, want) {
+			t.Fatalf("messageID(%s) = %s, %v; looking each path up gives %s, %v", doc, got, ok, want, wantOK)
+		}
+	})
+}

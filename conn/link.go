@@ -98,12 +98,7 @@ func (l *linker) id(payload []byte) ([]byte, bool) {
 	if !looksLikeJSONObject(payload) {
 		return nil, false
 	}
-	for _, p := range l.idPaths {
-		if raw, ok := lookupJSON(payload, p); ok {
-			return raw, true
-		}
-	}
-	return nil, false
+	return messageID(payload, l.idPaths)
 }
 
 // looksLikeJSONObject is the cheap test that spares the scanner most

@@ -196,3 +196,60 @@ func TestMQTTAcksLinked(t *testing.T) {
 	ping := s.send(conn.OpBinary, "\xc0\x00")
 	answers(t, s.received("PINGRESP"), ping)
 }
+
+// What annotating costs with linking: an ordinary message, a JSON request
+// and its reply, a Socket.IO emit with an ack and the ack, a graphql
+// subscription's first result. Each op is one message.
+func BenchmarkAnnotateAndLink(b *testing.B) {
+	const quote = `{"price":101.25,"symbol":"EURUSD","ts":1700000000123,"bid":101.24,"ask":101.26}`
+	for _, bc := range []struct {
+		name, url, protocol string
+		request, reply      func(n int) string // "" request: only replies are sent
+	}{
+		{"json tick", "ws://h/feed", "", nil, func(int) string { return quote }},
+		{"json request and reply", "ws://h/rpc", "",
+			func(n int) string {
+				return `{"id":` + strconv.Itoa(n) + `,"method":"quote","params":{"symbol":"EURUSD"}}`
+			},
+			func(n int) string { return `{"id":` + strconv.Itoa(n) + `,"result":` + quote + `}` }},
+		{"socket.io ack", "ws://h/socket.io/?EIO=4&transport=websocket", "",
+			func(n int) string { return `42` + strconv.Itoa(n) + `["quote","EURUSD"]` },
+			func(n int) string { return `43` + strconv.Itoa(n) + `[` + quote + `]` }},
+		{"graphql subscription", "ws://h/graphql", "graphql-transport-ws",
+			func(n int) string {
+				return `{"id":"` + strconv.Itoa(n) + `","type":"subscribe","payload":{"query":"subscription { price }"}}`
+			},
+			func(n int) string {
+				return `{"id":"` + strconv.Itoa(n) + `","type":"next","payload":{"data":` + quote + `}}`
+			}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			// The payloads are made up front: the loop measures annotating.
+			const distinct = 1024
+			var events []conn.Event
+			for n := range distinct {
+				if bc.request != nil {
+					events = append(events, conn.Event{Type: conn.EventMessage, Dir: conn.Out, Opcode: conn.OpText, Payload: []byte(bc.request(n))})
+				}
+				events = append(events, conn.Event{Type: conn.EventMessage, Dir: conn.In, Opcode: conn.OpText, Payload: []byte(bc.reply(n))})
+			}
+			a := conn.NewAnnotator(conn.Options{URL: bc.url, Protocol: bc.protocol})
+			a.Annotate(&conn.Event{Type: conn.EventOpen, URL: bc.url, Seq: 1})
+			at, seq, linked := time.Now(), 1, 0
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				ev := &events[i%len(events)]
+				seq++
+				at = at.Add(time.Millisecond)
+				ev.Seq, ev.Time = seq, at
+				a.Annotate(ev)
+				if ev.Note != nil && ev.Note.Reply != nil {
+					linked++
+				}
+			}
+			if bc.request != nil && linked == 0 {
+				b.Fatal("no reply was linked")
+			}
+		})
+	}
+}

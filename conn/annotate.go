@@ -80,7 +80,9 @@ func (a *Annotator) startProtocol(subprotocol, rawURL string) {
 }
 
 // Annotate sets ev.Note. An event that carries nothing to explain (an
-// ordinary message, an open, a reconnect) gets no note.
+// ordinary message, an open, a reconnect) gets no note. A message is
+// linked to the request it answers only when events carry their Seq, as
+// the client's do: the link names the request by it.
 func (a *Annotator) Annotate(ev *Event) {
 	a.mu.Lock()
 	defer a.mu.Unlock()

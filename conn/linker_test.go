@@ -51,3 +51,27 @@ func TestRequestsForgottenOnReconnect(t *testing.T) {
 		t.Fatalf("linked across a reconnect: %+v", reply.Note.Reply)
 	}
 }
+
+// What linking alone costs per message: a JSON message without an id,
+// and a JSON request followed by its reply.
+func BenchmarkLink(b *testing.B) {
+	const quote = `{"price":101.25,"symbol":"EURUSD","ts":1700000000123,"bid":101.24,"ask":101.26}`
+	tick := Event{Type: EventMessage, Dir: In, Opcode: OpText, Payload: []byte(quote)}
+	request := Event{Type: EventMessage, Dir: Out, Opcode: OpText, Payload: []byte(`{"id":12345,"method":"quote"}`)}
+	reply := Event{Type: EventMessage, Dir: In, Opcode: OpText, Payload: []byte(`{"id":12345,"result":` + quote + `}`)}
+	for _, bc := range []struct {
+		name   string
+		events []*Event
+	}{{"no id", []*Event{&tick}}, {"request and reply", []*Event{&request, &reply}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			l := newLinker(nil)
+			at := time.Now()
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				ev := bc.events[i%len(bc.events)]
+				ev.Seq, ev.Time = i+1, at.Add(time.Duration(i))
+				l.link(ev, nil)
+			}
+		})
+	}
+}

@@ -21,6 +21,8 @@ type Note struct {
 	// Message events: the packet of the protocol spoken over the
 	// connection (Socket.IO, GraphQL, MQTT, ...) the message carried.
 	Protocol *protocol.Packet
+	// Message events: the earlier message this one answers, if any.
+	Reply *Reply
 }
 
 // Annotator explains events in the order they happened. It keeps what an
@@ -48,6 +50,7 @@ type Annotator struct {
 	protocolOption string
 	packets        *protocol.Session
 	heartbeats     heartbeatWatch
+	links          *linker
 }
 
 // maxDropsKept bounds the quiet periods remembered for spotting drops that
@@ -60,7 +63,8 @@ const maxDropsKept = 8
 // URL, the subprotocols offered count as unknown rather than as none.
 func NewAnnotator(opts Options) *Annotator {
 	a := &Annotator{dialects: opts.Dialects, pingsOn: opts.PingInterval > 0,
-		offeredKnown: opts.URL != "", offered: opts.Subprotocols, protocolOption: opts.Protocol}
+		offeredKnown: opts.URL != "", offered: opts.Subprotocols, protocolOption: opts.Protocol,
+		links: newLinker(opts.IDFields)}
 	a.startProtocol("", opts.URL)
 	return a
 }
@@ -78,7 +82,9 @@ func (a *Annotator) startProtocol(subprotocol, rawURL string) {
 }
 
 // Annotate sets ev.Note. An event that carries nothing to explain (an
-// ordinary message, an open, a reconnect) gets no note.
+// ordinary message, an open, a reconnect) gets no note. A message is
+// linked to the request it answers only when events carry their Seq, as
+// the client's do: the link names the request by it.
 func (a *Annotator) Annotate(ev *Event) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -95,6 +101,7 @@ func (a *Annotator) Annotate(ev *Event) {
 		a.proxy = decode.DetectProxy(ev.ResponseHeader)
 		a.startProtocol(ev.Subprotocol, ev.URL)
 		a.heartbeats.open(ev.Time)
+		a.links.forget()
 	case EventMessage:
 		if ev.Opcode != OpText && ev.Opcode != OpBinary {
 			return
@@ -120,8 +127,9 @@ func (a *Annotator) Annotate(ev *Event) {
 			}
 		}
 		envelope = packetEnvelope(envelope, packet, ev.Dir == In)
-		if packet != nil || envelope != nil {
-			ev.Note = &Note{Protocol: packet, Envelope: envelope}
+		reply := a.links.link(ev, packet)
+		if packet != nil || envelope != nil || reply != nil {
+			ev.Note = &Note{Protocol: packet, Envelope: envelope, Reply: reply}
 		}
 	case EventClose:
 		pings := a.pingsOn || ev.PingsOn

@@ -32,7 +32,6 @@ const (
 //	c.Send(conn.OpText, []byte("hi"))  // queued; the writer goroutine sends it
 type Client struct {
 	opts    Options
-	notes   *Annotator
 	timing  timing
 	emitted *eventQueue
 	// events is Events' channel, fed by a goroutine from emitted;
@@ -125,9 +124,8 @@ func dial(ctx context.Context, opts Options, t timing) *Client {
 	ctx, cancel := context.WithCancel(ctx)
 	c := &Client{
 		opts:         opts,
-		notes:        NewAnnotator(opts),
 		timing:       t,
-		emitted:      newEventQueue(),
+		emitted:      newEventQueue(NewAnnotator(opts)),
 		ctx:          ctx,
 		cancel:       cancel,
 		done:         make(chan struct{}),
@@ -283,8 +281,7 @@ func (c *Client) emit(ev Event) bool {
 	if ev.Time.IsZero() {
 		ev.Time = time.Now()
 	}
-	c.notes.Annotate(&ev)
-	if !c.emitted.push(ev, c.ctx.Done()) {
+	if !c.emitted.push(&ev, c.ctx.Done()) {
 		return false
 	}
 	c.answerHeartbeat(&ev)

@@ -11,6 +11,10 @@ import "sync"
 // Events(), for consumers that want a channel, is fed from the queue by a
 // goroutine started on its first call.
 type eventQueue struct {
+	// notes annotates each event as it is numbered, under mu, so that an
+	// event's reply link names the Seq its request was delivered with,
+	// whichever goroutine emitted it.
+	notes    *Annotator
 	mu       sync.Mutex
 	events   []Event
 	finished bool // the client will emit nothing more
@@ -23,13 +27,14 @@ type eventQueue struct {
 	ready chan struct{}
 }
 
-func newEventQueue() *eventQueue {
-	return &eventQueue{events: make([]Event, 0, 64), ready: make(chan struct{}, 1)}
+func newEventQueue(notes *Annotator) *eventQueue {
+	return &eventQueue{notes: notes, events: make([]Event, 0, 64), ready: make(chan struct{}, 1)}
 }
 
-// push queues ev, waiting while the queue is full; it reports false when
-// done ended first.
-func (q *eventQueue) push(ev Event, done <-chan struct{}) bool {
+// push numbers, annotates and queues ev, waiting while the queue is full;
+// it reports false when done ended first. The annotated event is left in
+// *ev.
+func (q *eventQueue) push(ev *Event, done <-chan struct{}) bool {
 	q.mu.Lock()
 	for len(q.events) >= eventBuffer {
 		if q.room == nil {
@@ -46,7 +51,8 @@ func (q *eventQueue) push(ev Event, done <-chan struct{}) bool {
 	}
 	q.pushed++
 	ev.Seq = q.pushed
-	q.events = append(q.events, ev)
+	q.notes.Annotate(ev)
+	q.events = append(q.events, *ev)
 	first := len(q.events) == 1
 	q.mu.Unlock()
 	if first {

@@ -61,6 +61,10 @@ type Options struct {
 	// Opening, when not nil, sends the protocol's opening packet once
 	// connected (see OpeningProtocol for which protocol's).
 	Opening *Opening
+	// IDFields are dotted paths (such as "meta.requestId") to the id that
+	// links a JSON request with its replies, tried before the usual
+	// fields: id, request_id, requestId, ref and nonce.
+	IDFields []string
 }
 
 // ProtocolNone, as Options.Protocol, turns protocol decoding, the

@@ -31,10 +31,11 @@ import (
 //   - message: dir ("in" or "out"), opcode ("text", "binary", "ping",
 //     "pong"), len, and either text (valid UTF-8, not binary) or base64;
 //     frames (when more than one), frame_info, rtt_ms (pongs), auto (a
-//     message the client sent on its own), protocol (the packet of the
-//     protocol spoken over the connection: name, type, id, summary and
-//     the decoded fields, a list of name and value)
-//     and error (when the payload is a recognised error envelope).
+//     message the client sent on its own), reply_to and latency_ms (the seq
+//     of the message it answers, and how long after it it came), protocol
+//     (the packet of the protocol spoken over the connection: name, type,
+//     id, summary and the decoded fields, a list of name and value) and
+//     error (when the payload is a recognised error envelope).
 //   - frame: a frame outside any message; the message keys apply, and a
 //     reserved opcode is written as hex ("0xb").
 //   - close: dir, code, reason, has_code, name, explanation, hint,
@@ -76,6 +77,10 @@ type Record struct {
 	// "protocol" object.
 	Protocol *protocol.Packet `json:"-"`
 	Auto     bool             `json:"auto"`
+	// ReplyTo is the seq of the message this one answers, 0 when none;
+	// LatencyMillis is how long after that message this one came.
+	ReplyTo       int     `json:"reply_to"`
+	LatencyMillis float64 `json:"latency_ms"`
 
 	// close (Code also for errors and warnings, in Failure)
 	Code        int     `json:"code"`
@@ -145,6 +150,9 @@ func fromEvent(ev *conn.Event, share bool) Record {
 		r.Auto = ev.Auto
 		if n := ev.Note; n != nil {
 			r.Envelope, r.Protocol = n.Envelope, n.Protocol
+			if n.Reply != nil {
+				r.ReplyTo, r.LatencyMillis = n.Reply.To, millis(n.Reply.Latency)
+			}
 		}
 	case conn.EventClose:
 		r.Dir = ev.Dir
@@ -223,8 +231,12 @@ func (r Record) event() (conn.Event, error) {
 		ev.FrameCount = max(r.Frames, len(ev.Frames))
 		ev.RTT = fromMillis(r.RTTMillis)
 		ev.Auto = r.Auto
-		if r.Envelope != nil || r.Protocol != nil {
-			ev.Note = &conn.Note{Envelope: r.Envelope, Protocol: r.Protocol}
+		var reply *conn.Reply
+		if r.ReplyTo > 0 {
+			reply = &conn.Reply{To: r.ReplyTo, Latency: fromMillis(r.LatencyMillis)}
+		}
+		if r.Envelope != nil || r.Protocol != nil || reply != nil {
+			ev.Note = &conn.Note{Envelope: r.Envelope, Protocol: r.Protocol, Reply: reply}
 		}
 	case conn.EventClose:
 		if err := r.checkDir(); err != nil {

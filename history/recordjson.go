@@ -92,6 +92,12 @@ func (r Record) appendData(b []byte) []byte {
 		b = appendKey(b, "rtt_ms")
 		b = strconv.AppendFloat(b, r.RTTMillis, 'f', -1, 64)
 	}
+	if r.ReplyTo > 0 {
+		b = appendKey(b, "reply_to")
+		b = strconv.AppendInt(b, int64(r.ReplyTo), 10)
+		b = appendKey(b, "latency_ms")
+		b = strconv.AppendFloat(b, r.LatencyMillis, 'f', -1, 64)
+	}
 	if r.Auto {
 		b = appendKey(b, "auto")
 		b = append(b, "true"...)

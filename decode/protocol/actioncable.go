@@ -42,7 +42,11 @@ func actionCable(p []byte) (Packet, bool) {
 	case "welcome", "ping":
 		return Packet{Name: ActionCable, Type: typ, Summary: typ}, true
 	case "confirm_subscription", "reject_subscription":
-		return Packet{Name: ActionCable, Type: typ, Summary: withChannel(typ)}, true
+		pk := Packet{Name: ActionCable, Type: typ, Summary: withChannel(typ)}
+		if identifier != "" {
+			pk.Answers = key(ActionCable, "subscription", identifier)
+		}
+		return pk, true
 	case "disconnect":
 		sum := typ
 		if reason != "" {
@@ -62,7 +66,11 @@ func actionCable(p []byte) (Packet, bool) {
 	}
 	switch command {
 	case "subscribe", "unsubscribe", "message":
-		return Packet{Name: ActionCable, Type: command, Summary: withChannel(command)}, true
+		pk := Packet{Name: ActionCable, Type: command, Summary: withChannel(command)}
+		if command == "subscribe" && identifier != "" {
+			pk.Asks = key(ActionCable, "subscription", identifier)
+		}
+		return pk, true
 	case "":
 		if hasMessage && identifier != "" {
 			return Packet{Name: ActionCable, Type: "message", Summary: withChannel("message")}, true

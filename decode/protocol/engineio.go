@@ -155,6 +155,12 @@ func (s *Session) socketIOPacket(dir int, p []byte, fields []Field) (Packet, boo
 	pk.Fields = append(fields, Field{"Socket.IO type", socketIOTypeTexts[t]}, Field{"namespace", clip(nsp)})
 	if id != "" {
 		pk.Fields = append(pk.Fields, Field{"ack id", id})
+		switch t {
+		case 2, 5: // an event that asks for an ack
+			pk.Asks = key(SocketIO, "ack", nsp, id)
+		case 3, 6:
+			pk.Answers = key(SocketIO, "ack", nsp, id)
+		}
 	}
 	sum := pk.Type
 	var event string

@@ -46,6 +46,7 @@ func graphQL(name string, p []byte) (Packet, bool) {
 	}
 	pk := Packet{Name: name, Type: typ, ID: id, Fields: make([]Field, 1, 3)}
 	pk.Fields[0] = Field{"type", typ}
+	pk.Asks, pk.Answers = graphQLKeys(name, typ, id)
 	sum := typ
 	if id != "" {
 		sum += " #" + clip(id)
@@ -99,6 +100,31 @@ func graphQLError(name, typ, id string, p []byte) *Error {
 		e.Explanation, e.Hint = meaning, hint
 	}
 	return e
+}
+
+// graphQLKeys links an operation with its first result, the connection's
+// init with its ack (or refusal), and graphql-transport-ws's ping with its
+// pong.
+func graphQLKeys(name, typ, id string) (asks, answers string) {
+	switch typ {
+	case "subscribe", "start":
+		if id != "" {
+			return key(name, "operation", id), ""
+		}
+	case "next", "data", "error", "complete":
+		if id != "" {
+			return "", key(name, "operation", id)
+		}
+	case "connection_init":
+		return key(name, "connection"), ""
+	case "connection_ack", "connection_error":
+		return "", key(name, "connection")
+	case "ping":
+		return key(name, "pong"), ""
+	case "pong":
+		return "", key(name, "pong")
+	}
+	return "", ""
 }
 
 func needsPayload(typ string) bool {

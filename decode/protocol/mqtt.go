@@ -227,6 +227,7 @@ func (s *Session) mqttPacket(dir int, head []byte) Packet {
 			sum += " " + mqttCodeName(pk.Error, code)
 		}
 	}
+	pk.Asks, pk.Answers = mqttKeys(pk.Type, flags>>1&3, pk.ID)
 	pk.Summary = sum
 	return pk
 }
@@ -289,6 +290,33 @@ func mqttCodeText(e *Error, code byte) string {
 func hex2(c byte) string {
 	const digits = "0123456789ABCDEF"
 	return string([]byte{digits[c>>4], digits[c&0xf]})
+}
+
+// mqttReplies names the packet that answers each request an MQTT client
+// or server sends; a PUBLISH's depends on its QoS.
+var mqttReplies = map[string]string{"CONNECT": "CONNACK", "PUBREL": "PUBCOMP", "SUBSCRIBE": "SUBACK",
+	"UNSUBSCRIBE": "UNSUBACK", "PINGREQ": "PINGRESP"}
+
+// mqttKeys links a request with its acknowledgement by packet identifier;
+// CONNECT and PINGREQ have none, and only one of each is outstanding.
+func mqttKeys(typ string, qos byte, id string) (asks, answers string) {
+	switch typ {
+	case "PUBLISH":
+		switch {
+		case id == "":
+		case qos == 1:
+			return key(MQTT, "PUBACK", id), ""
+		case qos == 2:
+			return key(MQTT, "PUBREC", id), ""
+		}
+		return "", ""
+	case "CONNACK", "PUBACK", "PUBREC", "PUBCOMP", "SUBACK", "UNSUBACK", "PINGRESP":
+		return "", key(MQTT, typ, id)
+	}
+	if reply, ok := mqttReplies[typ]; ok {
+		return key(MQTT, reply, id), ""
+	}
+	return "", ""
 }
 
 func mqttVersionName(level byte) string {

@@ -44,6 +44,13 @@ type Packet struct {
 	// Fields are the packet's header fields, in wire order, for the
 	// inspector: "QoS" "1", "topic" "prices/eur".
 	Fields []Field
+	// Asks is the key a reply to this packet will carry, and Answers the
+	// key of the request this packet replies to; "" when none. A key
+	// names the protocol, the kind of exchange and its id (with the
+	// namespace or topic the id is scoped to), so that keys of different
+	// exchanges never collide. The request and its reply travel in
+	// opposite directions.
+	Asks, Answers string
 }
 
 // Error is a failure a packet reports in the protocol's own terms.
@@ -61,6 +68,9 @@ type Error struct {
 type Field struct {
 	Name, Value string
 }
+
+// key builds a link key from its parts.
+func key(parts ...string) string { return strings.Join(parts, "\x00") }
 
 // Detect names the protocol that the negotiated subprotocol or the URL
 // announce, or "" when neither does. The subprotocol wins: it is what the

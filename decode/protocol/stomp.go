@@ -57,6 +57,26 @@ func stomp(p []byte) (Packet, bool) {
 	default:
 		pk.ID = receipt
 	}
+	switch cmd {
+	case "CONNECT", "STOMP":
+		pk.Asks = key(STOMP, "CONNECTED")
+	case "CONNECTED":
+		pk.Answers = key(STOMP, "CONNECTED")
+	case "RECEIPT":
+		pk.Answers = key(STOMP, "receipt", receiptID)
+	case "ERROR":
+		// An ERROR answers the frame whose receipt it names, else the
+		// CONNECT it refuses (if one is waiting).
+		if receiptID != "" {
+			pk.Answers = key(STOMP, "receipt", receiptID)
+		} else {
+			pk.Answers = key(STOMP, "CONNECTED")
+		}
+	default:
+		if receipt != "" {
+			pk.Asks = key(STOMP, "receipt", receipt)
+		}
+	}
 	if destination != "" {
 		sum += " " + clip(destination)
 	}

@@ -56,6 +56,7 @@ type connFlags struct {
 	reconnect    bool
 	location     bool
 	protocol     string
+	idFields     []string
 	opening      openingFlags
 	// set is the flag set the flags were registered on, which tells the
 	// flags given from those left at their defaults.
@@ -107,9 +108,11 @@ func (cf *connFlags) register(cmd *cobra.Command) {
 	fs.DurationVar(&op.keepAlive, "keep-alive", time.Minute, "MQTT keep-alive and STOMP heart-beat `D` for --connect (0: off)")
 	fs.StringVar(&op.mqttVersion, "mqtt-version", "3.1.1", "MQTT version `V` of --connect's CONNECT: 3.1.1 or 5")
 	fs.StringVar(&op.vhost, "vhost", "/", "STOMP virtual `HOST` for --connect")
+	fs.StringArrayVar(&cf.idFields, "id-field", nil, "link JSON requests and replies by the id at dotted `PATH`, "+
+		"tried before id, request_id, requestId, ref and nonce (repeatable)")
 	cf.set = fs
 	inGroup(fs, groupConnection, "header", "subprotocol", "origin", "insecure", "cacert", "cert", "key",
-		"proxy", "compress", "connect-timeout", "ping", "max-message", "reconnect", "location")
+		"proxy", "compress", "connect-timeout", "ping", "max-message", "reconnect", "location", "id-field")
 	inGroup(fs, groupProtocol, append([]string{"protocol", "connect"}, openingDetailFlags...)...)
 	_ = cmd.RegisterFlagCompletionFunc("mqtt-version", cobra.FixedCompletions([]string{"3.1.1", "5"}, cobra.ShellCompDirectiveNoFileComp))
 	noCompletion(cmd, "namespace", "connect-payload", "client-id", "user", "password", "keep-alive", "vhost")
@@ -118,7 +121,7 @@ func (cf *connFlags) register(cmd *cobra.Command) {
 	for _, name := range []string{"cacert", "cert", "key"} {
 		_ = cmd.MarkFlagFilename(name, "pem", "crt", "key")
 	}
-	noCompletion(cmd, "header", "subprotocol", "origin", "proxy", "connect-timeout", "ping", "max-message")
+	noCompletion(cmd, "header", "subprotocol", "origin", "proxy", "connect-timeout", "ping", "max-message", "id-field")
 }
 
 // options validates the flags and the URL into connection options.
@@ -128,6 +131,7 @@ func (cf *connFlags) options(url string) (conn.Options, error) {
 		Insecure: cf.insecure, CACertFile: cf.cacert, CertFile: cf.cert, KeyFile: cf.key,
 		Proxy: cf.proxy, Compress: cf.compress, ConnectTimeout: cf.timeout, PingInterval: cf.ping,
 		MaxMessage: cf.maxMessage, Reconnect: cf.reconnect, FollowRedirects: cf.location, Protocol: cf.protocol,
+		IDFields: cf.idFields,
 	}
 	return o, cf.validate(&o)
 }
@@ -148,6 +152,7 @@ func (cf *connFlags) merge(o *conn.Options) error {
 	o.Reconnect = cf.reconnect
 	o.FollowRedirects = o.FollowRedirects || cf.location
 	o.Protocol = cf.protocol
+	o.IDFields = cf.idFields
 	return cf.validate(o)
 }
 

@@ -30,11 +30,11 @@ const defaultPreview = 120
 // column: "15:04:05.000 →  close   ".
 const hintIndent = "                        "
 
-type glyphs struct{ out, in, fail, warn, reconnect, open, dash, dot, more string }
+type glyphs struct{ out, in, fail, warn, reconnect, open, dash, dot, more, reply string }
 
 var (
-	unicodeGlyphs = glyphs{"→", "←", "✕", "!", "↻", "✓", "—", "·", "…"}
-	asciiGlyphs   = glyphs{"->", "<-", "x", "!", "~", "+", "--", "|", "..."}
+	unicodeGlyphs = glyphs{"→", "←", "✕", "!", "↻", "✓", "—", "·", "…", "↩"}
+	asciiGlyphs   = glyphs{"->", "<-", "x", "!", "~", "+", "--", "|", "...", "reply to"}
 )
 
 // arrow is the glyph of r's column after the time: its direction, or what
@@ -118,7 +118,7 @@ func AppendLine(b []byte, r history.Record, opts LineOptions) []byte {
 	}
 	shown := r.Text[:min(len(r.Text), preview)]
 	if r.Type != conn.EventMessage || r.Opcode != conn.OpText || r.Base64 != "" || r.Envelope != nil ||
-		r.Protocol != nil || r.RTTMillis > 0 || !printableASCII(shown) {
+		r.Protocol != nil || r.RTTMillis > 0 || r.ReplyTo > 0 || !printableASCII(shown) {
 		return append(b, FormatLine(r, opts)...)
 	}
 	g := &unicodeGlyphs
@@ -192,6 +192,9 @@ func (w *lineWriter) message(r history.Record) (hint string) {
 	if p := r.Protocol; p != nil {
 		// A recording may have been edited: its words are escaped again.
 		parts = append(parts, decode.Sanitize(p.Name)+" "+decode.Sanitize(p.Summary))
+	}
+	if r.ReplyTo > 0 {
+		parts = append(parts, fmt.Sprintf("%s #%d %s", w.g.reply, r.ReplyTo, fromMillis(r.LatencyMillis).Round(10*time.Microsecond)))
 	}
 	if p := payloadPreview(r, w.preview, w.g.more); p != "" {
 		parts = append(parts, p)

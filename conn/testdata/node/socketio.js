@@ -9,7 +9,9 @@
 //
 // The default namespace answers:
 //   "echo" with an acknowledgement carrying the arguments back,
-//   "bin" by emitting "bin" back with the same binary attachment.
+//   "bin" by emitting "bin" back with the same binary attachment,
+//   "ask" by emitting "question" with an acknowledgement of its own, and
+//     then "answered" with what the client acknowledged it with.
 // The /admin namespace refuses every connection in its middleware; the
 // /auth namespace lets in the clients whose auth carries the token
 // "secret" and refuses the others with "bad token".
@@ -35,6 +37,11 @@ io.on('connection', (socket) => {
   });
   socket.on('bin', (data) => {
     socket.emit('bin', data);
+  });
+  socket.on('ask', () => {
+    socket.emit('question', 'ready?', (answer) => {
+      socket.emit('answered', answer);
+    });
   });
 });
 

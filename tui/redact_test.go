@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/decode/protocol"
 	"github.com/wsdbg/wsdbg/history"
 	"github.com/wsdbg/wsdbg/internal/render"
@@ -56,6 +57,9 @@ func secretSession() []conn.Event {
 		msgEvent(3*time.Second, conn.Out, conn.OpBinary, string(mqttConnect)),
 		textOut(4*time.Second, string(protocol.STOMPConnect(protocol.STOMPConnectOptions{Host: "/", Login: "guest", Passcode: secretSTOMP}))),
 		textIn(5*time.Second, `{"ok":true}`),
+		{Type: conn.EventError, Time: t0.Add(6 * time.Second), Final: true, Failure: &decode.Failure{
+			Kind: decode.KindHandshake, Status: 401, URL: secretURL, Message: `GET "` + secretURL + `": 401 Unauthorized`,
+			Header: map[string]string{"Set-Cookie": "sid=" + secretSetCook}}},
 	}
 }
 
@@ -101,6 +105,7 @@ func TestScreenRedactsSecrets(t *testing.T) {
 		"copy of row 2":      `"password": "[redacted:7]"`,
 		"inspector of row 3": `40/admin,{"token":"[redacted:10]"}`,
 		"inspector of row 5": "passcode:[redacted:12]",
+		"inspector of row 7": "URL: ws://127.0.0.1:8080/ws?token=[redacted:12]&room=1",
 	} {
 		if !strings.Contains(shown[name], want) {
 			t.Errorf("%s lacks %q:\n%s", name, want, shown[name])

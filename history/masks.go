@@ -10,7 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
+	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode/protocol"
 )
 
@@ -26,7 +28,7 @@ func (r Redactor) Payload(s string) string {
 	if masked, ok := protocol.MaskSTOMPPasscode(s, maskWhole); ok {
 		return masked
 	}
-	if !strings.Contains(s, "{") {
+	if !strings.Contains(s, "{") || !mayHoldSecretKey(s) {
 		return s
 	}
 	if out, ok := r.jsonPayload(s); ok {
@@ -48,6 +50,24 @@ func (r Redactor) BinaryPayload(p []byte) []byte {
 	}
 	masked, _ := protocol.MaskMQTTPassword(p, maskWhole)
 	return masked
+}
+
+// MessagePayload redacts a message's payload as a recording stores it:
+// Payload for text, BinaryPayload for binary and for text that is not
+// UTF-8 (recorded in base64). It returns p itself when nothing is hidden.
+func (r Redactor) MessagePayload(op conn.Opcode, p []byte) []byte {
+	if r.Disabled || len(p) == 0 {
+		return p
+	}
+	if op == conn.OpBinary || !utf8.Valid(p) {
+		return r.BinaryPayload(p)
+	}
+	s := unsafe.String(unsafe.SliceData(p), len(p)) // read only; a masked payload is a new string
+	out := r.Payload(s)
+	if unsafe.StringData(out) == unsafe.StringData(s) && len(out) == len(s) {
+		return p
+	}
+	return []byte(out)
 }
 
 // binaryPayload is BinaryPayload for a record's base64; ok is false when

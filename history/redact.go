@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/decode"
 )
 
 // Redactor hides credentials before anything reaches the terminal, a file,
@@ -203,34 +204,75 @@ func (r Redactor) Record(rec Record) Record {
 		rec.Subprotocol = r.Subprotocol(rec.Subprotocol)
 		rec.Headers = r.Header(rec.Headers)
 		rec.RequestHeaders = r.Header(rec.RequestHeaders)
-		if len(rec.Hops) > 0 {
-			hops := make([]string, len(rec.Hops))
-			for i, h := range rec.Hops {
-				hops[i] = r.URL(h)
-			}
-			rec.Hops = hops
-		}
+		rec.Hops = r.urls(rec.Hops)
 	case conn.EventError, conn.EventWarning:
 		rec.Explanation = r.text(rec.Explanation)
 		rec.Hint = r.text(rec.Hint)
-		if f := rec.Failure; f != nil {
-			c := *f
-			c.Message = r.text(c.Message)
-			c.Location = r.URL(c.Location)
-			c.URL = r.URL(c.URL)
-			c.Body = r.text(c.Body)
-			c.Offered = r.Subprotocols(c.Offered)
-			c.Chosen = r.Subprotocol(c.Chosen)
-			if len(c.Header) > 0 {
-				c.Header = make(map[string]string, len(f.Header))
-				for name, v := range f.Header {
-					c.Header[name] = r.headerValue(name, v)
-				}
-			}
-			rec.Failure = &c
-		}
+		rec.Failure = r.failure(rec.Failure)
 	}
 	return rec
+}
+
+// Event returns a redacted copy of ev, hiding what Record hides: the
+// handshake's URL, headers and subprotocol, failure texts, and the
+// credentials of a message's payload (see MessagePayload). ev itself, its
+// payload, headers and failure are left alone.
+func (r Redactor) Event(ev conn.Event) conn.Event {
+	if r.Disabled {
+		return ev
+	}
+	switch ev.Type {
+	case conn.EventMessage:
+		ev.Payload = r.MessagePayload(ev.Opcode, ev.Payload)
+	case conn.EventOpen:
+		ev.URL = r.URL(ev.URL)
+		ev.Subprotocol = r.Subprotocol(ev.Subprotocol)
+		ev.ResponseHeader = r.Header(ev.ResponseHeader)
+		ev.RequestHeader = r.Header(ev.RequestHeader)
+		ev.Hops = r.urls(ev.Hops)
+	case conn.EventError, conn.EventWarning:
+		if n := ev.Note; n != nil {
+			c := *n
+			c.Explanation.Explanation = r.text(c.Explanation.Explanation)
+			c.Explanation.Hint = r.text(c.Explanation.Hint)
+			ev.Note = &c
+		}
+		ev.Failure = r.failure(ev.Failure)
+	}
+	return ev
+}
+
+// failure returns a redacted copy of f.
+func (r Redactor) failure(f *decode.Failure) *decode.Failure {
+	if f == nil {
+		return nil
+	}
+	c := *f
+	c.Message = r.text(c.Message)
+	c.Location = r.URL(c.Location)
+	c.URL = r.URL(c.URL)
+	c.Body = r.text(c.Body)
+	c.Offered = r.Subprotocols(c.Offered)
+	c.Chosen = r.Subprotocol(c.Chosen)
+	if len(c.Header) > 0 {
+		c.Header = make(map[string]string, len(f.Header))
+		for name, v := range f.Header {
+			c.Header[name] = r.headerValue(name, v)
+		}
+	}
+	return &c
+}
+
+// urls redacts each URL of a list, into a new one.
+func (r Redactor) urls(list []string) []string {
+	if len(list) == 0 {
+		return list
+	}
+	out := make([]string, len(list))
+	for i, u := range list {
+		out[i] = r.URL(u)
+	}
+	return out
 }
 
 // recordingHeader returns a redacted copy of a recording's header.

@@ -50,7 +50,8 @@ type Options struct {
 	HistoryFile  string // sent lines are kept here across sessions; "" keeps them in memory
 	SnippetsFile string // named payloads for /snip and ctrl+o
 
-	// Redact says what bug reports and repro commands hide.
+	// Redact says what the screen, the clipboard, bug reports and repro
+	// commands hide.
 	Redact history.Redactor
 
 	// Expected is a recorded session that this one replays. Its incoming

@@ -151,7 +151,9 @@ func TestRelayMessagesBothWaysUnchanged(t *testing.T) {
 	expect(t, c, "pong", "text", "from-client")
 	c.Send("text ping from-server")
 	expect(t, c, "ping", "text", "from-server")
-	ru.next(t, func(ev Event) bool { return ev.Opcode == OpPong && ev.Leg == LegClient && string(ev.Payload) == "from-server" })
+	ru.next(t, func(ev Event) bool {
+		return ev.Opcode == OpPong && ev.Leg == LegClient && string(ev.Payload) == "from-server"
+	})
 
 	c.Send("binary 00ff10")
 	expect(t, c, "message", "base64", "AP8Q")

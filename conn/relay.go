@@ -46,7 +46,12 @@ type Relay struct {
 	open     []*relayConn // oldest first
 	accepted int
 	shutDown bool
+	// ended lists the connections over, each with the Seq of the last
+	// event emitted before it ended, for Ended.
+	ended []endedConn
 }
+
+type endedConn struct{ n, lastSeq int }
 
 // NewRelay returns a relay to the upstream opts.URL, dialled with opts'
 // TLS, proxy and timeout; opts.Header, Origin and Subprotocols replace
@@ -120,6 +125,36 @@ func (r *Relay) Shutdown() {
 	}
 	r.cancel()
 	r.emitted.finish()
+}
+
+// connEnded notes that connection n is over: every event of it is queued.
+func (r *Relay) connEnded(n int) {
+	r.emitted.mu.Lock()
+	last := r.emitted.pushed
+	r.emitted.mu.Unlock()
+	r.mu.Lock()
+	r.ended = append(r.ended, endedConn{n, last})
+	r.mu.Unlock()
+}
+
+// Ended returns, once each, the numbers of the connections that are over
+// and whose events all have a Seq of at most seq: a consumer that has
+// handled the events up to seq can let such a connection go (finish its
+// recording, grey it out).
+func (r *Relay) Ended(seq int) []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var over []int
+	kept := r.ended[:0]
+	for _, e := range r.ended {
+		if e.lastSeq <= seq {
+			over = append(over, e.n)
+		} else {
+			kept = append(kept, e)
+		}
+	}
+	r.ended = kept
+	return over
 }
 
 // ErrNoConnection is returned by a fault injection when the connection it
@@ -322,6 +357,7 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.wg.Add(1)
 	r.mu.Unlock()
 	defer r.wg.Done()
+	defer r.connEnded(c.n)
 	c.notes = NewAnnotator(Options{URL: r.opts.URL, Dialects: r.opts.Dialects, Protocol: r.opts.Protocol})
 	if !c.handshake(w, req) {
 		return

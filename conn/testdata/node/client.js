@@ -32,7 +32,11 @@ function print(obj) {
   process.stdout.write(JSON.stringify(obj) + '\n');
 }
 
-ws.on('open', () => print({ event: 'open', protocol: ws.protocol, extensions: ws.extensions }));
+ws.on('open', () => {
+  print({ event: 'open', protocol: ws.protocol, extensions: ws.extensions });
+  // Lines are read once the connection is open, so none is sent early.
+  readline.createInterface({ input: process.stdin }).on('line', runLine);
+});
 ws.on('message', (data, isBinary) => {
   if (isBinary) print({ event: 'message', base64: Buffer.from(data).toString('base64') });
   else print({ event: 'message', text: data.toString('utf8') });
@@ -53,7 +57,7 @@ ws.on('close', (code, reason) => {
   process.exit(0);
 });
 
-readline.createInterface({ input: process.stdin }).on('line', (line) => {
+function runLine(line) {
   let m = /^frag (\d+) ([\s\S]*)$/.exec(line);
   if (m) {
     const buf = Buffer.from(m[2], 'utf8');
@@ -73,4 +77,4 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
   m = /^close (\d+)(?: ([\s\S]*))?$/.exec(line);
   if (m) return ws.close(Number(m[1]), m[2] || '');
   ws.send(line);
-});
+}

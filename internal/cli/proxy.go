@@ -59,6 +59,9 @@ takes commands that break the newest connection (or the one /conn chose):
   /swallow N                           drop the next N messages
   /conn N                              act on connection N from now on
 
+Each connection is recorded to a file of its own (with --record FILE,
+connection N goes to FILE with -N before its suffix).
+
 ctrl+c closes every connection with 1001 and exits.`,
 		Example: `  wsdbg proxy --tail wss://api.example.com
   wsdbg proxy --tail --json --listen 127.0.0.1:9000 ws://localhost:8080/ws | jq 'select(.leg=="server")'`,
@@ -319,6 +322,9 @@ func (r *proxyRecordings) writer(ev *conn.Event) *history.Writer {
 	rf := r.p.record
 	if rf.file != "" {
 		ext := filepath.Ext(rf.file)
+		if strings.HasSuffix(rf.file, history.FileSuffix) {
+			ext = history.FileSuffix
+		}
 		rf.file = strings.TrimSuffix(rf.file, ext) + "-" + strconv.Itoa(ev.Conn) + ext
 	}
 	w, err := rf.start(opts)

@@ -316,6 +316,13 @@ func (f *faults) takeSwallow() bool {
 	return false
 }
 
+// holding reports whether hold would wait.
+func (f *faults) holding() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.resumed != nil || f.delay > 0
+}
+
 // hold waits while relaying is paused and then for the delay; it returns
 // early when done is closed.
 func (f *faults) hold(done <-chan struct{}) {

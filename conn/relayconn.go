@@ -49,6 +49,10 @@ type relayLeg struct {
 	// closeSent is set once a close frame went to the side: nothing more
 	// is relayed to it. Guarded by writeMu.
 	closeSent bool
+	// out buffers what goes to the side, so that a burst of small frames
+	// costs one write; it is flushed whenever the pump relaying to the
+	// side is about to wait. Guarded by writeMu.
+	out *bufio.Writer
 
 	parser     *frameParser
 	frames     frameQueue
@@ -59,7 +63,7 @@ type relayLeg struct {
 }
 
 func newRelayLeg(side Leg, c net.Conn, r *bufio.Reader, from peerRole, deflate, contextTakeover bool) *relayLeg {
-	l := &relayLeg{side: side, conn: c, reader: r, parser: newRelayParser(from, deflate)}
+	l := &relayLeg{side: side, conn: c, reader: r, parser: newRelayParser(from, deflate), out: bufio.NewWriterSize(c, relayChunk)}
 	l.parser.onFrame = l.frames.push
 	l.parser.onViolation = func(v protocolViolation) { l.warnings = append(l.warnings, v) }
 	if deflate {
@@ -134,7 +138,13 @@ func (c *relayConn) pump(src, dst *relayLeg) {
 	var hdr [14]byte
 	var msg message
 	limit := c.r.opts.MaxMessage
+	var writeErr error
 	for {
+		if src.reader.Buffered() == 0 {
+			dst.writeMu.Lock()
+			writeErr = flush(dst, writeErr)
+			dst.writeMu.Unlock()
+		}
 		n, err := readFrameHeader(src.reader, hdr[:])
 		if err != nil {
 			c.readEnded(src, err)
@@ -151,17 +161,22 @@ func (c *relayConn) pump(src, dst *relayLeg) {
 		}
 		data := !f.Opcode.IsControl()
 		forward := !(data && msg.swallowed)
-		if forward {
+		if forward && c.faults.holding() {
+			dst.writeMu.Lock()
+			writeErr = flush(dst, writeErr)
+			dst.writeMu.Unlock()
 			c.faults.hold(c.done)
 		}
 		dst.writeMu.Lock()
 		forward = forward && !dst.closeSent
-		var writeErr error
-		if forward {
-			_, writeErr = dst.conn.Write(hdr[:n])
+		if forward && writeErr == nil {
+			_, writeErr = dst.out.Write(hdr[:n])
 		}
 		maskAt := 0
 		for remain := f.Length; remain > 0; {
+			if src.reader.Buffered() == 0 {
+				writeErr = flush(dst, writeErr)
+			}
 			k, err := src.reader.Read(buf[:min(remain, int64(len(buf)))])
 			if k > 0 {
 				chunk := buf[:k]
@@ -178,7 +193,7 @@ func (c *relayConn) pump(src, dst *relayLeg) {
 				maskAt += k
 				remain -= int64(k)
 				if forward && writeErr == nil {
-					_, writeErr = dst.conn.Write(chunk)
+					_, writeErr = dst.out.Write(chunk)
 				}
 			}
 			if err != nil && remain > 0 {
@@ -208,6 +223,15 @@ func (c *relayConn) pump(src, dst *relayLeg) {
 			dst.conn.Close()
 		}
 	}
+}
+
+// flush writes out what waits for l, unless writing to l failed already.
+// The caller holds l.writeMu.
+func flush(l *relayLeg, failed error) error {
+	if failed != nil || l.out.Buffered() == 0 {
+		return failed
+	}
+	return l.out.Flush()
 }
 
 // readFrameHeader reads one frame header into hdr and returns its length.
@@ -333,7 +357,10 @@ func (c *relayConn) closeLeg(l *relayLeg, code int, reason string, injected bool
 	}
 	l.closeSent = true
 	l.conn.SetWriteDeadline(time.Now().Add(writeWait))
-	_, err := l.conn.Write(frame)
+	_, err := l.out.Write(frame)
+	if err == nil {
+		err = l.out.Flush()
+	}
 	l.conn.SetWriteDeadline(time.Time{})
 	l.writeMu.Unlock()
 	ev := Event{Type: EventClose, Leg: l.side, Dir: Out, Code: code, Reason: reason, HasCode: true}

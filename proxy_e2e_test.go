@@ -1,11 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -134,4 +137,41 @@ func TestProxyTailJSONAndRecording(t *testing.T) {
 	if ending := sessionEnding(t, dir); !strings.Contains(ending, "4001") {
 		t.Errorf("sessions: %s", ending)
 	}
+}
+
+// An idle proxied connection costs the proxy no CPU: nothing polls or
+// ticks while no frame moves.
+func TestProxyIdleConnectionUsesNoCPU(t *testing.T) {
+	p, url := startProxy(t, "--tail", "--no-record", echoServer(t))
+	stat := fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid)
+	if _, err := os.Stat(stat); err != nil {
+		t.Skip("needs /proc to read the process's CPU time")
+	}
+	ws, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	time.Sleep(300 * time.Millisecond)
+	before := cpuTicks(t, stat)
+	time.Sleep(3 * time.Second)
+	// Clock ticks are 10 ms; a ticker waking every few ms would cost
+	// several over three seconds.
+	if used := cpuTicks(t, stat) - before; used > 2 {
+		t.Fatalf("the idle proxy used %d ms of CPU over 3s", used*10)
+	}
+}
+
+// cpuTicks is the user and system time in a /proc/PID/stat, in ticks.
+func cpuTicks(t *testing.T, path string) int64 {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return utime + stime
 }

@@ -293,3 +293,34 @@ func TestRelayPauseDelaySwallow(t *testing.T) {
 		t.Fatalf("injected actions %q, want %q", actions, want)
 	}
 }
+
+// A client that breaks the protocol is reported on the client leg, in
+// words about the client, and its frame is relayed as it was: the server
+// is the one to refuse it.
+func TestRelayReportsTheClientsViolations(t *testing.T) {
+	upstream, reports := peers.NodeWSReporting(t)
+	ru := startRelay(t, upstream)
+	c, err := net.Dial("tcp", strings.TrimPrefix(ru.url, "ws://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"))
+	head := make([]byte, 4096)
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	n, _ := c.Read(head)
+	if !strings.Contains(string(head[:n]), "101 Switching Protocols") ||
+		!strings.Contains(string(head[:n]), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") {
+		t.Fatalf("the relay's answer: %q", head[:n])
+	}
+	c.Write([]byte{0x81, 0x02, 'h', 'i'}) // a text frame without a mask
+	ev := ru.next(t, func(ev Event) bool { return ev.Type == EventWarning })
+	if ev.Leg != LegClient || ev.Failure.Cause != "unmasked-client-frame" || ev.Note == nil ||
+		!strings.Contains(ev.Note.Explanation.Explanation, "client") {
+		t.Fatalf("violation event: leg %v failure %+v note %+v", ev.Leg, ev.Failure, ev.Note)
+	}
+	// ws refuses an unmasked frame with 1002.
+	expectReport(t, reports, "CLOSE 1006")
+	ru.next(t, func(ev Event) bool { return ev.Type == EventClose && ev.Leg == LegServer && ev.Code == 1002 })
+}

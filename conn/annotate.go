@@ -139,7 +139,7 @@ func (a *Annotator) Annotate(ev *Event) {
 			f.PingsOn = f.PingsOn || a.pingsOn
 		}
 		ex := decode.ExplainFailure(*f)
-		if f.Kind == decode.KindProtocol && ev.Leg == LegClient && ev.Dir == In {
+		if (f.Kind == decode.KindProtocol || f.Kind == decode.KindLimit) && ev.Leg == LegClient && ev.Dir == In {
 			ex = explainedForClient(ex)
 		}
 		ev.Note = &Note{Explanation: ex}
@@ -178,8 +178,8 @@ func (a *Annotator) noteDrop(idleSeconds float64) {
 var serverToClient = strings.NewReplacer("The server", "The client", "the server", "the client",
 	"server's", "client's", "from the server", "from the client")
 
-// explainedForClient is the explanation of a protocol violation the proxied
-// client committed. The table's explanations are written for a server's;
+// explainedForClient is the explanation of a protocol violation (or a
+// message over the limit) that came from the proxied client. The table's explanations are written for a server's;
 // what happened reads the same with the sides swapped, but the hints are
 // advice about servers, so none is given rather than a wrong one.
 func explainedForClient(ex decode.Explanation) decode.Explanation {

@@ -3,6 +3,7 @@ package conn
 import (
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,12 @@ type relayUnderTest struct {
 
 func startRelay(t *testing.T, upstream string) *relayUnderTest {
 	t.Helper()
-	r, err := NewRelay(Options{URL: upstream})
+	return startRelayWith(t, Options{URL: upstream})
+}
+
+func startRelayWith(t *testing.T, opts Options) *relayUnderTest {
+	t.Helper()
+	r, err := NewRelay(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,4 +329,34 @@ func TestRelayReportsTheClientsViolations(t *testing.T) {
 	// ws refuses an unmasked frame with 1002.
 	expectReport(t, reports, "CLOSE 1006")
 	ru.next(t, func(ev Event) bool { return ev.Type == EventClose && ev.Leg == LegServer && ev.Code == 1002 })
+}
+
+// --max-message bounds what is kept of a message to show, compressed or
+// not; the message itself is relayed whole, and a warning says so.
+func TestRelayMaxMessageBoundsWhatIsShown(t *testing.T) {
+	upstream, _ := peers.NodeWSReporting(t)
+	ru := startRelayWith(t, Options{URL: upstream, MaxMessage: 1000})
+	c := openThrough(t, ru)
+	var big strings.Builder
+	for i := 0; big.Len() < 5000; i++ {
+		big.WriteString(strconv.Itoa(i * 7919 % 10007))
+	}
+	c.Send(big.String())
+	got := expect(t, c, "message", "", nil)
+	if got["text"] != big.String() {
+		t.Fatalf("the echo came back %d bytes long, want %d", len(got["text"].(string)), big.Len())
+	}
+	for _, leg := range []Leg{LegClient, LegServer} {
+		msg := ru.next(t, func(ev Event) bool { return ev.Type == EventMessage && ev.Leg == leg })
+		if len(msg.Payload) > 1000 {
+			t.Errorf("%s: %d bytes kept, over --max-message", leg, len(msg.Payload))
+		}
+		if msg.Frames[0].Length <= 1000 {
+			t.Fatalf("%s: the message was not over the limit on the wire (%d bytes compressed)", leg, msg.Frames[0].Length)
+		}
+		w := ru.next(t, func(ev Event) bool { return ev.Type == EventWarning && ev.Leg == leg })
+		if w.Failure.Cause != "message-too-big" || !strings.Contains(w.Failure.Message, "relayed whole") {
+			t.Errorf("%s: warning %+v", leg, w.Failure)
+		}
+	}
 }

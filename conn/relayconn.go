@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -277,11 +278,27 @@ func (c *relayConn) reportViolations(src *relayLeg) {
 func (c *relayConn) messageReceived(src *relayLeg, msg *message) {
 	frames, count := src.frames.takeMessage()
 	payload := msg.payload
-	if msg.compressed {
-		if msg.tooBig {
-			src.inflate.lost = true
+	limit := c.r.opts.MaxMessage
+	var cut string
+	switch {
+	case msg.compressed && msg.tooBig:
+		src.inflate.lost = true
+		payload = nil
+		cut = "a compressed message larger than --max-message (" + strconv.FormatInt(limit, 10) +
+			" bytes) was relayed whole but is not shown"
+	case msg.compressed:
+		lostBefore := src.inflate.lost && src.inflate.contextTakeover
+		payload = src.inflate.inflate(payload, limit)
+		switch {
+		case payload == nil && !lostBefore:
+			cut = "a compressed message could not be inflated to show; it was relayed as it was"
+		case int64(len(payload)) == limit:
+			cut = "a message inflated to --max-message (" + strconv.FormatInt(limit, 10) +
+				" bytes) or more: shown cut to that, relayed whole"
 		}
-		payload = src.inflate.inflate(payload, c.r.opts.MaxMessage)
+	case msg.tooBig:
+		cut = "a message larger than --max-message (" + strconv.FormatInt(limit, 10) +
+			" bytes) is shown cut to that; it was relayed whole"
 	}
 	ev := Event{Type: EventMessage, Leg: src.side, Dir: In, Opcode: msg.op, Payload: bytesClone(payload),
 		Frames: frames, FrameCount: count}
@@ -289,6 +306,14 @@ func (c *relayConn) messageReceived(src *relayLeg, msg *message) {
 		ev.Injected, ev.Action = true, "swallow"
 	}
 	c.emit(ev)
+	if cut != "" {
+		if msg.compressed && src.inflate.lost && src.inflate.contextTakeover {
+			cut += "; with context takeover, this side's later compressed messages cannot be shown either"
+		}
+		c.emit(Event{Type: EventWarning, Leg: src.side, Dir: In, Failure: &decode.Failure{
+			Kind: decode.KindLimit, Cause: decode.CauseMessageTooBig, Limit: limit, Message: cut}})
+		return
+	}
 	if msg.op == OpText && !msg.tooBig && payload != nil && !utf8.Valid(payload) {
 		c.emit(Event{Type: EventWarning, Leg: src.side, Dir: In, Code: 1007, Failure: &decode.Failure{
 			Kind: decode.KindProtocol, Cause: decode.CauseInvalidUTF8Text, Code: 1007, Opcode: int(OpText),

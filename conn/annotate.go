@@ -2,6 +2,7 @@ package conn
 
 import (
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -107,7 +108,7 @@ func (a *Annotator) Annotate(ev *Event) {
 			return
 		}
 		var packet *protocol.Packet
-		if p, ok := a.packets.Decode(ev.Dir == In, ev.Opcode == OpBinary, ev.Payload); ok {
+		if p, ok := a.packets.Decode(ev.FromServer(), ev.Opcode == OpBinary, ev.Payload); ok {
 			if ev.Auto {
 				p.Summary += " (automatic)"
 			}
@@ -119,14 +120,14 @@ func (a *Annotator) Annotate(ev *Event) {
 			packet = nil
 		}
 		var envelope *decode.Envelope
-		if ev.Dir == In {
+		if ev.FromServer() {
 			if env, ok := decode.DetectEnvelope(ev.Payload, decode.EnvelopeContext{
 				Subprotocol: a.subprotocol, Host: a.host, Dialects: a.dialects}); ok {
 				found := env
 				envelope = &found
 			}
 		}
-		envelope = packetEnvelope(envelope, packet, ev.Dir == In)
+		envelope = packetEnvelope(envelope, packet, ev.FromServer())
 		reply := a.links.link(ev, packet)
 		if packet != nil || envelope != nil || reply != nil {
 			ev.Note = &Note{Protocol: packet, Envelope: envelope, Reply: reply}
@@ -134,13 +135,13 @@ func (a *Annotator) Annotate(ev *Event) {
 	case EventClose:
 		pings := a.pingsOn || ev.PingsOn
 		ev.Note = &Note{Explanation: decode.ExplainClose(ev.Code, ev.Reason, decode.CloseContext{
-			Subprotocol: a.subprotocol, Host: a.host, Remote: ev.Dir == In,
+			Subprotocol: a.subprotocol, Host: a.host, Remote: ev.FromServer(),
 			IdleSeconds: ev.Idle.Seconds(), PingsOn: pings, Dialects: a.dialects,
 			Proxy: a.proxy, EarlierDrops: a.earlierDrops(), OfferedKnown: a.offeredKnown, Offered: a.offered,
 		})}
 		// A server that drops a client for a missed heartbeat closes
 		// without a code, with 1000, or not at all.
-		if ev.Dir == In && (ev.Code == 1000 || ev.Code == 1005) || ev.Code == 1006 {
+		if ev.FromServer() && (ev.Code == 1000 || ev.Code == 1005) || ev.Code == 1006 {
 			a.explainMissedHeartbeat(ev.Time, ev.Code == 1006, &ev.Note.Explanation)
 		}
 		if ev.Code == 1006 {
@@ -156,7 +157,11 @@ func (a *Annotator) Annotate(ev *Event) {
 			f.Proxy, f.EarlierDrops = a.proxy, a.earlierDrops()
 			f.PingsOn = f.PingsOn || a.pingsOn
 		}
-		ev.Note = &Note{Explanation: decode.ExplainFailure(*f)}
+		ex := decode.ExplainFailure(*f)
+		if (f.Kind == decode.KindProtocol || f.Kind == decode.KindLimit) && ev.Leg == LegClient && ev.Dir == In {
+			ex = explainedForClient(ex)
+		}
+		ev.Note = &Note{Explanation: ex}
 		if drop {
 			a.explainMissedHeartbeat(ev.Time, true, &ev.Note.Explanation)
 			a.noteDrop(f.IdleSeconds)
@@ -200,4 +205,21 @@ func (a *Annotator) noteDrop(idleSeconds float64) {
 		a.drops = append(a.drops[:0], a.drops[1:]...)
 	}
 	a.drops = append(a.drops, idleSeconds)
+}
+
+// serverToClient rewrites an explanation of a server's violation so that
+// it names the client, which committed it on a proxy's client leg.
+var serverToClient = strings.NewReplacer("The server", "The client", "the server", "the client",
+	"server's", "client's", "from the server", "from the client")
+
+// explainedForClient is the explanation of a protocol violation (or a
+// message over the limit) that came from the proxied client. The table's explanations are written for a server's;
+// what happened reads the same with the sides swapped, but the hints are
+// advice about servers, so none is given rather than a wrong one.
+func explainedForClient(ex decode.Explanation) decode.Explanation {
+	ex.Name = serverToClient.Replace(ex.Name)
+	ex.Explanation = serverToClient.Replace(ex.Explanation)
+	ex.Hint = ""
+	ex.Source = decode.SourceClient
+	return ex
 }

@@ -40,20 +40,20 @@ func (w *heartbeatWatch) open(at time.Time) { *w = heartbeatWatch{opened: at, la
 
 // observe notes a data message and the packet it carried (nil when none).
 func (w *heartbeatWatch) observe(ev *Event, p *protocol.Packet) {
-	if ev.Dir == Out {
+	if !ev.FromServer() {
 		w.lastOut = ev.Time
 	}
 	if p == nil {
 		return
 	}
 	switch {
-	case p.Name == protocol.EngineIO && p.Type == "ping" && ev.Dir == In:
+	case p.Name == protocol.EngineIO && p.Type == "ping" && ev.FromServer():
 		w.serverPing, w.serverPingSeen, w.pongSent = ev.Time, true, false
-	case p.Name == protocol.EngineIO && p.Type == "pong" && ev.Dir == Out:
+	case p.Name == protocol.EngineIO && p.Type == "pong" && !ev.FromServer():
 		w.pongSent = true
-	case p.Name == protocol.GraphQLTransportWS && p.Type == "ping" && ev.Dir == In:
+	case p.Name == protocol.GraphQLTransportWS && p.Type == "ping" && ev.FromServer():
 		w.graphQLPing, w.graphQLPingPending = ev.Time, true
-	case p.Name == protocol.GraphQLTransportWS && p.Type == "pong" && ev.Dir == Out:
+	case p.Name == protocol.GraphQLTransportWS && p.Type == "pong" && !ev.FromServer():
 		w.graphQLPingPending = false
 	}
 }

@@ -122,6 +122,18 @@
 // EventReconnect. With Options.RedialOnRequest the client waits for
 // Reconnect after a connection ends for good, for interactive use.
 //
+// # Relaying
+//
+// Relay, the engine of wsdbg proxy, is the other way to watch a
+// connection: an http.Handler that accepts an application's upgrade, dials
+// the upstream for it (with the same dial path, proxy and TLS as a Client)
+// and relays every frame unchanged. The same frame parser judges both
+// sides, each by its role, and the same Annotator explains the events, which
+// carry the connection's number (Event.Conn) and the side they are about
+// (Event.Leg); Event.FromServer tells who spoke. Faults can be injected on a
+// connection: a close or a TCP reset on either side, a pause, a delay on
+// every frame, swallowed messages.
+//
 // # Limits
 //
 // Options.MaxMessage bounds a message as it is read, after inflation:

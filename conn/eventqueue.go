@@ -13,12 +13,14 @@ import "sync"
 type eventQueue struct {
 	// notes annotates each event as it is numbered, under mu, so that an
 	// event's reply link names the Seq its request was delivered with,
-	// whichever goroutine emitted it.
+	// whichever goroutine emitted it. A Relay, whose connections are
+	// numbered and annotated each on its own, queues with none.
 	notes    *Annotator
 	mu       sync.Mutex
 	events   []Event
 	finished bool // the client will emit nothing more
 	pushed   int  // events pushed so far: the next one's Seq is pushed+1
+	taken    int  // events handed to the consumer so far
 	// room is closed when a take made room; an emitter that finds the
 	// queue full makes it and waits on it.
 	room chan struct{}
@@ -50,8 +52,10 @@ func (q *eventQueue) push(ev *Event, done <-chan struct{}) bool {
 		q.mu.Lock()
 	}
 	q.pushed++
-	ev.Seq = q.pushed
-	q.notes.Annotate(ev)
+	if q.notes != nil {
+		ev.Seq = q.pushed
+		q.notes.Annotate(ev)
+	}
 	q.events = append(q.events, *ev)
 	first := len(q.events) == 1
 	q.mu.Unlock()
@@ -76,6 +80,7 @@ func (q *eventQueue) take(buf []Event) ([]Event, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	taken := q.events
+	q.taken += len(taken)
 	q.events = buf[:0]
 	if q.room != nil {
 		close(q.room)

@@ -56,7 +56,7 @@ func (l *linker) link(ev *Event, packet *protocol.Packet) *Reply {
 	if ev.Seq <= 0 {
 		return nil // a reply could not say which event it answers
 	}
-	d := dirIndex(ev.Dir)
+	d := speakerIndex(ev)
 	if packet != nil {
 		var reply *Reply
 		if packet.Answers != "" {
@@ -76,7 +76,7 @@ func (l *linker) link(ev *Event, packet *protocol.Packet) *Reply {
 	if !ok {
 		return nil
 	}
-	if ev.Dir == Out {
+	if !ev.FromServer() {
 		l.sent.ask(string(id), ev)
 		return nil
 	}
@@ -114,11 +114,13 @@ func looksLikeJSONObject(p []byte) bool {
 	return false
 }
 
-func dirIndex(d Direction) int {
-	if d == Out {
-		return 1
+// speakerIndex tells the two sides apart: 1 for the client (wsdbg
+// itself, or the proxied app), 0 for the server.
+func speakerIndex(ev *Event) int {
+	if ev.FromServer() {
+		return 0
 	}
-	return 0
+	return 1
 }
 
 type pendingRequest struct {

@@ -44,6 +44,11 @@ import (
 //     explanation, hint, final; location, retry_after and detail (the rest
 //     of the failure) where set.
 //   - reconnect: attempt, delay_ms.
+//   - inject (wsdbg proxy): action, the fault the user injected.
+//
+// Events of a proxied connection add conn (its number, from 1) and leg
+// ("client" or "server": the side wsdbg talks to on the event), and
+// injected and action on what the user made happen.
 //
 // Type, Dir and Opcode are written as the words conn's types marshal to.
 // Decoding goes through UnmarshalJSON; the struct tags name the keys.
@@ -51,6 +56,13 @@ type Record struct {
 	Type conn.EventType `json:"type"`
 	Time time.Time      `json:"time"`
 	Seq  int            `json:"seq,omitempty"` // the event's position in its session; 0 when not known
+
+	// proxied connections (wsdbg proxy): the connection's number and the
+	// side the event is about; what the user injected
+	Conn     int      `json:"conn"`
+	Leg      conn.Leg `json:"leg"`
+	Injected bool     `json:"injected"`
+	Action   string   `json:"action"`
 
 	// open
 	URL            string      `json:"url"`
@@ -118,7 +130,7 @@ func FromEvent(ev conn.Event) Record { return fromEvent(&ev, false) }
 func FromEventSharing(ev *conn.Event) Record { return fromEvent(ev, true) }
 
 func fromEvent(ev *conn.Event, share bool) Record {
-	r := Record{Type: ev.Type, Time: ev.Time, Seq: ev.Seq}
+	r := Record{Type: ev.Type, Time: ev.Time, Seq: ev.Seq, Conn: ev.Conn, Leg: ev.Leg, Injected: ev.Injected, Action: ev.Action}
 	switch ev.Type {
 	case conn.EventOpen:
 		r.URL = ev.URL
@@ -211,7 +223,7 @@ func (r Record) IsDataMessage() bool {
 // loaded recording can be shown like a live session. The annotation is the
 // one the record was written with.
 func (r Record) event() (conn.Event, error) {
-	ev := conn.Event{Type: r.Type, Time: r.Time, Seq: r.Seq}
+	ev := conn.Event{Type: r.Type, Time: r.Time, Seq: r.Seq, Conn: r.Conn, Leg: r.Leg, Injected: r.Injected, Action: r.Action}
 	switch r.Type {
 	case conn.EventOpen:
 		ev.URL, ev.Status, ev.Subprotocol = r.URL, r.Status, r.Subprotocol
@@ -264,6 +276,7 @@ func (r Record) event() (conn.Event, error) {
 		ev.Note = r.note()
 	case conn.EventReconnect:
 		ev.Attempt, ev.Delay = r.Attempt, fromMillis(r.DelayMillis)
+	case conn.EventInject:
 	case 0:
 		return conn.Event{}, fmt.Errorf(`no "type"`)
 	default:
@@ -438,4 +451,13 @@ func (j *recordJSON) record() Record {
 		r.Failure = f
 	}
 	return r
+}
+
+// FromServer reports whether the record's frame came from the server's
+// side, as conn.Event.FromServer does.
+func (r Record) FromServer() bool {
+	if r.Leg == conn.LegClient {
+		return r.Dir == conn.Out
+	}
+	return r.Dir == conn.In
 }

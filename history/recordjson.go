@@ -30,6 +30,19 @@ func (r Record) AppendJSON(b []byte) []byte {
 		b = appendKey(b, "seq")
 		b = strconv.AppendInt(b, int64(r.Seq), 10)
 	}
+	if r.Conn > 0 {
+		b = appendKey(b, "conn")
+		b = strconv.AppendInt(b, int64(r.Conn), 10)
+		b = appendKey(b, "leg")
+		b = appendString(b, r.Leg.String())
+	}
+	if r.Injected {
+		b = append(b, `,"injected":true`...)
+	}
+	if r.Action != "" {
+		b = appendKey(b, "action")
+		b = appendString(b, r.Action)
+	}
 	switch r.Type {
 	case conn.EventOpen:
 		b = r.appendOpen(b)

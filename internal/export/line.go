@@ -85,6 +85,7 @@ func FormatLine(r history.Record, opts LineOptions) string {
 	}
 	b.WriteString(r.Time.In(loc).Format("15:04:05.000"))
 	b.WriteByte(' ')
+	b.Write(appendProxied(nil, r))
 	fmt.Fprintf(&b, "%-2s ", w.g.arrow(r))
 	var hint string
 	switch r.Type {
@@ -98,6 +99,8 @@ func FormatLine(r history.Record, opts LineOptions) string {
 		hint = w.failure(r)
 	case conn.EventReconnect:
 		fmt.Fprintf(&b, "reconnect attempt %d in %s", r.Attempt, fromMillis(r.DelayMillis).Round(time.Millisecond))
+	case conn.EventInject:
+		b.WriteString("inject  " + decode.Sanitize(r.Action))
 	default:
 		b.WriteString(decode.Sanitize(r.Type.String()))
 	}
@@ -131,6 +134,7 @@ func AppendLine(b []byte, r history.Record, opts LineOptions) []byte {
 	}
 	b = timefmt.AppendClock(b, r.Time.In(loc))
 	b = append(b, ' ')
+	b = appendProxied(b, r)
 	arrow := g.arrow(r)
 	b = append(b, arrow...)
 	b = appendSpaces(b, 2-utf8.RuneCountInString(arrow))
@@ -153,6 +157,21 @@ func AppendLine(b []byte, r history.Record, opts LineOptions) []byte {
 		// More than preview characters follow when Sanitize has had its
 		// way with them: every byte makes at least one.
 		b = append(b, g.more...)
+	}
+	return b
+}
+
+// appendProxied writes, for an event of wsdbg proxy, the connection's
+// number and the side wsdbg talks to, "#2 client ", and "injected " on
+// what the user made happen; nothing for a direct connection.
+func appendProxied(b []byte, r history.Record) []byte {
+	if r.Conn > 0 {
+		b = append(b, '#')
+		b = strconv.AppendInt(b, int64(r.Conn), 10)
+		b = append(append(append(b, ' '), r.Leg.String()...), ' ')
+	}
+	if r.Injected {
+		b = append(b, "injected "...)
 	}
 	return b
 }

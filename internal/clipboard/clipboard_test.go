@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -241,10 +243,35 @@ func TestCopyToX11Clipboard(t *testing.T) {
 	}
 }
 
+// displayInUse reports whether display n has a lock file of a live
+// process. A lock left by an X server that was killed is stale: Xvfb
+// removes it and takes the display.
+func displayInUse(n int) bool {
+	if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err != nil {
+		return false
+	}
+	pid := lockPID(n)
+	if pid <= 0 {
+		return true
+	}
+	p, err := os.FindProcess(pid)
+	return err == nil && p.Signal(syscall.Signal(0)) == nil
+}
+
+// lockPID is the process display n's lock file names; 0 when none.
+func lockPID(n int) int {
+	lock, err := os.ReadFile(fmt.Sprintf("/tmp/.X%d-lock", n))
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(lock)))
+	return pid
+}
+
 // startXvfb starts Xvfb on a free display and stops it when the test ends.
 func startXvfb(t *testing.T, xvfb string) string {
 	for n := 90; n < 200; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
+		if displayInUse(n) {
 			continue
 		}
 		if display, ok := tryXvfb(t, xvfb, n); ok {
@@ -271,6 +298,11 @@ func tryXvfb(t *testing.T, xvfb string, n int) (string, bool) {
 		case <-exited:
 			return "", false
 		default:
+		}
+		// A killed server may have left its socket behind: the display
+		// is ours once the lock names this process.
+		if lockPID(n) != cmd.Process.Pid {
+			continue
 		}
 		if _, err := os.Stat(socket); err == nil {
 			t.Cleanup(func() {

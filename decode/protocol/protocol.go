@@ -38,6 +38,8 @@ type Packet struct {
 	Type    string // the packet's type as the protocol names it: "EVENT", "subscribe", "PUBLISH"
 	ID      string // the packet's id (ack id, operation id, packet identifier, ref), when it has one
 	Summary string // one line for a preview: `EVENT "chat" #12 /admin`; untrusted parts escaped
+	// Error is the failure the packet reports, when it reports one.
+	Error *Error
 }
 
 // Detect names the protocol that the negotiated subprotocol or the URL
@@ -147,17 +149,17 @@ func (s *Session) Decode(in, binary bool, payload []byte) (p Packet, ok bool) {
 		}
 		return s.mqttMessage(dir, payload)
 	case STOMP:
-		return stomp(payload)
+		return stomp(in, payload)
 	case Phoenix:
 		if binary {
 			return Packet{}, false
 		}
-		return phoenix(payload)
+		return phoenix(in, payload)
 	case ActionCable:
 		if binary {
 			return Packet{}, false
 		}
-		return actionCable(payload)
+		return actionCable(in, payload)
 	}
 	return Packet{}, false
 }
@@ -179,12 +181,12 @@ func sniff(binary bool, p []byte) string {
 		return STOMP
 	case len(p) > 0 && p[0] == '[':
 		// Phoenix's own events, phx_join and phx_reply, open a channel.
-		if pk, ok := phoenix(p); ok && strings.HasPrefix(pk.Type, "phx_") {
+		if pk, ok := phoenix(false, p); ok && strings.HasPrefix(pk.Type, "phx_") {
 			return Phoenix
 		}
 	case len(p) > 0 && p[0] == '{':
 		obj := p
-		if pk, ok := phoenix(p); ok && strings.HasPrefix(pk.Type, "phx_") {
+		if pk, ok := phoenix(false, p); ok && strings.HasPrefix(pk.Type, "phx_") {
 			return Phoenix
 		}
 		typ, _ := objectString(obj, "type")

@@ -101,7 +101,7 @@ var actionCableDisconnects = map[string]struct{ name, explanation, hint string }
 		"The server's Connection#connect called reject_unauthorized_connection: it could not identify a user from this request (its cookies, token or parameters).",
 		"Send the credentials the application's connect method looks for, such as its session cookie (--header 'Cookie: ...') or token parameter."},
 	"invalid_request": {"Invalid request",
-		"ActionCable refused the request before connecting: its Origin header is not one the server allows (request forgery protection), or it was no valid WebSocket upgrade.",
+		"ActionCable judged the request invalid: no WebSocket upgrade it accepts, or an Origin header its request forgery protection refuses.",
 		"Send an Origin the application allows (--origin), or add yours to config.action_cable.allowed_request_origins."},
 	"server_restart": {"Server restart",
 		"The server is restarting (ActionCable.server.restart, as on a deploy or a code reload) and closed every connection.",

@@ -1,0 +1,244 @@
+package conn
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wsdbg/wsdbg/conn/internal/peers"
+	"github.com/wsdbg/wsdbg/decode/protocol"
+)
+
+// STOMP on RabbitMQ's Web-STOMP, Rails' ActionCable and a Phoenix-shaped
+// socket: the protocol is told by the subprotocol or the URL, every
+// message leaves the connection with its packet named, and the failures
+// the servers report carry their explanation.
+
+// packetIgnoring returns the next message event whose packet is not
+// ignore, so that a server's periodic ping cannot break a sequence.
+func packetIgnoring(t *testing.T, c *Client, ignore string) Event {
+	t.Helper()
+	for {
+		if ev := nextMessage(t, c); ignore == "" || packetOf(ev) != ignore {
+			return ev
+		}
+	}
+}
+
+// expectError reads the next packet, which must be want and report the
+// failure named errName.
+func expectError(t *testing.T, c *Client, ignore, want, errName string) *protocol.Error {
+	t.Helper()
+	ev := packetIgnoring(t, c, ignore)
+	if got := packetOf(ev); got != want {
+		t.Fatalf("%s %q: packet %q, want %q", ev.Dir, ev.Payload, got, want)
+	}
+	e := ev.Note.Protocol.Error
+	if e == nil || e.Name != errName || e.Explanation == "" {
+		t.Fatalf("%q reports %+v, want the failure %q explained", ev.Payload, e, errName)
+	}
+	return e
+}
+
+func expectPacketsIgnoring(t *testing.T, c *Client, ignore string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		ev := packetIgnoring(t, c, ignore)
+		if got := packetOf(ev); got != w {
+			t.Fatalf("%s %q: packet %q, want %q", ev.Dir, ev.Payload, got, w)
+		}
+		if ev.Note.Protocol.Error != nil {
+			t.Fatalf("%q reports the failure %+v", ev.Payload, *ev.Note.Protocol.Error)
+		}
+	}
+}
+
+const stompConnect = "CONNECT\naccept-version:1.0,1.1,1.2\nhost:/\nlogin:guest\npasscode:guest\nheart-beat:0,0\n\n\x00"
+
+func dialRabbitMQ(t *testing.T, subprotocol string) *Client {
+	t.Helper()
+	c, open := dialPeer(t, Options{URL: peers.RabbitMQStomp(t), Subprotocols: []string{subprotocol}})
+	if open.Subprotocol != subprotocol {
+		t.Fatalf("subprotocol %q, want %s", open.Subprotocol, subprotocol)
+	}
+	return c
+}
+
+func TestSTOMPOnRabbitMQ(t *testing.T) {
+	// The subprotocol tells the protocol: a SEND opening the session would
+	// not be sniffed as STOMP.
+	for _, v := range []string{"v10.stomp", "v11.stomp", "v12.stomp"} {
+		c := dialRabbitMQ(t, v)
+		c.Send(OpText, []byte("SEND\ndestination:/topic/x\n\nearly\x00"))
+		expectPackets(t, c, "stomp/SEND//SEND /topic/x")
+		expectError(t, c, "", "stomp/ERROR//ERROR: Illegal command", "Not logged in")
+	}
+
+	c := dialRabbitMQ(t, "v12.stomp")
+	c.Send(OpText, []byte(stompConnect))
+	expectPackets(t, c, "stomp/CONNECT//CONNECT", "stomp/CONNECTED//CONNECTED version 1.2")
+	c.Send(OpText, []byte("SUBSCRIBE\nid:sub-0\ndestination:/topic/x\nreceipt:r1\n\n\x00"))
+	expectPackets(t, c, "stomp/SUBSCRIBE/sub-0/SUBSCRIBE /topic/x #sub-0 receipt r1", "stomp/RECEIPT/r1/RECEIPT #r1")
+	c.Send(OpText, []byte("SEND\ndestination:/topic/x\ncontent-type:text/plain\n\nhello\x00"))
+	expectPackets(t, c, "stomp/SEND//SEND /topic/x", "stomp/MESSAGE//MESSAGE /topic/x")
+	c.Send(OpText, []byte("SEND\ndestination:/bogus/x\n\nhi\x00"))
+	expectPackets(t, c, "stomp/SEND//SEND /bogus/x")
+	e := expectError(t, c, "", "stomp/ERROR//ERROR: Unknown destination", "Unknown destination")
+	if !strings.Contains(e.Message, "'/bogus/x' is not a valid destination") {
+		t.Fatalf("message %q, want the broker's body", e.Message)
+	}
+}
+
+func TestSTOMPLoginRefusedByRabbitMQ(t *testing.T) {
+	c := dialRabbitMQ(t, "v12.stomp")
+	c.Send(OpText, []byte(strings.Replace(stompConnect, "passcode:guest", "passcode:wrong", 1)))
+	expectPackets(t, c, "stomp/CONNECT//CONNECT")
+	e := expectError(t, c, "", "stomp/ERROR//ERROR: Bad CONNECT", "Login refused")
+	if e.Message != "Bad CONNECT: Access refused for user 'guest'" || e.Reconnect {
+		t.Fatalf("message %q reconnect %v", e.Message, e.Reconnect)
+	}
+}
+
+func TestSTOMPHeartBeatFromRabbitMQ(t *testing.T) {
+	c := dialRabbitMQ(t, "v12.stomp")
+	c.Send(OpText, []byte(strings.Replace(stompConnect, "heart-beat:0,0", "heart-beat:0,500", 1)))
+	expectPackets(t, c, "stomp/CONNECT//CONNECT", "stomp/CONNECTED//CONNECTED version 1.2", "stomp/heartbeat//heart-beat")
+}
+
+// Web-STOMP 3.10 ends the session on an AMQP channel error such as
+// not_found with close 1000 "STOMP died", and may lose the ERROR frame on
+// the way; when the frame does arrive, it is named.
+func TestSTOMPNotFoundOnRabbitMQ(t *testing.T) {
+	c := dialRabbitMQ(t, "v12.stomp")
+	c.Send(OpText, []byte(stompConnect))
+	c.Send(OpText, []byte("SUBSCRIBE\nid:s\ndestination:/amq/queue/nosuch\n\n\x00"))
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case ev := <-c.Events():
+			switch {
+			case ev.Type == EventMessage && ev.Dir == In && strings.HasPrefix(string(ev.Payload), "ERROR"):
+				if e := ev.Note.Protocol.Error; e == nil || e.Name != "Not found" || e.Code != "not_found" {
+					t.Fatalf("%q reports %+v", ev.Payload, e)
+				}
+			case ev.Type == EventClose && ev.Dir == In:
+				if ev.Code != 1000 || ev.Reason != "STOMP died" {
+					t.Fatalf("closed %d %q, want 1000 \"STOMP died\"", ev.Code, ev.Reason)
+				}
+				return
+			case ev.Type == EventError:
+				t.Fatalf("got %s", describe(ev))
+			}
+		case <-deadline:
+			t.Fatal("the broker did not end the session")
+		}
+	}
+}
+
+func dialPhoenix(t *testing.T, url string) *Client {
+	t.Helper()
+	c, _ := dialPeer(t, Options{URL: url})
+	return c
+}
+
+func TestPhoenixPackets(t *testing.T) {
+	c := dialPhoenix(t, peers.Phoenix(t))
+	send := func(m string) { c.Send(OpText, []byte(m)) }
+	// The URL tells the protocol: a heartbeat first would not be sniffed.
+	send(`[null,"1","phoenix","heartbeat",{}]`)
+	expectPackets(t, c, "phoenix/heartbeat/1/heartbeat phoenix", "phoenix/phx_reply/1/phx_reply phoenix ok")
+	send(`["2","2","room:lobby","phx_join",{}]`)
+	expectPackets(t, c, "phoenix/phx_join/2/phx_join room:lobby", "phoenix/phx_reply/2/phx_reply room:lobby ok")
+	send(`["2","3","room:lobby","new_msg",{"body":"hi"}]`)
+	expectPackets(t, c, "phoenix/new_msg/3/new_msg room:lobby", "phoenix/new_msg//new_msg room:lobby",
+		"phoenix/phx_reply/3/phx_reply room:lobby ok")
+
+	send(`["4","4","room:secret","phx_join",{}]`)
+	expectPackets(t, c, "phoenix/phx_join/4/phx_join room:secret")
+	e := expectError(t, c, "", "phoenix/phx_reply/4/phx_reply room:secret error", "Join refused")
+	if e.Code != "unauthorized" || e.Reconnect {
+		t.Fatalf("code %q reconnect %v, want unauthorized, false", e.Code, e.Reconnect)
+	}
+	send(`["6","6","nowhere","phx_join",{}]`)
+	expectPackets(t, c, "phoenix/phx_join/6/phx_join nowhere")
+	expectError(t, c, "", "phoenix/phx_reply/6/phx_reply nowhere error", "Unmatched topic")
+
+	send(`["2","7","room:lobby","crash",{}]`)
+	expectPackets(t, c, "phoenix/crash/7/crash room:lobby")
+	if e := expectError(t, c, "", "phoenix/phx_error/2/phx_error room:lobby", "Channel crashed"); !e.Reconnect {
+		t.Fatal("a crashed channel is rejoined: Reconnect false")
+	}
+	send(`["2","8","room:lobby","new_msg",{}]`)
+	expectPackets(t, c, "phoenix/new_msg/8/new_msg room:lobby")
+	expectError(t, c, "", "phoenix/phx_reply/8/phx_reply room:lobby error", "Unmatched topic")
+
+	send(`["9","9","room:lobby","phx_join",{}]`)
+	send(`["9","10","room:lobby","phx_leave",{}]`)
+	expectPackets(t, c, "phoenix/phx_join/9/phx_join room:lobby", "phoenix/phx_leave/10/phx_leave room:lobby",
+		"phoenix/phx_reply/9/phx_reply room:lobby ok", "phoenix/phx_reply/10/phx_reply room:lobby ok",
+		"phoenix/phx_close/9/phx_close room:lobby")
+}
+
+// A client that stops heart-beating is closed by the server's transport
+// timeout.
+func TestPhoenixTimeoutClosesSilentClient(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	c := dialPhoenix(t, peers.PhoenixTimeout(t, timeout))
+	began := time.Now()
+	ev := received(t, c, 5*time.Second)
+	if ev.Type != EventClose || ev.Dir != In || ev.Code != 1000 {
+		t.Fatalf("got %s, want the server's close 1000", describe(ev))
+	}
+	if d := time.Since(began); d < timeout {
+		t.Fatalf("closed after %v, before the %v timeout", d, timeout)
+	}
+}
+
+const actionCablePing = "actioncable/ping//ping"
+
+func dialActionCable(t *testing.T, query string) *Client {
+	t.Helper()
+	c, open := dialPeer(t, Options{URL: peers.ActionCable(t) + query, Origin: "http://localhost",
+		Subprotocols: []string{"actioncable-v1-json", "actioncable-unsupported"}})
+	if open.Subprotocol != "actioncable-v1-json" {
+		t.Fatalf("subprotocol %q, want actioncable-v1-json", open.Subprotocol)
+	}
+	return c
+}
+
+func TestActionCablePackets(t *testing.T) {
+	c := dialActionCable(t, "?token=alice")
+	// The subprotocol tells the protocol: welcome alone is not sniffed.
+	expectPackets(t, c, "actioncable/welcome//welcome")
+	chat := `{"command":"subscribe","identifier":"{\"channel\":\"ChatChannel\",\"room\":\"1\"}"}`
+	c.Send(OpText, []byte(chat))
+	expectPacketsIgnoring(t, c, actionCablePing, "actioncable/subscribe//subscribe ChatChannel",
+		"actioncable/confirm_subscription//confirm_subscription ChatChannel")
+	c.Send(OpText, []byte(`{"command":"message","identifier":"{\"channel\":\"ChatChannel\",\"room\":\"1\"}","data":"{\"action\":\"speak\",\"text\":\"hi\"}"}`))
+	expectPacketsIgnoring(t, c, actionCablePing, "actioncable/message//message ChatChannel", "actioncable/message//message ChatChannel")
+
+	c.Send(OpText, []byte(`{"command":"subscribe","identifier":"{\"channel\":\"SecretChannel\"}"}`))
+	expectPacketsIgnoring(t, c, actionCablePing, "actioncable/subscribe//subscribe SecretChannel")
+	e := expectError(t, c, actionCablePing, "actioncable/reject_subscription//reject_subscription SecretChannel", "Subscription rejected")
+	if !strings.Contains(e.Message, "SecretChannel") {
+		t.Fatalf("message %q does not name the channel", e.Message)
+	}
+
+	// ActionCable pings every 3 s.
+	deadline := time.Now().Add(5 * time.Second)
+	for packetOf(nextMessage(t, c)) != actionCablePing {
+		if time.Now().After(deadline) {
+			t.Fatal("no ping named within 5s")
+		}
+	}
+}
+
+func TestActionCableUnauthorized(t *testing.T) {
+	for _, query := range []string{"", "?token=bad"} {
+		c := dialActionCable(t, query)
+		e := expectError(t, c, actionCablePing, "actioncable/disconnect//disconnect: unauthorized, do not reconnect", "Unauthorized")
+		if e.Code != "unauthorized" || e.Reconnect {
+			t.Fatalf("code %q reconnect %v, want unauthorized, false", e.Code, e.Reconnect)
+		}
+	}
+}

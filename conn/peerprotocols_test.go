@@ -1,6 +1,7 @@
 package conn
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -239,6 +240,28 @@ func TestActionCableUnauthorized(t *testing.T) {
 		e := expectError(t, c, actionCablePing, "actioncable/disconnect//disconnect: unauthorized, do not reconnect", "Unauthorized")
 		if e.Code != "unauthorized" || e.Reconnect {
 			t.Fatalf("code %q reconnect %v, want unauthorized, false", e.Code, e.Reconnect)
+		}
+	}
+}
+
+// ActionCable answers an Origin its request forgery protection refuses
+// with a 404 before the upgrade: no wrong path, and wsdbg says so.
+func TestActionCableRefusedOrigin(t *testing.T) {
+	for _, origin := range []string{"", "http://evil.example"} {
+		c := Dial(context.Background(), Options{URL: peers.ActionCable(t) + "?token=alice", Origin: origin,
+			Subprotocols: []string{"actioncable-v1-json"}})
+		ev := received(t, c, 5*time.Second)
+		c.Shutdown()
+		if ev.Type != EventError || ev.Failure == nil || ev.Failure.Status != 404 || ev.Note == nil {
+			t.Fatalf("Origin %q: got %s, want the upgrade refused with 404", origin, describe(ev))
+		}
+		x := ev.Note.Explanation
+		if !strings.Contains(x.Explanation, "ActionCable") || !strings.Contains(x.Explanation, "Origin") ||
+			strings.Contains(x.Explanation, "Nothing serves WebSockets at this path") {
+			t.Fatalf("Origin %q explained as %q", origin, x.Explanation)
+		}
+		if origin != "" && !strings.Contains(x.Explanation, origin) {
+			t.Fatalf("the explanation does not name the Origin sent: %q", x.Explanation)
 		}
 	}
 }

@@ -88,6 +88,20 @@ func TestSTOMPOnRabbitMQ(t *testing.T) {
 	if !strings.Contains(e.Message, "'/bogus/x' is not a valid destination") {
 		t.Fatalf("message %q, want the broker's body", e.Message)
 	}
+	// Web-STOMP answers DISCONNECT by closing with 1000 "STOMP died", the
+	// reason it gives for any end of a session.
+	c.Send(OpText, []byte("DISCONNECT\nreceipt:bye\n\n\x00"))
+	expectPackets(t, c, "stomp/DISCONNECT/bye/DISCONNECT #bye")
+	for {
+		ev := received(t, c, 5*time.Second)
+		if ev.Type == EventMessage {
+			continue // the RECEIPT, when Web-STOMP delivers it
+		}
+		if ev.Type != EventClose || ev.Code != 1000 || !strings.Contains(ev.Note.Explanation.Explanation, "after the client's DISCONNECT") {
+			t.Fatalf("after DISCONNECT: %s", describe(ev))
+		}
+		break
+	}
 }
 
 func TestSTOMPLoginRefusedByRabbitMQ(t *testing.T) {
@@ -108,7 +122,8 @@ func TestSTOMPHeartBeatFromRabbitMQ(t *testing.T) {
 
 // Web-STOMP 3.10 ends the session on an AMQP channel error such as
 // not_found with close 1000 "STOMP died", and may lose the ERROR frame on
-// the way; when the frame does arrive, it is named.
+// the way; when the frame does arrive, it is named, and the close is not
+// taken for a normal end.
 func TestSTOMPNotFoundOnRabbitMQ(t *testing.T) {
 	c := dialRabbitMQ(t, "v12.stomp")
 	c.Send(OpText, []byte(stompConnect))
@@ -125,6 +140,9 @@ func TestSTOMPNotFoundOnRabbitMQ(t *testing.T) {
 			case ev.Type == EventClose && ev.Dir == In:
 				if ev.Code != 1000 || ev.Reason != "STOMP died" {
 					t.Fatalf("closed %d %q, want 1000 \"STOMP died\"", ev.Code, ev.Reason)
+				}
+				if x := ev.Note.Explanation; !strings.Contains(x.Explanation, "not_found") || strings.Contains(x.Hint, "Nothing is wrong") {
+					t.Fatalf("the broker's end explained as %q, hint %q", x.Explanation, x.Hint)
 				}
 				return
 			case ev.Type == EventError:

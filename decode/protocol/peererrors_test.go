@@ -129,3 +129,29 @@ func TestSTOMPHeaderEscapes(t *testing.T) {
 		}
 	}
 }
+
+// The failures STOMP, Phoenix and ActionCable report quote the server's
+// words escaped, whatever the server sent.
+func FuzzPeerErrors(f *testing.F) {
+	for _, s := range []string{"ERROR\nreceipt-id:\x1b[2J\nmessage:not_found\n\nNOT_FOUND\x07\x00\n",
+		`["1","1","room:\u001b","phx_reply",{"status":"error","response":{"reason":"\u0007x"}}]`, `["1","1","t","phx_error",{}]`,
+		`{"identifier":"{\"channel\":\"\\u001b[31m\"}","type":"reject_subscription"}`, `{"type":"disconnect","reason":"\u009b","reconnect":1}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, payload string) {
+		for _, name := range []string{STOMP, Phoenix, ActionCable} {
+			p, ok := NewSession(name).Decode(true, false, []byte(payload))
+			if !ok || p.Error == nil {
+				continue
+			}
+			e := p.Error
+			for _, field := range []string{e.Code, e.Message, e.Name, e.Explanation, e.Hint} {
+				for _, r := range field {
+					if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 {
+						t.Fatalf("%s: control character in %q", name, field)
+					}
+				}
+			}
+		}
+	})
+}

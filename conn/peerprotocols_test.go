@@ -161,7 +161,7 @@ func dialPhoenix(t *testing.T, url string) *Client {
 }
 
 func TestPhoenixPackets(t *testing.T) {
-	c := dialPhoenix(t, peers.Phoenix(t))
+	c := dialPhoenix(t, peers.Phoenix(t)+peers.PhoenixPath)
 	send := func(m string) { c.Send(OpText, []byte(m)) }
 	// The URL tells the protocol: a heartbeat first would not be sniffed.
 	send(`[null,"1","phoenix","heartbeat",{}]`)
@@ -202,8 +202,9 @@ func TestPhoenixPackets(t *testing.T) {
 // timeout.
 func TestPhoenixTimeoutClosesSilentClient(t *testing.T) {
 	const timeout = 300 * time.Millisecond
-	c := dialPhoenix(t, peers.PhoenixTimeout(t, timeout))
-	began := time.Now()
+	url := peers.PhoenixTimeout(t, timeout) + peers.PhoenixPath
+	began := time.Now() // before the dial: the server's clock starts with the connection
+	c := dialPhoenix(t, url)
 	ev := received(t, c, 5*time.Second)
 	if ev.Type != EventClose || ev.Dir != In || ev.Code != 1000 {
 		t.Fatalf("got %s, want the server's close 1000", describe(ev))

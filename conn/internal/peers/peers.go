@@ -388,30 +388,25 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// Phoenix returns the URL, ws://HOST:PORT/socket/websocket?vsn=2.0.0, of
-// a server shaped like a Phoenix socket (testdata/node/phoenix.js): join
-// room:lobby; room:secret refuses the join as unauthorized; &token=bad
-// refuses the connection. It closes a connection silent for 60 s,
-// Phoenix's default transport timeout.
+// Phoenix returns the ws:// base URL (no path) of a server shaped like a
+// Phoenix socket (testdata/node/phoenix.js): connect to
+// PhoenixPath, join room:lobby; room:secret refuses the join as
+// unauthorized; &token=bad refuses the connection. It closes a connection
+// silent for 60 s, Phoenix's default transport timeout.
 func Phoenix(t testing.TB) string {
 	t.Helper()
-	return shared(t, "phoenix", func() (string, error) { return startPhoenix() })
+	return shared(t, "phoenix", func() (string, error) { return startNode("ws", "phoenix.js") })
 }
+
+// PhoenixPath is the path and query of the Phoenix socket, V2 serializer.
+const PhoenixPath = "/socket/websocket?vsn=2.0.0"
 
 // PhoenixTimeout is Phoenix closing a connection that sent nothing for
 // timeout, for tests of heart-beating. Each timeout is its own server.
 func PhoenixTimeout(t testing.TB, timeout time.Duration) string {
 	t.Helper()
 	ms := strconv.FormatInt(timeout.Milliseconds(), 10)
-	return shared(t, "phoenix "+ms, func() (string, error) { return startPhoenix(ms) })
-}
-
-func startPhoenix(args ...string) (string, error) {
-	u, err := startNode("ws", "phoenix.js", args...)
-	if err != nil {
-		return "", err
-	}
-	return u + "/socket/websocket?vsn=2.0.0", nil
+	return shared(t, "phoenix "+ms, func() (string, error) { return startNode("ws", "phoenix.js", ms) })
 }
 
 // ActionCable returns the URL, ws://HOST:PORT/cable, of Rails' ActionCable

@@ -118,6 +118,7 @@ log.file.level = info
 		"RABBITMQ_LOG_BASE="+logDir,
 		"RABBITMQ_PID_FILE="+filepath.Join(dir, "rabbitmq.pid"),
 	)
+	cmd.Dir = dir // where an Erlang crash dump would land
 	stopWithParent(cmd)
 	p := &process{cmd: cmd, stderr: &syncBuffer{}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.stderr, p.stderr

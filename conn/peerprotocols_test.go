@@ -198,6 +198,20 @@ func TestPhoenixPackets(t *testing.T) {
 		"phoenix/phx_close/9/phx_close room:lobby")
 }
 
+// A socket whose connect/3 refuses answers 403, which for a Phoenix URL is
+// explained as such rather than as an Origin check alone.
+func TestPhoenixRefusedConnection(t *testing.T) {
+	c := Dial(context.Background(), Options{URL: peers.Phoenix(t) + peers.PhoenixPath + "&token=bad"})
+	defer c.Shutdown()
+	ev := received(t, c, 5*time.Second)
+	if ev.Type != EventError || ev.Failure == nil || ev.Failure.Status != 403 || ev.Note == nil {
+		t.Fatalf("got %s, want the upgrade refused with 403", describe(ev))
+	}
+	if x := ev.Note.Explanation.Explanation; !strings.Contains(x, "connect/3") {
+		t.Fatalf("explained as %q", x)
+	}
+}
+
 // A client that stops heart-beating is closed by the server's transport
 // timeout.
 func TestPhoenixTimeoutClosesSilentClient(t *testing.T) {

@@ -144,6 +144,8 @@ func TestHTTPStatusOnUpgrade(t *testing.T) {
 		{"404", Failure{Status: 404}, "Upgrade refused: 404 Not Found", "at this path", "path", false},
 		{"404 from ActionCable refusing the Origin", Failure{Status: 404, URL: "wss://app.example.com/cable?token=x", Body: "Page not found"},
 			"Upgrade refused: 404 Not Found", "no Origin header was sent", "allowed_request_origins", false},
+		{"403 from a Phoenix socket", Failure{Status: 403, URL: "wss://app.example.com/socket/websocket?vsn=2.0.0&token=x", Origin: "https://evil.example"},
+			"Upgrade refused: 403 Forbidden", `connect/3 refused the connection, most often for a missing or expired token in the query parameters, or when check_origin refused the Origin (the Origin sent was "https://evil.example")`, "connect/3", false},
 		{"404 with ActionCable's words elsewhere", Failure{Status: 404, URL: "wss://app.example.com/ws", Body: "Page not found"},
 			"Upgrade refused: 404 Not Found", "at this path", "path", false},
 		{"405", Failure{Status: 405}, "Upgrade refused: 405 Method Not Allowed", "GET upgrade", "proxy", false},

@@ -26,6 +26,10 @@ func explainHTTPStatus(e *Explanation, f Failure) {
 		explainActionCableRefusal(e, f)
 		return
 	}
+	if s == http.StatusForbidden && isPhoenixSocket(f.URL) {
+		explainPhoenixRefusal(e, f)
+		return
+	}
 	if m, ok := httpStatusMeanings[s]; ok {
 		e.Explanation, e.Hint, e.Reconnect = m.explanation, m.hint, m.reconnect
 	} else {
@@ -187,4 +191,27 @@ func explainActionCableRefusal(e *Explanation, f Failure) {
 	}
 	e.Explanation += `; the server's log then says "Request origin not allowed".`
 	e.Hint = "Send the application's own Origin (`--origin https://app.example.com`), or add yours to config.action_cable.allowed_request_origins."
+}
+
+// isPhoenixSocket reports whether a URL is a Phoenix socket's: a path
+// ending in /websocket with the serializer's vsn parameter.
+func isPhoenixSocket(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	return err == nil && strings.HasSuffix(u.Path, "/websocket") && u.Query().Get("vsn") != ""
+}
+
+// explainPhoenixRefusal explains a Phoenix socket's 403: Phoenix answers
+// so both when the socket's connect/3 refuses and when check_origin does.
+func explainPhoenixRefusal(e *Explanation, f Failure) {
+	e.Explanation = "This is a Phoenix socket (/websocket?vsn=…): Phoenix answers 403 when the socket's connect/3 refused the connection, most often for a missing or expired token in the query parameters, or when check_origin refused the Origin"
+	if f.Origin != "" {
+		e.Explanation += fmt.Sprintf(" (the Origin sent was %s)", quote(f.Origin))
+	} else {
+		e.Explanation += " (no Origin header was sent)"
+	}
+	e.Explanation += "."
+	if body := strings.TrimSpace(f.Body); body != "" {
+		e.Explanation += ` The response body begins: "` + Sanitize(truncate(body, 200)) + `".`
+	}
+	e.Hint = "Pass the parameters the socket's connect/3 expects (such as ?token=… next to vsn), and an Origin the endpoint's check_origin allows (`--origin`)."
 }

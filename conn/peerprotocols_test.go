@@ -232,7 +232,12 @@ const actionCablePing = "actioncable/ping//ping"
 
 func dialActionCable(t *testing.T, query string) *Client {
 	t.Helper()
-	c, open := dialPeer(t, Options{URL: peers.ActionCable(t) + query, Origin: "http://localhost",
+	return dialActionCableAt(t, peers.ActionCable(t)+query)
+}
+
+func dialActionCableAt(t *testing.T, url string) *Client {
+	t.Helper()
+	c, open := dialPeer(t, Options{URL: url, Origin: "http://localhost",
 		Subprotocols: []string{"actioncable-v1-json", "actioncable-unsupported"}})
 	if open.Subprotocol != "actioncable-v1-json" {
 		t.Fatalf("subprotocol %q, want actioncable-v1-json", open.Subprotocol)
@@ -296,5 +301,27 @@ func TestActionCableRefusedOrigin(t *testing.T) {
 		if origin != "" && !strings.Contains(x.Explanation, origin) {
 			t.Fatalf("the explanation does not name the Origin sent: %q", x.Explanation)
 		}
+	}
+}
+
+// A restart sends every connection server_restart with the reconnect flag
+// set, and the failure says reconnecting is right.
+func TestActionCableServerRestart(t *testing.T) {
+	c := dialActionCableAt(t, peers.ActionCableRestartable(t)+"?token=alice")
+	expectPackets(t, c, "actioncable/welcome//welcome")
+	c.Send(OpText, []byte(`{"command":"subscribe","identifier":"{\"channel\":\"RestartChannel\"}"}`))
+	expectPacketsIgnoring(t, c, actionCablePing, "actioncable/subscribe//subscribe RestartChannel")
+	for {
+		ev := packetIgnoring(t, c, actionCablePing)
+		if packetOf(ev) == "actioncable/confirm_subscription//confirm_subscription RestartChannel" {
+			continue // the restart may come before or after the confirmation
+		}
+		if got, want := packetOf(ev), "actioncable/disconnect//disconnect: server_restart, may reconnect"; got != want {
+			t.Fatalf("%q: packet %q, want %q", ev.Payload, got, want)
+		}
+		if e := ev.Note.Protocol.Error; e == nil || e.Name != "Server restart" || e.Code != "server_restart" || !e.Reconnect {
+			t.Fatalf("%q reports %+v", ev.Payload, e)
+		}
+		return
 	}
 }

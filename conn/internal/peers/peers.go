@@ -417,10 +417,18 @@ func PhoenixTimeout(t testing.TB, timeout time.Duration) string {
 // the Origin http://localhost, or be disconnected with invalid_request.
 func ActionCable(t testing.TB) string {
 	t.Helper()
-	return shared(t, "actioncable", startActionCable)
+	return shared(t, "actioncable", func() (string, error) { return startActionCable() })
 }
 
-func startActionCable() (string, error) {
+// ActionCableRestartable is a server of its own like ActionCable's, with
+// RestartChannel: subscribing to it restarts the server, which sends every
+// connection the disconnect reason server_restart.
+func ActionCableRestartable(t testing.TB) string {
+	t.Helper()
+	return shared(t, "actioncable restartable", func() (string, error) { return startActionCable("WSDBG_RESTARTABLE=1") })
+}
+
+func startActionCable(env ...string) (string, error) {
 	ruby, err := exec.LookPath("ruby")
 	if err != nil {
 		return "", errUnavailable{"actioncable peer not installed: apt-get install ruby-actioncable puma"}
@@ -430,6 +438,7 @@ func startActionCable() (string, error) {
 	}
 	cmd := exec.Command(ruby, "server.rb")
 	cmd.Dir = testdata("actioncable")
+	cmd.Env = append(os.Environ(), env...)
 	u, _, err := startListening(cmd, nil)
 	if err != nil {
 		return "", err

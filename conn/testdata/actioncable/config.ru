@@ -14,6 +14,10 @@
 #   ChatChannel    streams "chat"; the action speak broadcasts its data to
 #                  the stream; any other message is echoed to the sender
 #   SecretChannel  rejects every subscription
+#   RestartChannel restarts the server when subscribed to, which closes
+#                  every connection with the disconnect reason
+#                  server_restart; only with WSDBG_RESTARTABLE=1 in the
+#                  environment, so that a shared server is never restarted
 
 require 'logger'
 require 'action_cable'
@@ -53,6 +57,16 @@ end
 # The identifier names channels by their Ruby constant.
 ChatChannel = Wsdbg::ChatChannel
 SecretChannel = Wsdbg::SecretChannel
+
+if ENV['WSDBG_RESTARTABLE'] == '1'
+  class RestartChannel < ActionCable::Channel::Base
+    def subscribed
+      # The restart closes this very connection, so it runs once the
+      # subscription's own work is done.
+      Thread.new { ActionCable.server.restart }
+    end
+  end
+end
 
 ActionCable.server.config.tap do |c|
   c.cable = { 'adapter' => 'async' }

@@ -38,6 +38,8 @@ func TestPeerErrors(t *testing.T) {
 			"ERROR: Missing destination", "", `"SEND" must include`, "Missing destination", "destination header", false},
 		{"stomp unknown error, with the receipt it answers", STOMP, []msg{in("ERROR\nreceipt-id:77\nmessage:quota\\cexceeded\n\nslow down\x00")},
 			"ERROR #77: quota:exceeded", "", "quota:exceeded: slow down", "", "receipt 77", false},
+		{"stomp error body read to its content-length", STOMP, []msg{in("ERROR\nmessage:bad\ncontent-length:5\n\na\x00b\x00c\x00\n")},
+			"ERROR: bad", "", `bad: a\x00b\x00c`, "", "ERROR frame", false},
 		{"stomp error without words", STOMP, []msg{in("ERROR\n\n\x00")},
 			"ERROR", "", "ERROR frame without a message", "", "ERROR frame", false},
 		{"stomp error sent by the client is none", STOMP, []msg{out("ERROR\nmessage:x\n\n\x00")},

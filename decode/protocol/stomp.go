@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 
 	"github.com/wsdbg/wsdbg/decode"
@@ -32,6 +33,7 @@ func parseSTOMP(p []byte) (stompFrame, bool) {
 	// CONNECT and CONNECTED headers are never escaped (STOMP 1.2 §Value
 	// Encoding), so that a 1.0 peer can read them.
 	escaped := f.cmd != "CONNECT" && f.cmd != "CONNECTED" && f.cmd != "STOMP"
+	var contentLength string
 	for len(rest) > 0 {
 		line, rest, _ = bytes.Cut(rest, []byte("\n"))
 		line = bytes.TrimSuffix(line, []byte("\r"))
@@ -62,10 +64,15 @@ func parseSTOMP(p []byte) (stompFrame, bool) {
 			first(&f.message)
 		case "version":
 			first(&f.version)
+		case "content-length":
+			first(&contentLength)
 		}
 	}
-	// The body ends at the NUL; what follows it is end-of-lines.
-	if i := bytes.IndexByte(f.body, 0); i >= 0 {
+	// A content-length header says where the body ends, NULs included;
+	// without one the body ends at the first NUL. End-of-lines follow.
+	if n, err := strconv.Atoi(contentLength); err == nil && n >= 0 && n <= len(f.body) {
+		f.body = f.body[:n]
+	} else if i := bytes.IndexByte(f.body, 0); i >= 0 {
 		f.body = f.body[:i]
 	}
 	return f, true

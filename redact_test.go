@@ -8,14 +8,18 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/creack/pty"
 	"github.com/gorilla/websocket"
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/history"
+	"github.com/wsdbg/wsdbg/internal/demo"
 	"github.com/wsdbg/wsdbg/internal/export"
 )
 
@@ -223,5 +227,72 @@ func TestSecretsAreRedactedEverywhere(t *testing.T) {
 	}
 	if repro := export.ReproScript(opts, sent, history.Redactor{Disabled: true}); !strings.Contains(repro, secretProxy) || !strings.Contains(repro, secretSubproto) {
 		t.Errorf("unredacted repro commands lack secrets:\n%s", repro)
+	}
+}
+
+// The debugger, run as a user runs it against the demo server with a
+// bearer token and a token in the query, never draws either (nor sets the
+// window title to them), with the handshake open in the inspector; with
+// --no-redact it shows them.
+func TestDebuggerScreenIsRedacted(t *testing.T) {
+	bin := wsdbgBinary(t)
+	srv, err := demo.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	for _, keep := range []bool{false, true} {
+		name := "redacted"
+		args := []string{"--no-record", "-H", "Authorization: Bearer " + secretBearer, srv.URL() + "?token=" + secretQuery + "&room=1"}
+		if keep {
+			name, args = "--no-redact", append([]string{"--no-redact"}, args...)
+		}
+		t.Run(name, func(t *testing.T) {
+			cmd := exec.Command(bin, args...)
+			cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir(), "TERM=xterm-256color")
+			tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 140})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tty.Close()
+			var scr screen
+			go func() { _, _ = io.Copy(&scr, tty) }()
+			done := make(chan struct{})
+			go func() { cmd.Wait(); close(done) }()
+			defer cmd.Process.Kill()
+
+			scr.waitFor(t, "welcome")
+			for _, k := range []string{"g", "\r"} { // the open row, in the inspector
+				if _, err := tty.Write([]byte(k)); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(150 * time.Millisecond)
+			}
+			scr.waitFor(t, "REQUEST HEADERS")
+			if keep {
+				scr.waitFor(t, "Bearer "+secretBearer)
+				scr.waitFor(t, "token="+secretQuery)
+			} else {
+				scr.waitFor(t, "Bearer [redacted:11]")
+				scr.waitFor(t, "token=[redacted:12]&room=1")
+			}
+			tty.Write([]byte("q"))
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatalf("wsdbg did not quit\n%s", scr.text())
+			}
+			if keep {
+				return
+			}
+			scr.mu.Lock()
+			raw := scr.out.String()
+			scr.mu.Unlock()
+			for _, secret := range []string{secretBearer, secretQuery} {
+				if strings.Contains(raw, secret) {
+					t.Errorf("the terminal received %s:\n%s", secret, scr.text())
+				}
+			}
+		})
 	}
 }

@@ -2,7 +2,9 @@ package conn
 
 import (
 	"net/url"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/decode/protocol"
@@ -20,13 +22,16 @@ type Note struct {
 	// Message events: the packet of the protocol spoken over the
 	// connection (Socket.IO, GraphQL, MQTT, ...) the message carried.
 	Protocol *protocol.Packet
+	// Message events: the earlier message this one answers, if any.
+	Reply *Reply
 }
 
 // Annotator explains events in the order they happened. It keeps what an
 // explanation needs from earlier events: the negotiated subprotocol and
 // host (which pick the dialect of private close codes and error replies),
 // the proxy the upgrade response points to, the quiet periods before
-// earlier drops, and whether pings were on (all of which sharpen a drop).
+// earlier drops, whether pings were on (all of which sharpen a drop), and
+// the protocol's heartbeat, whose missing beat can explain an ending.
 //
 // It is safe for concurrent use: the connection's reader and writer
 // goroutines both emit events.
@@ -41,9 +46,12 @@ type Annotator struct {
 	proxy        string
 	drops        []float64 // idle seconds before each abnormal drop so far
 	// protocolOption is Options.Protocol; packets decodes the messages of
-	// the current connection by it (nil with "none").
+	// the current connection by it. With "none" the packets are decoded
+	// only to explain a missed heartbeat, and not shown.
 	protocolOption string
 	packets        *protocol.Session
+	heartbeats     heartbeatWatch
+	links          *linker
 }
 
 // maxDropsKept bounds the quiet periods remembered for spotting drops that
@@ -56,7 +64,8 @@ const maxDropsKept = 8
 // URL, the subprotocols offered count as unknown rather than as none.
 func NewAnnotator(opts Options) *Annotator {
 	a := &Annotator{dialects: opts.Dialects, pingsOn: opts.PingInterval > 0,
-		offeredKnown: opts.URL != "", offered: opts.Subprotocols, protocolOption: opts.Protocol}
+		offeredKnown: opts.URL != "", offered: opts.Subprotocols, protocolOption: opts.Protocol,
+		links: newLinker(opts.IDFields)}
 	a.startProtocol("", opts.URL)
 	return a
 }
@@ -66,9 +75,7 @@ func NewAnnotator(opts Options) *Annotator {
 // by the one the first messages show.
 func (a *Annotator) startProtocol(subprotocol, rawURL string) {
 	switch a.protocolOption {
-	case ProtocolNone:
-		a.packets = nil
-	case "":
+	case "", ProtocolNone:
 		a.packets = protocol.NewSession(protocol.Detect(subprotocol, rawURL))
 	default:
 		a.packets = protocol.NewSession(a.protocolOption)
@@ -76,7 +83,9 @@ func (a *Annotator) startProtocol(subprotocol, rawURL string) {
 }
 
 // Annotate sets ev.Note. An event that carries nothing to explain (an
-// ordinary message, an open, a reconnect) gets no note.
+// ordinary message, an open, a reconnect) gets no note. A message is
+// linked to the request it answers only when events carry their Seq, as
+// the client's do: the link names the request by it.
 func (a *Annotator) Annotate(ev *Event) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -92,38 +101,49 @@ func (a *Annotator) Annotate(ev *Event) {
 		}
 		a.proxy = decode.DetectProxy(ev.ResponseHeader)
 		a.startProtocol(ev.Subprotocol, ev.URL)
+		a.heartbeats.open(ev.Time)
+		a.links.forget()
 	case EventMessage:
 		if ev.Opcode != OpText && ev.Opcode != OpBinary {
 			return
 		}
 		var packet *protocol.Packet
-		if a.packets != nil {
-			if p, ok := a.packets.Decode(ev.Dir == In, ev.Opcode == OpBinary, ev.Payload); ok {
-				if ev.Auto {
-					p.Summary += " (automatic)"
-				}
-				found := p // only a packet found costs an allocation
-				packet = &found
+		if p, ok := a.packets.Decode(ev.FromServer(), ev.Opcode == OpBinary, ev.Payload); ok {
+			if ev.Auto {
+				p.Summary += " (automatic)"
 			}
+			found := p // only a packet found costs an allocation
+			packet = &found
+		}
+		a.heartbeats.observe(ev, packet)
+		if a.protocolOption == ProtocolNone {
+			packet = nil
 		}
 		var envelope *decode.Envelope
-		if ev.Dir == In {
+		if ev.FromServer() {
 			if env, ok := decode.DetectEnvelope(ev.Payload, decode.EnvelopeContext{
 				Subprotocol: a.subprotocol, Host: a.host, Dialects: a.dialects}); ok {
 				found := env
 				envelope = &found
 			}
 		}
-		if packet != nil || envelope != nil {
-			ev.Note = &Note{Protocol: packet, Envelope: envelope}
+		envelope = packetEnvelope(envelope, packet, ev.FromServer())
+		reply := a.links.link(ev, packet)
+		if packet != nil || envelope != nil || reply != nil {
+			ev.Note = &Note{Protocol: packet, Envelope: envelope, Reply: reply}
 		}
 	case EventClose:
 		pings := a.pingsOn || ev.PingsOn
 		ev.Note = &Note{Explanation: decode.ExplainClose(ev.Code, ev.Reason, decode.CloseContext{
-			Subprotocol: a.subprotocol, Host: a.host, Remote: ev.Dir == In,
+			Subprotocol: a.subprotocol, Host: a.host, Remote: ev.FromServer(),
 			IdleSeconds: ev.Idle.Seconds(), PingsOn: pings, Dialects: a.dialects,
 			Proxy: a.proxy, EarlierDrops: a.earlierDrops(), OfferedKnown: a.offeredKnown, Offered: a.offered,
 		})}
+		// A server that drops a client for a missed heartbeat closes
+		// without a code, with 1000, or not at all.
+		if ev.FromServer() && (ev.Code == 1000 || ev.Code == 1005) || ev.Code == 1006 {
+			a.explainMissedHeartbeat(ev.Time, ev.Code == 1006, &ev.Note.Explanation)
+		}
 		if ev.Code == 1006 {
 			a.noteDrop(ev.Idle.Seconds())
 		}
@@ -137,10 +157,29 @@ func (a *Annotator) Annotate(ev *Event) {
 			f.Proxy, f.EarlierDrops = a.proxy, a.earlierDrops()
 			f.PingsOn = f.PingsOn || a.pingsOn
 		}
-		ev.Note = &Note{Explanation: decode.ExplainFailure(*f)}
+		ex := decode.ExplainFailure(*f)
+		if (f.Kind == decode.KindProtocol || f.Kind == decode.KindLimit) && ev.Leg == LegClient && ev.Dir == In {
+			ex = explainedForClient(ex)
+		}
+		ev.Note = &Note{Explanation: ex}
 		if drop {
+			a.explainMissedHeartbeat(ev.Time, true, &ev.Note.Explanation)
 			a.noteDrop(f.IdleSeconds)
 		}
+	}
+}
+
+// explainMissedHeartbeat replaces the explanation of an ending that the
+// protocol's missed heartbeat accounts for: what a close code or a drop
+// says in general is less than what the protocol shows.
+func (a *Annotator) explainMissedHeartbeat(end time.Time, drop bool, ex *decode.Explanation) {
+	proto := a.packets.Protocol()
+	if proto == "" || end.IsZero() {
+		return
+	}
+	if hb, ok := a.heartbeats.ending(end, proto, a.packets.Heartbeat(), drop, a.protocolOption != ProtocolNone); ok {
+		hb.Code = ex.Code
+		*ex = hb
 	}
 }
 
@@ -166,4 +205,21 @@ func (a *Annotator) noteDrop(idleSeconds float64) {
 		a.drops = append(a.drops[:0], a.drops[1:]...)
 	}
 	a.drops = append(a.drops, idleSeconds)
+}
+
+// serverToClient rewrites an explanation of a server's violation so that
+// it names the client, which committed it on a proxy's client leg.
+var serverToClient = strings.NewReplacer("The server", "The client", "the server", "the client",
+	"server's", "client's", "from the server", "from the client")
+
+// explainedForClient is the explanation of a protocol violation (or a
+// message over the limit) that came from the proxied client. The table's explanations are written for a server's;
+// what happened reads the same with the sides swapped, but the hints are
+// advice about servers, so none is given rather than a wrong one.
+func explainedForClient(ex decode.Explanation) decode.Explanation {
+	ex.Name = serverToClient.Replace(ex.Name)
+	ex.Explanation = serverToClient.Replace(ex.Explanation)
+	ex.Hint = ""
+	ex.Source = decode.SourceClient
+	return ex
 }

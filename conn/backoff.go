@@ -35,6 +35,8 @@ type timing struct {
 	busyFloor time.Duration
 	// maxRetryAfter caps how long a Retry-After header can make us wait.
 	maxRetryAfter time.Duration
+	// phoenixHeartbeat is how often a Phoenix client sends its heartbeat.
+	phoenixHeartbeat time.Duration
 }
 
 var defaultTiming = timing{
@@ -46,6 +48,8 @@ var defaultTiming = timing{
 	healthyAfter:  10 * time.Second,
 	busyFloor:     5 * time.Second,
 	maxRetryAfter: 10 * time.Minute,
+
+	phoenixHeartbeat: PhoenixHeartbeatInterval,
 }
 
 // redialDelay is how long to wait before reconnect attempt number attempt

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,7 +32,6 @@ const (
 //	c.Send(conn.OpText, []byte("hi"))  // queued; the writer goroutine sends it
 type Client struct {
 	opts    Options
-	notes   *Annotator
 	timing  timing
 	emitted *eventQueue
 	// events is Events' channel, fed by a goroutine from emitted;
@@ -49,6 +49,9 @@ type Client struct {
 	reconnect    chan struct{}
 	closeRequest chan struct{}
 	wake         chan struct{} // tells the writer the queue has something
+	// halves is the open connection's client half of its protocol; nil
+	// between connections.
+	halves atomic.Pointer[halves]
 
 	mu    sync.Mutex
 	queue sendQueue
@@ -121,9 +124,8 @@ func dial(ctx context.Context, opts Options, t timing) *Client {
 	ctx, cancel := context.WithCancel(ctx)
 	c := &Client{
 		opts:         opts,
-		notes:        NewAnnotator(opts),
 		timing:       t,
-		emitted:      newEventQueue(),
+		emitted:      newEventQueue(NewAnnotator(opts)),
 		ctx:          ctx,
 		cancel:       cancel,
 		done:         make(chan struct{}),
@@ -279,11 +281,13 @@ func (c *Client) emit(ev Event) bool {
 	if ev.Time.IsZero() {
 		ev.Time = time.Now()
 	}
-	c.notes.Annotate(&ev)
-	if !c.emitted.push(ev, c.ctx.Done()) {
+	if !c.emitted.push(&ev, c.ctx.Done()) {
 		return false
 	}
 	c.answerHeartbeat(&ev)
+	if h := c.halves.Load(); h != nil {
+		h.observe(&ev)
+	}
 	return true
 }
 

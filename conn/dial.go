@@ -170,6 +170,18 @@ func (a *attempt) dialer(tlsCfg *tls.Config) *websocket.Dialer {
 }
 
 func (a *attempt) dial(ctx context.Context, network, addr string, tlsCfg *tls.Config) (net.Conn, error) {
+	c, err := a.dialPlaintext(ctx, network, addr, tlsCfg)
+	if err != nil {
+		return nil, err
+	}
+	a.tap = newTap(c, a.violations)
+	return a.tap, nil
+}
+
+// dialPlaintext dials addr through the proxy, if any, and TLS, when
+// tlsCfg is not nil, and returns the connection's plaintext side, ready
+// for the upgrade request.
+func (a *attempt) dialPlaintext(ctx context.Context, network, addr string, tlsCfg *tls.Config) (net.Conn, error) {
 	a.deadline, _ = ctx.Deadline()
 	raw, err := a.dialTransport(ctx, network, addr)
 	if err != nil {
@@ -191,8 +203,7 @@ func (a *attempt) dial(ctx context.Context, network, addr string, tlsCfg *tls.Co
 		c = tc
 	}
 	a.stage = stageUpgrade
-	a.tap = newTap(c, a.violations)
-	return a.tap, nil
+	return c, nil
 }
 
 func (a *attempt) dialTransport(ctx context.Context, network, addr string) (net.Conn, error) {

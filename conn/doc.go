@@ -78,11 +78,23 @@
 // host select and what earlier events showed (the proxy in front, the quiet
 // periods before earlier drops, whether pings were on). It also names the
 // packet a message carries in the protocol spoken over the connection
-// (decode/protocol: Socket.IO, GraphQL, MQTT, STOMP, Phoenix, ActionCable),
-// and over Engine.IO the client answers the server's heartbeat pings
-// itself, marking the answers Event.Auto. Every view reads the note
-// instead of explaining the event again. Failures are classified
-// into decode.Failure values before they leave the package.
+// (decode/protocol: Socket.IO, GraphQL, MQTT, STOMP, Phoenix, ActionCable).
+// Every view reads the note instead of explaining the event again.
+// Failures are classified into decode.Failure values before they leave the
+// package.
+//
+// # The client half of the protocol
+//
+// The client keeps the heartbeat a protocol cannot live without, as the
+// protocol's own client library would: it answers Engine.IO's and
+// graphql-transport-ws's pings, sends Phoenix's heartbeat, MQTT's PINGREQ at
+// the keep-alive a CONNECT asked for and STOMP's negotiated heart-beat. With
+// Options.Opening it also sends the protocol's opening packet once connected,
+// ahead of anything queued (over Socket.IO, once Engine.IO's open arrives).
+// These go through the send queue, their events marked Event.Auto; they
+// follow the packets the annotation names, so a connection that does not
+// speak the protocol gets none, and Options.Protocol ProtocolNone turns them
+// off.
 //
 // # Sending and backpressure
 //
@@ -109,6 +121,18 @@
 // pause, and its Retry-After is honoured. Each scheduled attempt is an
 // EventReconnect. With Options.RedialOnRequest the client waits for
 // Reconnect after a connection ends for good, for interactive use.
+//
+// # Relaying
+//
+// Relay, the engine of wsdbg proxy, is the other way to watch a
+// connection: an http.Handler that accepts an application's upgrade, dials
+// the upstream for it (with the same dial path, proxy and TLS as a Client)
+// and relays every frame unchanged. The same frame parser judges both
+// sides, each by its role, and the same Annotator explains the events, which
+// carry the connection's number (Event.Conn) and the side they are about
+// (Event.Leg); Event.FromServer tells who spoke. Faults can be injected on a
+// connection: a close or a TCP reset on either side, a pause, a delay on
+// every frame, swallowed messages.
 //
 // # Limits
 //

@@ -18,6 +18,7 @@ const (
 	EventError                          // a failure that ended (or prevented) the connection
 	EventWarning                        // something wrong that did not end the connection
 	EventReconnect                      // a reconnect is scheduled (Attempt, Delay)
+	EventInject                         // proxy: a fault the user injected that sends no frame (Action: pause, resume, delay, swallow)
 )
 
 func (t EventType) String() string {
@@ -36,17 +37,42 @@ func (t EventType) String() string {
 		return "warning"
 	case EventReconnect:
 		return "reconnect"
+	case EventInject:
+		return "inject"
 	}
 	return "unknown"
 }
 
-// Direction of a message or frame.
+// Direction of a message or frame, seen from wsdbg: In is what it
+// received, Out what it sent. On a direct connection In is from the server;
+// on a proxied one, the Leg says from (or to) which side.
 type Direction uint8
 
 const (
-	In  Direction = iota + 1 // server to client
-	Out                      // client to server
+	In  Direction = iota + 1 // received: from the server, or from Leg's side through the proxy
+	Out                      // sent: to the server, or to Leg's side through the proxy
 )
+
+// Leg is the side of a proxied connection wsdbg talks to on an event:
+// LegClient is the application connected to wsdbg proxy, LegServer the
+// upstream server. Events of a direct connection have no leg.
+type Leg uint8
+
+const (
+	LegNone Leg = iota
+	LegClient
+	LegServer
+)
+
+func (l Leg) String() string {
+	switch l {
+	case LegClient:
+		return "client"
+	case LegServer:
+		return "server"
+	}
+	return ""
+}
 
 func (d Direction) String() string {
 	if d == Out {
@@ -115,6 +141,17 @@ type Event struct {
 	// reconnects included: the order Events and TakeEvents deliver them in.
 	Seq int
 
+	// Proxied connections only: Conn is the connection's 1-based number
+	// among those the proxy accepted, Leg the side the event is about.
+	Conn int
+	Leg  Leg
+	// Injected marks what the user made happen on a proxied connection:
+	// a close or drop wsdbg sent, a message it swallowed, and every
+	// EventInject. Action names it ("close", "drop", "swallow", "pause",
+	// "resume", "delay 500ms").
+	Injected bool
+	Action   string
+
 	// message, frame, close
 	Dir     Direction
 	Opcode  Opcode
@@ -156,4 +193,15 @@ type Event struct {
 	// Note is the event's annotation (see Annotator); nil when there is
 	// nothing to explain.
 	Note *Note
+}
+
+// FromServer reports whether the event's frame came from the server's
+// side: received on a direct connection or on a proxy's server leg, or
+// sent by wsdbg to a proxy's client in the server's place. Explanations
+// and protocol decoding depend on which side spoke, not on the arrow.
+func (ev *Event) FromServer() bool {
+	if ev.Leg == LegClient {
+		return ev.Dir == Out
+	}
+	return ev.Dir == In
 }

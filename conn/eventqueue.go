@@ -11,10 +11,16 @@ import "sync"
 // Events(), for consumers that want a channel, is fed from the queue by a
 // goroutine started on its first call.
 type eventQueue struct {
+	// notes annotates each event as it is numbered, under mu, so that an
+	// event's reply link names the Seq its request was delivered with,
+	// whichever goroutine emitted it. A Relay, whose connections are
+	// numbered and annotated each on its own, queues with none.
+	notes    *Annotator
 	mu       sync.Mutex
 	events   []Event
 	finished bool // the client will emit nothing more
 	pushed   int  // events pushed so far: the next one's Seq is pushed+1
+	taken    int  // events handed to the consumer so far
 	// room is closed when a take made room; an emitter that finds the
 	// queue full makes it and waits on it.
 	room chan struct{}
@@ -23,13 +29,14 @@ type eventQueue struct {
 	ready chan struct{}
 }
 
-func newEventQueue() *eventQueue {
-	return &eventQueue{events: make([]Event, 0, 64), ready: make(chan struct{}, 1)}
+func newEventQueue(notes *Annotator) *eventQueue {
+	return &eventQueue{notes: notes, events: make([]Event, 0, 64), ready: make(chan struct{}, 1)}
 }
 
-// push queues ev, waiting while the queue is full; it reports false when
-// done ended first.
-func (q *eventQueue) push(ev Event, done <-chan struct{}) bool {
+// push numbers, annotates and queues ev, waiting while the queue is full;
+// it reports false when done ended first. The annotated event is left in
+// *ev.
+func (q *eventQueue) push(ev *Event, done <-chan struct{}) bool {
 	q.mu.Lock()
 	for len(q.events) >= eventBuffer {
 		if q.room == nil {
@@ -45,8 +52,11 @@ func (q *eventQueue) push(ev Event, done <-chan struct{}) bool {
 		q.mu.Lock()
 	}
 	q.pushed++
-	ev.Seq = q.pushed
-	q.events = append(q.events, ev)
+	if q.notes != nil {
+		ev.Seq = q.pushed
+		q.notes.Annotate(ev)
+	}
+	q.events = append(q.events, *ev)
 	first := len(q.events) == 1
 	q.mu.Unlock()
 	if first {
@@ -70,6 +80,7 @@ func (q *eventQueue) take(buf []Event) ([]Event, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	taken := q.events
+	q.taken += len(taken)
 	q.events = buf[:0]
 	if q.room != nil {
 		close(q.room)

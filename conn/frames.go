@@ -54,6 +54,9 @@ const maxHTTPAfterUpgrade = 8 << 10
 type frameParser struct {
 	dir   Direction
 	state parserState
+	// from is who writes the bytes, whose frames are judged by the rules
+	// for that side; unjudged for the bytes gorilla writes for us.
+	from peerRole
 
 	head []byte // HTTP head accumulated so far
 
@@ -96,8 +99,31 @@ type frameParser struct {
 // maxWarnings stops a hostile stream from turning into a flood of reports.
 const maxWarnings = 64
 
+// peerRole is the side that wrote the bytes a parser reads.
+type peerRole uint8
+
+const (
+	unjudged peerRole = iota
+	fromServer
+	fromClient
+)
+
+// newFrameParser parses what the client's connection reads (In: the
+// server's bytes, judged) or writes (Out: gorilla's, trusted), HTTP head
+// first.
 func newFrameParser(dir Direction) *frameParser {
-	return &frameParser{dir: dir}
+	p := &frameParser{dir: dir}
+	if dir == In {
+		p.from = fromServer
+	}
+	return p
+}
+
+// newRelayParser parses and judges frames that from writes once the
+// upgrade is over, as wsdbg proxy relays them; deflate tells whether
+// permessage-deflate was negotiated.
+func newRelayParser(from peerRole, deflate bool) *frameParser {
+	return &frameParser{dir: In, from: from, state: stateHeader, deflate: deflate}
 }
 
 // Feed parses b, which arrived at now.
@@ -114,7 +140,7 @@ func (p *frameParser) parse(b []byte, now time.Time) {
 		case stateHead:
 			b = p.feedHead(b)
 		case stateHeader:
-			if p.hdrLen == 0 && b[0] == httpPrefix[0] && p.dir == In {
+			if p.hdrLen == 0 && b[0] == httpPrefix[0] && p.from == fromServer {
 				p.state = stateMaybeHTTP
 				continue
 			}
@@ -173,11 +199,11 @@ func (p *frameParser) feedHead(b []byte) []byte {
 	rest := b[len(b)-(len(p.head)-end):]
 	head := p.head[:end]
 	p.head = nil
-	if p.dir == In && !isSwitchingProtocols(head) {
+	if p.from == fromServer && !isSwitchingProtocols(head) {
 		p.state = stateDone
 		return nil
 	}
-	if p.dir == In {
+	if p.from == fromServer {
 		p.deflate = negotiatedDeflate(head)
 	}
 	p.state = stateHeader
@@ -284,10 +310,10 @@ func (p *frameParser) decodeHeader(now time.Time) {
 	p.remain = length
 }
 
-// checkHeader names every violation visible in a frame header. Only frames
-// from the server are judged: the client's frames come from gorilla.
+// checkHeader names every violation visible in a frame header. The
+// client's own frames are not judged: they come from gorilla.
 func (p *frameParser) checkHeader() {
-	if p.dir != In {
+	if p.from == unjudged {
 		p.trackFragments()
 		return
 	}
@@ -318,8 +344,11 @@ func (p *frameParser) checkHeader() {
 			p.violate(decode.CauseOversizedControl, 1002, "control frame payload over 125 bytes")
 		}
 	}
-	if f.Masked {
+	switch {
+	case f.Masked && p.from == fromServer:
 		p.violate(decode.CauseMaskedServerFrame, 1002, "server frame is masked")
+	case !f.Masked && p.from == fromClient:
+		p.violate(decode.CauseUnmaskedClientFrame, 1002, "client frame is not masked")
 	}
 	switch {
 	case f.LenBytes == 2 && f.Length < 126:
@@ -412,7 +441,7 @@ func (p *frameParser) finishFrame() {
 	}
 	p.cur = f
 	if f.Opcode == OpClose {
-		if p.dir == In {
+		if p.from != unjudged {
 			p.checkClose(f.payload)
 		}
 		p.closeSeen = true

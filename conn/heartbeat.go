@@ -11,7 +11,8 @@ var engineIOPong = []byte("3")
 // failure the application does not have. It runs after the ping's event
 // is out, so that the answer follows it in every view. The answer goes
 // through the send queue like any message, marked Auto; one byte, it is
-// taken even when the queue is at its bounds.
+// taken even when the queue is at its bounds. The other protocols'
+// heartbeats are in protocolclient.go.
 func (c *Client) answerHeartbeat(ev *Event) {
 	if ev.Type != EventMessage || ev.Dir != In || ev.Opcode != OpText || ev.Note == nil || ev.Note.Protocol == nil {
 		return
@@ -19,15 +20,5 @@ func (c *Client) answerHeartbeat(ev *Event) {
 	if p := ev.Note.Protocol; p.Name != protocol.EngineIO || p.Type != "ping" || string(ev.Payload) != "2" {
 		return
 	}
-	pong := outgoing{op: OpText, payload: engineIOPong, auto: true}
-	c.mu.Lock()
-	err := c.enqueueLocked(pong)
-	if err == ErrQueueFull {
-		c.queue.push(pong)
-		err = nil
-	}
-	c.mu.Unlock()
-	if err == nil {
-		signal(c.wake)
-	}
+	c.enqueueAuto(outgoing{op: OpText, payload: engineIOPong, auto: true}, false)
 }

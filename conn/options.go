@@ -52,11 +52,21 @@ type Options struct {
 	// Protocol names the protocol spoken over the connection (one of
 	// protocol.Names), whose packets annotate its messages; "" detects it
 	// from the subprotocol, the URL or the first messages, and
-	// ProtocolNone decodes none. Over Engine.IO (Socket.IO) the client
-	// answers the server's heartbeat pings unless it is ProtocolNone.
+	// ProtocolNone decodes none. Unless it is ProtocolNone, the client
+	// keeps the protocol's heartbeat: it answers Engine.IO's and
+	// graphql-transport-ws's pings, sends Phoenix's heartbeat, MQTT's
+	// PINGREQ at the keep-alive a CONNECT asked for and STOMP's heart-beat
+	// as CONNECT and CONNECTED negotiated it.
 	Protocol string
+	// Opening, when not nil, sends the protocol's opening packet once
+	// connected (see OpeningProtocol for which protocol's).
+	Opening *Opening
+	// IDFields are dotted paths (such as "meta.requestId") to the id that
+	// links a JSON request with its replies, tried before the usual
+	// fields: id, request_id, requestId, ref and nonce.
+	IDFields []string
 }
 
-// ProtocolNone, as Options.Protocol, turns protocol decoding and the
-// automatic heartbeat answers off.
+// ProtocolNone, as Options.Protocol, turns protocol decoding, the
+// heartbeats and the opening packet off.
 const ProtocolNone = "none"

@@ -27,7 +27,7 @@ func packetIgnoring(t *testing.T, c *Client, ignore string) Event {
 }
 
 // expectError reads the next packet, which must be want and report the
-// failure named errName.
+// failure named errName, on its note's envelope too.
 func expectError(t *testing.T, c *Client, ignore, want, errName string) *protocol.Error {
 	t.Helper()
 	ev := packetIgnoring(t, c, ignore)
@@ -37,6 +37,12 @@ func expectError(t *testing.T, c *Client, ignore, want, errName string) *protoco
 	e := ev.Note.Protocol.Error
 	if e == nil || e.Name != errName || e.Explanation == "" {
 		t.Fatalf("%q reports %+v, want the failure %q explained", ev.Payload, e, errName)
+	}
+	// The envelope is what tail --json's error object and the inspector
+	// show: the packet's explanation, not a reading of the payload alone.
+	if env := ev.Note.Envelope; env == nil || env.Explanation.Name != e.Name || env.Explanation.Explanation != e.Explanation ||
+		env.Message != e.Message || env.Explanation.Reconnect != e.Reconnect {
+		t.Fatalf("%q: envelope %+v, want the packet's failure %+v", ev.Payload, env, *e)
 	}
 	return e
 }

@@ -70,8 +70,8 @@ func TestSocketIOPackets(t *testing.T) {
 		"socket.io/CONNECT_ERROR//CONNECT_ERROR /admin: not authorized")
 	c.Send(OpText, []byte(`451-["bin",{"_placeholder":true,"num":0}]`))
 	c.Send(OpBinary, []byte{0, 1, 2})
-	expectPackets(t, c, `socket.io/BINARY_EVENT//BINARY_EVENT "bin", 1 attachment`, "socket.io/attachment//attachment 1 of 1",
-		`socket.io/BINARY_EVENT//BINARY_EVENT "bin", 1 attachment`, "socket.io/attachment//attachment 1 of 1")
+	expectPackets(t, c, `socket.io/BINARY_EVENT//BINARY_EVENT "bin", 1 attachment`, `socket.io/attachment//attachment 1 of 1 of BINARY_EVENT "bin"`,
+		`socket.io/BINARY_EVENT//BINARY_EVENT "bin", 1 attachment`, `socket.io/attachment//attachment 1 of 1 of BINARY_EVENT "bin"`)
 }
 
 // The server pings every second and drops a client that has not answered

@@ -27,6 +27,18 @@ func (q *sendQueue) push(o outgoing) {
 	q.bytes += int64(len(o.payload))
 }
 
+// moveLastToFront puts the message pushed last ahead of the others
+// waiting, for a packet that must go before what the user queued.
+func (q *sendQueue) moveLastToFront() {
+	n := len(q.items)
+	if n-q.head < 2 {
+		return
+	}
+	last := q.items[n-1]
+	copy(q.items[q.head+1:], q.items[q.head:n-1])
+	q.items[q.head] = last
+}
+
 // pop hands the oldest message to the writer; it still counts until
 // release.
 func (q *sendQueue) pop() (outgoing, bool) {

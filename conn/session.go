@@ -20,6 +20,8 @@ type session struct {
 	tap  *tap
 	host string
 	sub  string
+	// halves is the client half of the connection's protocol.
+	halves *halves
 	// readBuf is where the reader reads a message before copying it out
 	// at its size; only the reader uses it.
 	readBuf []byte
@@ -84,11 +86,16 @@ func (c *Client) serve(ws *websocket.Conn, resp *http.Response, a *attempt, u *u
 	ws.SetPongHandler(s.onPong)
 	ws.SetCloseHandler(s.onClose)
 
+	s.halves = c.startHalves(s, u.String())
+	c.halves.Store(s.halves)
+	defer c.halves.Store(nil)
+
 	opened := time.Now()
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); s.readLoop(a.violations) }()
 	go func() { defer wg.Done(); s.writeLoop() }()
+	go func() { defer wg.Done(); s.halves.run() }()
 	s.watch(&wg)
 	s.stop()
 	ws.Close()

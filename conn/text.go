@@ -12,7 +12,7 @@ import (
 // and `tail --json` lines: "message", "in", "text". Reserved opcodes are
 // written in hex ("0xb") so that the number survives a round trip.
 
-var eventTypes = [...]EventType{EventOpen, EventMessage, EventFrame, EventClose, EventError, EventWarning, EventReconnect}
+var eventTypes = [...]EventType{EventOpen, EventMessage, EventFrame, EventClose, EventError, EventWarning, EventReconnect, EventInject}
 
 // AppendText appends the event type's name; an unknown type is an error.
 func (t EventType) AppendText(b []byte) ([]byte, error) {
@@ -38,6 +38,24 @@ func (t *EventType) UnmarshalText(text []byte) error {
 		return fmt.Errorf(`no event type`)
 	}
 	return fmt.Errorf("unknown event type %q (written by a newer wsdbg?)", text)
+}
+
+// MarshalText writes "client" or "server"; LegNone writes nothing.
+func (l Leg) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
+
+// UnmarshalText reads "client", "server" or nothing.
+func (l *Leg) UnmarshalText(text []byte) error {
+	switch string(text) {
+	case "client":
+		*l = LegClient
+	case "server":
+		*l = LegServer
+	case "":
+		*l = LegNone
+	default:
+		return fmt.Errorf(`"leg" must be "client" or "server", not %q`, text)
+	}
+	return nil
 }
 
 // AppendText appends "in" or "out"; a direction that is neither is an error.

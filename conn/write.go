@@ -15,6 +15,9 @@ func (s *session) writeLoop() {
 		defer ticker.Stop()
 		tick = ticker.C
 	}
+	if !s.halves.awaitGate() {
+		return
+	}
 	for {
 		for {
 			o, ok := s.c.nextToSend()

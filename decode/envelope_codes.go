@@ -149,6 +149,8 @@ var mqtt5Reasons = map[int]codeEntry{
 	0x8E: {Name: "Session taken over", Meaning: "another connection with the same client id took over the session.", Hint: "Give each client a unique client id."},
 	0x8F: {Name: "Topic Filter invalid", Meaning: "a topic filter is malformed or not accepted.", Hint: "Check the topic filter's syntax and the broker's limits."},
 	0x90: {Name: "Topic Name invalid", Meaning: "a topic name is malformed or not accepted.", Hint: "Check the topic name's syntax and the broker's limits."},
+	0x91: {Name: "Packet Identifier in use", Meaning: "the packet identifier is already in use by another exchange in flight.", Hint: "Check the client library: it reused a packet identifier before its exchange ended."},
+	0x92: {Name: "Packet Identifier not found", Meaning: "the packet identifier belongs to no exchange in flight.", Hint: "Check the client library: it answered an exchange the broker does not know, often after a session was lost."},
 	0x93: {Name: "Receive Maximum exceeded", Meaning: "more QoS 1 or 2 messages were in flight than the broker allows.", Hint: "Keep fewer QoS 1 and 2 messages in flight."},
 	0x94: {Name: "Topic Alias invalid", Meaning: "a topic alias is out of range.", Hint: "Use topic aliases within the broker's Topic Alias Maximum."},
 	0x95: {Name: "Packet too large", Meaning: "a packet was larger than the maximum packet size.", Hint: "Send smaller packets."},
@@ -172,6 +174,11 @@ const (
 	mqttDisconnect = 0xE0
 )
 
+// mqtt3SubackFailure is the only failure MQTT 3.1.1's SUBACK has.
+var mqtt3SubackFailure = codeEntry{Name: "Failure",
+	Meaning: "the broker refused the subscription to the topic filter at this position. MQTT 3.1.1 carries no reason; brokers refuse filters the client may not subscribe to and filters they do not accept.",
+	Hint:    "Check the broker's access rules for this client and the topic filter's syntax."}
+
 // detectMQTT reads the first MQTT packet in a binary message and reports a
 // refused CONNACK or a DISCONNECT that carries a failure reason.
 func detectMQTT(p []byte) (Envelope, bool) {
@@ -183,44 +190,56 @@ func detectMQTT(p []byte) (Envelope, bool) {
 		return Envelope{}, false
 	}
 	body := p[1+n : 1+n+remaining]
-	var code int
-	var entry codeEntry
-	var known bool
 	switch p[0] {
 	case mqttConnack:
 		if len(body) < 2 || body[1] == 0 {
 			return Envelope{}, false
 		}
-		code = int(body[1])
-		if remaining == 2 && code <= 5 {
-			entry, known = mqtt3Connack[code]
-		} else {
-			entry, known = mqtt5Reasons[code]
-		}
+		code := int(body[1])
+		return MQTTFailure("CONNACK", code, remaining == 2 && code <= 5), true
 	case mqttDisconnect:
 		if len(body) < 1 || body[0] < 0x80 {
 			return Envelope{}, false
 		}
-		code = int(body[0])
-		entry, known = mqtt5Reasons[code]
-	default:
-		return Envelope{}, false
+		return MQTTFailure("DISCONNECT", int(body[0]), false), true
 	}
-	packet := "CONNACK"
-	if p[0] == mqttDisconnect {
-		packet = "DISCONNECT"
+	return Envelope{}, false
+}
+
+// MQTTFailure is the error envelope of an MQTT packet (CONNACK, SUBACK,
+// DISCONNECT, PUBACK, ...) that reports failure code: a return code of
+// MQTT 3.1 and 3.1.1 when legacy is true, else an MQTT 5 reason code. A
+// code the version does not define is said to be unknown.
+func MQTTFailure(packet string, code int, legacy bool) Envelope {
+	var entry codeEntry
+	var known bool
+	switch {
+	case legacy && packet == "SUBACK":
+		entry, known = mqtt3SubackFailure, code == 0x80
+	case legacy:
+		entry, known = mqtt3Connack[code]
+	default:
+		entry, known = mqtt5Reasons[code]
 	}
 	env := Envelope{
 		Code:    json.RawMessage(strconv.Itoa(code)),
 		Message: fmt.Sprintf("%s reason 0x%02X", packet, code),
 		Format:  EnvelopeMQTT,
 	}
-	if known {
-		env.Message = fmt.Sprintf("%s: %s (0x%02X)", packet, entry.Name, code)
-		entry.Category = "connection-level"
-		env.Explanation = entryExplanation(entry, mqttDialect)
+	if !known {
+		version, defines := "MQTT 5", "its reason codes from 0x80 up mean failure"
+		if legacy {
+			version, defines = "MQTT 3.1.1", "any code but 0 means refusal"
+		}
+		env.Explanation = Explanation{Category: "connection-level", Source: SourceServer, Dialect: mqttDialect.name,
+			Explanation: fmt.Sprintf("%s defines no code 0x%02X for %s; %s, so the broker reported a failure of its own.", version, code, packet, defines),
+			Hint:        "Look the code up in the broker's documentation or logs."}
+		return env
 	}
-	return env, true
+	env.Message = fmt.Sprintf("%s: %s (0x%02X)", packet, entry.Name, code)
+	entry.Category = "connection-level"
+	env.Explanation = entryExplanation(entry, mqttDialect)
+	return env
 }
 
 // mqttRemainingLength decodes MQTT's variable byte integer; n is 0 when it

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 func detectJSONRPC(o jsonObject) (Envelope, bool) {
@@ -406,6 +407,10 @@ func detectSocketIO(packet []byte) (Envelope, bool) {
 	switch {
 	case json.Unmarshal(packet, &obj) == nil:
 		msg = obj.message("message")
+		// The error's data (next(err) with err.data set) says more.
+		if data := obj["data"]; len(data) > 0 && string(data) != "null" {
+			msg = joinMessage(msg, "data "+Sanitize(clipText(string(data), maxDataShown)))
+		}
 	case json.Unmarshal(packet, &msg) == nil:
 		msg = Sanitize(msg)
 	}
@@ -426,6 +431,20 @@ func detectSocketIO(packet []byte) (Envelope, bool) {
 		e.Hint = "Connect to a namespace the server defines (check the path after the host in the client's URL)."
 	}
 	return Envelope{Message: msg, Format: EnvelopeSocketIO, Explanation: e}, true
+}
+
+// maxDataShown is how much of an error's data its message quotes.
+const maxDataShown = 200
+
+// clipText shortens s to at most n bytes, on a character boundary.
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // detectSTOMP reads an ERROR frame: the command line, headers, a blank
@@ -456,7 +475,7 @@ func detectSTOMP(frame []byte, negotiated bool) (Envelope, bool) {
 	return Envelope{Message: Sanitize(msg), Format: EnvelopeSTOMP, Explanation: Explanation{
 		Name:        "STOMP ERROR frame",
 		Category:    "application-level",
-		Explanation: "The broker reported an error; after an ERROR frame it closes the connection.",
+		Explanation: "The broker reported an error. STOMP has the broker close the connection after an ERROR frame, though RabbitMQ keeps it open after some, such as an unknown destination.",
 		Hint:        "Read the message header and the body; typical causes are bad credentials in CONNECT, a destination the user may not use, or a malformed frame.",
 		Source:      SourceServer,
 		Dialect:     stompDialect.name,

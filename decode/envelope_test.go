@@ -96,7 +96,7 @@ func TestDetectEnvelope(t *testing.T) {
 		{"socket.io connect_error", EnvelopeContext{}, `44{"message":"not authorized"}`,
 			EnvelopeSocketIO, ``, "not authorized", "Connection to namespace refused", "socket.io"},
 		{"socket.io connect_error with data", EnvelopeContext{}, `44/admin,{"message":"forbidden","data":{"content":"admins only"}}`,
-			EnvelopeSocketIO, ``, "forbidden", "Connection to namespace refused", "socket.io"},
+			EnvelopeSocketIO, ``, `forbidden: data {"content":"admins only"}`, "Connection to namespace refused", "socket.io"},
 		{"socket.io invalid namespace", EnvelopeContext{}, `44/nope,{"message":"Invalid namespace"}`,
 			EnvelopeSocketIO, ``, "Invalid namespace", "Invalid namespace", "socket.io"},
 		{"socket.io v2 error packet", EnvelopeContext{}, `44"Authentication error"`,

@@ -100,6 +100,7 @@ const (
 	CauseFragmentedControl    = "fragmented-control-frame"
 	CauseOversizedControl     = "oversized-control-frame"
 	CauseMaskedServerFrame    = "masked-server-frame"
+	CauseUnmaskedClientFrame  = "unmasked-client-frame" // seen by wsdbg proxy on its client leg
 	CauseUnexpectedContinue   = "continuation-without-start"
 	CauseDataInsideFragmented = "data-frame-inside-fragmented-message"
 	CauseNonMinimalLength     = "non-minimal-length"

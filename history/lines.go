@@ -174,6 +174,9 @@ func canonicalLine(line []byte, red Redactor, s *canonScratch) bool {
 	if c.lit(`,"rtt_ms":`) && !c.float() {
 		return false
 	}
+	if c.lit(`,"reply_to":`) && !(c.positive() && c.lit(`,"latency_ms":`) && c.float()) {
+		return false
+	}
 	return c.lit(`}`) && c.i == len(c.b)
 }
 

@@ -2,6 +2,7 @@ package history
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -9,16 +10,97 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
+
+	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/decode/protocol"
 )
 
 // Payload redacts string values of JSON object keys that look like
-// credentials ({"token": "..."}, {"Authorization": "Bearer ..."}), keeping
-// the payload's own formatting. Anything that is not JSON is returned as
-// it is.
+// credentials ({"token": "..."}, {"Authorization": "Bearer ..."}), also
+// after a packet's prefix (Socket.IO's 40/admin,{"token":"..."}), and the
+// passcode of a STOMP CONNECT, keeping the payload's own formatting.
+// Anything else is returned as it is.
 func (r Redactor) Payload(s string) string {
-	if r.Disabled || !strings.Contains(s, "{") {
+	if r.Disabled {
 		return s
 	}
+	if masked, ok := protocol.MaskSTOMPPasscode(s, maskWhole); ok {
+		return masked
+	}
+	if !strings.Contains(s, "{") || !mayHoldSecretKey(s) {
+		return s
+	}
+	if out, ok := r.jsonPayload(s); ok {
+		return out
+	}
+	if i := strings.IndexAny(s, "{["); i > 0 {
+		if out, ok := r.jsonPayload(s[i:]); ok {
+			return s[:i] + out
+		}
+	}
+	return s
+}
+
+// BinaryPayload redacts the password of an MQTT CONNECT that starts a
+// binary message; any other message is returned as it is.
+func (r Redactor) BinaryPayload(p []byte) []byte {
+	if r.Disabled {
+		return p
+	}
+	masked, _ := protocol.MaskMQTTPassword(p, maskWhole)
+	return masked
+}
+
+// MessagePayload redacts a message's payload as a recording stores it:
+// Payload for text, BinaryPayload for binary and for text that is not
+// UTF-8 (recorded in base64). It returns p itself when nothing is hidden.
+func (r Redactor) MessagePayload(op conn.Opcode, p []byte) []byte {
+	if r.Disabled || len(p) == 0 {
+		return p
+	}
+	if op == conn.OpBinary || !utf8.Valid(p) {
+		return r.BinaryPayload(p)
+	}
+	s := unsafe.String(unsafe.SliceData(p), len(p)) // read only; a masked payload is a new string
+	out := r.Payload(s)
+	if unsafe.StringData(out) == unsafe.StringData(s) && len(out) == len(s) {
+		return p
+	}
+	return []byte(out)
+}
+
+// binaryPayload is BinaryPayload for a record's base64; ok is false when
+// there is nothing to redact.
+func binaryPayload(b64 string) (string, bool) {
+	if !mayHoldBinarySecret(b64) {
+		return b64, false
+	}
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return b64, false
+	}
+	masked := Redactor{}.BinaryPayload(raw)
+	if bytes.Equal(masked, raw) {
+		return b64, false
+	}
+	return base64.StdEncoding.EncodeToString(masked), true
+}
+
+// mayHoldBinarySecret is the cheap test before binaryPayload decodes a
+// message: base64 starting with "E" is a first byte of 0x10 to 0x13,
+// which an MQTT CONNECT's is.
+func mayHoldBinarySecret(b64 string) bool { return strings.HasPrefix(b64, "E") }
+
+// mayHoldSTOMPPasscode is the cheap test for a STOMP CONNECT with a
+// passcode.
+func mayHoldSTOMPPasscode(s string) bool {
+	return (strings.HasPrefix(s, "CONNECT") || strings.HasPrefix(s, "STOMP")) && strings.Contains(s, "passcode:")
+}
+
+// jsonPayload is Payload for text that is JSON from its start; ok is
+// false when it is not.
+func (r Redactor) jsonPayload(s string) (string, bool) {
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.UseNumber()
 	type level struct {
@@ -38,7 +120,7 @@ func (r Redactor) Payload(s string) string {
 			break
 		}
 		if err != nil {
-			return s
+			return s, false
 		}
 		top := len(stack) - 1
 		switch t := tok.(type) {
@@ -74,10 +156,10 @@ func (r Redactor) Payload(s string) string {
 		}
 	}
 	if copied == 0 {
-		return s
+		return s, true
 	}
 	b.WriteString(s[copied:])
-	return b.String()
+	return b.String(), true
 }
 
 // mayHoldSecretKey is the cheap test before Payload parses a message: it

@@ -31,9 +31,11 @@ import (
 //   - message: dir ("in" or "out"), opcode ("text", "binary", "ping",
 //     "pong"), len, and either text (valid UTF-8, not binary) or base64;
 //     frames (when more than one), frame_info, rtt_ms (pongs), auto (a
-//     message the client sent on its own), protocol (the packet of the
-//     protocol spoken over the connection: name, type, id and summary)
-//     and error (when the payload is a recognised error envelope).
+//     message the client sent on its own), reply_to and latency_ms (the seq
+//     of the message it answers, and how long after it it came), protocol
+//     (the packet of the protocol spoken over the connection: name, type,
+//     id, summary and the decoded fields, a list of name and value) and
+//     error (when the payload is a recognised error envelope).
 //   - frame: a frame outside any message; the message keys apply, and a
 //     reserved opcode is written as hex ("0xb").
 //   - close: dir, code, reason, has_code, name, explanation, hint,
@@ -42,6 +44,11 @@ import (
 //     explanation, hint, final; location, retry_after and detail (the rest
 //     of the failure) where set.
 //   - reconnect: attempt, delay_ms.
+//   - inject (wsdbg proxy): action, the fault the user injected.
+//
+// Events of a proxied connection add conn (its number, from 1) and leg
+// ("client" or "server": the side wsdbg talks to on the event), and
+// injected and action on what the user made happen.
 //
 // Type, Dir and Opcode are written as the words conn's types marshal to.
 // Decoding goes through UnmarshalJSON; the struct tags name the keys.
@@ -49,6 +56,13 @@ type Record struct {
 	Type conn.EventType `json:"type"`
 	Time time.Time      `json:"time"`
 	Seq  int            `json:"seq,omitempty"` // the event's position in its session; 0 when not known
+
+	// proxied connections (wsdbg proxy): the connection's number and the
+	// side the event is about; what the user injected
+	Conn     int      `json:"conn"`
+	Leg      conn.Leg `json:"leg"`
+	Injected bool     `json:"injected"`
+	Action   string   `json:"action"`
 
 	// open
 	URL            string      `json:"url"`
@@ -75,6 +89,10 @@ type Record struct {
 	// "protocol" object.
 	Protocol *protocol.Packet `json:"-"`
 	Auto     bool             `json:"auto"`
+	// ReplyTo is the seq of the message this one answers, 0 when none;
+	// LatencyMillis is how long after that message this one came.
+	ReplyTo       int     `json:"reply_to"`
+	LatencyMillis float64 `json:"latency_ms"`
 
 	// close (Code also for errors and warnings, in Failure)
 	Code        int     `json:"code"`
@@ -112,7 +130,7 @@ func FromEvent(ev conn.Event) Record { return fromEvent(&ev, false) }
 func FromEventSharing(ev *conn.Event) Record { return fromEvent(ev, true) }
 
 func fromEvent(ev *conn.Event, share bool) Record {
-	r := Record{Type: ev.Type, Time: ev.Time, Seq: ev.Seq}
+	r := Record{Type: ev.Type, Time: ev.Time, Seq: ev.Seq, Conn: ev.Conn, Leg: ev.Leg, Injected: ev.Injected, Action: ev.Action}
 	switch ev.Type {
 	case conn.EventOpen:
 		r.URL = ev.URL
@@ -144,6 +162,9 @@ func fromEvent(ev *conn.Event, share bool) Record {
 		r.Auto = ev.Auto
 		if n := ev.Note; n != nil {
 			r.Envelope, r.Protocol = n.Envelope, n.Protocol
+			if n.Reply != nil {
+				r.ReplyTo, r.LatencyMillis = n.Reply.To, millis(n.Reply.Latency)
+			}
 		}
 	case conn.EventClose:
 		r.Dir = ev.Dir
@@ -202,7 +223,7 @@ func (r Record) IsDataMessage() bool {
 // loaded recording can be shown like a live session. The annotation is the
 // one the record was written with.
 func (r Record) event() (conn.Event, error) {
-	ev := conn.Event{Type: r.Type, Time: r.Time, Seq: r.Seq}
+	ev := conn.Event{Type: r.Type, Time: r.Time, Seq: r.Seq, Conn: r.Conn, Leg: r.Leg, Injected: r.Injected, Action: r.Action}
 	switch r.Type {
 	case conn.EventOpen:
 		ev.URL, ev.Status, ev.Subprotocol = r.URL, r.Status, r.Subprotocol
@@ -222,8 +243,12 @@ func (r Record) event() (conn.Event, error) {
 		ev.FrameCount = max(r.Frames, len(ev.Frames))
 		ev.RTT = fromMillis(r.RTTMillis)
 		ev.Auto = r.Auto
-		if r.Envelope != nil || r.Protocol != nil {
-			ev.Note = &conn.Note{Envelope: r.Envelope, Protocol: r.Protocol}
+		var reply *conn.Reply
+		if r.ReplyTo > 0 {
+			reply = &conn.Reply{To: r.ReplyTo, Latency: fromMillis(r.LatencyMillis)}
+		}
+		if r.Envelope != nil || r.Protocol != nil || reply != nil {
+			ev.Note = &conn.Note{Envelope: r.Envelope, Protocol: r.Protocol, Reply: reply}
 		}
 	case conn.EventClose:
 		if err := r.checkDir(); err != nil {
@@ -251,6 +276,7 @@ func (r Record) event() (conn.Event, error) {
 		ev.Note = r.note()
 	case conn.EventReconnect:
 		ev.Attempt, ev.Delay = r.Attempt, fromMillis(r.DelayMillis)
+	case conn.EventInject:
 	case 0:
 		return conn.Event{}, fmt.Errorf(`no "type"`)
 	default:
@@ -353,6 +379,10 @@ type protocolJSON struct {
 	Type    string `json:"type"`
 	ID      string `json:"id"`
 	Summary string `json:"summary"`
+	Fields  []struct {
+		Name  string `json:"name"`
+		Value string `json:"value"`
+	} `json:"fields"`
 }
 
 // envelopeJSON is the "error" object of a message record.
@@ -406,6 +436,9 @@ func (j *recordJSON) record() Record {
 	}
 	if p := j.Protocol; p != nil {
 		r.Protocol = &protocol.Packet{Name: p.Name, Type: p.Type, ID: p.ID, Summary: p.Summary}
+		for _, f := range p.Fields {
+			r.Protocol.Fields = append(r.Protocol.Fields, protocol.Field{Name: f.Name, Value: f.Value})
+		}
 	}
 	if r.Type == conn.EventError || r.Type == conn.EventWarning {
 		f := j.Detail
@@ -418,4 +451,13 @@ func (j *recordJSON) record() Record {
 		r.Failure = f
 	}
 	return r
+}
+
+// FromServer reports whether the record's frame came from the server's
+// side, as conn.Event.FromServer does.
+func (r Record) FromServer() bool {
+	if r.Leg == conn.LegClient {
+		return r.Dir == conn.Out
+	}
+	return r.Dir == conn.In
 }

@@ -30,6 +30,19 @@ func (r Record) AppendJSON(b []byte) []byte {
 		b = appendKey(b, "seq")
 		b = strconv.AppendInt(b, int64(r.Seq), 10)
 	}
+	if r.Conn > 0 {
+		b = appendKey(b, "conn")
+		b = strconv.AppendInt(b, int64(r.Conn), 10)
+		b = appendKey(b, "leg")
+		b = appendString(b, r.Leg.String())
+	}
+	if r.Injected {
+		b = append(b, `,"injected":true`...)
+	}
+	if r.Action != "" {
+		b = appendKey(b, "action")
+		b = appendString(b, r.Action)
+	}
 	switch r.Type {
 	case conn.EventOpen:
 		b = r.appendOpen(b)
@@ -92,6 +105,12 @@ func (r Record) appendData(b []byte) []byte {
 		b = appendKey(b, "rtt_ms")
 		b = strconv.AppendFloat(b, r.RTTMillis, 'f', -1, 64)
 	}
+	if r.ReplyTo > 0 {
+		b = appendKey(b, "reply_to")
+		b = strconv.AppendInt(b, int64(r.ReplyTo), 10)
+		b = appendKey(b, "latency_ms")
+		b = strconv.AppendFloat(b, r.LatencyMillis, 'f', -1, 64)
+	}
 	if r.Auto {
 		b = appendKey(b, "auto")
 		b = append(b, "true"...)
@@ -108,7 +127,7 @@ func (r Record) appendData(b []byte) []byte {
 }
 
 // appendProtocol writes the "protocol" object: name, type, id (when the
-// packet has one) and summary.
+// packet has one), summary and the decoded fields (when there are any).
 func appendProtocol(b []byte, p *protocol.Packet) []byte {
 	b = append(b, `{"name":`...)
 	b = appendString(b, p.Name)
@@ -120,6 +139,21 @@ func appendProtocol(b []byte, p *protocol.Packet) []byte {
 	}
 	b = appendKey(b, "summary")
 	b = appendString(b, p.Summary)
+	if len(p.Fields) > 0 {
+		b = appendKey(b, "fields")
+		b = append(b, '[')
+		for i, f := range p.Fields {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"name":`...)
+			b = appendString(b, f.Name)
+			b = appendKey(b, "value")
+			b = appendString(b, f.Value)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
 	return append(b, '}')
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/decode"
 )
 
 // Redactor hides credentials before anything reaches the terminal, a file,
@@ -24,8 +25,10 @@ import (
 //     (base64url.bearer.authorization.k8s.io.TOKEN) and others take
 //     "access_token, TOKEN", wherever a subprotocol appears: the negotiated
 //     one, Sec-WebSocket-Protocol header values and the offered lists;
-//   - in Markdown exports and bug reports, string values of JSON payload
-//     keys that look like credentials.
+//   - in message payloads, string values of JSON keys that look like
+//     credentials (after a packet prefix such as Socket.IO's
+//     40/admin,{"token":...} too), the passcode of a STOMP CONNECT and the
+//     password of an MQTT CONNECT.
 //
 // A redacted value keeps what helps debugging: the credential's scheme
 // ("Bearer [redacted:36]"), cookie names, subprotocol prefixes, and the
@@ -184,7 +187,7 @@ func indexURL(s string) int {
 
 // Record returns a redacted copy of rec: the handshake's URL, headers and
 // subprotocol, failure texts, and in message payloads the values of JSON
-// keys named like credentials. Records redactionMayChange rules out are
+// keys named like credentials, STOMP passcodes and MQTT passwords. Records redactionMayChange rules out are
 // returned as they are.
 func (r Redactor) Record(rec Record) Record {
 	if r.Disabled || !redactionMayChange(rec) {
@@ -193,39 +196,83 @@ func (r Redactor) Record(rec Record) Record {
 	switch rec.Type {
 	case conn.EventMessage:
 		rec.Text = r.Payload(rec.Text)
+		if masked, ok := binaryPayload(rec.Base64); ok {
+			rec.Base64 = masked
+		}
 	case conn.EventOpen:
 		rec.URL = r.URL(rec.URL)
 		rec.Subprotocol = r.Subprotocol(rec.Subprotocol)
 		rec.Headers = r.Header(rec.Headers)
 		rec.RequestHeaders = r.Header(rec.RequestHeaders)
-		if len(rec.Hops) > 0 {
-			hops := make([]string, len(rec.Hops))
-			for i, h := range rec.Hops {
-				hops[i] = r.URL(h)
-			}
-			rec.Hops = hops
-		}
+		rec.Hops = r.urls(rec.Hops)
 	case conn.EventError, conn.EventWarning:
 		rec.Explanation = r.text(rec.Explanation)
 		rec.Hint = r.text(rec.Hint)
-		if f := rec.Failure; f != nil {
-			c := *f
-			c.Message = r.text(c.Message)
-			c.Location = r.URL(c.Location)
-			c.URL = r.URL(c.URL)
-			c.Body = r.text(c.Body)
-			c.Offered = r.Subprotocols(c.Offered)
-			c.Chosen = r.Subprotocol(c.Chosen)
-			if len(c.Header) > 0 {
-				c.Header = make(map[string]string, len(f.Header))
-				for name, v := range f.Header {
-					c.Header[name] = r.headerValue(name, v)
-				}
-			}
-			rec.Failure = &c
-		}
+		rec.Failure = r.failure(rec.Failure)
 	}
 	return rec
+}
+
+// Event returns a redacted copy of ev, hiding what Record hides: the
+// handshake's URL, headers and subprotocol, failure texts, and the
+// credentials of a message's payload (see MessagePayload). ev itself, its
+// payload, headers and failure are left alone.
+func (r Redactor) Event(ev conn.Event) conn.Event {
+	if r.Disabled {
+		return ev
+	}
+	switch ev.Type {
+	case conn.EventMessage:
+		ev.Payload = r.MessagePayload(ev.Opcode, ev.Payload)
+	case conn.EventOpen:
+		ev.URL = r.URL(ev.URL)
+		ev.Subprotocol = r.Subprotocol(ev.Subprotocol)
+		ev.ResponseHeader = r.Header(ev.ResponseHeader)
+		ev.RequestHeader = r.Header(ev.RequestHeader)
+		ev.Hops = r.urls(ev.Hops)
+	case conn.EventError, conn.EventWarning:
+		if n := ev.Note; n != nil {
+			c := *n
+			c.Explanation.Explanation = r.text(c.Explanation.Explanation)
+			c.Explanation.Hint = r.text(c.Explanation.Hint)
+			ev.Note = &c
+		}
+		ev.Failure = r.failure(ev.Failure)
+	}
+	return ev
+}
+
+// failure returns a redacted copy of f.
+func (r Redactor) failure(f *decode.Failure) *decode.Failure {
+	if f == nil {
+		return nil
+	}
+	c := *f
+	c.Message = r.text(c.Message)
+	c.Location = r.URL(c.Location)
+	c.URL = r.URL(c.URL)
+	c.Body = r.text(c.Body)
+	c.Offered = r.Subprotocols(c.Offered)
+	c.Chosen = r.Subprotocol(c.Chosen)
+	if len(c.Header) > 0 {
+		c.Header = make(map[string]string, len(f.Header))
+		for name, v := range f.Header {
+			c.Header[name] = r.headerValue(name, v)
+		}
+	}
+	return &c
+}
+
+// urls redacts each URL of a list, into a new one.
+func (r Redactor) urls(list []string) []string {
+	if len(list) == 0 {
+		return list
+	}
+	out := make([]string, len(list))
+	for i, u := range list {
+		out[i] = r.URL(u)
+	}
+	return out
 }
 
 // recordingHeader returns a redacted copy of a recording's header.

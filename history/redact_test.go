@@ -7,6 +7,7 @@ import (
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/decode/protocol"
 )
 
 func TestRedactHeaders(t *testing.T) {
@@ -136,6 +137,59 @@ func TestRedactEventFailureDetail(t *testing.T) {
 	rec := Redactor{}.Record(annotated(nil, ev))
 	if rec.Failure == nil || rec.Failure.URL != "wss://h/?token=[redacted:3]" {
 		t.Errorf("failure = %+v", rec.Failure)
+	}
+}
+
+// Event hides what Record hides: what the debugger shows of an event is
+// what the recording stores of it.
+func TestRedactEventAgreesWithRecord(t *testing.T) {
+	var red Redactor
+	events := append(sampleEvents(),
+		conn.Event{Type: conn.EventOpen, URL: "wss://h/?token=t1", Hops: []string{"wss://h/old?token=t2"},
+			Subprotocol:   "base64url.bearer.authorization.k8s.io.t3",
+			RequestHeader: http.Header{"Authorization": {"Bearer t4"}}, ResponseHeader: http.Header{"Set-Cookie": {"a=t5"}}},
+		conn.Event{Type: conn.EventError, Failure: &decode.Failure{Kind: "handshake", Message: `GET "wss://h/?token=t6": 401`,
+			URL: "wss://u:t7@h/", Header: map[string]string{"Set-Cookie": "s=t8"}, Offered: []string{"access_token", "t9"}}},
+		conn.Event{Type: conn.EventMessage, Dir: conn.Out, Opcode: conn.OpText, Payload: []byte(`40/admin,{"token":"t10"}`)},
+		conn.Event{Type: conn.EventMessage, Dir: conn.Out, Opcode: conn.OpBinary,
+			Payload: protocol.MQTTConnect(protocol.MQTTConnectOptions{ClientID: "c", User: "u", Password: "t11"})},
+	)
+	notes := conn.NewAnnotator(conn.Options{})
+	for _, ev := range events {
+		notes.Annotate(&ev)
+		rec := FromEvent(red.Event(ev))
+		rec.Len = len(ev.Payload) // the length on the wire, which a record keeps
+		shown := string(rec.AppendJSON(nil))
+		stored := string(red.Record(FromEvent(ev)).AppendJSON(nil))
+		if shown != stored {
+			t.Errorf("Event and Record disagree:\nEvent:  %s\nRecord: %s", shown, stored)
+		}
+	}
+	if got := red.Event(events[len(events)-4]); got.RequestHeader.Get("Authorization") != "Bearer [redacted:2]" ||
+		events[len(events)-4].RequestHeader.Get("Authorization") != "Bearer t4" {
+		t.Errorf("Event: %v, from %v", got.RequestHeader, events[len(events)-4].RequestHeader)
+	}
+}
+
+// MessagePayload hands back the payload itself when it hides nothing, so
+// that a screen of ordinary messages costs no copies.
+func TestMessagePayloadKeepsOrdinaryPayloads(t *testing.T) {
+	var red Redactor
+	for _, p := range [][]byte{[]byte(`{"type":"tick","price":1}`), []byte("hello"), {0x82, 0x00, 0xff}} {
+		op := conn.OpText
+		if p[0] == 0x82 {
+			op = conn.OpBinary
+		}
+		if got := red.MessagePayload(op, p); &got[0] != &p[0] {
+			t.Errorf("%q was copied", p)
+		}
+	}
+	secret := []byte(`{"password":"hunter2"}`)
+	if got := string(red.MessagePayload(conn.OpText, secret)); got != `{"password":"[redacted:7]"}` || string(secret) != `{"password":"hunter2"}` {
+		t.Errorf("redacted to %q, the payload is now %q", got, secret)
+	}
+	if got := (Redactor{Disabled: true}).MessagePayload(conn.OpText, secret); &got[0] != &secret[0] {
+		t.Error("--no-redact copied the payload")
 	}
 }
 

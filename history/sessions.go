@@ -198,6 +198,7 @@ func countLine(head []byte, info *SessionInfo) (conn.EventType, bool) {
 	var probe struct {
 		Type string `json:"type"`
 		Dir  string `json:"dir"`
+		Leg  string `json:"leg"`
 	}
 	if json.Unmarshal(head, &probe) != nil || probe.Type == "" {
 		return 0, false
@@ -208,7 +209,10 @@ func countLine(head []byte, info *SessionInfo) (conn.EventType, bool) {
 	}
 	if t == conn.EventMessage {
 		var dir conn.Direction
-		if dir.UnmarshalText([]byte(probe.Dir)) == nil && dir == conn.In {
+		var leg conn.Leg
+		dir.UnmarshalText([]byte(probe.Dir))
+		leg.UnmarshalText([]byte(probe.Leg))
+		if (Record{Dir: dir, Leg: leg}).FromServer() {
 			info.In++
 		} else {
 			info.Out++

@@ -212,14 +212,15 @@ func (w *Writer) AppendRedacted(rec Record, line []byte, red Redactor) error {
 }
 
 // redactionMayChange reports whether Redactor.Record can alter rec: a
-// handshake, a failure, or a text message with a key named like a
-// credential.
+// handshake, a failure, a text message with a key named like a credential
+// or a STOMP passcode, or a binary message that may be an MQTT CONNECT.
 func redactionMayChange(rec Record) bool {
 	switch rec.Type {
 	case conn.EventOpen, conn.EventError, conn.EventWarning:
 		return true
 	case conn.EventMessage:
-		return rec.Text != "" && mayHoldSecretKey(rec.Text)
+		return rec.Text != "" && (mayHoldSecretKey(rec.Text) || mayHoldSTOMPPasscode(rec.Text)) ||
+			mayHoldBinarySecret(rec.Base64)
 	}
 	return false
 }

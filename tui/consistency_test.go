@@ -185,3 +185,88 @@ func recordLine(t *testing.T, rec *history.Recording, i int) string {
 	}
 	return string(r.AppendJSON(nil))
 }
+
+// A reply's link to its request is made once, by the annotator, and every
+// view shows the same one: tail's text and JSON lines, the recording, the
+// Markdown report, the debugger live, in replay and browsing the file.
+func TestEveryViewShowsTheSameReplyLink(t *testing.T) {
+	events := []conn.Event{
+		openEvent(0),
+		textOut(10*time.Millisecond, `{"id":7,"op":"get"}`),
+		textIn(20*time.Millisecond, `{"tick":1}`),
+		textIn(44*time.Millisecond, `{"id":7,"ok":true}`),
+	}
+	notes := conn.NewAnnotator(conn.Options{})
+	for i := range events {
+		events[i].Seq = i + 1
+		notes.Annotate(&events[i])
+	}
+	const request, reply = 1, 3 // rows; seqs 2 and 4
+	if n := events[reply].Note; n == nil || n.Reply == nil || n.Reply.To != request+1 || n.Reply.Latency != 34*time.Millisecond {
+		t.Fatalf("the annotator did not link the reply: %+v", n)
+	}
+
+	path := filepath.Join(t.TempDir(), "session.jsonl")
+	w, err := history.Create(path, history.Header{URL: "ws://127.0.0.1:8080/ws", Start: t0}, history.WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range events {
+		if err := w.Append(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := history.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	rec.Wait()
+
+	r := history.FromEvent(events[reply])
+	if text := export.FormatLine(r, export.LineOptions{Location: time.UTC}); !strings.Contains(text, "↩ #2 34ms") {
+		t.Errorf("tail's line lacks the link: %s", text)
+	}
+	for view, line := range map[string]string{"tail --json": string(r.AppendJSON(nil)), "recording": recordLine(t, rec, reply)} {
+		if !strings.Contains(line, `"reply_to":2,"latency_ms":34`) {
+			t.Errorf("%s lacks the link: %s", view, line)
+		}
+	}
+	var md bytes.Buffer
+	if err := export.Write(&md, rec, "md", history.Redactor{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "↩ #2 34ms") {
+		t.Errorf("the report lacks the link:\n%s", md.String())
+	}
+
+	live, _ := newTestModel(t, 200, 60, Options{})
+	for _, ev := range events {
+		live.ingest(ev)
+	}
+	src := NewReplay(t.Context(), rec, ReplayOptions{})
+	replayed, _ := newTestModel(t, 200, 60, Options{Source: src})
+	p := startPump(t.Context(), src, nil)
+	defer p.stop()
+	pumpUntil(t, replayed, p, 5*time.Second, func() bool { return replayed.sess.ended })
+	browsed := browseModel(t, path)
+	browseUntilEnded(t, browsed)
+
+	for view, m := range map[string]*model{"debugger": live, "replay": replayed, "browsed recording": browsed} {
+		if r := m.store.row(reply); !r.has(flagReply) || r.link != request {
+			t.Errorf("%s: reply row links %d (flags %b), want %d", view, r.link, r.flags, request)
+		}
+		if r := m.store.row(request); !r.has(flagRequest) || r.link != reply {
+			t.Errorf("%s: request row links %d (flags %b), want %d", view, r.link, r.flags, reply)
+		}
+		if got := flat(plainLines(m.inspectorLines(reply, 200))); !strings.Contains(got, "Reply to: #2, 34ms after it was sent") {
+			t.Errorf("%s: the inspector does not show the link:\n%s", view, got)
+		}
+		if got := badgeText(m, reply); !strings.Contains(got, "reply 34ms") {
+			t.Errorf("%s: the reply's badges are %q", view, got)
+		}
+	}
+}

@@ -146,7 +146,7 @@ func (m *model) copySelected() tea.Cmd {
 	}
 	i := m.rowAt(m.sel)
 	r := m.store.row(i)
-	p := m.store.payload(i)
+	p := m.shownPayload(i)
 	switch {
 	case !r.isMessage() || len(p) == 0:
 		return m.copyText("row details", plainLines(m.inspectorLines(i, 100)))

@@ -91,7 +91,7 @@ func (p *detailPage) section(title string) {
 func (m *model) inspectorContent(i, width int, s inspector.Settings) []inspector.Line {
 	th := &m.theme
 	r := m.store.row(i)
-	x := m.store.extra(i)
+	x := m.shownExtra(i)
 	pg := &detailPage{th: th, w: max(width, 10)}
 
 	// Title: what this row is.
@@ -121,6 +121,8 @@ func (m *model) inspectorContent(i, width int, s inspector.Settings) []inspector
 	if x.event != nil && r.typ == conn.EventOpen {
 		m.openLines(x.event, pg)
 	}
+	// The explanation names the packet unless it explains an error.
+	packetLines(x, pg, r.has(flagEnvelope))
 
 	if r.nframes > 0 {
 		pg.section(fmt.Sprintf("FRAMES (%d)", r.nframes))
@@ -132,7 +134,7 @@ func (m *model) inspectorContent(i, width int, s inspector.Settings) []inspector
 	}
 
 	if p := m.store.payload(i); len(p) > 0 && r.typ != conn.EventClose {
-		m.payloadLines(pg, s, "PAYLOAD", p, r.op != conn.OpBinary, true)
+		m.payloadLines(pg, s, "PAYLOAD", r.op, p, true)
 	}
 	// The recorded reply comes right after the new one, to read them
 	// together.
@@ -143,7 +145,7 @@ func (m *model) inspectorContent(i, width int, s inspector.Settings) []inspector
 			pg.section(title)
 			pg.add(th.NoticeError.Render(decode.Sanitize("unreadable: " + err.Error())))
 		} else {
-			m.payloadLines(pg, s, title, p, rec.Opcode != conn.OpBinary, false)
+			m.payloadLines(pg, s, title, rec.Opcode, p, false)
 		}
 	}
 	return pg.out
@@ -176,6 +178,21 @@ func (m *model) comparisonLines(i int, pg *detailPage) int {
 	}
 	pg.para(th.Label, 0, fmt.Sprintf("Recorded reply %d is shown after this one's payload.", k+1))
 	return k
+}
+
+// packetLines lists the decoded fields of the packet a message carried.
+// They may come from a recording, so they are sanitised here.
+func packetLines(x rowExtra, pg *detailPage, withSummary bool) {
+	if len(x.fields) == 0 {
+		return
+	}
+	pg.section("PACKET")
+	if withSummary && x.packet != "" {
+		pg.para(pg.th.ExplainName, 0, x.packet)
+	}
+	for _, f := range x.fields {
+		pg.field(decode.Sanitize(f.Name), decode.Sanitize(f.Value))
+	}
 }
 
 func dirWord(r *row) string {
@@ -265,7 +282,7 @@ func relMicros(us int32) string {
 func (m *model) explanationLines(i int, pg *detailPage) {
 	th := &m.theme
 	r := m.store.row(i)
-	x := m.store.extra(i)
+	x := m.shownExtra(i)
 	var ex decode.Explanation
 	switch {
 	case r.typ == conn.EventClose:
@@ -430,13 +447,16 @@ func (m *model) openLines(ev *conn.Event, pg *detailPage) {
 	headers("RESPONSE HEADERS", ev.ResponseHeader)
 }
 
-// payloadLines renders a payload under title in the chosen format. The
-// selected row's own payload is the one y copies, and says so.
-func (m *model) payloadLines(pg *detailPage, s inspector.Settings, title string, p []byte, isText, own bool) {
+// payloadLines renders a message's payload under title in the chosen
+// format, its secrets hidden unless redaction is off. The selected row's
+// own payload is the one y copies, and says so.
+func (m *model) payloadLines(pg *detailPage, s inspector.Settings, title string, op conn.Opcode, raw []byte, own bool) {
+	p := m.opts.Redact.MessagePayload(op, raw)
+	hidden := len(raw) > 0 && &p[0] != &raw[0] // MessagePayload returns raw itself when it hides nothing
 	th := &m.theme
 	format := s.Format
 	if format == formatAuto {
-		format = render.Guess(isText, p)
+		format = render.Guess(op != conn.OpBinary, p)
 	}
 	mode := "auto"
 	if s.Format != formatAuto {
@@ -446,9 +466,12 @@ func (m *model) payloadLines(pg *detailPage, s inspector.Settings, title string,
 	if s.Wrap {
 		wrap = "on"
 	}
-	pg.section(fmt.Sprintf("%s %s (%s) · %s", title, format, mode, decode.HumanSize(int64(len(p)))))
+	pg.section(fmt.Sprintf("%s %s (%s) · %s", title, format, mode, decode.HumanSize(int64(len(raw)))))
 	if own {
 		pg.add(th.Label.Render(fmt.Sprintf("v: format · w: wrap %s · y: copy", wrap)))
+	}
+	if hidden {
+		pg.para(th.Label, 0, "Secrets are hidden, as in the recording; --no-redact shows them.")
 	}
 	// The whole payload is checked; only what is shown is capped, and the
 	// last line then says how much is left.

@@ -83,3 +83,18 @@ func TestGoldenFrameTable(t *testing.T) {
 		})
 	}
 }
+
+// The inspector's PACKET section for an MQTT 5 PUBLISH with properties,
+// beside the log.
+func TestGoldenPacket(t *testing.T) {
+	m, _ := newTestModel(t, 120, 40, Options{})
+	open := openEvent(0)
+	open.Subprotocol = "mqtt"
+	feed(m, open,
+		msgEvent(time.Second, conn.Out, conn.OpBinary, "\x10\x0e\x00\x04MQTT\x05\x02\x00\x3c\x00\x00\x01x"),
+		msgEvent(1100*time.Millisecond, conn.In, conn.OpBinary, "\x20\x03\x00\x00\x00"),
+		msgEvent(2*time.Second, conn.In, conn.OpBinary,
+			"\x32\x26\x00\x0aprices/eur\x00\x07\x15\x01\x01\x03\x00\x10application/json\x7b\x7d"))
+	press(m, "enter")
+	golden.RequireEqual(t, screen(m))
+}

@@ -62,11 +62,11 @@ func (m *model) headerLines() []string {
 
 	// The URL gives way to the state; what was negotiated comes last and is
 	// cut first.
-	url := decode.Sanitize(s.url)
+	url := decode.Sanitize(m.shownURL())
 	fixed := ansi.StringWidth(app) + 2 + 2 + ansi.StringWidth(state) + ansi.StringWidth(right) + 1
 	line1 := th.AppName.Render(app) + "  " + th.URL.Render(ansi.Truncate(url, max(8, m.width-fixed), "…")) + "  " + state
 	if s.subprotocol != "" {
-		line1 += sep + label("proto", decode.Sanitize(s.subprotocol))
+		line1 += sep + label("proto", decode.Sanitize(m.opts.Redact.Subprotocol(s.subprotocol)))
 	}
 	if len(s.extensions) > 0 {
 		line1 += sep + label("ext", decode.Sanitize(strings.Join(s.extensions, ", ")))

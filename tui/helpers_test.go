@@ -116,15 +116,26 @@ func newTestModel(t testing.TB, w, h int, opts Options) (*model, *scriptedSource
 
 // annotators keeps one annotator per model under test, so that fed events
 // are annotated in order as a live connection annotates them.
-var annotators sync.Map // *model → *conn.Annotator
+var annotators sync.Map // *model → *feeder
+
+// feeder numbers and annotates the events fed to one model, as a client
+// does.
+type feeder struct {
+	notes *conn.Annotator
+	seq   int
+}
 
 // feed delivers events to the model as one batch, annotated as a live
 // connection delivers them, and runs what it returns that is synchronous
 // (filter scans).
 func feed(m *model, events ...conn.Event) {
-	a, _ := annotators.LoadOrStore(m, conn.NewAnnotator(conn.Options{Dialects: m.opts.Dialects}))
+	opts := conn.Options{Dialects: m.opts.Dialects, IDFields: m.opts.Conn.IDFields}
+	f, _ := annotators.LoadOrStore(m, &feeder{notes: conn.NewAnnotator(opts)})
+	fd := f.(*feeder)
 	for i := range events {
-		a.(*conn.Annotator).Annotate(&events[i])
+		fd.seq++
+		events[i].Seq = fd.seq
+		fd.notes.Annotate(&events[i])
 	}
 	_, cmd := m.Update(eventBatchMsg{events: events})
 	runFilterSteps(m, cmd)

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"encoding/json"
+	"math"
 	"net/url"
 	"strconv"
 	"time"
@@ -59,46 +60,37 @@ func (s *session) origin() time.Time {
 	return s.firstEvent
 }
 
-// linker pairs sent requests with their replies by message id.
-type linker struct {
-	pending map[string]int32 // id → row of the request
-	order   []string         // ids in the order they were sent, to bound pending
+// seqIndex finds the row of an event by its Seq, which is how the
+// annotation names the request a reply answers. Rows follow events in
+// order, so it keeps runs of consecutive seqs on consecutive rows: a run
+// ends only where a row of wsdbg's own comes between, or where a new
+// connection's numbering starts over.
+type seqIndex struct{ runs []seqRun }
+
+// seqRun: rows row … row+n-1 hold the events numbered seq … seq+n-1.
+type seqRun struct{ seq, row, n int32 }
+
+func (x *seqIndex) add(seq int, row int32) {
+	if seq <= 0 || seq > math.MaxInt32 {
+		return
+	}
+	if k := len(x.runs) - 1; k >= 0 {
+		if r := &x.runs[k]; int32(seq) == r.seq+r.n && row == r.row+r.n {
+			r.n++
+			return
+		}
+	}
+	x.runs = append(x.runs, seqRun{seq: int32(seq), row: row, n: 1})
 }
 
-const maxPendingRequests = 4096
-
-func (l *linker) request(id string, rowIdx int32) {
-	if l.pending == nil {
-		l.pending = make(map[string]int32)
+// row is the latest row that holds the event numbered seq.
+func (x *seqIndex) row(seq int) (int32, bool) {
+	for k := len(x.runs) - 1; k >= 0; k-- {
+		if r := x.runs[k]; int64(seq) >= int64(r.seq) && int64(seq) < int64(r.seq+r.n) {
+			return r.row + int32(seq) - r.seq, true
+		}
 	}
-	if _, seen := l.pending[id]; !seen {
-		l.order = append(l.order, id)
-	}
-	l.pending[id] = rowIdx
-	if len(l.order) > maxPendingRequests {
-		delete(l.pending, l.order[0])
-		l.order = l.order[1:]
-	}
-}
-
-func (l *linker) reply(id string) (int32, bool) {
-	idx, ok := l.pending[id]
-	return idx, ok
-}
-
-// link takes the JSON text message ev on row idx: a message sent with an
-// id is a request, and one received with an id answers the latest request
-// with that id, whose row link returns.
-func (l *linker) link(ev conn.Event, idx int32, idPaths [][]string) (req int32, ok bool) {
-	id, ok := messageID(ev.Payload, idPaths)
-	if !ok {
-		return 0, false
-	}
-	if ev.Dir == conn.Out {
-		l.request(id, idx)
-		return 0, false
-	}
-	return l.reply(id)
+	return 0, false
 }
 
 // ingest appends one event to the log and updates the session summary.
@@ -109,6 +101,7 @@ func (m *model) ingest(ev conn.Event) {
 	}
 	r := row{at: ev.Time.UnixNano(), typ: ev.Type, dir: ev.Dir, op: ev.Opcode, extra: -1, link: -1}
 	idx := int32(m.store.len())
+	m.seqs.add(ev.Seq, idx)
 
 	keepEvent := func() {
 		slim := ev
@@ -201,8 +194,8 @@ func (m *model) addNote(at time.Time, text string) {
 	m.store.rows.push(row{at: at.UnixNano(), typ: conn.EventWarning, extra: m.store.addExtra(rowExtra{note: text}), link: -1})
 }
 
-// classifyMessage sets a message row's badges, detects error envelopes and
-// links requests with replies.
+// classifyMessage sets a message row's badges and error envelope, and links
+// a reply with its request as the annotation says.
 func (m *model) classifyMessage(r *row, idx int32, ev conn.Event) {
 	s := &m.sess
 	if ev.Type == conn.EventMessage {
@@ -227,17 +220,25 @@ func (m *model) classifyMessage(r *row, idx int32, ev conn.Event) {
 		}
 		if p := n.Protocol; p != nil {
 			x.packet = decode.Sanitize(p.Name + " " + p.Summary)
+			x.fields = p.Fields
 		}
 		r.extra = m.store.addExtra(x)
 	}
-	if ev.Opcode != conn.OpText || !looksLikeJSON(ev.Payload) || !json.Valid(ev.Payload) {
+	if ev.Opcode == conn.OpText && looksLikeJSON(ev.Payload) && json.Valid(ev.Payload) {
+		r.flags |= flagJSON
+	}
+	if ev.Note == nil || ev.Note.Reply == nil {
 		return
 	}
-	r.flags |= flagJSON
-	req, ok := m.links.link(ev, idx, m.idPaths)
-	if !ok {
+	req, ok := m.seqs.row(ev.Note.Reply.To)
+	if !ok || req >= idx {
 		return
 	}
+	m.linkRows(r, idx, req)
+}
+
+// linkRows links the reply r on row idx with its request on row req.
+func (m *model) linkRows(r *row, idx, req int32) {
 	r.link = req
 	r.flags |= flagReply
 	if q := m.store.row(int(req)); q.link < 0 {

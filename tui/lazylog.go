@@ -15,9 +15,9 @@ import (
 // pages on screen. What the header says about the whole session comes from
 // one pass over the raw lines in the background, and grows as it goes.
 //
-// Requests and replies are linked by the same pass, which decodes the
-// text messages whose line may hold an id; a page it has not reached yet
-// links only the requests and replies within it.
+// Requests and replies are linked by the same pass, from the reply_to
+// each reply's line carries; a page it has not reached yet links only the
+// requests and replies within it.
 
 // lineSource reads a recording's raw lines in order; *history.Recording
 // is one.
@@ -38,13 +38,12 @@ type lazyRows struct {
 	rec     Recording
 	summary *summaryPass // links requests and replies across pages
 	n       int          // rows shown: the recording's Len when last looked at
-	idPaths [][]string
 	pages   map[int]*store
 	order   []int // cached pages, oldest first
 }
 
-func newLazyRows(rec Recording, idPaths [][]string) *lazyRows {
-	return &lazyRows{rec: rec, idPaths: idPaths, pages: map[int]*store{}}
+func newLazyRows(rec Recording) *lazyRows {
+	return &lazyRows{rec: rec, pages: map[int]*store{}}
 }
 
 // page returns the decoded page holding row i and i's place in it.
@@ -70,7 +69,7 @@ func (l *lazyRows) page(i int) (*store, int) {
 // decode takes events from to to in as a live log takes events, into a
 // store of their own.
 func (l *lazyRows) decode(from, to int) *store {
-	d := &model{store: newPageStore(), idPaths: l.idPaths}
+	d := &model{store: newPageStore()}
 	for i := from; i < to; i++ {
 		ev, err := l.rec.Event(i)
 		if err != nil {
@@ -108,8 +107,8 @@ func (m *model) startBrowse(ctx context.Context, rec Recording) bool {
 	if !ok {
 		return false
 	}
-	rows := newLazyRows(rec, m.idPaths)
-	rows.summary = startSummary(ctx, rec, lines, m.sess, m.idPaths)
+	rows := newLazyRows(rec)
+	rows.summary = startSummary(ctx, rec, lines, m.sess)
 	m.store = &store{lazy: rows}
 	m.browse = &browse{rec: rec, summary: rows.summary}
 	return true

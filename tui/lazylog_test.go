@@ -39,7 +39,8 @@ func writeTicks(t testing.TB, path string, n int) []conn.Event {
 	}
 	events = append(events, closeIn(time.Duration(n+1)*time.Millisecond, 1000, "bye"))
 	notes := conn.NewAnnotator(conn.Options{})
-	for _, ev := range events {
+	for i, ev := range events {
+		ev.Seq = i + 1 // as the client numbered them
 		notes.Annotate(&ev)
 		if err := w.Append(ev); err != nil {
 			t.Fatal(err)
@@ -241,31 +242,23 @@ func TestCopyingFromABrowsedRecording(t *testing.T) {
 	}
 }
 
-// Only a text message that may hold an id is decoded to link it.
-func TestMayHoldID(t *testing.T) {
-	keys := idKeysOf([][]string{{"id"}, {"data", "ref"}})
+// A message's line is read for its seq and the request it answers without
+// decoding it.
+func TestDataLineCarriesTheLink(t *testing.T) {
+	reply := textIn(0, `{"id":7,"note":"a \",\"reply_to\":9 in the text"}`)
+	reply.Seq = 12
+	reply.Note = &conn.Note{Reply: &conn.Reply{To: 3, Latency: 1500 * time.Microsecond}}
+	plain := textIn(0, `{"reply_to":5}`)
+	plain.Seq = 13
 	for _, c := range []struct {
-		text string
-		want bool
-	}{
-		{`{"id":7}`, true},
-		{`{"type":"tick","side":"buy","ref":"x"}`, true},
-		{`{"type":"tick","side":"buy","xid":"idle"}`, false},
-		{`{"note":"a \"quoted\" id"}`, false},
-		{`{"i\u0064":7}`, true},
-		{`{"type":"tick","seq":1}`, false},
-		{`plain text id`, false},
-	} {
-		data, ok := dataMessageOf(history.FromEvent(textOut(0, c.text)).AppendJSON(nil))
-		if !ok {
-			t.Fatalf("%s: not read as a message", c.text)
+		ev           conn.Event
+		seq, replyTo int
+	}{{reply, 12, 3}, {plain, 13, 0}} {
+		line := history.FromEvent(c.ev).AppendJSON(nil)
+		data, ok := dataMessageOf(line)
+		if !ok || data.seq != c.seq || data.replyTo != c.replyTo {
+			t.Errorf("%s: read seq %d, reply to %d (ok %v); want %d, %d", line, data.seq, data.replyTo, ok, c.seq, c.replyTo)
 		}
-		if got := mayHoldID(data.rest, keys); got != c.want {
-			t.Errorf("%s: may hold an id %v, want %v", c.text, got, c.want)
-		}
-	}
-	if !mayHoldID([]byte(`,"text":"x"`), idKeysOf([][]string{{"a\"b"}})) {
-		t.Error("a key written with escapes is not looked for in every message")
 	}
 }
 

@@ -3,7 +3,6 @@ package tui
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"slices"
 	"sort"
 	"strconv"
@@ -33,9 +32,9 @@ type summaryPass struct {
 }
 
 // startSummary starts the pass from the session as the model starts it.
-func startSummary(ctx context.Context, rec Recording, lines lineSource, start session, idPaths [][]string) *summaryPass {
+func startSummary(ctx context.Context, rec Recording, lines lineSource, start session) *summaryPass {
 	s := &summaryPass{sess: start, replyTo: map[int32]int32{}, firstReply: map[int32]int32{}}
-	go s.run(ctx, rec, lines, start, idPaths)
+	go s.run(ctx, rec, lines, start)
 	return s
 }
 
@@ -92,17 +91,16 @@ func (s *summaryPass) addLink(reply, req int32) {
 	}
 }
 
-func (s *summaryPass) run(ctx context.Context, rec Recording, lines lineSource, start session, idPaths [][]string) {
+func (s *summaryPass) run(ctx context.Context, rec Recording, lines lineSource, start session) {
 	d := &model{store: newPageStore(), sess: start}
 	var opens, sent []int
-	var links linker
-	idKeys := idKeysOf(idPaths)
-	link := func(i int, ev conn.Event) {
-		if ev.Type != conn.EventMessage && ev.Type != conn.EventFrame || ev.Opcode != conn.OpText ||
-			!looksLikeJSON(ev.Payload) || !json.Valid(ev.Payload) {
+	var seqs seqIndex
+	link := func(i, seq, replyTo int) {
+		seqs.add(seq, int32(i))
+		if replyTo <= 0 {
 			return
 		}
-		if req, ok := links.link(ev, int32(i), idPaths); ok {
+		if req, ok := seqs.row(replyTo); ok && int(req) < i {
 			s.addLink(int32(i), req)
 		}
 	}
@@ -123,10 +121,14 @@ func (s *summaryPass) run(ctx context.Context, rec Recording, lines lineSource, 
 		case ev.Type == conn.EventMessage && ev.Dir == conn.Out && !ev.Opcode.IsControl():
 			noteSent(i)
 		}
-		link(i, ev)
+		replyTo := 0
+		if ev.Note != nil && ev.Note.Reply != nil {
+			replyTo = ev.Note.Reply.To
+		}
+		link(i, ev.Seq, replyTo)
 		d.ingest(ev)
 		if d.store.len() >= lazyPageSize { // only the session is wanted
-			d.store, d.links = newPageStore(), linker{}
+			d.store, d.seqs = newPageStore(), seqIndex{}
 		}
 	}
 	published := 0
@@ -152,11 +154,7 @@ func (s *summaryPass) run(ctx context.Context, rec Recording, lines lineSource, 
 				if data.dir == conn.Out {
 					noteSent(k)
 				}
-				if data.op == conn.OpText && mayHoldID(data.rest, idKeys) {
-					if ev, err := rec.Event(k); err == nil {
-						link(k, ev)
-					}
-				}
+				link(k, data.seq, data.replyTo)
 				return
 			}
 			take(k)
@@ -169,58 +167,6 @@ func (s *summaryPass) run(ctx context.Context, rec Recording, lines lineSource, 
 		if i-published >= summaryEvery {
 			s.publish(&d.sess, i, opens, sent, false)
 			published = i
-		}
-	}
-}
-
-// idKeysOf is how the last key of each id path ends in a recording's line,
-// inside the escaped text of a message: id\" for \"id\". It is nil when a
-// key would be written with escapes of its own.
-func idKeysOf(idPaths [][]string) [][]byte {
-	var keys [][]byte
-	for _, p := range idPaths {
-		key := p[len(p)-1]
-		if !plainASCII([]byte(key)) {
-			return nil
-		}
-		keys = append(keys, []byte(key+`\"`))
-	}
-	return keys
-}
-
-// mayHoldID reports whether the rest of a text message's line may hold a
-// message id: a string in its text that is one of the keys, or a \u or \/
-// escape in the text that could spell one. It walks the line's escapes once:
-// \" starts or ends a string of the text, \\ is a backslash of the text.
-// Without keys, any message may.
-func mayHoldID(rest []byte, keys [][]byte) bool {
-	if keys == nil {
-		return true
-	}
-	var firsts [256]bool // the bytes keys start with
-	for _, k := range keys {
-		firsts[k[0]] = true
-	}
-	for i := 0; ; i += 2 {
-		j := bytes.IndexByte(rest[i:], '\\')
-		if j < 0 || i+j+1 >= len(rest) {
-			return false
-		}
-		i += j
-		switch rest[i+1] {
-		case '\\':
-			if i+2 < len(rest) && (rest[i+2] == 'u' || rest[i+2] == '/') {
-				return true
-			}
-		case '"':
-			if i+2 >= len(rest) || !firsts[rest[i+2]] {
-				break
-			}
-			for _, k := range keys {
-				if bytes.HasPrefix(rest[i+2:], k) {
-					return true
-				}
-			}
 		}
 	}
 }
@@ -263,16 +209,19 @@ func (m *model) lastSent() []int {
 	return rows
 }
 
-// dataLine is what the first keys of a text or binary message's line say.
+// dataLine is what the keys of a text or binary message's line say.
 type dataLine struct {
-	dir  conn.Direction
-	op   conn.Opcode
-	size int64
-	rest []byte // the line after its "len" key
+	seq     int
+	dir     conn.Direction
+	op      conn.Opcode
+	size    int64
+	replyTo int    // the seq of the request the message answers; 0 when none
+	rest    []byte // the line after its "len" key
 }
 
 // dataMessageOf reads a text or binary message's first keys, in the order
-// a wsdbg recording writes them; ok is false for any other line.
+// a wsdbg recording writes them, and its reply_to; ok is false for any
+// other line.
 func dataMessageOf(line []byte) (d dataLine, ok bool) {
 	rest, ok := bytes.CutPrefix(line, []byte(`{"type":"message","time":"`))
 	if !ok {
@@ -283,6 +232,11 @@ func dataMessageOf(line []byte) (d dataLine, ok bool) {
 		return d, false
 	}
 	rest = rest[q+1:]
+	if r, ok := bytes.CutPrefix(rest, []byte(`,"seq":`)); ok {
+		if d.seq, rest, ok = leadingInt(r); !ok {
+			return d, false
+		}
+	}
 	switch {
 	case bytes.HasPrefix(rest, []byte(`,"dir":"in"`)):
 		d.dir, rest = conn.In, rest[len(`,"dir":"in"`):]
@@ -312,5 +266,26 @@ func dataMessageOf(line []byte) (d dataLine, ok bool) {
 		return d, false
 	}
 	d.size, d.rest = n, rest[end:]
+	// Inside the text a quote is escaped, so the key is found only where
+	// the record wrote it.
+	if at := bytes.Index(d.rest, []byte(`,"reply_to":`)); at >= 0 {
+		if d.replyTo, _, ok = leadingInt(d.rest[at+len(`,"reply_to":`):]); !ok {
+			return d, false
+		}
+	}
 	return d, true
+}
+
+// leadingInt reads the positive integer p starts with, which must end
+// at a comma or a brace.
+func leadingInt(p []byte) (int, []byte, bool) {
+	end := 0
+	for end < len(p) && p[end] >= '0' && p[end] <= '9' {
+		end++
+	}
+	if end == 0 || end > 18 || end == len(p) || p[end] != ',' && p[end] != '}' {
+		return 0, p, false
+	}
+	n, _ := strconv.Atoi(string(p[:end]))
+	return n, p[end:], n > 0
 }

@@ -41,7 +41,6 @@ type Options struct {
 	SaveDir    string       // where text no clipboard took is saved on request; "" is the temporary directory
 	RecordPath string       // the file the session is being recorded to; "" when it is not
 	Dialects   *decode.Dialects
-	IDPaths    []string // extra dotted paths to request ids, tried before id, request_id, ref, nonce
 
 	// OnEvent sees every event, in order, from the goroutine that drains the
 	// source, before the screen does. It must not block for long. A replay
@@ -51,7 +50,8 @@ type Options struct {
 	HistoryFile  string // sent lines are kept here across sessions; "" keeps them in memory
 	SnippetsFile string // named payloads for /snip and ctrl+o
 
-	// Redact says what bug reports and repro commands hide.
+	// Redact says what the screen, the clipboard, bug reports and repro
+	// commands hide.
 	Redact history.Redactor
 
 	// Expected is a recorded session that this one replays. Its incoming
@@ -94,8 +94,7 @@ type model struct {
 	paints   [3]rowPaints // log rows: plain, selected, selected while unfocused
 	sess     session
 	rowCache rowTextCache
-	links    linker
-	idPaths  [][]string
+	seqs     seqIndex // finds the request a reply's annotation names
 
 	// The log: sel is the selected display position, top the first one on
 	// screen.
@@ -177,14 +176,6 @@ func newModel(opts Options) *model {
 		m.sess.url = opts.Conn.URL
 	}
 	m.sess.pingsOn = opts.Conn.PingInterval > 0
-	for _, p := range opts.IDPaths {
-		if path := parseIDPath(p); len(path) > 0 {
-			m.idPaths = append(m.idPaths, path)
-		}
-	}
-	for _, f := range defaultIDFields {
-		m.idPaths = append(m.idPaths, []string{f})
-	}
 	if l, ok := opts.Source.(Live); ok {
 		m.live = l
 	}

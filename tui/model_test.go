@@ -76,7 +76,7 @@ func TestReplayIsReadOnly(t *testing.T) {
 }
 
 func TestRequestAndReplyAreLinked(t *testing.T) {
-	m, _ := newTestModel(t, 80, 24, Options{IDPaths: []string{"meta.corr"}})
+	m, _ := newTestModel(t, 80, 24, Options{Conn: conn.Options{IDFields: []string{"meta.corr"}}})
 	feed(m,
 		textOut(0, `{"id":"a1","op":"get"}`),
 		textOut(10*time.Millisecond, `{"meta":{"corr":9},"op":"get"}`),
@@ -109,6 +109,25 @@ func TestRequestAndReplyAreLinked(t *testing.T) {
 	press(m, "r")
 	if m.sel != 3 {
 		t.Fatalf("r from the request went to %d, want 3", m.sel)
+	}
+}
+
+// The annotation names the request by seq; rows of wsdbg's own between the
+// two, and a new connection numbering from 1 again, do not mislead the
+// log about which row that is.
+func TestReplyFindsItsRequestRow(t *testing.T) {
+	m, _ := newTestModel(t, 80, 24, Options{})
+	feed(m, openEvent(0))
+	m.addNote(t0.Add(5*time.Millisecond), "recording stopped")
+	feed(m, textOut(10*time.Millisecond, `{"id":1}`), textIn(20*time.Millisecond, `{"id":1}`))
+	if r := m.store.row(3); !r.has(flagReply) || r.link != 2 {
+		t.Fatalf("reply after a note links row %d, want 2", r.link)
+	}
+	annotators.Delete(m) // a new client numbers from 1
+	feed(m, openEvent(time.Second), textOut(time.Second+10*time.Millisecond, `{"id":1}`),
+		textIn(time.Second+30*time.Millisecond, `{"id":1}`))
+	if r := m.store.row(6); !r.has(flagReply) || r.link != 5 {
+		t.Fatalf("reply on the new connection links row %d, want 5", r.link)
 	}
 }
 

@@ -289,7 +289,7 @@ func (m *model) changeSpeed(dir int) {
 func (m *model) resetLog() {
 	m.store = newStore()
 	m.rowCache.reset()
-	m.links = linker{}
+	m.seqs = seqIndex{}
 	m.shown, m.scanned, m.anchor = m.shown[:0], 0, -1
 	m.scanGen++ // a scan under way was over the old rows
 	m.sel, m.top, m.unseen = 0, 0, 0

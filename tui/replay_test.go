@@ -22,7 +22,8 @@ func TestReplayOfARecording(t *testing.T) {
 	}
 	events := sampleSession()
 	notes := conn.NewAnnotator(conn.Options{})
-	for _, ev := range events {
+	for i, ev := range events {
+		ev.Seq = i + 1 // as the client numbered them
 		notes.Annotate(&ev)
 		if err := w.Append(ev); err != nil {
 			t.Fatal(err)

@@ -99,8 +99,8 @@ func (m *model) rowTextOf(i int) rowText {
 
 func (m *model) computeRowText(i int) rowText {
 	r := m.store.row(i)
-	p := m.store.payload(i)
-	x := m.store.extra(i)
+	p := m.shownPayload(i)
+	x := m.shownExtra(i)
 	var t rowText
 	switch r.typ {
 	case conn.EventMessage, conn.EventFrame:

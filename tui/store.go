@@ -5,6 +5,7 @@ import (
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/decode/protocol"
 )
 
 // The log keeps every event of a session. It is append-only and sized for
@@ -141,8 +142,9 @@ func (r *row) isError() bool {
 type rowExtra struct {
 	event    *conn.Event // connection events, closes, failures; Payload and Frames dropped
 	envelope *decode.Envelope
-	note     string // wsdbg's own word, sanitised, on a row no connection reported
-	packet   string // sanitised: the protocol packet a message carried, its protocol and summary
+	note     string           // wsdbg's own word, sanitised, on a row no connection reported
+	packet   string           // sanitised: the protocol packet a message carried, its protocol and summary
+	fields   []protocol.Field // the packet's decoded fields, as the annotation has them (not yet sanitised)
 }
 
 // packedFrame is a conn.Frame as the log stores it: packed into a few

@@ -129,7 +129,7 @@ func (m *model) View() tea.View {
 	var v tea.View
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
-	v.WindowTitle = "wsdbg " + decode.Sanitize(m.sess.url)
+	v.WindowTitle = "wsdbg " + decode.Sanitize(m.shownURL())
 	lay := m.layout()
 	if lay.tooSmall {
 		v.SetContent(cells.Fit(m.theme.NoticeError.Render("wsdbg needs a larger window"), m.width))

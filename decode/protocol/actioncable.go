@@ -41,11 +41,12 @@ func actionCable(in bool, p []byte) (Packet, bool) {
 	switch typ {
 	case "welcome", "ping":
 		return Packet{Name: ActionCable, Type: typ, Summary: typ}, true
-	case "confirm_subscription":
-		return Packet{Name: ActionCable, Type: typ, Summary: withChannel(typ)}, true
-	case "reject_subscription":
+	case "confirm_subscription", "reject_subscription":
 		pk := Packet{Name: ActionCable, Type: typ, Summary: withChannel(typ)}
-		if in {
+		if identifier != "" {
+			pk.Answers = key(ActionCable, "subscription", identifier)
+		}
+		if typ == "reject_subscription" && in {
 			pk.Error = rejectedSubscription(channel)
 		}
 		return pk, true
@@ -72,7 +73,11 @@ func actionCable(in bool, p []byte) (Packet, bool) {
 	}
 	switch command {
 	case "subscribe", "unsubscribe", "message":
-		return Packet{Name: ActionCable, Type: command, Summary: withChannel(command)}, true
+		pk := Packet{Name: ActionCable, Type: command, Summary: withChannel(command)}
+		if command == "subscribe" && identifier != "" {
+			pk.Asks = key(ActionCable, "subscription", identifier)
+		}
+		return pk, true
 	case "":
 		if hasMessage && identifier != "" {
 			return Packet{Name: ActionCable, Type: "message", Summary: withChannel("message")}, true

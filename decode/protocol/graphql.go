@@ -1,5 +1,11 @@
 package protocol
 
+import (
+	"bytes"
+
+	"github.com/wsdbg/wsdbg/decode"
+)
+
 // graphql-transport-ws (the graphql-ws library) and the legacy graphql-ws
 // (subscriptions-transport-ws): JSON objects with a type, an operation id
 // and a payload.
@@ -38,21 +44,87 @@ func graphQL(name string, p []byte) (Packet, bool) {
 	if !ok || !typeOK || !graphQLTypes[name][typ] {
 		return Packet{}, false
 	}
-	pk := Packet{Name: name, Type: typ, ID: id}
+	pk := Packet{Name: name, Type: typ, ID: id, Fields: make([]Field, 1, 3)}
+	pk.Fields[0] = Field{"type", typ}
+	pk.Asks, pk.Answers = graphQLKeys(name, typ, id)
 	sum := typ
 	if id != "" {
 		sum += " #" + clip(id)
+		pk.Fields = append(pk.Fields, Field{"id", clip(id)})
 	}
 	switch typ {
 	case "subscribe", "start":
-		sum += " " + operation(payload)
+		op := operation(payload)
+		sum += " " + op
+		pk.Fields = append(pk.Fields, Field{"operation", op})
 	case "error", "connection_error":
 		if msg := firstErrorMessage(payload); msg != "" {
 			sum += ": " + clip(msg)
 		}
 	}
 	pk.Summary = sum
+	pk.Error = graphQLError(name, typ, id, p)
 	return pk, true
+}
+
+// graphQLError is the failure an error, a connection_error, or a result
+// with errors reports. The message's error envelope is read by decode,
+// as in any message, so that the two never disagree; what a code-less
+// error means comes from the protocol.
+func graphQLError(name, typ, id string, p []byte) *Error {
+	var meaning, hint string
+	op := "operation"
+	if id != "" {
+		op += " #" + clip(id)
+	}
+	switch {
+	case typ == "error" && name == GraphQLTransportWS:
+		meaning = "The server answered the subscribe of " + op + " with GraphQL errors instead of results. graphql-transport-ws sends error before execution starts, usually because the operation fails validation, or when execution fails; either way it ends the operation, and no complete follows."
+		hint = "Read the errors' messages, fix the operation or its variables, and subscribe again."
+	case typ == "error":
+		meaning = "The server refused to start " + op + ". The legacy graphql-ws protocol sends error for an operation that fails before execution, usually GraphQL validation; errors while resolving come in data instead."
+		hint = "Read the errors' messages, fix the operation or its variables, and start it again."
+	case (typ == "next" || typ == "data") && bytes.Contains(p, []byte(`"errors"`)):
+		meaning = "The result of " + op + " carries GraphQL errors: fields failed while resolving, so the data may be partial. The operation goes on."
+		hint = "Read each error's message and path; the failing resolver is on the server."
+	case typ == "connection_error":
+	default:
+		return nil
+	}
+	env, ok := decode.DetectEnvelope(p, decode.EnvelopeContext{})
+	if !ok {
+		return nil
+	}
+	e := envelopeError(env)
+	if e.Name == "" && e.Explanation == "" {
+		e.Explanation, e.Hint = meaning, hint
+	}
+	return e
+}
+
+// graphQLKeys links an operation with its first result, the connection's
+// init with its ack (or refusal), and graphql-transport-ws's ping with its
+// pong.
+func graphQLKeys(name, typ, id string) (asks, answers string) {
+	switch typ {
+	case "subscribe", "start":
+		if id != "" {
+			return key(name, "operation", id), ""
+		}
+	case "next", "data", "error", "complete":
+		if id != "" {
+			return "", key(name, "operation", id)
+		}
+	case "connection_init":
+		return key(name, "connection"), ""
+	case "connection_ack", "connection_error":
+		return "", key(name, "connection")
+	case "ping":
+		return key(name, "pong"), ""
+	case "pong":
+		return "", key(name, "pong")
+	}
+	return "", ""
 }
 
 func needsPayload(typ string) bool {

@@ -46,6 +46,15 @@ func phoenix(in bool, p []byte) (Packet, bool) {
 		return Packet{}, false
 	}
 	pk := Packet{Name: Phoenix, Type: e, ID: idText(ref)}
+	if pk.ID != "" {
+		switch e {
+		case "phx_reply":
+			pk.Answers = key(Phoenix, t, pk.ID)
+		case "phx_close", "phx_error": // the server's, naming the join they end
+		default:
+			pk.Asks = key(Phoenix, t, pk.ID)
+		}
+	}
 	sum := clip(e) + " " + clip(t)
 	switch {
 	case e == "phx_reply":

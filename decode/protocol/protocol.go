@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 )
 
 // The protocols, by the names Packet.Name and the --protocol flag use.
@@ -40,7 +41,36 @@ type Packet struct {
 	Summary string // one line for a preview: `EVENT "chat" #12 /admin`; untrusted parts escaped
 	// Error is the failure the packet reports, when it reports one.
 	Error *Error
+	// Fields are the packet's header fields, in wire order, for the
+	// inspector: "QoS" "1", "topic" "prices/eur".
+	Fields []Field
+	// Asks is the key a reply to this packet will carry, and Answers the
+	// key of the request this packet replies to; "" when none. A key
+	// names the protocol, the kind of exchange and its id (with the
+	// namespace or topic the id is scoped to), so that keys of different
+	// exchanges never collide. The request and its reply travel in
+	// opposite directions.
+	Asks, Answers string
 }
+
+// Error is a failure a packet reports in the protocol's own terms.
+type Error struct {
+	Code        string // the protocol's code as text: "4", "0x87", "unauthorized"; "" when none
+	Message     string // the failure's own words, sanitised
+	Name        string // the code's name from the protocol's table; "" when unknown
+	Explanation string // what it means for this connection
+	Hint        string // what to do
+	Reconnect   bool   // whether reconnecting is the right recovery
+}
+
+// Field is one decoded field of a packet. Value is escaped where it comes
+// from the payload.
+type Field struct {
+	Name, Value string
+}
+
+// key builds a link key from its parts.
+func key(parts ...string) string { return strings.Join(parts, "\x00") }
 
 // Detect names the protocol that the negotiated subprotocol or the URL
 // announce, or "" when neither does. The subprotocol wins: it is what the
@@ -97,7 +127,22 @@ type Session struct {
 	attachments [2]attachmentCount // Socket.IO binary attachments still to come, by direction
 	mqtt        [2]mqttStream
 	mqttVersion byte
+	heartbeat   Heartbeat
 }
+
+// Heartbeat is what a protocol's packets so far ask of the client to stay
+// connected; zero fields are not set (or off).
+type Heartbeat struct {
+	// Engine.IO: the server pings every PingInterval and drops a client
+	// that has not answered with a pong within PingTimeout.
+	PingInterval, PingTimeout time.Duration
+	// MQTT: the CONNECT's keep-alive (or the CONNACK's Server Keep Alive);
+	// the broker drops a client silent for one and a half times it.
+	KeepAlive time.Duration
+}
+
+// Heartbeat is the heartbeat the session's packets set so far.
+func (s *Session) Heartbeat() Heartbeat { return s.heartbeat }
 
 // NewSession returns a Session for a connection that speaks name; with
 // name "" it looks for a protocol in the first messages.

@@ -53,7 +53,7 @@ func TestDecode(t *testing.T) {
 			"socket.io/CONNECT_ERROR//CONNECT_ERROR /admin: not authorized",
 			"socket.io/DISCONNECT//DISCONNECT /admin",
 			`socket.io/BINARY_EVENT//BINARY_EVENT "bin", 1 attachment`,
-			"socket.io/attachment//attachment 1 of 1",
+			`socket.io/attachment//attachment 1 of 1 of BINARY_EVENT "bin"`,
 			"engine.io/message//message (binary)",
 			"engine.io/noop//noop",
 			"",
@@ -298,7 +298,10 @@ func TestMQTTLargePacketAcrossMessages(t *testing.T) {
 
 func FuzzDecode(f *testing.F) {
 	for _, s := range []string{`42/admin,12["chat","x"]`, `451-["bin"]`, "\x20\x02\x00\x04", `{"type":"subscribe","id":"1","payload":{"query":"`,
-		`["1","1","t","phx_reply",{"status":"ok"}]`, "SEND\ndestination:/a\n\n\x00", `{"type":"confirm_subscription","identifier":"{\"channel\":1}"}`} {
+		`["1","1","t","phx_reply",{"status":"ok"}]`, "SEND\ndestination:/a\n\n\x00", `{"type":"confirm_subscription","identifier":"{\"channel\":1}"}`,
+		`452-["upload",{"_placeholder":true,"num":0},{"t":{"_placeholder":true,"num":1}}]`, `44/admin,{"message":"no","data":{"k":1}}`,
+		"\x20\x15\x01\x00\x12\x13\x00\x1e\x26\x00\x03env\x00\x04prod\x22\x00\x0a", "\x90\x04\x00\x01\x00\x80",
+		`{"id":"v","type":"error","payload":[{"message":"x"}]}`, `{"id":"f","type":"next","payload":{"errors":[{"message":"y"}]}}`} {
 		f.Add(s, true)
 	}
 	f.Fuzz(func(t *testing.T, payload string, binary bool) {
@@ -312,9 +315,18 @@ func FuzzDecode(f *testing.F) {
 				if p.Name == "" || p.Type == "" || p.Summary == "" {
 					t.Fatalf("%s: incomplete packet %+v", name, p)
 				}
-				for _, r := range p.Summary {
-					if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 {
-						t.Fatalf("%s: control character in summary %q", name, p.Summary)
+				shown := []string{p.Summary}
+				for _, f := range p.Fields {
+					shown = append(shown, f.Name, f.Value)
+				}
+				if e := p.Error; e != nil {
+					shown = append(shown, e.Code, e.Message, e.Name, e.Explanation, e.Hint)
+				}
+				for _, text := range shown {
+					for _, r := range text {
+						if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 {
+							t.Fatalf("%s: control character in %q of %+v", name, text, p)
+						}
 					}
 				}
 			}

@@ -110,6 +110,26 @@ func stomp(in bool, p []byte) (Packet, bool) {
 	default:
 		pk.ID = f.receipt
 	}
+	switch f.cmd {
+	case "CONNECT", "STOMP":
+		pk.Asks = key(STOMP, "CONNECTED")
+	case "CONNECTED":
+		pk.Answers = key(STOMP, "CONNECTED")
+	case "RECEIPT":
+		pk.Answers = key(STOMP, "receipt", f.receiptID)
+	case "ERROR":
+		// An ERROR answers the frame whose receipt it names, else the
+		// CONNECT it refuses (if one is waiting).
+		if f.receiptID != "" {
+			pk.Answers = key(STOMP, "receipt", f.receiptID)
+		} else {
+			pk.Answers = key(STOMP, "CONNECTED")
+		}
+	default:
+		if f.receipt != "" {
+			pk.Asks = key(STOMP, "receipt", f.receipt)
+		}
+	}
 	if f.destination != "" {
 		sum += " " + clip(f.destination)
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +27,7 @@ import (
 const (
 	groupAnnotation = "wsdbg_group"
 	groupConnection = "Connection flags"
+	groupProtocol   = "Protocol flags"
 	groupRecording  = "Recording flags"
 )
 
@@ -54,7 +56,28 @@ type connFlags struct {
 	reconnect    bool
 	location     bool
 	protocol     string
+	idFields     []string
+	opening      openingFlags
+	// set is the flag set the flags were registered on, which tells the
+	// flags given from those left at their defaults.
+	set *pflag.FlagSet
 }
+
+// openingFlags say what the protocol's opening packet (--connect) carries.
+type openingFlags struct {
+	connect     bool
+	namespace   string
+	payload     string
+	clientID    string
+	user        string
+	password    string
+	keepAlive   time.Duration
+	mqttVersion string
+	vhost       string
+}
+
+// openingDetailFlags are the flags that only shape --connect's packet.
+var openingDetailFlags = []string{"namespace", "connect-payload", "client-id", "user", "password", "keep-alive", "mqtt-version", "vhost"}
 
 func (cf *connFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
@@ -73,15 +96,32 @@ func (cf *connFlags) register(cmd *cobra.Command) {
 	fs.BoolVar(&cf.reconnect, "reconnect", false, "reconnect with backoff after an abnormal or retryable close")
 	fs.BoolVarP(&cf.location, "location", "L", false, "follow redirects on the upgrade")
 	fs.StringVar(&cf.protocol, "protocol", "", "decode messages as protocol `NAME` ("+strings.Join(protocol.Names, ", ")+
-		") or none, which also stops answering Engine.IO pings; default: detect it")
+		") or none, which also stops the automatic heartbeats; default: detect it")
+	op := &cf.opening
+	fs.BoolVar(&op.connect, "connect", false, "send the protocol's opening packet once connected: Socket.IO's namespace CONNECT, "+
+		"graphql's connection_init, MQTT's or STOMP's CONNECT")
+	fs.StringVar(&op.namespace, "namespace", "", "Socket.IO namespace `NS` for --connect (default: the main one, /)")
+	fs.StringVar(&op.payload, "connect-payload", "", "`JSON` object --connect sends: Socket.IO's auth, graphql's connection_init payload")
+	fs.StringVar(&op.clientID, "client-id", "", "MQTT client id `ID` for --connect (default: a random wsdbg-…)")
+	fs.StringVar(&op.user, "user", "", "user `NAME` for --connect: MQTT's user name, STOMP's login")
+	fs.StringVar(&op.password, "password", "", "password `SECRET` for --connect: MQTT's password, STOMP's passcode (redacted in the output)")
+	fs.DurationVar(&op.keepAlive, "keep-alive", time.Minute, "MQTT keep-alive and STOMP heart-beat `D` for --connect (0: off)")
+	fs.StringVar(&op.mqttVersion, "mqtt-version", "3.1.1", "MQTT version `V` of --connect's CONNECT: 3.1.1 or 5")
+	fs.StringVar(&op.vhost, "vhost", "/", "STOMP virtual `HOST` for --connect")
+	fs.StringArrayVar(&cf.idFields, "id-field", nil, "link JSON requests and replies by the id at dotted `PATH`, "+
+		"tried before id, request_id, requestId, ref and nonce (repeatable)")
+	cf.set = fs
 	inGroup(fs, groupConnection, "header", "subprotocol", "origin", "insecure", "cacert", "cert", "key",
-		"proxy", "compress", "connect-timeout", "ping", "max-message", "reconnect", "location", "protocol")
+		"proxy", "compress", "connect-timeout", "ping", "max-message", "reconnect", "location", "id-field")
+	inGroup(fs, groupProtocol, append([]string{"protocol", "connect"}, openingDetailFlags...)...)
+	_ = cmd.RegisterFlagCompletionFunc("mqtt-version", cobra.FixedCompletions([]string{"3.1.1", "5"}, cobra.ShellCompDirectiveNoFileComp))
+	noCompletion(cmd, "namespace", "connect-payload", "client-id", "user", "password", "keep-alive", "vhost")
 	_ = cmd.RegisterFlagCompletionFunc("protocol", cobra.FixedCompletions(append([]string{conn.ProtocolNone}, protocol.Names...),
 		cobra.ShellCompDirectiveNoFileComp))
 	for _, name := range []string{"cacert", "cert", "key"} {
 		_ = cmd.MarkFlagFilename(name, "pem", "crt", "key")
 	}
-	noCompletion(cmd, "header", "subprotocol", "origin", "proxy", "connect-timeout", "ping", "max-message")
+	noCompletion(cmd, "header", "subprotocol", "origin", "proxy", "connect-timeout", "ping", "max-message", "id-field")
 }
 
 // options validates the flags and the URL into connection options.
@@ -91,6 +131,7 @@ func (cf *connFlags) options(url string) (conn.Options, error) {
 		Insecure: cf.insecure, CACertFile: cf.cacert, CertFile: cf.cert, KeyFile: cf.key,
 		Proxy: cf.proxy, Compress: cf.compress, ConnectTimeout: cf.timeout, PingInterval: cf.ping,
 		MaxMessage: cf.maxMessage, Reconnect: cf.reconnect, FollowRedirects: cf.location, Protocol: cf.protocol,
+		IDFields: cf.idFields,
 	}
 	return o, cf.validate(&o)
 }
@@ -111,6 +152,7 @@ func (cf *connFlags) merge(o *conn.Options) error {
 	o.Reconnect = cf.reconnect
 	o.FollowRedirects = o.FollowRedirects || cf.location
 	o.Protocol = cf.protocol
+	o.IDFields = cf.idFields
 	return cf.validate(o)
 }
 
@@ -139,6 +181,58 @@ func (cf *connFlags) validate(o *conn.Options) error {
 	case o.Protocol != "" && o.Protocol != conn.ProtocolNone && !protocol.Known(o.Protocol):
 		return usagef("--protocol %s is not one wsdbg knows: use one of %s, or none", decode.Sanitize(o.Protocol), strings.Join(protocol.Names, ", "))
 	}
+	return cf.opening.apply(o, cf.set)
+}
+
+// apply checks the --connect flags and sets o.Opening from them. set
+// tells which flags were given; nil when none were.
+func (of *openingFlags) apply(o *conn.Options, set *pflag.FlagSet) error {
+	if !of.connect {
+		for _, name := range openingDetailFlags {
+			if set != nil && set.Changed(name) {
+				return usagef("--%s shapes the opening packet: add --connect to send it", name)
+			}
+		}
+		return nil
+	}
+	if o.Protocol == conn.ProtocolNone {
+		return usagef("--connect sends a protocol's opening packet, which --protocol none turns off")
+	}
+	switch name := conn.OpeningProtocol(*o, ""); name {
+	case "":
+		return usagef("--connect needs a protocol: give --protocol NAME (socket.io, graphql-transport-ws, graphql-ws, mqtt or stomp)")
+	case protocol.EngineIO:
+		return usagef("--connect: Engine.IO has no opening packet of its own; for Socket.IO's namespace CONNECT give --protocol socket.io")
+	case protocol.Phoenix:
+		return usagef("--connect: a Phoenix socket has no opening packet; join a channel by sending phx_join")
+	case protocol.ActionCable:
+		return usagef("--connect: an ActionCable server opens with its welcome; subscribe by sending a subscribe command")
+	}
+	op := &conn.Opening{Namespace: of.namespace, ClientID: of.clientID, User: of.user, Password: of.password,
+		KeepAlive: of.keepAlive, Host: of.vhost}
+	if of.payload != "" {
+		if !json.Valid([]byte(of.payload)) || !strings.HasPrefix(strings.TrimSpace(of.payload), "{") {
+			return usagef("--connect-payload must be a JSON object, such as '{\"token\":\"...\"}'")
+		}
+		op.Payload = json.RawMessage(strings.TrimSpace(of.payload))
+	}
+	switch of.mqttVersion {
+	case "3.1.1":
+		op.MQTTVersion = 4
+	case "5":
+		op.MQTTVersion = 5
+	default:
+		return usagef("--mqtt-version %s: wsdbg sends 3.1.1 or 5", decode.Sanitize(of.mqttVersion))
+	}
+	switch {
+	case of.keepAlive < 0:
+		return usagef("--keep-alive must not be negative")
+	case strings.ContainsAny(of.namespace, ",\n\x00"):
+		return usagef("--namespace must not hold a comma or a line break: Socket.IO ends the namespace at the comma")
+	case strings.ContainsAny(of.user+of.password+of.vhost, "\r\n\x00"):
+		return usagef("--user, --password and --vhost must not hold a line break or NUL: a STOMP header cannot carry them")
+	}
+	o.Opening = op
 	return nil
 }
 

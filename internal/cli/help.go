@@ -89,7 +89,7 @@ type flagGroup struct {
 // flagGroups sorts a command's flags under their headings, the command's
 // own first (titled own), in the order they were defined (see initFlags).
 func flagGroups(cmd *cobra.Command, own string) []flagGroup {
-	groups := []flagGroup{{title: own}, {title: groupConnection}, {title: groupRecording}}
+	groups := []flagGroup{{title: own}, {title: groupConnection}, {title: groupProtocol}, {title: groupRecording}}
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
 		if f.Hidden || f.Name == "help" {
 			return

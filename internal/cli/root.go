@@ -60,7 +60,7 @@ failures explained. Press ? inside for the keys.`,
 	root.SetHelpFunc(func(cmd *cobra.Command, _ []string) { writeHelp(cmd.OutOrStdout(), cmd) })
 	root.AddCommand(
 		newCurlCmd(func(args []string) error { return runDebugger(a, &cf, &uf, args) }),
-		newTailCmd(a), newDemoCmd(a), newExplainCmd(a), newSessionsCmd(a),
+		newTailCmd(a), newProxyCmd(a), newDemoCmd(a), newExplainCmd(a), newSessionsCmd(a),
 		newReplayCmd(a), newExportCmd(a), newVersionCmd(a),
 	)
 	// The completion command takes its output when it is made.

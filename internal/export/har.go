@@ -134,7 +134,7 @@ func writeHAR(w io.Writer, src history.Log, red history.Redactor) error {
 				RequestHeaders: hdr.RequestHeaders, Headers: hdr.ResponseHeaders})
 		}
 		m := harMessage{Type: "receive", Time: float64(rec.Time.UnixMicro()) / 1e6, Opcode: 1, Data: rec.Text}
-		if rec.Dir == conn.Out {
+		if !rec.FromServer() {
 			m.Type = "send"
 		}
 		if rec.Opcode == conn.OpBinary || rec.Base64 != "" {

@@ -30,11 +30,11 @@ const defaultPreview = 120
 // column: "15:04:05.000 →  close   ".
 const hintIndent = "                        "
 
-type glyphs struct{ out, in, fail, warn, reconnect, open, dash, dot, more string }
+type glyphs struct{ out, in, fail, warn, reconnect, open, dash, dot, more, reply string }
 
 var (
-	unicodeGlyphs = glyphs{"→", "←", "✕", "!", "↻", "✓", "—", "·", "…"}
-	asciiGlyphs   = glyphs{"->", "<-", "x", "!", "~", "+", "--", "|", "..."}
+	unicodeGlyphs = glyphs{"→", "←", "✕", "!", "↻", "✓", "—", "·", "…", "↩"}
+	asciiGlyphs   = glyphs{"->", "<-", "x", "!", "~", "+", "--", "|", "...", "reply to"}
 )
 
 // arrow is the glyph of r's column after the time: its direction, or what
@@ -85,6 +85,7 @@ func FormatLine(r history.Record, opts LineOptions) string {
 	}
 	b.WriteString(r.Time.In(loc).Format("15:04:05.000"))
 	b.WriteByte(' ')
+	b.Write(appendProxied(nil, r))
 	fmt.Fprintf(&b, "%-2s ", w.g.arrow(r))
 	var hint string
 	switch r.Type {
@@ -98,6 +99,8 @@ func FormatLine(r history.Record, opts LineOptions) string {
 		hint = w.failure(r)
 	case conn.EventReconnect:
 		fmt.Fprintf(&b, "reconnect attempt %d in %s", r.Attempt, fromMillis(r.DelayMillis).Round(time.Millisecond))
+	case conn.EventInject:
+		b.WriteString("inject  " + decode.Sanitize(r.Action))
 	default:
 		b.WriteString(decode.Sanitize(r.Type.String()))
 	}
@@ -118,7 +121,7 @@ func AppendLine(b []byte, r history.Record, opts LineOptions) []byte {
 	}
 	shown := r.Text[:min(len(r.Text), preview)]
 	if r.Type != conn.EventMessage || r.Opcode != conn.OpText || r.Base64 != "" || r.Envelope != nil ||
-		r.Protocol != nil || r.RTTMillis > 0 || !printableASCII(shown) {
+		r.Protocol != nil || r.RTTMillis > 0 || r.ReplyTo > 0 || !printableASCII(shown) {
 		return append(b, FormatLine(r, opts)...)
 	}
 	g := &unicodeGlyphs
@@ -131,6 +134,7 @@ func AppendLine(b []byte, r history.Record, opts LineOptions) []byte {
 	}
 	b = timefmt.AppendClock(b, r.Time.In(loc))
 	b = append(b, ' ')
+	b = appendProxied(b, r)
 	arrow := g.arrow(r)
 	b = append(b, arrow...)
 	b = appendSpaces(b, 2-utf8.RuneCountInString(arrow))
@@ -153,6 +157,21 @@ func AppendLine(b []byte, r history.Record, opts LineOptions) []byte {
 		// More than preview characters follow when Sanitize has had its
 		// way with them: every byte makes at least one.
 		b = append(b, g.more...)
+	}
+	return b
+}
+
+// appendProxied writes, for an event of wsdbg proxy, the connection's
+// number and the side wsdbg talks to, "#2 client ", and "injected " on
+// what the user made happen; nothing for a direct connection.
+func appendProxied(b []byte, r history.Record) []byte {
+	if r.Conn > 0 {
+		b = append(b, '#')
+		b = strconv.AppendInt(b, int64(r.Conn), 10)
+		b = append(append(append(b, ' '), r.Leg.String()...), ' ')
+	}
+	if r.Injected {
+		b = append(b, "injected "...)
 	}
 	return b
 }
@@ -192,6 +211,9 @@ func (w *lineWriter) message(r history.Record) (hint string) {
 	if p := r.Protocol; p != nil {
 		// A recording may have been edited: its words are escaped again.
 		parts = append(parts, decode.Sanitize(p.Name)+" "+decode.Sanitize(p.Summary))
+	}
+	if r.ReplyTo > 0 {
+		parts = append(parts, fmt.Sprintf("%s #%d %s", w.g.reply, r.ReplyTo, fromMillis(r.LatencyMillis).Round(10*time.Microsecond)))
 	}
 	if p := payloadPreview(r, w.preview, w.g.more); p != "" {
 		parts = append(parts, p)

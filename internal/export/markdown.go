@@ -26,7 +26,7 @@ func writeMarkdown(w io.Writer, src history.Log, red history.Redactor) error {
 			rec.Text = red.Payload(rec.Text)
 		}
 		if rec.IsDataMessage() {
-			if rec.Dir == conn.In {
+			if rec.FromServer() {
 				in++
 			} else {
 				out++
@@ -101,7 +101,7 @@ func writeExplanation(b *strings.Builder, rec history.Record) {
 	switch rec.Type {
 	case conn.EventClose:
 		who := "server"
-		if rec.Dir == conn.Out {
+		if !rec.FromServer() {
 			who = "client"
 		}
 		fmt.Fprintf(b, "### %s close %d %s (sent by the %s)\n\n", when, rec.Code, mdText(name), who)

@@ -101,8 +101,8 @@ type SentMessage struct {
 // the commands of reproCommands and, when messages were sent, the text
 // messages piped into each tool, one per line (the form all three read
 // from their standard input); binary messages are listed in hex in a
-// comment, to be sent with wsdbg's /hex. Secrets in JSON payloads are
-// redacted like everything else.
+// comment, to be sent with wsdbg's /hex. Secrets in payloads (JSON keys,
+// STOMP passcodes, MQTT passwords) are redacted like everything else.
 //
 // Whatever is pasted into a shell must never run a message as a command,
 // nor let one upset the terminal it is pasted into. So the messages are
@@ -117,7 +117,7 @@ func ReproScript(opts conn.Options, sent []SentMessage, red history.Redactor) st
 	for i, m := range sent {
 		if m.Binary {
 			fmt.Fprintf(&b, "# message %d of %d is binary, not piped below; send it with wsdbg's /hex %s\n",
-				i+1, len(sent), hexWords(m.Payload))
+				i+1, len(sent), hexWords(red.BinaryPayload(m.Payload)))
 			continue
 		}
 		texts = append(texts, red.Payload(string(m.Payload)))

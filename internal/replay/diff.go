@@ -63,7 +63,7 @@ func Diff(recorded, replayed []history.Record) []Difference {
 func incoming(recs []history.Record) []history.Record {
 	var out []history.Record
 	for _, r := range recs {
-		if r.IsDataMessage() && r.Dir == conn.In {
+		if r.IsDataMessage() && r.FromServer() {
 			out = append(out, r)
 		}
 	}

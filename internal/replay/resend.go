@@ -61,9 +61,9 @@ func PlanResend(src history.Log, speed float64, noGaps bool) (ResendPlan, error)
 		switch {
 		case rec.Type == conn.EventOpen && prev.IsZero():
 			prev = rec.Time
-		case rec.IsDataMessage() && rec.Dir == conn.In:
+		case rec.IsDataMessage() && rec.FromServer():
 			p.Replies++
-		case rec.IsDataMessage() && rec.Dir == conn.Out && !rec.Auto:
+		case rec.IsDataMessage() && !rec.FromServer() && !rec.Auto:
 			payload, err := rec.Payload()
 			if err != nil {
 				unreadablePayload = err

@@ -77,8 +77,19 @@ func GraphQLWS(t testing.TB) string {
 	})
 }
 
+// GraphQLWSPinging is GraphQLWS with a server that also pings: after the
+// connection_ack, and after each of the first three pongs, with the pongs
+// counted so far in the payload ({"pongs":1}).
+func GraphQLWSPinging(t testing.TB) string {
+	t.Helper()
+	return shared(t, "graphql-ws ping", func() (string, error) {
+		return startNode("graphql-ws", "graphql.js", "ping")
+	})
+}
+
 // MQTT returns the ws:// base URL of an aedes MQTT broker over WebSocket;
-// it refuses the user "bad" with CONNACK return code 4.
+// it refuses the user "bad", and the user "wsdbg" with another password
+// than "secret", with CONNACK return code 4.
 func MQTT(t testing.TB) string {
 	t.Helper()
 	return shared(t, "aedes", func() (string, error) {

@@ -5,6 +5,13 @@
 // interoperability tests. It listens on 127.0.0.1 with a random port,
 // prints "LISTENING <port>" and runs until its standard input is closed.
 //
+// Usage: node graphql.js [ping]
+//
+// With "ping" the server also pings, as the protocol lets either side:
+// once a connection is acknowledged it sends {"type":"ping"}, and for
+// each pong it gets another ping whose payload counts the pongs so far,
+// up to three.
+//
 // Schema:
 //   query        { hello }               "world"
 //   subscription { count(to: Int) }      1, 2, ... to, then complete
@@ -46,7 +53,25 @@ const schema = new GraphQLSchema({
 });
 
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-useServer({ schema }, wss);
+const pinging = process.argv[2] === 'ping';
+const maxPongs = 3;
+const ping = (ctx, payload) => ctx.extra.socket.send(JSON.stringify(
+  payload ? { type: 'ping', payload } : { type: 'ping' }));
+useServer({
+  schema,
+  ...(pinging && {
+    onConnect: (ctx) => {
+      ctx.pongs = 0;
+      // The acknowledgement is sent once this hook returns.
+      setImmediate(() => ping(ctx));
+    },
+    onPong: (ctx) => {
+      if (++ctx.pongs <= maxPongs) {
+        ping(ctx, { pongs: ctx.pongs });
+      }
+    },
+  }),
+}, wss);
 
 wss.on('listening', () => {
   process.stdout.write(`LISTENING ${wss.address().port}\n`);

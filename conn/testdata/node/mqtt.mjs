@@ -1,8 +1,9 @@
 // An MQTT broker (aedes) over WebSocket, wired as aedes documents it, for
 // wsdbg's interoperability tests. It listens on 127.0.0.1 with a random
 // port, prints "LISTENING <port>" and runs until its standard input is
-// closed. The user "bad" is refused with CONNACK return code 4 (bad user
-// name or password); everyone else is let in.
+// closed. The user "bad", and the user "wsdbg" with another password than
+// "secret", are refused with CONNACK return code 4 (bad user name or
+// password); everyone else is let in.
 
 import { createServer } from 'node:http';
 import { Aedes } from 'aedes';
@@ -10,7 +11,7 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 
 const aedes = await Aedes.createBroker();
 aedes.authenticate = (client, username, password, callback) => {
-  if (username === 'bad') {
+  if (username === 'bad' || username === 'wsdbg' && String(password) !== 'secret') {
     const err = new Error('bad user name or password');
     err.returnCode = 4;
     callback(err, false);

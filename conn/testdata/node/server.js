@@ -9,6 +9,8 @@
 // "CLOSE <code> <reason>" with the close code and reason it got (1005 and
 // an empty reason when no close frame had a code; 1006 when none came).
 //
+// A path starting with /refuse is refused with 401 Unauthorized.
+//
 // Text commands (anything else is echoed; binary messages are echoed):
 //   frag N TEXT        send TEXT as N fragments of one text message
 //   close CODE REASON  close the connection with CODE and REASON
@@ -22,6 +24,12 @@ const wss = new WebSocketServer({
   // threshold 0 compresses even the smallest message, so every echo
   // exercises the inflate path of the client.
   perMessageDeflate: { threshold: 0 },
+  // A path starting with /refuse is refused with 401 and a body, as an
+  // expired token is.
+  verifyClient: (info, cb) => {
+    if (info.req.url.startsWith('/refuse')) cb(false, 401, 'token expired');
+    else cb(true);
+  },
 });
 
 wss.on('listening', () => {

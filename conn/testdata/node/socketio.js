@@ -9,8 +9,12 @@
 //
 // The default namespace answers:
 //   "echo" with an acknowledgement carrying the arguments back,
-//   "bin" by emitting "bin" back with the same binary attachment.
-// The /admin namespace refuses every connection in its middleware.
+//   "bin" by emitting "bin" back with the same binary attachment,
+//   "ask" by emitting "question" with an acknowledgement of its own, and
+//     then "answered" with what the client acknowledged it with.
+// The /admin namespace refuses every connection in its middleware; the
+// /auth namespace lets in the clients whose auth carries the token
+// "secret" and refuses the others with "bad token".
 // EIO=3 clients are refused as Socket.IO 4 does by default (no allowEIO3).
 
 const http = require('http');
@@ -34,10 +38,19 @@ io.on('connection', (socket) => {
   socket.on('bin', (data) => {
     socket.emit('bin', data);
   });
+  socket.on('ask', () => {
+    socket.emit('question', 'ready?', (answer) => {
+      socket.emit('answered', answer);
+    });
+  });
 });
 
 io.of('/admin').use((socket, next) => {
   next(new Error('not authorized'));
+});
+
+io.of('/auth').use((socket, next) => {
+  next(socket.handshake.auth.token === 'secret' ? undefined : new Error('bad token'));
 });
 
 httpServer.listen(0, '127.0.0.1', () => {

@@ -3,13 +3,15 @@
 // process of their own, in alternating rounds of the same run, so that no
 // client shares its CPU with the server.
 //
-//	go run ./internal/cmd/wsbench [-n 500000] [-rounds 3] [-linear]
+//	go run ./internal/cmd/wsbench [-n 500000] [-rounds 3] [-linear] [-proxy]
 //
 // It prints messages per second, CPU seconds and peak resident memory for
 // each client, and the ratio of wsdbg's rate to the bare loop's. With
 // -linear every client also reads ten times as many messages, and the
 // table gives how many times longer that took: 10 for a cost that grows
-// linearly. wscat is measured too when it is on PATH.
+// linearly. wscat is measured too when it is on PATH. With -proxy it
+// measures the bare loop direct and through `wsdbg proxy --tail --json
+// --no-record`, and the CPU an idle proxied connection costs the proxy.
 package main
 
 import (
@@ -50,8 +52,9 @@ func main() {
 	n := flag.Int("n", 500000, "messages per run")
 	rounds := flag.Int("rounds", 3, "rounds of every client, alternating")
 	linear := flag.Bool("linear", false, "also run every client on 10×n messages and report the time ratio")
+	viaProxy := flag.Bool("proxy", false, "measure the bare loop direct and through wsdbg proxy instead")
 	flag.Parse()
-	if err := compare(*n, *rounds, *linear); err != nil {
+	if err := compare(*n, *rounds, *linear, *viaProxy); err != nil {
 		fmt.Fprintln(os.Stderr, "wsbench:", err)
 		os.Exit(1)
 	}
@@ -75,6 +78,14 @@ func serve() {
 			return
 		}
 		defer ws.Close()
+		if r.URL.Query().Has("idle") {
+			// A connection that carries nothing until the client ends it.
+			for {
+				if _, _, err := ws.ReadMessage(); err != nil {
+					return
+				}
+			}
+		}
 		for range n {
 			if ws.WritePreparedMessage(pm) != nil {
 				return
@@ -120,7 +131,7 @@ type result struct {
 	maxRSS    int64 // peak resident set, in bytes
 }
 
-func compare(n, rounds int, linear bool) error {
+func compare(n, rounds int, linear, viaProxy bool) error {
 	dir, err := os.MkdirTemp("", "wsbench")
 	if err != nil {
 		return err
@@ -152,6 +163,9 @@ func compare(n, rounds int, linear bool) error {
 		return fmt.Errorf("firehose server: %w", err)
 	}
 	urlFor := func(n int) string { return fmt.Sprintf("ws://%s/?n=%d", strings.TrimSpace(addr), n) }
+	if viaProxy {
+		return compareProxy(wsdbg, self, strings.TrimSpace(addr), n, rounds)
+	}
 
 	clients := []client{
 		{"bare gorilla", func(u string) []string { return []string{self, "bare", u} }},

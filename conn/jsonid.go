@@ -1,4 +1,4 @@
-package tui
+package conn
 
 import (
 	"bytes"
@@ -26,15 +26,59 @@ func parseIDPath(p string) []string {
 }
 
 // messageID returns the id of a JSON message: the value at the first of
-// paths that holds a string or a number. The id is returned as its JSON text,
-// so "1" and 1 stay distinct.
-func messageID(data []byte, paths [][]string) (string, bool) {
-	for _, p := range paths {
-		if raw, ok := lookupJSON(data, p); ok {
-			return string(raw), true
-		}
+// paths that holds a string or a number, as its JSON text, so that "1" and
+// 1 stay distinct. It reads the message's members once, whatever the
+// number of paths: a message without an id costs one pass.
+func messageID(data []byte, paths [][]string) ([]byte, bool) {
+	s := scanner{data: data}
+	if !s.consume('{') || s.consume('}') {
+		return nil, false
 	}
-	return "", false
+	best, found := len(paths), []byte(nil)
+	var seen uint64 // the paths whose first key was met: a repeated key counts once, its first time
+	for {
+		s.skipSpace()
+		k, ok := s.str()
+		if !ok || !s.consume(':') {
+			return nil, false
+		}
+		s.skipSpace()
+		start := s.pos
+		if !s.value() {
+			return nil, false
+		}
+		for i := 0; i < best; i++ {
+			p := paths[i]
+			if i < 64 && seen&(1<<i) != 0 || !keyEquals(k, p[0]) {
+				continue
+			}
+			if i < 64 {
+				seen |= 1 << i
+			}
+			raw := s.data[start:s.pos]
+			if len(p) > 1 {
+				raw, ok = lookupJSON(raw, p[1:])
+			} else {
+				ok = isScalar(raw)
+			}
+			if ok {
+				best, found = i, raw
+				break
+			}
+		}
+		if s.consume(',') {
+			continue
+		}
+		if !s.consume('}') {
+			return nil, false
+		}
+		return found, found != nil
+	}
+}
+
+// isScalar reports whether a raw JSON value is a string or a number.
+func isScalar(raw []byte) bool {
+	return len(raw) > 0 && (raw[0] == '"' || raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9')
 }
 
 // lookupJSON finds the scalar (string or number) at path in the JSON object
@@ -54,7 +98,7 @@ func lookupJSON(data []byte, path []string) ([]byte, bool) {
 			return nil, false
 		}
 		if depth == len(path)-1 {
-			if len(raw) > 0 && (raw[0] == '"' || raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9') {
+			if isScalar(raw) {
 				return raw, true
 			}
 			return nil, false
@@ -131,16 +175,22 @@ func (s *scanner) str() ([]byte, bool) {
 		return nil, false
 	}
 	start := s.pos
-	for s.pos++; s.pos < len(s.data); s.pos++ {
-		switch s.data[s.pos] {
-		case '\\':
-			s.pos++
-		case '"':
-			s.pos++
+	for s.pos++; ; {
+		q := bytes.IndexByte(s.data[s.pos:], '"')
+		if q < 0 {
+			return nil, false
+		}
+		s.pos += q + 1
+		// The quote ends the string unless an odd run of backslashes
+		// escapes it.
+		escapes := 0
+		for i := s.pos - 2; i > start && s.data[i] == '\\'; i-- {
+			escapes++
+		}
+		if escapes%2 == 0 {
 			return s.data[start:s.pos], true
 		}
 	}
-	return nil, false
 }
 
 // value skips one JSON value of any kind.

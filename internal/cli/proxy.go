@@ -1,0 +1,354 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/history"
+)
+
+// defaultListen is where wsdbg proxy listens unless told otherwise.
+const defaultListen = "127.0.0.1:8089"
+
+// proxyCmd holds proxy's flags.
+type proxyCmd struct {
+	a        *app
+	conn     connFlags
+	record   recordFlags
+	dialects string
+	listen   string
+	tail     bool
+	asJSON   bool
+}
+
+func newProxyCmd(a *app) *cobra.Command {
+	p := &proxyCmd{a: a}
+	p.record.version = a.version
+	cmd := &cobra.Command{
+		Use:   "proxy [flags] UPSTREAM_URL",
+		Short: "stand between your app and its server: relay, show, record and break the connection",
+		Long: `Listens for WebSocket clients (--listen) and relays each one to the
+upstream server: point your app at ws://127.0.0.1:8089/... instead of the
+real server. The client's path and query are appended to the upstream's;
+its Cookie, Authorization, Origin, Sec-WebSocket-Protocol and extensions
+are passed on unless -H, --origin or --subprotocol replace them. Frames are
+relayed unchanged both ways; every event is explained and recorded as for
+a direct connection, one recording per connection.
+
+With --tail, one line per event of both sides goes to stdout, and stdin
+takes commands that break the newest connection (or the one /conn chose):
+  /close client|server CODE [REASON]   send that close to that side
+  /drop client|server                  reset that side's TCP connection
+  /pause, /resume                      hold and release every frame
+  /delay 500ms                         hold every frame that long (0: off)
+  /swallow N                           drop the next N messages
+  /conn N                              act on connection N from now on
+
+Each connection is recorded to a file of its own (with --record FILE,
+connection N goes to FILE with -N before its suffix).
+
+ctrl+c closes every connection with 1001 and exits.`,
+		Example: `  wsdbg proxy --tail wss://api.example.com
+  wsdbg proxy --tail --json --listen 127.0.0.1:9000 ws://localhost:8080/ws | jq 'select(.leg=="server")'`,
+		RunE: func(c *cobra.Command, args []string) error { return p.run(c, args) },
+	}
+	cmd.Flags().StringVar(&p.listen, "listen", defaultListen, "accept clients on `ADDR`")
+	cmd.Flags().BoolVar(&p.tail, "tail", false, "headless: one line per event on stdout, fault commands on stdin")
+	cmd.Flags().BoolVar(&p.asJSON, "json", false, "with --tail, print one JSON object per line")
+	p.conn.register(cmd)
+	p.record.register(cmd)
+	registerDialects(cmd, &p.dialects)
+	noCompletion(cmd, "listen")
+	return cmd
+}
+
+// proxyIgnores are connection flags that a relay cannot honour: the
+// client decides on compression, pings, reconnects and redirects.
+var proxyIgnores = []string{"compress", "ping", "reconnect", "location"}
+
+func (p *proxyCmd) run(cmd *cobra.Command, positional []string) error {
+	a := p.a
+	for _, name := range proxyIgnores {
+		if cmd.Flags().Changed(name) {
+			return usagef("--%s does not apply to proxy: the client connected to it decides that", name)
+		}
+	}
+	if !p.tail {
+		return usagef("proxy runs headless for now: add --tail (and --json for JSON lines)")
+	}
+	if p.asJSON && !p.tail {
+		return usagef("--json goes with --tail")
+	}
+	opts, err := connectArgs(&p.conn, positional, a.stderr)
+	if err != nil {
+		return err
+	}
+	if opts.Dialects, err = loadDialects(p.dialects); err != nil {
+		return usageError{err.Error()}
+	}
+	p.record.announce(a.stderr)
+	relay, err := conn.NewRelay(opts)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	l, err := net.Listen("tcp", p.listen)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", p.listen, err)
+	}
+	srv := &http.Server{Handler: relay, ReadHeaderTimeout: opts.ConnectTimeout}
+	go srv.Serve(l)
+	defer srv.Close()
+	fmt.Fprintf(a.stderr, "wsdbg: relaying ws://%s to %s\n", l.Addr(), decode.Sanitize(p.record.redactor().URL(opts.URL)))
+	return statusError(p.tailRelay(relay, opts))
+}
+
+// tailRelay prints and records the relay's events, and carries out stdin's
+// commands, until a quit signal. It returns the exit status.
+func (p *proxyCmd) tailRelay(relay *conn.Relay, opts conn.Options) int {
+	a := p.a
+	quit := watchQuit()
+	defer quit.stop()
+	brokenPipe := make(chan os.Signal, 1)
+	signal.Notify(brokenPipe, syscall.SIGPIPE)
+	defer signal.Stop(brokenPipe)
+
+	t := newTailSession(nil, p.record.redactor(), p.asJSON, a.stdout)
+	recs := proxyRecordings{p: p, upstream: opts, writers: map[int]*history.Writer{}, stderr: a.stderr}
+	defer recs.closeAll()
+	commands := make(chan string)
+	go readCommands(a.stdin, commands)
+	chosen := 0 // the connection commands act on; 0: the newest open
+	var batch []conn.Event
+	shuttingDown := false
+	for {
+		select {
+		case sig := <-quit:
+			if shuttingDown {
+				t.flush()
+				return signalStatus(sig)
+			}
+			shuttingDown = true
+			go relay.Shutdown()
+		case line, ok := <-commands:
+			if !ok {
+				commands = nil // stdin ended: the proxy goes on
+				continue
+			}
+			if err := runProxyCommand(relay, line, &chosen); err != nil {
+				fmt.Fprintln(a.stderr, "wsdbg:", decode.Sanitize(err.Error()))
+			}
+		case <-relay.EventsReady():
+			var finished bool
+			batch, finished = relay.TakeEvents(batch)
+			for i := range batch {
+				ev := &batch[i]
+				t.rec = recs.writer(ev)
+				t.show(ev)
+			}
+			t.rec = nil
+			t.flush()
+			for _, n := range relay.Ended() {
+				recs.finish(n)
+			}
+			if t.outErr != nil && !t.outReported {
+				t.outReported = true
+				if !errors.Is(t.outErr, syscall.EPIPE) {
+					fmt.Fprintln(a.stderr, "wsdbg: writing the output:", decode.Sanitize(t.outErr.Error()))
+				}
+				if !shuttingDown {
+					shuttingDown = true
+					go relay.Shutdown()
+				}
+			}
+			if finished {
+				if t.outErr != nil {
+					if errors.Is(t.outErr, syscall.EPIPE) {
+						return exitBrokenPipe
+					}
+					return exitFailure
+				}
+				return exitOK
+			}
+		}
+	}
+}
+
+// readCommands delivers stdin's lines until it ends.
+func readCommands(stdin io.Reader, lines chan<- string) {
+	defer close(lines)
+	sc := bufio.NewScanner(stdin)
+	for sc.Scan() {
+		lines <- sc.Text()
+	}
+}
+
+// runProxyCommand carries out one fault command on the relay; chosen is
+// the connection /conn picked.
+func runProxyCommand(relay *conn.Relay, line string, chosen *int) error {
+	fields := strings.Fields(line)
+	if len(fields) == 0 {
+		return nil
+	}
+	usage := "unknown command " + strconv.Quote(fields[0]) +
+		": use /close client|server CODE [REASON], /drop client|server, /pause, /resume, /delay D, /swallow N or /conn N"
+	args := fields[1:]
+	n := *chosen
+	switch fields[0] {
+	case "/close":
+		if len(args) < 2 {
+			return errors.New("/close needs a side and a code: /close client|server CODE [REASON]")
+		}
+		leg, err := parseLeg(args[0])
+		if err != nil {
+			return err
+		}
+		code, err := strconv.Atoi(args[1])
+		if err != nil {
+			return fmt.Errorf("/close: %q is not a close code", args[1])
+		}
+		// The reason is the rest of the line as typed, quotes around it
+		// dropped.
+		reason := strings.TrimSpace(line)
+		for range 3 {
+			reason = strings.TrimSpace(reason[strings.IndexAny(reason, " \t")+1:])
+		}
+		if len(args) == 2 {
+			reason = ""
+		}
+		if u, err := strconv.Unquote(reason); err == nil {
+			reason = u
+		}
+		return relay.CloseLeg(n, leg, code, reason)
+	case "/drop":
+		if len(args) != 1 {
+			return errors.New("/drop needs a side: /drop client|server")
+		}
+		leg, err := parseLeg(args[0])
+		if err != nil {
+			return err
+		}
+		return relay.Drop(n, leg)
+	case "/pause":
+		return relay.Pause(n)
+	case "/resume":
+		return relay.Resume(n)
+	case "/delay":
+		if len(args) != 1 {
+			return errors.New("/delay needs a duration such as 500ms (0 turns it off)")
+		}
+		d, err := time.ParseDuration(args[0])
+		if err != nil && args[0] == "0" {
+			d, err = 0, nil
+		}
+		if err != nil {
+			return fmt.Errorf("/delay: %q is not a duration such as 500ms", args[0])
+		}
+		return relay.SetDelay(n, d)
+	case "/swallow":
+		if len(args) != 1 {
+			return errors.New("/swallow needs a number of messages")
+		}
+		count, err := strconv.Atoi(args[0])
+		if err != nil {
+			return fmt.Errorf("/swallow: %q is not a number of messages", args[0])
+		}
+		return relay.Swallow(n, count)
+	case "/conn":
+		if len(args) != 1 {
+			return fmt.Errorf("/conn needs a connection number; open now: %v", relay.Open())
+		}
+		c, err := strconv.Atoi(args[0])
+		if err != nil || c < 0 {
+			return fmt.Errorf("/conn: %q is not a connection number", args[0])
+		}
+		*chosen = c
+		return nil
+	}
+	return errors.New(usage)
+}
+
+func parseLeg(s string) (conn.Leg, error) {
+	switch s {
+	case "client":
+		return conn.LegClient, nil
+	case "server":
+		return conn.LegServer, nil
+	}
+	return conn.LegNone, fmt.Errorf("%q is not a side: use client or server", s)
+}
+
+// proxyRecordings records each proxied connection to a file of its own.
+type proxyRecordings struct {
+	p        *proxyCmd
+	upstream conn.Options
+	writers  map[int]*history.Writer
+	stderr   io.Writer
+	failed   map[int]bool
+}
+
+// writer is the recording of ev's connection, started at its first
+// event; nil when not recording.
+func (r *proxyRecordings) writer(ev *conn.Event) *history.Writer {
+	if r.p.record.off {
+		return nil
+	}
+	if w, ok := r.writers[ev.Conn]; ok {
+		return w
+	}
+	if r.failed[ev.Conn] {
+		return nil
+	}
+	opts := r.upstream
+	if ev.URL != "" {
+		opts.URL = ev.URL
+	}
+	rf := r.p.record
+	if rf.file != "" {
+		ext := filepath.Ext(rf.file)
+		if strings.HasSuffix(rf.file, history.FileSuffix) {
+			ext = history.FileSuffix
+		}
+		rf.file = strings.TrimSuffix(rf.file, ext) + "-" + strconv.Itoa(ev.Conn) + ext
+	}
+	w, err := rf.start(opts)
+	if err != nil {
+		if r.failed == nil {
+			r.failed = map[int]bool{}
+		}
+		r.failed[ev.Conn] = true
+		fmt.Fprintf(r.stderr, "wsdbg: connection #%d is not recorded: %s\n", ev.Conn, decode.Sanitize(err.Error()))
+		return nil
+	}
+	r.writers[ev.Conn] = w
+	return w
+}
+
+// finish closes connection n's recording and says where it is.
+func (r *proxyRecordings) finish(n int) {
+	if w, ok := r.writers[n]; ok {
+		w.Close()
+		fmt.Fprintf(r.stderr, "wsdbg: #%d %s\n", n, w.Summary())
+		delete(r.writers, n)
+	}
+}
+
+func (r *proxyRecordings) closeAll() {
+	for n := range r.writers {
+		r.finish(n)
+	}
+}

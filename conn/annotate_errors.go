@@ -25,7 +25,7 @@ func packetEnvelope(found *decode.Envelope, p *protocol.Packet, in bool) *decode
 	if !in {
 		ex.Source = decode.SourceClient
 	}
-	if found != nil {
+	if found != nil && !sessionKnowsBetter(found, p) {
 		if found.Explanation.Name != "" || found.Explanation.Explanation != "" {
 			return found
 		}
@@ -36,11 +36,23 @@ func packetEnvelope(found *decode.Envelope, p *protocol.Packet, in bool) *decode
 	return &decode.Envelope{Code: codeJSON(e.Code), Message: e.Message, Format: p.Name, Explanation: ex}
 }
 
+// sessionKnowsBetter reports whether a packet's failure replaces the
+// envelope read from its payload: the payload readers of STOMP, Phoenix
+// and ActionCable see one message alone, while the packet decoder knows
+// the direction, the join a reply answers and the broker's own failures.
+func sessionKnowsBetter(found *decode.Envelope, p *protocol.Packet) bool {
+	switch found.Format {
+	case decode.EnvelopeSTOMP, decode.EnvelopePhoenix, decode.EnvelopeActionCable:
+		return found.Format == p.Name
+	}
+	return false
+}
+
 // packetErrorCategory says whether a packet's failure ends the connection
 // (or a namespace of it) or only one operation.
 func packetErrorCategory(p *protocol.Packet) string {
 	switch p.Type {
-	case "CONNACK", "DISCONNECT", "CONNECT_ERROR", "connection_error":
+	case "CONNACK", "DISCONNECT", "CONNECT_ERROR", "connection_error", "disconnect":
 		return "connection-level"
 	}
 	return "application-level"

@@ -272,6 +272,9 @@ func ExplainClose(code int, reason string, ctx CloseContext) Explanation {
 	if code == 4406 && e.Dialect == "" {
 		explainSubprotocolRefusal(&e, ctx, reason)
 	}
+	if code == 1000 && ctx.Remote && reason == rabbitMQSTOMPEnded {
+		explainRabbitMQSTOMPEnded(&e)
+	}
 
 	if code == 1006 {
 		diagnoseAbnormal(&e, ctx)
@@ -419,4 +422,13 @@ func commonConventions(code int) string {
 // quote puts sanitised text in double quotes, for sentences.
 func quote(s string) string {
 	return `"` + Sanitize(s) + `"`
+}
+
+// rabbitMQSTOMPEnded is the close reason RabbitMQ's Web-STOMP gives
+// whenever the STOMP session behind a WebSocket ends, normally or not.
+const rabbitMQSTOMPEnded = "STOMP died"
+
+func explainRabbitMQSTOMPEnded(e *Explanation) {
+	e.Explanation += ` RabbitMQ's Web-STOMP closes with the reason "STOMP died" whenever its STOMP session ends: after the client's DISCONNECT, which is the normal end, or on a failure that ends the session, such as an AMQP channel error (not_found for a queue or exchange that does not exist, access_refused). Web-STOMP can close before it delivers the frames queued just before, so a RECEIPT or an ERROR frame may never arrive.`
+	e.Hint = `If the client sent no DISCONNECT, the session failed: check the destination of the last SUBSCRIBE or SEND, and the broker's log, which records each "STOMP error frame sent" with its reason.`
 }

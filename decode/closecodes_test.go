@@ -369,3 +369,17 @@ func TestReferenceCloseCodes(t *testing.T) {
 		}
 	}
 }
+
+// RabbitMQ's Web-STOMP ends every STOMP session with 1000 "STOMP died",
+// failed or not: the explanation says both, and never that nothing is
+// wrong.
+func TestRabbitMQSTOMPDied(t *testing.T) {
+	e := ExplainClose(1000, "STOMP died", CloseContext{Subprotocol: "v12.stomp", Remote: true})
+	if !strings.Contains(e.Explanation, "DISCONNECT") || !strings.Contains(e.Explanation, "not_found") ||
+		strings.Contains(e.Hint, "Nothing is wrong") {
+		t.Fatalf("explained as %q, hint %q", e.Explanation, e.Hint)
+	}
+	if e := ExplainClose(1000, "bye", CloseContext{Subprotocol: "v12.stomp", Remote: true}); strings.Contains(e.Explanation, "RabbitMQ") {
+		t.Fatalf("another reason explained as RabbitMQ's: %q", e.Explanation)
+	}
+}

@@ -475,7 +475,7 @@ func detectSTOMP(frame []byte, negotiated bool) (Envelope, bool) {
 	return Envelope{Message: Sanitize(msg), Format: EnvelopeSTOMP, Explanation: Explanation{
 		Name:        "STOMP ERROR frame",
 		Category:    "application-level",
-		Explanation: "The broker reported an error; after an ERROR frame it closes the connection.",
+		Explanation: "The broker reported an error. STOMP has the broker close the connection after an ERROR frame, though RabbitMQ keeps it open after some, such as an unknown destination.",
 		Hint:        "Read the message header and the body; typical causes are bad credentials in CONNECT, a destination the user may not use, or a malformed frame.",
 		Source:      SourceServer,
 		Dialect:     stompDialect.name,

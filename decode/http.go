@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -21,6 +22,14 @@ func explainHTTPStatus(e *Explanation, f Failure) {
 	s := f.Status
 	e.Name = fmt.Sprintf("Upgrade refused: %d %s", s, statusText(s))
 	e.Reconnect = false
+	if s == http.StatusNotFound && isActionCableRefusal(f) {
+		explainActionCableRefusal(e, f)
+		return
+	}
+	if s == http.StatusForbidden && isPhoenixSocket(f.URL) {
+		explainPhoenixRefusal(e, f)
+		return
+	}
 	if m, ok := httpStatusMeanings[s]; ok {
 		e.Explanation, e.Hint, e.Reconnect = m.explanation, m.hint, m.reconnect
 	} else {
@@ -160,4 +169,49 @@ func engineIOError(body string) (string, bool) {
 		return "", false
 	}
 	return fmt.Sprintf("%s (%d): %s", v.Message, *v.Code, engineIOMeanings[*v.Code]), true
+}
+
+// actionCableNotFound is the body ActionCable's respond_to_invalid_request
+// answers with, and /cable its default mount path.
+const actionCableNotFound = "Page not found"
+
+// isActionCableRefusal reports whether a 404 is ActionCable refusing the
+// upgrade rather than a wrong path: its own body, on its mount path.
+func isActionCableRefusal(f Failure) bool {
+	u, err := url.Parse(f.URL)
+	return err == nil && strings.HasSuffix(u.Path, "/cable") && strings.TrimSpace(f.Body) == actionCableNotFound
+}
+
+func explainActionCableRefusal(e *Explanation, f Failure) {
+	e.Explanation = `This is Rails' ActionCable on its /cable path: it answers 404 "Page not found" when it refuses an upgrade, most often because its request forgery protection does not allow the Origin`
+	if f.Origin != "" {
+		e.Explanation += fmt.Sprintf(" (the Origin sent was %s)", quote(f.Origin))
+	} else {
+		e.Explanation += " (no Origin header was sent)"
+	}
+	e.Explanation += `; the server's log then says "Request origin not allowed".`
+	e.Hint = "Send the application's own Origin (`--origin https://app.example.com`), or add yours to config.action_cable.allowed_request_origins."
+}
+
+// isPhoenixSocket reports whether a URL is a Phoenix socket's: a path
+// ending in /websocket with the serializer's vsn parameter.
+func isPhoenixSocket(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	return err == nil && strings.HasSuffix(u.Path, "/websocket") && u.Query().Get("vsn") != ""
+}
+
+// explainPhoenixRefusal explains a Phoenix socket's 403: Phoenix answers
+// so both when the socket's connect/3 refuses and when check_origin does.
+func explainPhoenixRefusal(e *Explanation, f Failure) {
+	e.Explanation = "This is a Phoenix socket (/websocket?vsn=…): Phoenix answers 403 when the socket's connect/3 refused the connection, most often for a missing or expired token in the query parameters, or when check_origin refused the Origin"
+	if f.Origin != "" {
+		e.Explanation += fmt.Sprintf(" (the Origin sent was %s)", quote(f.Origin))
+	} else {
+		e.Explanation += " (no Origin header was sent)"
+	}
+	e.Explanation += "."
+	if body := strings.TrimSpace(f.Body); body != "" {
+		e.Explanation += ` The response body begins: "` + Sanitize(truncate(body, 200)) + `".`
+	}
+	e.Hint = "Pass the parameters the socket's connect/3 expects (such as ?token=… next to vsn), and an Origin the endpoint's check_origin allows (`--origin`)."
 }

@@ -194,17 +194,17 @@ func (s *Session) Decode(in, binary bool, payload []byte) (p Packet, ok bool) {
 		}
 		return s.mqttMessage(dir, payload)
 	case STOMP:
-		return stomp(payload)
+		return stomp(in, payload)
 	case Phoenix:
 		if binary {
 			return Packet{}, false
 		}
-		return phoenix(payload)
+		return phoenix(in, payload)
 	case ActionCable:
 		if binary {
 			return Packet{}, false
 		}
-		return actionCable(payload)
+		return actionCable(in, payload)
 	}
 	return Packet{}, false
 }
@@ -226,12 +226,12 @@ func sniff(binary bool, p []byte) string {
 		return STOMP
 	case len(p) > 0 && p[0] == '[':
 		// Phoenix's own events, phx_join and phx_reply, open a channel.
-		if pk, ok := phoenix(p); ok && strings.HasPrefix(pk.Type, "phx_") {
+		if pk, ok := phoenix(false, p); ok && strings.HasPrefix(pk.Type, "phx_") {
 			return Phoenix
 		}
 	case len(p) > 0 && p[0] == '{':
 		obj := p
-		if pk, ok := phoenix(p); ok && strings.HasPrefix(pk.Type, "phx_") {
+		if pk, ok := phoenix(false, p); ok && strings.HasPrefix(pk.Type, "phx_") {
 			return Phoenix
 		}
 		typ, _ := objectString(obj, "type")

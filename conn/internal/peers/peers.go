@@ -1,7 +1,7 @@
 // Package peers runs servers that people deploy in front of WebSocket
 // clients — Socket.IO, graphql-ws, an MQTT broker (aedes), Python's
-// websockets, nginx proxying Node's ws, RabbitMQ's STOMP over WebSocket —
-// as reference peers for interoperability tests.
+// websockets, nginx proxying Node's ws, RabbitMQ's STOMP over WebSocket,
+// Rails' ActionCable, a Phoenix-shaped socket — as reference peers for interoperability tests.
 //
 // Starting node or nginx costs a good fraction of a second, RabbitMQ 5–15
 // seconds, so each server
@@ -18,8 +18,8 @@
 // A server whose runtime or package is not installed skips the test, unless
 // the CI environment variable is set, where it is a failure. The pinned
 // versions live in conn/testdata/node/package-lock.json (npm ci) and in the
-// Debian packages python3-websockets, nginx and rabbitmq-server; .ci/run
-// installs them.
+// Debian packages python3-websockets, nginx, rabbitmq-server,
+// ruby-actioncable and puma; .ci/run installs them.
 package peers
 
 import (
@@ -399,15 +399,18 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// Phoenix returns the ws:// base URL of a server shaped like a Phoenix
-// socket (testdata/node/phoenix.js): connect to
-// /socket/websocket?vsn=2.0.0 and join room:lobby; room:secret refuses the
-// join as unauthorized. It closes a connection silent for 60 s, Phoenix's
-// default transport timeout.
+// Phoenix returns the ws:// base URL (no path) of a server shaped like a
+// Phoenix socket (testdata/node/phoenix.js): connect to
+// PhoenixPath, join room:lobby; room:secret refuses the join as
+// unauthorized; &token=bad refuses the connection. It closes a connection
+// silent for 60 s, Phoenix's default transport timeout.
 func Phoenix(t testing.TB) string {
 	t.Helper()
 	return shared(t, "phoenix", func() (string, error) { return startNode("ws", "phoenix.js") })
 }
+
+// PhoenixPath is the path and query of the Phoenix socket, V2 serializer.
+const PhoenixPath = "/socket/websocket?vsn=2.0.0"
 
 // PhoenixTimeout is Phoenix closing a connection that sent nothing for
 // timeout, for tests of heart-beating. Each timeout is its own server.
@@ -415,4 +418,41 @@ func PhoenixTimeout(t testing.TB, timeout time.Duration) string {
 	t.Helper()
 	ms := strconv.FormatInt(timeout.Milliseconds(), 10)
 	return shared(t, "phoenix "+ms, func() (string, error) { return startNode("ws", "phoenix.js", ms) })
+}
+
+// ActionCable returns the URL, ws://HOST:PORT/cable, of Rails' ActionCable
+// (Debian's ruby-actioncable 6.1, served by puma) running
+// testdata/actioncable/config.ru: ?token=NAME identifies the user, no
+// token or token=bad is refused as unauthorized; ChatChannel confirms and
+// echoes, SecretChannel rejects. Request forgery protection is on: send
+// the Origin http://localhost, or be disconnected with invalid_request.
+func ActionCable(t testing.TB) string {
+	t.Helper()
+	return shared(t, "actioncable", func() (string, error) { return startActionCable() })
+}
+
+// ActionCableRestartable is a server of its own like ActionCable's, with
+// RestartChannel: subscribing to it restarts the server, which sends every
+// connection the disconnect reason server_restart.
+func ActionCableRestartable(t testing.TB) string {
+	t.Helper()
+	return shared(t, "actioncable restartable", func() (string, error) { return startActionCable("WSDBG_RESTARTABLE=1") })
+}
+
+func startActionCable(env ...string) (string, error) {
+	ruby, err := exec.LookPath("ruby")
+	if err != nil {
+		return "", errUnavailable{"actioncable peer not installed: apt-get install ruby-actioncable puma"}
+	}
+	if exec.Command(ruby, "-e", "require 'action_cable'; require 'puma'").Run() != nil {
+		return "", errUnavailable{"actioncable peer not installed: apt-get install ruby-actioncable puma"}
+	}
+	cmd := exec.Command(ruby, "server.rb")
+	cmd.Dir = testdata("actioncable")
+	cmd.Env = append(os.Environ(), env...)
+	u, _, err := startListening(cmd, nil)
+	if err != nil {
+		return "", err
+	}
+	return u + "/cable", nil
 }

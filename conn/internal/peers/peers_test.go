@@ -2,8 +2,8 @@ package peers
 
 import (
 	"net"
+	"net/url"
 	"os"
-	"strings"
 	"testing"
 	"time"
 )
@@ -15,10 +15,14 @@ func TestMain(m *testing.M) {
 }
 
 func TestStopAllEndsEveryServer(t *testing.T) {
-	urls := []string{PythonWebsockets(t), Nginx(t), Phoenix(t), strings.TrimSuffix(RabbitMQStomp(t), "/ws")}
+	urls := []string{PythonWebsockets(t), Nginx(t), Phoenix(t), RabbitMQStomp(t), ActionCable(t)}
 	addrs := make([]string, len(urls))
 	for i, u := range urls {
-		addrs[i] = strings.TrimPrefix(u, "ws://")
+		pu, err := url.Parse(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs[i] = pu.Host
 		c, err := net.DialTimeout("tcp", addrs[i], time.Second)
 		if err != nil {
 			t.Fatalf("%s not listening: %v", u, err)

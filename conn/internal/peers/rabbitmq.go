@@ -113,11 +113,15 @@ log.file.level = info
 		"RABBITMQ_NODENAME=wsdbg"+strconv.Itoa(os.Getpid())+"@localhost",
 		"RABBITMQ_DIST_PORT="+strconv.Itoa(distPort),
 		"RABBITMQ_CONFIG_FILE="+filepath.Join(dir, "rabbitmq.conf"),
+		// Nothing of /etc/rabbitmq: no conf.d, no advanced.config.
+		"RABBITMQ_CONFIG_FILES="+filepath.Join(dir, "conf.d"),
+		"RABBITMQ_ADVANCED_CONFIG_FILE="+filepath.Join(dir, "advanced.config"),
 		"RABBITMQ_ENABLED_PLUGINS_FILE="+filepath.Join(dir, "enabled_plugins"),
 		"RABBITMQ_MNESIA_BASE="+filepath.Join(dir, "mnesia"),
 		"RABBITMQ_LOG_BASE="+logDir,
 		"RABBITMQ_PID_FILE="+filepath.Join(dir, "rabbitmq.pid"),
 	)
+	cmd.Dir = dir // where an Erlang crash dump would land
 	stopWithParent(cmd)
 	p := &process{cmd: cmd, stderr: &syncBuffer{}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.stderr, p.stderr

@@ -80,7 +80,7 @@ var (
 	printedSPKI        = regexp.MustCompile(`--ignore-certificate-errors-spki-list=(\S+)\n`)
 )
 
-// generatedCertSPKI starts wsdbg proxy with --listen-tls and extra args
+// startProxyWithGeneratedCert starts wsdbg proxy with --listen-tls and extra args
 // and returns it, its wss:// URL and the SPKI hash it printed, checking
 // that the fingerprints it printed are those of the certificate it
 // serves.
@@ -132,7 +132,19 @@ func startProxyWithGeneratedCert(t *testing.T, args ...string) (*tailProcess, st
 // --listen-tls serves wss:// with a certificate made at start, whose
 // printed fingerprint and SPKI hash a client can pin.
 func TestProxyListenTLSGeneratesACertificate(t *testing.T) {
-	startProxyWithGeneratedCert(t, "--tail", "--no-record", echoServer(t))
+	p, url, _ := startProxyWithGeneratedCert(t, "--tail", "--no-record", echoServer(t))
+	// A client that does not trust the certificate refuses it, and the
+	// proxy says so.
+	if _, _, err := websocket.DefaultDialer.Dial(url, nil); err == nil {
+		t.Fatal("a client trusting only the system's roots accepted the generated certificate")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(p.errb.text(), "wsdbg: http: TLS handshake error from 127.0.0.1:") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the refused handshake is not on stderr: %q", p.errb.text())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // --listen-cert and --listen-key serve that certificate; a bad key, a

@@ -39,7 +39,7 @@ func echoServer(t *testing.T) string {
 	return "ws" + strings.TrimPrefix(srv.URL, "http")
 }
 
-var relaying = regexp.MustCompile(`relaying (ws://\S+)`)
+var relaying = regexp.MustCompile(`relaying (wss?://\S+)`)
 
 // startProxy runs wsdbg proxy with args on a free port and returns the
 // process and the URL it listens on.

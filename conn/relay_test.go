@@ -5,10 +5,14 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/wsdbg/wsdbg/conn/internal/peers"
+	"github.com/wsdbg/wsdbg/decode"
 )
 
 // relayUnderTest is a Relay serving on a local port, with its events.
@@ -358,5 +362,47 @@ func TestRelayMaxMessageBoundsWhatIsShown(t *testing.T) {
 		if w.Failure.Cause != "message-too-big" || !strings.Contains(w.Failure.Message, "relayed whole") {
 			t.Errorf("%s: warning %+v", leg, w.Failure)
 		}
+	}
+}
+
+// The relay dials a wss:// upstream as a Client would: through an HTTP or
+// HTTPS CONNECT proxy, trusting --cacert; a proxy that refuses is a 502
+// to the client and a proxy failure on the server leg.
+func TestRelayTLSUpstreamThroughConnectProxy(t *testing.T) {
+	upstream, ca := tlsEcho(t)
+	for _, secure := range []bool{false, true} {
+		var used atomic.Int32
+		// An HTTPS proxy's certificate is checked against the system's
+		// roots only, as curl's is without --proxy-cacert: its
+		// self-signed one needs --insecure.
+		ru := startRelayWith(t, Options{URL: upstream, CACertFile: ca, Insecure: secure, Proxy: connectProxy(t, secure, false, &used)})
+		ws, _, err := websocket.DefaultDialer.Dial(ru.url+"/via", nil)
+		if err != nil {
+			t.Fatalf("secure proxy %v: %v", secure, err)
+		}
+		ws.WriteMessage(websocket.TextMessage, []byte("tunnelled"))
+		if _, msg, err := ws.ReadMessage(); err != nil || string(msg) != "tunnelled" {
+			t.Fatalf("secure proxy %v: echo %q %v", secure, msg, err)
+		}
+		ws.Close()
+		open := ru.next(t, func(ev Event) bool { return ev.Type == EventOpen })
+		if !strings.HasPrefix(open.URL, "wss://") || !strings.HasSuffix(open.URL, "/via") {
+			t.Fatalf("open event url %s", open.URL)
+		}
+		ru.next(t, messageOn(LegServer, "tunnelled"))
+		if used.Load() != 1 {
+			t.Fatalf("secure proxy %v: %d tunnels opened, want 1", secure, used.Load())
+		}
+	}
+
+	var used atomic.Int32
+	ru := startRelayWith(t, Options{URL: upstream, CACertFile: ca, Proxy: connectProxy(t, false, true, &used)})
+	_, resp, err := websocket.DefaultDialer.Dial(ru.url, nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("a refusing proxy must be a 502 to the client: %v %v", resp, err)
+	}
+	failed := ru.next(t, func(ev Event) bool { return ev.Type == EventError })
+	if failed.Leg != LegServer || failed.Failure.Kind != decode.KindProxy || failed.Failure.Status != 407 {
+		t.Fatalf("refusing proxy: leg %v %+v", failed.Leg, failed.Failure)
 	}
 }

@@ -29,7 +29,7 @@ const maxRefusalRelayed = 64 << 10
 
 // forwardedHeaders are the client's request headers the upstream gets,
 // unless the options replace them.
-var forwardedHeaders = []string{"Cookie", "Authorization", "Origin", "Sec-Websocket-Protocol", "Sec-Websocket-Extensions"}
+var forwardedHeaders = []string{"Cookie", "Authorization", "Origin", "User-Agent", "Sec-Websocket-Protocol", "Sec-Websocket-Extensions"}
 
 // notUpgrade says why req is not a WebSocket upgrade; "" when it is one.
 func notUpgrade(req *http.Request) string {

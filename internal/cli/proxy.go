@@ -2,9 +2,11 @@ package cli
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -32,8 +34,12 @@ type proxyCmd struct {
 	record   recordFlags
 	dialects string
 	listen   string
-	tail     bool
-	asJSON   bool
+	// The listener's TLS: a certificate and key, or one made at start.
+	listenCert string
+	listenKey  string
+	listenTLS  bool
+	tail       bool
+	asJSON     bool
 }
 
 func newProxyCmd(a *app) *cobra.Command {
@@ -68,6 +74,9 @@ ctrl+c closes every connection with 1001 and exits.`,
 		RunE: func(c *cobra.Command, args []string) error { return p.run(c, args) },
 	}
 	cmd.Flags().StringVar(&p.listen, "listen", defaultListen, "accept clients on `ADDR`")
+	cmd.Flags().StringVar(&p.listenCert, "listen-cert", "", "serve wss:// to clients with the PEM certificate in `FILE` (with --listen-key)")
+	cmd.Flags().StringVar(&p.listenKey, "listen-key", "", "the PEM private key of --listen-cert, in `FILE`")
+	cmd.Flags().BoolVar(&p.listenTLS, "listen-tls", false, "serve wss:// with a self-signed certificate made at start; its fingerprints go to stderr")
 	cmd.Flags().BoolVar(&p.tail, "tail", false, "headless: one line per event on stdout, fault commands on stdin")
 	cmd.Flags().BoolVar(&p.asJSON, "json", false, "with --tail, print one JSON object per line")
 	p.conn.register(cmd)
@@ -106,14 +115,25 @@ func (p *proxyCmd) run(cmd *cobra.Command, positional []string) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
+	tlsCfg, err := p.listenerTLS(a.stderr)
+	if err != nil {
+		return err
+	}
 	l, err := net.Listen("tcp", p.listen)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", p.listen, err)
 	}
-	srv := &http.Server{Handler: relay, ReadHeaderTimeout: opts.ConnectTimeout}
+	scheme := "ws"
+	if tlsCfg != nil {
+		scheme = "wss"
+		l = tls.NewListener(l, tlsCfg)
+	}
+	// A client refusing the certificate shows as a TLS handshake error.
+	srv := &http.Server{Handler: relay, ReadHeaderTimeout: opts.ConnectTimeout,
+		ErrorLog: log.New(sanitizedLines{a.stderr}, "wsdbg: ", 0)}
 	go srv.Serve(l)
 	defer srv.Close()
-	fmt.Fprintf(a.stderr, "wsdbg: relaying ws://%s to %s\n", l.Addr(), decode.Sanitize(p.record.redactor().URL(opts.URL)))
+	fmt.Fprintf(a.stderr, "wsdbg: relaying %s://%s to %s\n", scheme, l.Addr(), decode.Sanitize(p.record.redactor().URL(opts.URL)))
 	return statusError(p.tailRelay(relay, opts))
 }
 

@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -149,7 +148,7 @@ func (p *proxyCmd) tailRelay(relay *conn.Relay, opts conn.Options) int {
 				commands = nil // stdin ended: the proxy goes on
 				continue
 			}
-			if err := runProxyCommand(relay, line, &chosen); err != nil {
+			if err := relay.Command(line, &chosen); err != nil {
 				fmt.Fprintln(a.stderr, "wsdbg:", decode.Sanitize(err.Error()))
 			}
 		case <-relay.EventsReady():
@@ -195,101 +194,6 @@ func readCommands(stdin io.Reader, lines chan<- string) {
 	for sc.Scan() {
 		lines <- sc.Text()
 	}
-}
-
-// runProxyCommand carries out one fault command on the relay; chosen is
-// the connection /conn picked.
-func runProxyCommand(relay *conn.Relay, line string, chosen *int) error {
-	fields := strings.Fields(line)
-	if len(fields) == 0 {
-		return nil
-	}
-	usage := "unknown command " + strconv.Quote(fields[0]) +
-		": use /close client|server CODE [REASON], /drop client|server, /pause, /resume, /delay D, /swallow N or /conn N"
-	args := fields[1:]
-	n := *chosen
-	switch fields[0] {
-	case "/close":
-		if len(args) < 2 {
-			return errors.New("/close needs a side and a code: /close client|server CODE [REASON]")
-		}
-		leg, err := parseLeg(args[0])
-		if err != nil {
-			return err
-		}
-		code, err := strconv.Atoi(args[1])
-		if err != nil {
-			return fmt.Errorf("/close: %q is not a close code", args[1])
-		}
-		// The reason is the rest of the line as typed, quotes around it
-		// dropped.
-		reason := strings.TrimSpace(line)
-		for range 3 {
-			reason = strings.TrimSpace(reason[strings.IndexAny(reason, " \t")+1:])
-		}
-		if len(args) == 2 {
-			reason = ""
-		}
-		if u, err := strconv.Unquote(reason); err == nil {
-			reason = u
-		}
-		return relay.CloseLeg(n, leg, code, reason)
-	case "/drop":
-		if len(args) != 1 {
-			return errors.New("/drop needs a side: /drop client|server")
-		}
-		leg, err := parseLeg(args[0])
-		if err != nil {
-			return err
-		}
-		return relay.Drop(n, leg)
-	case "/pause":
-		return relay.Pause(n)
-	case "/resume":
-		return relay.Resume(n)
-	case "/delay":
-		if len(args) != 1 {
-			return errors.New("/delay needs a duration such as 500ms (0 turns it off)")
-		}
-		d, err := time.ParseDuration(args[0])
-		if err != nil && args[0] == "0" {
-			d, err = 0, nil
-		}
-		if err != nil {
-			return fmt.Errorf("/delay: %q is not a duration such as 500ms", args[0])
-		}
-		return relay.SetDelay(n, d)
-	case "/swallow":
-		if len(args) != 1 {
-			return errors.New("/swallow needs a number of messages")
-		}
-		count, err := strconv.Atoi(args[0])
-		if err != nil {
-			return fmt.Errorf("/swallow: %q is not a number of messages", args[0])
-		}
-		return relay.Swallow(n, count)
-	case "/conn":
-		if len(args) != 1 {
-			return fmt.Errorf("/conn needs a connection number; open now: %v", relay.Open())
-		}
-		c, err := strconv.Atoi(args[0])
-		if err != nil || c < 0 {
-			return fmt.Errorf("/conn: %q is not a connection number", args[0])
-		}
-		*chosen = c
-		return nil
-	}
-	return errors.New(usage)
-}
-
-func parseLeg(s string) (conn.Leg, error) {
-	switch s {
-	case "client":
-		return conn.LegClient, nil
-	case "server":
-		return conn.LegServer, nil
-	}
-	return conn.LegNone, fmt.Errorf("%q is not a side: use client or server", s)
 }
 
 // proxyRecordings records each proxied connection to a file of its own.

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -19,6 +20,7 @@ import (
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/history"
+	"github.com/wsdbg/wsdbg/themes"
 )
 
 // defaultListen is where wsdbg proxy listens unless told otherwise.
@@ -33,6 +35,7 @@ type proxyCmd struct {
 	listen   string
 	tail     bool
 	asJSON   bool
+	theme    string
 }
 
 func newProxyCmd(a *app) *cobra.Command {
@@ -49,6 +52,11 @@ are passed on unless -H, --origin or --subprotocol replace them. Frames are
 relayed unchanged both ways; every event is explained and recorded as for
 a direct connection, one recording per connection.
 
+Without --tail it opens the debugger: a log per connection with both
+sides' messages (C→ from the client, ←S from the server), the list of
+connections (C) to switch between them, and the composer taking the fault
+commands below for the connection shown.
+
 With --tail, one line per event of both sides goes to stdout, and stdin
 takes commands that break the newest connection (or the one /conn chose):
   /close client|server CODE [REASON]   send that close to that side
@@ -62,13 +70,16 @@ Each connection is recorded to a file of its own (with --record FILE,
 connection N goes to FILE with -N before its suffix).
 
 ctrl+c closes every connection with 1001 and exits.`,
-		Example: `  wsdbg proxy --tail wss://api.example.com
+		Example: `  wsdbg proxy wss://api.example.com
+  wsdbg proxy --tail wss://api.example.com
   wsdbg proxy --tail --json --listen 127.0.0.1:9000 ws://localhost:8080/ws | jq 'select(.leg=="server")'`,
 		RunE: func(c *cobra.Command, args []string) error { return p.run(c, args) },
 	}
 	cmd.Flags().StringVar(&p.listen, "listen", defaultListen, "accept clients on `ADDR`")
 	cmd.Flags().BoolVar(&p.tail, "tail", false, "headless: one line per event on stdout, fault commands on stdin")
 	cmd.Flags().BoolVar(&p.asJSON, "json", false, "with --tail, print one JSON object per line")
+	cmd.Flags().StringVar(&p.theme, "theme", themes.Auto, "the debugger's colour theme `NAME`: "+strings.Join(themes.Names(), ", "))
+	_ = cmd.RegisterFlagCompletionFunc("theme", cobra.FixedCompletions(themes.Names(), cobra.ShellCompDirectiveNoFileComp))
 	p.conn.register(cmd)
 	p.record.register(cmd)
 	registerDialects(cmd, &p.dialects)
@@ -87,11 +98,16 @@ func (p *proxyCmd) run(cmd *cobra.Command, positional []string) error {
 			return usagef("--%s does not apply to proxy: the client connected to it decides that", name)
 		}
 	}
-	if !p.tail {
-		return usagef("proxy runs headless for now: add --tail (and --json for JSON lines)")
-	}
 	if p.asJSON && !p.tail {
 		return usagef("--json goes with --tail")
+	}
+	if !p.tail {
+		if _, err := themes.Parse(p.theme); err != nil {
+			return usagef("--theme: unknown theme %q (one of %s)", p.theme, strings.Join(themes.Names(), ", "))
+		}
+		if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {
+			return usagef("the debugger needs a terminal; use 'wsdbg proxy --tail' in scripts and pipes")
+		}
 	}
 	opts, err := connectArgs(&p.conn, positional, a.stderr)
 	if err != nil {
@@ -112,6 +128,9 @@ func (p *proxyCmd) run(cmd *cobra.Command, positional []string) error {
 	srv := &http.Server{Handler: relay, ReadHeaderTimeout: opts.ConnectTimeout}
 	go srv.Serve(l)
 	defer srv.Close()
+	if !p.tail {
+		return p.debugRelay(relay, opts, l.Addr().String())
+	}
 	fmt.Fprintf(a.stderr, "wsdbg: relaying ws://%s to %s\n", l.Addr(), decode.Sanitize(p.record.redactor().URL(opts.URL)))
 	return statusError(p.tailRelay(relay, opts))
 }
@@ -197,12 +216,48 @@ func readCommands(stdin io.Reader, lines chan<- string) {
 }
 
 // proxyRecordings records each proxied connection to a file of its own.
+// In the debugger, what it has to say waits in notes until the screen is
+// gone, and mu guards what the screen asks about a recording.
 type proxyRecordings struct {
 	p        *proxyCmd
 	upstream conn.Options
 	writers  map[int]*history.Writer
 	stderr   io.Writer
 	failed   map[int]bool
+
+	quiet    bool
+	notes    []string
+	mu       sync.Mutex
+	finished map[int]recordingDone
+}
+
+// recordingDone is what became of a finished connection's recording.
+type recordingDone struct {
+	path   string
+	failed bool
+}
+
+// say tells the user something about the recordings: on stderr now, or
+// once the debugger has ended.
+func (r *proxyRecordings) say(format string, args ...any) {
+	if r.quiet {
+		r.notes = append(r.notes, fmt.Sprintf(format, args...))
+		return
+	}
+	fmt.Fprintf(r.stderr, format, args...)
+}
+
+// state says where connection n is recorded and whether that failed.
+func (r *proxyRecordings) state(n int) (path string, failed bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if w, ok := r.writers[n]; ok {
+		return w.Path(), w.Err() != nil
+	}
+	if d, ok := r.finished[n]; ok {
+		return d.path, d.failed
+	}
+	return "", r.failed[n]
 }
 
 // writer is the recording of ev's connection, started at its first
@@ -230,12 +285,14 @@ func (r *proxyRecordings) writer(ev *conn.Event) *history.Writer {
 		rf.file = strings.TrimSuffix(rf.file, ext) + "-" + strconv.Itoa(ev.Conn) + ext
 	}
 	w, err := rf.start(opts)
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if err != nil {
 		if r.failed == nil {
 			r.failed = map[int]bool{}
 		}
 		r.failed[ev.Conn] = true
-		fmt.Fprintf(r.stderr, "wsdbg: connection #%d is not recorded: %s\n", ev.Conn, decode.Sanitize(err.Error()))
+		r.say("wsdbg: connection #%d is not recorded: %s\n", ev.Conn, decode.Sanitize(err.Error()))
 		return nil
 	}
 	r.writers[ev.Conn] = w
@@ -246,7 +303,13 @@ func (r *proxyRecordings) writer(ev *conn.Event) *history.Writer {
 func (r *proxyRecordings) finish(n int) {
 	if w, ok := r.writers[n]; ok {
 		w.Close()
-		fmt.Fprintf(r.stderr, "wsdbg: #%d %s\n", n, w.Summary())
+		r.say("wsdbg: #%d %s\n", n, w.Summary())
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.finished == nil {
+			r.finished = map[int]recordingDone{}
+		}
+		r.finished[n] = recordingDone{path: w.Path(), failed: w.Err() != nil}
 		delete(r.writers, n)
 	}
 }

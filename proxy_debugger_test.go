@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -199,5 +200,45 @@ func TestProxyDebuggerInAPseudoTerminal(t *testing.T) {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("the recording lacks %s:\n%s", want, data)
 		}
+	}
+}
+
+// SIGTERM ends the proxy's debugger as q does: the application is sent a
+// close 1001 (going away), and the program exits.
+func TestProxyDebuggerEndsOnSIGTERM(t *testing.T) {
+	node := needNodeWS(t)
+	bin := wsdbgBinary(t)
+	upstream := nodeWSServer(t, node)
+	cmd := exec.Command(bin, "proxy", "--no-record", "--listen", "127.0.0.1:0", upstream)
+	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir(), "TERM=xterm-256color")
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 24, Cols: 80})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty.Close()
+	var scr screen
+	go func() { _, _ = io.Copy(&scr, tty) }()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer cmd.Process.Kill()
+
+	scr.waitFor(t, "waiting for a connection")
+	m := listening.FindStringSubmatch(scr.text())
+	if m == nil {
+		t.Fatalf("the header does not say where the proxy listens:\n%s", scr.text())
+	}
+	client := startNodeWSClient(t, node, "ws://"+m[1]+"/")
+	client.next(t, "open")
+	scr.waitForWords(t, "·S open")
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if closed := client.next(t, "close"); closed["code"] != float64(1001) {
+		t.Errorf("the client got close %v, want 1001", closed["code"])
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("wsdbg did not end on SIGTERM\n%s", scr.text())
 	}
 }

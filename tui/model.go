@@ -288,6 +288,9 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case tickMsg:
 		m.onTick(time.Time(msg))
+		if m.px != nil {
+			m.refreshList() // a recording may have failed since
+		}
 		cmd = m.tick()
 	case ProxyConnEndedMsg:
 		m.onConnEnded(msg.Conn)

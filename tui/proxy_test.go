@@ -199,7 +199,7 @@ func TestProxyComposerCommands(t *testing.T) {
 // Quitting shuts the relay down and ends once it has.
 func TestProxyQuitShutsTheRelayDown(t *testing.T) {
 	m, _ := newProxyModel(t, 100, 30)
-	msgs := press(m, "q")
+	press(m, "q")
 	if !m.closing {
 		t.Fatal("q did not start closing the connections")
 	}
@@ -207,7 +207,6 @@ func TestProxyQuitShutsTheRelayDown(t *testing.T) {
 	if _, finished := relay.TakeEvents(nil); !finished {
 		t.Error("the relay was not shut down")
 	}
-	_ = msgs
 	_, cmd := m.Update(eventBatchMsg{done: true})
 	if !m.exiting || cmd == nil {
 		t.Error("the program did not end once the relay had")

@@ -151,6 +151,9 @@ type Event struct {
 	// "resume", "delay 500ms").
 	Injected bool
 	Action   string
+	// Peer is the address of the application a proxied connection came
+	// from, on its open event and on a failure that ended it.
+	Peer string
 
 	// message, frame, close
 	Dir     Direction

@@ -363,7 +363,7 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	r.accepted++
-	c := &relayConn{r: r, n: r.accepted, done: make(chan struct{})}
+	c := &relayConn{r: r, n: r.accepted, peer: req.RemoteAddr, done: make(chan struct{})}
 	r.wg.Add(1)
 	r.mu.Unlock()
 	defer r.wg.Done()

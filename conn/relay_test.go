@@ -126,8 +126,8 @@ func TestRelayMessagesBothWaysUnchanged(t *testing.T) {
 		t.Fatalf("deflate was not negotiated through the relay: %v", open)
 	}
 	opened := ru.next(t, func(ev Event) bool { return ev.Type == EventOpen })
-	if opened.Conn != 1 || !strings.HasSuffix(opened.URL, "/chat?room=1") {
-		t.Fatalf("open event: conn %d url %s", opened.Conn, opened.URL)
+	if opened.Conn != 1 || !strings.HasSuffix(opened.URL, "/chat?room=1") || !strings.HasPrefix(opened.Peer, "127.0.0.1:") {
+		t.Fatalf("open event: conn %d url %s peer %q", opened.Conn, opened.URL, opened.Peer)
 	}
 
 	c.Send("hello")

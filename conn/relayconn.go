@@ -24,6 +24,7 @@ const relayChunk = 32 << 10
 type relayConn struct {
 	r     *Relay
 	n     int
+	peer  string // the application's address
 	notes *Annotator
 	// emitMu orders the events of both pumps: numbered, annotated and
 	// queued as one step. emitted counts them.
@@ -101,6 +102,9 @@ func (c *relayConn) emit(ev Event) {
 		ev.Time = time.Now()
 	}
 	ev.Conn = c.n
+	if ev.Type == EventOpen || ev.Type == EventError && ev.Final {
+		ev.Peer = c.peer
+	}
 	c.emitMu.Lock()
 	defer c.emitMu.Unlock()
 	c.emitted++

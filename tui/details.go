@@ -101,6 +101,13 @@ func (m *model) inspectorContent(i, width int, s inspector.Settings) []inspector
 		title += " " + decode.HumanSize(int64(r.payload.n))
 	}
 	pg.add(th.Section.Render(title) + " " + th.Label.Render(when))
+	if r.leg != conn.LegNone || r.typ == conn.EventInject {
+		action := ""
+		if x.event != nil {
+			action = x.event.Action
+		}
+		pg.para(th.ExplainText, 0, relaySentence(r, action))
+	}
 
 	// The explanation comes first: it is what e and enter are for.
 	m.explanationLines(i, pg)
@@ -197,6 +204,8 @@ func packetLines(x rowExtra, pg *detailPage, withSummary bool) {
 
 func dirWord(r *row) string {
 	switch {
+	case r.leg != conn.LegNone && (r.isMessage() || r.typ == conn.EventClose):
+		return legLabel(r)
 	case !r.isMessage() && r.typ != conn.EventClose:
 		return "event"
 	case r.dir == conn.Out:

@@ -13,6 +13,9 @@ import (
 
 // headerLines draws the two header lines.
 func (m *model) headerLines() []string {
+	if m.px != nil {
+		return m.proxyHeaderLines()
+	}
 	th := &m.theme
 	s := &m.sess
 	now := m.headerNow()

@@ -99,7 +99,8 @@ func (m *model) ingest(ev conn.Event) {
 	if s.firstEvent.IsZero() {
 		s.firstEvent = ev.Time
 	}
-	r := row{at: ev.Time.UnixNano(), typ: ev.Type, dir: ev.Dir, op: ev.Opcode, extra: -1, link: -1}
+	r := row{at: ev.Time.UnixNano(), typ: ev.Type, dir: ev.Dir, op: ev.Opcode, extra: -1, link: -1,
+		leg: ev.Leg, injected: ev.Injected}
 	idx := int32(m.store.len())
 	m.seqs.add(ev.Seq, idx)
 

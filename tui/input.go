@@ -22,9 +22,15 @@ func (m *model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.composerKey(msg)
 	case focusInspector:
 		return m.inspectorKey(msg)
+	case focusConns:
+		return m.connectionsKey(msg)
 	}
 	return m.logKey(msg)
 }
+
+// canType reports whether the composer takes anything: messages on a
+// live connection, fault commands on a proxy.
+func (m *model) canType() bool { return m.live != nil || m.px != nil }
 
 // typing reports whether keys go to a text input.
 func (m *model) typing() bool {
@@ -37,8 +43,17 @@ func (m *model) paneKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	if cmd, ok := m.replayKey(msg); ok {
 		return cmd, true
 	}
-	g, l := m.keys.Global, m.keys.Log
+	g, l, px := m.keys.Global, m.keys.Log, m.keys.Proxy
 	switch {
+	case key.Matches(msg, px.List):
+		m.focus = focusConns
+		m.px.list.Select(m.px.shown)
+	case key.Matches(msg, px.Next):
+		return m.stepConn(1), true
+	case key.Matches(msg, px.Prev):
+		return m.stepConn(-1), true
+	case key.Matches(msg, px.Pause):
+		return m.togglePause(), true
 	case key.Matches(msg, g.Quit):
 		return m.quit(closeNormal), true
 	case key.Matches(msg, g.Help):
@@ -221,7 +236,7 @@ func (m *model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 		var cmd tea.Cmd
 		m.comp, cmd = m.comp.Update(msg)
 		return cmd
-	case m.live != nil:
+	case m.canType():
 		// Pasting anywhere is meant for the composer.
 		cmd := m.focusComposer()
 		var paste tea.Cmd
@@ -236,7 +251,7 @@ func (m *model) cycleFocus(delta int) tea.Cmd {
 	// The composer comes right after the log: going back and forth between
 	// reading and typing is the common case.
 	panes := []focus{focusLog}
-	if m.live != nil {
+	if m.canType() {
 		panes = append(panes, focusComposer)
 	}
 	if lay := m.layout(); lay.showInsp && lay.mode != layoutCompact {
@@ -275,7 +290,7 @@ func (m *model) setFocus(p focus) tea.Cmd {
 }
 
 func (m *model) focusComposer() tea.Cmd {
-	if m.live == nil {
+	if !m.canType() {
 		return m.setNotice("this is a replay: nothing can be sent", true)
 	}
 	return m.setFocus(focusComposer)

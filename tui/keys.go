@@ -4,6 +4,7 @@ import (
 	"charm.land/bubbles/v2/key"
 
 	"github.com/wsdbg/wsdbg/tui/composer"
+	"github.com/wsdbg/wsdbg/tui/connections"
 	"github.com/wsdbg/wsdbg/tui/filter"
 	"github.com/wsdbg/wsdbg/tui/help"
 	"github.com/wsdbg/wsdbg/tui/inspector"
@@ -13,13 +14,15 @@ import (
 // keyboard. The help overlay, the status line and docs/keys.md are made
 // from these bindings, so a key that works is a key that is listed.
 type keyMap struct {
-	Global    globalKeys
-	Log       logKeys
-	Replay    replayKeys // disabled unless a recording is replayed
-	Inspector inspector.KeyMap
-	Composer  composer.KeyMap
-	Filter    filter.KeyMap
-	Help      help.KeyMap
+	Global      globalKeys
+	Log         logKeys
+	Replay      replayKeys // disabled unless a recording is replayed
+	Proxy       proxyKeys  // disabled unless wsdbg proxy is shown
+	Connections connections.KeyMap
+	Inspector   inspector.KeyMap
+	Composer    composer.KeyMap
+	Filter      filter.KeyMap
+	Help        help.KeyMap
 }
 
 // globalKeys work wherever the keyboard is not typing text.
@@ -70,6 +73,28 @@ type replayKeys struct {
 	NoGaps        key.Binding
 	Back, Forward key.Binding
 	Restart       key.Binding
+}
+
+// proxyKeys work in the log and the inspector on wsdbg proxy.
+type proxyKeys struct {
+	List  key.Binding // the connections list
+	Next  key.Binding
+	Prev  key.Binding
+	Pause key.Binding
+}
+
+// ShortHelp implements help.KeyMap.
+func (p proxyKeys) ShortHelp() []key.Binding { return []key.Binding{p.List} }
+
+// FullHelp implements help.KeyMap.
+func (p proxyKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{p.List, p.Next, p.Prev, p.Pause}}
+}
+
+func (p *proxyKeys) setEnabled(on bool) {
+	for _, b := range []*key.Binding{&p.List, &p.Next, &p.Prev, &p.Pause} {
+		b.SetEnabled(on)
+	}
 }
 
 // binding is a key.Binding with its help: help describes keys (the first
@@ -130,10 +155,17 @@ func defaultKeyMap() keyMap {
 			Forward:   b("]", "skip a tenth ahead", "]"),
 			Restart:   b("0", "from the start", "0"),
 		},
-		Inspector: inspector.DefaultKeyMap(),
-		Composer:  composer.DefaultKeyMap(),
-		Filter:    filter.DefaultKeyMap(),
-		Help:      help.DefaultKeyMap(),
+		Proxy: proxyKeys{
+			List:  b("C", "list the connections, to show another", "C"),
+			Next:  b(">", "show the next connection", ">"),
+			Prev:  b("<", "show the previous connection", "<"),
+			Pause: b("P", "pause the connection shown, or resume it", "P"),
+		},
+		Connections: connections.DefaultKeyMap(),
+		Inspector:   inspector.DefaultKeyMap(),
+		Composer:    composer.DefaultKeyMap(),
+		Filter:      filter.DefaultKeyMap(),
+		Help:        help.DefaultKeyMap(),
 	}
 }
 
@@ -196,16 +228,23 @@ func (m *model) helpSections() []help.Section {
 	for _, c := range composer.Commands() {
 		commands = append(commands, help.Item{Name: c.Usage, Desc: c.Desc})
 	}
-	return []help.Section{
+	sections := []help.Section{
 		{Title: "EVERYWHERE", Keys: km.Global.FullHelp()},
 		{Title: "FRAME LOG", Keys: km.Log.FullHelp()},
 		{Title: "REPLAY (FRAME LOG AND INSPECTOR)", Keys: km.Replay.FullHelp()},
+		{Title: "PROXY (FRAME LOG AND INSPECTOR)", Keys: km.Proxy.FullHelp()},
 		{Title: "INSPECTOR", Keys: km.Inspector.FullHelp()},
 		{Title: "COMPOSER", Keys: km.Composer.FullHelp()},
 		{Title: "FILTER BAR", Keys: km.Filter.FullHelp()},
 		{Title: "HISTORY SEARCH AND SNIPPETS", Keys: km.Composer.Picker.FullHelp()},
 		{Title: "COMPOSER COMMANDS", Items: commands},
 	}
+	if m.px != nil {
+		sections = append(sections[:len(sections)-1],
+			help.Section{Title: "CONNECTIONS LIST", Keys: km.Connections.FullHelp()},
+			help.Section{Title: "FAULT COMMANDS (COMPOSER)", Items: proxyCommands})
+	}
+	return sections
 }
 
 // helpLines is the help overlay's content.
@@ -218,6 +257,8 @@ func (m *model) shortHelp() []key.Binding {
 	switch {
 	case m.focus == focusHelp:
 		return m.help.KeyMap.ShortHelp()
+	case m.focus == focusConns:
+		return m.keys.Connections.ShortHelp()
 	case m.focus == focusComposer && m.comp.Picking():
 		return m.comp.ShortHelp()
 	case m.focus == focusComposer:
@@ -226,6 +267,11 @@ func (m *model) shortHelp() []key.Binding {
 		return append(m.insp.KeyMap.ShortHelp(), g.Help, g.Quit)
 	case m.replaying():
 		return append(m.keys.Replay.ShortHelp(), l.Inspect, l.Filter, g.Help)
+	}
+	if m.px != nil {
+		px := m.keys.Proxy
+		return []key.Binding{l.Down, l.Up, l.Inspect, withHelp(px.List, "C", "connections"), withHelp(l.Compose, "i", "faults"),
+			withHelp(px.Pause, "P", "pause/resume"), l.Filter, g.Help, g.Quit}
 	}
 	return append(l.ShortHelp(), g.Help, g.Quit)
 }

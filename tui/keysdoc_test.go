@@ -27,6 +27,8 @@ func keysDocSections(km keyMap) []keysDocSection {
 		{"Everywhere", "Quit and help work wherever no text is being typed; ctrl+c works everywhere.", km.Global, km.Global.FullHelp()},
 		{"Frame log", "While the log has focus. Secrets are hidden in what y copies, as on the screen, unless wsdbg runs with --no-redact.", km.Log, km.Log.FullHelp()},
 		{"Replay", "In the log and the inspector, while a recording is replayed. Until it plays in time, only the play key works: it starts playing from the selected row.", km.Replay, km.Replay.FullHelp()},
+		{"Proxy", "In the log and the inspector of wsdbg proxy, whose composer takes fault commands (/close client 4001 bye, /drop server, /pause, /delay 500ms, /swallow 2) for the connection shown.", km.Proxy, km.Proxy.FullHelp()},
+		{"Connections list", "While wsdbg proxy's list of connections is shown (C).", km.Connections, km.Connections.FullHelp()},
 		{"Inspector", "While the inspector has focus; the log's copy, jump and compose keys work here too.", km.Inspector, km.Inspector.FullHelp()},
 		{"Composer", "While a message is typed. Editing keys (cursor movement, deletion, paste) are the text area's own; tab and shift+tab move to the next and previous pane.", km.Composer, km.Composer.FullHelp()},
 		{"History search and snippet picker", "While searching the lines sent before (ctrl+r) or picking a snippet (ctrl+o); what is typed goes to the query.", km.Composer.Picker, km.Composer.Picker.FullHelp()},

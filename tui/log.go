@@ -16,6 +16,9 @@ import (
 
 // ingestBatch takes in a batch of events and asks for the next one.
 func (m *model) ingestBatch(b eventBatchMsg) tea.Cmd {
+	if m.px != nil {
+		return m.ingestProxyBatch(b)
+	}
 	before := m.store.len()
 	for _, ev := range b.events {
 		m.ingest(ev)

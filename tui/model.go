@@ -59,6 +59,10 @@ type Options struct {
 	// arrive; a reply that differs from its recorded counterpart is marked
 	// DIFF, and the inspector shows both. Nil compares nothing.
 	Expected []history.Record
+
+	// Proxy, when set, shows wsdbg proxy: Source delivers the relay's
+	// events, URL is the upstream, and the composer takes fault commands.
+	Proxy *Proxy
 }
 
 // focus is what has the keyboard: one of the panes, or the filter bar or
@@ -71,6 +75,7 @@ const (
 	focusComposer
 	focusFilter // the filter bar, opened from the log
 	focusHelp   // the help overlay
+	focusConns  // a proxy's connections list, over the focused pane
 )
 
 // common is what every part of the interface shares: the screen's size,
@@ -122,6 +127,7 @@ type model struct {
 	unsaved *unsavedCopy // text no clipboard took, offered for saving
 
 	cmp *comparison // nil unless Options.Expected is set
+	px  *proxyView  // nil unless Options.Proxy is set
 
 	pump   *pump
 	play   *playback     // a replay being played in time; it replaces the pump
@@ -183,6 +189,7 @@ func newModel(opts Options) *model {
 		m.cmp = newComparison(opts.Expected)
 	}
 	m.keys.Replay.setEnabled(m.replaying())
+	m.keys.Proxy.setEnabled(opts.Proxy != nil)
 
 	// An unknown name (newProgram refuses it) falls back to the zero Choice.
 	m.themeChoice, _ = themes.Parse(opts.Theme)
@@ -191,6 +198,9 @@ func newModel(opts Options) *model {
 	}
 	m.theme = m.themeChoice.Theme(m.dark)
 	m.newParts()
+	if opts.Proxy != nil {
+		m.px = newProxyView(opts.Proxy, m)
+	}
 	m.applyTheme()
 	return m
 }
@@ -199,9 +209,13 @@ func newModel(opts Options) *model {
 // help, with the model's theme and keys.
 func (m *model) newParts() {
 	var err error
-	m.comp, err = composer.New(&m.theme, composer.Config{
-		HistoryFile: m.opts.HistoryFile, SnippetsFile: m.opts.SnippetsFile, ReadOnly: m.live == nil,
-	})
+	cfg := composer.Config{
+		HistoryFile: m.opts.HistoryFile, SnippetsFile: m.opts.SnippetsFile, ReadOnly: m.live == nil && m.opts.Proxy == nil,
+	}
+	if m.opts.Proxy != nil {
+		cfg.Commands = &composer.CommandsOnly{Title: "FAULTS", Hint: proxyCommandsHint}
+	}
+	m.comp, err = composer.New(&m.theme, cfg)
 	if err != nil {
 		m.notice = noticeState{text: decode.Sanitize(err.Error()), isErr: true}
 	}
@@ -274,7 +288,12 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case tickMsg:
 		m.onTick(time.Time(msg))
+		if m.px != nil {
+			m.refreshList() // a recording may have failed since
+		}
 		cmd = m.tick()
+	case ProxyConnEndedMsg:
+		m.onConnEnded(msg.Conn)
 	case RecordingFailedMsg:
 		cmd = m.onRecordingFailed(msg)
 	case stopRequestMsg:

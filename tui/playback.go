@@ -314,7 +314,7 @@ func (m *model) headerNow() time.Time {
 	if m.play != nil && !m.play.at.IsZero() {
 		return m.play.at
 	}
-	if m.live == nil && m.store.len() > 0 {
+	if m.live == nil && m.px == nil && m.store.len() > 0 {
 		// A recording's clock stops at its last event, not at today's.
 		return time.Unix(0, m.store.row(m.store.len()-1).at)
 	}

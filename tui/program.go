@@ -34,6 +34,9 @@ const quitCloseWait = time.Second
 // answer, so that the server sees a clean ending and the log shows it.
 // Asked again during the wait, it ends at once.
 func (m *model) quit(code int) tea.Cmd {
+	if m.px != nil {
+		return m.quitProxy()
+	}
 	if m.closing || m.live == nil || m.sess.ended {
 		return m.exit()
 	}

@@ -132,6 +132,9 @@ func (m *model) computeRowText(i int) rowText {
 		if x.note != "" {
 			t.preview = x.note
 		}
+	case conn.EventInject:
+		t.tone = toneWarning
+		t.preview = injectSummary(x.event)
 	case conn.EventReconnect:
 		t.tone = toneEvent
 		if ev := x.event; ev != nil {
@@ -146,6 +149,13 @@ func (m *model) badgesOf(i int) []badge {
 	r := m.store.row(i)
 	x := m.store.extra(i)
 	var out []badge
+	if r.injected { // first: the user's own doing explains what follows
+		what := "INJECTED"
+		if r.isMessage() {
+			what = "SWALLOWED"
+		}
+		out = append(out, badge{badgeViolation, what})
+	}
 	if r.has(flagDiff) { // first: it is what a replay against a live endpoint is for
 		out = append(out, badge{badgeDiff, "DIFF"})
 	}
@@ -225,7 +235,12 @@ func (m *model) closeSummary(i int) string {
 	if r.dir == conn.Out {
 		who = "client: "
 	}
+	if r.leg != conn.LegNone {
+		who = proxySpeaker(r) + ": "
+	}
 	switch {
+	case r.injected && r.op != conn.OpClose:
+		return "wsdbg reset the " + r.leg.String() + "'s TCP connection: no close frame"
 	case r.op != conn.OpClose:
 		return "connection ended without a close frame"
 	case !r.has(flagHasCode):
@@ -300,11 +315,16 @@ func opcodeLabel(r *row) string {
 		return "warn"
 	case conn.EventReconnect:
 		return "retry"
+	case conn.EventInject:
+		return "inject"
 	}
 	return "event"
 }
 
 func dirLabel(r *row) string {
+	if r.leg != conn.LegNone {
+		return legLabel(r)
+	}
 	if !r.isMessage() && r.typ != conn.EventClose {
 		return "--"
 	}
@@ -367,6 +387,9 @@ func (m *model) renderRow(i, width int, selected bool) string {
 	switch {
 	case !r.isMessage() && r.typ != conn.EventClose:
 		dir = p.event
+	case r.leg != conn.LegNone && !rowFromServer(r):
+		dir = p.dirOut
+	case r.leg != conn.LegNone:
 	case r.dir == conn.Out:
 		dir = p.dirOut
 	}

@@ -116,6 +116,10 @@ type row struct {
 	dir     conn.Direction
 	op      conn.Opcode
 	flags   rowFlags
+	leg     conn.Leg // a proxied connection's side the event is about
+	// injected marks what the user made happen on a proxied connection:
+	// a close or drop wsdbg sent, a message it swallowed, a pause.
+	injected bool
 }
 
 func (r *row) has(f rowFlags) bool { return r.flags&f != 0 }
@@ -269,6 +273,10 @@ func (s *store) event(i int) conn.Event {
 		ev.Note = &conn.Note{Envelope: x.envelope}
 	}
 	ev.Type, ev.Time, ev.Dir, ev.Opcode = r.typ, r.time(), r.dir, r.op
+	ev.Leg, ev.Injected = r.leg, r.injected
+	if r.injected && r.isMessage() {
+		ev.Action = "swallow" // the only fault that leaves a message
+	}
 	ev.Payload = append([]byte(nil), s.payload(i)...)
 	for _, f := range s.framesOf(i) {
 		ev.Frames = append(ev.Frames, conn.Frame{

@@ -14,6 +14,9 @@ func (m *model) submit() tea.Cmd {
 	if strings.TrimSpace(text) == "" {
 		return nil
 	}
+	if m.px != nil {
+		return m.runProxyCommand(text)
+	}
 	act, err := composer.Parse(text, m.comp.Mode())
 	if err != nil {
 		return m.setNotice(err.Error(), true)

@@ -162,6 +162,9 @@ func (m *model) bodyLines(lay layout) []string {
 	if m.focus == focusHelp {
 		return strings.Split(m.help.View(), "\n")
 	}
+	if m.focus == focusConns {
+		return m.proxyListLines(lay)
+	}
 	var out []string
 	switch lay.mode {
 	case layoutSide:
@@ -255,6 +258,8 @@ func (m *model) footerLine() string {
 	switch {
 	case m.focus == focusFilter:
 		return m.filter.View()
+	case m.closing && m.px != nil:
+		return cells.Fit(" "+th.Notice.Render("closing every connection, both sides with 1001…; ctrl+c quits now"), m.width)
 	case m.closing:
 		return cells.Fit(" "+th.Notice.Render("closing… waiting for the server to answer; ctrl+c quits now"), m.width)
 	case m.notice.text != "":

@@ -14,14 +14,15 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
 	"github.com/wsdbg/wsdbg/history"
+	"github.com/wsdbg/wsdbg/themes"
 )
 
 // defaultListen is where wsdbg proxy listens unless told otherwise.
@@ -40,6 +41,7 @@ type proxyCmd struct {
 	listenTLS  bool
 	tail       bool
 	asJSON     bool
+	theme      string
 }
 
 func newProxyCmd(a *app) *cobra.Command {
@@ -56,6 +58,11 @@ are passed on unless -H, --origin or --subprotocol replace them. Frames are
 relayed unchanged both ways; every event is explained and recorded as for
 a direct connection, one recording per connection.
 
+Without --tail it opens the debugger: a log per connection with both
+sides' messages (C→ from the client, ←S from the server), the list of
+connections (C) to switch between them, and the composer taking the fault
+commands below for the connection shown.
+
 With --tail, one line per event of both sides goes to stdout, and stdin
 takes commands that break the newest connection (or the one /conn chose):
   /close client|server CODE [REASON]   send that close to that side
@@ -69,7 +76,8 @@ Each connection is recorded to a file of its own (with --record FILE,
 connection N goes to FILE with -N before its suffix).
 
 ctrl+c closes every connection with 1001 and exits.`,
-		Example: `  wsdbg proxy --tail wss://api.example.com
+		Example: `  wsdbg proxy wss://api.example.com
+  wsdbg proxy --tail wss://api.example.com
   wsdbg proxy --tail --json --listen 127.0.0.1:9000 ws://localhost:8080/ws | jq 'select(.leg=="server")'`,
 		RunE: func(c *cobra.Command, args []string) error { return p.run(c, args) },
 	}
@@ -79,6 +87,8 @@ ctrl+c closes every connection with 1001 and exits.`,
 	cmd.Flags().BoolVar(&p.listenTLS, "listen-tls", false, "serve wss:// with a self-signed certificate made at start; its fingerprints go to stderr")
 	cmd.Flags().BoolVar(&p.tail, "tail", false, "headless: one line per event on stdout, fault commands on stdin")
 	cmd.Flags().BoolVar(&p.asJSON, "json", false, "with --tail, print one JSON object per line")
+	cmd.Flags().StringVar(&p.theme, "theme", themes.Auto, "the debugger's colour theme `NAME`: "+strings.Join(themes.Names(), ", "))
+	_ = cmd.RegisterFlagCompletionFunc("theme", cobra.FixedCompletions(themes.Names(), cobra.ShellCompDirectiveNoFileComp))
 	p.conn.register(cmd)
 	p.record.register(cmd)
 	registerDialects(cmd, &p.dialects)
@@ -97,11 +107,16 @@ func (p *proxyCmd) run(cmd *cobra.Command, positional []string) error {
 			return usagef("--%s does not apply to proxy: the client connected to it decides that", name)
 		}
 	}
-	if !p.tail {
-		return usagef("proxy runs headless for now: add --tail (and --json for JSON lines)")
-	}
 	if p.asJSON && !p.tail {
 		return usagef("--json goes with --tail")
+	}
+	if !p.tail {
+		if _, err := themes.Parse(p.theme); err != nil {
+			return usagef("--theme: unknown theme %q (one of %s)", p.theme, strings.Join(themes.Names(), ", "))
+		}
+		if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {
+			return usagef("the debugger needs a terminal; use 'wsdbg proxy --tail' in scripts and pipes")
+		}
 	}
 	opts, err := connectArgs(&p.conn, positional, a.stderr)
 	if err != nil {
@@ -133,7 +148,11 @@ func (p *proxyCmd) run(cmd *cobra.Command, positional []string) error {
 		ErrorLog: log.New(sanitizedLines{a.stderr}, "wsdbg: ", 0)}
 	go srv.Serve(l)
 	defer srv.Close()
-	fmt.Fprintf(a.stderr, "wsdbg: relaying %s://%s to %s\n", scheme, l.Addr(), decode.Sanitize(p.record.redactor().URL(opts.URL)))
+	listening := scheme + "://" + l.Addr().String()
+	if !p.tail {
+		return p.debugRelay(relay, opts, listening)
+	}
+	fmt.Fprintf(a.stderr, "wsdbg: relaying %s to %s\n", listening, decode.Sanitize(p.record.redactor().URL(opts.URL)))
 	return statusError(p.tailRelay(relay, opts))
 }
 
@@ -169,7 +188,7 @@ func (p *proxyCmd) tailRelay(relay *conn.Relay, opts conn.Options) int {
 				commands = nil // stdin ended: the proxy goes on
 				continue
 			}
-			if err := runProxyCommand(relay, line, &chosen); err != nil {
+			if err := relay.Command(line, &chosen); err != nil {
 				fmt.Fprintln(a.stderr, "wsdbg:", decode.Sanitize(err.Error()))
 			}
 		case <-relay.EventsReady():
@@ -217,108 +236,49 @@ func readCommands(stdin io.Reader, lines chan<- string) {
 	}
 }
 
-// runProxyCommand carries out one fault command on the relay; chosen is
-// the connection /conn picked.
-func runProxyCommand(relay *conn.Relay, line string, chosen *int) error {
-	fields := strings.Fields(line)
-	if len(fields) == 0 {
-		return nil
-	}
-	usage := "unknown command " + strconv.Quote(fields[0]) +
-		": use /close client|server CODE [REASON], /drop client|server, /pause, /resume, /delay D, /swallow N or /conn N"
-	args := fields[1:]
-	n := *chosen
-	switch fields[0] {
-	case "/close":
-		if len(args) < 2 {
-			return errors.New("/close needs a side and a code: /close client|server CODE [REASON]")
-		}
-		leg, err := parseLeg(args[0])
-		if err != nil {
-			return err
-		}
-		code, err := strconv.Atoi(args[1])
-		if err != nil {
-			return fmt.Errorf("/close: %q is not a close code", args[1])
-		}
-		// The reason is the rest of the line as typed, quotes around it
-		// dropped.
-		reason := strings.TrimSpace(line)
-		for range 3 {
-			reason = strings.TrimSpace(reason[strings.IndexAny(reason, " \t")+1:])
-		}
-		if len(args) == 2 {
-			reason = ""
-		}
-		if u, err := strconv.Unquote(reason); err == nil {
-			reason = u
-		}
-		return relay.CloseLeg(n, leg, code, reason)
-	case "/drop":
-		if len(args) != 1 {
-			return errors.New("/drop needs a side: /drop client|server")
-		}
-		leg, err := parseLeg(args[0])
-		if err != nil {
-			return err
-		}
-		return relay.Drop(n, leg)
-	case "/pause":
-		return relay.Pause(n)
-	case "/resume":
-		return relay.Resume(n)
-	case "/delay":
-		if len(args) != 1 {
-			return errors.New("/delay needs a duration such as 500ms (0 turns it off)")
-		}
-		d, err := time.ParseDuration(args[0])
-		if err != nil && args[0] == "0" {
-			d, err = 0, nil
-		}
-		if err != nil {
-			return fmt.Errorf("/delay: %q is not a duration such as 500ms", args[0])
-		}
-		return relay.SetDelay(n, d)
-	case "/swallow":
-		if len(args) != 1 {
-			return errors.New("/swallow needs a number of messages")
-		}
-		count, err := strconv.Atoi(args[0])
-		if err != nil {
-			return fmt.Errorf("/swallow: %q is not a number of messages", args[0])
-		}
-		return relay.Swallow(n, count)
-	case "/conn":
-		if len(args) != 1 {
-			return fmt.Errorf("/conn needs a connection number; open now: %v", relay.Open())
-		}
-		c, err := strconv.Atoi(args[0])
-		if err != nil || c < 0 {
-			return fmt.Errorf("/conn: %q is not a connection number", args[0])
-		}
-		*chosen = c
-		return nil
-	}
-	return errors.New(usage)
-}
-
-func parseLeg(s string) (conn.Leg, error) {
-	switch s {
-	case "client":
-		return conn.LegClient, nil
-	case "server":
-		return conn.LegServer, nil
-	}
-	return conn.LegNone, fmt.Errorf("%q is not a side: use client or server", s)
-}
-
 // proxyRecordings records each proxied connection to a file of its own.
+// In the debugger, what it has to say waits in notes until the screen is
+// gone, and mu guards what the screen asks about a recording.
 type proxyRecordings struct {
 	p        *proxyCmd
 	upstream conn.Options
 	writers  map[int]*history.Writer
 	stderr   io.Writer
 	failed   map[int]bool
+
+	quiet    bool
+	notes    []string
+	mu       sync.Mutex
+	finished map[int]recordingDone
+}
+
+// recordingDone is what became of a finished connection's recording.
+type recordingDone struct {
+	path   string
+	failed bool
+}
+
+// say tells the user something about the recordings: on stderr now, or
+// once the debugger has ended.
+func (r *proxyRecordings) say(format string, args ...any) {
+	if r.quiet {
+		r.notes = append(r.notes, fmt.Sprintf(format, args...))
+		return
+	}
+	fmt.Fprintf(r.stderr, format, args...)
+}
+
+// state says where connection n is recorded and whether that failed.
+func (r *proxyRecordings) state(n int) (path string, failed bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if w, ok := r.writers[n]; ok {
+		return w.Path(), w.Err() != nil
+	}
+	if d, ok := r.finished[n]; ok {
+		return d.path, d.failed
+	}
+	return "", r.failed[n]
 }
 
 // writer is the recording of ev's connection, started at its first
@@ -346,12 +306,14 @@ func (r *proxyRecordings) writer(ev *conn.Event) *history.Writer {
 		rf.file = strings.TrimSuffix(rf.file, ext) + "-" + strconv.Itoa(ev.Conn) + ext
 	}
 	w, err := rf.start(opts)
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if err != nil {
 		if r.failed == nil {
 			r.failed = map[int]bool{}
 		}
 		r.failed[ev.Conn] = true
-		fmt.Fprintf(r.stderr, "wsdbg: connection #%d is not recorded: %s\n", ev.Conn, decode.Sanitize(err.Error()))
+		r.say("wsdbg: connection #%d is not recorded: %s\n", ev.Conn, decode.Sanitize(err.Error()))
 		return nil
 	}
 	r.writers[ev.Conn] = w
@@ -362,7 +324,13 @@ func (r *proxyRecordings) writer(ev *conn.Event) *history.Writer {
 func (r *proxyRecordings) finish(n int) {
 	if w, ok := r.writers[n]; ok {
 		w.Close()
-		fmt.Fprintf(r.stderr, "wsdbg: #%d %s\n", n, w.Summary())
+		r.say("wsdbg: #%d %s\n", n, w.Summary())
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.finished == nil {
+			r.finished = map[int]recordingDone{}
+		}
+		r.finished[n] = recordingDone{path: w.Path(), failed: w.Err() != nil}
 		delete(r.writers, n)
 	}
 }

@@ -39,6 +39,7 @@ type Model struct {
 	picker *snippetPicker
 
 	readOnly bool
+	commands *CommandsOnly
 	width    int
 	styles   *themes.Theme
 }
@@ -61,7 +62,13 @@ type Config struct {
 	HistoryFile  string // sent lines are kept here across sessions; "" keeps them in memory
 	SnippetsFile string // named payloads; a missing file is no snippets
 	ReadOnly     bool   // nothing can be sent: the composer says so
+	// Commands, when set, says that the composer takes commands only, not
+	// messages: its title and the hint shown while it is empty.
+	Commands *CommandsOnly
 }
+
+// CommandsOnly describes a composer that takes commands only.
+type CommandsOnly struct{ Title, Hint string }
 
 // New returns a composer drawn with th, which must outlive it. The error
 // says what was wrong with the history or snippets file; the composer
@@ -80,7 +87,7 @@ func New(th *themes.Theme, cfg Config) (Model, error) {
 	ta.KeyMap.InsertNewline.SetEnabled(false) // newlines come from our own binding
 	ta.KeyMap.LinePrevious.SetKeys("up")
 	ta.KeyMap.LineNext.SetKeys("down")
-	m := Model{KeyMap: DefaultKeyMap(), ta: ta, histFile: cfg.HistoryFile, readOnly: cfg.ReadOnly}
+	m := Model{KeyMap: DefaultKeyMap(), ta: ta, histFile: cfg.HistoryFile, readOnly: cfg.ReadOnly, commands: cfg.Commands}
 	m.SetStyles(th)
 	m.updateKeys()
 
@@ -376,15 +383,18 @@ func (m Model) View() string {
 func (m Model) rule() string {
 	th := m.styles
 	label := "COMPOSE"
-	if m.readOnly {
+	switch {
+	case m.readOnly:
 		label = "REPLAY (read-only)"
+	case m.commands != nil:
+		label = m.commands.Title
 	}
 	title := th.PaneTitle
 	if m.Focused() {
 		title = th.PaneTitleFocused
 	}
 	parts := []string{title.Render(label)}
-	if !m.readOnly {
+	if !m.readOnly && m.commands == nil {
 		parts = append(parts, th.Label.Render("send as "+m.mode.String()))
 	}
 	left := th.Rule.Render("──") + " " + strings.Join(parts, th.Label.Render(" · ")) + " "
@@ -408,6 +418,8 @@ func (m Model) textLines() []string {
 	switch {
 	case m.readOnly:
 		view = th.Placeholder.Render("replaying a recording: nothing can be sent")
+	case m.Value() == "" && !m.Focused() && m.commands != nil:
+		view = th.Placeholder.Render(m.commands.Hint)
 	case m.Value() == "" && !m.Focused():
 		view = th.Placeholder.Render("i or tab to type a message; /help lists commands")
 	default:

@@ -1,17 +1,15 @@
-package cli
+package conn
 
 import (
 	"strings"
 	"testing"
-
-	"github.com/wsdbg/wsdbg/conn"
 )
 
 // Every malformed fault command is refused with a one-line message that
 // says what was wrong, and a well-formed one with no connection open says
 // so.
-func TestProxyCommandErrors(t *testing.T) {
-	relay, err := conn.NewRelay(conn.Options{URL: "ws://127.0.0.1:1/"})
+func TestRelayCommandErrors(t *testing.T) {
+	relay, err := NewRelay(Options{URL: "ws://127.0.0.1:1/"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,16 +30,16 @@ func TestProxyCommandErrors(t *testing.T) {
 		{"/pause", "no proxied connection is open"},
 	} {
 		chosen := 0
-		err := runProxyCommand(relay, tc.line, &chosen)
+		err := relay.Command(tc.line, &chosen)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%q: got %v, want one line with %q", tc.line, err, tc.want)
 		}
 	}
 	chosen := 0
-	if err := runProxyCommand(relay, "/conn 3", &chosen); err != nil || chosen != 3 {
+	if err := relay.Command("/conn 3", &chosen); err != nil || chosen != 3 {
 		t.Errorf("/conn 3: %v, chosen %d", err, chosen)
 	}
-	if err := runProxyCommand(relay, "/pause", &chosen); err == nil || !strings.Contains(err.Error(), "#3 is not open") {
+	if err := relay.Command("/pause", &chosen); err == nil || !strings.Contains(err.Error(), "#3 is not open") {
 		t.Errorf("/pause on connection 3: %v", err)
 	}
 }

@@ -162,7 +162,6 @@ func TestProxyDebuggerInAPseudoTerminal(t *testing.T) {
 	// New rows are drawn whole; a header that changes is redrawn in part.
 	scr.waitForWords(t, "C→ text 23 B hello through the proxy")
 	scr.waitForWords(t, "←S text 23 B hello through the proxy")
-	scr.waitFor(t, "/chat?room=7")
 
 	type_ := func(s string) {
 		if _, err := tty.Write([]byte(s)); err != nil {
@@ -170,6 +169,11 @@ func TestProxyDebuggerInAPseudoTerminal(t *testing.T) {
 		}
 		time.Sleep(150 * time.Millisecond)
 	}
+	// The connections list names the path the app asked for.
+	type_("C")
+	scr.waitFor(t, "/chat?room=7")
+	type_("\x1b")
+	time.Sleep(300 * time.Millisecond) // let the terminal tell a lone ESC from alt+key
 	type_("i")
 	type_("/close client 4001 bye")
 	type_("\r")

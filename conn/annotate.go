@@ -52,6 +52,10 @@ type Annotator struct {
 	packets        *protocol.Session
 	heartbeats     heartbeatWatch
 	links          *linker
+	// closeSent is the code of the close frame each side has sent on this
+	// connection, 0 while none: by speakerIndex, and a third for closes a
+	// proxy injected. A close from one after another's is its answer.
+	closeSent [3]int
 }
 
 // maxDropsKept bounds the quiet periods remembered for spotting drops that
@@ -103,6 +107,7 @@ func (a *Annotator) Annotate(ev *Event) {
 		a.startProtocol(ev.Subprotocol, ev.URL)
 		a.heartbeats.open(ev.Time)
 		a.links.forget()
+		a.closeSent = [3]int{}
 	case EventMessage:
 		if ev.Opcode != OpText && ev.Opcode != OpBinary {
 			return
@@ -147,6 +152,7 @@ func (a *Annotator) Annotate(ev *Event) {
 		if ev.Code == 1006 {
 			a.noteDrop(ev.Idle.Seconds())
 		}
+		a.explainAnswer(ev)
 	case EventError, EventWarning:
 		f := ev.Failure
 		if f == nil {
@@ -222,4 +228,28 @@ func explainedForClient(ex decode.Explanation) decode.Explanation {
 	ex.Hint = ""
 	ex.Source = decode.SourceClient
 	return ex
+}
+
+// explainAnswer tells a close frame that answers the other side's close
+// with the same code (or none) as the answer it is, not as the sender's
+// own reason: after `/close client 4001` the server's echoed 4001 is no
+// sign that the server expired a token.
+func (a *Annotator) explainAnswer(ev *Event) {
+	if ev.Opcode != OpClose {
+		return
+	}
+	me := speakerIndex(ev)
+	if ev.Injected {
+		me = 2
+	}
+	if a.closeSent[me] != 0 {
+		return
+	}
+	a.closeSent[me] = ev.Code
+	for other, code := range a.closeSent {
+		if other != me && code != 0 && (code == ev.Code || !ev.HasCode) {
+			ev.Note.Explanation = decode.AnswerToClose(ev.Note.Explanation, ev.FromServer())
+			return
+		}
+	}
 }

@@ -432,3 +432,23 @@ func explainRabbitMQSTOMPEnded(e *Explanation) {
 	e.Explanation += ` RabbitMQ's Web-STOMP closes with the reason "STOMP died" whenever its STOMP session ends: after the client's DISCONNECT, which is the normal end, or on a failure that ends the session, such as an AMQP channel error (not_found for a queue or exchange that does not exist, access_refused). Web-STOMP can close before it delivers the frames queued just before, so a RECEIPT or an ERROR frame may never arrive.`
 	e.Hint = `If the client sent no DISCONNECT, the session failed: check the destination of the last SUBSCRIBE or SEND, and the broker's log, which records each "STOMP error frame sent" with its reason.`
 }
+
+// AnswerToClose turns the explanation of a close code into that of a
+// close frame answering the other side's close with the same code (or
+// none): RFC 6455 §5.5.1 asks the side that receives a close to send one
+// back, usually echoing the code. Such an answer completes the closing
+// handshake and says nothing of its own about why the connection ended,
+// so the code's meaning is told as the other side's, not the sender's.
+func AnswerToClose(code Explanation, fromServer bool) Explanation {
+	sender, other := "client", "server"
+	if fromServer {
+		sender, other = "server", "client"
+	}
+	ex := code
+	ex.Source = sender
+	ex.Explanation = fmt.Sprintf("The %s's answer to the %s's close, which completes the closing handshake "+
+		"(RFC 6455 §5.5.1). It echoes the code it received, so it gives no reason of its own: "+
+		"why the connection ended is told on the %s's close.", sender, other, other)
+	ex.Hint = fmt.Sprintf("Nothing to do about the answer; read the %s's close it answers.", other)
+	return ex
+}

@@ -127,7 +127,7 @@ func TestProxyTailJSONAndRecording(t *testing.T) {
 		t.Fatalf("recordings: %v", files)
 	}
 	out, err := exec.Command(wsdbgBinary(t), "tail", files[0]).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "#1 client injected →  close") {
+	if err != nil || !strings.Contains(string(out), "#1 injected C← close   4001") {
 		t.Fatalf("tail of the recording: %v\n%s", err, out)
 	}
 	out, err = exec.Command(wsdbgBinary(t), "export", files[0], "--format", "md").CombinedOutput()

@@ -246,9 +246,16 @@ func (a *Annotator) explainAnswer(ev *Event) {
 		return
 	}
 	a.closeSent[me] = ev.Code
+	sender, answered := "client", "the server's close"
+	if ev.FromServer() {
+		sender, answered = "server", "the client's close"
+	}
 	for other, code := range a.closeSent {
 		if other != me && code != 0 && (code == ev.Code || !ev.HasCode) {
-			ev.Note.Explanation = decode.AnswerToClose(ev.Note.Explanation, ev.FromServer())
+			if other == 2 {
+				answered = "the close wsdbg proxy sent in the " + map[string]string{"client": "server", "server": "client"}[sender] + "'s place"
+			}
+			ev.Note.Explanation = decode.AnswerToClose(ev.Note.Explanation, sender, answered)
 			return
 		}
 	}

@@ -434,21 +434,19 @@ func explainRabbitMQSTOMPEnded(e *Explanation) {
 }
 
 // AnswerToClose turns the explanation of a close code into that of a
-// close frame answering the other side's close with the same code (or
-// none): RFC 6455 §5.5.1 asks the side that receives a close to send one
-// back, usually echoing the code. Such an answer completes the closing
+// close frame answering another close with the same code (or none): RFC
+// 6455 §5.5.1 asks the side that receives a close to send one back,
+// usually echoing the code. Such an answer completes the closing
 // handshake and says nothing of its own about why the connection ended,
-// so the code's meaning is told as the other side's, not the sender's.
-func AnswerToClose(code Explanation, fromServer bool) Explanation {
-	sender, other := "client", "server"
-	if fromServer {
-		sender, other = "server", "client"
-	}
+// so the code's meaning is told as the answered close's, not the
+// sender's. sender is "client" or "server"; answered says which close it
+// answers: "the server's close".
+func AnswerToClose(code Explanation, sender, answered string) Explanation {
 	ex := code
 	ex.Source = sender
-	ex.Explanation = fmt.Sprintf("The %s's answer to the %s's close, which completes the closing handshake "+
+	ex.Explanation = fmt.Sprintf("The %s's answer to %s, which completes the closing handshake "+
 		"(RFC 6455 §5.5.1). It echoes the code it received, so it gives no reason of its own: "+
-		"why the connection ended is told on the %s's close.", sender, other, other)
-	ex.Hint = fmt.Sprintf("Nothing to do about the answer; read the %s's close it answers.", other)
+		"why the connection ended is told on %s.", sender, answered, answered)
+	ex.Hint = fmt.Sprintf("Nothing to do about the answer; read %s.", answered)
 	return ex
 }

@@ -30,11 +30,11 @@ const defaultPreview = 120
 // column: "15:04:05.000 →  close   ".
 const hintIndent = "                        "
 
-type glyphs struct{ out, in, fail, warn, reconnect, open, dash, dot, more, reply string }
+type glyphs struct{ out, in, fail, warn, reconnect, open, inject, dash, dot, more, reply string }
 
 var (
-	unicodeGlyphs = glyphs{"→", "←", "✕", "!", "↻", "✓", "—", "·", "…", "↩"}
-	asciiGlyphs   = glyphs{"->", "<-", "x", "!", "~", "+", "--", "|", "...", "reply to"}
+	unicodeGlyphs = glyphs{"→", "←", "✕", "!", "↻", "✓", "*", "—", "·", "…", "↩"}
+	asciiGlyphs   = glyphs{"->", "<-", "x", "!", "~", "+", "*", "--", "|", "...", "reply to"}
 )
 
 // arrow is the glyph of r's column after the time: its direction, or what
@@ -49,11 +49,37 @@ func (g *glyphs) arrow(r history.Record) string {
 		return g.warn
 	case conn.EventReconnect:
 		return g.reconnect
+	case conn.EventInject:
+		return g.inject
 	}
-	if r.Dir == conn.Out {
-		return g.out
+	switch {
+	case r.Conn == 0 && r.Dir == conn.Out, r.Leg == conn.LegServer && r.Dir == conn.Out:
+		return legArrow(g.out, r.Leg)
+	case r.Conn == 0, r.Leg == conn.LegServer:
+		return legArrow(g.in, r.Leg)
+	case r.Dir == conn.Out: // wsdbg to the client, in the server's place
+		return "C" + g.in
 	}
-	return g.in
+	return "C" + g.out
+}
+
+// legArrow is a direction on a proxied connection's server leg, "←S" or
+// "→S", or the direction alone for a direct connection.
+func legArrow(arrow string, leg conn.Leg) string {
+	if leg == conn.LegServer {
+		return arrow + "S"
+	}
+	return arrow
+}
+
+// legArrowed reports whether arrow shows r's leg, so the line need not
+// name it: a proxied message or close.
+func legArrowed(r history.Record) bool {
+	switch r.Type {
+	case conn.EventMessage, conn.EventFrame, conn.EventClose:
+		return r.Conn > 0
+	}
+	return false
 }
 
 // lineWriter writes one line of FormatLine.
@@ -162,15 +188,19 @@ func AppendLine(b []byte, r history.Record, opts LineOptions) []byte {
 }
 
 // appendProxied writes, for an event of wsdbg proxy, the connection's
-// number and the side wsdbg talks to, "#2 client ", and "injected " on
-// what the user made happen; nothing for a direct connection.
+// number, "#2 ", the side wsdbg talks to where the arrow does not show it
+// ("client ", "server "), and "injected " on a frame the user made wsdbg
+// send; nothing for a direct connection.
 func appendProxied(b []byte, r history.Record) []byte {
 	if r.Conn > 0 {
 		b = append(b, '#')
 		b = strconv.AppendInt(b, int64(r.Conn), 10)
-		b = append(append(append(b, ' '), r.Leg.String()...), ' ')
+		b = append(b, ' ')
+		if !legArrowed(r) && r.Leg != conn.LegNone {
+			b = append(append(b, r.Leg.String()...), ' ')
+		}
 	}
-	if r.Injected {
+	if r.Injected && r.Type != conn.EventInject {
 		b = append(b, "injected "...)
 	}
 	return b

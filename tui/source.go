@@ -43,32 +43,78 @@ type eventBatchMsg struct {
 	done   bool // the source has no more events
 }
 
+// batchSource is a Source that hands over everything that piled up at
+// once, as *conn.Client does (TakeEvents, EventsReady): the pump prefers
+// it, so that a busy connection costs one hand-over per batch rather than
+// a channel send per event.
+type batchSource interface {
+	EventsReady() <-chan struct{}
+	TakeEvents(buf []conn.Event) (batch []conn.Event, finished bool)
+}
+
 // pump drains a Source on its own goroutine, as fast as the source
 // produces, so that recording (onEvent) never waits for the screen. The
 // program takes what has piled up in batches.
 type pump struct {
-	mu     sync.Mutex
-	queue  []conn.Event
-	done   bool
-	ready  chan struct{} // holds a token while the queue is non-empty or done
-	cancel context.CancelFunc
-	ctx    context.Context
+	mu      sync.Mutex
+	queue   []conn.Event
+	done    bool
+	ready   chan struct{} // holds a token while the queue is non-empty or done
+	cancel  context.CancelFunc
+	ctx     context.Context
+	stopped chan struct{} // closed when the goroutine has returned
 }
 
 func startPump(ctx context.Context, src Source, onEvent func(conn.Event)) *pump {
 	ctx, cancel := context.WithCancel(ctx)
-	p := &pump{ready: make(chan struct{}, 1), cancel: cancel, ctx: ctx}
-	go p.run(src.Events(), onEvent)
+	p := &pump{ready: make(chan struct{}, 1), cancel: cancel, ctx: ctx, stopped: make(chan struct{})}
+	go func() {
+		defer close(p.stopped)
+		defer p.finish()
+		if b, ok := src.(batchSource); ok {
+			p.runBatches(b, onEvent)
+		} else {
+			p.run(src.Events(), onEvent)
+		}
+	}()
 	return p
 }
 
+// finish tells the program the source has nothing more.
+func (p *pump) finish() {
+	p.mu.Lock()
+	p.done = true
+	p.mu.Unlock()
+	p.signal()
+}
+
+// runBatches takes the source's events a batch at a time.
+func (p *pump) runBatches(src batchSource, onEvent func(conn.Event)) {
+	room := 64
+	for {
+		select {
+		case <-p.ctx.Done():
+			return
+		case <-src.EventsReady():
+		}
+		// Every batch gets an array of its own: the program holds on to
+		// the previous ones until it has taken them in.
+		batch, finished := src.TakeEvents(make([]conn.Event, 0, room))
+		room = min(max(64, len(batch)), 4096)
+		if onEvent != nil {
+			for _, ev := range batch {
+				onEvent(ev)
+			}
+		}
+		p.add(batch)
+		if finished {
+			return
+		}
+	}
+}
+
+// run takes the source's events one at a time from its channel.
 func (p *pump) run(events <-chan conn.Event, onEvent func(conn.Event)) {
-	defer func() {
-		p.mu.Lock()
-		p.done = true
-		p.mu.Unlock()
-		p.signal()
-	}()
 	for {
 		select {
 		case <-p.ctx.Done():
@@ -88,6 +134,21 @@ func (p *pump) run(events <-chan conn.Event, onEvent func(conn.Event)) {
 	}
 }
 
+// add queues events for the program.
+func (p *pump) add(events []conn.Event) {
+	if len(events) == 0 {
+		return
+	}
+	p.mu.Lock()
+	if len(p.queue) == 0 {
+		p.queue = events
+	} else {
+		p.queue = append(p.queue, events...)
+	}
+	p.mu.Unlock()
+	p.signal()
+}
+
 func (p *pump) signal() {
 	select {
 	case p.ready <- struct{}{}:
@@ -95,8 +156,13 @@ func (p *pump) signal() {
 	}
 }
 
-// stop ends the pump's goroutine; the source itself is left alone.
-func (p *pump) stop() { p.cancel() }
+// stop ends the pump's goroutine and waits for it to return, so that
+// whoever drains the source next gets every event the pump did not; the
+// source itself is left alone.
+func (p *pump) stop() {
+	p.cancel()
+	<-p.stopped
+}
 
 // next is a command that waits for events and returns them as a batch.
 func (p *pump) next() tea.Cmd {

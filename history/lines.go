@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/wsdbg/wsdbg/conn"
 )
@@ -261,7 +262,8 @@ func walkCanonical(line []byte, red Redactor, s *canonScratch, rec *Record) bool
 		if op == conn.OpBinary || !c.str(s) {
 			return false
 		}
-		if isMessage && !red.Disabled && len(s.text) > 0 && mayHoldSecretKey(string(s.text)) {
+		// The text is looked at, not kept: no copy for it.
+		if isMessage && !red.Disabled && len(s.text) > 0 && mayHoldSecretKey(unsafe.String(unsafe.SliceData(s.text), len(s.text))) {
 			return false
 		}
 		if rec != nil {
@@ -317,7 +319,7 @@ type cursor struct {
 }
 
 func (c *cursor) lit(s string) bool {
-	if !bytes.HasPrefix(c.b[c.i:], []byte(s)) {
+	if len(c.b)-c.i < len(s) || string(c.b[c.i:c.i+len(s)]) != s {
 		return false
 	}
 	c.i += len(s)
@@ -545,38 +547,47 @@ func (c *cursor) str(s *canonScratch) bool {
 	if !c.lit(`"`) {
 		return false
 	}
-	start := c.i
-	plain, shortEscapes := true, true
-	for ; c.i < len(c.b); c.i++ {
-		ch := c.b[c.i]
-		if ch == '"' {
+	// The common cases in one pass: printable ASCII, then the same with
+	// short escapes, decoded on the way.
+	b, start, i := c.b, c.i, c.i
+	for i < len(b) && plainByte[b[i]] {
+		i++
+	}
+	if i < len(b) && b[i] == '"' {
+		s.text, c.i = b[start:i], i+1
+		return true
+	}
+	dec := append(s.decoded[:0], b[start:i]...)
+	for i < len(b) {
+		run := i
+		for i < len(b) && plainByte[b[i]] {
+			i++
+		}
+		dec = append(dec, b[run:i]...)
+		if i+1 >= len(b) || b[i] != '\\' || !isShortEscape(b[i+1]) {
 			break
 		}
-		if ch < 0x20 || ch >= 0x7f {
-			shortEscapes = false
-		}
-		if ch == '\\' {
-			plain = false
-			c.i++ // the escaped byte, which may be a quote
-			if c.i < len(c.b) && !isShortEscape(c.b[c.i]) {
-				shortEscapes = false
-			}
+		dec = append(dec, shortEscaped(b[i+1]))
+		i += 2
+	}
+	s.decoded = dec
+	if i < len(b) && b[i] == '"' {
+		s.text, c.i = dec, i+1
+		return true
+	}
+
+	// Anything else: find the end, decode in full and check that the
+	// encoder writes the text back the same way.
+	for i = start; i < len(b) && b[i] != '"'; i++ {
+		if b[i] == '\\' {
+			i++ // the escaped byte, which may be a quote
 		}
 	}
-	if c.i >= len(c.b) {
+	if i >= len(b) {
 		return false
 	}
-	lit := c.b[start:c.i]
-	c.i++
-	switch {
-	case plain && shortEscapes: // printable ASCII: appendString keeps it
-		s.text = lit
-		return true
-	case shortEscapes: // printable ASCII and \" \\ \n \r \t, as appendString writes them
-		s.decoded = unescapeShort(s.decoded[:0], lit)
-		s.text = s.decoded
-		return true
-	}
+	lit := b[start:i]
+	c.i = i + 1
 	text, ok := unescape(s.decoded[:0], lit)
 	if !ok {
 		return false
@@ -586,26 +597,26 @@ func (c *cursor) str(s *canonScratch) bool {
 	return bytes.Equal(s.again[1:len(s.again)-1], lit)
 }
 
-// unescapeShort decodes a string body whose only escapes are short ones.
-func unescapeShort(dst, lit []byte) []byte {
-	for {
-		bs := bytes.IndexByte(lit, '\\')
-		if bs < 0 || bs+1 >= len(lit) {
-			return append(dst, lit...)
-		}
-		dst = append(dst, lit[:bs]...)
-		switch ch := lit[bs+1]; ch {
-		case 'n':
-			dst = append(dst, '\n')
-		case 'r':
-			dst = append(dst, '\r')
-		case 't':
-			dst = append(dst, '\t')
-		default:
-			dst = append(dst, ch)
-		}
-		lit = lit[bs+2:]
+// plainByte marks the bytes appendString writes as they are: printable
+// ASCII other than the quote and the backslash.
+var plainByte = func() (t [256]bool) {
+	for ch := 0x20; ch < 0x7f; ch++ {
+		t[ch] = ch != '"' && ch != '\\'
 	}
+	return t
+}()
+
+// shortEscaped is the byte a short escape's letter stands for.
+func shortEscaped(letter byte) byte {
+	switch letter {
+	case 'n':
+		return '\n'
+	case 'r':
+		return '\r'
+	case 't':
+		return '\t'
+	}
+	return letter
 }
 
 func isShortEscape(ch byte) bool {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/history"
 	"github.com/wsdbg/wsdbg/tui/filter"
 )
 
@@ -21,17 +22,24 @@ type lineFilter struct {
 	// and ignoring case touches ASCII letters only.
 	text    bool
 	finding bool // the text query alone counts, not the toggles
+	lines   *lineDecoding
+}
+
+// lineDecoding is the memory a lineFilter reuses to decode lines.
+type lineDecoding struct {
+	dec history.LineDecoder
+	rec history.Record
 }
 
 // newFindFilter is a lineFilter for finding the text query.
 func newFindFilter(c *filter.Criteria) lineFilter {
 	needle, _, ok := c.Literal()
-	return lineFilter{c: c, text: ok && plainASCII(needle), finding: true}
+	return lineFilter{c: c, text: ok && plainASCII(needle), finding: true, lines: &lineDecoding{}}
 }
 
 func newLineFilter(c *filter.Criteria) lineFilter {
 	needle, _, ok := c.Literal()
-	return lineFilter{c: c, text: ok && plainASCII(needle)}
+	return lineFilter{c: c, text: ok && plainASCII(needle), lines: &lineDecoding{}}
 }
 
 // plainASCII reports whether every byte of p is printable ASCII that a
@@ -76,6 +84,40 @@ func (f lineFilter) hides(line []byte) bool {
 	return !c.FindOnly() && f.missesText(data)
 }
 
+// textMessage decodes a message or frame line whose payload is text, as
+// the encoder writes it, and returns it as a row (direction, opcode and
+// type; such a line has no envelope or protocol packet) with its payload;
+// ok is false for any other line, and for an empty payload, whose row is
+// matched by its summary.
+func (f lineFilter) textMessage(line []byte) (r row, payload []byte, ok bool) {
+	rec := &f.lines.rec
+	if !f.lines.dec.Decode(line, rec) || rec.Text == "" || rec.Base64 != "" {
+		return row{}, nil, false
+	}
+	return row{typ: rec.Type, dir: rec.Dir, op: rec.Opcode}, []byte(rec.Text), true
+}
+
+// shown reports whether the event on line is shown, when its line alone
+// tells (see textMessage).
+func (f lineFilter) shown(line []byte) (shown, ok bool) {
+	r, payload, ok := f.textMessage(line)
+	if !ok {
+		return false, false
+	}
+	c := f.c
+	return passesToggles(c, &r) && (!c.HasText() || c.FindOnly() || c.Match(payload)), true
+}
+
+// matchesText reports whether the event on line matches the text query,
+// when its line alone tells (see textMessage).
+func (f lineFilter) matchesText(line []byte) (matches, ok bool) {
+	_, payload, ok := f.textMessage(line)
+	if !ok {
+		return false, false
+	}
+	return f.c.Match(payload), true
+}
+
 // missesText reports whether a message certainly does not match the text
 // query. An empty text is matched by its row's summary, not its payload.
 func (f lineFilter) missesText(data dataLine) bool {
@@ -102,7 +144,11 @@ func (m *model) scanLines(n int, deadline time.Time) bool {
 				resume = k
 				return
 			}
-			if m.lazyRowShown(k) {
+			shown, ok := f.shown(line)
+			if !ok {
+				shown = m.lazyRowShown(k)
+			}
+			if shown {
 				m.shown = append(m.shown, int32(k))
 			}
 		})
@@ -173,7 +219,11 @@ func (m *model) lazyFind(from, dir int) int {
 					if k >= hi || !last && found >= 0 || f.hides(line) {
 						return
 					}
-					if m.lazyMatchesText(k) {
+					matches, ok := f.matchesText(line)
+					if !ok {
+						matches = m.lazyMatchesText(k)
+					}
+					if matches {
 						found = k
 					}
 				})

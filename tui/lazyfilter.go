@@ -2,6 +2,7 @@ package tui
 
 import (
 	"bytes"
+	"sync"
 	"time"
 
 	"github.com/wsdbg/wsdbg/conn"
@@ -128,42 +129,76 @@ func (f lineFilter) missesText(data dataLine) bool {
 // scanLines is scanStep over a browsed recording: it tests the rows from
 // m.scanned up to n, reading their lines in blocks, until the deadline. It
 // reports false when the recording has no lines to read.
+//
+// The lines are read and tested by two goroutines at once, each over half
+// of the next scanRound rows (a line's verdict needs nothing but the line
+// and the criteria); the rows their lines cannot decide are then tested
+// here, in order, as any row is.
 func (m *model) scanLines(n int, deadline time.Time) bool {
 	lines, ok := m.store.lazy.rec.(lineSource)
 	if !ok {
 		return false
 	}
-	f := newLineFilter(m.filter.Criteria())
+	c := m.filter.Criteria()
 	for m.scanned < n && time.Now().Before(deadline) {
-		resume := -1
-		next, err := lines.Lines(m.scanned, lineBlock/8, func(k int, line []byte) {
-			if resume >= 0 || k >= n || f.hides(line) {
-				return
+		end := min(n, m.scanned+scanRound)
+		mid := m.scanned + (end-m.scanned)/2
+		var halves [2]lineVerdicts
+		var wg sync.WaitGroup
+		wg.Go(func() { halves[0] = scanHalf(lines, c, m.scanned, mid) })
+		wg.Go(func() { halves[1] = scanHalf(lines, c, mid, end) })
+		wg.Wait()
+		for _, h := range halves {
+			for _, v := range h {
+				if v.undecided && time.Now().After(deadline) && v.k > m.scanned {
+					m.scanned = v.k
+					return true
+				}
+				if !v.undecided || m.lazyRowShown(v.k) {
+					m.shown = append(m.shown, int32(v.k))
+				}
 			}
-			if k > m.scanned && time.Now().After(deadline) {
-				resume = k
+		}
+		m.scanned = end
+	}
+	return true
+}
+
+// scanRound is how many rows the two goroutines of scanLines test between
+// two looks at the clock.
+const scanRound = 1024
+
+// lineVerdict is a row shown, or one whose line cannot tell.
+type lineVerdict struct {
+	k         int
+	undecided bool
+}
+
+type lineVerdicts []lineVerdict
+
+// scanHalf reads the lines of rows from up to to and returns, in order,
+// the rows shown and the rows their lines cannot decide (their lines are
+// not written as the encoder writes them, or could not be read).
+func scanHalf(lines lineSource, c *filter.Criteria, from, to int) lineVerdicts {
+	f := newLineFilter(c)
+	var verdicts lineVerdicts
+	for i := from; i < to; {
+		next, err := lines.Lines(i, lineBlock/8, func(k int, line []byte) {
+			if k >= to || f.hides(line) {
 				return
 			}
 			shown, ok := f.shown(line)
-			if !ok {
-				shown = m.lazyRowShown(k)
-			}
-			if shown {
-				m.shown = append(m.shown, int32(k))
+			if !ok || shown {
+				verdicts = append(verdicts, lineVerdict{k: k, undecided: !ok})
 			}
 		})
-		switch {
-		case resume >= 0:
-			next = resume
-		case err != nil || next <= m.scanned: // no line: test the row itself
-			if m.rowShown(m.scanned) {
-				m.shown = append(m.shown, int32(m.scanned))
-			}
-			next = m.scanned + 1
+		if err != nil || next <= i { // no line: test the row itself
+			verdicts = append(verdicts, lineVerdict{k: i, undecided: true})
+			next = i + 1
 		}
-		m.scanned = min(next, n)
+		i = next
 	}
-	return true
+	return verdicts
 }
 
 // lazyRowShown is rowShown for a browsed recording: a message is decoded

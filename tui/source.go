@@ -56,8 +56,10 @@ type batchSource interface {
 // produces, so that recording (onEvent) never waits for the screen. The
 // program takes what has piled up in batches.
 type pump struct {
-	mu      sync.Mutex
-	queue   []conn.Event
+	mu sync.Mutex
+	// batches wait in the order they came, as they came: a backlog is
+	// never copied to make room for more.
+	batches [][]conn.Event
 	done    bool
 	ready   chan struct{} // holds a token while the queue is non-empty or done
 	cancel  context.CancelFunc
@@ -126,10 +128,7 @@ func (p *pump) run(events <-chan conn.Event, onEvent func(conn.Event)) {
 			if onEvent != nil {
 				onEvent(ev)
 			}
-			p.mu.Lock()
-			p.queue = append(p.queue, ev)
-			p.mu.Unlock()
-			p.signal()
+			p.addOne(ev)
 		}
 	}
 }
@@ -140,10 +139,19 @@ func (p *pump) add(events []conn.Event) {
 		return
 	}
 	p.mu.Lock()
-	if len(p.queue) == 0 {
-		p.queue = events
+	p.batches = append(p.batches, events)
+	p.mu.Unlock()
+	p.signal()
+}
+
+// addOne queues one event for the program, in the last batch while that
+// is small.
+func (p *pump) addOne(ev conn.Event) {
+	p.mu.Lock()
+	if last := len(p.batches) - 1; last >= 0 && len(p.batches[last]) < maxBatch {
+		p.batches[last] = append(p.batches[last], ev)
 	} else {
-		p.queue = append(p.queue, events...)
+		p.batches = append(p.batches, append(make([]conn.Event, 0, 64), ev))
 	}
 	p.mu.Unlock()
 	p.signal()
@@ -177,21 +185,47 @@ func (p *pump) next() tea.Cmd {
 }
 
 // take returns what has piled up, at most maxBatch events, without waiting.
+// A batch as large as that is handed over as it is; smaller ones are
+// gathered into one.
 func (p *pump) take() eventBatchMsg {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	n := min(len(p.queue), maxBatch)
-	batch := eventBatchMsg{events: p.queue[:n:n]}
-	if n == len(p.queue) {
-		p.queue = nil
-	} else {
-		p.queue = p.queue[n:]
+	var events []conn.Event
+	if len(p.batches) > 0 {
+		if first := p.batches[0]; len(first) >= maxBatch || len(p.batches) == 1 {
+			n := min(len(first), maxBatch)
+			events = first[:n:n]
+			p.drop(n)
+		} else {
+			events = make([]conn.Event, 0, maxBatch)
+			for len(p.batches) > 0 && len(events) < maxBatch {
+				b := p.batches[0]
+				n := min(len(b), maxBatch-len(events))
+				events = append(events, b[:n]...)
+				p.drop(n)
+			}
+		}
+	}
+	if len(p.batches) > 0 {
 		p.signal()
 	}
-	batch.done = p.done && len(p.queue) == 0
+	batch := eventBatchMsg{events: events, done: p.done && len(p.batches) == 0}
 	if p.done {
 		// Whoever asks next must not wait for a source that is gone.
 		p.signal()
 	}
 	return batch
+}
+
+// drop removes the first n events of the first batch.
+func (p *pump) drop(n int) {
+	if n < len(p.batches[0]) {
+		p.batches[0] = p.batches[0][n:]
+		return
+	}
+	p.batches[0] = nil
+	p.batches = p.batches[1:]
+	if len(p.batches) == 0 {
+		p.batches = nil // the array's start is not kept forever
+	}
 }

@@ -2,11 +2,13 @@ package history
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"strconv"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/wsdbg/wsdbg/conn"
 )
@@ -28,14 +30,77 @@ func (r *Recording) WriteJSONLines(w io.Writer, red Redactor) (int, error) {
 	if r.file == nil {
 		return writeRecords(w, r.records, red)
 	}
+	out := make([]byte, 0, 256<<10)
+	var scratch canonScratch
+	printed, err := r.eachLine(func(i int, line []byte) error {
+		if canonicalLine(line, red, &scratch) {
+			out = append(append(out, line...), '\n')
+		} else {
+			rec, err := r.decodeLine(r.line(i), line)
+			if err != nil {
+				return errSkip
+			}
+			out = append(red.Record(rec).AppendJSON(out), '\n')
+		}
+		if len(out) >= cap(out)-cap(out)/4 {
+			if _, err := w.Write(out); err != nil {
+				return err
+			}
+			out = out[:0]
+		}
+		return nil
+	})
+	if err != nil {
+		return printed, err
+	}
+	_, err = w.Write(out)
+	return printed, err
+}
+
+// EachRecord calls fn with every event's record, redacted by red, in
+// order, reading the file as WriteJSONLines does: a message or frame line
+// as the encoder writes it is decoded by hand, every other line the slow
+// way. It waits for the index and returns how many records it gave fn; a
+// line that cannot be read is skipped and listed in Problems. An error
+// from fn stops it and is returned. The record is fn's to keep.
+func (r *Recording) EachRecord(red Redactor, fn func(Record) error) (int, error) {
+	r.Wait()
+	if r.file == nil {
+		for i, rec := range r.records {
+			if err := fn(red.Record(rec)); err != nil {
+				return i, err
+			}
+		}
+		return len(r.records), nil
+	}
+	var scratch canonScratch
+	var rec Record
+	return r.eachLine(func(i int, line []byte) error {
+		if !decodeCanonical(line, red, &scratch, &rec) {
+			var err error
+			if rec, err = r.decodeLine(r.line(i), line); err != nil {
+				return errSkip
+			}
+			rec = red.Record(rec)
+		}
+		return fn(rec)
+	})
+}
+
+// errSkip tells eachLine that a line was not taken.
+var errSkip = errors.New("line skipped")
+
+// eachLine calls fn with every event's line, in order, reading the file in
+// large blocks, and returns how many lines fn took. A line that cannot be
+// read is skipped; fn skips one by returning errSkip, and stops the walk
+// with any other error.
+func (r *Recording) eachLine(fn func(i int, line []byte) error) (int, error) {
 	r.mu.RLock()
 	offsets, scanned := r.offsets, r.scanned // complete: the index no longer grows
 	r.mu.RUnlock()
 
-	out := make([]byte, 0, 256<<10)
-	var scratch canonScratch
 	blk := lineBlock{r: r, buf: make([]byte, linesBlock), scanned: scanned}
-	printed := 0
+	taken := 0
 	for i, start := range offsets {
 		end := scanned
 		if i+1 < len(offsets) {
@@ -45,25 +110,15 @@ func (r *Recording) WriteJSONLines(w io.Writer, red Redactor) (int, error) {
 		if err != nil {
 			continue
 		}
-		if canonicalLine(line, red, &scratch) {
-			out = append(append(out, line...), '\n')
-		} else {
-			rec, err := r.decodeLine(r.line(i), line)
-			if err != nil {
-				continue
-			}
-			out = append(red.Record(rec).AppendJSON(out), '\n')
-		}
-		printed++
-		if len(out) >= cap(out)-cap(out)/4 {
-			if _, err := w.Write(out); err != nil {
-				return printed, err
-			}
-			out = out[:0]
+		switch err := fn(i, line); err {
+		case nil:
+			taken++
+		case errSkip:
+		default:
+			return taken, err
 		}
 	}
-	_, err := w.Write(out)
-	return printed, err
+	return taken, nil
 }
 
 func writeRecords(w io.Writer, records []Record, red Redactor) (int, error) {
@@ -117,11 +172,12 @@ func (b *lineBlock) cut(start int64) ([]byte, bool) {
 
 // canonScratch is reused memory for canonicalLine.
 type canonScratch struct {
-	minute  []byte // the date, hour and minute of the last UTC time parsed
-	text    []byte // the last string's text: in the line, or in decoded
-	decoded []byte
-	again   []byte
-	opcode  []byte
+	minute   []byte    // the date, hour and minute of the last UTC time parsed
+	minuteAt time.Time // that minute
+	text     []byte    // the last string's text: in the line, or in decoded
+	decoded  []byte
+	again    []byte
+	opcode   []byte
 }
 
 // canonicalLine reports whether line is a message or frame record exactly
@@ -132,6 +188,34 @@ type canonScratch struct {
 // closes and failures, error replies, other writers' lines), which then
 // take the slow way; false is always safe.
 func canonicalLine(line []byte, red Redactor, s *canonScratch) bool {
+	return walkCanonical(line, red, s, nil)
+}
+
+// decodeCanonical decodes a line canonicalLine accepts into rec, as
+// decoding it and redacting it with red would, without reflection. It
+// reports false, leaving rec in any state, for every other line.
+func decodeCanonical(line []byte, red Redactor, s *canonScratch, rec *Record) bool {
+	*rec = Record{}
+	return walkCanonical(line, red, s, rec)
+}
+
+// A LineDecoder decodes the message and frame lines of a recording that
+// are exactly as the encoder writes them, by hand and reusing its memory:
+// what a pass over many raw lines (a filter) needs to be fast. Its zero
+// value is ready to use.
+type LineDecoder struct {
+	scratch canonScratch
+}
+
+// Decode decodes line into rec, unredacted, as Record would; it reports
+// false, leaving rec in any state, for a line it does not take, which
+// must be decoded the ordinary way.
+func (d *LineDecoder) Decode(line []byte, rec *Record) bool {
+	return decodeCanonical(line, Redactor{Disabled: true}, &d.scratch, rec)
+}
+
+// walkCanonical is canonicalLine, filling rec when it is not nil.
+func walkCanonical(line []byte, red Redactor, s *canonScratch, rec *Record) bool {
 	c := cursor{b: line}
 	if !c.lit(`{"type":"`) {
 		return false
@@ -142,37 +226,101 @@ func canonicalLine(line []byte, red Redactor, s *canonScratch) bool {
 		return false
 	}
 	isMessage := line[len(`{"type":"`)] == 'm'
-	if !c.lit(`,"time":`) || !c.time(s) || (c.lit(`,"seq":`) && !c.positive()) || !c.lit(`,"dir":"`) ||
-		!(c.lit(`in"`) || c.lit(`out"`)) || !c.lit(`,"opcode":"`) {
+	var at *time.Time
+	if rec != nil {
+		rec.Type, at = conn.EventFrame, &rec.Time
+		if isMessage {
+			rec.Type = conn.EventMessage
+		}
+	}
+	if !c.lit(`,"time":`) || !c.time(s, at) {
+		return false
+	}
+	if c.lit(`,"seq":`) {
+		if !c.positive() {
+			return false
+		}
+		if rec != nil {
+			rec.Seq = int(c.n)
+		}
+	}
+	if !c.lit(`,"dir":"`) {
+		return false
+	}
+	switch {
+	case c.lit(`in"`):
+		if rec != nil {
+			rec.Dir = conn.In
+		}
+	case c.lit(`out"`):
+		if rec != nil {
+			rec.Dir = conn.Out
+		}
+	default:
+		return false
+	}
+	if !c.lit(`,"opcode":"`) {
 		return false
 	}
 	var op conn.Opcode
 	if !c.word(&op, s) || !c.lit(`,"len":`) || !c.int(64, false) {
 		return false
 	}
+	if rec != nil {
+		rec.Opcode, rec.Len = op, int(c.n)
+		if int64(rec.Len) != c.n {
+			return false
+		}
+	}
 	switch {
 	case c.lit(`,"text":`):
 		if op == conn.OpBinary || !c.str(s) {
 			return false
 		}
-		if isMessage && !red.Disabled && len(s.text) > 0 && mayHoldSecretKey(string(s.text)) {
+		// The text is looked at, not kept: no copy for it.
+		if isMessage && !red.Disabled && len(s.text) > 0 && mayHoldSecretKey(unsafe.String(unsafe.SliceData(s.text), len(s.text))) {
 			return false
+		}
+		if rec != nil {
+			rec.Text = string(s.text)
 		}
 	case c.lit(`,"base64":`):
 		if !c.str(s) || len(s.text) == 0 && op != conn.OpBinary {
 			return false
 		}
+		if rec != nil {
+			rec.Base64 = string(s.text)
+		}
 	default:
 		return false
 	}
-	if c.lit(`,"frames":`) && !c.int(64, true) {
-		return false
+	if c.lit(`,"frames":`) {
+		if !c.int(64, true) {
+			return false
+		}
+		if rec != nil {
+			rec.Frames = int(c.n)
+			if int64(rec.Frames) != c.n {
+				return false
+			}
+		}
 	}
-	if c.lit(`,"frame_info":[`) && !c.frames(s) {
-		return false
+	if c.lit(`,"frame_info":[`) {
+		var frames *[]conn.Frame
+		if rec != nil {
+			frames = &rec.FrameInfo
+		}
+		if !c.frames(s, frames) {
+			return false
+		}
 	}
-	if c.lit(`,"rtt_ms":`) && !c.float() {
-		return false
+	if c.lit(`,"rtt_ms":`) {
+		if !c.float() {
+			return false
+		}
+		if rec != nil {
+			rec.RTTMillis = c.f
+		}
 	}
 	if c.lit(`,"reply_to":`) && !(c.positive() && c.lit(`,"latency_ms":`) && c.float()) {
 		return false
@@ -184,10 +332,12 @@ func canonicalLine(line []byte, red Redactor, s *canonScratch) bool {
 type cursor struct {
 	b []byte
 	i int
+	n int64   // the last integer accepted
+	f float64 // the last float accepted
 }
 
 func (c *cursor) lit(s string) bool {
-	if !bytes.HasPrefix(c.b[c.i:], []byte(s)) {
+	if len(c.b)-c.i < len(s) || string(c.b[c.i:c.i+len(s)]) != s {
 		return false
 	}
 	c.i += len(s)
@@ -214,6 +364,7 @@ func (c *cursor) int(bits int, overOne bool) bool {
 	if err != nil || overOne && n <= 1 {
 		return false
 	}
+	c.n = n
 	var again [24]byte
 	return bytes.Equal(strconv.AppendInt(again[:0], n, 10), num)
 }
@@ -232,6 +383,7 @@ func (c *cursor) positive() bool {
 func (c *cursor) uint8() bool {
 	num := c.digits()
 	n, err := strconv.ParseUint(string(num), 10, 8)
+	c.n = int64(n)
 	var again [4]byte
 	return err == nil && bytes.Equal(strconv.AppendUint(again[:0], n, 10), num)
 }
@@ -248,15 +400,31 @@ func (c *cursor) float() bool {
 	if err != nil || !(f > 0) {
 		return false
 	}
+	c.f = f
 	var again [32]byte
 	return bytes.Equal(strconv.AppendFloat(again[:0], f, 'f', -1, 64), num)
 }
 
-func (c *cursor) bool() bool { return c.lit("true") || c.lit("false") }
+// bool accepts true or false and stores it in v when v is not nil.
+func (c *cursor) bool(v *bool) bool {
+	switch {
+	case c.lit("true"):
+		if v != nil {
+			*v = true
+		}
+	case c.lit("false"):
+		if v != nil {
+			*v = false
+		}
+	default:
+		return false
+	}
+	return true
+}
 
 // time accepts a quoted time as time.Time decodes it and AppendFormat
-// with RFC3339Nano writes it back.
-func (c *cursor) time(s *canonScratch) bool {
+// with RFC3339Nano writes it back, and stores it in at when at is not nil.
+func (c *cursor) time(s *canonScratch, at *time.Time) bool {
 	if !c.lit(`"`) {
 		return false
 	}
@@ -266,6 +434,9 @@ func (c *cursor) time(s *canonScratch) bool {
 	}
 	quoted := c.b[c.i-1 : c.i+end+1]
 	if sameMinuteUTC(quoted[1:len(quoted)-1], s.minute) {
+		if at != nil {
+			*at = s.minuteAt.Add(withinMinute(quoted[1+len(minutePrefix) : len(quoted)-2]))
+		}
 		c.i += end + 1
 		return true
 	}
@@ -279,9 +450,30 @@ func (c *cursor) time(s *canonScratch) bool {
 	}
 	if t.Location() == time.UTC {
 		s.minute = append(s.minute[:0], quoted[1:len(minutePrefix)+1]...)
+		s.minuteAt = t.Truncate(time.Minute)
+	}
+	if at != nil {
+		*at = t
 	}
 	c.i += end + 1
 	return true
+}
+
+// withinMinute reads the ":05.123" part sameMinuteUTC accepted.
+func withinMinute(sec []byte) time.Duration {
+	d := time.Duration(sec[1]-'0')*10*time.Second + time.Duration(sec[2]-'0')*time.Second
+	if len(sec) > 3 {
+		var ns time.Duration
+		digits := sec[4:]
+		for _, ch := range digits {
+			ns = ns*10 + time.Duration(ch-'0')
+		}
+		for range 9 - len(digits) {
+			ns *= 10
+		}
+		d += ns
+	}
+	return d
 }
 
 // minutePrefix is the part of an RFC 3339 time up to its minute.
@@ -332,8 +524,10 @@ func (c *cursor) word(op *conn.Opcode, s *canonScratch) bool {
 }
 
 // frames accepts the rest of a frame_info array, each frame as
-// conn.Frame.AppendJSON writes it.
-func (c *cursor) frames(s *canonScratch) bool {
+// conn.Frame.AppendJSON writes it, and appends them to out when out is not
+// nil.
+func (c *cursor) frames(s *canonScratch, out *[]conn.Frame) bool {
+	var f conn.Frame
 	for first := true; ; first = false {
 		if c.lit("]") {
 			return !first // an empty list is not written
@@ -341,12 +535,25 @@ func (c *cursor) frames(s *canonScratch) bool {
 		if !first && !c.lit(",") {
 			return false
 		}
-		var op conn.Opcode
-		if !c.lit(`{"fin":`) || !c.bool() || !c.lit(`,"rsv":`) || !c.uint8() ||
-			!c.lit(`,"opcode":"`) || !c.word(&op, s) || !c.lit(`,"masked":`) || !c.bool() ||
-			!c.lit(`,"len":`) || !c.int(64, false) || !c.lit(`,"len_bytes":`) || !c.uint8() ||
-			!c.lit(`,"time":`) || !c.time(s) || !c.lit(`}`) {
+		f = conn.Frame{}
+		if !c.lit(`{"fin":`) || !c.bool(&f.FIN) || !c.lit(`,"rsv":`) || !c.uint8() {
 			return false
+		}
+		f.RSV = uint8(c.n)
+		if !c.lit(`,"opcode":"`) || !c.word(&f.Opcode, s) || !c.lit(`,"masked":`) || !c.bool(&f.Masked) ||
+			!c.lit(`,"len":`) || !c.int(64, false) {
+			return false
+		}
+		f.Length = c.n
+		if !c.lit(`,"len_bytes":`) || !c.uint8() {
+			return false
+		}
+		f.LenBytes = uint8(c.n)
+		if !c.lit(`,"time":`) || !c.time(s, &f.Time) || !c.lit(`}`) {
+			return false
+		}
+		if out != nil {
+			*out = append(*out, f)
 		}
 	}
 }
@@ -358,38 +565,47 @@ func (c *cursor) str(s *canonScratch) bool {
 	if !c.lit(`"`) {
 		return false
 	}
-	start := c.i
-	plain, shortEscapes := true, true
-	for ; c.i < len(c.b); c.i++ {
-		ch := c.b[c.i]
-		if ch == '"' {
+	// The common cases in one pass: printable ASCII, then the same with
+	// short escapes, decoded on the way.
+	b, start, i := c.b, c.i, c.i
+	for i < len(b) && plainByte[b[i]] {
+		i++
+	}
+	if i < len(b) && b[i] == '"' {
+		s.text, c.i = b[start:i], i+1
+		return true
+	}
+	dec := append(s.decoded[:0], b[start:i]...)
+	for i < len(b) {
+		run := i
+		for i < len(b) && plainByte[b[i]] {
+			i++
+		}
+		dec = append(dec, b[run:i]...)
+		if i+1 >= len(b) || b[i] != '\\' || !isShortEscape(b[i+1]) {
 			break
 		}
-		if ch < 0x20 || ch >= 0x7f {
-			shortEscapes = false
-		}
-		if ch == '\\' {
-			plain = false
-			c.i++ // the escaped byte, which may be a quote
-			if c.i < len(c.b) && !isShortEscape(c.b[c.i]) {
-				shortEscapes = false
-			}
+		dec = append(dec, shortEscaped(b[i+1]))
+		i += 2
+	}
+	s.decoded = dec
+	if i < len(b) && b[i] == '"' {
+		s.text, c.i = dec, i+1
+		return true
+	}
+
+	// Anything else: find the end, decode in full and check that the
+	// encoder writes the text back the same way.
+	for i = start; i < len(b) && b[i] != '"'; i++ {
+		if b[i] == '\\' {
+			i++ // the escaped byte, which may be a quote
 		}
 	}
-	if c.i >= len(c.b) {
+	if i >= len(b) {
 		return false
 	}
-	lit := c.b[start:c.i]
-	c.i++
-	switch {
-	case plain && shortEscapes: // printable ASCII: appendString keeps it
-		s.text = lit
-		return true
-	case shortEscapes: // printable ASCII and \" \\ \n \r \t, as appendString writes them
-		s.decoded = unescapeShort(s.decoded[:0], lit)
-		s.text = s.decoded
-		return true
-	}
+	lit := b[start:i]
+	c.i = i + 1
 	text, ok := unescape(s.decoded[:0], lit)
 	if !ok {
 		return false
@@ -399,26 +615,26 @@ func (c *cursor) str(s *canonScratch) bool {
 	return bytes.Equal(s.again[1:len(s.again)-1], lit)
 }
 
-// unescapeShort decodes a string body whose only escapes are short ones.
-func unescapeShort(dst, lit []byte) []byte {
-	for {
-		bs := bytes.IndexByte(lit, '\\')
-		if bs < 0 || bs+1 >= len(lit) {
-			return append(dst, lit...)
-		}
-		dst = append(dst, lit[:bs]...)
-		switch ch := lit[bs+1]; ch {
-		case 'n':
-			dst = append(dst, '\n')
-		case 'r':
-			dst = append(dst, '\r')
-		case 't':
-			dst = append(dst, '\t')
-		default:
-			dst = append(dst, ch)
-		}
-		lit = lit[bs+2:]
+// plainByte marks the bytes appendString writes as they are: printable
+// ASCII other than the quote and the backslash.
+var plainByte = func() (t [256]bool) {
+	for ch := 0x20; ch < 0x7f; ch++ {
+		t[ch] = ch != '"' && ch != '\\'
 	}
+	return t
+}()
+
+// shortEscaped is the byte a short escape's letter stands for.
+func shortEscaped(letter byte) byte {
+	switch letter {
+	case 'n':
+		return '\n'
+	case 'r':
+		return '\r'
+	case 't':
+		return '\t'
+	}
+	return letter
 }
 
 func isShortEscape(ch byte) bool {

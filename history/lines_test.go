@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -150,6 +151,74 @@ func TestWriteJSONLinesMatchesOnForeignLines(t *testing.T) {
 		got, _ := fastJSONLines(t, path, red)
 		if !bytes.Equal(got, want) {
 			t.Fatalf("lines differ\n got: %s\nwant: %s", got, want)
+		}
+	}
+}
+
+// EachRecord gives exactly the records that reading every event with
+// Record and redacting it gives, on the encoder's own lines and on lines
+// written by hand or by other tools.
+func TestEachRecordMatchesDecodingEveryLine(t *testing.T) {
+	foreign := []string{
+		`{"type":"message","time":"2026-11-22T02:10:00.123456789Z","seq":7,"dir":"in","opcode":"text","len":3,"text":"abc"}`,
+		`{"type":"message","time":"2026-11-22T02:10:59.5Z","dir":"out","opcode":"text","len":3,"text":"a\nb"}`,
+		`{"type":"message","time":"2026-11-22T02:10:00.000000001Z","dir":"in","opcode":"text","len":3,"text":"abc"}`,
+		`{"type":"message","time":"2026-11-22T04:10:00.12+02:00","dir":"in","opcode":"text","len":3,"text":"abc"}`,
+		`{"type":"message","time":"2026-11-22T02:10:00Z","dir":"in","opcode":"text","len":3,"text":"a\/b\u0041\u00e9"}`,
+		`{"type":"message","time":"2026-11-22T02:10:00Z","dir":"in","opcode":"text","len":2,"text":"{\"token\":\"s3cret\"}"}`,
+		`{"type":"frame","time":"2026-11-22T02:10:00Z","dir":"in","opcode":"0xB","len":3,"base64":"AQI="}`,
+		`{"type":"message","time":"2026-11-22T02:10:00Z","dir":"in","opcode":"pong","len":2,"text":"hb","frames":2,"rtt_ms":1.5}`,
+		`{"type":"message","time":"2026-11-22T02:10:00Z","dir":"in","opcode":"text","len":2,"text":"hb","frame_info":[{"fin":false,"rsv":4,"opcode":"text","masked":true,"len":1,"len_bytes":0,"time":"2026-11-22T02:10:00.25Z"},{"fin":true,"rsv":0,"opcode":"continuation","masked":false,"len":1,"len_bytes":2,"time":"2026-11-22T02:11:00Z"}]}`,
+		`{"type":"message","time":"2026-11-22T02:10:00Z","dir":"in","opcode":"text","len":2,"text":"hb","future_key":1}`,
+	}
+	paths := []string{everyKindRecording(t), writeFile(t, "foreign"+FileSuffix, []byte(strings.Join(foreign, "\n")+"\n"))}
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, red := range []Redactor{{}, {Disabled: true}} {
+			var s canonScratch
+			var fast Record
+			decodedByHand := 0
+			for _, line := range bytes.Split(data, []byte{'\n'}) {
+				if !decodeCanonical(line, red, &s, &fast) {
+					continue
+				}
+				decodedByHand++
+				var slow Record
+				if err := json.Unmarshal(line, &slow); err != nil {
+					t.Fatalf("%s: %v", line, err)
+				}
+				if want := red.Record(slow); !reflect.DeepEqual(fast, want) {
+					t.Errorf("%s:\n got %+v\nwant %+v", line, fast, want)
+				}
+			}
+			if decodedByHand < 5 {
+				t.Errorf("only %d lines were decoded by hand", decodedByHand)
+			}
+
+			rec := openT(t, path)
+			rec.Wait()
+			var want []Record
+			for i := 0; i < rec.Len(); i++ {
+				if r, err := rec.Record(i); err == nil {
+					want = append(want, red.Record(r))
+				}
+			}
+			var got []Record
+			n, err := openT(t, path).EachRecord(red, func(r Record) error {
+				got = append(got, r)
+				return nil
+			})
+			if err != nil || n != len(want) {
+				t.Fatalf("EachRecord: %d records, %v; want %d", n, err, len(want))
+			}
+			for i := range want {
+				if !reflect.DeepEqual(got[i], want[i]) {
+					t.Errorf("record %d:\n got %+v\nwant %+v", i, got[i], want[i])
+				}
+			}
 		}
 	}
 }

@@ -251,15 +251,16 @@ func isSecretLowerKey(n []byte) bool {
 	if !hit {
 		return false
 	}
-	if secretLowerNames[string(n)] {
+	name := string(n) // at most 32 bytes, not kept: copied on the stack
+	if secretLowerNames[name] {
 		return true
 	}
 	for _, part := range secretNameParts {
-		if bytes.Contains(n, []byte(part)) {
+		if strings.Contains(name, part) {
 			return true
 		}
 	}
-	return bytes.HasSuffix(n, []byte("_key")) || bytes.HasSuffix(n, []byte("-key"))
+	return strings.HasSuffix(name, "_key") || strings.HasSuffix(name, "-key")
 }
 
 // secretNameParts make any name that contains them a credential's.

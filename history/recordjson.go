@@ -349,6 +349,22 @@ var plainJSON = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
+// escapeWidth is, for appendString, how many bytes a byte takes beyond
+// one: 0 for a plain byte, 1 for a quote or backslash (written after a
+// backslash) and 2 for any other, which appendStringRest writes.
+var escapeWidth = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c < utf8.RuneSelf && plainJSON[c]:
+		case c == '"' || c == '\\':
+			t[c] = 1
+		default:
+			t[c] = 2
+		}
+	}
+	return t
+}()
+
 // plainWord reports whether 8 bytes are all plain JSON string bytes:
 // ASCII, not a control character or DEL, not '"' and not '\\'. It tests all
 // eight at once, which makes payload text (the bulk of a recording) cheap
@@ -382,17 +398,17 @@ func appendString(b []byte, s string) []byte {
 	b[n] = '"'
 	n++
 	for i := 0; i < len(s); i++ {
+		// Without a branch on quotes, which JSON payloads are full of at
+		// places no predictor guesses: a plain byte overwrites the
+		// backslash, an escaped one follows it.
 		c := s[i]
-		if c < utf8.RuneSelf && plainJSON[c] {
-			b[n] = c
-			n++
-			continue
-		}
-		if c != '"' && c != '\\' {
+		extra := escapeWidth[c]
+		if extra > 1 {
 			return appendStringRest(b[:n], s, i)
 		}
-		b[n], b[n+1] = '\\', c
-		n += 2
+		b[n] = '\\'
+		b[n+int(extra)] = c
+		n += 1 + int(extra)
 	}
 	b[n] = '"'
 	return b[:n+1]

@@ -2,12 +2,19 @@ package tui
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/gorilla/websocket"
 
 	"github.com/wsdbg/wsdbg/conn"
 )
@@ -119,25 +126,48 @@ func BenchmarkFilterKeyMillionRows(b *testing.B) {
 }
 
 // BenchmarkMemoryMillionRows reports the heap a million 200-byte frames
-// take in the log. Target: under 300 MB.
+// take in the log, and the process's peak resident memory while they were
+// taken in, in batches as from a live connection (run it alone, with
+// -benchtime 1x, for the peak to be the model's). Targets: under 300 MB of
+// heap, and a peak well under twice that.
 func BenchmarkMemoryMillionRows(b *testing.B) {
 	for b.Loop() {
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		m := newModel(Options{Source: newScriptedSource(), Theme: "dark"})
+		cpu := cpuTime()
 		benchEvents(benchRows, func(evs []conn.Event) {
-			for _, ev := range evs {
-				m.ingest(ev)
-			}
+			m.Update(eventBatchMsg{events: evs})
 		})
+		b.ReportMetric((cpuTime() - cpu).Seconds(), "cpu-s")
+		peak := peakRSS()
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		heap := float64(after.HeapAlloc) - float64(before.HeapAlloc)
 		b.ReportMetric(heap/benchRows, "bytes/frame")
 		b.ReportMetric(heap/(1<<20), "heap-MiB")
+		if peak > 0 {
+			b.ReportMetric(float64(peak)/(1<<20), "peak-RSS-MiB")
+		}
 		runtime.KeepAlive(m)
 	}
+}
+
+// peakRSS is the process's peak resident memory in bytes, as Linux counts
+// it (VmHWM); 0 elsewhere.
+func peakRSS() int64 {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(status)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }
 
 // BenchmarkFloodKeyLatency feeds one second of a 50,000 msg/s flood, in the
@@ -270,4 +300,141 @@ func BenchmarkWrappedKeyPress(b *testing.B) {
 			}
 		})
 	}
+}
+
+// pacedFirehose serves perSecond 100-byte text messages a second for
+// seconds, in a burst every millisecond, then a normal closure; it returns
+// its ws:// URL.
+func pacedFirehose(tb testing.TB, perSecond int, seconds float64) string {
+	tb.Helper()
+	msg := []byte(`{"type":"tick","seq":12345,"symbol":"BTC-USD","price":"64123.55","ts":"2026-11-22T02:10:00Z"}`)
+	msg = append(msg, strings.Repeat(" ", 100-len(msg))...)
+	up := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		pm, _ := websocket.NewPreparedMessage(websocket.TextMessage, msg)
+		total := int(float64(perSecond) * seconds)
+		start := time.Now()
+		for sent := 0; sent < total; {
+			due := min(total, int(time.Since(start).Seconds()*float64(perSecond)))
+			for ; sent < due; sent++ {
+				if ws.WritePreparedMessage(pm) != nil {
+					return
+				}
+			}
+			time.Sleep(time.Millisecond)
+		}
+		ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""))
+		ws.ReadMessage()
+	}))
+	tb.Cleanup(srv.Close)
+	return "ws" + strings.TrimPrefix(srv.URL, "http")
+}
+
+// keyAt is a key press and when it was made.
+type keyAt struct {
+	key tea.KeyPressMsg
+	at  time.Time
+}
+
+// BenchmarkLiveFirehose runs the model as the program does, fed by a real
+// connection to a server sending 200,000 100-byte messages a second for
+// five seconds: commands run on goroutines of their own, their messages
+// and a key press every 10 ms go through one queue to Update, each update
+// followed by View. It reports the rate the rows were taken in at, how
+// long after the server's last message the last row was in, how long key
+// presses waited to be answered (the 99th percentile and the worst), the
+// CPU time the process used and its peak resident memory, the server's
+// included.
+// Targets: 200k rows/s, a lag under 100 ms and keys answered within 50 ms.
+func BenchmarkLiveFirehose(b *testing.B) {
+	const perSecond, seconds = 200_000, 5.0
+	total := int(perSecond * seconds)
+	for b.Loop() {
+		url := pacedFirehose(b, perSecond, seconds)
+		cpuBefore := cpuTime()
+		client := conn.Dial(b.Context(), conn.Options{URL: url})
+		m, _ := newTestModel(b, 120, 40, Options{Source: client})
+		m.startSource(b.Context())
+
+		msgs := make(chan tea.Msg, 256)
+		var run func(tea.Cmd)
+		run = func(cmd tea.Cmd) {
+			if cmd == nil {
+				return
+			}
+			go func() {
+				switch msg := cmd().(type) {
+				case nil:
+				case tea.BatchMsg:
+					for _, c := range msg {
+						run(c)
+					}
+				default:
+					msgs <- msg
+				}
+			}()
+		}
+		stopKeys := make(chan struct{})
+		go func() {
+			keys := []tea.KeyPressMsg{keyMsg("k"), keyMsg("j")}
+			for i := 0; ; i++ {
+				select {
+				case <-stopKeys:
+					return
+				case <-time.After(10 * time.Millisecond):
+					msgs <- keyAt{keys[i%2], time.Now()}
+				}
+			}
+		}()
+		run(m.Init())
+
+		var keyTimes []time.Duration
+		var first, last time.Time
+		for m.sess.state != stateClosed {
+			switch msg := (<-msgs).(type) {
+			case keyAt:
+				m.Update(msg.key)
+				_ = m.View()
+				keyTimes = append(keyTimes, time.Since(msg.at))
+			default:
+				if _, ok := msg.(eventBatchMsg); ok && first.IsZero() {
+					first = time.Now()
+				}
+				_, cmd := m.Update(msg)
+				_ = m.View()
+				run(cmd)
+				if m.store.len() > 0 {
+					last = time.Now()
+				}
+			}
+		}
+		close(stopKeys)
+		m.stopSource()
+		client.Shutdown()
+		if got := m.store.len(); got < total {
+			b.Fatalf("%d rows, want at least %d", got, total)
+		}
+		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+		elapsed := last.Sub(first)
+		b.ReportMetric((cpuTime() - cpuBefore).Seconds(), "cpu-s")
+		if peak := peakRSS(); peak > 0 {
+			b.ReportMetric(float64(peak)/(1<<20), "peak-RSS-MiB")
+		}
+		b.ReportMetric(float64(total)/elapsed.Seconds(), "rows/s")
+		b.ReportMetric(ms(elapsed-time.Duration(seconds*float64(time.Second))), "lag-ms")
+		b.ReportMetric(ms(percentile(keyTimes, 0.99)), "p99-key-ms")
+		b.ReportMetric(ms(percentile(keyTimes, 1)), "max-key-ms")
+	}
+}
+
+// cpuTime is the CPU time this process has used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -2,9 +2,11 @@ package tui
 
 import (
 	"bytes"
+	"sync"
 	"time"
 
 	"github.com/wsdbg/wsdbg/conn"
+	"github.com/wsdbg/wsdbg/history"
 	"github.com/wsdbg/wsdbg/tui/filter"
 )
 
@@ -21,17 +23,24 @@ type lineFilter struct {
 	// and ignoring case touches ASCII letters only.
 	text    bool
 	finding bool // the text query alone counts, not the toggles
+	lines   *lineDecoding
+}
+
+// lineDecoding is the memory a lineFilter reuses to decode lines.
+type lineDecoding struct {
+	dec history.LineDecoder
+	rec history.Record
 }
 
 // newFindFilter is a lineFilter for finding the text query.
 func newFindFilter(c *filter.Criteria) lineFilter {
 	needle, _, ok := c.Literal()
-	return lineFilter{c: c, text: ok && plainASCII(needle), finding: true}
+	return lineFilter{c: c, text: ok && plainASCII(needle), finding: true, lines: &lineDecoding{}}
 }
 
 func newLineFilter(c *filter.Criteria) lineFilter {
 	needle, _, ok := c.Literal()
-	return lineFilter{c: c, text: ok && plainASCII(needle)}
+	return lineFilter{c: c, text: ok && plainASCII(needle), lines: &lineDecoding{}}
 }
 
 // plainASCII reports whether every byte of p is printable ASCII that a
@@ -76,6 +85,40 @@ func (f lineFilter) hides(line []byte) bool {
 	return !c.FindOnly() && f.missesText(data)
 }
 
+// textMessage decodes a message or frame line whose payload is text, as
+// the encoder writes it, and returns it as a row (direction, opcode and
+// type; such a line has no envelope or protocol packet) with its payload;
+// ok is false for any other line, and for an empty payload, whose row is
+// matched by its summary.
+func (f lineFilter) textMessage(line []byte) (r row, payload []byte, ok bool) {
+	rec := &f.lines.rec
+	if !f.lines.dec.Decode(line, rec) || rec.Text == "" || rec.Base64 != "" {
+		return row{}, nil, false
+	}
+	return row{typ: rec.Type, dir: rec.Dir, op: rec.Opcode}, []byte(rec.Text), true
+}
+
+// shown reports whether the event on line is shown, when its line alone
+// tells (see textMessage).
+func (f lineFilter) shown(line []byte) (shown, ok bool) {
+	r, payload, ok := f.textMessage(line)
+	if !ok {
+		return false, false
+	}
+	c := f.c
+	return passesToggles(c, &r) && (!c.HasText() || c.FindOnly() || c.Match(payload)), true
+}
+
+// matchesText reports whether the event on line matches the text query,
+// when its line alone tells (see textMessage).
+func (f lineFilter) matchesText(line []byte) (matches, ok bool) {
+	_, payload, ok := f.textMessage(line)
+	if !ok {
+		return false, false
+	}
+	return f.c.Match(payload), true
+}
+
 // missesText reports whether a message certainly does not match the text
 // query. An empty text is matched by its row's summary, not its payload.
 func (f lineFilter) missesText(data dataLine) bool {
@@ -86,38 +129,76 @@ func (f lineFilter) missesText(data dataLine) bool {
 // scanLines is scanStep over a browsed recording: it tests the rows from
 // m.scanned up to n, reading their lines in blocks, until the deadline. It
 // reports false when the recording has no lines to read.
+//
+// The lines are read and tested by two goroutines at once, each over half
+// of the next scanRound rows (a line's verdict needs nothing but the line
+// and the criteria); the rows their lines cannot decide are then tested
+// here, in order, as any row is.
 func (m *model) scanLines(n int, deadline time.Time) bool {
 	lines, ok := m.store.lazy.rec.(lineSource)
 	if !ok {
 		return false
 	}
-	f := newLineFilter(m.filter.Criteria())
+	c := m.filter.Criteria()
 	for m.scanned < n && time.Now().Before(deadline) {
-		resume := -1
-		next, err := lines.Lines(m.scanned, lineBlock/8, func(k int, line []byte) {
-			if resume >= 0 || k >= n || f.hides(line) {
-				return
+		end := min(n, m.scanned+scanRound)
+		mid := m.scanned + (end-m.scanned)/2
+		var halves [2]lineVerdicts
+		var wg sync.WaitGroup
+		wg.Go(func() { halves[0] = scanHalf(lines, c, m.scanned, mid) })
+		wg.Go(func() { halves[1] = scanHalf(lines, c, mid, end) })
+		wg.Wait()
+		for _, h := range halves {
+			for _, v := range h {
+				if v.undecided && time.Now().After(deadline) && v.k > m.scanned {
+					m.scanned = v.k
+					return true
+				}
+				if !v.undecided || m.lazyRowShown(v.k) {
+					m.shown = append(m.shown, int32(v.k))
+				}
 			}
-			if k > m.scanned && time.Now().After(deadline) {
-				resume = k
-				return
-			}
-			if m.lazyRowShown(k) {
-				m.shown = append(m.shown, int32(k))
-			}
-		})
-		switch {
-		case resume >= 0:
-			next = resume
-		case err != nil || next <= m.scanned: // no line: test the row itself
-			if m.rowShown(m.scanned) {
-				m.shown = append(m.shown, int32(m.scanned))
-			}
-			next = m.scanned + 1
 		}
-		m.scanned = min(next, n)
+		m.scanned = end
 	}
 	return true
+}
+
+// scanRound is how many rows the two goroutines of scanLines test between
+// two looks at the clock.
+const scanRound = 1024
+
+// lineVerdict is a row shown, or one whose line cannot tell.
+type lineVerdict struct {
+	k         int
+	undecided bool
+}
+
+type lineVerdicts []lineVerdict
+
+// scanHalf reads the lines of rows from up to to and returns, in order,
+// the rows shown and the rows their lines cannot decide (their lines are
+// not written as the encoder writes them, or could not be read).
+func scanHalf(lines lineSource, c *filter.Criteria, from, to int) lineVerdicts {
+	f := newLineFilter(c)
+	var verdicts lineVerdicts
+	for i := from; i < to; {
+		next, err := lines.Lines(i, lineBlock/8, func(k int, line []byte) {
+			if k >= to || f.hides(line) {
+				return
+			}
+			shown, ok := f.shown(line)
+			if !ok || shown {
+				verdicts = append(verdicts, lineVerdict{k: k, undecided: !ok})
+			}
+		})
+		if err != nil || next <= i { // no line: test the row itself
+			verdicts = append(verdicts, lineVerdict{k: i, undecided: true})
+			next = i + 1
+		}
+		i = next
+	}
+	return verdicts
 }
 
 // lazyRowShown is rowShown for a browsed recording: a message is decoded
@@ -173,7 +254,11 @@ func (m *model) lazyFind(from, dir int) int {
 					if k >= hi || !last && found >= 0 || f.hides(line) {
 						return
 					}
-					if m.lazyMatchesText(k) {
+					matches, ok := f.matchesText(line)
+					if !ok {
+						matches = m.lazyMatchesText(k)
+					}
+					if matches {
 						found = k
 					}
 				})

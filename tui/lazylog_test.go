@@ -330,7 +330,8 @@ func TestBrowsedFilterAgreesWithTheLiveLog(t *testing.T) {
 		return rows
 	}
 	for _, q := range []string{"status", "Status", "tick", "token", "expired", "4001", "here", "quoted", "a/slash",
-		"k", "separator", "message", "in", "binary", "welcome", "re:stat.s", "zzz", `"quoted"`, `"op":"status"`} {
+		"k", "separator", "message", "in", "binary", "welcome", "re:stat.s", "zzz", `"quoted"`, `"op":"status"`,
+		`re:^tab\t`, `re:"id":\d`, `re:kelvin`, `re:\x{2028}`} {
 		for _, m := range []*model{live, browsed} {
 			press(m, "/", "ctrl+u")
 			typeText(m, q)
@@ -374,8 +375,10 @@ func TestBrowsedFilterAgreesWithTheLiveLog(t *testing.T) {
 // BenchmarkBrowseRecording times, on the recording named by
 // $WSDBG_RECORDING (go run ./internal/cmd/recbench -file FILE writes one),
 // what browsing it costs: opening it to its first screen, G to its last
-// event, a filter over all of it that matches nothing and one that matches
-// a row in a thousand, and n finding nothing from the first row. "eager" takes every event in as replays did
+// event, a filter over all of it that matches nothing, one that matches a
+// row in a thousand, the same as a regular expression and with quotes
+// (which the raw lines cannot rule out), and n finding nothing from the
+// first row. "eager" takes every event in as replays did
 // before, until G reaches the last one.
 //
 //	WSDBG_RECORDING=/tmp/big.jsonl go test ./tui -run '^$' -bench BrowseRecording -benchtime 1x
@@ -417,7 +420,10 @@ func BenchmarkBrowseRecording(b *testing.B) {
 			b.ReportMetric(ms(time.Since(start)), "G-ms")
 			b.ReportMetric(float64(m.store.len()), "rows")
 
-			for _, q := range []struct{ text, metric string }{{"ETH-USD", "filter-none"}, {"97999.99", "filter-1in1000"}} {
+			for _, q := range []struct{ text, metric string }{
+				{"ETH-USD", "filter-none"}, {"97999.99", "filter-1in1000"},
+				{`re:97999\.99"`, "filter-regex"}, {`"97999.99"`, "filter-quoted"},
+			} {
 				start, ran := time.Now(), cpu()
 				press(m, "/", "ctrl+u")
 				pasteText(m, q.text)

@@ -43,32 +43,80 @@ type eventBatchMsg struct {
 	done   bool // the source has no more events
 }
 
+// batchSource is a Source that hands over everything that piled up at
+// once, as *conn.Client does (TakeEvents, EventsReady): the pump prefers
+// it, so that a busy connection costs one hand-over per batch rather than
+// a channel send per event.
+type batchSource interface {
+	EventsReady() <-chan struct{}
+	TakeEvents(buf []conn.Event) (batch []conn.Event, finished bool)
+}
+
 // pump drains a Source on its own goroutine, as fast as the source
 // produces, so that recording (onEvent) never waits for the screen. The
 // program takes what has piled up in batches.
 type pump struct {
-	mu     sync.Mutex
-	queue  []conn.Event
-	done   bool
-	ready  chan struct{} // holds a token while the queue is non-empty or done
-	cancel context.CancelFunc
-	ctx    context.Context
+	mu sync.Mutex
+	// batches wait in the order they came, as they came: a backlog is
+	// never copied to make room for more.
+	batches [][]conn.Event
+	done    bool
+	ready   chan struct{} // holds a token while the queue is non-empty or done
+	cancel  context.CancelFunc
+	ctx     context.Context
+	stopped chan struct{} // closed when the goroutine has returned
 }
 
 func startPump(ctx context.Context, src Source, onEvent func(conn.Event)) *pump {
 	ctx, cancel := context.WithCancel(ctx)
-	p := &pump{ready: make(chan struct{}, 1), cancel: cancel, ctx: ctx}
-	go p.run(src.Events(), onEvent)
+	p := &pump{ready: make(chan struct{}, 1), cancel: cancel, ctx: ctx, stopped: make(chan struct{})}
+	go func() {
+		defer close(p.stopped)
+		defer p.finish()
+		if b, ok := src.(batchSource); ok {
+			p.runBatches(b, onEvent)
+		} else {
+			p.run(src.Events(), onEvent)
+		}
+	}()
 	return p
 }
 
+// finish tells the program the source has nothing more.
+func (p *pump) finish() {
+	p.mu.Lock()
+	p.done = true
+	p.mu.Unlock()
+	p.signal()
+}
+
+// runBatches takes the source's events a batch at a time.
+func (p *pump) runBatches(src batchSource, onEvent func(conn.Event)) {
+	room := 64
+	for {
+		select {
+		case <-p.ctx.Done():
+			return
+		case <-src.EventsReady():
+		}
+		// Every batch gets an array of its own: the program holds on to
+		// the previous ones until it has taken them in.
+		batch, finished := src.TakeEvents(make([]conn.Event, 0, room))
+		room = min(max(64, len(batch)), 4096)
+		if onEvent != nil {
+			for _, ev := range batch {
+				onEvent(ev)
+			}
+		}
+		p.add(batch)
+		if finished {
+			return
+		}
+	}
+}
+
+// run takes the source's events one at a time from its channel.
 func (p *pump) run(events <-chan conn.Event, onEvent func(conn.Event)) {
-	defer func() {
-		p.mu.Lock()
-		p.done = true
-		p.mu.Unlock()
-		p.signal()
-	}()
 	for {
 		select {
 		case <-p.ctx.Done():
@@ -80,12 +128,33 @@ func (p *pump) run(events <-chan conn.Event, onEvent func(conn.Event)) {
 			if onEvent != nil {
 				onEvent(ev)
 			}
-			p.mu.Lock()
-			p.queue = append(p.queue, ev)
-			p.mu.Unlock()
-			p.signal()
+			p.addOne(ev)
 		}
 	}
+}
+
+// add queues events for the program.
+func (p *pump) add(events []conn.Event) {
+	if len(events) == 0 {
+		return
+	}
+	p.mu.Lock()
+	p.batches = append(p.batches, events)
+	p.mu.Unlock()
+	p.signal()
+}
+
+// addOne queues one event for the program, in the last batch while that
+// is small.
+func (p *pump) addOne(ev conn.Event) {
+	p.mu.Lock()
+	if last := len(p.batches) - 1; last >= 0 && len(p.batches[last]) < maxBatch {
+		p.batches[last] = append(p.batches[last], ev)
+	} else {
+		p.batches = append(p.batches, append(make([]conn.Event, 0, 64), ev))
+	}
+	p.mu.Unlock()
+	p.signal()
 }
 
 func (p *pump) signal() {
@@ -95,8 +164,13 @@ func (p *pump) signal() {
 	}
 }
 
-// stop ends the pump's goroutine; the source itself is left alone.
-func (p *pump) stop() { p.cancel() }
+// stop ends the pump's goroutine and waits for it to return, so that
+// whoever drains the source next gets every event the pump did not; the
+// source itself is left alone.
+func (p *pump) stop() {
+	p.cancel()
+	<-p.stopped
+}
 
 // next is a command that waits for events and returns them as a batch.
 func (p *pump) next() tea.Cmd {
@@ -111,21 +185,47 @@ func (p *pump) next() tea.Cmd {
 }
 
 // take returns what has piled up, at most maxBatch events, without waiting.
+// A batch as large as that is handed over as it is; smaller ones are
+// gathered into one.
 func (p *pump) take() eventBatchMsg {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	n := min(len(p.queue), maxBatch)
-	batch := eventBatchMsg{events: p.queue[:n:n]}
-	if n == len(p.queue) {
-		p.queue = nil
-	} else {
-		p.queue = p.queue[n:]
+	var events []conn.Event
+	if len(p.batches) > 0 {
+		if first := p.batches[0]; len(first) >= maxBatch || len(p.batches) == 1 {
+			n := min(len(first), maxBatch)
+			events = first[:n:n]
+			p.drop(n)
+		} else {
+			events = make([]conn.Event, 0, maxBatch)
+			for len(p.batches) > 0 && len(events) < maxBatch {
+				b := p.batches[0]
+				n := min(len(b), maxBatch-len(events))
+				events = append(events, b[:n]...)
+				p.drop(n)
+			}
+		}
+	}
+	if len(p.batches) > 0 {
 		p.signal()
 	}
-	batch.done = p.done && len(p.queue) == 0
+	batch := eventBatchMsg{events: events, done: p.done && len(p.batches) == 0}
 	if p.done {
 		// Whoever asks next must not wait for a source that is gone.
 		p.signal()
 	}
 	return batch
+}
+
+// drop removes the first n events of the first batch.
+func (p *pump) drop(n int) {
+	if n < len(p.batches[0]) {
+		p.batches[0] = p.batches[0][n:]
+		return
+	}
+	p.batches[0] = nil
+	p.batches = p.batches[1:]
+	if len(p.batches) == 0 {
+		p.batches = nil // the array's start is not kept forever
+	}
 }

@@ -395,16 +395,21 @@ func (s *liveSession) finish(state *sessionState, code int, record func(conn.Eve
 	s.c.Close(code, "")
 	deadline := time.NewTimer(closeAnswerWait)
 	defer deadline.Stop()
+	var batch []conn.Event
 	for {
 		if open, _, _ = state.snapshot(); !open {
 			return history.Record{}, false
 		}
 		select {
-		case ev, ok := <-s.c.Events():
-			if !ok {
+		case <-s.c.EventsReady():
+			var finished bool
+			batch, finished = s.c.TakeEvents(batch)
+			for _, ev := range batch {
+				record(ev)
+			}
+			if finished {
 				return history.Record{}, false
 			}
-			record(ev)
 		case <-state.ended:
 			// The debugger's reader took the answer on its way out.
 		case <-deadline.C:

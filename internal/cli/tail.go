@@ -136,17 +136,12 @@ func tailFile(path string, asJSON bool, red history.Redactor, stdin io.Reader, s
 		// A failed write (the reader went away) ends the printing early.
 		printed, _ = rec.WriteJSONLines(w, red)
 	} else {
-		rec.Wait()
 		var line []byte
-		for i := 0; i < rec.Len(); i++ {
-			r, err := rec.Record(i)
-			if err != nil {
-				continue
-			}
-			printed++
-			line = append(export.AppendLine(line[:0], red.Record(r), export.LineOptions{}), '\n')
-			w.Write(line)
-		}
+		printed, _ = rec.EachRecord(red, func(r history.Record) error {
+			line = append(export.AppendLine(line[:0], r, export.LineOptions{}), '\n')
+			_, err := w.Write(line)
+			return err
+		})
 	}
 	w.Flush()
 	problems := rec.Problems()

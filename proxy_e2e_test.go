@@ -140,9 +140,9 @@ func TestProxyTailJSONAndRecording(t *testing.T) {
 }
 
 // An idle proxied connection costs the proxy no CPU: nothing polls or
-// ticks while no frame moves.
+// ticks while no frame moves, the recording's flushing included.
 func TestProxyIdleConnectionUsesNoCPU(t *testing.T) {
-	p, url := startProxy(t, "--tail", "--no-record", echoServer(t))
+	p, url := startProxy(t, "--tail", "--record", filepath.Join(t.TempDir(), "idle.wsdbg.jsonl"), echoServer(t))
 	stat := fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid)
 	if _, err := os.Stat(stat); err != nil {
 		t.Skip("needs /proc to read the process's CPU time")

@@ -84,6 +84,10 @@ type Writer struct {
 	closing bool
 	stop    chan struct{}
 	done    chan struct{}
+	// buffered holds a notification when the buffer gains its first
+	// event: the flush loop sleeps until then, so an idle recording costs
+	// no wake-ups.
+	buffered chan struct{}
 }
 
 // Create starts a recording at path: the file is created with mode 0600
@@ -125,6 +129,7 @@ func Create(path string, hdr Header, opts WriterOptions) (*Writer, error) {
 		failed:     make(chan struct{}),
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
+		buffered:   make(chan struct{}, 1),
 	}
 	if w.flushBytes <= 0 {
 		w.flushBytes = defaultFlushBytes
@@ -204,7 +209,7 @@ func (w *Writer) AppendRedacted(rec Record, line []byte, red Redactor) error {
 		w.buf = append(w.buf, bytes.TrimSuffix(line, []byte("\n"))...)
 	}
 	w.buf = append(w.buf, '\n')
-	w.pending++
+	w.gainedLocked()
 	if len(w.buf) >= w.flushBytes {
 		return w.flushLocked()
 	}
@@ -231,7 +236,7 @@ func (w *Writer) appendLocked(rec Record) error {
 	}
 	w.buf = w.redactor.Record(rec).AppendJSON(w.buf)
 	w.buf = append(w.buf, '\n')
-	w.pending++
+	w.gainedLocked()
 	if len(w.buf) >= w.flushBytes {
 		return w.flushLocked()
 	}
@@ -276,13 +281,33 @@ func (w *Writer) failLocked(err error, partial bool) {
 	close(w.failed)
 }
 
+// gainedLocked counts an event put in the buffer and wakes the flush
+// loop for the first.
+func (w *Writer) gainedLocked() {
+	w.pending++
+	if w.pending == 1 {
+		select {
+		case w.buffered <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// flushLoop writes the buffer interval after it gained its first event,
+// and sleeps while nothing is buffered.
 func (w *Writer) flushLoop(interval time.Duration) {
 	defer close(w.done)
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
+	wait := time.NewTimer(interval)
+	wait.Stop()
 	for {
 		select {
-		case <-tick.C:
+		case <-w.buffered:
+		case <-w.stop:
+			return
+		}
+		wait.Reset(interval)
+		select {
+		case <-wait.C:
 			w.mu.Lock()
 			w.flushLocked()
 			w.mu.Unlock()

@@ -71,6 +71,9 @@ func (m *model) headerLines() []string {
 	if s.subprotocol != "" {
 		line1 += sep + label("proto", decode.Sanitize(m.opts.Redact.Subprotocol(s.subprotocol)))
 	}
+	if s.protocol != "" {
+		line1 += sep + label("speaks", s.protocol)
+	}
 	if len(s.extensions) > 0 {
 		line1 += sep + label("ext", decode.Sanitize(strings.Join(s.extensions, ", ")))
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
+	"github.com/wsdbg/wsdbg/decode/protocol"
 )
 
 // connState is what the header says about the connection.
@@ -29,6 +30,8 @@ type session struct {
 	host        string
 	subprotocol string
 	extensions  []string
+	protocol    string // the protocol the messages speak, as decoding named it
+
 	openedAt    time.Time // the latest open
 	firstOpen   time.Time // the first open: "relative to connect" counts from here
 	firstEvent  time.Time // until the first open
@@ -43,6 +46,16 @@ type session struct {
 	lastTick    time.Time
 	pingsOn     bool
 	ended       bool // the source has no more events
+}
+
+// noteProtocol keeps the protocol a packet was decoded as. Socket.IO runs
+// over Engine.IO, whose heartbeats go on after Socket.IO showed itself:
+// they do not make the session Engine.IO again.
+func (s *session) noteProtocol(name string) {
+	if name == protocol.EngineIO && s.protocol == protocol.SocketIO {
+		return
+	}
+	s.protocol = name
 }
 
 func dirIndex(d conn.Direction) int {
@@ -120,6 +133,9 @@ func (m *model) ingest(ev conn.Event) {
 			s.firstOpen = ev.Time
 		}
 	case conn.EventMessage, conn.EventFrame:
+		if ev.Note != nil && ev.Note.Protocol != nil {
+			s.noteProtocol(ev.Note.Protocol.Name)
+		}
 		r.payload = m.store.bytes.add(ev.Payload)
 		m.classifyMessage(&r, idx, ev)
 		if m.cmp != nil && isReplyEvent(ev) && m.cmp.observe(idx, ev) {

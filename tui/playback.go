@@ -297,7 +297,7 @@ func (m *model) resetLog() {
 	s := m.sess
 	m.sess = session{
 		state: stateConnecting, url: s.url, host: s.host, subprotocol: s.subprotocol, extensions: s.extensions,
-		openedAt: s.openedAt, firstOpen: s.firstOpen, firstEvent: s.firstEvent, pingsOn: s.pingsOn, lastTick: s.lastTick,
+		protocol: s.protocol, openedAt: s.openedAt, firstOpen: s.firstOpen, firstEvent: s.firstEvent, pingsOn: s.pingsOn, lastTick: s.lastTick,
 	}
 	if !s.firstOpen.IsZero() {
 		m.sess.state = stateOpen

@@ -432,6 +432,9 @@ func (m *model) proxyHeaderLines() []string {
 	if s.subprotocol != "" {
 		line1 += sep + label("proto", decode.Sanitize(m.opts.Redact.Subprotocol(s.subprotocol)))
 	}
+	if s.protocol != "" {
+		line1 += sep + label("speaks", s.protocol)
+	}
 	line1 = cells.JoinEnds(line1, right, m.width)
 
 	var facts []string

@@ -51,6 +51,7 @@ type Annotator struct {
 	protocolOption string
 	packets        *protocol.Session
 	heartbeats     heartbeatWatch
+	socketIO       socketIOWatch
 	links          *linker
 	// closeSent is the code of the close frame each side has sent on this
 	// connection, 0 while none: by speakerIndex, and a third for closes a
@@ -106,6 +107,7 @@ func (a *Annotator) Annotate(ev *Event) {
 		a.proxy = decode.DetectProxy(ev.ResponseHeader)
 		a.startProtocol(ev.Subprotocol, ev.URL)
 		a.heartbeats.open(ev.Time)
+		a.socketIO.open()
 		a.links.forget()
 		a.closeSent = [3]int{}
 	case EventMessage:
@@ -121,6 +123,7 @@ func (a *Annotator) Annotate(ev *Event) {
 			packet = &found
 		}
 		a.heartbeats.observe(ev, packet)
+		a.socketIO.observe(ev, packet)
 		if a.protocolOption == ProtocolNone {
 			packet = nil
 		}
@@ -148,6 +151,11 @@ func (a *Annotator) Annotate(ev *Event) {
 		// without a code, with 1000, or not at all.
 		if ev.FromServer() && (ev.Code == 1000 || ev.Code == 1005) || ev.Code == 1006 {
 			a.explainMissedHeartbeat(ev.Time, ev.Code == 1006, &ev.Note.Explanation)
+		}
+		if ev.FromServer() && !ev.HasCode && ev.Opcode == OpClose && ev.Note.Explanation.Category != "heartbeat" {
+			if proto := a.packets.Protocol(); proto == protocol.SocketIO || proto == protocol.EngineIO {
+				ev.Note.Explanation = a.socketIO.ending(ev.Time)
+			}
 		}
 		if ev.Code == 1006 {
 			a.noteDrop(ev.Idle.Seconds())

@@ -198,3 +198,38 @@ func TestMQTTKeepAliveMissedIsExplained(t *testing.T) {
 		t.Fatalf("tail's text line: %s", text)
 	}
 }
+
+// A Socket.IO server ends the connection, with an empty close frame, on a
+// packet for a namespace the client has not joined: the ending says so,
+// where a bare 1005 would be called benign.
+func TestSocketIOPacketBeforeJoiningIsExplained(t *testing.T) {
+	c := session(t, conn.Options{URL: peers.SocketIO(t) + "/socket.io/?EIO=4&transport=websocket"})
+	next(t, c, 5*time.Second, incomingMessage) // Engine.IO's open
+	c.Send(conn.OpText, []byte(`42["echo","hi"]`))
+	end := next(t, c, 5*time.Second, func(ev conn.Event) bool { return ev.Type == conn.EventClose && ev.Dir == conn.In })
+	j, text := tailLines(t, end)
+	if j.Name != "Socket.IO: packet to a namespace not joined" || !strings.Contains(j.Hint, "send 40") {
+		t.Fatalf("ending %d explained as %q, hint %q", end.Code, j.Name, j.Hint)
+	}
+	if strings.Contains(text, "benign") {
+		t.Fatalf("tail's text line: %s", text)
+	}
+}
+
+// With --connect the user's messages wait for the server to let the
+// client into the namespace, so that the server does not drop it.
+func TestSocketIOMessagesWaitForTheNamespace(t *testing.T) {
+	c := conn.Dial(context.Background(), conn.Options{URL: peers.SocketIO(t) + "/socket.io/?EIO=4&transport=websocket",
+		Opening: &conn.Opening{}})
+	t.Cleanup(c.Shutdown)
+	c.Send(conn.OpText, []byte(`421["echo","hi"]`)) // queued before the connection opens
+	ack := next(t, c, 5*time.Second, func(ev conn.Event) bool {
+		if ev.Type == conn.EventClose || ev.Type == conn.EventError {
+			t.Fatalf("the session ended: %v %d %+v", ev.Type, ev.Code, ev.Failure)
+		}
+		return incomingMessage(ev) && ev.Note != nil && ev.Note.Protocol != nil && ev.Note.Protocol.Type == "ACK"
+	})
+	if ack.Note.Reply == nil {
+		t.Fatalf("the ACK is not linked to its EVENT: %+v", ack.Note)
+	}
+}

@@ -133,6 +133,12 @@ type halves struct {
 	gate     chan struct{}
 	gateOnce sync.Once
 	opening  outgoing // Socket.IO's CONNECT, sent once Engine.IO's open arrives
+	// joined, when not nil, holds the user's messages (not the client's
+	// own, such as pongs) until the server answered the namespace
+	// CONNECT: a Socket.IO server drops the whole connection on a packet
+	// for a namespace the client has not joined yet.
+	joined     chan struct{}
+	joinedOnce sync.Once
 
 	changed chan struct{} // the heartbeat's schedule changed
 
@@ -166,8 +172,9 @@ func (c *Client) startHalves(s *session, rawURL string) *halves {
 	if c.opts.Opening != nil {
 		if o, ok := openingPacket(name, c.opts.Opening); ok {
 			if name == protocol.SocketIO {
-				h.opening, h.gate = o, make(chan struct{})
+				h.opening, h.gate, h.joined = o, make(chan struct{}), make(chan struct{})
 				time.AfterFunc(openingWait, h.openGate)
+				time.AfterFunc(2*openingWait, h.openJoined)
 			} else {
 				c.enqueueAuto(o, true)
 			}
@@ -184,6 +191,23 @@ func (c *Client) startHalves(s *session, rawURL string) *halves {
 }
 
 func (h *halves) openGate() { h.gateOnce.Do(func() { close(h.gate) }) }
+
+func (h *halves) openJoined() { h.joinedOnce.Do(func() { close(h.joined) }) }
+
+// awaitJoined holds a user's message until the namespace CONNECT was
+// answered (or given up on); false means the connection ended first.
+func (h *halves) awaitJoined(o outgoing) bool {
+	if h.joined == nil || o.auto {
+		return true
+	}
+	select {
+	case <-h.joined:
+		return true
+	case <-h.s.ended:
+	case <-h.s.readerDone:
+	}
+	return false
+}
 
 // awaitGate holds the writer until the opening packet may go; false means
 // the connection ended first.
@@ -215,6 +239,7 @@ func (h *halves) observe(ev *Event) {
 	if ev.Type != EventMessage || ev.Note == nil || ev.Note.Protocol == nil {
 		if h.gate != nil && ev.Type == EventMessage && ev.Dir == In && !ev.Opcode.IsControl() {
 			h.openGate() // the server speaks no protocol wsdbg knows: nothing to wait for
+			h.openJoined()
 		}
 		return
 	}
@@ -226,6 +251,8 @@ func (h *halves) observe(ev *Event) {
 				h.c.enqueueAuto(h.opening, true)
 				close(h.gate)
 			})
+		} else if p.Name == protocol.SocketIO && (p.Type == "CONNECT" || p.Type == "CONNECT_ERROR") {
+			h.openJoined()
 		}
 		h.openGate()
 	}

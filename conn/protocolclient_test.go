@@ -39,7 +39,7 @@ func TestSocketIONamespaceConnectWithAuth(t *testing.T) {
 				Opening: &Opening{Namespace: "/auth", Payload: json.RawMessage(`{"token":"` + tc.token + `"}`)}})
 			t.Cleanup(c.Shutdown)
 			// Queued before the connection opens, Engine.IO's noop must
-			// still follow the namespace CONNECT.
+			// wait for the server's answer to the namespace CONNECT.
 			c.Send(OpText, []byte("6"))
 			next(t, c, EventOpen)
 			expectPackets(t, c, "engine.io/open//open, ping every 25000ms, timeout 20000ms")
@@ -47,7 +47,7 @@ func TestSocketIONamespaceConnectWithAuth(t *testing.T) {
 			if got, want := string(ev.Payload), `40/auth,{"token":"`+tc.token+`"}`; got != want {
 				t.Fatalf("sent %q, want %q", got, want)
 			}
-			expectPackets(t, c, "engine.io/noop//noop", tc.answer)
+			expectPackets(t, c, tc.answer, "engine.io/noop//noop")
 		})
 	}
 }

@@ -24,6 +24,10 @@ func (s *session) writeLoop() {
 			if !ok {
 				break
 			}
+			if !s.halves.awaitJoined(o) {
+				s.c.sendDone(o)
+				return
+			}
 			ok = s.write(o)
 			s.c.sendDone(o)
 			if !ok {

@@ -162,6 +162,12 @@ func (s *Session) socketIOPacket(dir int, p []byte, fields []Field) (Packet, boo
 			pk.Answers = key(SocketIO, "ack", nsp, id)
 		}
 	}
+	switch {
+	case t == 0 && dir == 0: // the client joins a namespace
+		pk.Asks = key(SocketIO, "connect", nsp)
+	case (t == 0 || t == 4) && dir == 1: // the server lets it in, or refuses
+		pk.Answers = key(SocketIO, "connect", nsp)
+	}
 	sum := pk.Type
 	var event string
 	switch t {

@@ -380,9 +380,9 @@ func TestBrowsedFilterAgreesWithTheLiveLog(t *testing.T) {
 // what browsing it costs: opening it to its first screen, G to its last
 // event, a filter over all of it that matches nothing, one that matches a
 // row in a thousand, the same as a regular expression and with quotes
-// (which the raw lines cannot rule out), and n finding nothing from the
-// first row. "eager" takes every event in as replays did
-// before, until G reaches the last one.
+// (ruled out from the raw lines by the text every match holds), and n
+// finding nothing from the first row. "eager" takes every event in as
+// replays did before, until G reaches the last one.
 //
 //	WSDBG_RECORDING=/tmp/big.jsonl go test ./tui -run '^$' -bench BrowseRecording -benchtime 1x
 func BenchmarkBrowseRecording(b *testing.B) {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -437,4 +438,95 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// When the screen falls behind a firehose, the pump holds at most
+// maxBacklog events (and one batch of the client's) and stops taking from
+// the connection, whose own bounded queue holds the server back; once the
+// screen takes the backlog in, every message arrives, in order, and every
+// one was handed to the recorder as it was taken.
+func TestABacklogIsBoundedAndLosesNothing(t *testing.T) {
+	const total = 3 * maxBacklog
+	url := pacedFirehose(t, 2_000_000, float64(total)/2_000_000)
+	client := conn.Dial(t.Context(), conn.Options{URL: url})
+	defer client.Shutdown()
+	var recorded atomic.Int64
+	p := startPump(t.Context(), client, func(conn.Event) { recorded.Add(1) })
+	defer p.stop()
+
+	// Nothing is taken in for a while: the pump fills up and stops.
+	deadline := time.Now().Add(5 * time.Second)
+	for recorded.Load() < maxBacklog && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	p.mu.Lock()
+	pending := p.pending
+	p.mu.Unlock()
+	// The last batch taken from the client may go past the bound by what
+	// the client's queue holds.
+	if most := maxBacklog + 4*maxBatch; pending < maxBacklog || pending > most {
+		t.Fatalf("the pump holds %d events, want %d to %d", pending, maxBacklog, most)
+	}
+	if n := recorded.Load(); n != int64(pending) {
+		t.Fatalf("%d events recorded, %d held", n, pending)
+	}
+
+	var messages, lastSeq int
+	for done := false; !done; {
+		b := p.next()().(eventBatchMsg)
+		for _, ev := range b.events {
+			if ev.Seq <= lastSeq {
+				t.Fatalf("event %d after %d", ev.Seq, lastSeq)
+			}
+			lastSeq = ev.Seq
+			if ev.Type == conn.EventMessage && ev.Dir == conn.In && ev.Opcode == conn.OpText {
+				messages++
+			}
+		}
+		done = b.done
+		if !done && time.Now().After(deadline.Add(10*time.Second)) {
+			t.Fatalf("%d of %d messages after 15 s", messages, total)
+		}
+	}
+	if messages != total {
+		t.Errorf("%d messages arrived, the server sent %d", messages, total)
+	}
+	if n := recorded.Load(); n != int64(lastSeq) {
+		t.Errorf("%d events recorded, the last was number %d", n, lastSeq)
+	}
+}
+
+// A steady firehose is taken in a frame at a time: one update, and so one
+// redraw, per frame, not one per batch the connection happened to hand
+// over.
+func TestAFirehoseIsTakenInOnceAFrame(t *testing.T) {
+	const perSecond, seconds = 200_000, 1.0
+	url := pacedFirehose(t, perSecond, seconds)
+	client := conn.Dial(t.Context(), conn.Options{URL: url})
+	defer client.Shutdown()
+	m, _ := newTestModel(t, 120, 40, Options{Source: client})
+	m.startSource(t.Context())
+	defer m.stopSource()
+	updates := 0
+	start := time.Now()
+	for !m.sess.ended {
+		msg := m.pump.next()()
+		if _, ok := msg.(eventBatchMsg); !ok {
+			t.Fatalf("%T from the pump", msg)
+		}
+		m.Update(msg)
+		_ = m.View()
+		updates++
+		if time.Since(start) > 20*time.Second {
+			t.Fatalf("%d rows after 20 s", m.store.len())
+		}
+	}
+	if got := m.store.len(); got < perSecond*seconds {
+		t.Fatalf("%d rows, want at least %d", got, int(perSecond*seconds))
+	}
+	elapsed := time.Since(start)
+	if frames := int(elapsed/frameInterval) + 1; updates > 2*frames {
+		t.Errorf("%d updates in %s, for %d frames", updates, elapsed.Round(time.Millisecond), frames)
+	}
 }

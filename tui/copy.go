@@ -150,7 +150,7 @@ func (m *model) copySelected() tea.Cmd {
 	switch {
 	case !r.isMessage() || len(p) == 0:
 		return m.copyText("row details", plainLines(m.inspectorLines(i, 100)))
-	case r.has(flagJSON):
+	case m.payloadIsJSON(i):
 		var buf bytes.Buffer
 		if json.Indent(&buf, p, "", "  ") == nil {
 			return m.copyText("payload as pretty JSON", buf.String())

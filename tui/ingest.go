@@ -241,9 +241,6 @@ func (m *model) classifyMessage(r *row, idx int32, ev conn.Event) {
 		}
 		r.extra = m.store.addExtra(x)
 	}
-	if ev.Opcode == conn.OpText && looksLikeJSON(ev.Payload) && json.Valid(ev.Payload) {
-		r.flags |= flagJSON
-	}
 	if ev.Note == nil || ev.Note.Reply == nil {
 		return
 	}
@@ -263,6 +260,18 @@ func (m *model) linkRows(r *row, idx, req int32) {
 		q.flags |= flagRequest
 		m.rowCache.forget(req) // its badges change
 	}
+}
+
+// payloadIsJSON reports whether row i is a message or frame whose text
+// payload is valid JSON. It is asked when a row is drawn or copied, not
+// when it is taken in: a firehose's rows are mostly never drawn.
+func (m *model) payloadIsJSON(i int) bool {
+	r := m.store.row(i)
+	if r.op != conn.OpText || r.typ != conn.EventMessage && r.typ != conn.EventFrame {
+		return false
+	}
+	p := m.store.payload(i)
+	return looksLikeJSON(p) && json.Valid(p)
 }
 
 // looksLikeJSON is a cheap test before the full validation: JSON documents

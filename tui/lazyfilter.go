@@ -18,9 +18,9 @@ import (
 // or, finding, which rows certainly do not match the text query.
 type lineFilter struct {
 	c *filter.Criteria
-	// text: the query can be looked for in a text message's line. A wsdbg
-	// recording writes printable ASCII other than '"' and '\\' as it is,
-	// and ignoring case touches ASCII letters only.
+	// text: a text message's line can show it holds no match of the query.
+	// A wsdbg recording writes printable ASCII other than '"' and '\\' as
+	// it is, which is what the criteria look for in it.
 	text    bool
 	finding bool // the text query alone counts, not the toggles
 	lines   *lineDecoding
@@ -34,24 +34,11 @@ type lineDecoding struct {
 
 // newFindFilter is a lineFilter for finding the text query.
 func newFindFilter(c *filter.Criteria) lineFilter {
-	needle, _, ok := c.Literal()
-	return lineFilter{c: c, text: ok && plainASCII(needle), finding: true, lines: &lineDecoding{}}
+	return lineFilter{c: c, text: c.CanRuleOut(), finding: true, lines: &lineDecoding{}}
 }
 
 func newLineFilter(c *filter.Criteria) lineFilter {
-	needle, _, ok := c.Literal()
-	return lineFilter{c: c, text: ok && plainASCII(needle), lines: &lineDecoding{}}
-}
-
-// plainASCII reports whether every byte of p is printable ASCII that a
-// JSON string holds as it is.
-func plainASCII(p []byte) bool {
-	for _, b := range p {
-		if b < 0x20 || b > 0x7e || b == '"' || b == '\\' {
-			return false
-		}
-	}
-	return true
+	return lineFilter{c: c, text: c.CanRuleOut(), lines: &lineDecoding{}}
 }
 
 // hides reports whether the event on line is certainly hidden.
@@ -123,7 +110,7 @@ func (f lineFilter) matchesText(line []byte) (matches, ok bool) {
 // query. An empty text is matched by its row's summary, not its payload.
 func (f lineFilter) missesText(data dataLine) bool {
 	text, ok := bytes.CutPrefix(data.rest, []byte(`,"text":"`))
-	return f.text && data.op == conn.OpText && ok && !bytes.HasPrefix(text, []byte{'"'}) && !f.c.Match(text)
+	return f.text && data.op == conn.OpText && ok && !bytes.HasPrefix(text, []byte{'"'}) && !f.c.MayMatchEscaped(text)
 }
 
 // scanLines is scanStep over a browsed recording: it tests the rows from

@@ -297,6 +297,7 @@ func TestBrowsedFilterAgreesWithTheLiveLog(t *testing.T) {
 		textIn(10*time.Second, ""),
 		msgEvent(11*time.Second, conn.In, conn.OpBinary, "binary status"),
 		textOut(12*time.Second, `{"id":8,"op":"status"}`),
+		textIn(12*time.Second, "\u212aelvin \u017fen\u017fe, caf\u00e9 <b>&amp;</b> back\\slash"),
 		closeIn(13*time.Second, 4001, "token expired"))
 	path := filepath.Join(t.TempDir(), "mixed.jsonl")
 	w, err := history.Create(path, history.Header{URL: "ws://127.0.0.1:8080/ws", Start: t0}, history.WriterOptions{})
@@ -331,7 +332,9 @@ func TestBrowsedFilterAgreesWithTheLiveLog(t *testing.T) {
 	}
 	for _, q := range []string{"status", "Status", "tick", "token", "expired", "4001", "here", "quoted", "a/slash",
 		"k", "separator", "message", "in", "binary", "welcome", "re:stat.s", "zzz", `"quoted"`, `"op":"status"`,
-		`re:^tab\t`, `re:"id":\d`, `re:kelvin`, `re:\x{2028}`} {
+		`re:^tab\t`, `re:"id":\d`, `re:kelvin`, `re:\x{2028}`, `re:"op":"stat(us|e)"`, `re:(?i)KELVIN`,
+		"re:sense", "re:SENSE", `re:"id":\d+,"op"`, `re:st(a)+tus"}`, "re:quoted|slash", `re:back\\slash`,
+		`back\slash`, "café", "re:(?i)CAFÉ", "<b>&amp;", `a "quoted" word`, `"Quoted"`, `"quoted" WORD`} {
 		for _, m := range []*model{live, browsed} {
 			press(m, "/", "ctrl+u")
 			typeText(m, q)
@@ -377,9 +380,9 @@ func TestBrowsedFilterAgreesWithTheLiveLog(t *testing.T) {
 // what browsing it costs: opening it to its first screen, G to its last
 // event, a filter over all of it that matches nothing, one that matches a
 // row in a thousand, the same as a regular expression and with quotes
-// (which the raw lines cannot rule out), and n finding nothing from the
-// first row. "eager" takes every event in as replays did
-// before, until G reaches the last one.
+// (ruled out from the raw lines by the text every match holds), and n
+// finding nothing from the first row. "eager" takes every event in as
+// replays did before, until G reaches the last one.
 //
 //	WSDBG_RECORDING=/tmp/big.jsonl go test ./tui -run '^$' -bench BrowseRecording -benchtime 1x
 func BenchmarkBrowseRecording(b *testing.B) {

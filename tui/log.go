@@ -14,14 +14,31 @@ import (
 // either all of them or those the filter lets through, drawing only the
 // rows on screen.
 
-// ingestBatch takes in a batch of events and asks for the next one.
+// ingestBudget is how long one update may take events in while more wait.
+const ingestBudget = 8 * time.Millisecond
+
+// ingestBatch takes in a batch of events, and the events waiting behind
+// it, and asks for the next one.
 func (m *model) ingestBatch(b eventBatchMsg) tea.Cmd {
 	if m.px != nil {
 		return m.ingestProxyBatch(b)
 	}
 	before := m.store.len()
-	for _, ev := range b.events {
-		m.ingest(ev)
+	// Everything that waits is taken in before the screen is drawn again,
+	// for as long as a key press may wait.
+	deadline := time.Now().Add(ingestBudget)
+	for {
+		for _, ev := range b.events {
+			m.ingest(ev)
+		}
+		if b.done || m.pump == nil || !time.Now().Before(deadline) {
+			break
+		}
+		more := m.pump.take()
+		if len(more.events) == 0 && !more.done {
+			break
+		}
+		b = more
 	}
 	cmds := []tea.Cmd{m.showIngested(before)}
 	if b.done {

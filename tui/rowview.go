@@ -104,7 +104,7 @@ func (m *model) computeRowText(i int) rowText {
 	var t rowText
 	switch r.typ {
 	case conn.EventMessage, conn.EventFrame:
-		t.preview = payloadPreview(p, r.op, r.has(flagJSON))
+		t.preview = payloadPreview(p, r.op, m.payloadIsJSON(i))
 		switch {
 		case r.op.IsControl():
 			t.tone = toneControl
@@ -169,7 +169,7 @@ func (m *model) badgesOf(i int) []badge {
 	if r.nframes > 1 {
 		out = append(out, badge{badgeFragments, fmt.Sprintf("%d frames", r.nframes)})
 	}
-	if r.has(flagJSON) && !r.has(flagEnvelope) {
+	if !r.has(flagEnvelope) && m.payloadIsJSON(i) {
 		out = append(out, badge{badgeJSON, "JSON"})
 	}
 	if r.has(flagEnvelope) && x.envelope != nil {

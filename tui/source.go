@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -33,9 +34,20 @@ type Live interface {
 // is full.
 func queueFull(err error) bool { return errors.Is(err, conn.ErrQueueFull) }
 
-// maxBatch bounds how many events one update takes in, so that a flood is
-// spread over several updates and key presses get their turn in between.
+// maxBatch bounds how many events one hand-over holds, so that a flood is
+// spread over several and key presses get their turn in between.
 const maxBatch = 1024
+
+// maxBacklog bounds the events the pump holds for the program. When the
+// screen falls that far behind, the pump stops taking from the source, and
+// the source's own bounded queue holds back the connection, as tail does:
+// the server is read no faster than the rows are taken in, and every
+// event is still recorded, as it is taken.
+const maxBacklog = 64 * maxBatch
+
+// frameInterval is how often a steady stream is handed over: one update,
+// and one redraw, for whatever arrived within a frame.
+const frameInterval = time.Second / 60
 
 // eventBatchMsg carries events the pump collected since the last batch.
 type eventBatchMsg struct {
@@ -60,11 +72,17 @@ type pump struct {
 	// batches wait in the order they came, as they came: a backlog is
 	// never copied to make room for more.
 	batches [][]conn.Event
+	pending int // events in batches
 	done    bool
 	ready   chan struct{} // holds a token while the queue is non-empty or done
-	cancel  context.CancelFunc
-	ctx     context.Context
-	stopped chan struct{} // closed when the goroutine has returned
+	// room is closed when a take brings the backlog under maxBacklog; the
+	// pump makes it and waits on it when the backlog is full.
+	room chan struct{}
+	// caughtUp is when a take last left nothing behind.
+	caughtUp time.Time
+	cancel   context.CancelFunc
+	ctx      context.Context
+	stopped  chan struct{} // closed when the goroutine has returned
 }
 
 func startPump(ctx context.Context, src Source, onEvent func(conn.Event)) *pump {
@@ -93,7 +111,7 @@ func (p *pump) finish() {
 // runBatches takes the source's events a batch at a time.
 func (p *pump) runBatches(src batchSource, onEvent func(conn.Event)) {
 	room := 64
-	for {
+	for p.waitForRoom() {
 		select {
 		case <-p.ctx.Done():
 			return
@@ -117,7 +135,7 @@ func (p *pump) runBatches(src batchSource, onEvent func(conn.Event)) {
 
 // run takes the source's events one at a time from its channel.
 func (p *pump) run(events <-chan conn.Event, onEvent func(conn.Event)) {
-	for {
+	for p.waitForRoom() {
 		select {
 		case <-p.ctx.Done():
 			return
@@ -133,6 +151,27 @@ func (p *pump) run(events <-chan conn.Event, onEvent func(conn.Event)) {
 	}
 }
 
+// waitForRoom waits while the backlog is full; it reports false when the
+// pump is stopped first.
+func (p *pump) waitForRoom() bool {
+	p.mu.Lock()
+	for p.pending >= maxBacklog {
+		if p.room == nil {
+			p.room = make(chan struct{})
+		}
+		room := p.room
+		p.mu.Unlock()
+		select {
+		case <-room:
+		case <-p.ctx.Done():
+			return false
+		}
+		p.mu.Lock()
+	}
+	p.mu.Unlock()
+	return true
+}
+
 // add queues events for the program.
 func (p *pump) add(events []conn.Event) {
 	if len(events) == 0 {
@@ -140,6 +179,7 @@ func (p *pump) add(events []conn.Event) {
 	}
 	p.mu.Lock()
 	p.batches = append(p.batches, events)
+	p.pending += len(events)
 	p.mu.Unlock()
 	p.signal()
 }
@@ -153,6 +193,7 @@ func (p *pump) addOne(ev conn.Event) {
 	} else {
 		p.batches = append(p.batches, append(make([]conn.Event, 0, 64), ev))
 	}
+	p.pending++
 	p.mu.Unlock()
 	p.signal()
 }
@@ -173,12 +214,27 @@ func (p *pump) stop() {
 }
 
 // next is a command that waits for events and returns them as a batch.
+// Once the program has caught up, it waits out the rest of a frame before
+// it hands over more, so that a steady stream costs an update and a
+// redraw per frame rather than per event that happened to arrive alone.
 func (p *pump) next() tea.Cmd {
 	return func() tea.Msg {
 		select {
 		case <-p.ready:
 		case <-p.ctx.Done():
 			return nil
+		}
+		p.mu.Lock()
+		wait := frameInterval - time.Since(p.caughtUp)
+		p.mu.Unlock()
+		if wait > 0 {
+			frame := time.NewTimer(wait)
+			defer frame.Stop()
+			select {
+			case <-frame.C:
+			case <-p.ctx.Done():
+				return nil
+			}
 		}
 		return p.take()
 	}
@@ -208,6 +264,12 @@ func (p *pump) take() eventBatchMsg {
 	}
 	if len(p.batches) > 0 {
 		p.signal()
+	} else if len(events) > 0 {
+		p.caughtUp = time.Now()
+	}
+	if p.room != nil && p.pending < maxBacklog {
+		close(p.room)
+		p.room = nil
 	}
 	batch := eventBatchMsg{events: events, done: p.done && len(p.batches) == 0}
 	if p.done {
@@ -219,6 +281,7 @@ func (p *pump) take() eventBatchMsg {
 
 // drop removes the first n events of the first batch.
 func (p *pump) drop(n int) {
+	p.pending -= n
 	if n < len(p.batches[0]) {
 		p.batches[0] = p.batches[0][n:]
 		return

@@ -93,8 +93,7 @@ func (a *arena) get(r payloadRef) []byte {
 type rowFlags uint8
 
 const (
-	flagJSON      rowFlags = 1 << iota // a text payload that is valid JSON
-	flagEnvelope                       // an application error envelope
+	flagEnvelope  rowFlags = 1 << iota // an application error envelope
 	flagViolation                      // a protocol violation
 	flagFinal                          // close or error that ended the session
 	flagHasCode                        // close frame carried a code

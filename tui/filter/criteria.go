@@ -3,8 +3,11 @@ package filter
 import (
 	"bytes"
 	"regexp"
+	"regexp/syntax"
+	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/wsdbg/wsdbg/conn"
 	"github.com/wsdbg/wsdbg/decode"
@@ -46,12 +49,18 @@ type Criteria struct {
 	needle []byte
 	fold   bool
 	err    string
+
+	// pieces is text that every match holds (see MayMatchEscaped), longest
+	// first; piecesFold: they are found ignoring ASCII case.
+	pieces     [][]byte
+	piecesFold bool
 }
 
 // compile prepares the query for matching. A bad regular expression leaves
 // the text part of the filter off and says why.
 func (c *Criteria) compile() {
 	c.re, c.needle, c.err = nil, nil, ""
+	c.pieces, c.piecesFold = nil, false
 	q := c.query
 	isRegex := c.regex
 	if strings.HasPrefix(q, regexPrefix) {
@@ -72,12 +81,14 @@ func (c *Criteria) compile() {
 			return
 		}
 		c.re = re
+		c.pieces, c.piecesFold = requiredPieces(expr)
 		return
 	}
 	if c.fold {
 		q = strings.ToLower(q)
 	}
 	c.needle = []byte(q)
+	c.pieces, c.piecesFold = longestPieces(escapeSafePieces(nil, c.needle, false)), c.fold
 }
 
 func hasUpper(s string) bool {
@@ -116,13 +127,21 @@ func (c *Criteria) ErrorsOnly() bool { return c.errorsOnly }
 // Err is why the query is not a regular expression, or "".
 func (c *Criteria) Err() string { return c.err }
 
-// Literal is the text query when it is plain text rather than a regular
-// expression; fold reports whether it ignores case (ASCII letters only).
-func (c *Criteria) Literal() (needle []byte, fold, ok bool) {
-	if c.re != nil || len(c.needle) == 0 {
-		return nil, false, false
+// CanRuleOut reports whether MayMatchEscaped can tell a text holds no
+// match: some text that every match holds is printable ASCII.
+func (c *Criteria) CanRuleOut() bool { return len(c.pieces) > 0 }
+
+// MayMatchEscaped reports whether a text, written as a JSON string that
+// holds printable ASCII other than '"' and '\\' as it is (and anything
+// after the string), may match the text query; false means no match,
+// since some text that every match holds is missing.
+func (c *Criteria) MayMatchEscaped(json []byte) bool {
+	for _, p := range c.pieces {
+		if c.piecesFold && !containsFold(json, p) || !c.piecesFold && !bytes.Contains(json, p) {
+			return false
+		}
 	}
-	return c.needle, c.fold, true
+	return true
 }
 
 // Match reports whether p matches the text query.
@@ -256,4 +275,95 @@ func equalFoldLower(a, lower []byte) bool {
 		}
 	}
 	return true
+}
+
+// requiredPieces is the text every match of a regular expression holds,
+// as escapeSafePieces cuts it, longest first, and whether the pieces are
+// to be found ignoring ASCII case. Only literals that every match goes
+// through count: those of the expression's top-level concatenation, and
+// of groups and repetitions of at least one there, never those of an
+// alternation or an optional part.
+func requiredPieces(expr string) (pieces [][]byte, fold bool) {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return nil, false
+	}
+	var walk func(re *syntax.Regexp)
+	literal := func(re *syntax.Regexp) {
+		reFold := re.Flags&syntax.FoldCase != 0
+		fold = fold || reFold
+		pieces = escapeSafePieces(pieces, []byte(string(re.Rune)), reFold)
+	}
+	walk = func(re *syntax.Regexp) {
+		switch re.Op {
+		case syntax.OpLiteral:
+			literal(re)
+		case syntax.OpCapture, syntax.OpPlus:
+			walk(re.Sub[0])
+		case syntax.OpRepeat:
+			if re.Min >= 1 {
+				walk(re.Sub[0])
+			}
+		case syntax.OpConcat:
+			for _, sub := range re.Sub {
+				walk(sub)
+			}
+		}
+	}
+	walk(re)
+	if fold { // a piece that case matters to is still held, in some case
+		for _, p := range pieces {
+			lowerASCII(p)
+		}
+	}
+	return longestPieces(pieces), fold
+}
+
+// escapeSafePieces appends to pieces the runs of text that a JSON string
+// holds as they are: printable ASCII other than '"' and '\\'. With fold
+// (a regular expression ignoring case, which folds the whole of Unicode),
+// a letter that also folds to a non-ASCII one (k to the Kelvin sign, s to
+// the long s) cuts the text too.
+func escapeSafePieces(pieces [][]byte, text []byte, fold bool) [][]byte {
+	start := 0
+	for i := 0; i <= len(text); i++ {
+		if i < len(text) && escapeSafe(text[i], fold) {
+			continue
+		}
+		if i > start {
+			pieces = append(pieces, slices.Clone(text[start:i]))
+		}
+		start = i + 1
+	}
+	return pieces
+}
+
+func escapeSafe(c byte, fold bool) bool {
+	if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+		return false
+	}
+	if !fold {
+		return true
+	}
+	for r := unicode.SimpleFold(rune(c)); r != rune(c); r = unicode.SimpleFold(r) {
+		if r >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(p []byte) {
+	for i, c := range p {
+		if 'A' <= c && c <= 'Z' {
+			p[i] = c + 32
+		}
+	}
+}
+
+// longestPieces keeps the few longest pieces, longest first: the shorter
+// ones seldom rule out what those do not, and each costs a search.
+func longestPieces(pieces [][]byte) [][]byte {
+	slices.SortStableFunc(pieces, func(a, b []byte) int { return len(b) - len(a) })
+	return pieces[:min(len(pieces), 3)]
 }

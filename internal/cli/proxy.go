@@ -110,12 +110,12 @@ func (p *proxyCmd) run(cmd *cobra.Command, positional []string) error {
 	if p.asJSON && !p.tail {
 		return usagef("--json goes with --tail")
 	}
+	if _, _, err := net.SplitHostPort(p.listen); err != nil {
+		return usagef("--listen %s: want HOST:PORT, such as 127.0.0.1:8089", decode.Sanitize(p.listen))
+	}
 	if !p.tail {
 		if _, err := themes.Parse(p.theme); err != nil {
 			return usagef("--theme: unknown theme %q (one of %s)", p.theme, strings.Join(themes.Names(), ", "))
-		}
-		if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {
-			return usagef("the debugger needs a terminal; use 'wsdbg proxy --tail' in scripts and pipes")
 		}
 	}
 	opts, err := connectArgs(&p.conn, positional, a.stderr)
@@ -125,11 +125,16 @@ func (p *proxyCmd) run(cmd *cobra.Command, positional []string) error {
 	if opts.Dialects, err = loadDialects(p.dialects); err != nil {
 		return usageError{err.Error()}
 	}
-	p.record.announce(a.stderr)
 	relay, err := conn.NewRelay(opts)
 	if err != nil {
 		return usageError{err.Error()}
 	}
+	// What was asked is checked before the terminal is: a wrong URL says
+	// so wherever it is run.
+	if !p.tail && (!isTerminal(os.Stdout) || !isTerminal(os.Stdin)) {
+		return usagef("the debugger needs a terminal; use 'wsdbg proxy --tail' in scripts and pipes")
+	}
+	p.record.announce(a.stderr)
 	tlsCfg, err := p.listenerTLS(a.stderr)
 	if err != nil {
 		return err

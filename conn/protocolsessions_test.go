@@ -83,6 +83,7 @@ type protocolSession struct {
 	id               string // the linked request's id
 	failure, errName string
 	errCode          string // the failure's code as the JSON has it: null when the protocol gives none
+	failureAnswers   string // the request the failure answers; "" when it answers none
 	heartbeat        string // the automatic packet the client sends; "" when the server alone beats
 	heartbeats       int    // at least this many heartbeats, of either side
 	serverHeartbeat  string // the server's heartbeat packet, when it sends one
@@ -179,6 +180,9 @@ func (s protocolSession) check(t *testing.T, lines []sessionLine) {
 			} else {
 				explained = true
 			}
+			if req := bySeq[l.ReplyTo]; req.packet() != s.failureAnswers {
+				t.Errorf("seq %d (%s) answers seq %d %q, want the %s it refuses", l.Seq, p.Type, l.ReplyTo, req.Text, s.failureAnswers)
+			}
 		}
 		if s.heartbeat != "" && p.Type == s.heartbeat && l.Dir == "out" {
 			heartbeats++
@@ -251,7 +255,7 @@ func TestProtocolSessionsThroughTail(t *testing.T) {
 		},
 		stay:    10 * time.Second,
 		request: "EVENT", reply: "ACK", id: "1",
-		failure: "CONNECT_ERROR", errName: "Connection to namespace refused", errCode: "null",
+		failure: "CONNECT_ERROR", errName: "Connection to namespace refused", errCode: "null", failureAnswers: "CONNECT",
 		heartbeat: "pong", heartbeats: 8,
 	}, {
 		name: "graphql-transport-ws",
@@ -262,7 +266,7 @@ func TestProtocolSessionsThroughTail(t *testing.T) {
 		},
 		stay:    time.Second,
 		request: "subscribe", reply: "next", id: "1",
-		failure: "error", errName: "Operation failed", errCode: "null",
+		failure: "error", errName: "Operation failed", errCode: "null", failureAnswers: "subscribe",
 		heartbeat: "pong", heartbeats: 4,
 	}, {
 		name: "mqtt",
@@ -277,7 +281,7 @@ func TestProtocolSessionsThroughTail(t *testing.T) {
 		},
 		stay:    3500 * time.Millisecond,
 		request: "SUBSCRIBE", reply: "SUBACK", id: "1",
-		failure: "SUBACK", errName: "Failure", errCode: "128",
+		failure: "SUBACK", errName: "Failure", errCode: "128", failureAnswers: "SUBSCRIBE",
 		heartbeat: "PINGREQ", heartbeats: 2,
 	}, {
 		// Web-STOMP takes binary frames as it takes text ones; hex lines
@@ -305,7 +309,7 @@ func TestProtocolSessionsThroughTail(t *testing.T) {
 		},
 		stay:    500 * time.Millisecond,
 		request: "phx_join", reply: "phx_reply", id: "2",
-		failure: "phx_reply", errName: "Join refused", errCode: `"unauthorized"`,
+		failure: "phx_reply", errName: "Join refused", errCode: `"unauthorized"`, failureAnswers: "phx_join",
 	}, {
 		// ActionCable's server pings every 3 s; the client answers nothing.
 		name: "actioncable",
@@ -316,7 +320,7 @@ func TestProtocolSessionsThroughTail(t *testing.T) {
 		},
 		stay:    6500 * time.Millisecond,
 		request: "subscribe", reply: "confirm_subscription",
-		failure: "reject_subscription", errName: "Subscription rejected", errCode: "null",
+		failure: "reject_subscription", errName: "Subscription rejected", errCode: "null", failureAnswers: "subscribe",
 		serverHeartbeat: "ping", heartbeats: 2,
 	}}
 	dir := t.TempDir()

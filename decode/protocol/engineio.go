@@ -162,6 +162,14 @@ func (s *Session) socketIOPacket(dir int, p []byte, fields []Field) (Packet, boo
 			pk.Answers = key(SocketIO, "ack", nsp, id)
 		}
 	}
+	// The client's CONNECT to a namespace is answered by the server's
+	// CONNECT or CONNECT_ERROR for the same namespace.
+	switch {
+	case t == 0 && dir == 0:
+		pk.Asks = key(SocketIO, "connect", nsp)
+	case (t == 0 || t == 4) && dir == 1:
+		pk.Answers = key(SocketIO, "connect", nsp)
+	}
 	sum := pk.Type
 	var event string
 	switch t {

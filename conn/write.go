@@ -15,7 +15,7 @@ func (s *session) writeLoop() {
 		defer ticker.Stop()
 		tick = ticker.C
 	}
-	if !s.halves.awaitGate() {
+	if !s.halves.awaitGate(s.write) {
 		return
 	}
 	for {

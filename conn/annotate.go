@@ -51,6 +51,7 @@ type Annotator struct {
 	protocolOption string
 	packets        *protocol.Session
 	heartbeats     heartbeatWatch
+	namespaces     namespaceWatch
 	links          *linker
 }
 
@@ -102,6 +103,7 @@ func (a *Annotator) Annotate(ev *Event) {
 		a.proxy = decode.DetectProxy(ev.ResponseHeader)
 		a.startProtocol(ev.Subprotocol, ev.URL)
 		a.heartbeats.open(ev.Time)
+		a.namespaces.open()
 		a.links.forget()
 	case EventMessage:
 		if ev.Opcode != OpText && ev.Opcode != OpBinary {
@@ -116,6 +118,7 @@ func (a *Annotator) Annotate(ev *Event) {
 			packet = &found
 		}
 		a.heartbeats.observe(ev, packet)
+		a.namespaces.observe(ev, packet)
 		if a.protocolOption == ProtocolNone {
 			packet = nil
 		}
@@ -140,8 +143,17 @@ func (a *Annotator) Annotate(ev *Event) {
 			Proxy: a.proxy, EarlierDrops: a.earlierDrops(), OfferedKnown: a.offeredKnown, Offered: a.offered,
 		})}
 		// A server that drops a client for a missed heartbeat closes
-		// without a code, with 1000, or not at all.
-		if ev.FromServer() && (ev.Code == 1000 || ev.Code == 1005) || ev.Code == 1006 {
+		// without a code, with 1000, or not at all; a Socket.IO server
+		// refusing a packet closes without a code.
+		stray, refused := decode.Explanation{}, false
+		if ev.FromServer() && ev.Code == 1005 || ev.Code == 1006 {
+			stray, refused = a.namespaces.ending(ev.Time)
+		}
+		switch {
+		case refused:
+			stray.Code = ev.Note.Explanation.Code
+			ev.Note.Explanation = stray
+		case ev.FromServer() && (ev.Code == 1000 || ev.Code == 1005) || ev.Code == 1006:
 			a.explainMissedHeartbeat(ev.Time, ev.Code == 1006, &ev.Note.Explanation)
 		}
 		if ev.Code == 1006 {

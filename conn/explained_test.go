@@ -135,6 +135,46 @@ func TestSocketIORefusalIsAnErrorReply(t *testing.T) {
 	}
 }
 
+// A Socket.IO 4 server closes the connection, without a status, on a
+// packet for a namespace it has not connected, and on a second CONNECT
+// to one it has: the close says so rather than that nothing is wrong.
+func TestSocketIOPacketForANamespaceNotConnectedIsExplained(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		sends []string
+		what  string
+	}{
+		{"event before CONNECT", []string{`42["echo","hi"]`}, "EVENT for namespace /"},
+		{"CONNECT twice", []string{"40", "40"}, "a second CONNECT for namespace /"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := session(t, conn.Options{URL: peers.SocketIO(t) + "/socket.io/?EIO=4&transport=websocket"})
+			next(t, c, 5*time.Second, incomingMessage) // open
+			for i, m := range tc.sends {
+				c.Send(conn.OpText, []byte(m))
+				if i < len(tc.sends)-1 {
+					next(t, c, 5*time.Second, incomingMessage) // the server's CONNECT
+				}
+			}
+			ev := next(t, c, 5*time.Second, func(ev conn.Event) bool { return ev.Type == conn.EventClose && ev.Dir == conn.In })
+			x := ev.Note.Explanation
+			if ev.Code != 1005 || x.Name != "Packet for a namespace not connected" || !strings.Contains(x.Explanation, tc.what) ||
+				!strings.Contains(x.Hint, "CONNECT") {
+				t.Fatalf("close %d explained as %q: %q / %q", ev.Code, x.Name, x.Explanation, x.Hint)
+			}
+		})
+	}
+	// The same packets once the namespace is connected pass.
+	c := session(t, conn.Options{URL: peers.SocketIO(t) + "/socket.io/?EIO=4&transport=websocket"})
+	next(t, c, 5*time.Second, incomingMessage) // open
+	c.Send(conn.OpText, []byte("40"))
+	next(t, c, 5*time.Second, incomingMessage) // CONNECT
+	c.Send(conn.OpText, []byte(`421["echo","hi"]`))
+	if ev := next(t, c, 5*time.Second, incomingMessage); string(ev.Payload) != `431["hi"]` {
+		t.Fatalf("got %q, want the ack", ev.Payload)
+	}
+}
+
 func TestGraphQLErrorIsExplained(t *testing.T) {
 	c := session(t, conn.Options{URL: peers.GraphQLWS(t), Subprotocols: []string{"graphql-transport-ws"}})
 	c.Send(conn.OpText, []byte(`{"type":"connection_init"}`))

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,12 +33,13 @@ var updateSessions = flag.Bool("update-sessions", false, "write the recorded pro
 // sessionLine is one line of tail --json, with what the protocol's
 // annotation adds to it.
 type sessionLine struct {
-	Seq      int    `json:"seq"`
-	Type     string `json:"type"`
-	Dir      string `json:"dir"`
-	Text     string `json:"text"`
-	Auto     bool   `json:"auto"`
-	Code     int    `json:"code"`
+	Seq      int       `json:"seq"`
+	Time     time.Time `json:"time"`
+	Type     string    `json:"type"`
+	Dir      string    `json:"dir"`
+	Text     string    `json:"text"`
+	Auto     bool      `json:"auto"`
+	Code     int       `json:"code"`
 	Protocol *struct {
 		Name    string `json:"name"`
 		Type    string `json:"type"`
@@ -166,6 +168,11 @@ func (s protocolSession) check(t *testing.T, lines []sessionLine) {
 			req, ok := bySeq[l.ReplyTo]
 			if !ok || req.Dir == l.Dir || req.Protocol == nil || l.LatencyMS < 0 {
 				t.Errorf("seq %d (%s) replies to seq %d %+v after %vms", l.Seq, p.Type, l.ReplyTo, req, l.LatencyMS)
+			}
+			// The latency is the difference of the two times shown, to
+			// the nanosecond latency_ms keeps.
+			if between := float64(l.Time.Sub(req.Time)) / float64(time.Millisecond); math.Abs(between-l.LatencyMS) > 1e-6 {
+				t.Errorf("seq %d: latency_ms %v, but %vms between the times of seq %d and %d", l.Seq, l.LatencyMS, between, req.Seq, l.Seq)
 			}
 			if p.Type == s.reply && req.packet() == s.request && req.Protocol.ID == s.id {
 				linked = true

@@ -51,7 +51,7 @@ type Annotator struct {
 	protocolOption string
 	packets        *protocol.Session
 	heartbeats     heartbeatWatch
-	socketIO       socketIOWatch
+	namespaces     namespaceWatch
 	links          *linker
 	// closeSent is the code of the close frame each side has sent on this
 	// connection, 0 while none: by speakerIndex, and a third for closes a
@@ -107,7 +107,7 @@ func (a *Annotator) Annotate(ev *Event) {
 		a.proxy = decode.DetectProxy(ev.ResponseHeader)
 		a.startProtocol(ev.Subprotocol, ev.URL)
 		a.heartbeats.open(ev.Time)
-		a.socketIO.open()
+		a.namespaces.open()
 		a.links.forget()
 		a.closeSent = [3]int{}
 	case EventMessage:
@@ -123,7 +123,7 @@ func (a *Annotator) Annotate(ev *Event) {
 			packet = &found
 		}
 		a.heartbeats.observe(ev, packet)
-		a.socketIO.observe(ev, packet)
+		a.namespaces.observe(ev, packet)
 		if a.protocolOption == ProtocolNone {
 			packet = nil
 		}
@@ -148,13 +148,22 @@ func (a *Annotator) Annotate(ev *Event) {
 			Proxy: a.proxy, EarlierDrops: a.earlierDrops(), OfferedKnown: a.offeredKnown, Offered: a.offered,
 		})}
 		// A server that drops a client for a missed heartbeat closes
-		// without a code, with 1000, or not at all.
-		if ev.FromServer() && (ev.Code == 1000 || ev.Code == 1005) || ev.Code == 1006 {
+		// without a code, with 1000, or not at all; a Socket.IO server
+		// refusing a packet closes without a code.
+		stray, refused := decode.Explanation{}, false
+		if ev.FromServer() && ev.Code == 1005 || ev.Code == 1006 {
+			stray, refused = a.namespaces.ending(ev.Time)
+		}
+		switch {
+		case refused:
+			stray.Code = ev.Note.Explanation.Code
+			ev.Note.Explanation = stray
+		case ev.FromServer() && (ev.Code == 1000 || ev.Code == 1005) || ev.Code == 1006:
 			a.explainMissedHeartbeat(ev.Time, ev.Code == 1006, &ev.Note.Explanation)
 		}
-		if ev.FromServer() && !ev.HasCode && ev.Opcode == OpClose && ev.Note.Explanation.Category != "heartbeat" {
+		if !refused && ev.FromServer() && !ev.HasCode && ev.Opcode == OpClose && ev.Note.Explanation.Category != "heartbeat" {
 			if proto := a.packets.Protocol(); proto == protocol.SocketIO || proto == protocol.EngineIO {
-				ev.Note.Explanation = a.socketIO.ending(ev.Time)
+				ev.Note.Explanation = socketIOEnding()
 			}
 		}
 		if ev.Code == 1006 {

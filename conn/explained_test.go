@@ -135,6 +135,46 @@ func TestSocketIORefusalIsAnErrorReply(t *testing.T) {
 	}
 }
 
+// A Socket.IO 4 server closes the connection, without a status, on a
+// packet for a namespace it has not connected, and on a second CONNECT
+// to one it has: the close says so rather than that nothing is wrong.
+func TestSocketIOPacketForANamespaceNotConnectedIsExplained(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		sends []string
+		what  string
+	}{
+		{"event before CONNECT", []string{`42["echo","hi"]`}, "EVENT for namespace /"},
+		{"CONNECT twice", []string{"40", "40"}, "a second CONNECT for namespace /"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := session(t, conn.Options{URL: peers.SocketIO(t) + "/socket.io/?EIO=4&transport=websocket"})
+			next(t, c, 5*time.Second, incomingMessage) // open
+			for i, m := range tc.sends {
+				c.Send(conn.OpText, []byte(m))
+				if i < len(tc.sends)-1 {
+					next(t, c, 5*time.Second, incomingMessage) // the server's CONNECT
+				}
+			}
+			ev := next(t, c, 5*time.Second, func(ev conn.Event) bool { return ev.Type == conn.EventClose && ev.Dir == conn.In })
+			x := ev.Note.Explanation
+			if ev.Code != 1005 || x.Name != "Packet for a namespace not connected" || !strings.Contains(x.Explanation, tc.what) ||
+				!strings.Contains(x.Hint, "CONNECT") {
+				t.Fatalf("close %d explained as %q: %q / %q", ev.Code, x.Name, x.Explanation, x.Hint)
+			}
+		})
+	}
+	// The same packets once the namespace is connected pass.
+	c := session(t, conn.Options{URL: peers.SocketIO(t) + "/socket.io/?EIO=4&transport=websocket"})
+	next(t, c, 5*time.Second, incomingMessage) // open
+	c.Send(conn.OpText, []byte("40"))
+	next(t, c, 5*time.Second, incomingMessage) // CONNECT
+	c.Send(conn.OpText, []byte(`421["echo","hi"]`))
+	if ev := next(t, c, 5*time.Second, incomingMessage); string(ev.Payload) != `431["hi"]` {
+		t.Fatalf("got %q, want the ack", ev.Payload)
+	}
+}
+
 func TestGraphQLErrorIsExplained(t *testing.T) {
 	c := session(t, conn.Options{URL: peers.GraphQLWS(t), Subprotocols: []string{"graphql-transport-ws"}})
 	c.Send(conn.OpText, []byte(`{"type":"connection_init"}`))
@@ -199,37 +239,18 @@ func TestMQTTKeepAliveMissedIsExplained(t *testing.T) {
 	}
 }
 
-// A Socket.IO server ends the connection, with an empty close frame, on a
-// packet for a namespace the client has not joined: the ending says so,
-// where a bare 1005 would be called benign.
-func TestSocketIOPacketBeforeJoiningIsExplained(t *testing.T) {
-	c := session(t, conn.Options{URL: peers.SocketIO(t) + "/socket.io/?EIO=4&transport=websocket"})
+
+// A Socket.IO server's close carries no code whatever its reason, so a
+// 1005 from one is not called benign: the session was ended by the server.
+func TestSocketIOServerCloseIsNotCalledBenign(t *testing.T) {
+	c := session(t, conn.Options{URL: peers.SocketIO(t) + "/socket.io/?EIO=4&transport=websocket", Protocol: "none"})
 	next(t, c, 5*time.Second, incomingMessage) // Engine.IO's open
-	c.Send(conn.OpText, []byte(`42["echo","hi"]`))
+	c.Send(conn.OpText, []byte("40"))
+	next(t, c, 5*time.Second, incomingMessage) // the namespace CONNECT's answer
+	c.Send(conn.OpText, []byte(`42["bye"]`))
 	end := next(t, c, 5*time.Second, func(ev conn.Event) bool { return ev.Type == conn.EventClose && ev.Dir == conn.In })
 	j, text := tailLines(t, end)
-	if j.Name != "Socket.IO: packet to a namespace not joined" || !strings.Contains(j.Hint, "send 40") {
-		t.Fatalf("ending %d explained as %q, hint %q", end.Code, j.Name, j.Hint)
-	}
-	if strings.Contains(text, "benign") {
-		t.Fatalf("tail's text line: %s", text)
-	}
-}
-
-// With --connect the user's messages wait for the server to let the
-// client into the namespace, so that the server does not drop it.
-func TestSocketIOMessagesWaitForTheNamespace(t *testing.T) {
-	c := conn.Dial(context.Background(), conn.Options{URL: peers.SocketIO(t) + "/socket.io/?EIO=4&transport=websocket",
-		Opening: &conn.Opening{}})
-	t.Cleanup(c.Shutdown)
-	c.Send(conn.OpText, []byte(`421["echo","hi"]`)) // queued before the connection opens
-	ack := next(t, c, 5*time.Second, func(ev conn.Event) bool {
-		if ev.Type == conn.EventClose || ev.Type == conn.EventError {
-			t.Fatalf("the session ended: %v %d %+v", ev.Type, ev.Code, ev.Failure)
-		}
-		return incomingMessage(ev) && ev.Note != nil && ev.Note.Protocol != nil && ev.Note.Protocol.Type == "ACK"
-	})
-	if ack.Note.Reply == nil {
-		t.Fatalf("the ACK is not linked to its EVENT: %+v", ack.Note)
+	if end.Code != 1005 || j.Name != "Socket.IO server closed the connection" || strings.Contains(text, "benign") {
+		t.Fatalf("ending %d explained as %q: %s", end.Code, j.Name, text)
 	}
 }

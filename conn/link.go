@@ -128,11 +128,15 @@ type pendingRequest struct {
 	at  time.Time
 }
 
-// replyAt is the link of a reply at t. The two sides' goroutines read
-// the clock before they number their events, so a reply may read it a
-// hair before its request did: that is no time at all.
+// replyAt is the link of a reply at t. The latency is read on the wall
+// clock, as the events' times are recorded and shown, so that it is the
+// difference of the two times in every view, live or read back (the
+// monotonic clock drifts from it by a few nanoseconds, enough to round
+// differently). The two sides' goroutines read the clock before they
+// number their events, so a reply may read it a hair before its request
+// did: that is no time at all.
 func (p pendingRequest) replyAt(t time.Time) *Reply {
-	return &Reply{To: p.seq, Latency: max(t.Sub(p.at), 0)}
+	return &Reply{To: p.seq, Latency: max(t.Round(0).Sub(p.at.Round(0)), 0)}
 }
 
 // requestBook holds requests waiting for a reply, by key, at most

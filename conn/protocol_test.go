@@ -194,26 +194,41 @@ func TestProtocolOption(t *testing.T) {
 }
 
 // What annotating an ordinary message costs with protocol decoding off
-// and on; the difference is what decoding its packet adds.
+// and on, for each protocol; the difference is what decoding its packet
+// (and looking for the request it answers) adds.
 func BenchmarkAnnotateMessage(b *testing.B) {
 	const quote = `{"price":101.25,"symbol":"EURUSD","ts":1700000000123,"bid":101.24,"ask":101.26}`
-	for _, bc := range []struct{ name, protocol, url, payload string }{
-		{"socket.io off", ProtocolNone, "ws://h/socket.io/?EIO=4&transport=websocket", `42["price",` + quote + `]`},
-		{"socket.io", "", "ws://h/socket.io/?EIO=4&transport=websocket", `42["price",` + quote + `]`},
-		{"phoenix off", ProtocolNone, "ws://h/socket/websocket?vsn=2.0.0", `[null,null,"prices:eur","tick",` + quote + `]`},
-		{"phoenix", "", "ws://h/socket/websocket?vsn=2.0.0", `[null,null,"prices:eur","tick",` + quote + `]`},
-		{"graphql off", ProtocolNone, "ws://h/graphql", `{"id":"1","type":"next","payload":{"data":` + quote + `}}`},
-		{"graphql", protocol.GraphQLTransportWS, "ws://h/graphql", `{"id":"1","type":"next","payload":{"data":` + quote + `}}`},
+	for _, bc := range []struct {
+		name, url, payload string
+		op                 Opcode
+	}{
+		{protocol.SocketIO, "ws://h/socket.io/?EIO=4&transport=websocket", `42["price",` + quote + `]`, OpText},
+		{protocol.GraphQLTransportWS, "ws://h/graphql", `{"id":"1","type":"next","payload":{"data":` + quote + `}}`, OpText},
+		{protocol.MQTT, "ws://h/mqtt", "\x30\x5b\x00\x0aprices/eur" + quote, OpBinary},
+		{protocol.STOMP, "ws://h/ws", "MESSAGE\ndestination:/topic/prices\nmessage-id:T_sub-0@@session-1@@1\nsubscription:sub-0\n" +
+			"content-type:application/json\ncontent-length:79\n\n" + quote + "\x00", OpText},
+		{protocol.Phoenix, "ws://h/socket/websocket?vsn=2.0.0", `[null,null,"prices:eur","tick",` + quote + `]`, OpText},
+		{protocol.ActionCable, "ws://h/cable", `{"identifier":"{\"channel\":\"PriceChannel\"}","message":` + quote + `}`, OpText},
 	} {
-		b.Run(bc.name, func(b *testing.B) {
-			a := NewAnnotator(Options{URL: bc.url, Protocol: bc.protocol})
-			a.Annotate(&Event{Type: EventOpen, URL: bc.url})
-			ev := Event{Type: EventMessage, Dir: In, Opcode: OpText, Payload: []byte(bc.payload)}
-			b.ReportAllocs()
-			for b.Loop() {
-				a.Annotate(&ev)
+		for _, name := range []string{ProtocolNone, bc.name} {
+			label := bc.name + " on"
+			if name == ProtocolNone {
+				label = bc.name + " off"
 			}
-		})
+			b.Run(label, func(b *testing.B) {
+				a := NewAnnotator(Options{URL: bc.url, Protocol: name})
+				a.Annotate(&Event{Type: EventOpen, URL: bc.url})
+				ev := Event{Type: EventMessage, Dir: In, Opcode: bc.op, Payload: []byte(bc.payload)}
+				a.Annotate(&ev)
+				if name != ProtocolNone && (ev.Note == nil || ev.Note.Protocol == nil || ev.Note.Protocol.Name != bc.name) {
+					b.Fatalf("%q is not decoded as %s: %+v", bc.payload, bc.name, ev.Note)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					a.Annotate(&ev)
+				}
+			})
+		}
 	}
 }
 

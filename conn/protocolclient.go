@@ -40,8 +40,8 @@ const PhoenixHeartbeatInterval = 30 * time.Second
 
 // openingWait is how long user messages are held back on a Socket.IO
 // connection for Engine.IO's open, so that the namespace CONNECT goes
-// first: the server sends it at once, and one that does not is not
-// speaking Engine.IO.
+// first (the server sends it at once, and one that does not is not
+// speaking Engine.IO), and then for the server's answer to the CONNECT.
 const openingWait = 2 * time.Second
 
 // OpeningProtocol names the protocol whose opening packet an Opening
@@ -133,12 +133,11 @@ type halves struct {
 	gate     chan struct{}
 	gateOnce sync.Once
 	opening  outgoing // Socket.IO's CONNECT, sent once Engine.IO's open arrives
-	// joined, when not nil, holds the user's messages (not the client's
-	// own, such as pongs) until the server answered the namespace
-	// CONNECT: a Socket.IO server drops the whole connection on a packet
-	// for a namespace the client has not joined yet.
-	joined     chan struct{}
-	joinedOnce sync.Once
+	// connectQueued is set, before the gate closes, when the CONNECT went
+	// into the queue; answered is closed once the server answered it.
+	connectQueued bool
+	answered      chan struct{}
+	answeredOnce  sync.Once
 
 	changed chan struct{} // the heartbeat's schedule changed
 
@@ -172,9 +171,8 @@ func (c *Client) startHalves(s *session, rawURL string) *halves {
 	if c.opts.Opening != nil {
 		if o, ok := openingPacket(name, c.opts.Opening); ok {
 			if name == protocol.SocketIO {
-				h.opening, h.gate, h.joined = o, make(chan struct{}), make(chan struct{})
+				h.opening, h.gate, h.answered = o, make(chan struct{}), make(chan struct{})
 				time.AfterFunc(openingWait, h.openGate)
-				time.AfterFunc(2*openingWait, h.openJoined)
 			} else {
 				c.enqueueAuto(o, true)
 			}
@@ -192,31 +190,40 @@ func (c *Client) startHalves(s *session, rawURL string) *halves {
 
 func (h *halves) openGate() { h.gateOnce.Do(func() { close(h.gate) }) }
 
-func (h *halves) openJoined() { h.joinedOnce.Do(func() { close(h.joined) }) }
+func (h *halves) connectAnswered() { h.answeredOnce.Do(func() { close(h.answered) }) }
 
-// awaitJoined holds a user's message until the namespace CONNECT was
-// answered (or given up on); false means the connection ended first.
-func (h *halves) awaitJoined(o outgoing) bool {
-	if h.joined == nil || o.auto {
-		return true
-	}
-	select {
-	case <-h.joined:
-		return true
-	case <-h.s.ended:
-	case <-h.s.readerDone:
-	}
-	return false
-}
-
-// awaitGate holds the writer until the opening packet may go; false means
-// the connection ended first.
-func (h *halves) awaitGate() bool {
+// awaitGate holds the writer until the user's messages may go; false means
+// the connection ended first. Over Socket.IO with an opening, they wait
+// for Engine.IO's open, which lets the namespace CONNECT go first, and
+// then for the server's answer to it, as socket.io-client holds emits
+// until the namespace is connected: a Socket.IO server closes a
+// connection that sends a packet to a namespace not connected yet. write
+// sends the CONNECT.
+func (h *halves) awaitGate(write func(outgoing) bool) bool {
 	if h.gate == nil {
 		return true
 	}
+	if !h.await(h.gate) {
+		return false
+	}
+	if !h.connectQueued {
+		return true
+	}
+	if o, ok := h.c.nextToSend(); ok { // the CONNECT, queued first
+		sent := write(o)
+		h.c.sendDone(o)
+		if !sent {
+			return false
+		}
+	}
+	time.AfterFunc(openingWait, h.connectAnswered)
+	return h.await(h.answered)
+}
+
+// await waits for gate to close; false means the connection ended first.
+func (h *halves) await(gate chan struct{}) bool {
 	select {
-	case <-h.gate:
+	case <-gate:
 		return true
 	case <-h.s.ended:
 	case <-h.s.readerDone:
@@ -239,7 +246,6 @@ func (h *halves) observe(ev *Event) {
 	if ev.Type != EventMessage || ev.Note == nil || ev.Note.Protocol == nil {
 		if h.gate != nil && ev.Type == EventMessage && ev.Dir == In && !ev.Opcode.IsControl() {
 			h.openGate() // the server speaks no protocol wsdbg knows: nothing to wait for
-			h.openJoined()
 		}
 		return
 	}
@@ -249,14 +255,17 @@ func (h *halves) observe(ev *Event) {
 		if p.Name == protocol.EngineIO && p.Type == "open" {
 			h.gateOnce.Do(func() {
 				h.c.enqueueAuto(h.opening, true)
+				h.connectQueued = true
 				close(h.gate)
 			})
-		} else if p.Name == protocol.SocketIO && (p.Type == "CONNECT" || p.Type == "CONNECT_ERROR") {
-			h.openJoined()
 		}
 		h.openGate()
 	}
 	switch p.Name {
+	case protocol.SocketIO:
+		if in && h.answered != nil && (p.Type == "CONNECT" || p.Type == "CONNECT_ERROR") {
+			h.connectAnswered()
+		}
 	case protocol.GraphQLTransportWS:
 		if in && p.Type == "ping" {
 			h.c.enqueueAuto(outgoing{op: OpText, payload: protocol.GraphQLPong(), auto: true}, false)

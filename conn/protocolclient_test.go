@@ -39,7 +39,7 @@ func TestSocketIONamespaceConnectWithAuth(t *testing.T) {
 				Opening: &Opening{Namespace: "/auth", Payload: json.RawMessage(`{"token":"` + tc.token + `"}`)}})
 			t.Cleanup(c.Shutdown)
 			// Queued before the connection opens, Engine.IO's noop must
-			// wait for the server's answer to the namespace CONNECT.
+			// still follow the namespace CONNECT and its answer.
 			c.Send(OpText, []byte("6"))
 			next(t, c, EventOpen)
 			expectPackets(t, c, "engine.io/open//open, ping every 25000ms, timeout 20000ms")
@@ -50,6 +50,19 @@ func TestSocketIONamespaceConnectWithAuth(t *testing.T) {
 			expectPackets(t, c, tc.answer, "engine.io/noop//noop")
 		})
 	}
+}
+
+// An event sent at once waits for the server's answer to the namespace
+// CONNECT, as socket.io-client's emits do: a Socket.IO server closes a
+// connection that sends a packet to a namespace it has not connected yet.
+func TestSocketIOEventWaitsForTheNamespace(t *testing.T) {
+	c := Dial(context.Background(), Options{URL: socketIOURL(peers.SocketIO(t)), Opening: &Opening{}})
+	t.Cleanup(c.Shutdown)
+	c.Send(OpText, []byte(`421["echo","hi"]`))
+	next(t, c, EventOpen)
+	expectPackets(t, c, "engine.io/open//open, ping every 25000ms, timeout 20000ms")
+	expectAuto(t, c, "socket.io/CONNECT//CONNECT / (automatic)")
+	expectPackets(t, c, "socket.io/CONNECT//CONNECT /", `socket.io/EVENT/1/EVENT "echo" #1`, "socket.io/ACK/1/ACK #1")
 }
 
 func TestGraphQLConnectionInitKeepsTheSession(t *testing.T) {

@@ -15,7 +15,7 @@ func (s *session) writeLoop() {
 		defer ticker.Stop()
 		tick = ticker.C
 	}
-	if !s.halves.awaitGate() {
+	if !s.halves.awaitGate(s.write) {
 		return
 	}
 	for {
@@ -23,10 +23,6 @@ func (s *session) writeLoop() {
 			o, ok := s.c.nextToSend()
 			if !ok {
 				break
-			}
-			if !s.halves.awaitJoined(o) {
-				s.c.sendDone(o)
-				return
 			}
 			ok = s.write(o)
 			s.c.sendDone(o)

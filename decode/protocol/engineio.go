@@ -162,10 +162,12 @@ func (s *Session) socketIOPacket(dir int, p []byte, fields []Field) (Packet, boo
 			pk.Answers = key(SocketIO, "ack", nsp, id)
 		}
 	}
+	// The client's CONNECT to a namespace is answered by the server's
+	// CONNECT or CONNECT_ERROR for the same namespace.
 	switch {
-	case t == 0 && dir == 0: // the client joins a namespace
+	case t == 0 && dir == 0:
 		pk.Asks = key(SocketIO, "connect", nsp)
-	case (t == 0 || t == 4) && dir == 1: // the server lets it in, or refuses
+	case (t == 0 || t == 4) && dir == 1:
 		pk.Answers = key(SocketIO, "connect", nsp)
 	}
 	sum := pk.Type

@@ -72,20 +72,27 @@ func graphQL(name string, p []byte) (Packet, bool) {
 // as in any message, so that the two never disagree; what a code-less
 // error means comes from the protocol.
 func graphQLError(name, typ, id string, p []byte) *Error {
-	var meaning, hint string
-	op := "operation"
-	if id != "" {
-		op += " #" + clip(id)
+	var title, meaning, hint string
+	// The operation's name is made only for a failure: most messages are
+	// results without errors, and decoding them must not allocate it.
+	operation := func() string {
+		if id == "" {
+			return "operation"
+		}
+		return "operation #" + clip(id)
 	}
 	switch {
 	case typ == "error" && name == GraphQLTransportWS:
-		meaning = "The server answered the subscribe of " + op + " with GraphQL errors instead of results. graphql-transport-ws sends error before execution starts, usually because the operation fails validation, or when execution fails; either way it ends the operation, and no complete follows."
+		title = "Operation failed"
+		meaning = "The server answered the subscribe of " + operation() + " with GraphQL errors instead of results. graphql-transport-ws sends error before execution starts, usually because the operation fails validation, or when execution fails; either way it ends the operation, and no complete follows."
 		hint = "Read the errors' messages, fix the operation or its variables, and subscribe again."
 	case typ == "error":
-		meaning = "The server refused to start " + op + ". The legacy graphql-ws protocol sends error for an operation that fails before execution, usually GraphQL validation; errors while resolving come in data instead."
+		title = "Operation refused"
+		meaning = "The server refused to start " + operation() + ". The legacy graphql-ws protocol sends error for an operation that fails before execution, usually GraphQL validation; errors while resolving come in data instead."
 		hint = "Read the errors' messages, fix the operation or its variables, and start it again."
 	case (typ == "next" || typ == "data") && bytes.Contains(p, []byte(`"errors"`)):
-		meaning = "The result of " + op + " carries GraphQL errors: fields failed while resolving, so the data may be partial. The operation goes on."
+		title = "Errors in the result"
+		meaning = "The result of " + operation() + " carries GraphQL errors: fields failed while resolving, so the data may be partial. The operation goes on."
 		hint = "Read each error's message and path; the failing resolver is on the server."
 	case typ == "connection_error":
 	default:
@@ -97,7 +104,7 @@ func graphQLError(name, typ, id string, p []byte) *Error {
 	}
 	e := envelopeError(env)
 	if e.Name == "" && e.Explanation == "" {
-		e.Explanation, e.Hint = meaning, hint
+		e.Name, e.Explanation, e.Hint = title, meaning, hint
 	}
 	return e
 }

@@ -12,7 +12,7 @@ var linkedConversations = []struct {
 	msgs     []msg
 	answers  []int // per message: the index of the request it answers, or -1
 }{
-	{"socket.io namespaces and acks, both ways", SocketIO, []msg{
+	{"socket.io acks, both ways", SocketIO, []msg{
 		in(`0{"sid":"abc","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}`),
 		out(`40`),
 		in(`40{"sid":"xyz"}`),
@@ -26,9 +26,19 @@ var linkedConversations = []struct {
 		in(`433["not the /admin ack"]`), // same id, another namespace
 		in(`43/admin,3[]`),
 		in(`43/admin,3[]`), // answered already
-		out(`40/auth,{"token":"t"}`),
-		in(`44/auth,{"message":"bad token"}`), // refused
-	}, []int{-1, -1, 1, -1, -1, 3, -1, 6, -1, -1, -1, 9, -1, -1, 13}},
+	}, []int{-1, -1, 1, -1, -1, 3, -1, 6, -1, -1, -1, 9, -1}},
+	{"socket.io namespaces", SocketIO, []msg{
+		in(`0{"sid":"abc","upgrades":[],"pingInterval":1000,"pingTimeout":1000,"maxPayload":1000000}`),
+		out(`40`),
+		out(`40/admin,`),
+		in(`40{"sid":"xyz"}`),
+		in(`44/admin,{"message":"not authorized"}`),
+		in(`40/chat,{"sid":"unasked"}`), // no CONNECT asked for it
+		out(`40/admin,`),
+		in(`2`),
+		out(`3`),
+		in(`44/admin,{"message":"not authorized"}`),
+	}, []int{-1, -1, -1, 1, 2, -1, -1, -1, -1, 6}},
 	{"graphql-transport-ws", GraphQLTransportWS, []msg{
 		out(`{"type":"connection_init"}`),
 		in(`{"type":"connection_ack"}`),

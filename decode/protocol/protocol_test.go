@@ -345,6 +345,7 @@ func BenchmarkDecode(b *testing.B) {
 		{"graphql", GraphQLTransportWS, false, `{"id":"1","type":"next","payload":{"data":{"price":{"value":101.25,"symbol":"EURUSD","ts":1700000000123}}}}`},
 		{"mqtt", MQTT, true, "\x30\x40\x00\x0aprices/eur{\"price\":101.25,\"symbol\":\"EURUSD\",\"ts\":1700000000123}"},
 		{"phoenix", Phoenix, false, `[null,null,"prices:eur","tick",{"price":101.25,"symbol":"EURUSD","ts":1700000000123}]`},
+		{"stomp", STOMP, false, "MESSAGE\ndestination:/topic/prices\nsubscription:sub-0\nmessage-id:1\n\n{\"price\":101.25,\"symbol\":\"EURUSD\"}\x00"},
 		{"actioncable", ActionCable, false, `{"identifier":"{\"channel\":\"PriceChannel\"}","message":{"price":101.25}}`},
 		{"graphql 1KiB", GraphQLTransportWS, false, `{"id":"1","type":"next","payload":{"data":{"book":[` +
 			strings.Repeat(`["43000.10","1.5"],`, 55) + `["0","0"]]}}}`},

@@ -3,7 +3,8 @@
 // port, prints "LISTENING <port>" and runs until its standard input is
 // closed. The user "bad", and the user "wsdbg" with another password than
 // "secret", are refused with CONNACK return code 4 (bad user name or
-// password); everyone else is let in.
+// password); everyone else is let in. Subscriptions to topics under
+// "forbidden/" are refused with the SUBACK return code 0x80 (failure).
 
 import { createServer } from 'node:http';
 import { Aedes } from 'aedes';
@@ -18,6 +19,10 @@ aedes.authenticate = (client, username, password, callback) => {
     return;
   }
   callback(null, true);
+};
+// A null subscription is aedes' way of refusing one in the SUBACK.
+aedes.authorizeSubscribe = (client, sub, callback) => {
+  callback(null, sub.topic.startsWith('forbidden/') ? null : sub);
 };
 
 const httpServer = createServer();

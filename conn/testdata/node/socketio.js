@@ -12,6 +12,7 @@
 //   "bin" by emitting "bin" back with the same binary attachment,
 //   "ask" by emitting "question" with an acknowledgement of its own, and
 //     then "answered" with what the client acknowledged it with.
+//   "bye" by disconnecting the client and closing its connection.
 // The /admin namespace refuses every connection in its middleware; the
 // /auth namespace lets in the clients whose auth carries the token
 // "secret" and refuses the others with "bad token".
@@ -29,6 +30,7 @@ const io = new Server(httpServer, {
 });
 
 io.on('connection', (socket) => {
+  socket.on('bye', () => socket.disconnect(true));
   socket.on('echo', (...args) => {
     const ack = args.pop();
     if (typeof ack === 'function') {

@@ -239,7 +239,6 @@ func TestMQTTKeepAliveMissedIsExplained(t *testing.T) {
 	}
 }
 
-
 // A Socket.IO server's close carries no code whatever its reason, so a
 // 1005 from one is not called benign: the session was ended by the server.
 func TestSocketIOServerCloseIsNotCalledBenign(t *testing.T) {

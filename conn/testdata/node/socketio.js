@@ -11,7 +11,7 @@
 //   "echo" with an acknowledgement carrying the arguments back,
 //   "bin" by emitting "bin" back with the same binary attachment,
 //   "ask" by emitting "question" with an acknowledgement of its own, and
-//     then "answered" with what the client acknowledged it with.
+//     then "answered" with what the client acknowledged it with,
 //   "bye" by disconnecting the client and closing its connection.
 // The /admin namespace refuses every connection in its middleware; the
 // /auth namespace lets in the clients whose auth carries the token

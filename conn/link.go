@@ -69,8 +69,8 @@ func (l *linker) link(ev *Event, packet *protocol.Packet) *Reply {
 		}
 		return reply
 	}
-	if ev.Opcode != OpText {
-		return nil
+	if ev.Opcode != OpText || ev.FromServer() && len(l.sent.pending) == 0 {
+		return nil // a reply needs a request waiting: no need to look for its id
 	}
 	id, ok := l.id(ev.Payload)
 	if !ok {

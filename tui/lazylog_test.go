@@ -256,8 +256,9 @@ func TestDataLineCarriesTheLink(t *testing.T) {
 	}{{reply, 12, 3}, {plain, 13, 0}} {
 		line := history.FromEvent(c.ev).AppendJSON(nil)
 		data, ok := dataMessageOf(line)
-		if !ok || data.seq != c.seq || data.replyTo != c.replyTo {
-			t.Errorf("%s: read seq %d, reply to %d (ok %v); want %d, %d", line, data.seq, data.replyTo, ok, c.seq, c.replyTo)
+		replyTo, replyOK := replyToOf(data)
+		if !ok || !replyOK || data.seq != c.seq || replyTo != c.replyTo {
+			t.Errorf("%s: read seq %d, reply to %d (ok %v %v); want %d, %d", line, data.seq, replyTo, ok, replyOK, c.seq, c.replyTo)
 		}
 	}
 }

@@ -149,13 +149,15 @@ func (s *summaryPass) run(ctx context.Context, rec Recording, lines lineSource, 
 		}
 		next, err := lines.Lines(i, lineBlock, func(k int, line []byte) {
 			if data, ok := dataMessageOf(line); ok && k > 0 {
-				d.sess.msgs[dirIndex(data.dir)]++
-				d.sess.bytes[dirIndex(data.dir)] += data.size
-				if data.dir == conn.Out {
-					noteSent(k)
+				if replyTo, ok := replyToOf(data); ok {
+					d.sess.msgs[dirIndex(data.dir)]++
+					d.sess.bytes[dirIndex(data.dir)] += data.size
+					if data.dir == conn.Out {
+						noteSent(k)
+					}
+					link(k, data.seq, replyTo)
+					return
 				}
-				link(k, data.seq, data.replyTo)
-				return
 			}
 			take(k)
 		})
@@ -211,16 +213,15 @@ func (m *model) lastSent() []int {
 
 // dataLine is what the keys of a text or binary message's line say.
 type dataLine struct {
-	seq     int
-	dir     conn.Direction
-	op      conn.Opcode
-	size    int64
-	replyTo int    // the seq of the request the message answers; 0 when none
-	rest    []byte // the line after its "len" key
+	seq  int
+	dir  conn.Direction
+	op   conn.Opcode
+	size int64
+	rest []byte // the line after its "len" key
 }
 
 // dataMessageOf reads a text or binary message's first keys, in the order
-// a wsdbg recording writes them, and its reply_to; ok is false for any
+// a wsdbg recording writes them (replyToOf reads its reply_to); ok is false for any
 // other line.
 func dataMessageOf(line []byte) (d dataLine, ok bool) {
 	rest, ok := bytes.CutPrefix(line, []byte(`{"type":"message","time":"`))
@@ -266,14 +267,21 @@ func dataMessageOf(line []byte) (d dataLine, ok bool) {
 		return d, false
 	}
 	d.size, d.rest = n, rest[end:]
+	return d, true
+}
+
+// replyToOf is the seq a data line's message replies to, 0 for none; ok
+// is false when the key is there but not a number. It is apart from
+// dataMessageOf because it reads the whole line, which filters need not.
+func replyToOf(d dataLine) (replyTo int, ok bool) {
 	// Inside the text a quote is escaped, so the key is found only where
 	// the record wrote it.
-	if at := bytes.Index(d.rest, []byte(`,"reply_to":`)); at >= 0 {
-		if d.replyTo, _, ok = leadingInt(d.rest[at+len(`,"reply_to":`):]); !ok {
-			return d, false
-		}
+	at := bytes.Index(d.rest, []byte(`,"reply_to":`))
+	if at < 0 {
+		return 0, true
 	}
-	return d, true
+	replyTo, _, ok = leadingInt(d.rest[at+len(`,"reply_to":`):])
+	return replyTo, ok
 }
 
 // leadingInt reads the positive integer p starts with, which must end

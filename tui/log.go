@@ -111,7 +111,9 @@ func (m *model) answersPeerClose(i int) bool {
 
 // passesToggles applies the direction, opcode and errors-only toggles of c.
 func passesToggles(c *filter.Criteria, r *row) bool {
-	if d := c.Direction(); d != 0 && r.dir != d {
+	// In is what the server sent and Out what the client sent, which on a
+	// proxied connection is the leg and direction together.
+	if d := c.Direction(); d != 0 && (r.dir == 0 || (d == conn.In) != rowFromServer(r)) {
 		return false
 	}
 	if c.ErrorsOnly() && !r.isError() {

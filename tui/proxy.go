@@ -474,8 +474,8 @@ func legLabel(r *row) string {
 	return "←S"
 }
 
-// rowFromServer reports whether a proxied row's frame is the server's, or
-// wsdbg's in the server's place.
+// rowFromServer reports whether a row's frame is the server's (or, on a
+// proxied connection, wsdbg's in the server's place).
 func rowFromServer(r *row) bool {
 	if r.leg == conn.LegClient {
 		return r.dir == conn.Out

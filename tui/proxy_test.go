@@ -229,3 +229,21 @@ func TestGoldenProxy(t *testing.T) {
 		})
 	}
 }
+
+// On a proxied connection `d` keeps what the server sent (in) or what the
+// client sent (out), whichever leg the frame was on.
+func TestProxyDirectionFilterFollowsTheSender(t *testing.T) {
+	m, _ := newProxyModel(t, 100, 30)
+	press(m, "d") // in: the server's
+	out := plainScreen(m)
+	if !strings.Contains(out, `{"id":1,"ok":true,"users":3}`) || strings.Contains(out, `{"id":1,"op":"join","room":7}`) ||
+		!strings.Contains(out, "wsdbg → client: token expired") {
+		t.Errorf("in only should keep the server's frames and wsdbg's in its place:\n%s", out)
+	}
+	press(m, "d") // out: the client's
+	out = plainScreen(m)
+	if strings.Contains(out, `{"id":1,"ok":true,"users":3}`) || !strings.Contains(out, `{"id":1,"op":"join","room":7}`) ||
+		!strings.Contains(out, "client: token expired") {
+		t.Errorf("out only should keep the client's frames:\n%s", out)
+	}
+}

@@ -55,7 +55,7 @@ var hostileTexts = []string{
 
 // everyKindRecording records sampleEvents and messages with hostile and
 // secret-bearing text, redaction off so the secrets reach the file.
-func everyKindRecording(t *testing.T) string {
+func everyKindRecording(t testing.TB) string {
 	events := sampleEvents()
 	for i, text := range hostileTexts {
 		for _, op := range []conn.Opcode{conn.OpText, conn.OpBinary, conn.OpPing} {
@@ -155,23 +155,26 @@ func TestWriteJSONLinesMatchesOnForeignLines(t *testing.T) {
 	}
 }
 
+// foreignLines are message and frame lines as other writers may write
+// them: other key orders and forms, escapes and time zones.
+var foreignLines = []string{
+	`{"type":"message","time":"2026-11-22T02:10:00.123456789Z","seq":7,"dir":"in","opcode":"text","len":3,"text":"abc"}`,
+	`{"type":"message","time":"2026-11-22T02:10:59.5Z","dir":"out","opcode":"text","len":3,"text":"a\nb"}`,
+	`{"type":"message","time":"2026-11-22T02:10:00.000000001Z","dir":"in","opcode":"text","len":3,"text":"abc"}`,
+	`{"type":"message","time":"2026-11-22T04:10:00.12+02:00","dir":"in","opcode":"text","len":3,"text":"abc"}`,
+	`{"type":"message","time":"2026-11-22T02:10:00Z","dir":"in","opcode":"text","len":3,"text":"a\/b\u0041\u00e9"}`,
+	`{"type":"message","time":"2026-11-22T02:10:00Z","dir":"in","opcode":"text","len":2,"text":"{\"token\":\"s3cret\"}"}`,
+	`{"type":"frame","time":"2026-11-22T02:10:00Z","dir":"in","opcode":"0xB","len":3,"base64":"AQI="}`,
+	`{"type":"message","time":"2026-11-22T02:10:00Z","dir":"in","opcode":"pong","len":2,"text":"hb","frames":2,"rtt_ms":1.5}`,
+	`{"type":"message","time":"2026-11-22T02:10:00Z","dir":"in","opcode":"text","len":2,"text":"hb","frame_info":[{"fin":false,"rsv":4,"opcode":"text","masked":true,"len":1,"len_bytes":0,"time":"2026-11-22T02:10:00.25Z"},{"fin":true,"rsv":0,"opcode":"continuation","masked":false,"len":1,"len_bytes":2,"time":"2026-11-22T02:11:00Z"}]}`,
+	`{"type":"message","time":"2026-11-22T02:10:00Z","dir":"in","opcode":"text","len":2,"text":"hb","future_key":1}`,
+}
+
 // EachRecord gives exactly the records that reading every event with
 // Record and redacting it gives, on the encoder's own lines and on lines
 // written by hand or by other tools.
 func TestEachRecordMatchesDecodingEveryLine(t *testing.T) {
-	foreign := []string{
-		`{"type":"message","time":"2026-11-22T02:10:00.123456789Z","seq":7,"dir":"in","opcode":"text","len":3,"text":"abc"}`,
-		`{"type":"message","time":"2026-11-22T02:10:59.5Z","dir":"out","opcode":"text","len":3,"text":"a\nb"}`,
-		`{"type":"message","time":"2026-11-22T02:10:00.000000001Z","dir":"in","opcode":"text","len":3,"text":"abc"}`,
-		`{"type":"message","time":"2026-11-22T04:10:00.12+02:00","dir":"in","opcode":"text","len":3,"text":"abc"}`,
-		`{"type":"message","time":"2026-11-22T02:10:00Z","dir":"in","opcode":"text","len":3,"text":"a\/b\u0041\u00e9"}`,
-		`{"type":"message","time":"2026-11-22T02:10:00Z","dir":"in","opcode":"text","len":2,"text":"{\"token\":\"s3cret\"}"}`,
-		`{"type":"frame","time":"2026-11-22T02:10:00Z","dir":"in","opcode":"0xB","len":3,"base64":"AQI="}`,
-		`{"type":"message","time":"2026-11-22T02:10:00Z","dir":"in","opcode":"pong","len":2,"text":"hb","frames":2,"rtt_ms":1.5}`,
-		`{"type":"message","time":"2026-11-22T02:10:00Z","dir":"in","opcode":"text","len":2,"text":"hb","frame_info":[{"fin":false,"rsv":4,"opcode":"text","masked":true,"len":1,"len_bytes":0,"time":"2026-11-22T02:10:00.25Z"},{"fin":true,"rsv":0,"opcode":"continuation","masked":false,"len":1,"len_bytes":2,"time":"2026-11-22T02:11:00Z"}]}`,
-		`{"type":"message","time":"2026-11-22T02:10:00Z","dir":"in","opcode":"text","len":2,"text":"hb","future_key":1}`,
-	}
-	paths := []string{everyKindRecording(t), writeFile(t, "foreign"+FileSuffix, []byte(strings.Join(foreign, "\n")+"\n"))}
+	paths := []string{everyKindRecording(t), writeFile(t, "foreign"+FileSuffix, []byte(strings.Join(foreignLines, "\n")+"\n"))}
 	for _, path := range paths {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -276,4 +279,46 @@ func BenchmarkWriteJSONLines(b *testing.B) {
 		events += n
 	}
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+}
+
+// For any line, the hand decoder declines it or gives exactly what
+// decoding it with encoding/json and redacting it gives; a line it calls
+// canonical is exactly what encoding that record writes.
+func FuzzDecodeCanonical(f *testing.F) {
+	data, err := os.ReadFile(everyKindRecording(f))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, line := range bytes.Split(data, []byte{'\n'}) {
+		f.Add(line)
+	}
+	for _, line := range foreignLines {
+		f.Add([]byte(line))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		for _, red := range []Redactor{{}, {Disabled: true}} {
+			var s canonScratch
+			var fast Record
+			decoded := decodeCanonical(line, red, &s, &fast)
+			if canonical := canonicalLine(line, red, &s); canonical && !decoded {
+				t.Fatalf("%s: canonical but not decoded", line)
+			}
+			if !decoded {
+				continue
+			}
+			var slow Record
+			if err := json.Unmarshal(line, &slow); err != nil {
+				t.Fatalf("%s: decoded by hand, but encoding/json says %v", line, err)
+			}
+			want := red.Record(slow)
+			if !reflect.DeepEqual(fast, want) {
+				t.Fatalf("%s (redactor %+v):\n got %+v\nwant %+v", line, red, fast, want)
+			}
+			if canonicalLine(line, red, &s) {
+				if again := want.AppendJSON(nil); !bytes.Equal(again, line) {
+					t.Fatalf("canonical line\n%s\nis written\n%s", line, again)
+				}
+			}
+		}
+	})
 }

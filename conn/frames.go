@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -219,12 +218,7 @@ func negotiatedDeflate(head []byte) bool {
 	if err != nil {
 		return false
 	}
-	for _, v := range resp.Header.Values("Sec-Websocket-Extensions") {
-		if strings.Contains(strings.ToLower(v), "permessage-deflate") {
-			return true
-		}
-	}
-	return false
+	return deflateAnswerOf(resp.Header.Values("Sec-Websocket-Extensions")).on
 }
 
 func (p *frameParser) feedHeader(b []byte, now time.Time) []byte {

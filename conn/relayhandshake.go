@@ -168,12 +168,9 @@ func (c *relayConn) handshake(w http.ResponseWriter, req *http.Request) bool {
 		server.Close()
 		return false
 	}
-	params := strings.ToLower(strings.Join(resp.Header.Values("Sec-Websocket-Extensions"), ","))
-	deflate := strings.Contains(params, "permessage-deflate")
-	c.client = newRelayLeg(LegClient, client, clientReader, fromClient, deflate,
-		!strings.Contains(params, "client_no_context_takeover"))
-	c.server = newRelayLeg(LegServer, server, d.reader, fromServer, deflate,
-		!strings.Contains(params, "server_no_context_takeover"))
+	deflate := deflateAnswerOf(resp.Header.Values("Sec-Websocket-Extensions"))
+	c.client = newRelayLeg(LegClient, client, clientReader, fromClient, deflate.on, deflate.clientTakeover)
+	c.server = newRelayLeg(LegServer, server, d.reader, fromServer, deflate.on, deflate.serverTakeover)
 	c.emit(Event{Type: EventOpen, Leg: LegServer, URL: u.String(), Status: resp.StatusCode,
 		Subprotocol: resp.Header.Get("Sec-Websocket-Protocol"), Extensions: resp.Header.Values("Sec-Websocket-Extensions"),
 		RequestHeader: header, ResponseHeader: resp.Header})
@@ -319,4 +316,37 @@ func splitTokens(values []string) []string {
 // parameters.
 func extensionName(ext string) string {
 	return strings.ToLower(strings.TrimSpace(strings.SplitN(ext, ";", 2)[0]))
+}
+
+// deflateAnswer is what an upstream's answer says of permessage-deflate.
+type deflateAnswer struct {
+	on bool
+	// clientTakeover, serverTakeover: each side's messages may refer to
+	// the ones it sent before, unless the answer says otherwise.
+	clientTakeover, serverTakeover bool
+}
+
+// deflateAnswerOf reads an upgrade answer's Sec-WebSocket-Extensions:
+// whether it chose permessage-deflate, and with which context takeover.
+// Only that extension's own parameters count, by name, whatever their
+// case and spacing.
+func deflateAnswerOf(values []string) deflateAnswer {
+	for _, ext := range splitTokens(values) {
+		if extensionName(ext) != "permessage-deflate" {
+			continue
+		}
+		a := deflateAnswer{on: true, clientTakeover: true, serverTakeover: true}
+		params := strings.Split(ext, ";")[1:]
+		for _, p := range params {
+			name, _, _ := strings.Cut(p, "=")
+			switch strings.ToLower(strings.TrimSpace(name)) {
+			case "client_no_context_takeover":
+				a.clientTakeover = false
+			case "server_no_context_takeover":
+				a.serverTakeover = false
+			}
+		}
+		return a
+	}
+	return deflateAnswer{}
 }

@@ -28,7 +28,9 @@ type inflater struct {
 }
 
 // inflate returns the first limit bytes of compressed's inflated
-// message, or nil when it cannot be inflated.
+// message, or nil when it cannot be inflated. Without context takeover it
+// stops at the limit; with it the whole message is inflated, for the
+// window the next one may refer to.
 func (in *inflater) inflate(compressed []byte, limit int64) []byte {
 	if in.lost && in.contextTakeover {
 		return nil
@@ -63,6 +65,11 @@ func (in *inflater) inflate(compressed []byte, limit int64) []byte {
 			}
 		}
 		if err == io.EOF {
+			break
+		}
+		if !in.contextTakeover && int64(len(out)) >= limit && err == nil {
+			// Nothing after the limit is shown, and no later message
+			// refers to it: a decompression bomb is not inflated whole.
 			break
 		}
 		if err != nil {

@@ -64,8 +64,13 @@ type MQTTConnectOptions struct {
 	KeepAlive int    // seconds, 0 to 65535; 0 turns keep-alive off
 }
 
+// MQTTStringMax is the most bytes an MQTT string (a client id, user name
+// or password) carries: its length is written in two bytes.
+const MQTTStringMax = 0xffff
+
 // MQTTConnect encodes a CONNECT with a clean session (clean start in
-// MQTT 5) and, in MQTT 5, no properties.
+// MQTT 5) and, in MQTT 5, no properties. Its strings must be at most
+// MQTTStringMax bytes, which the caller checks.
 func MQTTConnect(o MQTTConnectOptions) []byte {
 	var v []byte
 	v = appendMQTTString(v, "MQTT")

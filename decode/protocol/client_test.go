@@ -2,8 +2,10 @@ package protocol
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The client's packets, byte for byte as the protocols' specifications
@@ -161,4 +163,130 @@ func TestMaskSTOMPPasscode(t *testing.T) {
 			t.Errorf("%q: %q, want %q", tc.frame, got, tc.want)
 		}
 	}
+}
+
+// Any opening packet the flags accept decodes back as that packet with
+// the same fields: MQTT strings of at most MQTTStringMax bytes, STOMP
+// header values without a line break or NUL (a colon is the value's: the
+// name ends at the first), a Socket.IO namespace without a comma or line
+// break and a JSON object for auth and connection_init.
+func FuzzOpeningPackets(f *testing.F) {
+	f.Add("wsdbg-0a1b2c", "guest", "s3cret", "/", "/admin", []byte(`{"token":"x"}`), uint16(30), false)
+	f.Add("", "", "", "vhost:with:colons", "", []byte(nil), uint16(0), true)
+	f.Add("é\x00id", "user name", "pass:word\\n", " spaced ", "chat", []byte(` {"a":[1,{"b":null}]} `), uint16(65535), true)
+	f.Fuzz(func(t *testing.T, clientID, user, password, host, ns string, payload []byte, keepAlive uint16, v5 bool) {
+		if len(clientID) <= MQTTStringMax && len(user) <= MQTTStringMax && len(password) <= MQTTStringMax {
+			checkMQTTConnect(t, MQTTConnectOptions{Version: map[bool]byte{false: 4, true: 5}[v5],
+				ClientID: clientID, User: user, Password: password, KeepAlive: int(keepAlive)})
+		}
+		if !strings.ContainsAny(host+user+password, "\r\n\x00") && host != "" {
+			checkSTOMPConnect(t, STOMPConnectOptions{Host: host, Login: user, Passcode: password,
+				HeartBeat: [2]int{int(keepAlive) * 1000, int(keepAlive) * 1000}})
+		}
+		payload = bytes.TrimSpace(payload)
+		if len(payload) > 0 && (!json.Valid(payload) || payload[0] != '{') {
+			return
+		}
+		if !strings.ContainsAny(ns, ",\n\x00") {
+			checkSocketIOConnect(t, ns, payload)
+		}
+		for _, name := range []string{GraphQLTransportWS, GraphQLWS} {
+			p := GraphQLConnectionInit(payload)
+			var init struct {
+				Type    string          `json:"type"`
+				Payload json.RawMessage `json:"payload"`
+			}
+			if err := json.Unmarshal(p, &init); err != nil || init.Type != "connection_init" || !bytes.Equal(init.Payload, payload) {
+				t.Fatalf("%s: %s reads as %+v (%v)", name, p, init, err)
+			}
+			if pk, ok := NewSession(name).Decode(false, false, p); !ok || pk.Type != "connection_init" {
+				t.Fatalf("%s: %s decodes as %+v", name, p, pk)
+			}
+		}
+	})
+}
+
+func checkMQTTConnect(t *testing.T, o MQTTConnectOptions) {
+	t.Helper()
+	p := MQTTConnect(o)
+	s := NewSession(MQTT)
+	pk, ok := s.Decode(false, true, p)
+	if !ok || pk.Type != "CONNECT" || fieldValue(pk, "client id") != clip(o.ClientID) ||
+		s.Heartbeat().KeepAlive != time.Duration(o.KeepAlive)*time.Second {
+		t.Fatalf("%+v: %q decodes as %+v", o, p, pk)
+	}
+	l, ok := readMQTTConnect(p)
+	if !ok || l.end != len(p) || l.level != o.Version || l.keepAlive != o.KeepAlive {
+		t.Fatalf("%+v: %q reads as %+v", o, p, l)
+	}
+	r := reader{b: p[l.headLen:l.end]}
+	r.str()
+	r.skip(4) // level, flags, keep-alive
+	if o.Version == 5 {
+		r.skipProperties()
+	}
+	id, _ := r.str()
+	var user, password string
+	if l.flags&0x80 != 0 {
+		user, _ = r.str()
+	}
+	if l.flags&0x40 != 0 {
+		password, _ = r.str()
+	}
+	if id != o.ClientID || user != o.User || password != o.Password || len(r.b) != 0 {
+		t.Fatalf("%+v: %q carries id %q, user %q, password %q and %d bytes more", o, p, id, user, password, len(r.b))
+	}
+}
+
+func checkSTOMPConnect(t *testing.T, o STOMPConnectOptions) {
+	t.Helper()
+	p := STOMPConnect(o)
+	if pk, ok := NewSession(STOMP).Decode(false, false, p); !ok || pk.Type != "CONNECT" {
+		t.Fatalf("%+v: %q decodes as %+v", o, p, pk)
+	}
+	head, body, found := strings.Cut(string(p), "\n\n")
+	if !found || body != "\x00" {
+		t.Fatalf("%+v: %q has no blank line then NUL", o, p)
+	}
+	headers := map[string]string{}
+	for _, line := range strings.Split(head, "\n")[1:] {
+		k, v, _ := strings.Cut(line, ":")
+		if _, seen := headers[k]; !seen {
+			headers[k] = v
+		}
+	}
+	if headers["host"] != o.Host || headers["login"] != o.Login || headers["passcode"] != o.Passcode {
+		t.Fatalf("%+v: %q carries headers %q", o, p, headers)
+	}
+	if send, receive, ok := STOMPHeartBeat(p); !ok || send != o.HeartBeat[0] || receive != o.HeartBeat[1] {
+		t.Fatalf("%+v: %q beats %d, %d", o, p, send, receive)
+	}
+	masked, changed := MaskSTOMPPasscode(string(p), func(string) string { return "***" })
+	if changed != (o.Passcode != "") || changed && !strings.Contains(masked, "\npasscode:***\n") {
+		t.Fatalf("%+v: %q masked as %q", o, p, masked)
+	}
+}
+
+func checkSocketIOConnect(t *testing.T, ns string, auth []byte) {
+	t.Helper()
+	p := SocketIOConnect(ns, auth)
+	s := NewSession(SocketIO)
+	s.Decode(true, false, []byte(`0{"sid":"x","upgrades":[],"pingInterval":25000,"pingTimeout":20000}`))
+	pk, ok := s.Decode(false, false, p)
+	want := ns
+	if !strings.HasPrefix(want, "/") {
+		want = "/" + want
+	}
+	if !ok || pk.Type != "CONNECT" || fieldValue(pk, "namespace") != clip(want) || pk.ID != "" {
+		t.Fatalf("%q %s: %q decodes as %+v", ns, auth, p, pk)
+	}
+}
+
+func fieldValue(pk Packet, name string) string {
+	for _, f := range pk.Fields {
+		if f.Name == name {
+			return f.Value
+		}
+	}
+	return ""
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -28,6 +29,8 @@ func TestConnectFlagErrors(t *testing.T) {
 			"wsdbg: --mqtt-version 3: wsdbg sends 3.1.1 or 5\n"},
 		{[]string{"tail", "--connect", "--protocol", "stomp", "--password", "a\nb", "ws://h/ws"},
 			"wsdbg: --user, --password and --vhost must not hold a line break or NUL: a STOMP header cannot carry them\n"},
+		{[]string{"tail", "--connect", "--protocol", "mqtt", "--client-id", strings.Repeat("x", 65536), "ws://h/mqtt"},
+			"wsdbg: --client-id, --user and --password carry at most 65535 bytes: an MQTT string's length is two bytes\n"},
 	} {
 		code, out, stderr := runMain(t, tc.args...)
 		if code != exitUsage || out != "" || stderr != tc.want {

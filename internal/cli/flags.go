@@ -231,6 +231,8 @@ func (of *openingFlags) apply(o *conn.Options, set *pflag.FlagSet) error {
 		return usagef("--namespace must not hold a comma or a line break: Socket.IO ends the namespace at the comma")
 	case strings.ContainsAny(of.user+of.password+of.vhost, "\r\n\x00"):
 		return usagef("--user, --password and --vhost must not hold a line break or NUL: a STOMP header cannot carry them")
+	case max(len(of.clientID), len(of.user), len(of.password)) > protocol.MQTTStringMax:
+		return usagef("--client-id, --user and --password carry at most 65535 bytes: an MQTT string's length is two bytes")
 	}
 	o.Opening = op
 	return nil

@@ -41,12 +41,29 @@ func newLineFilter(c *filter.Criteria) lineFilter {
 	return lineFilter{c: c, text: c.CanRuleOut(), lines: &lineDecoding{}}
 }
 
-// hides reports whether the event on line is certainly hidden.
+// hides reports whether the event on line is certainly hidden. A line
+// that would not decode is not, unless the toggles hide warnings: its row
+// is the warning that says so, which "errors only" shows and a query may
+// match. Telling costs a walk of the line, which a hidden warning spares.
 func (f lineFilter) hides(line []byte) bool {
 	data, ok := dataMessageOf(line)
-	if !ok {
+	return ok && f.hidesData(data) && (f.hidesWarnings() || f.lines.dec.Takes(line))
+}
+
+// hidesWarnings reports whether the toggles hide every warning row: one
+// has no direction, and is neither a message nor a close.
+func (f lineFilter) hidesWarnings() bool {
+	if f.finding {
 		return false
 	}
+	switch f.c.Ops() {
+	case filter.OpsText, filter.OpsBinary, filter.OpsControl:
+		return true
+	}
+	return f.c.Direction() != 0
+}
+
+func (f lineFilter) hidesData(data dataLine) bool {
 	c := f.c
 	if f.finding {
 		return f.missesText(data)

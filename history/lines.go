@@ -214,12 +214,6 @@ func (d *LineDecoder) Decode(line []byte, rec *Record) bool {
 	return decodeCanonical(line, Redactor{Disabled: true}, &d.scratch, rec)
 }
 
-// Takes reports whether Decode would take line, without decoding it: a
-// line it takes is one the ordinary way decodes too.
-func (d *LineDecoder) Takes(line []byte) bool {
-	return canonicalLine(line, Redactor{Disabled: true}, &d.scratch)
-}
-
 // walkCanonical is canonicalLine, filling rec when it is not nil.
 func walkCanonical(line []byte, red Redactor, s *canonScratch, rec *Record) bool {
 	c := cursor{b: line}

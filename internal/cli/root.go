@@ -12,6 +12,10 @@ import (
 	"github.com/wsdbg/wsdbg/conn"
 )
 
+// Commands are listed as added, most used first. cobra reads this global,
+// so it is set once here, not by each Main, which may run concurrently.
+func init() { cobra.EnableCommandSorting = false }
+
 // newRootCmd builds the whole command tree. The root command is the
 // debugger itself: wsdbg [flags] URL.
 func newRootCmd(a *app) *cobra.Command {
@@ -56,7 +60,6 @@ failures explained. Press ? inside for the keys.`,
 	uf.register(root, a.version)
 	root.Flags().BoolVar(&showVersion, "version", false, "print the version")
 	root.SetFlagErrorFunc(flagError)
-	cobra.EnableCommandSorting = false // commands are listed as added, most used first
 	root.SetHelpFunc(func(cmd *cobra.Command, _ []string) { writeHelp(cmd.OutOrStdout(), cmd) })
 	root.AddCommand(
 		newCurlCmd(func(args []string) error { return runDebugger(a, &cf, &uf, args) }),

@@ -188,7 +188,9 @@ func (m *model) copyReport() tea.Cmd {
 // last messages sent in this session.
 func (m *model) copyRepro() tea.Cmd {
 	o := m.opts.Conn
-	if o.URL == "" {
+	if o.URL == "" || m.px != nil {
+		// A proxied connection went to the upstream at the path its
+		// application asked for.
 		o.URL = m.sess.url
 	}
 	if o.URL == "" {

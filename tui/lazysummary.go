@@ -118,8 +118,8 @@ func (s *summaryPass) run(ctx context.Context, rec Recording, lines lineSource, 
 		switch {
 		case ev.Type == conn.EventOpen:
 			opens = append(opens, i)
-		case ev.Type == conn.EventMessage && ev.Dir == conn.Out && !ev.Opcode.IsControl():
-			noteSent(i)
+		case ev.Type == conn.EventMessage && !ev.FromServer() && !ev.Injected && !ev.Opcode.IsControl():
+			noteSent(i) // what the client sent: wsdbg itself, or a proxied application
 		}
 		replyTo := 0
 		if ev.Note != nil && ev.Note.Reply != nil {
@@ -203,7 +203,7 @@ func (m *model) lastSent() []int {
 	var rows []int
 	for i := m.store.len() - 1; i >= 0 && len(rows) < reproSent; i-- {
 		r := m.store.row(i)
-		if r.typ == conn.EventMessage && r.dir == conn.Out && !r.op.IsControl() {
+		if r.typ == conn.EventMessage && !rowFromServer(r) && !r.injected && !r.op.IsControl() {
 			rows = append(rows, i)
 		}
 	}

@@ -247,3 +247,21 @@ func TestProxyDirectionFilterFollowsTheSender(t *testing.T) {
 		t.Errorf("out only should keep the client's frames:\n%s", out)
 	}
 }
+
+// Repro commands for a proxied connection dial the upstream at the path
+// the application asked for and send what the application sent, not what
+// wsdbg injected.
+func TestProxyReproSendsWhatTheClientSent(t *testing.T) {
+	m, _ := newProxyModel(t, 100, 30)
+	copier := &recordingCopier{}
+	m.opts.Copier = copier
+	press(m, "c")
+	for _, want := range []string{"ws://upstream.test/v2/chat?room=7", `{"id":1,"op":"join","room":7}`} {
+		if !strings.Contains(copier.text, want) {
+			t.Errorf("the repro lacks %q:\n%s", want, copier.text)
+		}
+	}
+	if strings.Contains(copier.text, "token expired") || strings.Contains(copier.text, `"ok":true`) {
+		t.Errorf("the repro sends what the client did not:\n%s", copier.text)
+	}
+}

@@ -86,6 +86,40 @@ func (s *screen) waitFor(t *testing.T, want string) {
 	t.Fatalf("screen never showed %q; it shows:\n%s", want, s.text())
 }
 
+// terminal is a wsdbg process run in a pseudo-terminal, as a user runs
+// it, with what it draws captured in scr. It is killed when the test ends.
+type terminal struct {
+	cmd  *exec.Cmd
+	tty  *os.File
+	scr  screen
+	done chan error // receives the process's exit
+}
+
+func startInTerminal(t *testing.T, cmd *exec.Cmd, rows, cols uint16) *terminal {
+	t.Helper()
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: rows, Cols: cols})
+	if err != nil {
+		t.Fatal(err)
+	}
+	term := &terminal{cmd: cmd, tty: tty, done: make(chan error, 1)}
+	go func() { _, _ = io.Copy(&term.scr, tty) }()
+	go func() { term.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		tty.Close()
+	})
+	return term
+}
+
+// press types s and gives the program a moment to take it.
+func (term *terminal) press(t *testing.T, s string) {
+	t.Helper()
+	if _, err := term.tty.Write([]byte(s)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(150 * time.Millisecond)
+}
+
 // TestDemoInAPseudoTerminal runs the real binary as a user would: wsdbg
 // demo in a terminal, a message typed and echoed, an error reply
 // explained, quit, and the session left on disk.
@@ -94,25 +128,11 @@ func TestDemoInAPseudoTerminal(t *testing.T) {
 	dir := t.TempDir()
 	cmd := exec.Command(bin, "demo")
 	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+dir, "TERM=xterm-256color", "NO_COLOR=")
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 120})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tty.Close()
-	var scr screen
-	go func() { _, _ = io.Copy(&scr, tty) }()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	defer cmd.Process.Kill()
+	term := startInTerminal(t, cmd, 30, 120)
+	scr, type_ := &term.scr, func(s string) { term.press(t, s) }
 
 	scr.waitFor(t, "FRAMES")
 	scr.waitFor(t, "welcome")
-	type_ := func(s string) {
-		if _, err := tty.Write([]byte(s)); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(150 * time.Millisecond)
-	}
 	type_("i")
 	type_("echo hello from a pty")
 	type_("\r")
@@ -127,7 +147,7 @@ func TestDemoInAPseudoTerminal(t *testing.T) {
 	scr.waitFor(t, "EXPLANATION")
 	type_("q")
 	select {
-	case err := <-done:
+	case err := <-term.done:
 		if err != nil {
 			t.Fatalf("wsdbg exited with %v\n%s", err, scr.text())
 		}
@@ -419,22 +439,14 @@ func TestDebuggerQuitClosesTheConnection(t *testing.T) {
 			dir := t.TempDir()
 			cmd := exec.Command(wsdbgBinary(t), "--record", filepath.Join(dir, "s.wsdbg.jsonl"), peer.url)
 			cmd.Env = append(os.Environ(), "TERM=xterm-256color")
-			tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 120})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tty.Close()
-			var scr screen
-			go func() { _, _ = io.Copy(&scr, tty) }()
-			done := make(chan struct{})
-			go func() { cmd.Wait(); close(done) }()
-			defer cmd.Process.Kill()
+			term := startInTerminal(t, cmd, 30, 120)
+			scr := &term.scr
 			scr.waitFor(t, "101")
-			if err := tc.quit(cmd, tty); err != nil {
+			if err := tc.quit(cmd, term.tty); err != nil {
 				t.Fatal(err)
 			}
 			select {
-			case <-done:
+			case <-term.done:
 			case <-time.After(3 * time.Second):
 				t.Fatalf("wsdbg did not quit\n%s", scr.text())
 			}

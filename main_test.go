@@ -386,23 +386,7 @@ func TestReplayToLiveEndpoint(t *testing.T) {
 // nothing else, so that a replay against it is predictable.
 func startEcho(t *testing.T) string {
 	t.Helper()
-	var up websocket.Upgrader
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		for {
-			op, p, err := c.ReadMessage()
-			if err != nil {
-				return
-			}
-			if c.WriteMessage(op, p) != nil {
-				return
-			}
-		}
-	}))
+	srv := httptest.NewServer(echoHandler)
 	t.Cleanup(srv.Close)
 	return "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws"
 }

@@ -12,8 +12,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/creack/pty"
 )
 
 // nodePeers is where the Node ws peers live (conn/testdata/node).
@@ -126,34 +124,33 @@ func (s *screen) waitForWords(t *testing.T, want string) {
 
 var listening = regexp.MustCompile(`ws://(127\.0\.0\.1:\d+) →`)
 
+// startProxyDebugger runs wsdbg proxy's debugger in a terminal of rows ×
+// cols with env added, waits for it to listen, and returns it and the
+// address it listens on.
+func startProxyDebugger(t *testing.T, env []string, rows, cols uint16, args ...string) (*terminal, string) {
+	t.Helper()
+	cmd := exec.Command(wsdbgBinary(t), append([]string{"proxy", "--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "TERM=xterm-256color"), env...)
+	term := startInTerminal(t, cmd, rows, cols)
+	term.scr.waitFor(t, "waiting for a connection")
+	m := listening.FindStringSubmatch(term.scr.text())
+	if m == nil {
+		t.Fatalf("the header does not say where the proxy listens:\n%s", term.scr.text())
+	}
+	return term, m[1]
+}
+
 // wsdbg proxy without --tail is the debugger on the relay: Node's ws
 // client talks to Node's ws server through it, the screen shows both
 // sides' messages, a /close typed in the composer reaches the client, and
 // quitting leaves the connection's recording on disk.
 func TestProxyDebuggerInAPseudoTerminal(t *testing.T) {
 	node := needNodeWS(t)
-	bin := wsdbgBinary(t)
 	upstream := nodeWSServer(t, node)
 	state := t.TempDir()
-	cmd := exec.Command(bin, "proxy", "--listen", "127.0.0.1:0", upstream)
-	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+state, "XDG_CONFIG_HOME="+t.TempDir(), "TERM=xterm-256color", "NO_COLOR=")
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 120})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tty.Close()
-	var scr screen
-	go func() { _, _ = io.Copy(&scr, tty) }()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	defer cmd.Process.Kill()
-
-	scr.waitFor(t, "waiting for a connection")
-	m := listening.FindStringSubmatch(scr.text())
-	if m == nil {
-		t.Fatalf("the header does not say where the proxy listens:\n%s", scr.text())
-	}
-	client := startNodeWSClient(t, node, "ws://"+m[1]+"/chat?room=7")
+	term, addr := startProxyDebugger(t, []string{"XDG_STATE_HOME=" + state, "NO_COLOR="}, 30, 120, upstream)
+	scr, type_ := &term.scr, func(s string) { term.press(t, s) }
+	client := startNodeWSClient(t, node, "ws://"+addr+"/chat?room=7")
 	client.next(t, "open")
 	client.stdin.Write([]byte("hello through the proxy\n"))
 	if got := client.next(t, "message"); got["text"] != "hello through the proxy" {
@@ -163,12 +160,6 @@ func TestProxyDebuggerInAPseudoTerminal(t *testing.T) {
 	scr.waitForWords(t, "C→ text 23 B hello through the proxy")
 	scr.waitForWords(t, "←S text 23 B hello through the proxy")
 
-	type_ := func(s string) {
-		if _, err := tty.Write([]byte(s)); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(150 * time.Millisecond)
-	}
 	// The connections list names the path the app asked for.
 	type_("C")
 	scr.waitFor(t, "/chat?room=7")
@@ -188,7 +179,7 @@ func TestProxyDebuggerInAPseudoTerminal(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // let the terminal tell a lone ESC from alt+key
 	type_("q")
 	select {
-	case err := <-done:
+	case err := <-term.done:
 		if err != nil {
 			t.Fatalf("wsdbg exited with %v\n%s", err, scr.text())
 		}
@@ -211,38 +202,20 @@ func TestProxyDebuggerInAPseudoTerminal(t *testing.T) {
 // close 1001 (going away), and the program exits.
 func TestProxyDebuggerEndsOnSIGTERM(t *testing.T) {
 	node := needNodeWS(t)
-	bin := wsdbgBinary(t)
 	upstream := nodeWSServer(t, node)
-	cmd := exec.Command(bin, "proxy", "--no-record", "--listen", "127.0.0.1:0", upstream)
-	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir(), "TERM=xterm-256color")
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 24, Cols: 80})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tty.Close()
-	var scr screen
-	go func() { _, _ = io.Copy(&scr, tty) }()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	defer cmd.Process.Kill()
-
-	scr.waitFor(t, "waiting for a connection")
-	m := listening.FindStringSubmatch(scr.text())
-	if m == nil {
-		t.Fatalf("the header does not say where the proxy listens:\n%s", scr.text())
-	}
-	client := startNodeWSClient(t, node, "ws://"+m[1]+"/")
+	term, addr := startProxyDebugger(t, []string{"XDG_STATE_HOME=" + t.TempDir()}, 24, 80, "--no-record", upstream)
+	client := startNodeWSClient(t, node, "ws://"+addr+"/")
 	client.next(t, "open")
-	scr.waitForWords(t, "·S open")
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	term.scr.waitForWords(t, "·S open")
+	if err := term.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	if closed := client.next(t, "close"); closed["code"] != float64(1001) {
 		t.Errorf("the client got close %v, want 1001", closed["code"])
 	}
 	select {
-	case <-done:
+	case <-term.done:
 	case <-time.After(10 * time.Second):
-		t.Fatalf("wsdbg did not end on SIGTERM\n%s", scr.text())
+		t.Fatalf("wsdbg did not end on SIGTERM\n%s", term.scr.text())
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,27 +16,22 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// echoServer is a gorilla echo server, the upstream of the proxy tests.
-func echoServer(t *testing.T) string {
-	t.Helper()
-	up := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := up.Upgrade(w, r, nil)
+// echoHandler is a WebSocket endpoint that sends back every message and
+// nothing else: the upstream of the replay and proxy tests.
+var echoHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ws, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer ws.Close()
+	for {
+		op, msg, err := ws.ReadMessage()
 		if err != nil {
 			return
 		}
-		defer ws.Close()
-		for {
-			op, msg, err := ws.ReadMessage()
-			if err != nil {
-				return
-			}
-			ws.WriteMessage(op, msg)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return "ws" + strings.TrimPrefix(srv.URL, "http")
-}
+		ws.WriteMessage(op, msg)
+	}
+})
 
 var relaying = regexp.MustCompile(`relaying (wss?://\S+)`)
 
@@ -74,7 +68,7 @@ func startProxy(t *testing.T, args ...string) (*tailProcess, string) {
 // recording works with sessions, tail and export.
 func TestProxyTailJSONAndRecording(t *testing.T) {
 	dir := t.TempDir()
-	p, url := startProxy(t, "--tail", "--json", "--record", filepath.Join(dir, "p.wsdbg.jsonl"), echoServer(t))
+	p, url := startProxy(t, "--tail", "--json", "--record", filepath.Join(dir, "p.wsdbg.jsonl"), startEcho(t))
 	ws, _, err := websocket.DefaultDialer.Dial(url+"/room?id=7", http.Header{"Authorization": {"Bearer secret-token"}})
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +136,7 @@ func TestProxyTailJSONAndRecording(t *testing.T) {
 // An idle proxied connection costs the proxy no CPU: nothing polls or
 // ticks while no frame moves, the recording's flushing included.
 func TestProxyIdleConnectionUsesNoCPU(t *testing.T) {
-	p, url := startProxy(t, "--tail", "--record", filepath.Join(t.TempDir(), "idle.wsdbg.jsonl"), echoServer(t))
+	p, url := startProxy(t, "--tail", "--record", filepath.Join(t.TempDir(), "idle.wsdbg.jsonl"), startEcho(t))
 	stat := fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid)
 	if _, err := os.Stat(stat); err != nil {
 		t.Skip("needs /proc to read the process's CPU time")

@@ -21,26 +21,12 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// tlsEchoServer is a gorilla echo server over TLS with httptest's
-// certificate (valid for 127.0.0.1), and the PEM files of that
-// certificate and its key.
+// tlsEchoServer is echoHandler over TLS with httptest's certificate
+// (valid for 127.0.0.1), and the PEM files of that certificate and its
+// key.
 func tlsEchoServer(t *testing.T) (url, certFile, keyFile string) {
 	t.Helper()
-	up := websocket.Upgrader{}
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer ws.Close()
-		for {
-			op, msg, err := ws.ReadMessage()
-			if err != nil {
-				return
-			}
-			ws.WriteMessage(op, msg)
-		}
-	}))
+	srv := httptest.NewTLSServer(echoHandler)
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
 	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
@@ -132,7 +118,7 @@ func startProxyWithGeneratedCert(t *testing.T, args ...string) (*tailProcess, st
 // --listen-tls serves wss:// with a certificate made at start, whose
 // printed fingerprint and SPKI hash a client can pin.
 func TestProxyListenTLSGeneratesACertificate(t *testing.T) {
-	p, url, _ := startProxyWithGeneratedCert(t, "--tail", "--no-record", echoServer(t))
+	p, url, _ := startProxyWithGeneratedCert(t, "--tail", "--no-record", startEcho(t))
 	// A client that does not trust the certificate refuses it, and the
 	// proxy says so.
 	if _, _, err := websocket.DefaultDialer.Dial(url, nil); err == nil {
@@ -152,7 +138,7 @@ func TestProxyListenTLSGeneratesACertificate(t *testing.T) {
 // anything listens.
 func TestProxyListenCertFiles(t *testing.T) {
 	_, certFile, keyFile := tlsEchoServer(t)
-	_, url := startProxy(t, "--tail", "--no-record", "--listen-cert", certFile, "--listen-key", keyFile, echoServer(t))
+	_, url := startProxy(t, "--tail", "--no-record", "--listen-cert", certFile, "--listen-key", keyFile, startEcho(t))
 	if !strings.HasPrefix(url, "wss://") {
 		t.Fatalf("listening on %s, want wss://", url)
 	}

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/creack/pty"
 	"github.com/gorilla/websocket"
 
 	"github.com/wsdbg/wsdbg/conn"
@@ -250,23 +249,12 @@ func TestDebuggerScreenIsRedacted(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			cmd := exec.Command(bin, args...)
 			cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir(), "TERM=xterm-256color")
-			tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 140})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tty.Close()
-			var scr screen
-			go func() { _, _ = io.Copy(&scr, tty) }()
-			done := make(chan struct{})
-			go func() { cmd.Wait(); close(done) }()
-			defer cmd.Process.Kill()
+			term := startInTerminal(t, cmd, 30, 140)
+			scr := &term.scr
 
 			scr.waitFor(t, "welcome")
 			for _, k := range []string{"g", "\r"} { // the open row, in the inspector
-				if _, err := tty.Write([]byte(k)); err != nil {
-					t.Fatal(err)
-				}
-				time.Sleep(150 * time.Millisecond)
+				term.press(t, k)
 			}
 			scr.waitFor(t, "REQUEST HEADERS")
 			if keep {
@@ -276,9 +264,9 @@ func TestDebuggerScreenIsRedacted(t *testing.T) {
 				scr.waitFor(t, "Bearer [redacted:11]")
 				scr.waitFor(t, "token=[redacted:12]&room=1")
 			}
-			tty.Write([]byte("q"))
+			term.tty.Write([]byte("q"))
 			select {
-			case <-done:
+			case <-term.done:
 			case <-time.After(5 * time.Second):
 				t.Fatalf("wsdbg did not quit\n%s", scr.text())
 			}

@@ -52,21 +52,20 @@ func (g *glyphs) arrow(r history.Record) string {
 	case conn.EventInject:
 		return g.inject
 	}
-	switch {
-	case r.Conn == 0 && r.Dir == conn.Out, r.Leg == conn.LegServer && r.Dir == conn.Out:
-		return legArrow(g.out, r.Leg)
-	case r.Conn == 0, r.Leg == conn.LegServer:
-		return legArrow(g.in, r.Leg)
-	case r.Dir == conn.Out: // wsdbg to the client, in the server's place
-		return "C" + g.in
+	// On a proxied connection the arrow points away from the side that
+	// spoke: C→ the app, ←S the server; C← and →S are wsdbg speaking to
+	// that side in the other's place.
+	arrow := g.in
+	if r.Dir == conn.Out {
+		arrow = g.out
 	}
-	return "C" + g.out
-}
-
-// legArrow is a direction on a proxied connection's server leg, "←S" or
-// "→S", or the direction alone for a direct connection.
-func legArrow(arrow string, leg conn.Leg) string {
-	if leg == conn.LegServer {
+	switch r.Leg {
+	case conn.LegClient:
+		if r.Dir == conn.Out {
+			return "C" + g.in
+		}
+		return "C" + g.out
+	case conn.LegServer:
 		return arrow + "S"
 	}
 	return arrow

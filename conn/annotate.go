@@ -147,25 +147,7 @@ func (a *Annotator) Annotate(ev *Event) {
 			IdleSeconds: ev.Idle.Seconds(), PingsOn: pings, Dialects: a.dialects,
 			Proxy: a.proxy, EarlierDrops: a.earlierDrops(), OfferedKnown: a.offeredKnown, Offered: a.offered,
 		})}
-		// A server that drops a client for a missed heartbeat closes
-		// without a code, with 1000, or not at all; a Socket.IO server
-		// refusing a packet closes without a code.
-		stray, refused := decode.Explanation{}, false
-		if ev.FromServer() && ev.Code == 1005 || ev.Code == 1006 {
-			stray, refused = a.namespaces.ending(ev.Time)
-		}
-		switch {
-		case refused:
-			stray.Code = ev.Note.Explanation.Code
-			ev.Note.Explanation = stray
-		case ev.FromServer() && (ev.Code == 1000 || ev.Code == 1005) || ev.Code == 1006:
-			a.explainMissedHeartbeat(ev.Time, ev.Code == 1006, &ev.Note.Explanation)
-		}
-		if !refused && ev.FromServer() && !ev.HasCode && ev.Opcode == OpClose && ev.Note.Explanation.Category != "heartbeat" {
-			if proto := a.packets.Protocol(); proto == protocol.SocketIO || proto == protocol.EngineIO {
-				ev.Note.Explanation = socketIOEnding()
-			}
-		}
+		a.explainProtocolEnding(ev)
 		if ev.Code == 1006 {
 			a.noteDrop(ev.Idle.Seconds())
 		}
@@ -203,6 +185,36 @@ func (a *Annotator) explainMissedHeartbeat(end time.Time, drop bool, ex *decode.
 	if hb, ok := a.heartbeats.ending(end, proto, a.packets.Heartbeat(), drop, a.protocolOption != ProtocolNone); ok {
 		hb.Code = ex.Code
 		*ex = hb
+	}
+}
+
+// explainProtocolEnding tells a close or a drop by what the protocol
+// spoken over the connection shows, most specific first: a Socket.IO
+// packet the server could not take, a missed heartbeat, or Socket.IO's
+// close that carries no code whatever the reason.
+func (a *Annotator) explainProtocolEnding(ev *Event) {
+	ex := &ev.Note.Explanation
+	fromServer := ev.FromServer()
+	// A Socket.IO server refusing a packet closes without a code.
+	if fromServer && ev.Code == 1005 || ev.Code == 1006 {
+		if stray, ok := a.namespaces.ending(ev.Time); ok {
+			stray.Code = ex.Code
+			*ex = stray
+			return
+		}
+	}
+	// A server that drops a client for a missed heartbeat closes without
+	// a code, with 1000, or not at all.
+	if fromServer && (ev.Code == 1000 || ev.Code == 1005) || ev.Code == 1006 {
+		a.explainMissedHeartbeat(ev.Time, ev.Code == 1006, ex)
+		if ex.Category == "heartbeat" {
+			return
+		}
+	}
+	if fromServer && !ev.HasCode && ev.Opcode == OpClose {
+		if proto := a.packets.Protocol(); proto == protocol.SocketIO || proto == protocol.EngineIO {
+			*ex = socketIOEnding()
+		}
 	}
 }
 

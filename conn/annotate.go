@@ -2,7 +2,6 @@ package conn
 
 import (
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -163,8 +162,8 @@ func (a *Annotator) Annotate(ev *Event) {
 			f.PingsOn = f.PingsOn || a.pingsOn
 		}
 		ex := decode.ExplainFailure(*f)
-		if (f.Kind == decode.KindProtocol || f.Kind == decode.KindLimit) && ev.Leg == LegClient && ev.Dir == In {
-			ex = explainedForClient(ex)
+		if ev.Leg == LegClient && ev.Dir == In {
+			ex = decode.FromProxiedClient(*f, ex)
 		}
 		ev.Note = &Note{Explanation: ex}
 		if drop {
@@ -240,23 +239,6 @@ func (a *Annotator) noteDrop(idleSeconds float64) {
 		a.drops = append(a.drops[:0], a.drops[1:]...)
 	}
 	a.drops = append(a.drops, idleSeconds)
-}
-
-// serverToClient rewrites an explanation of a server's violation so that
-// it names the client, which committed it on a proxy's client leg.
-var serverToClient = strings.NewReplacer("The server", "The client", "the server", "the client",
-	"server's", "client's", "from the server", "from the client")
-
-// explainedForClient is the explanation of a protocol violation (or a
-// message over the limit) that came from the proxied client. The table's explanations are written for a server's;
-// what happened reads the same with the sides swapped, but the hints are
-// advice about servers, so none is given rather than a wrong one.
-func explainedForClient(ex decode.Explanation) decode.Explanation {
-	ex.Name = serverToClient.Replace(ex.Name)
-	ex.Explanation = serverToClient.Replace(ex.Explanation)
-	ex.Hint = ""
-	ex.Source = decode.SourceClient
-	return ex
 }
 
 // explainAnswer tells a close frame that answers the other side's close

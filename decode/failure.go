@@ -47,6 +47,34 @@ func lookupFailure(cause string) (failureInfo, bool) {
 	return failureInfo{}, false
 }
 
+// serverToClient names the client where an explanation of a frame names
+// the server that sent it.
+var serverToClient = strings.NewReplacer("The server", "The client", "the server", "the client",
+	"server's", "client's", "from the server", "from the client")
+
+// FromProxiedClient turns ex, the explanation of f, into that of the same
+// failure committed by the application connected to wsdbg proxy: the
+// table tells protocol violations and oversized messages as a server's,
+// and its hints are advice about servers. What happened reads the same
+// with the sides swapped; what to do is the application's to change.
+// Other kinds of failure are returned as they are.
+func FromProxiedClient(f Failure, ex Explanation) Explanation {
+	switch f.Kind {
+	case KindProtocol:
+		ex.Hint = "Fix the application's WebSocket code or library that wrote this frame. wsdbg relays it as sent; " +
+			"a server that checks it closes the connection with 1002 (1007 for text that is not UTF-8)."
+	case KindLimit:
+		ex.Hint = "The message was relayed whole; only what wsdbg shows of it stopped at --max-message. " +
+			"Raise --max-message to see all of it."
+	default:
+		return ex
+	}
+	ex.Name = serverToClient.Replace(ex.Name)
+	ex.Explanation = serverToClient.Replace(ex.Explanation)
+	ex.Source = SourceClient
+	return ex
+}
+
 // ExplainFailure explains a handshake, transport, TLS, protocol or limit
 // failure, sharpened with whatever context the Failure carries.
 func ExplainFailure(f Failure) Explanation {

@@ -415,3 +415,17 @@ func TestWaitingMessagesAreCounted(t *testing.T) {
 		t.Errorf("write timeout explained as %+v", e)
 	}
 }
+
+// A proxied application's violation is told as the client's, with a hint
+// for whoever wrote the application, not advice about servers.
+func TestFromProxiedClient(t *testing.T) {
+	f := Failure{Kind: KindProtocol, Cause: CauseMaskedServerFrame}
+	ex := FromProxiedClient(f, ExplainFailure(f))
+	if ex.Source != SourceClient || strings.Contains(ex.Explanation, "server's") || !strings.Contains(ex.Hint, "application") {
+		t.Errorf("%+v", ex)
+	}
+	drop := Failure{Kind: KindTransport, Cause: CauseEOFWithoutClose}
+	if got, want := FromProxiedClient(drop, ExplainFailure(drop)), ExplainFailure(drop); got != want {
+		t.Errorf("a drop changed: %+v", got)
+	}
+}
